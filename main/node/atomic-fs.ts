@@ -1,0 +1,62 @@
+import { promises as fsp, constants as fsc, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+const TMP_SUFFIX = '.tmp-timbre';
+
+/**
+ * Write a file so that readers see either the old content or the whole new content, never a part:
+ * write a temp file in the same folder, fsync it, rename it over the target, fsync the folder.
+ * On any failure (a full disk included) the temp file is removed and the target is untouched.
+ */
+export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+  const dir = path.dirname(target);
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}${TMP_SUFFIX}`);
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await fsp.open(tmp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
+    await fh.writeFile(data);
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await fsp.rename(tmp, target);
+  } catch (err) {
+    await fh?.close().catch(() => undefined);
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Directory fsync makes the rename durable; not supported on Windows, where rename is already journaled.
+  if (process.platform === 'win32') return;
+  const d = await fsp.open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+/** Remove temp files left behind by a process that died mid-write. Returns the removed paths. */
+export function sweepTempFiles(dir: string): string[] {
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of entries) {
+    const p = path.join(dir, name);
+    if (name.endsWith(TMP_SUFFIX)) {
+      rmSync(p, { force: true });
+      removed.push(p);
+    } else if (statSync(p, { throwIfNoEntry: false })?.isDirectory()) {
+      removed.push(...sweepTempFiles(p));
+    }
+  }
+  return removed;
+}

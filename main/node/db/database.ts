@@ -1,0 +1,64 @@
+import Database from 'better-sqlite3';
+import { migrations as allMigrations } from './migrations/index.js';
+import type { Migration } from './migrations/types.js';
+
+export type Db = Database.Database;
+
+/**
+ * Open (and create) the project database: WAL journal, foreign keys on, synchronous=NORMAL (durable with WAL
+ * across process crashes), and every pending migration applied in one transaction each.
+ */
+export function openDatabase(file: string, options: { migrations?: readonly Migration[] } = {}): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, options.migrations ?? allMigrations);
+  return db;
+}
+
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  applied_at: string;
+}
+
+export function migrate(db: Db, list: readonly Migration[] = allMigrations): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  const sorted = [...list].sort((a, b) => a.version - b.version);
+  sorted.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`Migration ${m.name} has version ${m.version}, expected ${i + 1}`);
+  });
+  const newest = Math.max(0, ...applied);
+  if (newest > sorted.length)
+    throw new Error(
+      `This data folder was written by a newer Timbre (schema ${newest}, this build knows ${sorted.length}). ` +
+        'Update Timbre to open it.',
+    );
+  const ran: number[] = [];
+  for (const m of sorted) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      );
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    ran.push(m.version);
+  }
+  return ran;
+}
+
+export function appliedMigrations(db: Db): AppliedMigration[] {
+  return db
+    .prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version')
+    .all() as AppliedMigration[];
+}

@@ -1,0 +1,415 @@
+import type { Db } from './database.js';
+import type {
+  ApiErrorShape,
+  Job,
+  JobStatus,
+  Line,
+  Project,
+  ProjectDetail,
+  Settings,
+  Take,
+} from '../../../preload/contract.js';
+import { ApiError, notFound } from '../../common/errors.js';
+import { newId, nowIso } from '../ids.js';
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  voice_id: string | null;
+  created_at: string;
+  updated_at: string;
+  line_count: number;
+}
+interface LineRow {
+  id: string;
+  project_id: string;
+  position: number;
+  text: string;
+  voice_id: string | null;
+  active_take_id: string | null;
+  updated_at: string;
+}
+export interface TakeRow {
+  id: string;
+  line_id: string;
+  project_id: string;
+  file: string;
+  engine_id: string;
+  voice_id: string;
+  text: string;
+  sample_rate: number;
+  duration_ms: number;
+  settings: string;
+  created_at: string;
+}
+interface JobRow {
+  id: string;
+  kind: 'synthesize';
+  project_id: string | null;
+  line_id: string | null;
+  status: JobStatus;
+  progress: number;
+  take_id: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const toProject = (r: ProjectRow): Project => ({
+  id: r.id,
+  name: r.name,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  lineCount: r.line_count,
+});
+
+export const toTake = (r: TakeRow): Take => ({
+  id: r.id,
+  lineId: r.line_id,
+  projectId: r.project_id,
+  engineId: r.engine_id,
+  voiceId: r.voice_id,
+  text: r.text,
+  sampleRate: r.sample_rate,
+  durationMs: r.duration_ms,
+  createdAt: r.created_at,
+});
+
+const toJob = (r: JobRow): Job => ({
+  id: r.id,
+  kind: r.kind,
+  projectId: r.project_id,
+  lineId: r.line_id,
+  status: r.status,
+  progress: r.progress,
+  takeId: r.take_id,
+  error: r.error ? (JSON.parse(r.error) as ApiErrorShape) : null,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const PROJECT_SELECT = `SELECT p.*, (SELECT COUNT(*) FROM lines l WHERE l.project_id = p.id) AS line_count FROM projects p`;
+
+export class ProjectsRepo {
+  constructor(private readonly db: Db) {}
+
+  list(): Project[] {
+    return (this.db.prepare(`${PROJECT_SELECT} ORDER BY p.updated_at DESC`).all() as ProjectRow[]).map(toProject);
+  }
+
+  row(id: string): ProjectRow {
+    const row = this.db.prepare(`${PROJECT_SELECT} WHERE p.id = ?`).get(id) as ProjectRow | undefined;
+    if (!row) throw notFound('Project', id);
+    return row;
+  }
+
+  get(id: string): Project {
+    return toProject(this.row(id));
+  }
+
+  detail(id: string, lines: LinesRepo): ProjectDetail {
+    const row = this.row(id);
+    return { ...toProject(row), voiceId: row.voice_id, lines: lines.list(id) };
+  }
+
+  create(name: string): Project {
+    const id = newId('prj');
+    const t = nowIso();
+    this.db.prepare('INSERT INTO projects (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, name, t, t);
+    return this.get(id);
+  }
+
+  rename(id: string, name: string): Project {
+    const r = this.db.prepare('UPDATE projects SET name = ?, updated_at = ? WHERE id = ?').run(name, nowIso(), id);
+    if (r.changes === 0) throw notFound('Project', id);
+    return this.get(id);
+  }
+
+  setVoice(id: string, voiceId: string | null): Project {
+    const r = this.db
+      .prepare('UPDATE projects SET voice_id = ?, updated_at = ? WHERE id = ?')
+      .run(voiceId, nowIso(), id);
+    if (r.changes === 0) throw notFound('Project', id);
+    return this.get(id);
+  }
+
+  touch(id: string): void {
+    this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(nowIso(), id);
+  }
+
+  /** Deletes the project with its lines, takes and jobs (cascade). Returns the take files to remove. */
+  delete(id: string): string[] {
+    return this.db.transaction(() => {
+      this.row(id);
+      const files = (this.db.prepare('SELECT file FROM takes WHERE project_id = ?').all(id) as { file: string }[]).map(
+        (r) => r.file,
+      );
+      this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
+      return files;
+    })();
+  }
+}
+
+export class LinesRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly takes: TakesRepo,
+  ) {}
+
+  private toLine(r: LineRow): Line {
+    const active = r.active_take_id ? this.takes.find(r.active_take_id) : null;
+    return {
+      id: r.id,
+      projectId: r.project_id,
+      position: r.position,
+      text: r.text,
+      voiceId: r.voice_id,
+      activeTakeId: active ? r.active_take_id : null,
+      activeTake: active,
+      updatedAt: r.updated_at,
+    };
+  }
+
+  list(projectId: string): Line[] {
+    return (
+      this.db.prepare('SELECT * FROM lines WHERE project_id = ? ORDER BY position').all(projectId) as LineRow[]
+    ).map((r) => this.toLine(r));
+  }
+
+  row(id: string): LineRow {
+    const row = this.db.prepare('SELECT * FROM lines WHERE id = ?').get(id) as LineRow | undefined;
+    if (!row) throw notFound('Line', id);
+    return row;
+  }
+
+  get(id: string): Line {
+    return this.toLine(this.row(id));
+  }
+
+  add(projectId: string, text: string, position?: number): Line {
+    return this.db.transaction(() => {
+      const exists = this.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId);
+      if (!exists) throw notFound('Project', projectId);
+      const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM lines WHERE project_id = ?').get(projectId) as {
+        n: number;
+      };
+      const pos = position === undefined ? n : Math.min(position, n);
+      this.db
+        .prepare('UPDATE lines SET position = position + 1 WHERE project_id = ? AND position >= ?')
+        .run(projectId, pos);
+      const id = newId('ln');
+      const t = nowIso();
+      this.db
+        .prepare('INSERT INTO lines (id, project_id, position, text, updated_at) VALUES (?, ?, ?, ?, ?)')
+        .run(id, projectId, pos, text, t);
+      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(t, projectId);
+      return this.get(id);
+    })();
+  }
+
+  update(id: string, patch: { text?: string; voiceId?: string | null }): Line {
+    return this.db.transaction(() => {
+      const row = this.row(id);
+      const t = nowIso();
+      this.db
+        .prepare('UPDATE lines SET text = ?, voice_id = ?, updated_at = ? WHERE id = ?')
+        .run(patch.text ?? row.text, patch.voiceId === undefined ? row.voice_id : patch.voiceId, t, id);
+      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(t, row.project_id);
+      return this.get(id);
+    })();
+  }
+
+  setActiveTake(id: string, takeId: string | null): void {
+    this.db.prepare('UPDATE lines SET active_take_id = ? WHERE id = ?').run(takeId, id);
+  }
+
+  /** Deletes the line and its takes; returns the take files to remove. */
+  delete(id: string): { projectId: string; files: string[] } {
+    return this.db.transaction(() => {
+      const row = this.row(id);
+      const files = (this.db.prepare('SELECT file FROM takes WHERE line_id = ?').all(id) as { file: string }[]).map(
+        (r) => r.file,
+      );
+      this.db.prepare('DELETE FROM lines WHERE id = ?').run(id);
+      this.db
+        .prepare('UPDATE lines SET position = position - 1 WHERE project_id = ? AND position > ?')
+        .run(row.project_id, row.position);
+      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(nowIso(), row.project_id);
+      return { projectId: row.project_id, files };
+    })();
+  }
+
+  /** Reorder: `lineIds` must be exactly the project's lines, in the new order. */
+  reorder(projectId: string, lineIds: string[]): Line[] {
+    return this.db.transaction(() => {
+      const current = (
+        this.db.prepare('SELECT id FROM lines WHERE project_id = ?').all(projectId) as { id: string }[]
+      ).map((r) => r.id);
+      if (!this.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId)) throw notFound('Project', projectId);
+      const a = new Set(current);
+      const b = new Set(lineIds);
+      if (a.size !== b.size || lineIds.length !== b.size || current.some((id) => !b.has(id)))
+        throw new ApiError(
+          'CONFLICT',
+          'The new order must list every line of the project exactly once (the script changed meanwhile: reload it)',
+          { expected: current.length, got: lineIds.length },
+        );
+      const upd = this.db.prepare('UPDATE lines SET position = ? WHERE id = ?');
+      lineIds.forEach((id, i) => upd.run(i, id));
+      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(nowIso(), projectId);
+      return this.list(projectId);
+    })();
+  }
+}
+
+export class TakesRepo {
+  constructor(private readonly db: Db) {}
+
+  find(id: string): Take | null {
+    const row = this.db.prepare('SELECT * FROM takes WHERE id = ?').get(id) as TakeRow | undefined;
+    return row ? toTake(row) : null;
+  }
+
+  row(id: string): TakeRow {
+    const row = this.db.prepare('SELECT * FROM takes WHERE id = ?').get(id) as TakeRow | undefined;
+    if (!row) throw notFound('Take', id);
+    return row;
+  }
+
+  listForLine(lineId: string): Take[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM takes WHERE line_id = ? ORDER BY created_at DESC, rowid DESC')
+        .all(lineId) as TakeRow[]
+    ).map(toTake);
+  }
+
+  insert(row: Omit<TakeRow, 'created_at'>): Take {
+    this.db
+      .prepare(
+        `INSERT INTO takes (id, line_id, project_id, file, engine_id, voice_id, text, sample_rate, duration_ms, settings, created_at)
+         VALUES (@id, @line_id, @project_id, @file, @engine_id, @voice_id, @text, @sample_rate, @duration_ms, @settings, @created_at)`,
+      )
+      .run({ ...row, created_at: nowIso() });
+    return this.find(row.id)!;
+  }
+
+  allFiles(): Set<string> {
+    return new Set((this.db.prepare('SELECT file FROM takes').all() as { file: string }[]).map((r) => r.file));
+  }
+}
+
+export class JobsRepo {
+  constructor(private readonly db: Db) {}
+
+  create(projectId: string, lineId: string): Job {
+    const id = newId('job');
+    const t = nowIso();
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, kind, project_id, line_id, status, progress, created_at, updated_at)
+         VALUES (?, 'synthesize', ?, ?, 'queued', 0, ?, ?)`,
+      )
+      .run(id, projectId, lineId, t, t);
+    return this.get(id);
+  }
+
+  find(id: string): Job | null {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row ? toJob(row) : null;
+  }
+
+  get(id: string): Job {
+    const job = this.find(id);
+    if (!job) throw notFound('Job', id);
+    return job;
+  }
+
+  update(
+    id: string,
+    patch: { status?: JobStatus; progress?: number; takeId?: string; error?: ApiErrorShape | null },
+  ): Job {
+    const cur = this.get(id);
+    this.db
+      .prepare('UPDATE jobs SET status = ?, progress = ?, take_id = ?, error = ?, updated_at = ? WHERE id = ?')
+      .run(
+        patch.status ?? cur.status,
+        patch.progress ?? cur.progress,
+        patch.takeId ?? cur.takeId,
+        patch.error === undefined
+          ? cur.error
+            ? JSON.stringify(cur.error)
+            : null
+          : patch.error && JSON.stringify(patch.error),
+        nowIso(),
+        id,
+      );
+    return this.get(id);
+  }
+
+  /** Queued and running jobs, then the most recent finished ones. */
+  list(projectId?: string, recent = 50): Job[] {
+    const where = projectId ? 'WHERE project_id = ?' : '';
+    const args = projectId ? [projectId] : [];
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM jobs ${where} ORDER BY CASE WHEN status IN ('queued','running') THEN 0 ELSE 1 END, created_at DESC, rowid DESC LIMIT ${recent}`,
+      )
+      .all(...args) as JobRow[];
+    return rows.map(toJob);
+  }
+
+  /** After a crash: every job that was queued or running is marked interrupted. Returns how many. */
+  markInterrupted(): number {
+    return this.db
+      .prepare(
+        `UPDATE jobs SET status = 'interrupted', error = ?, updated_at = ? WHERE status IN ('queued', 'running')`,
+      )
+      .run(
+        JSON.stringify({ code: 'CANCELLED', message: 'Timbre stopped while this was generating: generate it again.' }),
+        nowIso(),
+      ).changes;
+  }
+}
+
+const DEFAULT_SETTINGS: Settings = { theme: 'system', locale: 'en', defaultVoiceId: null };
+
+export class SettingsRepo {
+  constructor(private readonly db: Db) {}
+
+  get(): Settings {
+    const rows = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
+    const out: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+    for (const r of rows) if (r.key in DEFAULT_SETTINGS) out[r.key] = JSON.parse(r.value);
+    return out as Settings;
+  }
+
+  update(patch: Partial<Settings>): Settings {
+    const upsert = this.db.prepare(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    );
+    this.db.transaction(() => {
+      for (const [k, v] of Object.entries(patch)) if (v !== undefined) upsert.run(k, JSON.stringify(v));
+    })();
+    return this.get();
+  }
+}
+
+export interface Repos {
+  projects: ProjectsRepo;
+  lines: LinesRepo;
+  takes: TakesRepo;
+  jobs: JobsRepo;
+  settings: SettingsRepo;
+}
+
+export function createRepos(db: Db): Repos {
+  const takes = new TakesRepo(db);
+  return {
+    projects: new ProjectsRepo(db),
+    lines: new LinesRepo(db, takes),
+    takes,
+    jobs: new JobsRepo(db),
+    settings: new SettingsRepo(db),
+  };
+}

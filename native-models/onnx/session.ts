@@ -1,0 +1,88 @@
+/**
+ * onnxruntime-node sessions for every neural engine: creation with execution providers and thread counts, and a
+ * signature check that fails with a message naming the mismatch (a wrong or corrupted model pack must never run).
+ */
+import * as ort from 'onnxruntime-node';
+
+export type TensorType = 'float32' | 'int64' | 'int32' | 'bool' | 'float16' | 'uint8' | 'int8';
+
+export interface TensorSpec {
+  name: string;
+  type: TensorType;
+  /** Expected rank; omit to accept any. */
+  rank?: number;
+}
+
+export interface GraphSignature {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+export interface SessionOptions {
+  /** e.g. ['cuda', 'cpu']; the last entry should be 'cpu'. */
+  executionProviders?: string[];
+  intraOpThreads?: number;
+  interOpThreads?: number;
+}
+
+export async function createSession(
+  file: string | Uint8Array,
+  opts: SessionOptions = {},
+): Promise<ort.InferenceSession> {
+  const so: ort.InferenceSession.SessionOptions = {
+    executionProviders: opts.executionProviders ?? ['cpu'],
+    graphOptimizationLevel: 'all',
+  };
+  if (opts.intraOpThreads) so.intraOpNumThreads = opts.intraOpThreads;
+  if (opts.interOpThreads) so.interOpNumThreads = opts.interOpThreads;
+  return typeof file === 'string' ? ort.InferenceSession.create(file, so) : ort.InferenceSession.create(file, so);
+}
+
+interface ValueMeta {
+  name: string;
+  isTensor: boolean;
+  type?: string;
+  shape?: readonly (number | string)[];
+}
+
+/** Returns the list of mismatches (empty when the session matches the signature). */
+export function signatureMismatches(session: ort.InferenceSession, sig: GraphSignature, graph = 'graph'): string[] {
+  const problems: string[] = [];
+  const check = (
+    kind: 'input' | 'output',
+    specs: TensorSpec[],
+    metas: readonly ValueMeta[],
+    names: readonly string[],
+  ) => {
+    for (const spec of specs) {
+      const meta = metas.find((m) => m.name === spec.name);
+      if (!names.includes(spec.name)) {
+        problems.push(`${graph}: missing ${kind} "${spec.name}" (has: ${names.join(', ') || 'none'})`);
+        continue;
+      }
+      if (!meta || !meta.isTensor) continue;
+      if (meta.type && meta.type !== spec.type)
+        problems.push(`${graph}: ${kind} "${spec.name}" is ${meta.type}, expected ${spec.type}`);
+      if (spec.rank !== undefined && meta.shape && meta.shape.length !== spec.rank)
+        problems.push(`${graph}: ${kind} "${spec.name}" has rank ${meta.shape.length}, expected ${spec.rank}`);
+    }
+  };
+  const s = session as unknown as { inputMetadata?: readonly ValueMeta[]; outputMetadata?: readonly ValueMeta[] };
+  check('input', sig.inputs, s.inputMetadata ?? [], session.inputNames);
+  check('output', sig.outputs, s.outputMetadata ?? [], session.outputNames);
+  return problems;
+}
+
+export class SignatureError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The model does not match what the engine expects: ${problems.join('; ')}`);
+    this.name = 'SignatureError';
+  }
+}
+
+export function assertSignature(session: ort.InferenceSession, sig: GraphSignature, graph?: string): void {
+  const problems = signatureMismatches(session, sig, graph);
+  if (problems.length) throw new SignatureError(problems);
+}
+
+export { ort };

@@ -1,0 +1,282 @@
+/**
+ * The one typed API contract of Timbre.
+ *
+ * Every call the renderer (or a local API client) can make, and every event the core pushes back, is declared
+ * here exactly once with a runtime schema. Both transports (Electron IPC and the loopback HTTP/WebSocket server)
+ * validate incoming calls against these schemas before any handler runs: the renderer is untrusted.
+ *
+ * This file must stay free of Node and Electron imports: it is shared by the preload bridge, the renderer and the
+ * core services.
+ */
+import { z } from 'zod';
+
+/** Limits that both sides agree on. */
+export const LIMITS = {
+  projectNameMax: 200,
+  lineTextMax: 10_000,
+  linesPerProjectMax: 20_000,
+  settingKeyMax: 100,
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ErrorCode = z.enum([
+  'INVALID_INPUT', // the call did not match its schema
+  'UNKNOWN_METHOD',
+  'NOT_FOUND', // an id that does not exist (or no longer exists)
+  'CONFLICT', // e.g. the project was deleted meanwhile
+  'UNSUPPORTED_TEXT', // text an engine cannot speak
+  'ENGINE_UNAVAILABLE', // engine or model pack not installed
+  'ENGINE_ERROR',
+  'CANCELLED',
+  'DISK_FULL',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'INTERNAL',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ApiErrorShape = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  /** Machine-readable detail, e.g. the failing schema paths. */
+  details: z.unknown().optional(),
+});
+export type ApiErrorShape = z.infer<typeof ApiErrorShape>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entities
+// ---------------------------------------------------------------------------------------------------------------
+
+const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'ids contain only letters, digits, _ and -');
+const IsoTime = z.string();
+
+export const Project = z.object({
+  id: Id,
+  name: z.string(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+  lineCount: z.number().int().nonnegative(),
+});
+export type Project = z.infer<typeof Project>;
+
+export const Take = z.object({
+  id: Id,
+  lineId: Id,
+  projectId: Id,
+  engineId: z.string(),
+  voiceId: z.string(),
+  text: z.string(),
+  sampleRate: z.number().int().positive(),
+  durationMs: z.number().nonnegative(),
+  createdAt: IsoTime,
+});
+export type Take = z.infer<typeof Take>;
+
+export const Line = z.object({
+  id: Id,
+  projectId: Id,
+  position: z.number().int().nonnegative(),
+  text: z.string(),
+  voiceId: z.string().nullable(),
+  activeTakeId: Id.nullable(),
+  activeTake: Take.nullable(),
+  updatedAt: IsoTime,
+});
+export type Line = z.infer<typeof Line>;
+
+export const ProjectDetail = Project.extend({
+  voiceId: z.string().nullable(),
+  lines: z.array(Line),
+});
+export type ProjectDetail = z.infer<typeof ProjectDetail>;
+
+export const EngineInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  available: z.boolean(),
+  /** Why it is unavailable and how to fix it. */
+  unavailableReason: z.string().optional(),
+  license: z.string(),
+});
+export type EngineInfo = z.infer<typeof EngineInfo>;
+
+export const VoiceInfo = z.object({
+  /** Globally unique: `<engineId>:<engine voice id>`. */
+  id: z.string(),
+  engineId: z.string(),
+  name: z.string(),
+  language: z.string(),
+  gender: z.enum(['female', 'male', 'unknown']),
+});
+export type VoiceInfo = z.infer<typeof VoiceInfo>;
+
+export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const Job = z.object({
+  id: Id,
+  kind: z.literal('synthesize'),
+  projectId: Id.nullable(),
+  lineId: Id.nullable(),
+  status: JobStatus,
+  /** 0..1 */
+  progress: z.number().min(0).max(1),
+  takeId: Id.nullable(),
+  error: ApiErrorShape.nullable(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+export type Job = z.infer<typeof Job>;
+
+export const Theme = z.enum(['system', 'light', 'dark']);
+export const Locale = z.enum(['en', 'zh-CN']);
+export const Settings = z.object({
+  theme: Theme,
+  locale: Locale,
+  defaultVoiceId: z.string().nullable(),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const AppInfo = z.object({
+  name: z.literal('Timbre'),
+  version: z.string(),
+  dataDir: z.string(),
+  transport: z.enum(['electron', 'web']),
+  platform: z.string(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Calls
+// ---------------------------------------------------------------------------------------------------------------
+
+const ProjectName = z
+  .string()
+  .trim()
+  .min(1, 'A project needs a name')
+  .max(LIMITS.projectNameMax, `A project name has at most ${LIMITS.projectNameMax} characters`);
+
+/** Line text as stored (may be empty while the user is still typing; generation refuses empty lines). */
+const LineText = z
+  .string()
+  .max(
+    LIMITS.lineTextMax,
+    `A line has at most ${LIMITS.lineTextMax.toLocaleString('en')} characters: split it into several lines`,
+  );
+
+const empty = z.object({}).strict();
+
+function call<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
+  return { input, output };
+}
+
+export const methods = {
+  'app.info': call(empty, AppInfo),
+
+  'settings.get': call(empty, Settings),
+  'settings.update': call(Settings.partial().strict(), Settings),
+
+  'projects.list': call(empty, z.array(Project)),
+  'projects.get': call(z.object({ id: Id }).strict(), ProjectDetail),
+  'projects.create': call(z.object({ name: ProjectName }).strict(), Project),
+  'projects.rename': call(z.object({ id: Id, name: ProjectName }).strict(), Project),
+  'projects.setVoice': call(z.object({ id: Id, voiceId: z.string().max(200).nullable() }).strict(), Project),
+  'projects.delete': call(z.object({ id: Id }).strict(), z.object({ deleted: z.literal(true) })),
+
+  'lines.add': call(
+    z
+      .object({
+        projectId: Id,
+        text: LineText.default(''),
+        /** Insert before this position; default: append. */
+        position: z.number().int().nonnegative().optional(),
+      })
+      .strict(),
+    Line,
+  ),
+  'lines.update': call(
+    z
+      .object({
+        id: Id,
+        text: LineText.optional(),
+        voiceId: z.string().max(200).nullable().optional(),
+      })
+      .strict(),
+    Line,
+  ),
+  'lines.delete': call(z.object({ id: Id }).strict(), z.object({ deleted: z.literal(true) })),
+  'lines.reorder': call(
+    z.object({ projectId: Id, lineIds: z.array(Id).max(LIMITS.linesPerProjectMax) }).strict(),
+    z.array(Line),
+  ),
+
+  'engines.list': call(empty, z.array(EngineInfo)),
+  'voices.list': call(z.object({ engineId: z.string().max(100).optional() }).strict(), z.array(VoiceInfo)),
+
+  'takes.list': call(z.object({ lineId: Id }).strict(), z.array(Take)),
+
+  /** Queue synthesis of the given lines (all lines of the project when lineIds is omitted). */
+  'jobs.generate': call(
+    z.object({ projectId: Id, lineIds: z.array(Id).min(1).max(LIMITS.linesPerProjectMax).optional() }).strict(),
+    z.array(Job),
+  ),
+  /** Jobs still queued or running (the UI re-attaches to them after a reload) plus recently finished ones. */
+  'jobs.list': call(z.object({ projectId: Id.optional() }).strict(), z.array(Job)),
+  'jobs.cancel': call(z.object({ id: Id }).strict(), Job),
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type MethodParams<M extends MethodName> = z.output<Methods[M]['input']>;
+export type MethodResult<M extends MethodName> = z.output<Methods[M]['output']>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events (core → UI)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const events = {
+  /** A job changed state or progress. */
+  'job.updated': Job,
+  /** A chunk of audio of a running job: mono 16-bit little-endian PCM, base64. */
+  'job.audio': z.object({
+    jobId: Id,
+    seq: z.number().int().nonnegative(),
+    sampleRate: z.number().int().positive(),
+    pcm16: z.string(),
+  }),
+  /** Something in a project changed (from another window, the CLI, or a finished job). */
+  'project.changed': z.object({ projectId: Id }),
+  'project.deleted': z.object({ projectId: Id }),
+  'projects.changed': z.object({}),
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+/** The API as the renderer sees it, whatever the transport. */
+export interface TimbreApi {
+  call<M extends MethodName>(method: M, params: MethodInput<M>): Promise<MethodResult<M>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** A URL the renderer can put in an <audio> element to play a take. */
+  takeAudioUrl(takeId: string): string;
+  readonly transport: 'electron' | 'web';
+}
+
+/** Shape of the raw bridge the Electron preload exposes on `window.timbreBridge`. */
+export interface PreloadBridge {
+  invoke(method: string, params: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: ApiErrorShape }>;
+  subscribe(listener: (event: string, payload: unknown) => void): () => void;
+  readonly mediaScheme: string;
+}
+
+export const isMethodName = (m: unknown): m is MethodName =>
+  typeof m === 'string' && Object.prototype.hasOwnProperty.call(methods, m);
