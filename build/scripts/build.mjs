@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Builds every process's bundle: Node entries (CLI, synthesis worker) and the Electron shell with esbuild,
+// the renderer with Vite. Dependencies stay external (native addons and the eSpeak .wasm load from node_modules).
+//   node build/scripts/build.mjs            build everything
+//   node build/scripts/build.mjs --if-missing   only when dist/ is absent (npm prepare)
+//   node build/scripts/build.mjs --node      skip the renderer
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = new Set(process.argv.slice(2));
+if (
+  args.has('--if-missing') &&
+  existsSync(path.join(root, 'dist', 'node', 'cli.js')) &&
+  existsSync(path.join(root, 'dist', 'renderer', 'index.html'))
+)
+  process.exit(0);
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  console.error('timbre build: dependencies are not installed yet (run "npm install")');
+  process.exit(args.has('--if-missing') ? 0 : 1);
+}
+
+const t0 = Date.now();
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+const jobs = [
+  esbuild.build({
+    ...common,
+    format: 'esm',
+    packages: 'external',
+    entryPoints: { cli: 'main/cli/index.ts', 'synth.worker': 'main/node/jobs/synth.worker.ts' },
+    outdir: 'dist/node',
+  }),
+];
+if (existsSync(path.join(root, 'main/electron-main/main.ts')))
+  jobs.push(
+    esbuild.build({
+      ...common,
+      format: 'esm',
+      packages: 'external',
+      entryPoints: { main: 'main/electron-main/main.ts' },
+      outdir: 'dist/electron',
+    }),
+  );
+if (existsSync(path.join(root, 'preload/preload.electron.ts')))
+  // Sandboxed preloads must be one CommonJS file that requires nothing but electron.
+  jobs.push(
+    esbuild.build({
+      ...common,
+      format: 'cjs',
+      external: ['electron'],
+      entryPoints: { preload: 'preload/preload.electron.ts' },
+      outdir: 'dist/electron',
+      outExtension: { '.js': '.cjs' },
+    }),
+  );
+await Promise.all(jobs);
+console.error(`timbre build: node bundles in ${Date.now() - t0} ms`);
+
+const viteConfig = path.join(root, 'renderer', 'vite.config.ts');
+if (!args.has('--node') && existsSync(viteConfig)) {
+  const t1 = Date.now();
+  rmSync(path.join(root, 'dist', 'renderer'), { recursive: true, force: true });
+  const { build } = await import('vite');
+  await build({ configFile: viteConfig, logLevel: 'warn' });
+  console.error(`timbre build: renderer in ${Date.now() - t1} ms`);
+}

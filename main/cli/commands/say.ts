@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import path from 'node:path';
+import { writeFileAtomic } from '../../node/atomic-fs.js';
+import { encodeWav } from '../../node/audio/wav.js';
+import { WorkerHost } from '../../node/jobs/worker-host.js';
+import { dataLayout } from '../../node/paths.js';
+import { DEFAULT_VOICE, parseVoiceId } from '../../node/jobs/queue.js';
+import { ApiError } from '../../common/errors.js';
+import { CliError } from '../cli-error.js';
+
+export function registerSayCommand(program: Command, getDataDir: () => string): void {
+  program
+    .command('say')
+    .description('synthesize TEXT to a WAV file')
+    .argument('<text>', 'what to say (use "-" to read it from standard input)')
+    .requiredOption('-o, --output <file>', 'the WAV file to write')
+    .option('--voice <id>', `voice id, e.g. ${DEFAULT_VOICE} or en-us+f3 (see "timbre voices")`)
+    .option('--engine <id>', 'engine id (default: from the voice, else espeak)')
+    .addOption(new Option('--speed <x>', 'speaking rate, 0.5 to 2').argParser(parseFloat))
+    .action(async (textArg: string, opts: { output: string; voice?: string; engine?: string; speed?: number }) => {
+      const text = textArg === '-' ? await readStdin() : textArg;
+      const voice = resolveVoice(opts.voice, opts.engine);
+      const host = new WorkerHost({ modelsDir: dataLayout(getDataDir()).models });
+      const chunks: Float32Array[] = [];
+      try {
+        const res = await host.synthesize(
+          {
+            jobId: 'cli',
+            engineId: voice.engineId,
+            voiceId: voice.voiceId,
+            text,
+            options: opts.speed ? { speed: opts.speed } : undefined,
+          },
+          { onChunk: (pcm) => chunks.push(pcm), onProgress: () => undefined },
+        );
+        const pcm = new Float32Array(res.samples);
+        let off = 0;
+        for (const c of chunks) {
+          pcm.set(c, off);
+          off += c.length;
+        }
+        const out = path.resolve(opts.output);
+        await writeFileAtomic(out, encodeWav(pcm, res.sampleRate));
+        process.stderr.write(
+          `Wrote ${out} (${(res.samples / res.sampleRate).toFixed(2)} s, ${res.sampleRate} Hz, voice ${voice.engineId}:${voice.voiceId})\n`,
+        );
+      } catch (err) {
+        if (err instanceof ApiError) throw new CliError(err.message, err.code === 'INVALID_INPUT' ? 2 : 1);
+        throw err;
+      } finally {
+        await host.close();
+      }
+    });
+}
+
+function resolveVoice(voice: string | undefined, engine: string | undefined): { engineId: string; voiceId: string } {
+  if (!voice) return parseVoiceId(engine && engine !== 'espeak' ? `${engine}:default` : DEFAULT_VOICE);
+  if (engine)
+    return { engineId: engine, voiceId: voice.startsWith(`${engine}:`) ? voice.slice(engine.length + 1) : voice };
+  return voice.includes(':') ? parseVoiceId(voice) : { engineId: 'espeak', voiceId: voice };
+}
+
+async function readStdin(): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const c of process.stdin) parts.push(c as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { appVersion, rendererDir } from '../../node/app-root.js';
+import { createCore } from '../../node/core.js';
+import { startWebServer } from '../../node/server/web-server.js';
+import { CliError } from '../cli-error.js';
+
+export function registerServeCommand(program: Command, getDataDir: () => string): void {
+  program
+    .command('serve')
+    .description('serve the studio in web mode on 127.0.0.1 and print its URL (with the access token)')
+    .addOption(new Option('--port <n>', 'port (0 picks a free one)').default('0').argParser(parsePort))
+    .action(async (opts: { port: number }) => {
+      const core = await createCore({ dataDir: getDataDir(), transport: 'web', version: appVersion() });
+      const r = core.recovery;
+      if (r.interruptedJobs || r.orphanTakesRemoved || r.tempFilesRemoved)
+        process.stderr.write(
+          `Recovered after an unclean stop: ${r.interruptedJobs} interrupted job(s), ${r.orphanTakesRemoved} unfinished take file(s) and ${r.tempFilesRemoved} temp file(s) removed.\n`,
+        );
+      const server = await startWebServer({ core, port: opts.port, staticDir: rendererDir() }).catch(
+        (err: NodeJS.ErrnoException) => {
+          throw new CliError(
+            err.code === 'EADDRINUSE' ? `Port ${opts.port} is in use: pick another with --port` : err.message,
+          );
+        },
+      );
+      process.stdout.write(`Timbre studio: ${server.studioUrl}\n`);
+      process.stdout.write(`Data folder: ${core.dataDir}\n`);
+      process.stdout.write('Only this computer can reach it. Press Ctrl+C to stop.\n');
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+      await core.close();
+    });
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new CliError(`--port must be a number from 0 to 65535, not "${v}"`, 2);
+  return n;
+}

@@ -1,0 +1,213 @@
+/**
+ * The Timbre core: every service behind the typed API, as plain Node. Both transports (Electron IPC and the
+ * loopback web server) and the CLI build exactly one of these and talk to it through `dispatch`.
+ */
+import path from 'node:path';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import type { EventName, EventPayload, VoiceInfo } from '../../preload/contract.js';
+import { ApiError, notFound } from '../common/errors.js';
+import { sweepTempFiles } from './atomic-fs.js';
+import { openDatabase, type Db } from './db/database.js';
+import { createRepos, type Repos } from './db/repositories.js';
+import { JobQueue, type Emit } from './jobs/queue.js';
+import { WorkerHost } from './jobs/worker-host.js';
+import { dataLayout, type DataLayout } from './paths.js';
+import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
+
+export type { RpcResponse };
+
+export interface CoreOptions {
+  dataDir: string;
+  transport: 'electron' | 'web';
+  version: string;
+  /** Log sink for internal errors (stderr by default). */
+  log?: (msg: string) => void;
+}
+
+export interface Core {
+  readonly dataDir: string;
+  readonly layout: DataLayout;
+  readonly repos: Repos;
+  readonly jobs: JobQueue;
+  readonly engines: WorkerHost;
+  dispatch(method: unknown, params: unknown): Promise<RpcResponse>;
+  subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
+  /** Absolute path of a take's WAV file; throws NOT_FOUND. */
+  takeFilePath(takeId: string): string;
+  /** What startup recovery found (interrupted jobs, temp and orphan files removed). */
+  readonly recovery: RecoveryReport;
+  close(): Promise<void>;
+}
+
+export interface RecoveryReport {
+  interruptedJobs: number;
+  tempFilesRemoved: number;
+  orphanTakesRemoved: number;
+}
+
+/** After a crash: temp files go, take files the DB does not list go, running jobs are marked interrupted. */
+function recover(db: Db, repos: Repos, layout: DataLayout): RecoveryReport {
+  const tempFilesRemoved = sweepTempFiles(layout.root).length;
+  const known = repos.takes.allFiles();
+  let orphanTakesRemoved = 0;
+  for (const dir of existsSync(layout.takes) ? readdirSync(layout.takes) : []) {
+    const abs = path.join(layout.takes, dir);
+    for (const f of readdirSync(abs, { withFileTypes: true }).filter((e) => e.isFile())) {
+      if (!known.has(path.join(dir, f.name))) {
+        rmSync(path.join(abs, f.name), { force: true });
+        orphanTakesRemoved++;
+      }
+    }
+  }
+  const interruptedJobs = db.transaction(() => repos.jobs.markInterrupted())();
+  return { interruptedJobs, tempFilesRemoved, orphanTakesRemoved };
+}
+
+export async function createCore(opts: CoreOptions): Promise<Core> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const layout = dataLayout(opts.dataDir);
+  const db = openDatabase(layout.db);
+  const repos = createRepos(db);
+  const recovery = recover(db, repos, layout);
+  const bus = new EventEmitter();
+  bus.setMaxListeners(100);
+  const emit: Emit = (event, payload) => bus.emit('event', event, payload);
+  const engines = new WorkerHost({ modelsDir: layout.models });
+  const jobs = new JobQueue(db, repos, layout.takes, engines, emit);
+
+  const removeTakeFiles = (files: string[]) => {
+    for (const f of files) rmSync(path.join(layout.takes, f), { force: true });
+  };
+  const changed = (projectId: string) => emit('project.changed', { projectId });
+
+  let voicesCache: VoiceInfo[] | null = null;
+
+  const handlers: Handlers = {
+    'app.info': () => ({
+      name: 'Timbre',
+      version: opts.version,
+      dataDir: layout.root,
+      transport: opts.transport,
+      platform: `${os.platform()}-${os.arch()}`,
+    }),
+    'settings.get': () => repos.settings.get(),
+    'settings.update': (p) => repos.settings.update(p),
+
+    'projects.list': () => repos.projects.list(),
+    'projects.get': ({ id }) => repos.projects.detail(id, repos.lines),
+    'projects.create': ({ name }) => {
+      const p = repos.projects.create(name);
+      emit('projects.changed', {});
+      return p;
+    },
+    'projects.rename': ({ id, name }) => {
+      const p = repos.projects.rename(id, name);
+      emit('projects.changed', {});
+      changed(id);
+      return p;
+    },
+    'projects.setVoice': ({ id, voiceId }) => {
+      const p = repos.projects.setVoice(id, voiceId);
+      changed(id);
+      return p;
+    },
+    'projects.delete': ({ id }) => {
+      repos.projects.row(id);
+      jobs.cancelProject(id);
+      const files = repos.projects.delete(id);
+      removeTakeFiles(files);
+      rmSync(path.join(layout.takes, id), { recursive: true, force: true });
+      emit('project.deleted', { projectId: id });
+      emit('projects.changed', {});
+      return { deleted: true as const };
+    },
+
+    'lines.add': ({ projectId, text, position }) => {
+      const line = repos.lines.add(projectId, text, position);
+      changed(projectId);
+      return line;
+    },
+    'lines.update': ({ id, text, voiceId }) => {
+      const line = repos.lines.update(id, { text, voiceId });
+      changed(line.projectId);
+      return line;
+    },
+    'lines.delete': ({ id }) => {
+      const { projectId, files } = repos.lines.delete(id);
+      removeTakeFiles(files);
+      changed(projectId);
+      return { deleted: true as const };
+    },
+    'lines.reorder': ({ projectId, lineIds }) => {
+      const lines = repos.lines.reorder(projectId, lineIds);
+      changed(projectId);
+      return lines;
+    },
+
+    'engines.list': async () =>
+      (await engines.listEngines()).map((e) => ({
+        id: e.id,
+        name: e.name,
+        available: e.available,
+        unavailableReason: e.reason,
+        license: e.license,
+      })),
+    'voices.list': async ({ engineId }) => {
+      voicesCache ??= (await engines.listVoices()).map((v) => ({
+        id: `${v.engineId}:${v.id}`,
+        engineId: v.engineId,
+        name: v.name,
+        language: v.language,
+        gender: v.gender,
+      }));
+      return engineId ? voicesCache.filter((v) => v.engineId === engineId) : voicesCache;
+    },
+
+    'takes.list': ({ lineId }) => {
+      repos.lines.row(lineId);
+      return repos.takes.listForLine(lineId);
+    },
+
+    'jobs.generate': ({ projectId, lineIds }) => jobs.enqueue(projectId, lineIds),
+    'jobs.list': ({ projectId }) => repos.jobs.list(projectId),
+    'jobs.cancel': ({ id }) => jobs.cancel(id),
+  };
+
+  const dispatch = createDispatcher(handlers, (err, method) =>
+    log(`[timbre] internal error in ${method}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+  );
+
+  let closed = false;
+  return {
+    dataDir: layout.root,
+    layout,
+    repos,
+    jobs,
+    engines,
+    recovery,
+    dispatch,
+    subscribe(listener) {
+      const l = (event: EventName, payload: unknown) => listener(event, payload);
+      bus.on('event', l);
+      return () => bus.off('event', l);
+    },
+    takeFilePath(takeId) {
+      const row = repos.takes.row(takeId);
+      const abs = path.join(layout.takes, row.file);
+      if (!existsSync(abs)) throw notFound('Audio of take', takeId);
+      return abs;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      jobs.stop();
+      await engines.close();
+      db.close();
+    },
+  };
+}
+
+export type { EventName, EventPayload };
+export { ApiError };

@@ -1,0 +1,36 @@
+/** Messages between the core (main thread) and the synthesis worker. Structured-clone friendly. */
+import type { EngineAvailability, EngineVoice } from '../../../native-models/engine.js';
+
+export interface EngineSummary extends EngineAvailability {
+  id: string;
+  name: string;
+  license: string;
+}
+
+export type ToWorker =
+  | { type: 'listEngines'; reqId: number }
+  | { type: 'listVoices'; reqId: number; engineId?: string }
+  | {
+      type: 'synthesize';
+      jobId: string;
+      engineId: string;
+      voiceId: string;
+      text: string;
+      options?: Record<string, number | string | boolean>;
+      seed?: number;
+    }
+  | { type: 'cancel'; jobId: string };
+
+export type WorkerError = { code: string; message: string };
+
+export type FromWorker =
+  | { type: 'reply'; reqId: number; ok: true; result: EngineSummary[] | (EngineVoice & { engineId: string })[] }
+  | { type: 'reply'; reqId: number; ok: false; error: WorkerError }
+  | { type: 'chunk'; jobId: string; pcm: Float32Array; sampleRate: number }
+  | { type: 'progress'; jobId: string; fraction: number }
+  | { type: 'done'; jobId: string; sampleRate: number; samples: number }
+  | { type: 'failed'; jobId: string; error: WorkerError };
+
+export interface WorkerInit {
+  modelsDir: string;
+}

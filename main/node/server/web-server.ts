@@ -1,0 +1,290 @@
+/**
+ * Web mode: the same typed contract over HTTP + WebSocket, for the local API, headless workstations and browser
+ * end-to-end tests. Bound to 127.0.0.1 only. Every request passes, in order:
+ *   1. Host allow-list (DNS rebinding): anything but 127.0.0.1/localhost/[::1] on our port → 421.
+ *   2. For /api/…: the per-launch token (Authorization: Bearer, or ?token= for WebSocket/media) → else 401,
+ *      before any routing.
+ *   3. Origin allow-list: a request carrying a foreign Origin (a cross-site page) → 403.
+ * The renderer page itself (static files) carries no secret; the token reaches it in the URL fragment, which
+ * browsers never send to servers.
+ */
+import http from 'node:http';
+import { createReadStream, promises as fsp, statSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ApiErrorShape } from '../../../preload/contract.js';
+import { ApiError, toApiError } from '../../common/errors.js';
+import type { Core } from '../core.js';
+
+export interface WebServerOptions {
+  core: Core;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Folder with the built renderer (index.html). */
+  staticDir: string;
+  /** Fixed token (tests); a random one per launch otherwise. */
+  token?: string;
+}
+
+export interface WebServer {
+  url: string;
+  /** The URL to open: the studio with the token in the fragment. */
+  studioUrl: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 2 * 1024 * 1024;
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+};
+
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "media-src 'self' blob:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; " +
+  "base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+};
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(data),
+  });
+  res.end(data);
+}
+
+function sendError(res: http.ServerResponse, status: number, error: ApiErrorShape): void {
+  sendJson(res, status, { ok: false, error });
+}
+
+const STATUS_FOR: Partial<Record<ApiErrorShape['code'], number>> = {
+  INVALID_INPUT: 400,
+  UNKNOWN_METHOD: 404,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNSUPPORTED_TEXT: 422,
+  ENGINE_UNAVAILABLE: 503,
+  DISK_FULL: 507,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  CANCELLED: 409,
+};
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new ApiError('INVALID_INPUT', `The request is larger than ${MAX_BODY / 1024 / 1024} MiB`));
+        req.destroy();
+        return;
+      }
+      parts.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const tokenBuf = Buffer.from(token);
+  let port = opts.port ?? 0;
+  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const staticRoot = path.resolve(opts.staticDir);
+
+  const tokenOk = (candidate: string | null | undefined) => {
+    if (!candidate) return false;
+    const b = Buffer.from(candidate);
+    return b.length === tokenBuf.length && timingSafeEqual(b, tokenBuf);
+  };
+  const requestToken = (req: http.IncomingMessage, url: URL) => {
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+    return url.searchParams.get('token');
+  };
+
+  /** Host, token and Origin checks shared by HTTP and WebSocket upgrades. Returns a refusal or null. */
+  function gate(req: http.IncomingMessage, url: URL): { status: number; error: ApiErrorShape } | null {
+    if (!req.headers.host || !allowedHosts().has(req.headers.host.toLowerCase()))
+      return {
+        status: 421,
+        error: { code: 'FORBIDDEN', message: 'Unexpected Host header: Timbre only answers on 127.0.0.1' },
+      };
+    if (url.pathname.startsWith('/api/') && !tokenOk(requestToken(req, url)))
+      return {
+        status: 401,
+        error: { code: 'UNAUTHORIZED', message: 'Missing or wrong token: open the URL printed by "timbre serve"' },
+      };
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins().has(origin))
+      return { status: 403, error: { code: 'FORBIDDEN', message: `Requests from ${origin} are not allowed` } };
+    return null;
+  }
+
+  async function serveStatic(url: URL, res: http.ServerResponse): Promise<void> {
+    let rel = decodeURIComponent(url.pathname);
+    if (rel === '/' || !path.extname(rel)) rel = '/index.html';
+    const abs = path.resolve(staticRoot, `.${rel}`);
+    if (!abs.startsWith(staticRoot + path.sep)) return sendError(res, 404, { code: 'NOT_FOUND', message: 'Not found' });
+    try {
+      const data = await fsp.readFile(abs);
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Security-Policy': CSP,
+        'Content-Type': MIME[path.extname(abs)] ?? 'application/octet-stream',
+        'Content-Length': data.length,
+      });
+      res.end(data);
+    } catch {
+      if (rel === '/index.html')
+        return sendError(res, 503, { code: 'INTERNAL', message: 'The studio UI is not built: run "npm run build"' });
+      sendError(res, 404, { code: 'NOT_FOUND', message: 'Not found' });
+    }
+  }
+
+  function serveTake(takeId: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    let file: string;
+    try {
+      file = opts.core.takeFilePath(takeId);
+    } catch (err) {
+      const e = toApiError(err);
+      return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
+    }
+    const size = statSync(file).size;
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    const headers = {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'audio/wav',
+      'Accept-Ranges': 'bytes',
+      'Cache-Control': 'private, max-age=3600',
+    };
+    if (range && (range[1] || range[2])) {
+      const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+      const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+      if (start >= size || start > end) {
+        res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` });
+        return void res.end();
+      }
+      res.writeHead(206, {
+        ...headers,
+        'Content-Range': `bytes ${start}-${end}/${size}`,
+        'Content-Length': end - start + 1,
+      });
+      createReadStream(file, { start, end }).pipe(res);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Length': size });
+    createReadStream(file).pipe(res);
+  }
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const refusal = gate(req, url);
+      if (refusal) return sendError(res, refusal.status, refusal.error);
+
+      if (url.pathname === '/api/rpc') {
+        if (req.method !== 'POST')
+          return sendError(res, 405, { code: 'INVALID_INPUT', message: 'Use POST for /api/rpc' });
+        if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+          return sendError(res, 415, { code: 'INVALID_INPUT', message: 'Send the call as application/json' });
+        let body: unknown;
+        try {
+          body = JSON.parse((await readBody(req)).toString('utf8'));
+        } catch (err) {
+          const e = err instanceof ApiError ? err : new ApiError('INVALID_INPUT', 'The request body is not valid JSON');
+          return sendError(res, e.message.includes('larger') ? 413 : 400, e.toJSON());
+        }
+        if (!body || typeof body !== 'object' || Array.isArray(body))
+          return sendError(res, 400, { code: 'INVALID_INPUT', message: 'Expected {"method": "...", "params": {...}}' });
+        const { method, params } = body as { method?: unknown; params?: unknown };
+        const out = await opts.core.dispatch(method, params);
+        return out.ok ? sendJson(res, 200, out) : sendJson(res, STATUS_FOR[out.error.code] ?? 500, out);
+      }
+      const media = /^\/api\/media\/takes\/([A-Za-z0-9_-]{1,64})\.wav$/.exec(url.pathname);
+      if (media && (req.method === 'GET' || req.method === 'HEAD')) return serveTake(media[1], req, res);
+      if (url.pathname.startsWith('/api/'))
+        return sendError(res, 404, { code: 'NOT_FOUND', message: `No API route ${url.pathname}` });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendError(res, 405, { code: 'INVALID_INPUT', message: 'Method not allowed' });
+      return serveStatic(url, res);
+    })().catch((err) => {
+      if (!res.headersSent) sendError(res, 500, toApiError(err).toJSON());
+      else res.destroy();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const sockets = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const refusal =
+      url.pathname === '/api/events'
+        ? gate(req, url)
+        : { status: 404, error: { code: 'NOT_FOUND', message: 'Not found' } };
+    if (refusal) {
+      socket.write(
+        `HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status]}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ ok: false, error: refusal.error })}`,
+      );
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      // The event socket is one-way; anything the client sends is ignored.
+      ws.on('message', () => undefined);
+    });
+  });
+  const unsubscribe = opts.core.subscribe((event, payload) => {
+    const msg = JSON.stringify({ event, payload });
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(msg);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    studioUrl: `${url}/#token=${token}`,
+    token,
+    port,
+    async close() {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
