@@ -1,0 +1,103 @@
+/**
+ * The timbre-media:// protocol: serves a take's WAV file by id, `timbre-media://takes/<takeId>.wav`, with HTTP
+ * Range support so <audio> can seek. Nothing else is served: no directory listing, no other paths, no other files.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { MEDIA_SCHEME, APP_ORIGIN } from './origin.js';
+import type { ShellCore } from './types.js';
+
+const TAKE_PATH = /^\/([A-Za-z0-9_-]{1,64})\.wav$/;
+
+/** The take id a media URL points at, or null when the URL is not a well-formed take URL. */
+export function parseTakeUrl(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== `${MEDIA_SCHEME}:` || u.host !== 'takes' || u.username || u.password || u.port) return null;
+  return TAKE_PATH.exec(u.pathname)?.[1] ?? null;
+}
+
+export type ByteRange = { start: number; end: number };
+
+/**
+ * Parses a single `bytes=` range against a file of `size` bytes. Returns null for no (or an unsupported
+ * multi-range) header — serve the whole file — and 'unsatisfiable' for a range outside the file.
+ */
+export function parseRange(header: string | null, size: number): ByteRange | null | 'unsatisfiable' {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return null;
+  const [, a, b] = m;
+  if (a === '' && b === '') return null;
+  let start: number;
+  let end: number;
+  if (a === '') {
+    const suffix = Number(b);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(a);
+    end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
+  }
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
+}
+
+const baseHeaders = (): Record<string, string> => ({
+  'Content-Type': 'audio/wav',
+  'Accept-Ranges': 'bytes',
+  'Cache-Control': 'no-cache',
+  'X-Content-Type-Options': 'nosniff',
+  // timbre-media:// is a different origin from app://timbre; let the app (and only the app) read takes.
+  'Access-Control-Allow-Origin': APP_ORIGIN,
+});
+
+const plain = (status: number, body: string) =>
+  new Response(body, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+
+function body(file: string, range: ByteRange): ReadableStream<Uint8Array> {
+  return Readable.toWeb(createReadStream(file, { start: range.start, end: range.end })) as ReadableStream<Uint8Array>;
+}
+
+/** Handler for `protocol.handle('timbre-media', …)`. */
+export function createMediaHandler(core: Pick<ShellCore, 'takeFilePath'>): (request: Request) => Promise<Response> {
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed');
+    const takeId = parseTakeUrl(request.url);
+    if (takeId === null) return plain(404, 'Not found');
+    let file: string;
+    try {
+      file = core.takeFilePath(takeId);
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      return code === 'NOT_FOUND' ? plain(404, 'Not found') : plain(500, 'Internal error');
+    }
+    const info = await stat(file).catch(() => null);
+    if (info === null || !info.isFile()) return plain(404, 'Not found');
+    const size = info.size;
+    const range = parseRange(request.headers.get('range'), size);
+    if (range === 'unsatisfiable')
+      return new Response(null, { status: 416, headers: { ...baseHeaders(), 'Content-Range': `bytes */${size}` } });
+    const head = request.method === 'HEAD';
+    if (range === null) {
+      return new Response(head || size === 0 ? null : body(file, { start: 0, end: size - 1 }), {
+        status: 200,
+        headers: { ...baseHeaders(), 'Content-Length': String(size) },
+      });
+    }
+    return new Response(head ? null : body(file, range), {
+      status: 206,
+      headers: {
+        ...baseHeaders(),
+        'Content-Length': String(range.end - range.start + 1),
+        'Content-Range': `bytes ${range.start}-${range.end}/${size}`,
+      },
+    });
+  };
+}

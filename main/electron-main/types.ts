@@ -1,0 +1,17 @@
+/**
+ * The slice of the core services (main/node/core.ts) that the shell uses. Declared here structurally so the
+ * shell's modules depend on the interface, not the implementation, and tests can pass fakes.
+ */
+import type { ApiErrorShape, EventName } from '../../preload/contract.js';
+
+export type RpcResponse = { ok: true; result: unknown } | { ok: false; error: ApiErrorShape };
+
+export interface ShellCore {
+  readonly dataDir: string;
+  /** Validates with the contract; never throws. */
+  dispatch(method: unknown, params: unknown): Promise<RpcResponse>;
+  subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
+  /** Absolute path of a take's WAV; throws an ApiError with code NOT_FOUND for an unknown take. */
+  takeFilePath(takeId: string): string;
+  close(): Promise<void>;
+}
