@@ -40,6 +40,8 @@ interface CatalogEntry {
 interface Catalog {
   /** Keyed by lower-case id. */
   languages: Map<string, CatalogEntry>;
+  /** Other codes eSpeak accepts for a language (`fr` → `fr-fr`); accepted as voice ids, not listed. */
+  aliases: Map<string, CatalogEntry>;
   variants: Map<string, CatalogEntry>;
   voices: EngineVoice[];
 }
@@ -166,38 +168,53 @@ class EspeakEngine implements TtsEngine {
  * `Pty Language Age/Gender VoiceName File Other Languages`, names with `_` for spaces. Columns are split on
  * whitespace because long names overflow their column.
  */
-export function parseVoiceTable(
-  lines: string[],
-): Array<{ language: string; gender: Gender; name: string; file: string }> {
-  const rows = [];
+export interface VoiceTableRow {
+  language: string;
+  gender: Gender;
+  name: string;
+  file: string;
+  /** Other language codes this voice answers to, with eSpeak's priority (lower wins): `(en 2)` → ['en', 2]. */
+  aliases: Array<[string, number]>;
+}
+
+export function parseVoiceTable(lines: string[]): VoiceTableRow[] {
+  const rows: VoiceTableRow[] = [];
   for (const line of lines) {
     const cols = line.trim().split(/\s+/);
     if (cols.length < 5 || !/^\d+$/.test(cols[0])) continue; // header or noise
     const [, language, ageGender, name] = cols;
-    const fileParts: string[] = [];
-    for (const c of cols.slice(4)) {
-      if (c.startsWith('(')) break; // "Other Languages": (en 10)(en-gb 3)
-      fileParts.push(c);
-    }
+    const rest = cols.slice(4);
+    const otherAt = rest.findIndex((c) => c.startsWith('(')); // "Other Languages": (en 10)(en-gb 3)
+    const file = (otherAt < 0 ? rest : rest.slice(0, otherAt)).join(' ');
+    const others = otherAt < 0 ? '' : rest.slice(otherAt).join(' ');
+    const aliases = [...others.matchAll(/\(([^\s()]+)\s+(\d+)\)/g)].map((m): [string, number] => [m[1], Number(m[2])]);
     const g = ageGender.split('/')[1];
     rows.push({
       language,
-      gender: g === 'F' ? ('female' as const) : g === 'M' ? ('male' as const) : ('unknown' as const),
+      gender: g === 'F' ? 'female' : g === 'M' ? 'male' : 'unknown',
       name: name.replace(/_/g, ' '),
-      file: fileParts.join(' '),
+      file,
+      aliases,
     });
   }
   return rows;
 }
 
-function buildCatalog(
-  languageRows: ReturnType<typeof parseVoiceTable>,
-  variantRows: ReturnType<typeof parseVoiceTable>,
-) {
+function buildCatalog(languageRows: VoiceTableRow[], variantRows: VoiceTableRow[]): Catalog {
   const languages = new Map<string, CatalogEntry>();
   for (const r of languageRows) {
     const id = r.language.toLowerCase();
     if (!languages.has(id)) languages.set(id, { id: r.language, name: r.name, gender: r.gender });
+  }
+  // Codes that are not a voice of their own (`en`, `fr`, `zh`) resolve like eSpeak does: best priority wins.
+  const aliases = new Map<string, { entry: CatalogEntry; priority: number }>();
+  for (const r of languageRows) {
+    const entry = languages.get(r.language.toLowerCase());
+    for (const [alias, priority] of r.aliases) {
+      const key = alias.toLowerCase();
+      const best = aliases.get(key);
+      if (entry && !languages.has(key) && (!best || priority < best.priority)) aliases.set(key, { entry, priority });
+    }
   }
   const variants = new Map<string, CatalogEntry>();
   for (const r of variantRows) {
@@ -232,7 +249,7 @@ function buildCatalog(
   const rest = [...languages.values()].filter((l) => !MAIN_LANGUAGES.includes(l.id.toLowerCase()));
   rest.sort((a, b) => a.name.localeCompare(b.name, 'en'));
   voices.push(...rest.map(base));
-  return { languages, variants, voices };
+  return { languages, aliases: new Map([...aliases].map(([k, v]) => [k, v.entry])), variants, voices };
 }
 
 /** `female3` → `female 3`; `Mr_Serious` → `Mr Serious`. */
@@ -269,7 +286,7 @@ function resolveVoice(catalog: Catalog, voiceId: string): string {
     );
   if (typeof voiceId !== 'string' || voiceId.length > 100) throw unknown();
   const [lang, variant, ...extra] = voiceId.split('+');
-  const l = catalog.languages.get(lang.toLowerCase());
+  const l = catalog.languages.get(lang.toLowerCase()) ?? catalog.aliases.get(lang.toLowerCase());
   if (!l || extra.length > 0) throw unknown();
   if (variant === undefined) return l.id;
   const v = catalog.variants.get(variant.toLowerCase());
