@@ -65,6 +65,13 @@ export class WorkerHost {
     return w;
   }
 
+  /** Keep the process alive while work is in flight, and only then. */
+  private updateRef(): void {
+    if (!this.worker) return;
+    if (this.pending.size || this.jobs.size) this.worker.ref();
+    else this.worker.unref();
+  }
+
   private onExit(err: Error): void {
     if (!this.worker) return;
     this.worker = null;
@@ -75,6 +82,11 @@ export class WorkerHost {
   }
 
   private onMessage(m: FromWorker): void {
+    this.dispatchMessage(m);
+    this.updateRef();
+  }
+
+  private dispatchMessage(m: FromWorker): void {
     switch (m.type) {
       case 'reply': {
         const p = this.pending.get(m.reqId);
@@ -110,6 +122,7 @@ export class WorkerHost {
     const reqId = this.nextReq++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(reqId, { resolve: resolve as (v: unknown) => void, reject });
+      this.updateRef();
       w.postMessage({ ...msg, reqId } as ToWorker);
     });
   }
@@ -126,6 +139,7 @@ export class WorkerHost {
     const w = this.ensure();
     return new Promise((resolve, reject) => {
       this.jobs.set(req.jobId, { cb, resolve, reject });
+      this.updateRef();
       w.postMessage({ type: 'synthesize', ...req } satisfies ToWorker);
     });
   }

@@ -1,0 +1,195 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createCore, type Core } from '../../main/node/core.js';
+import { decodeWav } from '../../main/node/audio/wav.js';
+import type { EventName, Job } from '../../preload/contract.js';
+import { tempDir } from '../helpers/tmp.js';
+
+beforeAll(() => {
+  // The worker runs from the build, as in the product.
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore' });
+});
+
+let core: Core | null = null;
+let cleanup: () => void = () => {};
+afterEach(async () => {
+  await core?.close();
+  core = null;
+  cleanup();
+});
+
+async function open(
+  dir?: string,
+): Promise<{ core: Core; dir: string; events: { event: EventName; payload: unknown }[] }> {
+  if (!dir) {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    dir = t.dir;
+  }
+  core = await createCore({ dataDir: dir, transport: 'web', version: 'test' });
+  const events: { event: EventName; payload: unknown }[] = [];
+  core.subscribe((event, payload) => events.push({ event, payload }));
+  return { core, dir, events };
+}
+
+async function call<T>(c: Core, method: string, params: unknown): Promise<T> {
+  const r = await c.dispatch(method, params);
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.result as T;
+}
+
+const rms = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
+
+function waitFor(c: Core, pred: (j: Job) => boolean, ms = 30_000): Promise<Job> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timed out waiting for job')), ms);
+    const off = c.subscribe((event, payload) => {
+      if (event === 'job.updated' && pred(payload as Job)) {
+        clearTimeout(t);
+        off();
+        resolve(payload as Job);
+      }
+    });
+  });
+}
+
+describe('job queue with the real eSpeak worker', () => {
+  it('generates takes for every line, streams audio and progress, and stores atomic WAVs', async () => {
+    const { core: c, events } = await open();
+    const p = await call<{ id: string }>(c, 'projects.create', { name: 'Show' });
+    await call(c, 'projects.setVoice', { id: p.id, voiceId: 'espeak:en-gb' });
+    const texts = ['Welcome to the show.', 'Today we talk about voices. It will be fun!', '今天天气很好。'];
+    const lines = [];
+    for (const text of texts) lines.push(await call<{ id: string }>(c, 'lines.add', { projectId: p.id, text }));
+    await call(c, 'lines.update', { id: lines[2].id, voiceId: 'espeak:cmn' });
+    const jobs = await call<Job[]>(c, 'jobs.generate', { projectId: p.id });
+    expect(jobs).toHaveLength(3);
+    expect(jobs.every((j) => j.status === 'queued')).toBe(true);
+    await c.jobs.idle();
+
+    const detail = await call<{ lines: { activeTake: { id: string; voiceId: string; durationMs: number } | null }[] }>(
+      c,
+      'projects.get',
+      { id: p.id },
+    );
+    expect(detail.lines.map((l) => l.activeTake?.voiceId)).toEqual(['espeak:en-gb', 'espeak:en-gb', 'espeak:cmn']);
+    for (const l of detail.lines) {
+      const wav = decodeWav(readFileSync(c.takeFilePath(l.activeTake!.id)));
+      expect(wav.samples.length / wav.sampleRate).toBeCloseTo(l.activeTake!.durationMs / 1000, 2);
+      expect(l.activeTake!.durationMs).toBeGreaterThan(500);
+      expect(rms(wav.samples)).toBeGreaterThan(0.01);
+    }
+    const audio = events.filter((e) => e.event === 'job.audio');
+    expect(audio.length).toBeGreaterThanOrEqual(4); // the two-sentence line streams two chunks
+    const statuses = events.filter((e) => e.event === 'job.updated').map((e) => (e.payload as Job).status);
+    expect(statuses).toEqual(expect.arrayContaining(['queued', 'running', 'done']));
+    const list = await call<Job[]>(c, 'jobs.list', { projectId: p.id });
+    expect(list.filter((j) => j.status === 'done')).toHaveLength(3);
+  });
+
+  it('keeps every take in history and makes the newest active', async () => {
+    const { core: c } = await open();
+    const p = await call<{ id: string }>(c, 'projects.create', { name: 'History' });
+    const l = await call<{ id: string }>(c, 'lines.add', { projectId: p.id, text: 'Again and again.' });
+    await call(c, 'jobs.generate', { projectId: p.id, lineIds: [l.id] });
+    await c.jobs.idle();
+    await call(c, 'jobs.generate', { projectId: p.id, lineIds: [l.id] });
+    await c.jobs.idle();
+    const takes = await call<{ id: string }[]>(c, 'takes.list', { lineId: l.id });
+    expect(takes).toHaveLength(2);
+    const line = await call<{ activeTakeId: string }>(c, 'lines.update', { id: l.id });
+    expect(line.activeTakeId).toBe(takes[0].id);
+  });
+
+  it('cancels a running job: no take is stored', async () => {
+    const { core: c } = await open();
+    const p = await call<{ id: string }>(c, 'projects.create', { name: 'Cancel' });
+    const long = Array.from({ length: 40 }, (_, i) => `This is sentence number ${i + 1} of a long paragraph.`).join(
+      ' ',
+    );
+    const l = await call<{ id: string }>(c, 'lines.add', { projectId: p.id, text: long });
+    const [job] = await call<Job[]>(c, 'jobs.generate', { projectId: p.id, lineIds: [l.id] });
+    await waitFor(c, (j) => j.id === job.id && j.status === 'running' && j.progress > 0);
+    await call(c, 'jobs.cancel', { id: job.id });
+    const end = await waitFor(c, (j) => j.id === job.id && j.status !== 'running');
+    expect(end.status).toBe('cancelled');
+    expect(await call<unknown[]>(c, 'takes.list', { lineId: l.id })).toEqual([]);
+    expect(readdirSync(c.layout.takes).flatMap((d) => readdirSync(path.join(c.layout.takes, d)))).toEqual([]);
+    // The queue keeps working after a cancel.
+    await call(c, 'lines.update', { id: l.id, text: 'Short.' });
+    await call(c, 'jobs.generate', { projectId: p.id, lineIds: [l.id] });
+    await c.jobs.idle();
+    expect(await call<unknown[]>(c, 'takes.list', { lineId: l.id })).toHaveLength(1);
+  });
+
+  it('cancels queued jobs without running them', async () => {
+    const { core: c } = await open();
+    const p = await call<{ id: string }>(c, 'projects.create', { name: 'Queue' });
+    for (const t of ['One.', 'Two.', 'Three.']) await call(c, 'lines.add', { projectId: p.id, text: t });
+    const jobs = await call<Job[]>(c, 'jobs.generate', { projectId: p.id });
+    const cancelled = await call<Job>(c, 'jobs.cancel', { id: jobs[2].id });
+    expect(cancelled.status).toBe('cancelled');
+    await c.jobs.idle();
+    const final = await call<Job[]>(c, 'jobs.list', { projectId: p.id });
+    expect(final.find((j) => j.id === jobs[2].id)?.status).toBe('cancelled');
+    expect(final.filter((j) => j.status === 'done')).toHaveLength(2);
+  });
+
+  it('fails a job with the engine message for text it cannot speak, and for an unknown voice', async () => {
+    const { core: c } = await open();
+    const p = await call<{ id: string }>(c, 'projects.create', { name: 'Bad' });
+    const emoji = await call<{ id: string }>(c, 'lines.add', { projectId: p.id, text: '🎙️🎧' });
+    const [j1] = await call<Job[]>(c, 'jobs.generate', { projectId: p.id, lineIds: [emoji.id] });
+    await c.jobs.idle();
+    const failed = (await call<Job[]>(c, 'jobs.list', { projectId: p.id })).find((j) => j.id === j1.id)!;
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.code).toBe('UNSUPPORTED_TEXT');
+    await call(c, 'lines.update', { id: emoji.id, text: 'Fine words', voiceId: 'espeak:xx-nope' });
+    const [j2] = await call<Job[]>(c, 'jobs.generate', { projectId: p.id, lineIds: [emoji.id] });
+    await c.jobs.idle();
+    const f2 = (await call<Job[]>(c, 'jobs.list', { projectId: p.id })).find((j) => j.id === j2.id)!;
+    expect(f2.error?.code).toBe('INVALID_INPUT');
+    expect(f2.error?.message).toMatch(/xx-nope/);
+    const bad = await c.dispatch('jobs.generate', { projectId: p.id, lineIds: ['ln_gone'] });
+    expect(bad.ok || bad.error.code).toBe('NOT_FOUND');
+  });
+
+  it('deleting a project while it generates cancels its jobs and removes its files', async () => {
+    const { core: c } = await open();
+    const p = await call<{ id: string }>(c, 'projects.create', { name: 'Doomed' });
+    for (let i = 0; i < 4; i++)
+      await call(c, 'lines.add', { projectId: p.id, text: `Line ${i}. More words here to speak.` });
+    await call(c, 'jobs.generate', { projectId: p.id });
+    await waitFor(c, (j) => j.status === 'running');
+    await call(c, 'projects.delete', { id: p.id });
+    await c.jobs.idle();
+    expect(existsSync(path.join(c.layout.takes, p.id))).toBe(false);
+    expect((await c.dispatch('projects.get', { id: p.id })).ok).toBe(false);
+    expect(c.repos.takes.allFiles().size).toBe(0);
+  });
+
+  it('startup recovery removes orphan take files and temp files and marks running jobs interrupted', async () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    let { core: c } = await open(t.dir);
+    const p = await call<{ id: string }>(c, 'projects.create', { name: 'Crash' });
+    const l = await call<{ id: string }>(c, 'lines.add', { projectId: p.id, text: 'Saved line.' });
+    const job = c.repos.jobs.create(p.id, l.id);
+    c.repos.jobs.update(job.id, { status: 'running' });
+    await c.close();
+    core = null;
+    // What a kill -9 mid-write leaves: a renamed WAV without its DB row, and a temp file.
+    mkdirSync(path.join(t.dir, 'takes', p.id), { recursive: true });
+    writeFileSync(path.join(t.dir, 'takes', p.id, 'tk_orphan.wav'), 'RIFF');
+    writeFileSync(path.join(t.dir, 'takes', p.id, '.tk_x.wav.abc123.tmp-timbre'), 'RI');
+    ({ core: c } = await open(t.dir));
+    expect(c.recovery).toEqual({ interruptedJobs: 1, tempFilesRemoved: 1, orphanTakesRemoved: 1 });
+    expect(readdirSync(path.join(t.dir, 'takes', p.id))).toEqual([]);
+    expect(c.repos.jobs.get(job.id).status).toBe('interrupted');
+    expect((await call<{ lines: { text: string }[] }>(c, 'projects.get', { id: p.id })).lines[0].text).toBe(
+      'Saved line.',
+    );
+  });
+});
