@@ -85,4 +85,63 @@ export function assertSignature(session: ort.InferenceSession, sig: GraphSignatu
   if (problems.length) throw new SignatureError(problems);
 }
 
+/** Result of {@link createSessionWithFallback}: the session, the provider it runs on, and a notice when it fell back. */
+export interface SessionWithProvider {
+  session: ort.InferenceSession;
+  /** The execution provider the session was created with ('cpu' after a fallback). */
+  provider: string;
+  /** Set when the requested provider could not be used: a sentence the UI can show as is. */
+  notice?: string;
+}
+
+const PROVIDER_LABELS: Record<string, string> = {
+  cpu: 'CPU',
+  cuda: 'CUDA',
+  dml: 'DirectML',
+  coreml: 'Core ML',
+  webgpu: 'WebGPU',
+  tensorrt: 'TensorRT',
+};
+
+export function providerLabel(name: string): string {
+  return PROVIDER_LABELS[name] ?? name;
+}
+
+/**
+ * Create a session on the first provider in `opts.executionProviders` (default: 'cpu'); when that provider is not in
+ * this build of onnxruntime-node or fails to initialise (missing CUDA libraries, no GPU), create it on the CPU instead
+ * and return a notice saying why. Errors that are not about the provider (a missing or corrupt model file) are thrown.
+ */
+export async function createSessionWithFallback(
+  file: string | Uint8Array,
+  opts: SessionOptions = {},
+): Promise<SessionWithProvider> {
+  const wanted = opts.executionProviders?.find((p) => p !== 'cpu') ?? 'cpu';
+  if (wanted === 'cpu')
+    return { session: await createSession(file, { ...opts, executionProviders: ['cpu'] }), provider: 'cpu' };
+  const supported = ort.listSupportedBackends().map((b) => b.name);
+  let reason: string;
+  if (!supported.includes(wanted)) {
+    reason = `this build of the inference runtime has no ${providerLabel(wanted)} support`;
+  } else {
+    try {
+      return { session: await createSession(file, { ...opts, executionProviders: [wanted] }), provider: wanted };
+    } catch (err) {
+      reason = firstLine(err instanceof Error ? err.message : String(err));
+    }
+  }
+  // A CPU failure here is a real error (bad file, out of memory): let it propagate.
+  const session = await createSession(file, { ...opts, executionProviders: ['cpu'] });
+  return {
+    session,
+    provider: 'cpu',
+    notice: `${providerLabel(wanted)} acceleration is not available (${reason}); running on the CPU instead, which is slower.`,
+  };
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n').find((l) => l.trim()) ?? s;
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line.trim();
+}
+
 export { ort };

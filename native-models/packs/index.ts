@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './download.js';
+export * from './manager.js';

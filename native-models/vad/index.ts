@@ -1,0 +1,2 @@
+export * from './silero-vad.js';
+export * from './segments.js';
