@@ -46,8 +46,9 @@ export function prepareText(text: string): string[] {
 }
 
 /**
- * Split at sentence ends: `. ! ? …` followed by whitespace or the end (so `3.14` and `U.S.A` stay whole, and
- * common abbreviations such as `Mr.` and single initials do not split), CJK `。！？` anywhere, and line breaks.
+ * Split at sentence ends: `. ! ? …` followed by whitespace or the end (so `3.14` and `U.S.A` stay whole; common
+ * abbreviations such as `Mr.`, single initials and a `.` before a lower-case word do not split), CJK `。！？`
+ * anywhere, and line breaks.
  * A run of terminators (`?!`, `...`) and closing quotes or brackets stay with their sentence.
  */
 export function splitSentences(text: string): string[] {
@@ -78,7 +79,8 @@ export function splitSentences(text: string): string[] {
     }
     while (j < n && CLOSERS.has(text[j])) j++;
     const atBoundary = cjk || j >= n || /\s/.test(text[j]);
-    if (atBoundary && !(c === '.' && j === i + 1 && isAbbreviation(text.slice(start, i)))) {
+    const notAnEnd = c === '.' && j === i + 1 && (isAbbreviation(text.slice(start, i)) || lowercaseFollows(text, j));
+    if (atBoundary && !notAnEnd) {
       push(text.slice(start, j));
       start = j;
     }
@@ -86,6 +88,11 @@ export function splitSentences(text: string): string[] {
   }
   push(text.slice(start));
   return out;
+}
+
+/** A lone `.` followed by a lower-case word ends an abbreviation (`U.K. for`, `approx. five`), not a sentence. */
+function lowercaseFollows(text: string, from: number): boolean {
+  return /^\s*\p{Ll}/u.test(text.slice(from, from + 8));
 }
 
 function isAbbreviation(before: string): boolean {

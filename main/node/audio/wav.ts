@@ -60,7 +60,8 @@ export function encodeWav(samples: Float32Array, sampleRate: number, bitDepth: W
     if (Number.isNaN(s)) s = 0;
     s = s > 1 ? 1 : s < -1 ? -1 : s;
     if (bitDepth === 16) {
-      buf.writeInt16LE(Math.round(s < 0 ? s * 32768 : s * 32767), off);
+      // Same scale as decoding (x / 32768), so a round trip is off by at most half a step (one step at +1.0).
+      buf.writeInt16LE(Math.min(32767, Math.round(s * 32768)), off);
       off += 2;
     } else {
       buf.writeFloatLE(s, off);
