@@ -99,16 +99,24 @@ export function hardenWebContents(contents: HardenableWebContents, opts: WebCont
     else blocked('external-url', url);
   };
 
-  // Navigation never leaves app://timbre. A click on an allow-listed link opens the system browser instead.
+  // Navigation never leaves app://timbre. A link clicked in the page (will-navigate) that points at an
+  // allow-listed page opens the system browser instead; frame navigations and redirects are only blocked.
   const guard = (event: { preventDefault(): void }, url: string, what: string) => {
-    if (isAppUrl(url)) return;
+    if (isAppUrl(url)) return true;
     event.preventDefault();
     blocked(what, url);
-    openIfAllowed(url);
+    return false;
   };
-  contents.on('will-navigate', (event) => guard(event, event.url, 'navigation'));
-  contents.on('will-frame-navigate', (event) => guard(event, event.url, 'frame-navigation'));
-  contents.on('will-redirect', (event) => guard(event, event.url, 'redirect'));
+  contents.on('will-navigate', (event) => {
+    if (!guard(event, event.url, 'navigation')) openIfAllowed(event.url);
+  });
+  // will-frame-navigate also fires for the main frame (already handled above); here only subframes matter.
+  contents.on('will-frame-navigate', (event) => {
+    if (!event.isMainFrame) guard(event, event.url, 'frame-navigation');
+  });
+  contents.on('will-redirect', (event) => {
+    guard(event, event.url, 'redirect');
+  });
 
   // No new Electron windows, ever: allow-listed https pages go to the system browser, the rest is dropped.
   contents.setWindowOpenHandler((details) => {

@@ -14,7 +14,10 @@ import { APP_RESPONSE_HEADERS } from './security.js';
  * one). Neither scheme bypasses CSP. `stream` lets <audio> seek in takes with Range requests.
  */
 export const PRIVILEGED_SCHEMES: CustomScheme[] = [
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true },
+  },
   {
     scheme: MEDIA_SCHEME,
     privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true },

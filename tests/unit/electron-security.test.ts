@@ -120,7 +120,7 @@ describe('permission check handler', () => {
 });
 
 describe('navigation and windows', () => {
-  it('prevents navigation, frame navigation and redirects to foreign URLs', () => {
+  it('prevents navigation, subframe navigation and redirects to foreign URLs', () => {
     const { contents, openExternal } = harden();
     for (const channel of ['will-navigate', 'will-frame-navigate', 'will-redirect']) {
       for (const url of [
@@ -128,13 +128,15 @@ describe('navigation and windows', () => {
         'file:///etc/passwd',
         'app://evil/index.html',
         'javascript:alert(1)',
+        'https://timbre.app/',
       ]) {
-        const e = navEvent(url);
+        const e = { ...navEvent(url), isMainFrame: channel !== 'will-frame-navigate' };
         contents.emit(channel, e, url);
         expect(e.preventDefault, `${channel} ${url}`).toHaveBeenCalled();
       }
     }
-    expect(openExternal).not.toHaveBeenCalled();
+    // only the page-initiated main-frame navigation to an allow-listed page goes to the browser, once
+    expect(openExternal.mock.calls).toEqual([['https://timbre.app/']]);
   });
 
   it('lets in-app navigation through', () => {
