@@ -1,0 +1,37 @@
+import { ErrorCode, type ApiErrorShape } from '../../../preload/contract';
+
+/** Codes the client itself produces when the server never answered properly. */
+export type ClientErrorCode = 'NETWORK' | 'BAD_RESPONSE';
+
+/** A failed API call, with the server's code and human-readable message. */
+export class ApiError extends Error {
+  readonly code: ErrorCode | ClientErrorCode;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode | ClientErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.details = details;
+  }
+
+  static from(shape: unknown, fallbackMessage = 'The request failed'): ApiError {
+    if (shape && typeof shape === 'object') {
+      const s = shape as Partial<ApiErrorShape>;
+      const code = ErrorCode.safeParse(s.code);
+      const message = typeof s.message === 'string' && s.message ? s.message : fallbackMessage;
+      return new ApiError(code.success ? code.data : 'INTERNAL', message, s.details);
+    }
+    return new ApiError('INTERNAL', fallbackMessage);
+  }
+}
+
+/** The message to show a person for any thrown value. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export const isApiError = (err: unknown, code?: ApiError['code']): err is ApiError =>
+  err instanceof ApiError && (code === undefined || err.code === code);

@@ -1,0 +1,60 @@
+import type { PreloadBridge } from '../../../preload/contract';
+import { createElectronApi } from './bridge';
+import type { ClientApi } from './types';
+import { createWebApi, forgetWebToken, readWebToken } from './web';
+
+export { ApiError, errorMessage, isApiError } from './errors';
+export type { ClientApi, ConnectionState } from './types';
+
+declare global {
+  interface Window {
+    timbreBridge?: PreloadBridge;
+  }
+}
+
+export type Boot = { kind: 'ready'; api: ClientApi } | { kind: 'no-token' };
+
+let current: ClientApi | null = null;
+const unauthorizedListeners = new Set<() => void>();
+
+/** The API of this window; throws before boot. */
+export function api(): ClientApi {
+  if (!current) throw new Error('The API is not connected yet');
+  return current;
+}
+
+/** Called when the server rejects the token (e.g. `timbre serve` was restarted with a new one). */
+export function onUnauthorized(listener: () => void): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+let booting: Promise<Boot> | null = null;
+
+/** Pick the transport once: the Electron bridge when present, else the loopback web server with its token. */
+export function bootApi(): Promise<Boot> {
+  booting ??= doBoot();
+  return booting;
+}
+
+async function doBoot(): Promise<Boot> {
+  if (import.meta.env.DEV && new URLSearchParams(window.location.search).has('mock')) {
+    const { createMockApi } = await import('./mock');
+    current = createMockApi();
+    return { kind: 'ready', api: current };
+  }
+  if (window.timbreBridge) {
+    current = createElectronApi(window.timbreBridge);
+    return { kind: 'ready', api: current };
+  }
+  const token = readWebToken();
+  if (!token) return { kind: 'no-token' };
+  current = createWebApi({
+    token,
+    onUnauthorized: () => {
+      forgetWebToken();
+      for (const l of [...unauthorizedListeners]) l();
+    },
+  });
+  return { kind: 'ready', api: current };
+}

@@ -1,0 +1,164 @@
+import type { EventName, MethodInput, MethodName, MethodResult } from '../../../preload/contract';
+import { ApiError } from './errors';
+import { EventHub, type ClientApi, type ConnectionState, type Listener } from './types';
+import { parseEvent } from './validate';
+
+const TOKEN_KEY = 'timbre.token';
+
+/**
+ * The access token of web mode. `timbre serve` prints a URL with `#token=…`; the token is moved to sessionStorage
+ * (so a reload keeps working) and removed from the address bar and history.
+ */
+export function readWebToken(): string | null {
+  const hash = window.location.hash.replace(/^#/, '');
+  const params = new URLSearchParams(hash);
+  const fromHash = params.get('token');
+  if (fromHash) {
+    try {
+      sessionStorage.setItem(TOKEN_KEY, fromHash);
+    } catch {
+      // storage disabled: the token still works for this page load
+    }
+    params.delete('token');
+    const rest = params.toString();
+    const { pathname, search } = window.location;
+    history.replaceState(history.state, '', pathname + search + (rest ? `#${rest}` : ''));
+    return fromHash;
+  }
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function forgetWebToken(): void {
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // ignore
+  }
+}
+
+interface WebOptions {
+  token: string;
+  /** Base of the server, default: the page's origin. */
+  origin?: string;
+  onUnauthorized?: () => void;
+}
+
+/** Transport over the loopback HTTP + WebSocket server of `timbre serve`. */
+export function createWebApi({ token, origin = window.location.origin, onUnauthorized }: WebOptions): ClientApi {
+  const hub = new EventHub();
+  const connListeners = new Set<(s: ConnectionState) => void>();
+  let connection: ConnectionState = 'connecting';
+  let attempt = 0;
+  let socket: WebSocket | null = null;
+  let retryTimer: number | undefined;
+
+  const setConnection = (s: ConnectionState) => {
+    if (s === connection) return;
+    connection = s;
+    for (const l of [...connListeners]) l(s);
+  };
+
+  const wsUrl = () => {
+    const u = new URL('/api/events', origin);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    u.searchParams.set('token', token);
+    return u.toString();
+  };
+
+  const connect = () => {
+    window.clearTimeout(retryTimer);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(wsUrl());
+    } catch {
+      scheduleReconnect();
+      return;
+    }
+    socket = ws;
+    ws.onopen = () => {
+      attempt = 0;
+      setConnection('open');
+    };
+    ws.onmessage = (msg) => {
+      if (typeof msg.data !== 'string') return;
+      let data: unknown;
+      try {
+        data = JSON.parse(msg.data);
+      } catch {
+        return;
+      }
+      if (!data || typeof data !== 'object') return;
+      const { event, payload } = data as { event?: unknown; payload?: unknown };
+      const parsed = parseEvent(event, payload);
+      if (parsed) hub.emit(parsed.event, parsed.payload);
+    };
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = null;
+      scheduleReconnect();
+    };
+    ws.onerror = () => {
+      // onclose follows and schedules the retry
+    };
+  };
+
+  const scheduleReconnect = () => {
+    setConnection('reconnecting');
+    const delay = Math.min(10_000, 500 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+    attempt = Math.min(attempt + 1, 6);
+    retryTimer = window.setTimeout(connect, delay);
+  };
+
+  // Reconnect at once when the machine wakes up or the tab comes back.
+  window.addEventListener('online', () => {
+    if (!socket) connect();
+  });
+  connect();
+
+  return {
+    transport: 'web',
+    get connection() {
+      return connection;
+    },
+    async call<M extends MethodName>(method: M, params: MethodInput<M>): Promise<MethodResult<M>> {
+      let res: Response;
+      try {
+        res = await fetch(new URL('/api/rpc', origin), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+          body: JSON.stringify({ method, params }),
+          cache: 'no-store',
+        });
+      } catch {
+        throw new ApiError('NETWORK', 'Cannot reach the Timbre server. Is `timbre serve` still running?');
+      }
+      let body: unknown;
+      try {
+        body = await res.json();
+      } catch {
+        throw new ApiError('BAD_RESPONSE', `The server answered HTTP ${res.status} without a readable body.`);
+      }
+      const reply = body as { ok?: unknown; result?: unknown; error?: unknown };
+      if (reply && reply.ok === true && res.ok) return reply.result as MethodResult<M>;
+      const err = ApiError.from(reply?.error, `${method} failed (HTTP ${res.status})`);
+      if (err.code === 'UNAUTHORIZED' || res.status === 401) onUnauthorized?.();
+      throw err;
+    },
+    on<E extends EventName>(event: E, listener: Listener<E>) {
+      return hub.on(event, listener);
+    },
+    onConnection(listener) {
+      connListeners.add(listener);
+      return () => connListeners.delete(listener);
+    },
+    takeAudioUrl(takeId: string) {
+      const u = new URL(`/api/media/takes/${encodeURIComponent(takeId)}.wav`, origin);
+      u.searchParams.set('token', token);
+      return u.toString();
+    },
+  };
+}

@@ -1,0 +1,306 @@
+import { memo, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { LIMITS, type Job, type Line } from '../../../preload/contract';
+import { useT } from '../i18n/useT';
+import { isActive, useStudio } from '../store/studio';
+import { Icon } from './Icon';
+import { TakePlayer } from './TakePlayer';
+import { VoicePicker } from './VoicePicker';
+
+export const DRAG_TYPE = 'application/x-timbre-line';
+
+interface Props {
+  line: Line;
+  index: number;
+  count: number;
+  text: string;
+  job: Job | undefined;
+  saveError: string | undefined;
+  dropEdge: 'before' | 'after' | null;
+  onDragOverRow(index: number, edge: 'before' | 'after'): void;
+  onDropRow(e: DragEvent): void;
+  onDragEndRow(): void;
+  dragging: boolean;
+  onDragStartRow(lineId: string): void;
+}
+
+/** One script line: text, voice override, generation status, take player, reorder and delete controls. */
+export const LineRow = memo(function LineRow(props: Props) {
+  const { line, index, count, text, job, saveError, dropEdge, dragging } = props;
+  const t = useT();
+  const n = index + 1;
+  const rowRef = useRef<HTMLLIElement>(null);
+  const textRef = useRef<HTMLTextAreaElement>(null);
+  const focus = useStudio((s) => (s.focus?.lineId === line.id ? s.focus : null));
+  const [composing, setComposing] = useState(false);
+
+  useEffect(() => {
+    const el = textRef.current;
+    if (!focus || !el) return;
+    el.focus({ preventScroll: false });
+    if (focus.caret === 'end') el.setSelectionRange(el.value.length, el.value.length);
+    else if (focus.caret === 'start') el.setSelectionRange(0, 0);
+    el.scrollIntoView({ block: 'nearest' });
+  }, [focus]);
+
+  const studio = useStudio.getState;
+  const active = isActive(job);
+  const take = line.activeTake;
+  const outdated = !!take && take.text.trim() !== text.trim();
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (composing || e.nativeEvent.isComposing) return;
+    const el = e.currentTarget;
+    const atEnd = el.selectionStart === el.value.length && el.selectionEnd === el.value.length;
+    const atStart = el.selectionStart === 0 && el.selectionEnd === 0;
+    const mod = e.ctrlKey || e.metaKey;
+    if (e.altKey && !mod && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+      e.preventDefault();
+      const to = e.key === 'ArrowUp' ? index - 1 : index + 1;
+      if (to < 0 || to >= count) return;
+      void studio().move(line.id, to);
+      studio().requestFocus(line.id, 'keep');
+      return;
+    }
+    if (e.key === 'Enter' && mod && !e.shiftKey) {
+      e.preventDefault();
+      void studio().generate([line.id]);
+      return;
+    }
+    if (e.key === 'Enter' && !mod && !e.shiftKey && !e.altKey && atEnd) {
+      e.preventDefault();
+      void studio().addLine(index + 1);
+      return;
+    }
+    if (e.key === 'Backspace' && el.value === '' && count > 1 && !mod) {
+      e.preventDefault();
+      studio().deleteLine(line.id, { undo: false });
+      return;
+    }
+    if (e.key === 'ArrowUp' && atStart && index > 0 && !e.shiftKey && !e.altKey) {
+      e.preventDefault();
+      studio().requestFocus(studio().lines[index - 1].id, 'end');
+    } else if (e.key === 'ArrowDown' && atEnd && index < count - 1 && !e.shiftKey && !e.altKey) {
+      e.preventDefault();
+      studio().requestFocus(studio().lines[index + 1].id, 'start');
+    }
+  };
+
+  const onDragOver = (e: DragEvent) => {
+    if (!e.dataTransfer.types.includes(DRAG_TYPE)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'move';
+    const rect = rowRef.current?.getBoundingClientRect();
+    const edge = rect && e.clientY > rect.top + rect.height / 2 ? 'after' : 'before';
+    props.onDragOverRow(index, edge);
+  };
+
+  const statusClass = job ? `status-${job.status}` : take ? 'status-done' : 'status-idle';
+
+  return (
+    <li
+      ref={rowRef}
+      className={`line-row ${statusClass}${dragging ? ' dragging' : ''}${dropEdge ? ` drop-${dropEdge}` : ''}`}
+      data-line-id={line.id}
+      onDragOver={onDragOver}
+      onDrop={props.onDropRow}
+    >
+      <div className="line-gutter">
+        <button
+          type="button"
+          className="drag-handle"
+          draggable
+          aria-label={t('studio.dragHandle', { n })}
+          title={t('studio.dragHandle', { n })}
+          onDragStart={(e) => {
+            e.dataTransfer.setData(DRAG_TYPE, line.id);
+            e.dataTransfer.setData('text/plain', text);
+            e.dataTransfer.effectAllowed = 'move';
+            if (rowRef.current) e.dataTransfer.setDragImage(rowRef.current, 24, 24);
+            props.onDragStartRow(line.id);
+          }}
+          onDragEnd={props.onDragEndRow}
+          onKeyDown={(e) => {
+            if (e.altKey || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return;
+            e.preventDefault();
+            const to = e.key === 'ArrowUp' ? index - 1 : index + 1;
+            if (to >= 0 && to < count) void studio().move(line.id, to);
+          }}
+        >
+          <Icon name="grip" size={16} />
+        </button>
+        <span className="line-number" aria-hidden="true">
+          {n}
+        </span>
+      </div>
+
+      <div className="line-main">
+        <textarea
+          ref={textRef}
+          className="line-text"
+          rows={1}
+          value={text}
+          maxLength={LIMITS.lineTextMax}
+          placeholder={t('studio.linePlaceholder')}
+          aria-label={t('studio.lineLabel', { n })}
+          aria-invalid={saveError ? true : undefined}
+          spellCheck
+          onChange={(e) => studio().editText(line.id, e.target.value)}
+          onKeyDown={onKeyDown}
+          onCompositionStart={() => setComposing(true)}
+          onCompositionEnd={() => setComposing(false)}
+        />
+        {text.length > LIMITS.lineTextMax * 0.8 && (
+          <div className="char-count">
+            {t('studio.characters', { count: text.length.toLocaleString(), max: LIMITS.lineTextMax.toLocaleString() })}
+          </div>
+        )}
+        <LineStatus job={job} n={n} hasTake={!!take} outdated={outdated} />
+        {take && !active && <TakePlayer take={take} n={n} />}
+        {!take && job?.status === 'done' && job.takeId && <TakePlayer take={{ id: job.takeId, durationMs: 0 }} n={n} />}
+      </div>
+
+      <div className="line-actions">
+        <VoicePicker
+          compact
+          value={line.voiceId}
+          label={t('studio.lineVoice', { n })}
+          noneLabel={t('studio.useProjectVoice')}
+          onChange={(v) => void studio().setLineVoice(line.id, v)}
+        />
+        {active ? (
+          <button
+            type="button"
+            className="btn btn-sm btn-stop"
+            aria-label={t('studio.cancelJob', { n })}
+            onClick={() => void studio().cancel(line.id)}
+          >
+            <Icon name="stop" size={14} />
+            {t('common.cancel')}
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-sm btn-generate"
+            aria-label={t('studio.generateLine', { n })}
+            title={`${t('studio.generateLine', { n })} (Ctrl+Enter)`}
+            disabled={text.trim() === ''}
+            onClick={() => void studio().generate([line.id])}
+          >
+            <Icon name="sparkle" size={14} />
+            {take ? t('studio.regenerate') : t('studio.generate')}
+          </button>
+        )}
+        <div className="line-tools">
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label={t('studio.moveUp', { n })}
+            title={`${t('studio.moveUp', { n })} (Alt+↑)`}
+            disabled={index === 0}
+            onClick={() => void studio().move(line.id, index - 1)}
+          >
+            <Icon name="up" size={16} />
+          </button>
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label={t('studio.moveDown', { n })}
+            title={`${t('studio.moveDown', { n })} (Alt+↓)`}
+            disabled={index === count - 1}
+            onClick={() => void studio().move(line.id, index + 1)}
+          >
+            <Icon name="down" size={16} />
+          </button>
+          <button
+            type="button"
+            className="icon-btn icon-btn-danger"
+            aria-label={t('studio.deleteLine', { n })}
+            title={t('studio.deleteLine', { n })}
+            onClick={() => studio().deleteLine(line.id)}
+          >
+            <Icon name="trash" size={16} />
+          </button>
+        </div>
+      </div>
+    </li>
+  );
+});
+
+function LineStatus({
+  job,
+  n,
+  hasTake,
+  outdated,
+}: {
+  job: Job | undefined;
+  n: number;
+  hasTake: boolean;
+  outdated: boolean;
+}) {
+  const t = useT();
+  if (job && job.status === 'running') {
+    const percent = Math.round(job.progress * 100);
+    return (
+      <div className="line-status running">
+        <span className="chip chip-accent">
+          <span className="pulse" aria-hidden="true" />
+          {t('status.running', { percent })}
+        </span>
+        <div
+          className="progress"
+          role="progressbar"
+          aria-label={t('studio.progress', { n })}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={percent}
+        >
+          <div className="progress-bar" style={{ width: `${Math.max(2, percent)}%` }} />
+        </div>
+      </div>
+    );
+  }
+  if (job?.status === 'queued')
+    return (
+      <div className="line-status">
+        <span className="chip">
+          <Icon name="clock" size={13} />
+          {t('status.queued')}
+        </span>
+      </div>
+    );
+  if (job?.status === 'failed')
+    return (
+      <div className="line-status">
+        <span className="chip chip-danger" role="alert">
+          <Icon name="alert" size={13} />
+          {t('status.failed', { message: job.error?.message ?? '' })}
+        </span>
+      </div>
+    );
+  if (job?.status === 'interrupted')
+    return (
+      <div className="line-status">
+        <span className="chip chip-warn">
+          <Icon name="alert" size={13} />
+          {t('status.interrupted')}
+        </span>
+      </div>
+    );
+  if (job?.status === 'cancelled' && !hasTake)
+    return (
+      <div className="line-status">
+        <span className="chip">{t('status.cancelled')}</span>
+      </div>
+    );
+  if (outdated)
+    return (
+      <div className="line-status">
+        <span className="chip chip-warn">
+          <Icon name="info" size={13} />
+          {t('status.outdated')}
+        </span>
+      </div>
+    );
+  if (!hasTake && !job) return null;
+  return null;
+}

@@ -1,0 +1,256 @@
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { VoiceInfo } from '../../../preload/contract';
+import { useT } from '../i18n/useT';
+import { useCatalog } from '../store/catalog';
+import { Icon } from './Icon';
+
+export function languageName(code: string, locale: string): string {
+  try {
+    return new Intl.DisplayNames([locale], { type: 'language' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+interface Props {
+  value: string | null;
+  onChange(voiceId: string | null): void;
+  /** Accessible name of the control, e.g. "Voice for line 3". */
+  label: string;
+  /** Text of the "no specific voice" choice. */
+  noneLabel: string;
+  compact?: boolean;
+}
+
+interface Option {
+  id: string | null;
+  voice: VoiceInfo | null;
+}
+
+interface Group {
+  lang: string;
+  name: string;
+  voices: VoiceInfo[];
+}
+
+function buildGroups(voices: VoiceInfo[], query: string, locale: string): Group[] {
+  const q = query.trim().toLowerCase();
+  const match = (v: VoiceInfo) =>
+    !q ||
+    v.name.toLowerCase().includes(q) ||
+    v.language.toLowerCase().includes(q) ||
+    languageName(v.language, locale).toLowerCase().includes(q) ||
+    v.engineId.toLowerCase().includes(q);
+  const byLang = new Map<string, VoiceInfo[]>();
+  for (const v of voices.filter(match)) {
+    const list = byLang.get(v.language) ?? [];
+    list.push(v);
+    byLang.set(v.language, list);
+  }
+  return [...byLang.entries()]
+    .map(([lang, list]) => ({
+      lang,
+      name: languageName(lang, locale),
+      voices: list.sort((a, b) => a.name.localeCompare(b.name)),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function toOptions(groups: Group[], query: string): Option[] {
+  return [
+    ...(query.trim() ? [] : [{ id: null, voice: null }]),
+    ...groups.flatMap((g) => g.voices.map((v) => ({ id: v.id, voice: v }))),
+  ];
+}
+
+/** A searchable voice picker: voices grouped by language, full keyboard support (combobox + listbox pattern). */
+export function VoicePicker({ value, onChange, label, noneLabel, compact }: Props) {
+  const t = useT();
+  const voices = useCatalog((s) => s.voices);
+  const load = useCatalog((s) => s.load);
+  const [open, setOpen] = useState(false);
+  const [query, setQuery] = useState('');
+  const [active, setActive] = useState(0);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const listRef = useRef<HTMLUListElement>(null);
+  const uid = useId();
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const groups = useMemo(() => buildGroups(voices, query, t.locale), [voices, query, t.locale]);
+
+  const options = useMemo(() => toOptions(groups, query), [groups, query]);
+
+  const current = voices.find((v) => v.id === value) ?? null;
+  const optionId = (i: number) => `${uid}-opt-${i}`;
+
+  const openPicker = () => {
+    setQuery('');
+    const all = toOptions(buildGroups(voices, '', t.locale), '');
+    setActive(
+      Math.max(
+        0,
+        all.findIndex((o) => o.id === value),
+      ),
+    );
+    setOpen(true);
+  };
+  const close = (refocus = true) => {
+    setOpen(false);
+    if (refocus) buttonRef.current?.focus();
+  };
+  const choose = (o: Option) => {
+    onChange(o.id);
+    close();
+  };
+
+  useEffect(() => {
+    if (!open) return;
+    inputRef.current?.focus();
+    const onDown = (e: MouseEvent) => {
+      if (!rootRef.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', onDown);
+    return () => document.removeEventListener('mousedown', onDown);
+  }, [open]);
+
+  useEffect(() => {
+    listRef.current?.querySelector(`#${CSS.escape(optionId(active))}`)?.scrollIntoView({ block: 'nearest' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [active]);
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      setActive((a) => Math.min(options.length - 1, a + 1));
+    } else if (e.key === 'ArrowUp') {
+      e.preventDefault();
+      setActive((a) => Math.max(0, a - 1));
+    } else if (e.key === 'Home') {
+      e.preventDefault();
+      setActive(0);
+    } else if (e.key === 'End') {
+      e.preventDefault();
+      setActive(options.length - 1);
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      const o = options[active];
+      if (o) choose(o);
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      close();
+    } else if (e.key === 'Tab') {
+      close(false);
+    }
+  };
+
+  const genderLabel = (v: VoiceInfo) => t(`voice.gender.${v.gender}`);
+  let index = query.trim() ? 0 : 1;
+
+  return (
+    <div className={`voice-picker${compact ? ' compact' : ''}`} ref={rootRef}>
+      <button
+        ref={buttonRef}
+        type="button"
+        className="voice-button"
+        aria-haspopup="listbox"
+        aria-expanded={open}
+        aria-label={`${label}: ${current ? current.name : noneLabel}`}
+        onClick={() => (open ? close() : openPicker())}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowDown' && !open) {
+            e.preventDefault();
+            openPicker();
+          }
+        }}
+      >
+        <Icon name="voices" size={15} />
+        <span className="voice-button-text">
+          {current ? current.name : noneLabel}
+          {current && !compact && <span className="muted"> · {languageName(current.language, t.locale)}</span>}
+        </span>
+        <Icon name="chevron" size={14} />
+      </button>
+      {open && (
+        <div className="voice-popover" role="dialog" aria-label={label}>
+          <div className="voice-search">
+            <Icon name="search" size={15} />
+            <input
+              ref={inputRef}
+              type="search"
+              role="combobox"
+              aria-label={t('voice.searchLabel')}
+              aria-expanded="true"
+              aria-controls={`${uid}-list`}
+              aria-autocomplete="list"
+              aria-activedescendant={options[active] ? optionId(active) : undefined}
+              placeholder={t('voice.searchPlaceholder')}
+              value={query}
+              onChange={(e) => {
+                setQuery(e.target.value);
+                setActive(0);
+              }}
+              onKeyDown={onKey}
+            />
+          </div>
+          <ul className="voice-list" role="listbox" id={`${uid}-list`} aria-label={label} ref={listRef}>
+            {!query.trim() && (
+              <li
+                id={optionId(0)}
+                role="option"
+                aria-selected={value === null}
+                className={`voice-option${active === 0 ? ' active' : ''}`}
+                onMouseEnter={() => setActive(0)}
+                onClick={() => choose({ id: null, voice: null })}
+              >
+                <span>{noneLabel}</span>
+                {value === null && <Icon name="check" size={15} />}
+              </li>
+            )}
+            {groups.map((g) => (
+              <li key={g.lang} role="presentation">
+                <div className="voice-group-label" id={`${uid}-g-${g.lang}`} aria-hidden="true">
+                  {g.name}
+                </div>
+                <ul role="group" aria-labelledby={`${uid}-g-${g.lang}`}>
+                  {g.voices.map((v) => {
+                    const i = index++;
+                    return (
+                      <li
+                        key={v.id}
+                        id={optionId(i)}
+                        role="option"
+                        aria-selected={value === v.id}
+                        className={`voice-option${active === i ? ' active' : ''}`}
+                        onMouseEnter={() => setActive(i)}
+                        onClick={() => choose({ id: v.id, voice: v })}
+                      >
+                        <span>
+                          {v.name}{' '}
+                          <span className="muted">
+                            · {genderLabel(v)} · {v.engineId}
+                          </span>
+                        </span>
+                        {value === v.id && <Icon name="check" size={15} />}
+                      </li>
+                    );
+                  })}
+                </ul>
+              </li>
+            ))}
+            {options.length === 0 && (
+              <li className="voice-empty" role="presentation">
+                {voices.length === 0 ? t('voice.noVoices') : t('voice.noMatches', { query })}
+              </li>
+            )}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

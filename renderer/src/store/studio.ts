@@ -1,0 +1,510 @@
+import { create } from 'zustand';
+import type { Job, Line, ProjectDetail } from '../../../preload/contract';
+import { api, errorMessage, isApiError } from '../api';
+import { announce, toast, useToasts } from './toasts';
+
+export type SaveState = 'pending' | 'saving' | 'error';
+export type ProjectHeader = Omit<ProjectDetail, 'lines'>;
+
+interface StudioState {
+  projectId: string | null;
+  project: ProjectHeader | null;
+  /** Visible lines in order (lines waiting for their delete to commit are hidden). */
+  lines: Line[];
+  /** Unsaved local text by line id: shown instead of the server copy until acknowledged. */
+  drafts: Record<string, string>;
+  save: Record<string, SaveState>;
+  saveErrors: Record<string, string>;
+  /** The latest job of each line. */
+  jobs: Record<string, Job>;
+  status: 'idle' | 'loading' | 'ready' | 'error';
+  error: string | null;
+  /** Ask a line row to take keyboard focus (after add/delete/move). */
+  focus: { lineId: string; caret: 'start' | 'end' | 'keep'; n: number } | null;
+
+  open(projectId: string): Promise<void>;
+  close(): void;
+  refresh(withJobs?: boolean): Promise<void>;
+  renameProject(name: string): Promise<boolean>;
+  setProjectVoice(voiceId: string | null): Promise<void>;
+  addLine(position?: number, text?: string): Promise<string | null>;
+  editText(lineId: string, text: string): void;
+  setLineVoice(lineId: string, voiceId: string | null): Promise<void>;
+  move(lineId: string, toIndex: number): Promise<void>;
+  deleteLine(lineId: string, opts?: { undo?: boolean }): void;
+  generate(lineIds?: string[]): Promise<void>;
+  cancel(lineId: string): Promise<void>;
+  cancelAll(): Promise<void>;
+  applyJob(job: Job): void;
+  flushSaves(lineIds?: string[]): Promise<boolean>;
+  retrySaves(): void;
+  requestFocus(lineId: string, caret?: 'start' | 'end' | 'keep'): void;
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Drafts in localStorage: written on every keystroke, removed once the server acknowledged the same text.
+// ------------------------------------------------------------------------------------------------------------
+
+interface StoredDraft {
+  projectId: string;
+  text: string;
+  at: string;
+}
+const DRAFT_PREFIX = 'timbre.draft.';
+
+function writeDraft(lineId: string, d: StoredDraft) {
+  try {
+    localStorage.setItem(DRAFT_PREFIX + lineId, JSON.stringify(d));
+  } catch {
+    // quota or disabled storage: the in-memory draft still gets saved
+  }
+}
+function clearDraft(lineId: string) {
+  try {
+    localStorage.removeItem(DRAFT_PREFIX + lineId);
+  } catch {
+    // ignore
+  }
+}
+function draftsOf(projectId: string): Map<string, StoredDraft> {
+  const out = new Map<string, StoredDraft>();
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (!key?.startsWith(DRAFT_PREFIX)) continue;
+      const d = JSON.parse(localStorage.getItem(key) ?? 'null') as StoredDraft | null;
+      if (d && d.projectId === projectId && typeof d.text === 'string') out.set(key.slice(DRAFT_PREFIX.length), d);
+    }
+  } catch {
+    // ignore
+  }
+  return out;
+}
+
+export const SAVE_DELAY_MS = 400;
+const ACTIVE: Job['status'][] = ['queued', 'running'];
+export const isActive = (job: Job | undefined) => !!job && ACTIVE.includes(job.status);
+
+const saveTimers = new Map<string, number>();
+const inflight = new Map<string, Promise<void>>();
+const retryTimers = new Map<string, number>();
+const pendingDeletes = new Map<string, { line: Line; index: number; timer: number; toastId: number }>();
+let reordering = 0;
+let refreshTimer: number | undefined;
+let focusN = 0;
+
+const omit = <T>(rec: Record<string, T>, key: string): Record<string, T> => {
+  if (!(key in rec)) return rec;
+  const { [key]: _drop, ...rest } = rec;
+  return rest;
+};
+
+export const useStudio = create<StudioState>((set, get) => {
+  const setSave = (lineId: string, state: SaveState | null, error?: string) =>
+    set((s) => ({
+      save: state ? { ...s.save, [lineId]: state } : omit(s.save, lineId),
+      saveErrors: error ? { ...s.saveErrors, [lineId]: error } : omit(s.saveErrors, lineId),
+    }));
+
+  const dropLineLocally = (lineId: string) => {
+    window.clearTimeout(saveTimers.get(lineId));
+    saveTimers.delete(lineId);
+    clearDraft(lineId);
+    set((s) => ({
+      lines: s.lines.filter((l) => l.id !== lineId),
+      drafts: omit(s.drafts, lineId),
+      save: omit(s.save, lineId),
+      saveErrors: omit(s.saveErrors, lineId),
+    }));
+  };
+
+  /** Send the current draft of a line; one request per line at a time. */
+  async function saveNow(lineId: string): Promise<void> {
+    window.clearTimeout(saveTimers.get(lineId));
+    saveTimers.delete(lineId);
+    window.clearTimeout(retryTimers.get(lineId));
+    retryTimers.delete(lineId);
+    const running = inflight.get(lineId);
+    if (running) {
+      await running;
+      if (get().drafts[lineId] !== undefined && get().save[lineId] !== 'error') return saveNow(lineId);
+      return;
+    }
+    const text = get().drafts[lineId];
+    if (text === undefined) return;
+    setSave(lineId, 'saving');
+    const p = (async () => {
+      try {
+        const line = await api().call('lines.update', { id: lineId, text });
+        const s = get();
+        const stillSame = s.drafts[lineId] === text;
+        if (stillSame) clearDraft(lineId);
+        set((st) => ({
+          lines: st.lines.map((l) => (l.id === lineId ? { ...l, ...line } : l)),
+          drafts: stillSame ? omit(st.drafts, lineId) : st.drafts,
+        }));
+        setSave(lineId, stillSame ? null : 'pending');
+      } catch (err) {
+        if (isApiError(err, 'NOT_FOUND') && get().projectId) {
+          // The line is gone on the server (deleted elsewhere): nothing left to save into.
+          dropLineLocally(lineId);
+          return;
+        }
+        setSave(lineId, 'error', errorMessage(err));
+        if (!isApiError(err, 'INVALID_INPUT')) {
+          retryTimers.set(
+            lineId,
+            window.setTimeout(() => void saveNow(lineId), 5000),
+          );
+        }
+      }
+    })();
+    inflight.set(lineId, p);
+    try {
+      await p;
+    } finally {
+      inflight.delete(lineId);
+    }
+  }
+
+  const scheduleSave = (lineId: string) => {
+    window.clearTimeout(saveTimers.get(lineId));
+    saveTimers.set(
+      lineId,
+      window.setTimeout(() => void saveNow(lineId), SAVE_DELAY_MS),
+    );
+    if (get().save[lineId] !== 'saving') setSave(lineId, 'pending');
+  };
+
+  const commitDelete = async (lineId: string) => {
+    const pending = pendingDeletes.get(lineId);
+    if (!pending) return;
+    pendingDeletes.delete(lineId);
+    window.clearTimeout(pending.timer);
+    try {
+      await api().call('lines.delete', { id: lineId });
+    } catch (err) {
+      if (isApiError(err, 'NOT_FOUND')) return;
+      toast.error(errorMessage(err));
+      void get().refresh();
+    }
+  };
+
+  const flushDeletes = () => {
+    for (const [lineId, p] of [...pendingDeletes]) {
+      useToasts.getState().dismiss(p.toastId);
+      void commitDelete(lineId);
+    }
+  };
+
+  const mergeServer = (detail: ProjectDetail) => {
+    const { lines: serverLines, ...header } = detail;
+    const hidden = new Set(pendingDeletes.keys());
+    const incoming = serverLines.filter((l) => !hidden.has(l.id)).sort((a, b) => a.position - b.position);
+    set((s) => {
+      let lines = incoming;
+      if (reordering > 0) {
+        // Keep the order the user just chose until the reorder call returns.
+        const byId = new Map(incoming.map((l) => [l.id, l]));
+        const kept = s.lines.map((l) => byId.get(l.id)).filter((l): l is Line => !!l);
+        const extra = incoming.filter((l) => !s.lines.some((x) => x.id === l.id));
+        lines = [...kept, ...extra];
+      }
+      return { project: header, lines };
+    });
+  };
+
+  return {
+    projectId: null,
+    project: null,
+    lines: [],
+    drafts: {},
+    save: {},
+    saveErrors: {},
+    jobs: {},
+    status: 'idle',
+    error: null,
+    focus: null,
+
+    async open(projectId) {
+      if (get().projectId === projectId && get().status === 'ready') return get().refresh(true);
+      if (get().projectId && get().projectId !== projectId) get().close();
+      set({
+        projectId,
+        project: null,
+        lines: [],
+        drafts: {},
+        save: {},
+        saveErrors: {},
+        jobs: {},
+        status: 'loading',
+        error: null,
+      });
+      try {
+        const [detail, jobs] = await Promise.all([
+          api().call('projects.get', { id: projectId }),
+          api().call('jobs.list', { projectId }),
+        ]);
+        if (get().projectId !== projectId) return;
+        mergeServer(detail);
+        for (const job of [...jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) get().applyJob(job);
+        // Re-apply drafts that never reached the server (crash, closed window, lost connection).
+        const stored = draftsOf(projectId);
+        const drafts: Record<string, string> = {};
+        let restored = 0;
+        for (const [lineId, d] of stored) {
+          const line = detail.lines.find((l) => l.id === lineId);
+          if (!line || d.text === line.text || Date.parse(d.at) <= Date.parse(line.updatedAt)) {
+            clearDraft(lineId);
+            continue;
+          }
+          drafts[lineId] = d.text;
+          restored++;
+        }
+        set({ drafts, status: 'ready' });
+        for (const lineId of Object.keys(drafts)) void saveNow(lineId);
+        if (restored) toast.info(messages.restored(restored));
+      } catch (err) {
+        if (get().projectId !== projectId) return;
+        set({ status: 'error', error: errorMessage(err) });
+      }
+    },
+
+    close() {
+      flushDeletes();
+      void get().flushSaves();
+      window.clearTimeout(refreshTimer);
+      set({ projectId: null, project: null, lines: [], jobs: {}, status: 'idle', error: null });
+    },
+
+    async refresh(withJobs = false) {
+      const projectId = get().projectId;
+      if (!projectId) return;
+      try {
+        const [detail, jobs] = await Promise.all([
+          api().call('projects.get', { id: projectId }),
+          withJobs ? api().call('jobs.list', { projectId }) : Promise.resolve([]),
+        ]);
+        if (get().projectId !== projectId) return;
+        mergeServer(detail);
+        for (const job of [...jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) get().applyJob(job);
+      } catch (err) {
+        if (isApiError(err, 'NOT_FOUND')) return; // project.deleted handles it
+        console.warn('refresh failed', err);
+      }
+    },
+
+    async renameProject(name) {
+      const { projectId } = get();
+      if (!projectId) return false;
+      try {
+        const p = await api().call('projects.rename', { id: projectId, name });
+        set((s) => ({ project: s.project ? { ...s.project, name: p.name, updatedAt: p.updatedAt } : s.project }));
+        return true;
+      } catch (err) {
+        toast.error(errorMessage(err));
+        return false;
+      }
+    },
+
+    async setProjectVoice(voiceId) {
+      const { projectId, project } = get();
+      if (!projectId || !project) return;
+      set({ project: { ...project, voiceId } });
+      try {
+        await api().call('projects.setVoice', { id: projectId, voiceId });
+      } catch (err) {
+        set((s) => ({ project: s.project ? { ...s.project, voiceId: project.voiceId } : s.project }));
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async addLine(position, text = '') {
+      const { projectId } = get();
+      if (!projectId) return null;
+      try {
+        const line = await api().call('lines.add', { projectId, text, position });
+        set((s) => {
+          const lines = [...s.lines.filter((l) => l.id !== line.id)];
+          const at = position === undefined ? lines.length : Math.min(position, lines.length);
+          lines.splice(at, 0, line);
+          return { lines, focus: { lineId: line.id, caret: 'end', n: ++focusN } };
+        });
+        return line.id;
+      } catch (err) {
+        toast.error(errorMessage(err));
+        return null;
+      }
+    },
+
+    editText(lineId, text) {
+      const { projectId } = get();
+      if (!projectId) return;
+      writeDraft(lineId, { projectId, text, at: new Date().toISOString() });
+      set((s) => ({ drafts: { ...s.drafts, [lineId]: text } }));
+      scheduleSave(lineId);
+    },
+
+    async setLineVoice(lineId, voiceId) {
+      const before = get().lines.find((l) => l.id === lineId);
+      if (!before) return;
+      set((s) => ({ lines: s.lines.map((l) => (l.id === lineId ? { ...l, voiceId } : l)) }));
+      try {
+        await api().call('lines.update', { id: lineId, voiceId });
+      } catch (err) {
+        set((s) => ({ lines: s.lines.map((l) => (l.id === lineId ? { ...l, voiceId: before.voiceId } : l)) }));
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async move(lineId, toIndex) {
+      const { projectId, lines } = get();
+      const from = lines.findIndex((l) => l.id === lineId);
+      if (!projectId || from < 0) return;
+      const to = Math.max(0, Math.min(lines.length - 1, toIndex));
+      if (to === from) return;
+      const next = [...lines];
+      const [moved] = next.splice(from, 1);
+      next.splice(to, 0, moved);
+      set({ lines: next.map((l, i) => ({ ...l, position: i })) });
+      reordering++;
+      try {
+        const lineIds = [...next.map((l) => l.id), ...pendingDeletes.keys()];
+        await api().call('lines.reorder', { projectId, lineIds });
+      } catch (err) {
+        toast.error(errorMessage(err));
+        reordering--;
+        await get().refresh();
+        return;
+      }
+      reordering--;
+    },
+
+    deleteLine(lineId, { undo = true } = {}) {
+      const { lines } = get();
+      const index = lines.findIndex((l) => l.id === lineId);
+      if (index < 0) return;
+      const line = { ...lines[index], text: get().drafts[lineId] ?? lines[index].text };
+      set((s) => ({ lines: s.lines.filter((l) => l.id !== lineId) }));
+      const neighbour = get().lines[Math.max(0, index - 1)];
+      if (neighbour) get().requestFocus(neighbour.id, 'end');
+      if (!undo) {
+        pendingDeletes.set(lineId, { line, index, timer: 0, toastId: 0 });
+        void commitDelete(lineId);
+        return;
+      }
+      const restore = () => {
+        const p = pendingDeletes.get(lineId);
+        if (!p) return;
+        pendingDeletes.delete(lineId);
+        window.clearTimeout(p.timer);
+        set((s) => {
+          const next = [...s.lines];
+          next.splice(Math.min(p.index, next.length), 0, p.line);
+          return { lines: next, focus: { lineId, caret: 'end', n: ++focusN } };
+        });
+      };
+      const toastId = useToasts.getState().push({
+        kind: 'info',
+        message: messages.deleted(index + 1),
+        action: { label: messages.undo(), run: restore },
+        timeout: 6000,
+      });
+      const timer = window.setTimeout(() => void commitDelete(lineId), 6500);
+      pendingDeletes.set(lineId, { line, index, timer, toastId });
+    },
+
+    async generate(lineIds) {
+      const { projectId, lines, drafts, jobs } = get();
+      if (!projectId) return;
+      const wanted = lineIds ? lines.filter((l) => lineIds.includes(l.id)) : lines;
+      const candidates = wanted.filter((l) => !isActive(jobs[l.id]));
+      const targets = candidates.filter((l) => (drafts[l.id] ?? l.text).trim() !== '');
+      if (targets.length === 0) {
+        if (candidates.length > 0 || wanted.length === 0) toast.info(messages.nothing());
+        return;
+      }
+      // The engine must speak what is on screen: push pending edits first.
+      const saved = await get().flushSaves(targets.map((l) => l.id));
+      if (!saved) {
+        toast.error(messages.saveFirst());
+        return;
+      }
+      try {
+        const created = await api().call('jobs.generate', { projectId, lineIds: targets.map((l) => l.id) });
+        for (const job of created) get().applyJob(job);
+        const skipped = candidates.length - targets.length;
+        announce(messages.queued(created.length, skipped));
+      } catch (err) {
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async cancel(lineId) {
+      const job = get().jobs[lineId];
+      if (!job || !isActive(job)) return;
+      try {
+        const updated = await api().call('jobs.cancel', { id: job.id });
+        get().applyJob(updated);
+      } catch (err) {
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async cancelAll() {
+      const active = Object.values(get().jobs).filter(isActive);
+      await Promise.all(active.map((j) => (j.lineId ? get().cancel(j.lineId) : undefined)));
+    },
+
+    applyJob(job) {
+      if (!job.lineId || job.projectId !== get().projectId) return;
+      const lineId = job.lineId;
+      const prev = get().jobs[lineId];
+      if (prev) {
+        if (prev.id !== job.id && prev.createdAt > job.createdAt) return; // an older job of this line
+        if (prev.id === job.id && !isActive(prev) && isActive(job)) return; // stale event after the end
+        if (prev.id === job.id && prev.updatedAt > job.updatedAt) return;
+      }
+      set((s) => ({ jobs: { ...s.jobs, [lineId]: job } }));
+      if (job.status === 'done' && (!prev || prev.status !== 'done' || prev.id !== job.id)) {
+        // Fetch the new take soon (coalesced across a burst of finishing jobs).
+        window.clearTimeout(refreshTimer);
+        refreshTimer = window.setTimeout(() => void get().refresh(), 150);
+        const all = Object.values(get().jobs);
+        if (all.length > 1 && all.every((j) => !isActive(j)) && all.every((j) => j.status === 'done'))
+          announce(messages.allDone());
+      }
+    },
+
+    async flushSaves(lineIds) {
+      const ids = lineIds ?? Object.keys(get().drafts);
+      const pending = ids.filter((id) => get().drafts[id] !== undefined || inflight.has(id));
+      await Promise.all(pending.map((id) => saveNow(id)));
+      return ids.every((id) => get().drafts[id] === undefined);
+    },
+
+    retrySaves() {
+      for (const id of Object.keys(get().drafts)) void saveNow(id);
+    },
+
+    requestFocus(lineId, caret = 'keep') {
+      set({ focus: { lineId, caret, n: ++focusN } });
+    },
+  };
+});
+
+/** Texts the store shows; the UI layer replaces them with translated ones (see i18n/useT.ts). */
+export const messages = {
+  nothing: () => 'There is nothing to generate: write some text first.',
+  saveFirst: () => 'Your latest edits could not be saved, so nothing was generated.',
+  queued: (n: number, skipped: number) => `${n} queued, ${skipped} skipped`,
+  allDone: () => 'All lines are generated',
+  deleted: (n: number) => `Line ${n} deleted`,
+  undo: () => 'Undo',
+  restored: (n: number) => `Restored ${n} unsaved edits`,
+};
+
+/** Try to push unsaved edits when the window goes away (drafts stay in localStorage regardless). */
+window.addEventListener('pagehide', () => {
+  void useStudio.getState().flushSaves();
+});

@@ -1,0 +1,293 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { LIMITS } from '../../../preload/contract';
+import { EmptyState } from '../components/EmptyState';
+import { Icon } from '../components/Icon';
+import { DRAG_TYPE, LineRow } from '../components/LineRow';
+import { SaveIndicator } from '../components/SaveIndicator';
+import { VoicePicker } from '../components/VoicePicker';
+import { useT } from '../i18n/useT';
+import { useLiveListen } from '../store/events';
+import { useNav } from '../store/nav';
+import { isActive, useStudio } from '../store/studio';
+
+export function StudioView() {
+  const t = useT();
+  const projectId = useNav((s) => s.projectId);
+  const go = useNav((s) => s.go);
+  const status = useStudio((s) => s.status);
+  const error = useStudio((s) => s.error);
+  const open = useStudio((s) => s.open);
+
+  useEffect(() => {
+    if (projectId) void open(projectId);
+  }, [projectId, open]);
+
+  if (!projectId) {
+    return (
+      <section className="view" aria-labelledby="studio-title">
+        <h1 id="studio-title" className="sr-only">
+          {t('nav.studio')}
+        </h1>
+        <EmptyState
+          icon="studio"
+          title={t('studio.noProjectTitle')}
+          action={
+            <button type="button" className="btn btn-primary" onClick={() => go('projects')}>
+              {t('studio.goToProjects')}
+            </button>
+          }
+        >
+          {t('studio.noProjectBody')}
+        </EmptyState>
+      </section>
+    );
+  }
+  if (status === 'error') {
+    return (
+      <section className="view" aria-labelledby="studio-title">
+        <h1 id="studio-title" className="sr-only">
+          {t('nav.studio')}
+        </h1>
+        <EmptyState
+          icon="alert"
+          title={t('studio.loadFailed', { message: error ?? '' })}
+          action={
+            <div className="row-gap">
+              <button type="button" className="btn" onClick={() => void open(projectId)}>
+                {t('common.retry')}
+              </button>
+              <button type="button" className="btn btn-primary" onClick={() => useNav.getState().closeProject()}>
+                {t('studio.goToProjects')}
+              </button>
+            </div>
+          }
+        />
+      </section>
+    );
+  }
+  if (status !== 'ready') {
+    return (
+      <section className="view" aria-busy="true" aria-labelledby="studio-title">
+        <h1 id="studio-title" className="sr-only">
+          {t('nav.studio')}
+        </h1>
+        <div className="loading-block">
+          <span className="spinner" aria-hidden="true" />
+          {t('common.loading')}
+        </div>
+      </section>
+    );
+  }
+  return <Studio />;
+}
+
+function Studio() {
+  const t = useT();
+  const project = useStudio((s) => s.project);
+  const lines = useStudio((s) => s.lines);
+  const drafts = useStudio((s) => s.drafts);
+  const jobs = useStudio((s) => s.jobs);
+  const saveErrors = useStudio((s) => s.saveErrors);
+  const live = useLiveListen();
+  const [dragId, setDragId] = useState<string | null>(null);
+  const [drop, setDrop] = useState<{ index: number; edge: 'before' | 'after' } | null>(null);
+  const studio = useStudio.getState;
+
+  const activeJobs = useMemo(() => Object.values(jobs).filter(isActive), [jobs]);
+  const ready = lines.filter((l) => l.activeTake && !isActive(jobs[l.id])).length;
+  const overall = useMemo(() => {
+    if (activeJobs.length === 0) return null;
+    const total = activeJobs.reduce((sum, j) => sum + (j.status === 'running' ? j.progress : 0), 0);
+    return Math.round((total / activeJobs.length) * 100);
+  }, [activeJobs]);
+
+  // Ctrl/Cmd+Shift+Enter: generate all, from anywhere in the studio.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && e.shiftKey) {
+        e.preventDefault();
+        void studio().generate();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [studio]);
+
+  const onDragOverRow = useCallback((index: number, edge: 'before' | 'after') => {
+    setDrop((d) => (d && d.index === index && d.edge === edge ? d : { index, edge }));
+  }, []);
+  const onDragEndRow = useCallback(() => {
+    setDragId(null);
+    setDrop(null);
+  }, []);
+  const onDropRow = useCallback(
+    (e: DragEvent) => {
+      const id = e.dataTransfer.getData(DRAG_TYPE);
+      e.preventDefault();
+      const target = drop;
+      setDragId(null);
+      setDrop(null);
+      if (!id || !target) return;
+      const from = studio().lines.findIndex((l) => l.id === id);
+      let to = target.edge === 'before' ? target.index : target.index + 1;
+      if (from < to) to--;
+      if (from >= 0 && to !== from) void studio().move(id, to);
+    },
+    [drop, studio],
+  );
+
+  if (!project) return null;
+
+  return (
+    <section className="view studio" aria-labelledby="studio-title">
+      <header className="view-header studio-header">
+        <div className="studio-title-row">
+          <ProjectTitle key={project.name} name={project.name} />
+          <SaveIndicator />
+        </div>
+        <div className="toolbar" role="toolbar" aria-label={t('nav.studio')}>
+          <div className="toolbar-group">
+            <span className="toolbar-label" id="project-voice-label">
+              {t('studio.projectVoice')}
+            </span>
+            <VoicePicker
+              value={project.voiceId}
+              label={t('studio.projectVoice')}
+              noneLabel={t('voice.none')}
+              onChange={(v) => void studio().setProjectVoice(v)}
+            />
+          </div>
+          <div className="toolbar-spacer" />
+          <label className="toggle">
+            <input type="checkbox" checked={live.enabled} onChange={live.toggle} />
+            <span className="toggle-track" aria-hidden="true" />
+            <Icon name="headphones" size={15} />
+            {t('studio.liveListen')}
+          </label>
+          {activeJobs.length > 0 && (
+            <button type="button" className="btn" onClick={() => void studio().cancelAll()}>
+              <Icon name="stop" size={14} />
+              {t('studio.cancelAll')}
+            </button>
+          )}
+          <button
+            type="button"
+            className="btn btn-primary"
+            title={t('studio.generateAllHint', { shortcut: 'Ctrl+Shift+Enter' })}
+            disabled={lines.length === 0}
+            onClick={() => void studio().generate()}
+          >
+            <Icon name="sparkle" size={16} />
+            {t('studio.generateAll')}
+          </button>
+        </div>
+        <div className="studio-summary">
+          <span className="muted">
+            {t.plural('projects.lines', lines.length)} · {t('status.done')} {ready}/{lines.length}
+          </span>
+          {overall !== null && (
+            <div
+              className="progress progress-overall"
+              role="progressbar"
+              aria-label={t('studio.generateAll')}
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={overall}
+            >
+              <div className="progress-bar" style={{ width: `${Math.max(2, overall)}%` }} />
+            </div>
+          )}
+        </div>
+      </header>
+
+      {lines.length === 0 ? (
+        <EmptyState
+          icon="edit"
+          title={t('studio.emptyTitle')}
+          action={
+            <button type="button" className="btn btn-primary" onClick={() => void studio().addLine()}>
+              <Icon name="plus" size={16} />
+              {t('studio.emptyAction')}
+            </button>
+          }
+        >
+          {t('studio.emptyBody')}
+        </EmptyState>
+      ) : (
+        <>
+          <ol
+            className="lines"
+            aria-label={t('studio.linesLabel')}
+            onDragLeave={(e) => e.currentTarget === e.target && setDrop(null)}
+          >
+            {lines.map((line, i) => (
+              <LineRow
+                key={line.id}
+                line={line}
+                index={i}
+                count={lines.length}
+                text={drafts[line.id] ?? line.text}
+                job={jobs[line.id]}
+                saveError={saveErrors[line.id]}
+                dragging={dragId === line.id}
+                dropEdge={drop && drop.index === i && dragId !== line.id ? drop.edge : null}
+                onDragOverRow={onDragOverRow}
+                onDropRow={onDropRow}
+                onDragEndRow={onDragEndRow}
+                onDragStartRow={setDragId}
+              />
+            ))}
+          </ol>
+          <div className="lines-footer">
+            <button
+              type="button"
+              className="btn btn-dashed"
+              disabled={lines.length >= LIMITS.linesPerProjectMax}
+              onClick={() => void studio().addLine()}
+            >
+              <Icon name="plus" size={16} />
+              {t('studio.addLine')}
+            </button>
+            <p className="hint">{t('studio.shortcuts')}</p>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The project name as an editable heading (Enter or blur saves, Escape reverts). */
+function ProjectTitle({ name }: { name: string }) {
+  const t = useT();
+  const [value, setValue] = useState(name);
+  const ref = useRef<HTMLInputElement>(null);
+  const commit = async () => {
+    const next = value.trim();
+    if (!next || next === name) {
+      setValue(name);
+      return;
+    }
+    const ok = await useStudio.getState().renameProject(next);
+    if (!ok) setValue(name);
+  };
+  return (
+    <h1 id="studio-title" className="studio-title">
+      <input
+        ref={ref}
+        className="title-input"
+        value={value}
+        maxLength={LIMITS.projectNameMax}
+        aria-label={t('studio.projectNameLabel')}
+        onChange={(e) => setValue(e.target.value)}
+        onBlur={() => void commit()}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') ref.current?.blur();
+          if (e.key === 'Escape') {
+            setValue(name);
+            requestAnimationFrame(() => ref.current?.blur());
+          }
+        }}
+      />
+    </h1>
+  );
+}
