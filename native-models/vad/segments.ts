@@ -3,7 +3,9 @@
  * `threshold` and ends after `minSilenceMs` of windows below `negThreshold` (default threshold - 0.15). Segments shorter
  * than `minSpeechMs` are dropped; survivors are padded by `speechPadMs` each side (split evenly when two segments are
  * closer than twice the padding). The rules follow snakers4/silero-vad get_speech_timestamps (without the
- * max-speech splitting). Pure code, no model: fed one probability at a time, so it serves streaming and whole files.
+ * max-speech splitting) with one change: a segment ends at the end of its last window at or above `threshold` rather
+ * than at the first window below `negThreshold` (the model's probability takes 2-4 windows to decay after speech
+ * stops, which put the reference's ends 100-200 ms late on clean recordings). Pure code, no model: fed one probability at a time, so it serves streaming and whole files.
  */
 
 export interface SegmentOptions {
@@ -57,6 +59,8 @@ export class SpeechSegmenter {
   private triggered = false;
   private start = 0;
   private tempEnd = 0;
+  /** End of the last window at or above `threshold` in the open segment. */
+  private lastSpeechEnd = 0;
   private announced = false;
   private lastEmittedEnd = 0;
   private index = 0;
@@ -77,6 +81,7 @@ export class SpeechSegmenter {
     const pos = this.window * this.index++;
     const { threshold, negThreshold, minSilence, minSpeech } = this.o;
     if (prob >= threshold && this.tempEnd) this.tempEnd = 0;
+    if (prob >= threshold) this.lastSpeechEnd = pos + this.window;
     if (prob >= threshold && !this.triggered) {
       this.triggered = true;
       this.start = pos;
@@ -84,7 +89,8 @@ export class SpeechSegmenter {
     } else if (prob < negThreshold && this.triggered) {
       if (!this.tempEnd) this.tempEnd = pos;
       if (pos - this.tempEnd >= minSilence) {
-        this.close(this.tempEnd, events);
+        // Hysteresis decides that the segment ended; the boundary is where the model was last confident.
+        this.close(Math.min(this.tempEnd, this.lastSpeechEnd), events);
         return events;
       }
     }

@@ -121,6 +121,9 @@ export class SileroVad {
       stream.modelSamples,
       modelRate,
     );
+    // Resampling rounds the model-rate length up: never report past the end of the input.
+    const duration = samples.length / sampleRate;
+    for (const s of segments) s.end = Math.min(s.end, duration);
     return { probabilities: Float32Array.from(probs), windowSeconds: stream.window / modelRate, modelRate, segments };
   }
 

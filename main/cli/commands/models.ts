@@ -139,7 +139,7 @@ export function formatListing(p: PackListing): string {
         ? `partial (${fmtBytes(p.bytesPresent)} of ${fmtBytes(p.bytesTotal)})`
         : 'not installed';
   const terms = p.requiresTermsAcceptance ? ', terms must be accepted' : '';
-  return `${p.id.padEnd(14)} ${p.version.padEnd(16)} ${fmtBytes(p.bytesTotal).padStart(9)}  ${state}  [${p.licence.id}${terms}] ${p.name}${p.problem ? `\n    ${p.problem}` : ''}`;
+  return `${p.id.padEnd(26)} ${p.version.padEnd(16)} ${fmtBytes(p.bytesTotal).padStart(9)}  ${state}  [${p.licence.id}${terms}] ${p.name}${p.problem ? `\n    ${p.problem}` : ''}`;
 }
 
 export function formatProgress(p: PackProgress): string {
