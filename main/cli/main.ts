@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { appVersion } from '../node/app-root.js';
 import { resolveDataDir } from '../node/paths.js';
 import { CliError } from './cli-error.js';
+import { registerModelsCommands } from './commands/models.js';
 import { registerSayCommand } from './commands/say.js';
 import { registerServeCommand } from './commands/serve.js';
 
@@ -20,6 +21,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const getDataDir = () => resolveDataDir(program.opts<{ dataDir?: string }>().dataDir);
   registerServeCommand(program, getDataDir);
   registerSayCommand(program, getDataDir);
+  registerModelsCommands(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {

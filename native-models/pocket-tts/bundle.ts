@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const POCKET_PACK_ID = 'pocket-tts-english-2026-04';
+/** The catalog id of the pack (native-models/catalog): also its install folder under <dataDir>/models. */
+export const POCKET_PACK_ID = 'pocket-tts';
 
 export type GraphName = 'text_conditioner' | 'flow_lm_main' | 'flow_lm_flow' | 'mimi_encoder' | 'mimi_decoder';
 export const GRAPHS: readonly GraphName[] = [
