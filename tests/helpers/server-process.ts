@@ -3,6 +3,8 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
+export type RpcReply<T> = { ok: true; result: T } | { ok: false; error: { code: string; message: string } };
+
 export interface ServerProcess {
   proc: ChildProcess;
   url: string;
@@ -42,13 +44,13 @@ export function startServer(dataDir: string, extraEnv: Record<string, string> = 
         url,
         token,
         stderr: () => err,
-        async rpc(method, params) {
+        async rpc<T>(method: string, params: unknown): Promise<RpcReply<T>> {
           const res = await fetch(`${url}/api/rpc`, {
             method: 'POST',
             headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
             body: JSON.stringify({ method, params }),
           });
-          return res.json();
+          return (await res.json()) as RpcReply<T>;
         },
       });
     });

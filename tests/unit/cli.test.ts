@@ -10,12 +10,15 @@ beforeAll(() => {
   execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
 });
 
-const timbre = (args: string[], cwd = ROOT) =>
+/** Through npx, exactly as a user types it. */
+const npxTimbre = (args: string[]) =>
   spawnSync('npx', ['--no-install', 'timbre', ...args], {
-    cwd,
+    cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, npm_config_loglevel: 'silent' },
   });
+const timbre = (args: string[]) =>
+  spawnSync(process.execPath, [path.join(ROOT, 'bin/timbre.mjs'), ...args], { cwd: ROOT, encoding: 'utf8' });
 
 describe('timbre CLI', () => {
   it('npx timbre say writes a valid, non-silent WAV', () => {
@@ -117,7 +120,7 @@ describe('npm start without the Electron binary', () => {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
         body: JSON.stringify({ method: 'app.info', params: {} }),
-      }).then((r) => r.json());
+      }).then((r) => r.json() as Promise<{ result: unknown }>);
       expect(info.result).toMatchObject({ name: 'Timbre', transport: 'web' });
     } finally {
       process.kill(-proc.pid!, 'SIGTERM');
