@@ -135,22 +135,29 @@ export class Resampler {
 
   /** Produce every output whose kernel support ends before input index `available`, up to `limit` outputs. */
   private produce(available: number, limit = Infinity): Float32Array {
-    const out: number[] = [];
     const { up, down, half } = this;
-    for (;;) {
-      if (this.outIndex >= limit) break;
+    // Upper bound on how many outputs this call can emit.
+    const bound = Math.max(0, Math.min(limit, Math.ceil(((available + 1) * up) / down) + 1) - this.outIndex);
+    const out = new Float32Array(bound);
+    const buf = this.buf;
+    let count = 0;
+    while (count < bound) {
       const pos = this.outIndex * down;
       const base = Math.floor(pos / up);
       if (base + half >= available) break;
       const phase = pos - base * up;
       const taps = this.table ? this.table[phase] : this.phaseTaps(phase / up);
-      const first = base - half + 1;
+      const first = base - half + 1 - this.bufStart;
       let acc = 0;
-      for (let j = 0; j < taps.length; j++) {
-        const idx = first + j - this.bufStart;
-        if (idx >= 0 && idx < this.buf.length) acc += this.buf[idx] * taps[j];
+      if (first >= 0 && first + taps.length <= buf.length) {
+        for (let j = 0; j < taps.length; j++) acc += buf[first + j] * taps[j];
+      } else {
+        for (let j = 0; j < taps.length; j++) {
+          const idx = first + j;
+          if (idx >= 0 && idx < buf.length) acc += buf[idx] * taps[j];
+        }
       }
-      out.push(acc);
+      out[count++] = acc;
       this.outIndex++;
     }
     // Drop input no later output can reach.
@@ -160,7 +167,7 @@ export class Resampler {
       this.buf = this.buf.slice(Math.min(keepFrom - this.bufStart, this.buf.length));
       this.bufStart = keepFrom;
     }
-    return Float32Array.from(out);
+    return count === bound ? out : out.slice(0, count);
   }
 }
 
