@@ -38,9 +38,13 @@ export function prepareReference(
   samplesPerFrame: number,
 ): PreparedReference {
   let x = sampleRate === targetRate ? pcm : resample(pcm, sampleRate, targetRate);
-  const maxLen = Math.floor(maxSeconds * targetRate);
+  const maxLen = Math.round(maxSeconds * targetRate);
   if (x.length > maxLen) {
-    const start = loudestWindowStart(x, maxLen, Math.max(1, Math.floor(targetRate / 10)));
+    const start = loudestWindowStart(
+      x,
+      maxLen,
+      Math.max(1, Math.min(Math.floor(targetRate / 10), Math.floor(maxLen / 20))),
+    );
     x = x.subarray(start, start + maxLen);
   }
   const seconds = x.length / targetRate;
