@@ -10,7 +10,7 @@ import { catalogEntrySchema, type PackManifest } from './schema.js';
 
 /** Kyutai Pocket TTS, english_2026-04 ONNX export (never mix its files with the older export). */
 export const POCKET_TTS_ENGLISH: PackManifest = {
-  id: 'pocket-tts-english-2026-04',
+  id: 'pocket-tts',
   version: 'english_2026-04',
   name: 'Pocket TTS (English)',
   description:
