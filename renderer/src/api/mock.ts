@@ -258,6 +258,7 @@ export function createMockApi(): ClientApi {
     connection: 'open',
     async call<M extends MethodName>(method: M, params: MethodInput<M>): Promise<MethodResult<M>> {
       await new Promise((r) => setTimeout(r, 60));
+      console.debug('mock call', method, JSON.stringify(params));
       return structuredClone((handlers[method] as (p: unknown) => unknown)(params ?? {})) as MethodResult<M>;
     },
     on<E extends EventName>(event: E, listener: Listener<E>) {

@@ -1,7 +1,7 @@
 import { memo, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
-import { LIMITS, type Job, type Line } from '../../../preload/contract';
+import { LIMITS, type Job } from '../../../preload/contract';
 import { useT } from '../i18n/useT';
-import { isActive, useStudio } from '../store/studio';
+import { isActive, useStudio, type StudioLine } from '../store/studio';
 import { Icon } from './Icon';
 import { TakePlayer } from './TakePlayer';
 import { VoicePicker } from './VoicePicker';
@@ -9,7 +9,7 @@ import { VoicePicker } from './VoicePicker';
 export const DRAG_TYPE = 'application/x-timbre-line';
 
 interface Props {
-  line: Line;
+  line: StudioLine;
   index: number;
   count: number;
   text: string;
@@ -55,6 +55,7 @@ export const LineRow = memo(function LineRow(props: Props) {
     const mod = e.ctrlKey || e.metaKey;
     if (e.altKey && !mod && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
       e.preventDefault();
+      if (line.pending) return;
       const to = e.key === 'ArrowUp' ? index - 1 : index + 1;
       if (to < 0 || to >= count) return;
       void studio().move(line.id, to);
@@ -108,7 +109,7 @@ export const LineRow = memo(function LineRow(props: Props) {
         <button
           type="button"
           className="drag-handle"
-          draggable
+          draggable={!line.pending}
           aria-label={t('studio.dragHandle', { n })}
           title={t('studio.dragHandle', { n })}
           onDragStart={(e) => {
@@ -154,72 +155,78 @@ export const LineRow = memo(function LineRow(props: Props) {
             {t('studio.characters', { count: text.length.toLocaleString(), max: LIMITS.lineTextMax.toLocaleString() })}
           </div>
         )}
-        <LineStatus job={job} n={n} hasTake={!!take} outdated={outdated} />
-        {take && !active && <TakePlayer take={take} n={n} />}
-        {!take && job?.status === 'done' && job.takeId && <TakePlayer take={{ id: job.takeId, durationMs: 0 }} n={n} />}
-      </div>
-
-      <div className="line-actions">
-        <VoicePicker
-          compact
-          value={line.voiceId}
-          label={t('studio.lineVoice', { n })}
-          noneLabel={t('studio.useProjectVoice')}
-          onChange={(v) => void studio().setLineVoice(line.id, v)}
-        />
-        {active ? (
-          <button
-            type="button"
-            className="btn btn-sm btn-stop"
-            aria-label={t('studio.cancelJob', { n })}
-            onClick={() => void studio().cancel(line.id)}
-          >
-            <Icon name="stop" size={14} />
-            {t('common.cancel')}
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="btn btn-sm btn-generate"
-            aria-label={t('studio.generateLine', { n })}
-            title={`${t('studio.generateLine', { n })} (Ctrl+Enter)`}
-            disabled={text.trim() === ''}
-            onClick={() => void studio().generate([line.id])}
-          >
-            <Icon name="sparkle" size={14} />
-            {take ? t('studio.regenerate') : t('studio.generate')}
-          </button>
-        )}
-        <div className="line-tools">
-          <button
-            type="button"
-            className="icon-btn"
-            aria-label={t('studio.moveUp', { n })}
-            title={`${t('studio.moveUp', { n })} (Alt+↑)`}
-            disabled={index === 0}
-            onClick={() => void studio().move(line.id, index - 1)}
-          >
-            <Icon name="up" size={16} />
-          </button>
-          <button
-            type="button"
-            className="icon-btn"
-            aria-label={t('studio.moveDown', { n })}
-            title={`${t('studio.moveDown', { n })} (Alt+↓)`}
-            disabled={index === count - 1}
-            onClick={() => void studio().move(line.id, index + 1)}
-          >
-            <Icon name="down" size={16} />
-          </button>
-          <button
-            type="button"
-            className="icon-btn icon-btn-danger"
-            aria-label={t('studio.deleteLine', { n })}
-            title={t('studio.deleteLine', { n })}
-            onClick={() => studio().deleteLine(line.id)}
-          >
-            <Icon name="trash" size={16} />
-          </button>
+        <div className="line-footer">
+          <div className="line-result">
+            <LineStatus job={job} n={n} hasTake={!!take} outdated={outdated} />
+            {take && !active && <TakePlayer take={take} n={n} />}
+            {!take && job?.status === 'done' && job.takeId && (
+              <TakePlayer take={{ id: job.takeId, durationMs: 0 }} n={n} />
+            )}
+          </div>
+          <div className="line-actions">
+            <VoicePicker
+              compact
+              value={line.voiceId}
+              label={t('studio.lineVoice', { n })}
+              noneLabel={t('studio.useProjectVoice')}
+              disabled={line.pending}
+              onChange={(v) => void studio().setLineVoice(line.id, v)}
+            />
+            {active ? (
+              <button
+                type="button"
+                className="btn btn-sm btn-stop"
+                aria-label={t('studio.cancelJob', { n })}
+                onClick={() => void studio().cancel(line.id)}
+              >
+                <Icon name="stop" size={14} />
+                {t('common.cancel')}
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="btn btn-sm btn-generate"
+                aria-label={t('studio.generateLine', { n })}
+                title={`${t('studio.generateLine', { n })} (Ctrl+Enter)`}
+                disabled={text.trim() === '' || line.pending}
+                onClick={() => void studio().generate([line.id])}
+              >
+                <Icon name="sparkle" size={14} />
+                {take ? t('studio.regenerate') : t('studio.generate')}
+              </button>
+            )}
+            <div className="line-tools">
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label={t('studio.moveUp', { n })}
+                title={`${t('studio.moveUp', { n })} (Alt+↑)`}
+                disabled={index === 0 || line.pending}
+                onClick={() => void studio().move(line.id, index - 1)}
+              >
+                <Icon name="up" size={16} />
+              </button>
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label={t('studio.moveDown', { n })}
+                title={`${t('studio.moveDown', { n })} (Alt+↓)`}
+                disabled={index === count - 1 || line.pending}
+                onClick={() => void studio().move(line.id, index + 1)}
+              >
+                <Icon name="down" size={16} />
+              </button>
+              <button
+                type="button"
+                className="icon-btn icon-btn-danger"
+                aria-label={t('studio.deleteLine', { n })}
+                title={t('studio.deleteLine', { n })}
+                onClick={() => studio().deleteLine(line.id)}
+              >
+                <Icon name="trash" size={16} />
+              </button>
+            </div>
+          </div>
         </div>
       </div>
     </li>
@@ -301,6 +308,11 @@ function LineStatus({
         </span>
       </div>
     );
-  if (!hasTake && !job) return null;
+  if (!hasTake && !job)
+    return (
+      <div className="line-status">
+        <span className="idle-hint">{t('status.idle')}</span>
+      </div>
+    );
   return null;
 }

@@ -20,6 +20,7 @@ interface Props {
   /** Text of the "no specific voice" choice. */
   noneLabel: string;
   compact?: boolean;
+  disabled?: boolean;
 }
 
 interface Option {
@@ -64,7 +65,7 @@ function toOptions(groups: Group[], query: string): Option[] {
 }
 
 /** A searchable voice picker: voices grouped by language, full keyboard support (combobox + listbox pattern). */
-export function VoicePicker({ value, onChange, label, noneLabel, compact }: Props) {
+export function VoicePicker({ value, onChange, label, noneLabel, compact, disabled }: Props) {
   const t = useT();
   const voices = useCatalog((s) => s.voices);
   const load = useCatalog((s) => s.load);
@@ -159,6 +160,7 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact }: Prop
         type="button"
         className="voice-button"
         aria-haspopup="listbox"
+        disabled={disabled}
         aria-expanded={open}
         aria-label={`${label}: ${current ? current.name : noneLabel}`}
         onClick={() => (open ? close() : openPicker())}

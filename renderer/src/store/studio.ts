@@ -4,13 +4,20 @@ import { api, errorMessage, isApiError } from '../api';
 import { announce, toast, useToasts } from './toasts';
 
 export type SaveState = 'pending' | 'saving' | 'error';
+
+/**
+ * A line as the studio shows it. `key` stays the same when a line created optimistically (id `tmp-…`, `pending`)
+ * receives its server id, so the row keeps its DOM node and keyboard focus while the user types on.
+ */
+export type StudioLine = Line & { key: string; pending?: boolean };
+export const isTempId = (id: string) => id.startsWith('tmp-');
 export type ProjectHeader = Omit<ProjectDetail, 'lines'>;
 
 interface StudioState {
   projectId: string | null;
   project: ProjectHeader | null;
   /** Visible lines in order (lines waiting for their delete to commit are hidden). */
-  lines: Line[];
+  lines: StudioLine[];
   /** Unsaved local text by line id: shown instead of the server copy until acknowledged. */
   drafts: Record<string, string>;
   save: Record<string, SaveState>;
@@ -88,7 +95,9 @@ export const isActive = (job: Job | undefined) => !!job && ACTIVE.includes(job.s
 const saveTimers = new Map<string, number>();
 const inflight = new Map<string, Promise<void>>();
 const retryTimers = new Map<string, number>();
-const pendingDeletes = new Map<string, { line: Line; index: number; timer: number; toastId: number }>();
+const pendingDeletes = new Map<string, { line: StudioLine; index: number; timer: number; toastId: number }>();
+let addQueue: Promise<unknown> = Promise.resolve();
+let tempSeq = 0;
 let reordering = 0;
 let refreshTimer: number | undefined;
 let focusN = 0;
@@ -120,6 +129,7 @@ export const useStudio = create<StudioState>((set, get) => {
 
   /** Send the current draft of a line; one request per line at a time. */
   async function saveNow(lineId: string): Promise<void> {
+    if (isTempId(lineId)) return; // saved when its creation returns
     window.clearTimeout(saveTimers.get(lineId));
     saveTimers.delete(lineId);
     window.clearTimeout(retryTimers.get(lineId));
@@ -197,19 +207,38 @@ export const useStudio = create<StudioState>((set, get) => {
     }
   };
 
+  /** Send the on-screen order (lines awaiting deletion go last). */
+  const syncOrder = async (projectId: string) => {
+    const lineIds = [
+      ...get()
+        .lines.filter((l) => !l.pending)
+        .map((l) => l.id),
+      ...pendingDeletes.keys(),
+    ];
+    await api().call('lines.reorder', { projectId, lineIds });
+  };
+
   const mergeServer = (detail: ProjectDetail) => {
     const { lines: serverLines, ...header } = detail;
     const hidden = new Set(pendingDeletes.keys());
-    const incoming = serverLines.filter((l) => !hidden.has(l.id)).sort((a, b) => a.position - b.position);
     set((s) => {
+      const keyOf = new Map(s.lines.map((l) => [l.id, l.key]));
+      const incoming: StudioLine[] = serverLines
+        .filter((l) => !hidden.has(l.id))
+        .sort((a, b) => a.position - b.position)
+        .map((l) => ({ ...l, key: keyOf.get(l.id) ?? l.id }));
       let lines = incoming;
       if (reordering > 0) {
         // Keep the order the user just chose until the reorder call returns.
         const byId = new Map(incoming.map((l) => [l.id, l]));
-        const kept = s.lines.map((l) => byId.get(l.id)).filter((l): l is Line => !!l);
+        const kept = s.lines.map((l) => byId.get(l.id)).filter((l): l is StudioLine => !!l);
         const extra = incoming.filter((l) => !s.lines.some((x) => x.id === l.id));
         lines = [...kept, ...extra];
       }
+      // Lines still being created keep their place.
+      s.lines.forEach((l, i) => {
+        if (l.pending) lines.splice(Math.min(i, lines.length), 0, l);
+      });
       return { project: header, lines };
     });
   };
@@ -319,29 +348,84 @@ export const useStudio = create<StudioState>((set, get) => {
       }
     },
 
-    async addLine(position, text = '') {
+    addLine(position, text = '') {
       const { projectId } = get();
-      if (!projectId) return null;
-      try {
-        const line = await api().call('lines.add', { projectId, text, position });
-        set((s) => {
-          const lines = [...s.lines.filter((l) => l.id !== line.id)];
-          const at = position === undefined ? lines.length : Math.min(position, lines.length);
-          lines.splice(at, 0, line);
-          return { lines, focus: { lineId: line.id, caret: 'end', n: ++focusN } };
-        });
-        return line.id;
-      } catch (err) {
-        toast.error(errorMessage(err));
-        return null;
-      }
+      if (!projectId) return Promise.resolve(null);
+      // Show and focus the new line at once; the server call follows (queued, so positions stay consistent).
+      const tempId = `tmp-${++tempSeq}`;
+      const temp: StudioLine = {
+        id: tempId,
+        key: tempId,
+        pending: true,
+        projectId,
+        position: 0,
+        text,
+        voiceId: null,
+        activeTakeId: null,
+        activeTake: null,
+        updatedAt: new Date().toISOString(),
+      };
+      set((s) => {
+        const lines = [...s.lines];
+        lines.splice(position === undefined ? lines.length : Math.min(position, lines.length), 0, temp);
+        return { lines, focus: { lineId: tempId, caret: 'end', n: ++focusN } };
+      });
+      const run = async (): Promise<string | null> => {
+        const index = get().lines.findIndex((l) => l.id === tempId);
+        if (index < 0 || get().projectId !== projectId) return null; // deleted before it was created
+        const sentText = get().drafts[tempId] ?? text;
+        try {
+          const line = await api().call('lines.add', { projectId, text: sentText, position: index });
+          const s = get();
+          if (s.projectId !== projectId) return null;
+          if (!s.lines.some((l) => l.id === tempId)) {
+            // Removed while the call was in flight.
+            void api()
+              .call('lines.delete', { id: line.id })
+              .catch(() => undefined);
+            return null;
+          }
+          const draft = s.drafts[tempId];
+          set((st) => {
+            const drafts = omit(st.drafts, tempId);
+            if (draft !== undefined && draft !== line.text) drafts[line.id] = draft;
+            return {
+              lines: st.lines.map((l) => (l.id === tempId ? { ...line, key: l.key } : l)),
+              drafts,
+              save: omit(st.save, tempId),
+              focus: st.focus?.lineId === tempId ? { lineId: line.id, caret: 'keep', n: st.focus.n } : st.focus,
+            };
+          });
+          if (draft !== undefined && draft !== line.text) {
+            writeDraft(line.id, { projectId, text: draft, at: new Date().toISOString() });
+            scheduleSave(line.id);
+          }
+          if (pendingDeletes.size > 0) await syncOrder(projectId);
+          return line.id;
+        } catch (err) {
+          set((st) => ({
+            lines: st.lines.filter((l) => l.id !== tempId),
+            drafts: omit(st.drafts, tempId),
+            save: omit(st.save, tempId),
+          }));
+          toast.error(errorMessage(err));
+          return null;
+        }
+      };
+      const result = addQueue.then(run, run);
+      addQueue = result;
+      return result;
     },
 
     editText(lineId, text) {
       const { projectId } = get();
       if (!projectId) return;
-      writeDraft(lineId, { projectId, text, at: new Date().toISOString() });
       set((s) => ({ drafts: { ...s.drafts, [lineId]: text } }));
+      if (isTempId(lineId)) {
+        setSave(lineId, 'pending'); // saved once the line exists on the server
+        return;
+      }
+      writeDraft(lineId, { projectId, text, at: new Date().toISOString() });
       scheduleSave(lineId);
     },
 
@@ -360,7 +444,7 @@ export const useStudio = create<StudioState>((set, get) => {
     async move(lineId, toIndex) {
       const { projectId, lines } = get();
       const from = lines.findIndex((l) => l.id === lineId);
-      if (!projectId || from < 0) return;
+      if (!projectId || from < 0 || lines.some((l) => l.pending)) return;
       const to = Math.max(0, Math.min(lines.length - 1, toIndex));
       if (to === from) return;
       const next = [...lines];
@@ -369,8 +453,7 @@ export const useStudio = create<StudioState>((set, get) => {
       set({ lines: next.map((l, i) => ({ ...l, position: i })) });
       reordering++;
       try {
-        const lineIds = [...next.map((l) => l.id), ...pendingDeletes.keys()];
-        await api().call('lines.reorder', { projectId, lineIds });
+        await syncOrder(projectId);
       } catch (err) {
         toast.error(errorMessage(err));
         reordering--;
@@ -388,6 +471,10 @@ export const useStudio = create<StudioState>((set, get) => {
       set((s) => ({ lines: s.lines.filter((l) => l.id !== lineId) }));
       const neighbour = get().lines[Math.max(0, index - 1)];
       if (neighbour) get().requestFocus(neighbour.id, 'end');
+      if (isTempId(lineId)) {
+        set((s) => ({ drafts: omit(s.drafts, lineId), save: omit(s.save, lineId) }));
+        return;
+      }
       if (!undo) {
         pendingDeletes.set(lineId, { line, index, timer: 0, toastId: 0 });
         void commitDelete(lineId);
@@ -418,7 +505,7 @@ export const useStudio = create<StudioState>((set, get) => {
       const { projectId, lines, drafts, jobs } = get();
       if (!projectId) return;
       const wanted = lineIds ? lines.filter((l) => lineIds.includes(l.id)) : lines;
-      const candidates = wanted.filter((l) => !isActive(jobs[l.id]));
+      const candidates = wanted.filter((l) => !l.pending && !isActive(jobs[l.id]));
       const targets = candidates.filter((l) => (drafts[l.id] ?? l.text).trim() !== '');
       if (targets.length === 0) {
         if (candidates.length > 0 || wanted.length === 0) toast.info(messages.nothing());
@@ -477,7 +564,7 @@ export const useStudio = create<StudioState>((set, get) => {
     },
 
     async flushSaves(lineIds) {
-      const ids = lineIds ?? Object.keys(get().drafts);
+      const ids = (lineIds ?? Object.keys(get().drafts)).filter((id) => !isTempId(id));
       const pending = ids.filter((id) => get().drafts[id] !== undefined || inflight.has(id));
       await Promise.all(pending.map((id) => saveNow(id)));
       return ids.every((id) => get().drafts[id] === undefined);

@@ -212,7 +212,7 @@ function Shell() {
         <div className="sidebar-footer">
           <span className={`conn-dot ${connection === 'open' ? 'ok' : 'warn'}`} aria-hidden="true" />
           <span>{connection === 'open' ? t('nav.connected') : t('nav.offline')}</span>
-          {info && <span className="muted"> · {t('nav.version', { version: info.version })}</span>}
+          {info && <span className="sidebar-version">{t('nav.version', { version: info.version })}</span>}
         </div>
       </nav>
       <main id="main" ref={mainRef} tabIndex={-1} className="main">

@@ -222,7 +222,7 @@ function Studio() {
           >
             {lines.map((line, i) => (
               <LineRow
-                key={line.id}
+                key={line.key}
                 line={line}
                 index={i}
                 count={lines.length}
