@@ -95,7 +95,7 @@ export interface PocketTtsKnobs {
   maxFrames?: number;
   /** Clamp of the sampled noise (none by default, like upstream). */
   noiseClamp?: number;
-  /** Silence between text chunks, milliseconds. Default 250. */
+  /** Silence between text chunks, milliseconds (twice that between paragraphs). Default 250. */
   pauseMs: number;
   /** Latent frames in the first streamed chunk (default 2) and in later ones (default 12). */
   firstChunkFrames: number;
@@ -545,7 +545,14 @@ class PocketTts implements PocketTtsEngine {
       padWithSpacesForShortInputs: b.padWithSpacesForShortInputs,
       removeSemicolons: b.removeSemicolons,
     };
-    const chunks = splitIntoChunks(m.tokenizer, normalized, b.maxTokenPerChunk, promptOpts);
+    // Paragraphs (blank lines) are chunked separately and get a longer pause between them.
+    const chunks: { text: string; pauseBefore: number }[] = [];
+    for (const para of normalized.split(/\n\s*\n/)) {
+      if (!/[\p{L}\p{N}]/u.test(para)) continue;
+      splitIntoChunks(m.tokenizer, para, b.maxTokenPerChunk, promptOpts).forEach((text, i) =>
+        chunks.push({ text, pauseBefore: chunks.length === 0 ? 0 : i === 0 ? 2 * knobs.pauseMs : knobs.pauseMs }),
+      );
+    }
     const voice = await this.voiceState(m, req, signal);
 
     let samples = 0;
@@ -556,8 +563,9 @@ class PocketTts implements PocketTtsEngine {
     };
     for (let ci = 0; ci < chunks.length; ci++) {
       throwIfAborted(signal);
-      if (ci > 0 && knobs.pauseMs > 0) emit(new Float32Array(Math.round((knobs.pauseMs / 1000) * b.sampleRate)));
-      await this.generateChunk(m, voice, chunks[ci], knobs, promptOpts, rng, signal, emit, (f) =>
+      const pause = Math.round((chunks[ci].pauseBefore / 1000) * b.sampleRate);
+      if (pause > 0) emit(new Float32Array(pause));
+      await this.generateChunk(m, voice, chunks[ci].text, knobs, promptOpts, rng, signal, emit, (f) =>
         sink.onProgress(Math.min(1, (ci + f) / chunks.length)),
       );
     }

@@ -262,6 +262,13 @@ describe('Pocket TTS engine: state threading and streaming', () => {
     }
   });
 
+  it('pauses twice as long between paragraphs', async () => {
+    const { engine } = setup({ eosStep: 1 });
+    const sink = collector();
+    await say(engine, 'Hello world.\n\nHello world.', { framesAfterEos: 0, pauseMs: 100 }, { sink });
+    expect(sink.chunks.map((c) => c.length)).toEqual([SPF, 0.2 * 24000, SPF]);
+  });
+
   it('runs flow_lm_flow flowSteps times per frame (Euler steps summing to the same latent)', async () => {
     const { engine } = setup({ eosStep: 4 });
     const before = engine.runCounts().flow_lm_flow;
