@@ -135,12 +135,57 @@ export const Job = z.object({
 });
 export type Job = z.infer<typeof Job>;
 
+export const ModelPack = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.string(),
+  kind: z.enum(['tts', 'vad', 'enhance', 'asr']),
+  description: z.string().optional(),
+  status: z.enum(['installed', 'partial', 'not-installed']),
+  outdated: z.boolean(),
+  installedVersion: z.string().optional(),
+  bytesTotal: z.number().nonnegative(),
+  bytesPresent: z.number().nonnegative(),
+  cloning: z.boolean(),
+  languages: z.array(z.string()),
+  presetVoices: z.number().int().nonnegative(),
+  requiresTermsAcceptance: z.boolean(),
+  licence: z.object({ id: z.string(), url: z.string().optional(), text: z.string().optional() }),
+  /** Why an existing pack folder does not count as installed. */
+  problem: z.string().optional(),
+  /** A download or import is running. */
+  busy: z.boolean(),
+});
+export type ModelPack = z.infer<typeof ModelPack>;
+
+export const ModelProgress = z.object({
+  packId: z.string(),
+  phase: z.enum(['download', 'verify', 'import', 'install']),
+  file: z.string().optional(),
+  bytesDone: z.number().nonnegative(),
+  bytesTotal: z.number().nonnegative(),
+  speedBps: z.number().nonnegative(),
+  etaSeconds: z.number().nullable(),
+});
+export type ModelProgress = z.infer<typeof ModelProgress>;
+
+export const ExecutionProvider = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']);
+export const RuntimeInfo = z.object({
+  /** Providers usable on this machine, best first; always ends with cpu. */
+  providers: z.array(z.object({ name: z.string(), bundled: z.boolean() })),
+  cores: z.number().int().positive(),
+});
+
 export const Theme = z.enum(['system', 'light', 'dark']);
 export const Locale = z.enum(['en', 'zh-CN']);
 export const Settings = z.object({
   theme: Theme,
   locale: Locale,
   defaultVoiceId: z.string().nullable(),
+  /** Inference device for neural engines; 'auto' picks the best bundled accelerator, else CPU. */
+  executionProvider: ExecutionProvider,
+  /** Threads per inference session; null = automatic (the core count). */
+  inferenceThreads: z.number().int().min(1).max(64).nullable(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -220,6 +265,29 @@ export const methods = {
   'engines.list': call(empty, z.array(EngineInfo)),
   'voices.list': call(z.object({ engineId: z.string().max(100).optional() }).strict(), z.array(VoiceInfo)),
 
+  'models.list': call(empty, z.array(ModelPack)),
+  /** Start downloading a pack (network only on this explicit request). Progress: `model.progress` events. */
+  'models.download': call(
+    z.object({ id: z.string().max(100), acceptTerms: z.boolean().default(false) }).strict(),
+    ModelPack,
+  ),
+  /** Import a pack from a folder or .zip on this computer (air-gapped machines). */
+  'models.import': call(
+    z.object({ path: z.string().min(1).max(4096), acceptTerms: z.boolean().default(false) }).strict(),
+    ModelPack,
+  ),
+  'models.cancel': call(z.object({ id: z.string().max(100) }).strict(), ModelPack),
+  'models.verify': call(
+    z.object({ id: z.string().max(100) }).strict(),
+    z.object({
+      id: z.string(),
+      ok: z.boolean(),
+      files: z.array(z.object({ path: z.string(), ok: z.boolean(), problem: z.string().optional() })),
+    }),
+  ),
+  'models.remove': call(z.object({ id: z.string().max(100) }).strict(), ModelPack),
+  'runtime.info': call(empty, RuntimeInfo),
+
   'takes.list': call(z.object({ lineId: Id }).strict(), z.array(Take)),
 
   /** Queue synthesis of the given lines (all lines of the project when lineIds is omitted). */
@@ -256,6 +324,10 @@ export const events = {
   'project.changed': z.object({ projectId: Id }),
   'project.deleted': z.object({ projectId: Id }),
   'projects.changed': z.object({}),
+  /** Bytes, speed and ETA of a running pack download or import. */
+  'model.progress': ModelProgress,
+  /** A pack's state changed (installed, removed, failed, cancelled); `error` set when a transfer failed. */
+  'model.updated': z.object({ pack: ModelPack, error: ApiErrorShape.nullable() }),
 } as const;
 
 export type Events = typeof events;

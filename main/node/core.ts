@@ -15,6 +15,8 @@ import { JobQueue, type Emit } from './jobs/queue.js';
 import { WorkerHost } from './jobs/worker-host.js';
 import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
+import { ModelsService } from './models-service.js';
+import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
 
 export type { RpcResponse };
 
@@ -32,6 +34,7 @@ export interface Core {
   readonly repos: Repos;
   readonly jobs: JobQueue;
   readonly engines: WorkerHost;
+  readonly models: ModelsService;
   dispatch(method: unknown, params: unknown): Promise<RpcResponse>;
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
   /** Absolute path of a take's WAV file; throws NOT_FOUND. */
@@ -74,15 +77,23 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const bus = new EventEmitter();
   bus.setMaxListeners(100);
   const emit: Emit = (event, payload) => bus.emit('event', event, payload);
-  const engines = new WorkerHost({ modelsDir: layout.models });
+  const engineSettings = () => {
+    const st = repos.settings.get();
+    return { executionProvider: st.executionProvider, inferenceThreads: st.inferenceThreads };
+  };
+  const engines = new WorkerHost({ modelsDir: layout.models, ...engineSettings() });
   const jobs = new JobQueue(db, repos, layout.takes, engines, emit);
+  let voicesCache: VoiceInfo[] | null = null;
+  const reloadEngines = () => {
+    voicesCache = null;
+    engines.reload(engineSettings());
+  };
+  const models = new ModelsService(layout.root, emit, reloadEngines);
 
   const removeTakeFiles = (files: string[]) => {
     for (const f of files) rmSync(path.join(layout.takes, f), { force: true });
   };
   const changed = (projectId: string) => emit('project.changed', { projectId });
-
-  let voicesCache: VoiceInfo[] | null = null;
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -93,7 +104,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       platform: `${os.platform()}-${os.arch()}`,
     }),
     'settings.get': () => repos.settings.get(),
-    'settings.update': (p) => repos.settings.update(p),
+    'settings.update': (p) => {
+      const before = engineSettings();
+      const next = repos.settings.update(p);
+      if (before.executionProvider !== next.executionProvider || before.inferenceThreads !== next.inferenceThreads)
+        reloadEngines();
+      return next;
+    },
 
     'projects.list': () => repos.projects.list(),
     'projects.get': ({ id }) => repos.projects.detail(id, repos.lines),
@@ -165,6 +182,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return engineId ? voicesCache.filter((v) => v.engineId === engineId) : voicesCache;
     },
 
+    'models.list': () => models.list(),
+    'models.download': ({ id, acceptTerms }) => models.download(id, acceptTerms),
+    'models.import': ({ path: source, acceptTerms }) => models.import(source, acceptTerms),
+    'models.cancel': ({ id }) => models.cancel(id),
+    'models.verify': ({ id }) => models.verify(id),
+    'models.remove': ({ id }) => models.remove(id),
+    'runtime.info': () => ({ providers: detectExecutionProviders(), cores: os.availableParallelism() }),
+
     'takes.list': ({ lineId }) => {
       repos.lines.row(lineId);
       return repos.takes.listForLine(lineId);
@@ -186,6 +211,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     repos,
     jobs,
     engines,
+    models,
     recovery,
     dispatch,
     subscribe(listener) {
@@ -203,6 +229,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (closed) return;
       closed = true;
       jobs.stop();
+      models.close();
       await engines.close();
       db.close();
     },

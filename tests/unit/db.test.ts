@@ -181,7 +181,13 @@ describe('repositories', () => {
   it('settings have defaults and persist patches', () => {
     const db = openDatabase(freshFile());
     const r = createRepos(db);
-    expect(r.settings.get()).toEqual({ theme: 'system', locale: 'en', defaultVoiceId: null });
+    expect(r.settings.get()).toEqual({
+      theme: 'system',
+      locale: 'en',
+      defaultVoiceId: null,
+      executionProvider: 'auto',
+      inferenceThreads: null,
+    });
     r.settings.update({ theme: 'dark', locale: 'zh-CN' });
     expect(r.settings.get()).toMatchObject({ theme: 'dark', locale: 'zh-CN' });
     db.close();

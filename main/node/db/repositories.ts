@@ -372,7 +372,13 @@ export class JobsRepo {
   }
 }
 
-const DEFAULT_SETTINGS: Settings = { theme: 'system', locale: 'en', defaultVoiceId: null };
+const DEFAULT_SETTINGS: Settings = {
+  theme: 'system',
+  locale: 'en',
+  defaultVoiceId: null,
+  executionProvider: 'auto',
+  inferenceThreads: null,
+};
 
 export class SettingsRepo {
   constructor(private readonly db: Db) {}

@@ -33,4 +33,7 @@ export type FromWorker =
 
 export interface WorkerInit {
   modelsDir: string;
+  /** Settings' inference device ('auto', 'cpu', 'cuda', …) and threads per session (null: automatic). */
+  executionProvider?: string;
+  inferenceThreads?: number | null;
 }

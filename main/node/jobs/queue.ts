@@ -180,6 +180,8 @@ export class JobQueue {
             const now = Date.now();
             if (now - lastProgressEmit < 100 && fraction < 1) return;
             lastProgressEmit = now;
+            // The row is gone when its project was deleted meanwhile; the cancel is already on its way.
+            if (!this.repos.jobs.find(jobId)) return;
             this.emit('job.updated', this.repos.jobs.update(jobId, { progress: Math.min(0.99, fraction) }));
           },
         },

@@ -10,7 +10,7 @@ import type { EngineSummary, FromWorker, ToWorker, WorkerError, WorkerInit } fro
 const port = parentPort;
 if (!port) throw new Error('synth.worker must run as a worker thread');
 const init = workerData as WorkerInit;
-const engines: TtsEngine[] = createEngines({ modelsDir: init.modelsDir });
+const engines: TtsEngine[] = createEngines(init);
 const running = new Map<string, AbortController>();
 
 const send = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer ?? []);

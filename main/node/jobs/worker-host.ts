@@ -49,17 +49,43 @@ export class WorkerHost {
     { cb: SynthCallbacks; resolve(v: { sampleRate: number; samples: number }): void; reject(e: Error): void }
   >();
 
+  private stale = false;
+
   constructor(
-    private readonly init: WorkerInit,
+    private init: WorkerInit,
     private readonly cancelGraceMs = 1500,
   ) {}
 
+  /**
+   * New engine settings or model packs: the next call gets a fresh worker. Work in flight finishes on the old one
+   * (which is retired once idle), so a running generation is never killed by a settings change.
+   */
+  reload(init: Partial<WorkerInit> = {}): void {
+    this.init = { ...this.init, ...init };
+    this.stale = true;
+    this.retireIfIdle();
+  }
+
+  private retireIfIdle(): void {
+    if (!this.stale || !this.worker || this.pending.size || this.jobs.size) return;
+    const w = this.worker;
+    this.worker = null;
+    this.stale = false;
+    void w.terminate();
+  }
+
   private ensure(): Worker {
+    this.retireIfIdle();
     if (this.worker) return this.worker;
+    this.stale = false;
     const w = new Worker(synthWorkerPath(), { workerData: this.init });
     w.on('message', (m: FromWorker) => this.onMessage(m));
-    w.on('error', (err) => this.onExit(err));
-    w.on('exit', (code) => this.onExit(new Error(`The synthesis worker stopped (exit code ${code})`)));
+    w.on('error', (err) => {
+      if (this.worker === w) this.onExit(err);
+    });
+    w.on('exit', (code) => {
+      if (this.worker === w) this.onExit(new Error(`The synthesis worker stopped (exit code ${code})`));
+    });
     w.unref();
     this.worker = w;
     return w;
@@ -84,6 +110,7 @@ export class WorkerHost {
   private onMessage(m: FromWorker): void {
     this.dispatchMessage(m);
     this.updateRef();
+    this.retireIfIdle();
   }
 
   private dispatchMessage(m: FromWorker): void {
