@@ -25,7 +25,13 @@ export function createMockApi(): ClientApi {
   let n = 0;
   const id = (p: string) => `${p}_${(++n).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const now = () => new Date().toISOString();
-  const settings: Settings = { theme: 'system', locale: 'en', defaultVoiceId: null };
+  const settings: Settings = {
+    theme: 'system',
+    locale: 'en',
+    defaultVoiceId: null,
+    executionProvider: 'auto',
+    inferenceThreads: null,
+  };
   const projects = new Map<string, Project & { voiceId: string | null }>();
   const lines = new Map<string, Line>();
   const jobs = new Map<string, Job>();
@@ -121,7 +127,7 @@ export function createMockApi(): ClientApi {
     }, 350);
   }
 
-  const handlers: Record<MethodName, Handler> = {
+  const handlers: Partial<Record<MethodName, Handler>> = {
     'app.info': () => ({
       name: 'Timbre',
       version: '0.1.0-dev',
@@ -259,7 +265,9 @@ export function createMockApi(): ClientApi {
     async call<M extends MethodName>(method: M, params: MethodInput<M>): Promise<MethodResult<M>> {
       await new Promise((r) => setTimeout(r, 60));
       console.debug('mock call', method, JSON.stringify(params));
-      return structuredClone((handlers[method] as (p: unknown) => unknown)(params ?? {})) as MethodResult<M>;
+      const handler = handlers[method] as ((p: unknown) => unknown) | undefined;
+      if (!handler) throw new ApiError('UNKNOWN_METHOD', `The mock API does not implement ${method}`);
+      return structuredClone(handler(params ?? {})) as MethodResult<M>;
     },
     on<E extends EventName>(event: E, listener: Listener<E>) {
       return hub.on(event, listener);

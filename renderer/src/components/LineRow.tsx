@@ -186,8 +186,8 @@ export const LineRow = memo(function LineRow(props: Props) {
               <button
                 type="button"
                 className="btn btn-sm btn-generate"
-                aria-label={t('studio.generateLine', { n })}
-                title={`${t('studio.generateLine', { n })} (Ctrl+Enter)`}
+                aria-label={take ? t('studio.regenerateLine', { n }) : t('studio.generateLine', { n })}
+                title={`${take ? t('studio.regenerateLine', { n }) : t('studio.generateLine', { n })} (Ctrl+Enter)`}
                 disabled={text.trim() === '' || line.pending}
                 onClick={() => void studio().generate([line.id])}
               >

@@ -89,6 +89,7 @@ export const en = {
   'studio.moveDown': 'Move line {n} down',
   'studio.deleteLine': 'Delete line {n}',
   'studio.generateLine': 'Generate line {n}',
+  'studio.regenerateLine': 'Regenerate line {n}',
   'studio.generate': 'Generate',
   'studio.regenerate': 'Regenerate',
   'studio.cancelJob': 'Cancel generating line {n}',

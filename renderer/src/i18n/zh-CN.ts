@@ -89,6 +89,7 @@ export const zhCN: Dictionary = {
   'studio.moveDown': '将第 {n} 行下移',
   'studio.deleteLine': '删除第 {n} 行',
   'studio.generateLine': '生成第 {n} 行',
+  'studio.regenerateLine': '重新生成第 {n} 行',
   'studio.generate': '生成',
   'studio.regenerate': '重新生成',
   'studio.cancelJob': '取消生成第 {n} 行',

@@ -13,16 +13,23 @@ interface SettingsState {
 }
 
 const LOCAL = 'timbre.settings.cache';
+const DEFAULTS: Settings = {
+  theme: 'system',
+  locale: guessLocale(),
+  defaultVoiceId: null,
+  executionProvider: 'auto',
+  inferenceThreads: null,
+};
 
 /** Cached copy so the first paint already has the right theme and language. */
 function cached(): Settings {
   try {
     const raw = localStorage.getItem(LOCAL);
-    if (raw) return { theme: 'system', locale: guessLocale(), defaultVoiceId: null, ...(JSON.parse(raw) as object) };
+    if (raw) return { ...DEFAULTS, ...(JSON.parse(raw) as object) };
   } catch {
     // ignore
   }
-  return { theme: 'system', locale: guessLocale(), defaultVoiceId: null };
+  return DEFAULTS;
 }
 
 export const useSettings = create<SettingsState>((set, get) => ({
