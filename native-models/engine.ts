@@ -55,6 +55,11 @@ export interface TtsEngine {
    * EngineError('CANCELLED', …) when `signal` aborts.
    */
   synthesize(req: SynthesisRequest, sink: SynthesisSink, signal: AbortSignal): Promise<SynthesisResult>;
+  /**
+   * Cloning engines only: encode a reference recording (mono PCM at any rate) into a voice conditioning to store
+   * with the voice and pass back as `options.conditioning` (base64) so later generations start immediately.
+   */
+  cloneVoice?(pcm: Float32Array, sampleRate: number): Promise<Uint8Array>;
   dispose(): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Kyutai Pocket TTS as a Timbre engine: zero-shot voice cloning on the five graphs of the `english_2026-04` ONNX
  * export (contract: docs/pocket-tts-contract.md; Timbre's choices: README.md in this folder).
@@ -41,7 +42,12 @@ import {
   type GraphName,
   type StateEntry,
 } from './bundle.js';
-import { ConditioningFormatError, deserializeConditioning, type VoiceConditioning } from './conditioning.js';
+import {
+  ConditioningFormatError,
+  deserializeConditioning,
+  serializeConditioning,
+  type VoiceConditioning,
+} from './conditioning.js';
 import { normalizeEnglish } from './normalize.js';
 import { randomSeed, SeededRandom } from './rng.js';
 import { prepareTextPrompt, splitIntoChunks, type PromptOptions } from './text.js';
@@ -394,6 +400,10 @@ class PocketTts implements PocketTtsEngine {
   // Voices
   // ------------------------------------------------------------------------------------------------------------
 
+  async cloneVoice(pcm: Float32Array, sampleRate: number): Promise<Uint8Array> {
+    return serializeConditioning(await this.encodeVoice(pcm, sampleRate));
+  }
+
   async encodeVoice(pcm: Float32Array, sampleRate: number): Promise<VoiceConditioning> {
     const m = await this.load();
     return this.encode(m, pcm, sampleRate);
@@ -447,7 +457,7 @@ class PocketTts implements PocketTtsEngine {
     const inline = req.options?.conditioning;
     if (typeof inline === 'string' && inline)
       return {
-        key: `inline:${inline.length}:${inline.slice(0, 64)}:${inline.slice(-64)}`,
+        key: `inline:${createHash('sha256').update(inline).digest('hex')}`,
         cond: async () => {
           try {
             return deserializeConditioning(Buffer.from(inline, 'base64'));

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { decodeAudioFile } from '../../node/audio/decode.js';
 import { writeFileAtomic } from '../../node/atomic-fs.js';
 import { encodeWav } from '../../node/audio/wav.js';
 import { WorkerHost } from '../../node/jobs/worker-host.js';
@@ -15,23 +17,30 @@ export function registerSayCommand(program: Command, getDataDir: () => string): 
     .description('synthesize TEXT to a WAV file')
     .argument('<text>', 'what to say (use "-" to read it from standard input)')
     .requiredOption('-o, --output <file>', 'the WAV file to write')
-    .option('--voice <id>', `voice id, e.g. ${DEFAULT_VOICE} or en-us+f3 (see "timbre voices")`)
+    .option(
+      '--voice <id|file>',
+      `voice id (e.g. ${DEFAULT_VOICE}, en-us+f3, pocket-tts:alba) or, with a cloning engine, a reference recording`,
+    )
     .option('--engine <id>', 'engine id (default: from the voice, else espeak)')
     .addOption(new Option('--speed <x>', 'speaking rate, 0.5 to 2').argParser(parseFloat))
     .action(async (textArg: string, opts: { output: string; voice?: string; engine?: string; speed?: number }) => {
       const text = textArg === '-' ? await readStdin() : textArg;
-      const voice = resolveVoice(opts.voice, opts.engine);
+      const reference = opts.voice && existsSync(opts.voice) && statSync(opts.voice).isFile() ? opts.voice : null;
+      const voice = reference
+        ? { engineId: opts.engine ?? 'pocket-tts', voiceId: 'reference' }
+        : resolveVoice(opts.voice, opts.engine);
       const host = new WorkerHost({ modelsDir: dataLayout(getDataDir()).models });
       const chunks: Float32Array[] = [];
       try {
+        const options: Record<string, number | string | boolean> = {};
+        if (opts.speed) options.speed = opts.speed;
+        if (reference) {
+          const audio = await decodeAudioFile(reference);
+          const conditioning = await host.cloneVoice(voice.engineId, audio.samples, audio.sampleRate);
+          options.conditioning = Buffer.from(conditioning).toString('base64');
+        }
         const res = await host.synthesize(
-          {
-            jobId: 'cli',
-            engineId: voice.engineId,
-            voiceId: voice.voiceId,
-            text,
-            options: opts.speed ? { speed: opts.speed } : undefined,
-          },
+          { jobId: 'cli', engineId: voice.engineId, voiceId: voice.voiceId, text, options },
           { onChunk: (pcm) => chunks.push(pcm), onProgress: () => undefined },
         );
         const pcm = new Float32Array(res.samples);

@@ -19,12 +19,18 @@ export type ToWorker =
       options?: Record<string, number | string | boolean>;
       seed?: number;
     }
+  | { type: 'cloneVoice'; reqId: number; engineId: string; pcm: Float32Array; sampleRate: number }
   | { type: 'cancel'; jobId: string };
 
 export type WorkerError = { code: string; message: string };
 
 export type FromWorker =
-  | { type: 'reply'; reqId: number; ok: true; result: EngineSummary[] | (EngineVoice & { engineId: string })[] }
+  | {
+      type: 'reply';
+      reqId: number;
+      ok: true;
+      result: EngineSummary[] | (EngineVoice & { engineId: string })[] | Uint8Array;
+    }
   | { type: 'reply'; reqId: number; ok: false; error: WorkerError }
   | { type: 'chunk'; jobId: string; pcm: Float32Array; sampleRate: number }
   | { type: 'progress'; jobId: string; fraction: number }

@@ -84,6 +84,19 @@ async function handle(msg: ToWorker): Promise<void> {
       }
       return;
     }
+    case 'cloneVoice': {
+      try {
+        const e = engine(msg.engineId);
+        if (!e.cloneVoice) throw new EngineError('INVALID_INPUT', `${e.name} cannot clone voices from a recording`);
+        if (!(await e.availability()).available)
+          throw new EngineError('ENGINE_UNAVAILABLE', (await e.availability()).reason ?? `${e.name} is not installed`);
+        const result = await e.cloneVoice(msg.pcm, msg.sampleRate);
+        send({ type: 'reply', reqId: msg.reqId, ok: true, result }, [result.buffer as ArrayBuffer]);
+      } catch (err) {
+        send({ type: 'reply', reqId: msg.reqId, ok: false, error: toWorkerError(err) });
+      }
+      return;
+    }
     case 'cancel':
       running.get(msg.jobId)?.abort();
       return;

@@ -144,7 +144,12 @@ export class WorkerHost {
     }
   }
 
-  private request<T>(msg: { type: 'listEngines' } | { type: 'listVoices'; engineId?: string }): Promise<T> {
+  private request<T>(
+    msg:
+      | { type: 'listEngines' }
+      | { type: 'listVoices'; engineId?: string }
+      | { type: 'cloneVoice'; engineId: string; pcm: Float32Array; sampleRate: number },
+  ): Promise<T> {
     const w = this.ensure();
     const reqId = this.nextReq++;
     return new Promise<T>((resolve, reject) => {
@@ -160,6 +165,11 @@ export class WorkerHost {
 
   listVoices(engineId?: string): Promise<(EngineVoice & { engineId: string })[]> {
     return this.request({ type: 'listVoices', engineId });
+  }
+
+  /** Encode a reference recording into the engine's voice conditioning (cloning engines). */
+  cloneVoice(engineId: string, pcm: Float32Array, sampleRate: number): Promise<Uint8Array> {
+    return this.request({ type: 'cloneVoice', engineId, pcm, sampleRate });
   }
 
   synthesize(req: SynthRequest, cb: SynthCallbacks): Promise<{ sampleRate: number; samples: number }> {
