@@ -279,6 +279,56 @@ describe('Timbre studio in the browser', () => {
     }
   });
 
+  it('never loses a draft: an unsaved edit survives a failed save and a reload', async () => {
+    await nav('Studio');
+    const line1 = page.getByRole('textbox', { name: 'Line 1' });
+    await line1.waitFor();
+    await page.route('**/api/rpc', async (route) => {
+      const body = route.request().postDataJSON() as { method?: string } | null;
+      if (body?.method !== 'lines.update') return route.continue();
+      return route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ ok: false, error: { code: 'INTERNAL', message: 'Simulated outage' } }),
+      });
+    });
+    await line1.focus();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' Stay warm.');
+    await expect.poll(() => page.locator('.save-indicator').getAttribute('data-state')).toBe('error');
+    expect(await page.locator('.save-indicator').innerText()).toContain('Not saved: Simulated outage');
+    await page.unroute('**/api/rpc');
+    await page.reload();
+    await expect.poll(() => page.getByRole('textbox', { name: 'Line 1' }).inputValue()).toBe(`${LINES[0]} Stay warm.`);
+    await expect
+      .poll(async () => {
+        const id = await page.evaluate(
+          () => JSON.parse(sessionStorage.getItem('timbre.route') ?? '{}').projectId as string,
+        );
+        return (await rpc<{ lines: { text: string }[] }>('projects.get', { id })).lines[0].text;
+      })
+      .toBe(`${LINES[0]} Stay warm.`);
+    await expect.poll(() => page.locator('.save-indicator').getAttribute('data-state')).toBe('saved');
+    await expect.poll(() => page.getByText('Text changed since this take').count()).toBe(1);
+  });
+
+  it('leaves the studio with a clear message when the project is deleted elsewhere', async () => {
+    const scratch = await rpc<{ id: string }>('projects.create', { name: 'Scratch take' });
+    await nav('Projects');
+    await page.getByRole('button', { name: 'Open Scratch take' }).click();
+    await page.getByRole('button', { name: 'Add the first line' }).waitFor();
+    await rpc('projects.delete', { id: scratch.id });
+    await page.getByText('The project “Scratch take” was deleted in another window.').waitFor();
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+  });
+
+  it('shows installed engines and voices', async () => {
+    await nav('Models');
+    await page.getByText('eSpeak NG').waitFor();
+    await nav('Voices');
+    await expect.poll(() => page.locator('.voice-card').count()).toBeGreaterThan(0);
+  });
+
   it('deletes the project after confirmation', async () => {
     await nav('Projects');
     await page.getByRole('button', { name: `Delete ${PROJECT}` }).click();
