@@ -1,0 +1,62 @@
+/**
+ * `npm run bench [-- --json] [-- --only espeak,pocket-tts,silero-vad]`: real-time speed, time to first audio and
+ * peak RSS per engine, each measured in a fresh process. Targets (issue #3) for the real Pocket TTS int8 pack on
+ * 2 x86 cores: ≥ 6x real time, first audio ≤ 200 ms, peak RSS < 400 MB.
+ */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from './engine-run.js';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const onlyIdx = args.indexOf('--only');
+const engines = onlyIdx >= 0 ? args[onlyIdx + 1].split(',') : ['espeak', 'pocket-tts', 'silero-vad'];
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+
+const results: (BenchResult | { engine: string; error: string })[] = [];
+for (const e of engines) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'engine-run.ts'), e], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    results.push(JSON.parse(line));
+  } catch {
+    results.push({ engine: e, error: (r.stderr || r.stdout || `exit ${r.status}`).trim().slice(0, 300) });
+  }
+}
+
+const machine = {
+  cores: os.availableParallelism(),
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  platform: `${os.platform()}-${os.arch()}`,
+  node: process.version,
+};
+if (json) {
+  process.stdout.write(`${JSON.stringify({ machine, results }, null, 2)}\n`);
+} else {
+  const rows = results.map((r) =>
+    'error' in r
+      ? [r.engine, 'error', '', '', '', r.error]
+      : [
+          r.engine,
+          `${r.speedXRealtime.toFixed(1)}x`,
+          r.firstAudioMs === null ? '—' : `${r.firstAudioMs.toFixed(0)} ms`,
+          `${r.peakRssMb.toFixed(0)} MB`,
+          `${r.audioSeconds.toFixed(1)} s`,
+          r.graphs,
+        ],
+  );
+  const head = ['engine', 'speed (x real time)', 'first audio', 'peak RSS', 'audio', 'graphs'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
+  process.stdout.write(
+    `Timbre benchmark — ${machine.cores} cores, ${machine.cpu}, ${machine.platform}, node ${machine.node}\n`,
+  );
+  process.stdout.write(`${fmt(head)}\n${fmt(widths.map((w) => '-'.repeat(w)))}\n${rows.map(fmt).join('\n')}\n`);
+}
+process.exitCode = results.some((r) => 'error' in r) ? 1 : 0;

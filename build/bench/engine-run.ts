@@ -1,0 +1,135 @@
+/**
+ * One engine's benchmark, in its own process so that peak RSS belongs to that engine alone.
+ * Usage: tsx build/bench/engine-run.ts <espeak|pocket-tts|silero-vad> → one JSON line on stdout.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createEspeakEngine } from '../../native-models/espeak/espeak-engine.js';
+import { createPocketTtsEngine } from '../../native-models/pocket-tts/index.js';
+import { SileroVad } from '../../native-models/vad/index.js';
+import type { TtsEngine } from '../../native-models/engine.js';
+import { decodeWav } from '../../main/node/audio/wav.js';
+
+export interface BenchResult {
+  engine: string;
+  /** What ran: the real weights, or contract fixtures (tiny graphs with the real I/O). */
+  graphs: string;
+  audioSeconds: number;
+  computeSeconds: number;
+  /** Audio seconds produced (or analysed) per compute second: > 1 is faster than real time. */
+  speedXRealtime: number;
+  firstAudioMs: number | null;
+  peakRssMb: number;
+  cores: number;
+  runs: number;
+}
+
+const TEXT =
+  'Welcome back to the show. Today we talk about offline speech synthesis, and why keeping your voice on your own ' +
+  'machine matters. Let us get started.';
+
+async function benchTts(engine: TtsEngine, voiceId: string, graphs: string, runs = 3): Promise<BenchResult> {
+  const once = async () => {
+    const t0 = performance.now();
+    let first: number | null = null;
+    let samples = 0;
+    let rate = 0;
+    await engine.synthesize(
+      { text: TEXT, voiceId, seed: 1 },
+      {
+        onChunk: (pcm, sr) => {
+          first ??= performance.now() - t0;
+          samples += pcm.length;
+          rate = sr;
+        },
+        onProgress: () => undefined,
+      },
+      new AbortController().signal,
+    );
+    return { wall: (performance.now() - t0) / 1000, first: first as number | null, audio: samples / rate };
+  };
+  await once(); // warm-up: model load, JIT, caches
+  let wall = 0;
+  let audio = 0;
+  const firsts: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await once();
+    wall += r.wall;
+    audio += r.audio;
+    if (r.first !== null) firsts.push(r.first);
+  }
+  firsts.sort((a, b) => a - b);
+  return {
+    engine: engine.id,
+    graphs,
+    audioSeconds: audio / runs,
+    computeSeconds: wall / runs,
+    speedXRealtime: audio / wall,
+    firstAudioMs: firsts.length ? firsts[Math.floor(firsts.length / 2)] : null,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    cores: os.availableParallelism(),
+    runs,
+  };
+}
+
+async function main(): Promise<BenchResult> {
+  const which = process.argv[2];
+  if (which === 'espeak') return benchTts(createEspeakEngine(), 'en-us', 'eSpeak NG (WebAssembly)');
+  if (which === 'pocket-tts') {
+    const real = process.env.TIMBRE_MODELS_DIR;
+    let packDir: string;
+    let graphs: string;
+    if (real) {
+      packDir = path.join(real, 'pocket-tts');
+      graphs = `real pack (${packDir})`;
+    } else {
+      const { makePocketFixture } = await import('../../tests/fixtures/pocket-tts-fixture.js');
+      packDir = makePocketFixture({ eosStep: 60 }).dir;
+      graphs = 'contract fixtures (not the real model: set TIMBRE_MODELS_DIR to a folder holding pocket-tts/)';
+    }
+    const engine = createPocketTtsEngine({ packDir });
+    const avail = await engine.availability();
+    if (!avail.available) throw new Error(avail.reason);
+    const voices = await engine.listVoices();
+    return benchTts(engine, voices[0]?.id ?? 'builtin:alba', graphs);
+  }
+  if (which === 'silero-vad') {
+    const model = path.resolve(
+      process.env.TIMBRE_MODELS_DIR
+        ? path.join(process.env.TIMBRE_MODELS_DIR, 'silero-vad/silero_vad.onnx')
+        : '../shared/models/silero-vad/silero_vad.onnx',
+    );
+    const wav = decodeWav(readFileSync(path.resolve('../shared/eval/speech/16k/ls_1688-142285-0000.wav')));
+    const vad = await SileroVad.load(model);
+    await vad.detect(wav.samples, wav.sampleRate);
+    const runs = 5;
+    const t0 = performance.now();
+    for (let i = 0; i < runs; i++) await vad.detect(wav.samples, wav.sampleRate);
+    const wall = (performance.now() - t0) / 1000 / runs;
+    const audio = wav.samples.length / wav.sampleRate;
+    return {
+      engine: 'silero-vad',
+      graphs: `real weights (${path.basename(model)})`,
+      audioSeconds: audio,
+      computeSeconds: wall,
+      speedXRealtime: audio / wall,
+      firstAudioMs: null,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      cores: os.availableParallelism(),
+      runs,
+    };
+  }
+  throw new Error(`unknown engine ${which}`);
+}
+
+main().then(
+  (r) => {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    process.exit(0);
+  },
+  (err: Error) => {
+    process.stdout.write(`${JSON.stringify({ engine: process.argv[2], error: err.message })}\n`);
+    process.exit(1);
+  },
+);
