@@ -69,6 +69,8 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
   const t = useT();
   const voices = useCatalog((s) => s.voices);
   const load = useCatalog((s) => s.load);
+  const catalogStatus = useCatalog((s) => s.status);
+  const catalogError = useCatalog((s) => s.error);
   const [open, setOpen] = useState(false);
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
@@ -247,7 +249,13 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
             ))}
             {options.length === 0 && (
               <li className="voice-empty" role="presentation">
-                {voices.length === 0 ? t('voice.noVoices') : t('voice.noMatches', { query })}
+                {catalogStatus === 'loading' || catalogStatus === 'idle'
+                  ? t('common.loading')
+                  : catalogStatus === 'error'
+                    ? t('error.generic', { message: catalogError ?? '' })
+                    : voices.length === 0
+                      ? t('voice.noVoices')
+                      : t('voice.noMatches', { query })}
               </li>
             )}
           </ul>

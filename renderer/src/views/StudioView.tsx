@@ -6,6 +6,7 @@ import { DRAG_TYPE, LineRow } from '../components/LineRow';
 import { SaveIndicator } from '../components/SaveIndicator';
 import { VoicePicker } from '../components/VoicePicker';
 import { useT } from '../i18n/useT';
+import { useCatalog } from '../store/catalog';
 import { useLiveListen } from '../store/events';
 import { useNav } from '../store/nav';
 import { isActive, useStudio } from '../store/studio';
@@ -20,6 +21,7 @@ export function StudioView() {
 
   useEffect(() => {
     if (projectId) void open(projectId);
+    void useCatalog.getState().load(); // voices for the pickers, fetched while the project loads
   }, [projectId, open]);
 
   if (!projectId) {
