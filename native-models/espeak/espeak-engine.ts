@@ -90,6 +90,9 @@ class EspeakEngine implements TtsEngine {
     const sentences = prepareText(req.text);
     const flags = optionFlags(req.options ?? {});
     const voice = resolveVoice(await this.loadCatalog(), req.voiceId);
+    // eSpeak's only randomness (breath noise) is seeded from the clock: derive the clock from the seed instead,
+    // so equal requests give equal audio.
+    const clockMs = seedToClock(req.seed);
 
     const totalChars = sentences.reduce((n, s) => n + s.length, 0);
     let doneChars = 0;
@@ -100,7 +103,7 @@ class EspeakEngine implements TtsEngine {
       // Let pending events (an abort among them) run before the next, synchronous, eSpeak run.
       await new Promise((resolve) => setImmediate(resolve));
       throwIfAborted(signal);
-      const pcm = await this.speak(sentence, voice, flags);
+      const pcm = await this.speak(sentence, voice, flags, clockMs);
       throwIfAborted(signal);
       sampleRate = pcm.sampleRate;
       samples += pcm.samples.length;
@@ -120,6 +123,7 @@ class EspeakEngine implements TtsEngine {
     sentence: string,
     voice: string,
     flags: string[],
+    clockMs: number,
   ): Promise<{ samples: Float32Array; sampleRate: number }> {
     let result: EspeakRunResult;
     try {
@@ -127,6 +131,7 @@ class EspeakEngine implements TtsEngine {
       result = await this.runtime.run(['-b', '1', '-v', voice, ...flags, '-w', '/out.wav', '-f', '/input.txt'], {
         inputs: { '/input.txt': sentence },
         outputs: ['/out.wav'],
+        clockMs,
       });
     } catch (err) {
       throw new EngineError('ENGINE_ERROR', `eSpeak NG failed: ${errorMessage(err)}`);
@@ -312,6 +317,13 @@ function optionFlags(options: Record<string, number | string | boolean>): string
     flags.push('-p', String(Math.round(pitch)));
   }
   return flags;
+}
+
+/** eSpeak calls srand(time()): whole seconds. Map the seed (mod 2^31) to a second; no seed means 0. */
+function seedToClock(seed: number | undefined): number {
+  const m = 2 ** 31;
+  const s = seed === undefined || !Number.isFinite(seed) ? 0 : ((Math.trunc(seed) % m) + m) % m;
+  return s * 1000;
 }
 
 function describeStderr(run: EspeakRunResult): string {

@@ -39,6 +39,12 @@ export interface EspeakRunOptions {
   inputs?: Record<string, string | Uint8Array>;
   /** Files read back after main() returns. */
   outputs?: string[];
+  /**
+   * Wall-clock time (ms since the epoch) the program sees. eSpeak seeds rand() from time() once at start-up, and
+   * some voices (the breathy `+f…` variants among them) add rand() noise, so pinning the clock makes a run
+   * reproducible. Default: the real clock.
+   */
+  clockMs?: number;
 }
 
 /** Where the package's .wasm lives (next to its JS entry point). */
@@ -99,6 +105,11 @@ export class EspeakRuntime {
           throw toThrow;
         },
         instantiateWasm: (imports, receiveInstance) => {
+          const clockMs = opts.clockMs;
+          const env = (imports as { env?: Record<string, unknown> }).env;
+          if (clockMs !== undefined && env && typeof env.emscripten_date_now === 'function') {
+            env.emscripten_date_now = () => clockMs;
+          }
           const instance = new wasm.Instance(module, imports);
           receiveInstance(instance, module);
           return instance.exports;
