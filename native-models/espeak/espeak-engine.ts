@@ -90,7 +90,7 @@ class EspeakEngine implements TtsEngine {
     const sentences = prepareText(req.text);
     const flags = optionFlags(req.options ?? {});
     const voice = resolveVoice(await this.loadCatalog(), req.voiceId);
-    // eSpeak's only randomness (breath noise) is seeded from the clock: derive the clock from the seed instead,
+    // eSpeak seeds its randomness (breath noise) from the wall clock once per run: derive that clock from the seed,
     // so equal requests give equal audio.
     const clockMs = seedToClock(req.seed);
 
