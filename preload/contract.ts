@@ -66,6 +66,28 @@ export const Project = z.object({
 });
 export type Project = z.infer<typeof Project>;
 
+/** Engine knobs. Engines ignore the ones they do not have (eSpeak: speed; Pocket TTS: the rest). */
+export const SynthesisOptions = z
+  .object({
+    /** Speaking rate, 0.5–2. */
+    speed: z.number().min(0.5).max(2).optional(),
+    /** Sampling temperature of the flow model, 0–2 (0 = deterministic). */
+    temperature: z.number().min(0).max(2).optional(),
+    /** Flow-matching steps per frame, 1–32. */
+    flowSteps: z.number().int().min(1).max(32).optional(),
+    /** End-of-speech threshold (logit), −10–10. */
+    eosThreshold: z.number().min(-10).max(10).optional(),
+    /** Seed for reproducible takes; omitted: a random one, recorded with the take. */
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
+  })
+  .strict();
+export type SynthesisOptions = z.infer<typeof SynthesisOptions>;
+
 export const Take = z.object({
   id: Id,
   lineId: Id,
@@ -75,6 +97,8 @@ export const Take = z.object({
   text: z.string(),
   sampleRate: z.number().int().positive(),
   durationMs: z.number().nonnegative(),
+  /** The knobs the take was made with (the seed always set), so it can be reproduced. */
+  options: SynthesisOptions,
   createdAt: IsoTime,
 });
 export type Take = z.infer<typeof Take>;
@@ -85,6 +109,8 @@ export const Line = z.object({
   position: z.number().int().nonnegative(),
   text: z.string(),
   voiceId: z.string().nullable(),
+  /** Per-line knobs over the project's. */
+  options: SynthesisOptions,
   activeTakeId: Id.nullable(),
   activeTake: Take.nullable(),
   updatedAt: IsoTime,
@@ -93,6 +119,7 @@ export type Line = z.infer<typeof Line>;
 
 export const ProjectDetail = Project.extend({
   voiceId: z.string().nullable(),
+  options: SynthesisOptions,
   lines: z.array(Line),
 });
 export type ProjectDetail = z.infer<typeof ProjectDetail>;
@@ -233,6 +260,7 @@ export const methods = {
   'projects.create': call(z.object({ name: ProjectName }).strict(), Project),
   'projects.rename': call(z.object({ id: Id, name: ProjectName }).strict(), Project),
   'projects.setVoice': call(z.object({ id: Id, voiceId: z.string().max(200).nullable() }).strict(), Project),
+  'projects.setOptions': call(z.object({ id: Id, options: SynthesisOptions }).strict(), Project),
   'projects.delete': call(z.object({ id: Id }).strict(), z.object({ deleted: z.literal(true) })),
 
   'lines.add': call(
@@ -252,6 +280,7 @@ export const methods = {
         id: Id,
         text: LineText.optional(),
         voiceId: z.string().max(200).nullable().optional(),
+        options: SynthesisOptions.optional(),
       })
       .strict(),
     Line,

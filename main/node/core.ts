@@ -130,6 +130,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       changed(id);
       return p;
     },
+    'projects.setOptions': ({ id, options }) => {
+      const p = repos.projects.setOptions(id, options);
+      changed(id);
+      return p;
+    },
     'projects.delete': ({ id }) => {
       repos.projects.row(id);
       jobs.cancelProject(id);
@@ -146,8 +151,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       changed(projectId);
       return line;
     },
-    'lines.update': ({ id, text, voiceId }) => {
-      const line = repos.lines.update(id, { text, voiceId });
+    'lines.update': ({ id, text, voiceId, options }) => {
+      const line = repos.lines.update(id, { text, voiceId, options });
       changed(line.projectId);
       return line;
     },

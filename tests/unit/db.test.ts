@@ -50,12 +50,14 @@ describe('migrations', () => {
     old.close();
 
     const db = openDatabase(file);
-    expect(appliedMigrations(db).map((m) => m.version)).toEqual([1, 2]);
+    expect(appliedMigrations(db).map((m) => m.version)).toEqual(migrations.map((m) => m.version));
     const repos = createRepos(db);
     const detail = repos.projects.detail('p1', repos.lines);
     expect(detail.name).toBe('Old show');
     expect(detail.lines.map((l) => l.text)).toEqual(['Kept line']);
     expect(repos.takes.row('t1').settings).toBe('{}');
+    expect(detail.lines[0].options).toEqual({});
+    expect(detail.options).toEqual({});
     expect(repos.jobs.list()).toEqual([]);
     db.close();
   });

@@ -103,6 +103,37 @@ describe('job queue with the real eSpeak worker', () => {
     expect(line.activeTakeId).toBe(takes[0].id);
   });
 
+  it('applies project and line knobs, records them with the take, and reproduces a take from its seed', async () => {
+    const { core: c } = await open();
+    const p = await call<{ id: string }>(c, 'projects.create', { name: 'Knobs' });
+    await call(c, 'projects.setVoice', { id: p.id, voiceId: 'espeak:en-us+f3' });
+    await call(c, 'projects.setOptions', { id: p.id, options: { seed: 42, speed: 1 } });
+    const l = await call<{ id: string }>(c, 'lines.add', { projectId: p.id, text: 'The same words, twice over.' });
+    const gen = async () => {
+      await call(c, 'jobs.generate', { projectId: p.id, lineIds: [l.id] });
+      await c.jobs.idle();
+      const [take] = await call<{ id: string; options: Record<string, number> }[]>(c, 'takes.list', { lineId: l.id });
+      return { take, bytes: readFileSync(c.takeFilePath(take.id)) };
+    };
+    const a = await gen();
+    const b = await gen();
+    expect(a.take.options).toEqual({ seed: 42, speed: 1 });
+    expect(a.take.id).not.toBe(b.take.id);
+    expect(Buffer.compare(a.bytes, b.bytes)).toBe(0);
+    // A line's knobs override the project's: faster speech is shorter.
+    await call(c, 'lines.update', { id: l.id, options: { speed: 2 } });
+    const fast = await gen();
+    expect(fast.take.options).toEqual({ seed: 42, speed: 2 });
+    expect(fast.bytes.length).toBeLessThan(a.bytes.length * 0.75);
+    // Without a seed, a random one is chosen and recorded.
+    await call(c, 'projects.setOptions', { id: p.id, options: {} });
+    await call(c, 'lines.update', { id: l.id, options: {} });
+    const random = await gen();
+    expect(Number.isInteger(random.take.options.seed)).toBe(true);
+    const bad = await c.dispatch('projects.setOptions', { id: p.id, options: { temperature: 5 } });
+    expect(bad.ok || bad.error.code).toBe('INVALID_INPUT');
+  });
+
   it('cancels a running job: no take is stored', async () => {
     const { core: c } = await open();
     const p = await call<{ id: string }>(c, 'projects.create', { name: 'Cancel' });

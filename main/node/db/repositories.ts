@@ -1,13 +1,14 @@
 import type { Db } from './database.js';
-import type {
-  ApiErrorShape,
-  Job,
-  JobStatus,
-  Line,
-  Project,
-  ProjectDetail,
-  Settings,
-  Take,
+import {
+  SynthesisOptions,
+  type ApiErrorShape,
+  type Job,
+  type JobStatus,
+  type Line,
+  type Project,
+  type ProjectDetail,
+  type Settings,
+  type Take,
 } from '../../../preload/contract.js';
 import { ApiError, notFound } from '../../common/errors.js';
 import { newId, nowIso } from '../ids.js';
@@ -16,6 +17,7 @@ interface ProjectRow {
   id: string;
   name: string;
   voice_id: string | null;
+  options: string;
   created_at: string;
   updated_at: string;
   line_count: number;
@@ -26,6 +28,7 @@ interface LineRow {
   position: number;
   text: string;
   voice_id: string | null;
+  options: string;
   active_take_id: string | null;
   updated_at: string;
 }
@@ -63,6 +66,23 @@ const toProject = (r: ProjectRow): Project => ({
   lineCount: r.line_count,
 });
 
+/** Stored knobs, tolerant of older or hand-edited rows: unknown or invalid values are dropped. */
+export function parseOptions(json: string): SynthesisOptions {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return {};
+  }
+  const out: Record<string, unknown> = {};
+  if (raw && typeof raw === 'object')
+    for (const [k, v] of Object.entries(raw)) {
+      const one = SynthesisOptions.safeParse({ [k]: v });
+      if (one.success) Object.assign(out, one.data);
+    }
+  return out as SynthesisOptions;
+}
+
 export const toTake = (r: TakeRow): Take => ({
   id: r.id,
   lineId: r.line_id,
@@ -72,6 +92,7 @@ export const toTake = (r: TakeRow): Take => ({
   text: r.text,
   sampleRate: r.sample_rate,
   durationMs: r.duration_ms,
+  options: parseOptions(r.settings),
   createdAt: r.created_at,
 });
 
@@ -109,7 +130,7 @@ export class ProjectsRepo {
 
   detail(id: string, lines: LinesRepo): ProjectDetail {
     const row = this.row(id);
-    return { ...toProject(row), voiceId: row.voice_id, lines: lines.list(id) };
+    return { ...toProject(row), voiceId: row.voice_id, options: parseOptions(row.options), lines: lines.list(id) };
   }
 
   create(name: string): Project {
@@ -129,6 +150,14 @@ export class ProjectsRepo {
     const r = this.db
       .prepare('UPDATE projects SET voice_id = ?, updated_at = ? WHERE id = ?')
       .run(voiceId, nowIso(), id);
+    if (r.changes === 0) throw notFound('Project', id);
+    return this.get(id);
+  }
+
+  setOptions(id: string, options: SynthesisOptions): Project {
+    const r = this.db
+      .prepare('UPDATE projects SET options = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(options), nowIso(), id);
     if (r.changes === 0) throw notFound('Project', id);
     return this.get(id);
   }
@@ -164,6 +193,7 @@ export class LinesRepo {
       position: r.position,
       text: r.text,
       voiceId: r.voice_id,
+      options: parseOptions(r.options),
       activeTakeId: active ? r.active_take_id : null,
       activeTake: active,
       updatedAt: r.updated_at,
@@ -207,13 +237,19 @@ export class LinesRepo {
     })();
   }
 
-  update(id: string, patch: { text?: string; voiceId?: string | null }): Line {
+  update(id: string, patch: { text?: string; voiceId?: string | null; options?: SynthesisOptions }): Line {
     return this.db.transaction(() => {
       const row = this.row(id);
       const t = nowIso();
       this.db
-        .prepare('UPDATE lines SET text = ?, voice_id = ?, updated_at = ? WHERE id = ?')
-        .run(patch.text ?? row.text, patch.voiceId === undefined ? row.voice_id : patch.voiceId, t, id);
+        .prepare('UPDATE lines SET text = ?, voice_id = ?, options = ?, updated_at = ? WHERE id = ?')
+        .run(
+          patch.text ?? row.text,
+          patch.voiceId === undefined ? row.voice_id : patch.voiceId,
+          patch.options === undefined ? row.options : JSON.stringify(patch.options),
+          t,
+          id,
+        );
       this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(t, row.project_id);
       return this.get(id);
     })();

@@ -5,6 +5,9 @@ import { ApiError, toApiError } from '../../common/errors.js';
 import { writeFileAtomic } from '../atomic-fs.js';
 import { encodeWav } from '../audio/wav.js';
 import { newId } from '../ids.js';
+import { randomInt } from 'node:crypto';
+import type { SynthesisOptions } from '../../../preload/contract.js';
+import { parseOptions } from '../db/repositories.js';
 import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repositories.js';
 import type { WorkerHost } from './worker-host.js';
@@ -50,6 +53,14 @@ export class JobQueue {
     private readonly host: WorkerHost,
     private readonly emit: Emit,
   ) {}
+
+  /** Project knobs overlaid with the line's; a random seed when none is set (recorded with the take). */
+  private optionsFor(lineId: string): SynthesisOptions & { seed: number } {
+    const line = this.repos.lines.row(lineId);
+    const project = this.repos.projects.row(line.project_id);
+    const merged = { ...parseOptions(project.options), ...parseOptions(line.options) };
+    return { ...merged, seed: merged.seed ?? randomInt(0, 2 ** 31 - 1) };
+  }
 
   private voiceFor(lineId: string): string {
     const line = this.repos.lines.row(lineId);
@@ -156,9 +167,11 @@ export class JobQueue {
     if (!job || job.status !== 'queued' || !job.lineId || !job.projectId) return;
     let lineText: string;
     let voice: { engineId: string; voiceId: string };
+    let options: SynthesisOptions & { seed: number };
     try {
       lineText = this.repos.lines.row(job.lineId).text;
       voice = parseVoiceId(this.voiceFor(job.lineId));
+      options = this.optionsFor(job.lineId);
     } catch (err) {
       this.finish(jobId, 'failed', toApiError(err).toJSON());
       return;
@@ -170,7 +183,14 @@ export class JobQueue {
     let lastProgressEmit = 0;
     try {
       const res = await this.host.synthesize(
-        { jobId, engineId: voice.engineId, voiceId: voice.voiceId, text: lineText },
+        {
+          jobId,
+          engineId: voice.engineId,
+          voiceId: voice.voiceId,
+          text: lineText,
+          seed: options.seed,
+          options: Object.fromEntries(Object.entries(options).filter(([k]) => k !== 'seed')),
+        },
         {
           onChunk: (pcm, sampleRate) => {
             chunks.push(pcm);
@@ -211,7 +231,7 @@ export class JobQueue {
             text: lineText,
             sample_rate: res.sampleRate,
             duration_ms: (total / res.sampleRate) * 1000,
-            settings: '{}',
+            settings: JSON.stringify(options),
           });
           this.repos.lines.setActiveTake(line.id, takeId);
           this.finish(jobId, 'done', null, takeId);

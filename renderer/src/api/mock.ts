@@ -108,6 +108,7 @@ export function createMockApi(): ClientApi {
           lineId: line.id,
           projectId: line.projectId,
           engineId: 'kokoro',
+          options: { seed: 1 },
           voiceId: line.voiceId ?? 'kokoro:af_heart',
           text: line.text,
           sampleRate: 24000,
@@ -140,7 +141,7 @@ export function createMockApi(): ClientApi {
     'projects.list': () => [...projects.values()].map(summary).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)),
     'projects.get': (p: { id: string }): ProjectDetail => {
       const pr = need(projects.get(p.id), 'Project', p.id);
-      return { ...summary(pr), voiceId: pr.voiceId, lines: projectLines(pr.id).map((l) => ({ ...l })) };
+      return { ...summary(pr), voiceId: pr.voiceId, options: {}, lines: projectLines(pr.id).map((l) => ({ ...l })) };
     },
     'projects.create': (p: { name: string }) => {
       const pr = {
@@ -183,6 +184,7 @@ export function createMockApi(): ClientApi {
         id: id('ln'),
         projectId: p.projectId,
         position: pos,
+        options: {},
         text: p.text ?? '',
         voiceId: null,
         activeTakeId: null,

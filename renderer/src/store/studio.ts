@@ -357,6 +357,7 @@ export const useStudio = create<StudioState>((set, get) => {
         id: tempId,
         key: tempId,
         pending: true,
+        options: {},
         projectId,
         position: 0,
         text,
