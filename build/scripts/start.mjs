@@ -11,7 +11,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const passthrough = process.argv.slice(2);
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit' }).status === 0;
 
-if (process.env.TIMBRE_SKIP_INSTALL !== '1' && !run('bash', ['build/scripts/install-deps.sh', '--runtime-only'])) process.exit(1);
+if (process.env.TIMBRE_SKIP_INSTALL !== '1' && !run('bash', ['build/scripts/install-deps.sh', '--runtime-only']))
+  process.exit(1);
 if (!run(process.execPath, ['build/scripts/build.mjs', '--if-missing'])) process.exit(1);
 
 /** The Electron binary's path, or why there is none. */
@@ -20,7 +21,8 @@ function electronBinary() {
     const require = createRequire(path.join(root, 'package.json'));
     const pkgDir = path.dirname(require.resolve('electron/package.json'));
     const pathFile = path.join(pkgDir, 'path.txt');
-    if (!existsSync(pathFile)) return { reason: 'the electron package is installed without its binary (ELECTRON_SKIP_BINARY_DOWNLOAD)' };
+    if (!existsSync(pathFile))
+      return { reason: 'the electron package is installed without its binary (ELECTRON_SKIP_BINARY_DOWNLOAD)' };
     const bin = path.join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim());
     return existsSync(bin) ? { bin } : { reason: `the Electron binary is missing (${bin})` };
   } catch {
@@ -38,8 +40,13 @@ if (electron.bin) {
 if (!child) {
   console.error(`Timbre: cannot open the desktop window: ${electron.reason}.`);
   console.error('Serving the studio in web mode instead: open the URL below in a browser on this computer.');
-  console.error('(On a desktop with internet, reinstall with ELECTRON_SKIP_BINARY_DOWNLOAD=0 npm ci to get the app window.)');
-  child = spawn(process.execPath, [path.join(root, 'bin', 'timbre.mjs'), 'serve', ...passthrough], { cwd: root, stdio: 'inherit' });
+  console.error(
+    '(On a desktop with internet, reinstall with ELECTRON_SKIP_BINARY_DOWNLOAD=0 npm ci to get the app window.)',
+  );
+  child = spawn(process.execPath, [path.join(root, 'bin', 'timbre.mjs'), 'serve', ...passthrough], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
