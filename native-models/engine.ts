@@ -18,6 +18,8 @@ export interface EngineAvailability {
   available: boolean;
   /** When unavailable: exactly what is missing and how to install it. */
   reason?: string;
+  /** Available, but with something the user should know (e.g. running on the CPU because the GPU failed). */
+  notice?: string;
 }
 
 export interface SynthesisRequest {

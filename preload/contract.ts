@@ -130,6 +130,8 @@ export const EngineInfo = z.object({
   available: z.boolean(),
   /** Why it is unavailable and how to fix it. */
   unavailableReason: z.string().optional(),
+  /** Something to show even though it works, e.g. "CUDA failed to load; running on the CPU". */
+  notice: z.string().optional(),
   license: z.string(),
 });
 export type EngineInfo = z.infer<typeof EngineInfo>;

@@ -8,6 +8,7 @@ set -e
 node build/scripts/build.mjs
 npm run --silent typecheck
 npx eslint . --max-warnings=0
+npx prettier --check "**/*.{ts,tsx,mjs,json,md}" >/dev/null || { echo "prettier: run npm run format" >&2; exit 1; }
 set +e
 
 mkdir -p test-results

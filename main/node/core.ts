@@ -174,6 +174,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         name: e.name,
         available: e.available,
         unavailableReason: e.reason,
+        notice: e.notice,
         license: e.license,
       })),
     'voices.list': async ({ engineId }) => {

@@ -23,7 +23,7 @@ import {
 } from '../engine.js';
 import {
   assertSignature,
-  createSession,
+  createSessionWithFallback,
   ort,
   SignatureError,
   type GraphSignature,
@@ -257,6 +257,9 @@ class PocketTts implements PocketTtsEngine {
     return { ...this.counts };
   }
 
+  /** Set when the chosen accelerator failed and the graphs run on the CPU instead (shown to the user). */
+  private providerNotice: string | undefined;
+
   async availability(): Promise<EngineAvailability> {
     const files = locatePackFiles(this.opts.packDir);
     if (files.missing.length)
@@ -267,7 +270,7 @@ class PocketTts implements PocketTtsEngine {
           `Install them with \`timbre models download ${POCKET_PACK_ID}\` or \`timbre models import PATH\`.`,
       };
     if (this.loadError) return { available: false, reason: this.loadError };
-    return { available: true };
+    return this.providerNotice ? { available: true, notice: this.providerNotice } : { available: true };
   }
 
   async listVoices(): Promise<EngineVoice[]> {
@@ -362,7 +365,16 @@ class PocketTts implements PocketTtsEngine {
     }
     const sessions = {} as Record<GraphName, ort.InferenceSession>;
     try {
-      for (const g of GRAPHS) sessions[g] = await createSession(files.graphs[g]!, this.opts.sessionOptions);
+      let sessionOptions = this.opts.sessionOptions;
+      for (const g of GRAPHS) {
+        const r = await createSessionWithFallback(files.graphs[g]!, sessionOptions);
+        sessions[g] = r.session;
+        if (r.notice) {
+          // The accelerator failed once: load the other graphs straight on the CPU.
+          this.providerNotice = r.notice;
+          sessionOptions = { ...sessionOptions, executionProviders: ['cpu'] };
+        }
+      }
     } catch (e) {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       return fail(`Pocket TTS pack at ${this.opts.packDir}: a graph failed to load: ${(e as Error).message}`);
