@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Job, Line, ProjectDetail } from '../../../preload/contract';
+import type { Job, Line, ProjectDetail, SynthesisOptions } from '../../../preload/contract';
 import { api, errorMessage, isApiError } from '../api';
 import { announce, toast, useToasts } from './toasts';
 
@@ -34,6 +34,7 @@ interface StudioState {
   refresh(withJobs?: boolean): Promise<void>;
   renameProject(name: string): Promise<boolean>;
   setProjectVoice(voiceId: string | null): Promise<void>;
+  setProjectOptions(options: SynthesisOptions): Promise<void>;
   addLine(position?: number, text?: string): Promise<string | null>;
   editText(lineId: string, text: string): void;
   setLineVoice(lineId: string, voiceId: string | null): Promise<void>;
@@ -333,6 +334,18 @@ export const useStudio = create<StudioState>((set, get) => {
       } catch (err) {
         toast.error(errorMessage(err));
         return false;
+      }
+    },
+
+    async setProjectOptions(options) {
+      const { projectId, project } = get();
+      if (!projectId || !project) return;
+      set({ project: { ...project, options } });
+      try {
+        await api().call('projects.setOptions', { id: projectId, options });
+      } catch (err) {
+        set((s) => ({ project: s.project ? { ...s.project, options: project.options } : s.project }));
+        toast.error(errorMessage(err));
       }
     },
 

@@ -5,6 +5,7 @@ import { Icon } from '../components/Icon';
 import { DRAG_TYPE, LineRow } from '../components/LineRow';
 import { SaveIndicator } from '../components/SaveIndicator';
 import { VoicePicker } from '../components/VoicePicker';
+import { KnobsDialog } from '../components/KnobsDialog';
 import { useT } from '../i18n/useT';
 import { useCatalog } from '../store/catalog';
 import { useLiveListen } from '../store/events';
@@ -84,6 +85,7 @@ export function StudioView() {
 }
 
 function Studio() {
+  const [knobsOpen, setKnobsOpen] = useState(false);
   const t = useT();
   const project = useStudio((s) => s.project);
   const lines = useStudio((s) => s.lines);
@@ -157,6 +159,19 @@ function Studio() {
               label={t('studio.projectVoice')}
               noneLabel={t('voice.none')}
               onChange={(v) => void studio().setProjectVoice(v)}
+            />
+            <button type="button" className="btn" onClick={() => setKnobsOpen(true)}>
+              <Icon name="settings" size={15} />
+              {t('studio.voiceSettings')}
+            </button>
+            <KnobsDialog
+              open={knobsOpen}
+              value={project.options}
+              onClose={() => setKnobsOpen(false)}
+              onSave={(o) => {
+                setKnobsOpen(false);
+                void studio().setProjectOptions(o);
+              }}
             />
           </div>
           <div className="toolbar-spacer" />
