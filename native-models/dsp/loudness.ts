@@ -123,7 +123,10 @@ export interface LoudnessResult {
 
 /** Integrated loudness (BS.1770-4 gating) of planar audio, in LUFS. */
 export function integratedLoudness(channels: Float32Array[], sampleRate: number): number {
-  return gatedLoudness(channels.map((c) => kWeightedSquares(c, sampleRate)), sampleRate).integrated;
+  return gatedLoudness(
+    channels.map((c) => kWeightedSquares(c, sampleRate)),
+    sampleRate,
+  ).integrated;
 }
 
 function gatedLoudness(squares: Float64Array[], sampleRate: number): { integrated: number; blocks: number } {
