@@ -371,7 +371,7 @@ export function normalizeLoudness(
   let best: NormalizeResult | undefined;
   for (let pass = 0; pass < 4; pass++) {
     const g = Math.pow(10, gainDb / 20);
-    let out = channels.map((c) => {
+    let out: Float32Array[] = channels.map((c) => {
       const y = new Float32Array(c.length);
       for (let i = 0; i < c.length; i++) y[i] = c[i] * g;
       return y;
