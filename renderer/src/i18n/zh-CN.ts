@@ -182,6 +182,7 @@ export const zhCN: Dictionary = {
   'models.kind.asr': '语音识别',
   'models.kindLabel': '类型',
   'models.languages': '语言',
+  'models.anyLanguage': '任意语言',
   'models.size': '大小',
   'models.cloning': '声音克隆',
   'models.cloningYes': '支持',

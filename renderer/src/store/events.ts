@@ -1,6 +1,7 @@
 import type { ClientApi } from '../api';
 import { StreamPlayer } from '../audio/stream';
 import { useConnection } from './connection';
+import { useModels } from './models';
 import { useNav } from './nav';
 import { deletedHere, useProjects } from './projects';
 import { isActive, useStudio } from './studio';
@@ -66,12 +67,15 @@ export function wireEvents(api: ClientApi, onProjectDeletedElsewhere: (name: str
       refreshProjects();
     }),
     api.on('projects.changed', refreshProjects),
+    api.on('model.progress', (p) => useModels.getState().applyProgress(p)),
+    api.on('model.updated', ({ pack, error }) => useModels.getState().applyUpdate(pack, error)),
     api.onConnection((state) => {
       const before = useConnection.getState().state;
       useConnection.setState({ state });
       if (state === 'open' && before === 'reconnecting') {
         // Events may have been missed while away: resynchronise everything visible.
         refreshProjects();
+        if (useModels.getState().status !== 'idle') void useModels.getState().load(true);
         const studio = useStudio.getState();
         if (studio.projectId) {
           void studio.refresh(true);

@@ -1,5 +1,8 @@
-import type { Settings } from '../../../preload/contract';
+import { useEffect } from 'react';
+import { ExecutionProvider, type Settings } from '../../../preload/contract';
+import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
+import { useModels } from '../store/models';
 import { useSettings } from '../store/settings';
 import { announce } from '../store/toasts';
 import { isMac } from './ProjectsView';
@@ -84,6 +87,8 @@ export function SettingsView() {
           </div>
         </section>
 
+        <InferenceSettings save={save} />
+
         <section className="card settings-card" aria-labelledby="shortcuts-title">
           <h2 id="shortcuts-title" className="card-heading">
             {t('settings.shortcuts')}
@@ -125,6 +130,99 @@ export function SettingsView() {
             </dl>
           </section>
         )}
+      </div>
+    </section>
+  );
+}
+
+type Provider = Settings['executionProvider'];
+const isProvider = (name: string): name is Provider => (ExecutionProvider.options as readonly string[]).includes(name);
+const THREADS_MAX = 64;
+
+/** Execution provider and thread count for the neural engines (read when the next generation starts). */
+function InferenceSettings({ save }: { save(patch: Partial<Settings>): Promise<void> }) {
+  const t = useT();
+  const provider = useSettings((s) => s.settings.executionProvider);
+  const threads = useSettings((s) => s.settings.inferenceThreads);
+  const runtime = useModels((s) => s.runtime);
+  const loadRuntime = useModels((s) => s.loadRuntime);
+  useEffect(() => {
+    void loadRuntime();
+  }, [loadRuntime]);
+
+  const providerName = (p: Provider) => t(`settings.provider.${p}` as MessageKey);
+  const options: { value: Provider; label: string }[] = [
+    { value: 'auto', label: providerName('auto') },
+    { value: 'cpu', label: providerName('cpu') },
+  ];
+  for (const p of runtime?.providers ?? []) {
+    if (p.name === 'cpu' || !isProvider(p.name)) continue;
+    options.push({
+      value: p.name,
+      label: p.bundled ? providerName(p.name) : t('settings.provider.needsDrivers', { name: providerName(p.name) }),
+    });
+  }
+  // A choice saved on another machine (or before a driver went away) stays visible instead of silently changing.
+  if (!options.some((o) => o.value === provider))
+    options.push({ value: provider, label: t('settings.provider.missing', { name: providerName(provider) }) });
+
+  const cores = runtime?.cores ?? Math.max(1, navigator.hardwareConcurrency || 1);
+  const maxThreads = Math.min(cores, THREADS_MAX);
+  const threadChoices = Array.from({ length: maxThreads }, (_, i) => i + 1);
+  if (threads !== null && threads > maxThreads) threadChoices.push(threads);
+
+  return (
+    <section className="card settings-card" aria-labelledby="inference-title" aria-describedby="inference-hint">
+      <h2 id="inference-title" className="card-heading">
+        {t('settings.inference')}
+      </h2>
+      <p id="inference-hint" className="settings-note">
+        {t('settings.inferenceHint')}
+      </p>
+      <div className="field">
+        <label htmlFor="execution-provider" className="field-label">
+          {t('settings.provider')}
+        </label>
+        <select
+          id="execution-provider"
+          className="input select"
+          value={provider}
+          aria-describedby="provider-hint"
+          onChange={(e) => void save({ executionProvider: e.target.value as Provider })}
+        >
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+        <p id="provider-hint" className="hint">
+          {t('settings.providerHint')}
+        </p>
+      </div>
+      <div className="field">
+        <label htmlFor="inference-threads" className="field-label">
+          {t('settings.threads')}
+        </label>
+        <select
+          id="inference-threads"
+          className="input select"
+          value={threads === null ? 'auto' : String(threads)}
+          aria-describedby="threads-hint"
+          onChange={(e) => void save({ inferenceThreads: e.target.value === 'auto' ? null : Number(e.target.value) })}
+        >
+          <option value="auto">
+            {runtime ? t('settings.threadsAutoCores', { cores: runtime.cores }) : t('settings.threadsAuto')}
+          </option>
+          {threadChoices.map((n) => (
+            <option key={n} value={String(n)}>
+              {n.toLocaleString(t.locale)}
+            </option>
+          ))}
+        </select>
+        <p id="threads-hint" className="hint">
+          {t('settings.threadsHint')}
+        </p>
       </div>
     </section>
   );
