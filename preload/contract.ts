@@ -32,6 +32,7 @@ export const ErrorCode = z.enum([
   'ENGINE_ERROR',
   'CANCELLED',
   'DISK_FULL',
+  'VAULT_LOCKED', // voice data is encrypted and no key is available yet (keychain missing: unlock with a passphrase)
   'UNAUTHORIZED',
   'FORBIDDEN',
   'INTERNAL',
@@ -163,6 +164,34 @@ export const Job = z.object({
   updatedAt: IsoTime,
 });
 export type Job = z.infer<typeof Job>;
+
+export const Consent = z.object({
+  /** attested: the user declared they hold the rights (not verified); verified: a consent statement was checked. */
+  status: z.enum(['attested', 'verified']),
+  method: z.enum(['attestation', 'statement']),
+  /** Who attested or spoke the statement. */
+  name: z.string(),
+  purpose: z.string(),
+  at: IsoTime,
+  /** sha256 of the audio the consent covers. */
+  audioSha256: z.string(),
+});
+export type Consent = z.infer<typeof Consent>;
+
+export const LibraryVoice = z.object({
+  id: Id,
+  name: z.string(),
+  language: z.string(),
+  tags: z.array(z.string()),
+  samples: z.array(z.object({ id: Id, seconds: z.number(), sampleRate: z.number().int() })),
+  consent: Consent.nullable(),
+  /** Engines that can speak with this voice now (a cloning pack must be installed when it was added). */
+  engines: z.array(z.string()),
+  /** The API voice id to use in projects and lines: `library:<id>`. */
+  voiceId: z.string(),
+  createdAt: IsoTime,
+});
+export type LibraryVoice = z.infer<typeof LibraryVoice>;
 
 export const ModelPack = z.object({
   id: z.string(),
@@ -318,6 +347,35 @@ export const methods = {
   ),
   'models.remove': call(z.object({ id: z.string().max(100) }).strict(), ModelPack),
   'runtime.info': call(empty, RuntimeInfo),
+
+  'library.list': call(empty, z.array(LibraryVoice)),
+  /** Add a voice from a recording on this computer (any common audio or video format). */
+  'library.import': call(
+    z
+      .object({
+        name: z.string().trim().min(1, 'A voice needs a name').max(100),
+        path: z.string().min(1).max(4096),
+        language: z.string().min(2).max(20).default('en'),
+        tags: z.array(z.string().max(40)).max(20).default([]),
+        /** The user attests they hold the rights to this voice (typed name and purpose). */
+        attest: z
+          .object({ name: z.string().trim().min(2).max(100), purpose: z.string().trim().min(3).max(500) })
+          .strict(),
+      })
+      .strict(),
+    LibraryVoice,
+  ),
+  'library.rename': call(z.object({ id: Id, name: z.string().trim().min(1).max(100) }).strict(), LibraryVoice),
+  /** Erase a voice: its samples, cloning data and consent record, from disk and database. */
+  'library.delete': call(
+    z.object({ id: Id, deleteTakes: z.boolean().default(false) }).strict(),
+    z.object({ deleted: z.literal(true), takesDeleted: z.number().int() }),
+  ),
+  /** Unlock encrypted voice data with a passphrase where no system keychain is available. */
+  'vault.unlock': call(
+    z.object({ passphrase: z.string().min(8, 'Use at least 8 characters').max(1000) }).strict(),
+    z.object({ unlocked: z.literal(true) }),
+  ),
 
   'takes.list': call(z.object({ lineId: Id }).strict(), z.array(Take)),
 

@@ -16,6 +16,7 @@ import { WorkerHost } from './jobs/worker-host.js';
 import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
 import { ModelsService } from './models-service.js';
+import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
 
 export type { RpcResponse };
@@ -89,6 +90,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     engines.reload(engineSettings());
   };
   const models = new ModelsService(layout.root, emit, reloadEngines);
+  const library = new VoiceLibrary(db, layout.root, layout.voices, engines);
+  jobs.resolveVoice = async (engineId, voiceId) => {
+    if (engineId !== LIBRARY_ENGINE) return null;
+    const r = await library.resolve(voiceId);
+    return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
+  };
 
   const removeTakeFiles = (files: string[]) => {
     for (const f of files) rmSync(path.join(layout.takes, f), { force: true });
@@ -185,7 +192,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         language: v.language,
         gender: v.gender,
       }));
-      return engineId ? voicesCache.filter((v) => v.engineId === engineId) : voicesCache;
+      const mine: VoiceInfo[] = library.list().map((v) => ({
+        id: v.voiceId,
+        engineId: LIBRARY_ENGINE,
+        name: v.name,
+        language: v.language,
+        gender: 'unknown',
+      }));
+      const all = [...mine, ...voicesCache];
+      return engineId ? all.filter((v) => v.engineId === engineId) : all;
     },
 
     'models.list': () => models.list(),
@@ -195,6 +210,20 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'models.verify': ({ id }) => models.verify(id),
     'models.remove': ({ id }) => models.remove(id),
     'runtime.info': () => ({ providers: detectExecutionProviders(), cores: os.availableParallelism() }),
+
+    'library.list': () => library.list(),
+    'library.import': (p) => library.import(p),
+    'library.rename': ({ id, name }) => library.rename(id, name),
+    'library.delete': ({ id, deleteTakes }) => {
+      const { takeFiles } = library.delete(id, deleteTakes);
+      removeTakeFiles(takeFiles);
+      emit('projects.changed', {});
+      return { deleted: true as const, takesDeleted: takeFiles.length };
+    },
+    'vault.unlock': async ({ passphrase }) => {
+      await library.unlock(passphrase);
+      return { unlocked: true as const };
+    },
 
     'takes.list': ({ lineId }) => {
       repos.lines.row(lineId);
@@ -236,6 +265,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       closed = true;
       jobs.stop();
       models.close();
+      library.close();
       await engines.close();
       db.close();
     },

@@ -68,7 +68,9 @@ function ffmpegDecode(file: string, rate: number): Promise<DecodedAudio> {
       if (code !== 0 || buf.length < 4) {
         const reason = /does not contain any stream|Output file .* does not contain/i.test(err)
           ? 'it has no audio stream'
-          : /Invalid data found|could not find codec|moov atom not found|End of file/i.test(err)
+          : /Invalid data found|could not find codec|moov atom not found|End of file|Invalid argument|Failed to read frame|Error opening input|Invalid frame|Format .* detected only with low score/i.test(
+                err,
+              )
             ? 'it is not a readable audio or video file (corrupt or unsupported)'
             : err.trim().split('\n').pop() || 'no audio decoded';
         return reject(new ApiError('INVALID_INPUT', `Cannot read audio from ${file}: ${reason}`));

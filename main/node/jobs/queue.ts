@@ -45,6 +45,11 @@ export class JobQueue {
   private readonly cancelled = new Set<string>();
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
+  /** Turns voices that are not engine voices (e.g. `library:<id>`) into an engine voice plus engine options. */
+  resolveVoice: (
+    engineId: string,
+    voiceId: string,
+  ) => Promise<{ engineId: string; voiceId: string; options?: Record<string, string> } | null> = async () => null;
 
   constructor(
     private readonly db: Db,
@@ -176,6 +181,18 @@ export class JobQueue {
       this.finish(jobId, 'failed', toApiError(err).toJSON());
       return;
     }
+    const apiVoiceId = `${voice.engineId}:${voice.voiceId}`;
+    let extraOptions: Record<string, string> = {};
+    try {
+      const resolved = await this.resolveVoice(voice.engineId, voice.voiceId);
+      if (resolved) {
+        voice = { engineId: resolved.engineId, voiceId: resolved.voiceId };
+        extraOptions = resolved.options ?? {};
+      }
+    } catch (err) {
+      this.finish(jobId, 'failed', toApiError(err).toJSON());
+      return;
+    }
     job = this.repos.jobs.update(jobId, { status: 'running', progress: 0 });
     this.emit('job.updated', job);
     const chunks: Float32Array[] = [];
@@ -189,7 +206,7 @@ export class JobQueue {
           voiceId: voice.voiceId,
           text: lineText,
           seed: options.seed,
-          options: Object.fromEntries(Object.entries(options).filter(([k]) => k !== 'seed')),
+          options: { ...Object.fromEntries(Object.entries(options).filter(([k]) => k !== 'seed')), ...extraOptions },
         },
         {
           onChunk: (pcm, sampleRate) => {
@@ -227,7 +244,7 @@ export class JobQueue {
             project_id: line.project_id,
             file: rel,
             engine_id: voice.engineId,
-            voice_id: `${voice.engineId}:${voice.voiceId}`,
+            voice_id: apiVoiceId,
             text: lineText,
             sample_rate: res.sampleRate,
             duration_ms: (total / res.sampleRate) * 1000,
