@@ -1,5 +1,10 @@
 import { runCli } from './main.js';
 
+// `timbre voices list | head`: a closed pipe ends the command quietly, like any Unix tool.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const code = await runCli(process.argv.slice(2));
-// `serve` keeps running; everything else exits with its code.
-if (code !== -1) process.exitCode = code;
+process.exitCode = code;

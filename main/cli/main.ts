@@ -8,6 +8,7 @@ import { CliError } from './cli-error.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerSayCommand } from './commands/say.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerVoicesCommands } from './commands/voices.js';
 
 export async function runCli(argv: string[]): Promise<number> {
   const program = new Command();
@@ -22,6 +23,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerServeCommand(program, getDataDir);
   registerSayCommand(program, getDataDir);
   registerModelsCommands(program, getDataDir);
+  registerVoicesCommands(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {

@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import path from 'node:path';
+import { writeFileAtomic } from '../../node/atomic-fs.js';
+import { encodeWav } from '../../node/audio/wav.js';
+import { listInputDevices } from '../../node/recorder/devices.js';
+import { Recorder, RecorderError, type LevelEvent } from '../../node/recorder/recorder.js';
+import { SILENCE_DB } from '../../node/recorder/levels.js';
+import { CliError } from '../cli-error.js';
+
+interface RecordOpts {
+  seconds?: number;
+  output?: string;
+  device?: string;
+  sampleRate: number;
+  listDevices?: boolean;
+}
+
+/** `timbre record --seconds N -o take.wav [--device NAME] [--list-devices]`: record the microphone to a WAV file. */
+export function registerRecordCommand(program: Command, _getDataDir: () => string): void {
+  program
+    .command('record')
+    .description('record the microphone to a WAV file (16-bit mono); Ctrl+C stops early and saves')
+    .addOption(new Option('--seconds <n>', 'length of the take in seconds (the most it records)').argParser(parseFloat))
+    .option('-o, --output <file>', 'the WAV file to write')
+    .option('--device <name>', 'input device (see --list-devices; default: the system default input)')
+    .addOption(new Option('--sample-rate <hz>', 'capture sample rate').argParser((v) => Number(v)).default(48000))
+    .option('--list-devices', 'list the input devices and exit')
+    .action(async (opts: RecordOpts) => {
+      if (opts.listDevices) {
+        const devices = await listInputDevices();
+        if (!devices.length) {
+          process.stdout.write(
+            'No input devices found (no PulseAudio server running and no ALSA capture devices from arecord -l).\n',
+          );
+          return;
+        }
+        for (const d of devices) {
+          const tags = [d.isDefault ? 'default' : '', d.isMonitor ? 'monitor of an output' : ''].filter(Boolean);
+          process.stdout.write(`${d.id}\t${d.description}${tags.length ? ` [${tags.join(', ')}]` : ''}\n`);
+        }
+        return;
+      }
+      if (opts.seconds === undefined || !(opts.seconds > 0)) {
+        throw new CliError('--seconds N is required (a number of seconds over 0)', 2);
+      }
+      if (!opts.output) throw new CliError('-o, --output <file> is required', 2);
+      const out = path.resolve(opts.output);
+      await recordToFile(out, opts.seconds, opts.device, opts.sampleRate);
+    });
+}
+
+async function recordToFile(out: string, seconds: number, device: string | undefined, sampleRate: number) {
+  const rec = new Recorder();
+  const tty = process.stderr.isTTY === true;
+  let lastDraw = 0;
+  let clipSeen = false;
+  rec.on('level', (l) => {
+    if (l.clipping) clipSeen = true;
+    const now = Date.now();
+    if (tty && now - lastDraw >= 100) {
+      lastDraw = now;
+      process.stderr.write(`\r${meterLine(l, seconds)}\x1b[K`);
+    }
+  });
+  let ended: () => void = () => undefined;
+  const endedP = new Promise<void>((r) => (ended = r));
+  rec.on('ended', () => ended());
+  const onSigint = () => ended();
+  process.on('SIGINT', onSigint);
+  try {
+    try {
+      await rec.start({ device, sampleRate, maxSeconds: seconds });
+    } catch (err) {
+      if (err instanceof RecorderError) throw new CliError(err.message, err.code === 'INVALID_OPTIONS' ? 2 : 1);
+      throw err;
+    }
+    if (!tty)
+      process.stderr.write(`Recording ${seconds} s from ${device ?? 'the default input'}; Ctrl+C stops and saves\n`);
+    await endedP;
+    const error = rec.lastError;
+    const take = await rec.stop();
+    if (tty) process.stderr.write('\n');
+    if (error) process.stderr.write(`timbre: ${error.message}; saving the ${take.seconds.toFixed(2)} s recorded\n`);
+    await writeFileAtomic(out, encodeWav(take.pcm, take.sampleRate));
+    process.stderr.write(
+      `Wrote ${out} (${take.seconds.toFixed(2)} s, ${take.sampleRate} Hz)${clipSeen ? '; the input clipped: lower the gain' : ''}\n`,
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+    await rec.discard();
+  }
+}
+
+function fmtDb(db: number): string {
+  return db <= SILENCE_DB ? '  -inf' : db.toFixed(1).padStart(6);
+}
+
+/** One line of the live meter: elapsed time, a bar from -60 to 0 dBFS, RMS and peak, warnings. */
+export function meterLine(l: LevelEvent, total: number): string {
+  const width = 30;
+  const filled = Math.max(0, Math.min(width, Math.round(((l.rmsDb + 60) / 60) * width)));
+  const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+  const warn = l.clipping ? '  CLIPPING' : l.tooQuiet ? '  too quiet' : '';
+  return `REC ${l.elapsed.toFixed(1).padStart(5)}/${total} s [${bar}] ${fmtDb(l.rmsDb)} dBFS peak ${fmtDb(l.peakDb)}${warn}`;
+}
