@@ -6,6 +6,7 @@ import { appVersion } from '../node/app-root.js';
 import { resolveDataDir } from '../node/paths.js';
 import { CliError } from './cli-error.js';
 import { registerModelsCommands } from './commands/models.js';
+import { registerRecordCommand } from './commands/record.js';
 import { registerSayCommand } from './commands/say.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerVoicesCommands } from './commands/voices.js';
@@ -24,6 +25,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerSayCommand(program, getDataDir);
   registerModelsCommands(program, getDataDir);
   registerVoicesCommands(program, getDataDir);
+  registerRecordCommand(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {
