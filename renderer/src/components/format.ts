@@ -1,11 +1,11 @@
 /** Locale-aware sizes and durations for progress displays. */
 
-const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
+const UNITS = ['kilobyte', 'megabyte', 'gigabyte'] as const;
 
-/** 2327524 → "2.3 MB" (decimal units, as download tools and file managers show them). */
+/** 2327524 → "2.3 MB", 0 → "0 kB" (decimal units, as download tools and file managers show them). */
 export function formatBytes(bytes: number, locale: string): string {
   let i = 0;
-  let n = Math.max(0, bytes);
+  let n = Math.max(0, bytes) / 1000;
   while (n >= 1000 && i < UNITS.length - 1) {
     n /= 1000;
     i++;
@@ -14,7 +14,7 @@ export function formatBytes(bytes: number, locale: string): string {
     style: 'unit',
     unit: UNITS[i],
     unitDisplay: 'short',
-    maximumFractionDigits: i === 0 || n >= 100 ? 0 : 1,
+    maximumFractionDigits: n >= 100 || n === 0 ? 0 : 1,
   }).format(n);
 }
 
