@@ -52,6 +52,8 @@ async function startPulse(modules: string[]): Promise<Pulse | string> {
     PULSE_RUNTIME_PATH: path.join(dir, 'pulse'),
   };
   delete env.PULSE_SERVER;
+  // Off the session bus: under dbus-run-session (npm test) a second daemon would fail on the taken org.PulseAudio1 name.
+  delete env.DBUS_SESSION_BUS_ADDRESS;
   const args = [
     '-n',
     '--daemonize=no',
