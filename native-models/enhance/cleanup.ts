@@ -111,6 +111,8 @@ const NOISY_SNR_DB = 25;
 const CLIPPING_PERCENT = 0.05;
 const HEAVY_CLIPPING_PERCENT = 1;
 const SILENT_PEAK = 1e-3;
+/** Non-speech parts louder than this are sound (music, noise), not room tone. */
+const NOT_SPEECH_FLOOR_DBFS = -50;
 const BEST_MIN = 5;
 const BEST_MAX = 30;
 const DEFAULT_MAX_PAUSE = 0.6;
@@ -287,7 +289,12 @@ function adviseOn(r: QualityReport): Advice[] {
   if (r.sampleRate < 16000) add('low-sample-rate', 'warning');
   if (longestPause(r.segments) > 2) add('long-pauses', 'info');
   if (Math.abs(r.dcOffset) > 0.01) add('dc-offset', 'info');
-  if (r.durationSeconds >= 3 && r.speechSeconds > 0 && r.speechSeconds / r.durationSeconds < 0.4)
+  const soundOutsideSpeech = r.noiseFloorDbfs !== null && r.noiseFloorDbfs > NOT_SPEECH_FLOOR_DBFS;
+  if (
+    r.durationSeconds >= 3 &&
+    (r.speechSeconds > 0 || soundOutsideSpeech) &&
+    r.speechSeconds / r.durationSeconds < 0.4
+  )
     add('mostly-non-speech', 'warning');
   if (!a.length) add('ok', 'info');
   return a;
@@ -579,7 +586,7 @@ export function voiceAudioProblem(r: QualityReport): { problem: AudioProblem; me
     };
   if (r.speechSeconds < MIN_SPEECH_SECONDS) {
     // Sound that is not speech (music, noise, tones) vs a recording that is just short.
-    const nonSpeechLoud = r.noiseFloorDbfs !== null && r.noiseFloorDbfs > -50;
+    const nonSpeechLoud = r.noiseFloorDbfs !== null && r.noiseFloorDbfs > NOT_SPEECH_FLOOR_DBFS;
     if (r.durationSeconds >= MIN_SPEECH_SECONDS && nonSpeechLoud && r.speechSeconds < 0.3 * r.durationSeconds)
       return {
         problem: 'not-speech',
