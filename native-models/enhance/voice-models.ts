@@ -28,13 +28,14 @@ export function locateVoiceModel(pack: VoiceModelPack, modelsDirs: readonly stri
 
 /** The ENGINE_UNAVAILABLE error for missing packs: which, where Timbre looked, and how to install them. */
 export function missingModelsError(packs: VoiceModelPack[], modelsDirs: readonly string[]): ApiError {
-  const names = packs.map((p) => `${VOICE_MODEL_FILES[p].name}, pack "${p}"`).join(' and ');
-  const install = packs.map((p) => `"timbre models download ${p}"`).join(' and ');
+  const many = packs.length > 1;
+  const list = packs.map((p) => `"${p}" (${VOICE_MODEL_FILES[p].name})`).join(' and ');
+  const install = packs.map((p) => `timbre models download ${p}`).join(' and ');
   return new ApiError(
     'ENGINE_UNAVAILABLE',
-    `The ${names} ${packs.length > 1 ? 'are' : 'is'} not installed (looked in ${modelsDirs.join(', ') || 'no folder'}). ` +
-      `Install ${packs.length > 1 ? 'them' : 'it'} with ${install}, or "timbre models import <folder>" on a machine ` +
-      'without internet (Models view in the studio).',
+    `The model pack${many ? 's' : ''} ${list} ${many ? 'are' : 'is'} not installed (looked in ${modelsDirs.join(', ') || 'no folder'}). ` +
+      `Install ${many ? 'them' : 'it'} with: ${install} (or "timbre models import <folder>" on a machine without ` +
+      'internet, or the Models view in the studio).',
     { missingPacks: packs },
   );
 }

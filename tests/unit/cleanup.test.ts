@@ -320,7 +320,9 @@ describe('model lookup', () => {
     const err = await loadVoiceAudioDeps(['/nonexistent-timbre-models'], { denoiser: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe('ENGINE_UNAVAILABLE');
-    expect((err as ApiError).message).toMatch(/Silero VAD .* and GTCRN .* are not installed/);
+    expect((err as ApiError).message).toMatch(
+      /model packs "silero-vad" \(Silero VAD.*\) and "gtcrn" \(GTCRN.*\) are not installed/,
+    );
     expect((err as ApiError).message).toMatch(/timbre models download silero-vad/);
     expect((err as ApiError).details).toEqual({ missingPacks: ['silero-vad', 'gtcrn'] });
   });
