@@ -8,12 +8,13 @@
  * Pure Node + onnxruntime: no DB, no Electron.
  */
 import { ApiError } from '../../main/common/errors.js';
-import { integratedLoudness, normalizeLoudness } from '../dsp/loudness.js';
+import { integratedLoudness } from '../dsp/loudness.js';
 import { resample } from '../dsp/resample.js';
 import type { SileroVad } from '../vad/silero-vad.js';
 import type { SpeechSegment } from '../vad/segments.js';
 import { denoiseAnyRate } from './bandsplit.js';
 import type { GtcrnDenoiser } from './gtcrn.js';
+import { normalizeVoiceLoudness } from './voice-loudness.js';
 
 export type AdviceCode =
   | 'ok'
@@ -158,12 +159,20 @@ interface Frames {
 interface Analysis {
   report: QualityReport;
   frames: Frames;
+  /** The 16 kHz analysis copy. */
+  x16: Float32Array;
 }
 
 const dbPow = (p: number) => 10 * Math.log10(Math.max(p, 1e-12));
 
+/**
+ * The 16 kHz analysis copy. A short kernel (8 zero crossings) is plenty for level and VAD and keeps an hour of
+ * 44.1/48 kHz audio cheap to convert; the output audio never goes through it.
+ */
 function toMono16k(samples: Float32Array, sampleRate: number): Float32Array {
-  return sampleRate === ANALYSIS_RATE ? samples : resample(samples, sampleRate, ANALYSIS_RATE);
+  return sampleRate === ANALYSIS_RATE
+    ? samples
+    : resample(samples, sampleRate, ANALYSIS_RATE, { zeroCrossings: 8, rolloff: 0.9 });
 }
 
 /** The quality report of mono audio (any rate). */
@@ -259,7 +268,7 @@ async function analyze(
   };
   report.bestWindow = bestWindow(frames, segments, durationSeconds);
   report.advice = adviseOn(report);
-  return { report, frames };
+  return { report, frames, x16 };
 }
 
 const round1 = (v: number) => (Number.isFinite(v) ? Math.round(v * 10) / 10 : v);
@@ -519,7 +528,8 @@ export async function cleanVoiceAudio(
   deps: VoiceAudioDeps,
   meta: { channels?: number } = {},
 ): Promise<CleanupResult> {
-  const before = (await analyze(samples, sampleRate, deps, meta)).report;
+  const analysis = await analyze(samples, sampleRate, deps, meta);
+  const before = analysis.report;
   let x = samples;
   let offset = 0;
   let keptEnd = samples.length / sampleRate;
@@ -543,19 +553,29 @@ export async function cleanVoiceAudio(
   }
   let kept = { start: offset, end: keptEnd };
   if (opts.trim) {
-    const x16 = toMono16k(x, sampleRate);
-    const vad = await deps.vad.detect(x16, ANALYSIS_RATE);
-    const segments = refineEdges(x16, vad.segments);
+    let x16: Float32Array;
+    let segments: SpeechSegment[];
+    if (opts.denoise) {
+      // Denoising changed the audio: find the speech again.
+      x16 = toMono16k(x, sampleRate);
+      segments = (await deps.vad.detect(x16, ANALYSIS_RATE)).segments;
+    } else {
+      // Same audio as analysed (up to DC): reuse its VAD pass, shifted into the window.
+      const a16 = Math.round(offset * ANALYSIS_RATE);
+      x16 = analysis.x16.subarray(a16, Math.min(analysis.x16.length, Math.round(keptEnd * ANALYSIS_RATE)));
+      if (opts.normalize) x16 = removeDc(x16);
+      const span = x16.length / ANALYSIS_RATE;
+      segments = before.segments
+        .map((s) => ({ start: Math.max(0, s.start - offset), end: Math.min(span, s.end - offset) }))
+        .filter((s) => s.end > s.start);
+    }
+    segments = refineEdges(x16, segments);
     const t = trimToSpeech(x, sampleRate, segments, opts.maxPauseSeconds ?? DEFAULT_MAX_PAUSE);
     x = t.samples;
     if (segments.length) kept = { start: offset + t.start, end: offset + t.end };
   }
   if (opts.normalize) {
-    const r = normalizeLoudness([x], sampleRate, {
-      integrated: opts.targetLufs ?? DEFAULT_TARGET_LUFS,
-      truePeakCeiling: TRUE_PEAK_CEILING,
-    });
-    x = r.channels[0];
+    x = normalizeVoiceLoudness(x, sampleRate, opts.targetLufs ?? DEFAULT_TARGET_LUFS, TRUE_PEAK_CEILING).samples;
   }
   if (x === samples) x = samples.slice();
   const report = (await analyze(x, sampleRate, deps, meta)).report;

@@ -2,12 +2,12 @@
  * Voice audio clean-up and quality report on real speech (../shared/eval/speech) with the real Silero VAD and GTCRN
  * models (../shared/models).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../main/common/errors.js';
 import { decodeWav } from '../../main/node/audio/wav.js';
-import { measureLoudness } from '../../native-models/dsp/loudness.js';
+import { measureLoudness, truePeakEnvelope } from '../../native-models/dsp/loudness.js';
 import {
   adviceText,
   analyzeVoiceAudio,
@@ -18,6 +18,7 @@ import {
   type VoiceAudioDeps,
 } from '../../native-models/enhance/cleanup.js';
 import { GtcrnDenoiser } from '../../native-models/enhance/gtcrn.js';
+import { sparseTruePeakEnvelope } from '../../native-models/enhance/voice-loudness.js';
 import { loadVoiceAudioDeps } from '../../native-models/enhance/voice-models.js';
 import { SileroVad } from '../../native-models/vad/index.js';
 
@@ -325,5 +326,59 @@ describe('model lookup', () => {
     );
     expect((err as ApiError).message).toMatch(/timbre models download silero-vad/);
     expect((err as ApiError).details).toEqual({ missingPacks: ['silero-vad', 'gtcrn'] });
+  });
+});
+
+describe('long recordings', () => {
+  it('a 4-minute recording: best window in its clean part, trim and normalise in linear passes', async () => {
+    // 4 minutes: the eval clips (16 kHz) one after another with 2 s gaps, the first 2 minutes buried in noise.
+    const clips = readdirSync(path.join(SPEECH, '16k'))
+      .filter((f) => f.endsWith('.wav'))
+      .map((f) => load(`16k/${f}`).samples);
+    const rate = 16000;
+    const x = new Float32Array(240 * rate);
+    for (let o = 0, k = 0; o < x.length; k++) {
+      const c = clips[k % clips.length];
+      x.set(c.subarray(0, Math.min(c.length, x.length - o)), o);
+      o += c.length + 2 * rate;
+    }
+    const half = 120 * rate;
+    const nz = noise(half, 0.05, 4242);
+    for (let i = 0; i < half; i++) x[i] += nz[i];
+    const r = await cleanVoiceAudio(x, rate, { trim: true, normalize: true }, deps);
+    const w = r.before.bestWindow!;
+    expect(w.end - w.start).toBeGreaterThanOrEqual(5);
+    expect(w.end - w.start).toBeLessThanOrEqual(30);
+    expect(w.start).toBeGreaterThan(120);
+    expect(r.before.speechSeconds).toBeGreaterThan(150);
+    // Pauses of 2 s became 0.6 s: about 1.4 s saved per gap.
+    const gaps = Math.floor(240 / 12.5);
+    expect(r.samples.length / rate).toBeLessThan(240 - gaps * 1.2);
+    const m = measureLoudness([r.samples], rate);
+    expect(Math.abs(m.integrated + 20)).toBeLessThanOrEqual(0.5);
+    expect(m.truePeak).toBeLessThanOrEqual(-1);
+  }, 180_000);
+
+  it('the sparse true-peak envelope equals the full one wherever a sample comes near the ceiling', () => {
+    const w = load('native/lj_LJ001-0001.wav');
+    const x = w.samples.map((v) => v * 2.5);
+    const threshold = 10 ** (-7 / 20);
+    const full = truePeakEnvelope(x, w.sampleRate);
+    const sparse = sparseTruePeakEnvelope(x, w.sampleRate, threshold);
+    let checked = 0;
+    let worst = 0;
+    let above = 0;
+    for (let i = 0; i < x.length; i++) {
+      if (Math.abs(x[i]) >= threshold) {
+        checked++;
+        worst = Math.max(worst, Math.abs(sparse[i] - full[i]), i > 0 ? Math.abs(sparse[i - 1] - full[i - 1]) : 0);
+      } else above = Math.max(above, sparse[i] - full[i]);
+    }
+    expect(worst).toBeLessThan(1e-6);
+    expect(above).toBeLessThanOrEqual(1e-6);
+    expect(checked).toBeGreaterThan(100);
+    // Every over the full envelope sees is seen by the sparse one.
+    const max = (e: Float32Array) => e.reduce((a, v) => Math.max(a, v), 0);
+    expect(max(sparse)).toBeCloseTo(max(full), 6);
   });
 });
