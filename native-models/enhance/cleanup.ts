@@ -51,6 +51,7 @@ export interface QualityReport {
   snrDb: number | null;
   /** % of samples at/near full scale. */
   clippedPercent: number;
+  /** Sample peak; -120 for digital silence (every number in the report is finite, so it survives JSON). */
   peakDbfs: number;
   /** BS.1770 integrated; null if too short (or too quiet) to gate. */
   loudnessLufs: number | null;
@@ -99,6 +100,7 @@ export interface CleanupResult {
 // Thresholds
 
 export const ANALYSIS_RATE = 16000;
+const MIN_DBFS = -120;
 /** One VAD window at 16 kHz: 32 ms. */
 const FRAME = 512;
 const FRAME_SECONDS = FRAME / ANALYSIS_RATE;
@@ -258,7 +260,7 @@ async function analyze(
     speechSeconds: round3(speechSeconds),
     snrDb,
     clippedPercent: n ? round3((100 * clippedTotal) / n) : 0,
-    peakDbfs: round1(peak > 0 ? 20 * Math.log10(peak) : -Infinity),
+    peakDbfs: round1(Math.max(MIN_DBFS, peak > 0 ? 20 * Math.log10(peak) : MIN_DBFS)),
     loudnessLufs: Number.isFinite(lufs) ? round1(lufs) : null,
     dcOffset: n ? sum / n : 0,
     bestWindow: null,
@@ -578,7 +580,8 @@ export async function cleanVoiceAudio(
     x = normalizeVoiceLoudness(x, sampleRate, opts.targetLufs ?? DEFAULT_TARGET_LUFS, TRUE_PEAK_CEILING).samples;
   }
   if (x === samples) x = samples.slice();
-  const report = (await analyze(x, sampleRate, deps, meta)).report;
+  // The result is mono, whatever the source had.
+  const report = (await analyze(x, sampleRate, deps, { ...meta, channels: 1 })).report;
   return { samples: x, sampleRate, report, before, kept };
 }
 

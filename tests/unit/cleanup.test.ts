@@ -128,6 +128,7 @@ describe('VAD trim', () => {
         const lag = Math.round(r.kept.start * rate) - pad;
         expect(correlation(r.samples, w.samples, lag)).toBeGreaterThan(level ? 0.99 : 0.9999);
         expect(r.before.durationSeconds).toBeCloseTo(x.length / rate, 6);
+        expect(r.report.channels).toBe(1);
         expect(r.report.durationSeconds).toBeCloseTo(r.samples.length / rate, 6);
       });
     }
@@ -275,6 +276,12 @@ describe('quality report', () => {
     expect(silent.speechSeconds).toBe(0);
     expect(silent.loudnessLufs).toBeNull();
     expect(problemOf(silent)).toBe('silent');
+    // Every number is finite (the report crosses JSON): digital silence peaks at -120 dBFS.
+    expect(silent.peakDbfs).toBe(-120);
+    expect(JSON.parse(JSON.stringify(silent))).toEqual(silent);
+    const empty = await analyzeVoiceAudio(new Float32Array(0), 16000, deps);
+    expect(empty.durationSeconds).toBe(0);
+    expect(problemOf(empty)).toBe('silent');
     const one = load('16k/arctic_aew_a0001.wav').samples.subarray(8000, 24000);
     const short = await analyzeVoiceAudio(one, 16000, deps);
     expect(codes(short)).toContain('too-short');
