@@ -171,9 +171,16 @@ describe('timbre clean', () => {
     });
   });
 
-  it('without ffmpeg on the PATH says so and how to install it', () => {
+  it('without a system ffmpeg uses the bundled one; with none at all says so and how to install it', () => {
     execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', CLIP, at('speech.mp3')]);
-    const r = timbre(['clean', at('speech.mp3'), '-o', at('x.wav')], { PATH: at('empty-bin') });
+    const bundled = timbre(['clean', at('speech.mp3'), '-o', at('bundled.wav')], { PATH: at('empty-bin') });
+    expect(bundled.status, bundled.stderr).toBe(0);
+    expect(decodeWav(readFileSync(at('bundled.wav'))).samples.length).toBeGreaterThan(16000);
+    const r = timbre(['clean', at('speech.mp3'), '-o', at('x.wav')], {
+      PATH: at('empty-bin'),
+      TIMBRE_FFMPEG: at('no-such-ffmpeg'),
+      TIMBRE_FFPROBE: at('no-such-ffprobe'),
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/needs ffmpeg, which is not installed/);
     expect(r.stderr).toMatch(/sudo apt-get install ffmpeg/);

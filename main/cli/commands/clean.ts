@@ -4,6 +4,7 @@
  * $TIMBRE_MODELS_DIR and then the data folder's models. Exit codes: 0 success, 1 failure (unreadable audio, missing
  * models or ffmpeg), 2 usage.
  */
+import { resolveFfmpeg } from '../../node/audio/ffmpeg.js';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -168,9 +169,13 @@ export function formatReports(before: QualityReport, after: QualityReport): stri
 
 function wavToFlac(wav: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('ffmpeg', ['-nostdin', '-v', 'error', '-f', 'wav', '-i', 'pipe:0', '-f', 'flac', 'pipe:1'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      resolveFfmpeg()?.path ?? 'ffmpeg',
+      ['-nostdin', '-v', 'error', '-f', 'wav', '-i', 'pipe:0', '-f', 'flac', 'pipe:1'],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     const out: Buffer[] = [];
     let err = '';
     proc.stdout.on('data', (c: Buffer) => out.push(c));

@@ -1,3 +1,4 @@
+import { resolveFfmpeg, resolveFfprobe, type ResolvedBinary } from './ffmpeg.js';
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -201,17 +202,26 @@ type Probe =
   | { ok: true; streams: ProbeStream[]; format?: { duration?: string }; durationEstimated: boolean }
   | { ok: false; reason: string };
 
-function ffmpegMissing(tool: string): ApiError {
+function ffmpegMissing(tool: Tool, configured: ResolvedBinary | undefined): ApiError {
+  const where =
+    configured?.source === 'env'
+      ? `${tool === 'ffmpeg' ? 'TIMBRE_FFMPEG' : 'TIMBRE_FFPROBE'} points at ${configured.path}, which does not exist`
+      : `${tool} is neither on the PATH nor bundled with Timbre`;
   return new ApiError(
     'ENGINE_UNAVAILABLE',
-    `Reading this audio format needs ffmpeg, which is not installed (${tool} was not found on the PATH): ${FFMPEG_INSTALL_HINT}. WAV files (16-bit or float) work without it.`,
+    `Reading this audio format needs ffmpeg, which is not installed (${where}): ${FFMPEG_INSTALL_HINT}. WAV files (16-bit or float) work without it.`,
     { missing: 'ffmpeg' },
   );
 }
 
-function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: Buffer[]; stderr: string }> {
+type Tool = 'ffmpeg' | 'ffprobe';
+
+/** Run the system's ffmpeg/ffprobe, or the bundled one where none is installed (see ffmpeg.ts). */
+function run(tool: Tool, args: string[]): Promise<{ code: number | null; stdout: Buffer[]; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const bin = tool === 'ffmpeg' ? resolveFfmpeg() : resolveFfprobe();
+    if (!bin) return reject(ffmpegMissing(tool, undefined));
+    const proc = spawn(bin.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     let stderr = '';
     proc.stdout.on('data', (c: Buffer) => stdout.push(c));
@@ -220,7 +230,9 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout
     });
     proc.on('error', (e: NodeJS.ErrnoException) =>
       reject(
-        e.code === 'ENOENT' ? ffmpegMissing(cmd) : new ApiError('ENGINE_ERROR', `${cmd} failed to start: ${e.message}`),
+        e.code === 'ENOENT'
+          ? ffmpegMissing(tool, bin)
+          : new ApiError('ENGINE_ERROR', `${tool} failed to start: ${e.message}`),
       ),
     );
     proc.on('close', (code) => resolve({ code, stdout, stderr }));

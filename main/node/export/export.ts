@@ -13,6 +13,7 @@
  * ceiling the export is redone with the limiter's ceiling lowered by the overshoot (at most 3 attempts), so the
  * returned (measured) true peak is within the ceiling for every format.
  */
+import { resolveFfmpeg } from '../audio/ffmpeg.js';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, createWriteStream } from 'node:fs';
@@ -236,7 +237,7 @@ export function decodePlanar(
   file: string,
   sampleRate: number,
   channels: number,
-  ffmpegPath = 'ffmpeg',
+  ffmpegPath = resolveFfmpeg()?.path ?? 'ffmpeg',
 ): Promise<PlanarAudio> {
   return new Promise((resolve, reject) => {
     const args = ['-nostdin', '-v', 'error', '-i', file, '-vn', '-ac', String(channels), '-ar', String(sampleRate)];
@@ -293,7 +294,7 @@ export async function exportAudio(audio: PlanarAudio, opts: ExportOptions): Prom
   const rate = opts.format === 'opus' ? 48_000 : (opts.sampleRate ?? audio.sampleRate);
   if (!Number.isInteger(rate) || rate < 8000 || rate > 192_000)
     throw new ApiError('INVALID_INPUT', `Invalid export sample rate: ${rate}`);
-  const bin = opts.ffmpegPath ?? 'ffmpeg';
+  const bin = opts.ffmpegPath ?? resolveFfmpeg()?.path ?? 'ffmpeg';
   const target = path.resolve(opts.outputPath);
   const dir = path.dirname(target);
   try {
