@@ -69,6 +69,10 @@ function recover(db: Db, repos: Repos, layout: DataLayout): RecoveryReport {
   return { interruptedJobs, tempFilesRemoved, orphanTakesRemoved };
 }
 
+const notYet = (): never => {
+  throw new ApiError('INTERNAL', 'not implemented yet');
+};
+
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const layout = dataLayout(opts.dataDir);
@@ -224,6 +228,30 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await library.unlock(passphrase);
       return { unlocked: true as const };
     },
+
+    'voiceAudio.stage': notYet,
+    'voiceAudio.clean': notYet,
+    'voiceAudio.get': notYet,
+    'voiceAudio.discard': notYet,
+    'voiceAudio.readingScript': notYet,
+    'voiceAudio.snr': notYet,
+    'recorder.devices': notYet,
+    'recorder.start': notYet,
+    'recorder.status': notYet,
+    'recorder.pause': notYet,
+    'recorder.resume': notYet,
+    'recorder.stop': notYet,
+    'recorder.discard': notYet,
+    'consent.statement': notYet,
+    'consent.verify': notYet,
+    'library.create': notYet,
+    'library.update': notYet,
+    'library.duplicate': notYet,
+    'library.addSample': notYet,
+    'library.removeSample': notYet,
+    'library.preview': notYet,
+    'library.export': notYet,
+    'library.importFile': notYet,
 
     'takes.list': ({ lineId }) => {
       repos.lines.row(lineId);

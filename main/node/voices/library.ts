@@ -97,6 +97,7 @@ export class VoiceLibrary {
       samples: (meta.samples ?? []).map(({ id, seconds, sampleRate }) => ({ id, seconds, sampleRate })),
       consent: meta.consent ?? null,
       engines: Object.keys(meta.conditioning ?? {}),
+      previewAvailable: Object.keys(meta.conditioning ?? {}).length > 0,
       voiceId: `${LIBRARY_ENGINE}:${r.id}`,
       createdAt: r.created_at,
     };

@@ -1,4 +1,11 @@
-import type { EventName, MethodInput, MethodName, MethodResult, PreloadBridge } from '../../../preload/contract';
+import type {
+  EventName,
+  MethodInput,
+  MethodName,
+  MethodResult,
+  PreloadBridge,
+  UploadableFile,
+} from '../../../preload/contract';
 import { ApiError } from './errors';
 import { EventHub, type ClientApi, type ConnectionState, type Listener } from './types';
 import { parseEvent } from './validate';
@@ -10,6 +17,15 @@ export function createElectronApi(bridge: PreloadBridge): ClientApi {
     const parsed = parseEvent(event, payload);
     if (parsed) hub.emit(parsed.event, parsed.payload);
   });
+  const pathOf = (file: UploadableFile): string => {
+    const p = bridge.pathForFile?.(file) ?? '';
+    if (!p)
+      throw new ApiError(
+        'INVALID_INPUT',
+        `"${file.name}" has no path on this computer (it may come from another app): save it to a folder first.`,
+      );
+    return p;
+  };
   const scheme = (bridge.mediaScheme || 'timbre-media').replace(/:(\/\/)?$/, '');
 
   return {
@@ -33,6 +49,15 @@ export function createElectronApi(bridge: PreloadBridge): ClientApi {
     },
     takeAudioUrl(takeId: string) {
       return `${scheme}://takes/${encodeURIComponent(takeId)}.wav`;
+    },
+    stagingAudioUrl(stagingId: string) {
+      return `${scheme}://staging/${encodeURIComponent(stagingId)}.wav`;
+    },
+    async stageFile(file: UploadableFile) {
+      return this.call('voiceAudio.stage', { path: pathOf(file) });
+    },
+    async uploadVoiceFile(file: UploadableFile) {
+      return { path: pathOf(file) };
     },
   };
 }
