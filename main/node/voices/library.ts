@@ -16,7 +16,7 @@ import { ApiError, notFound } from '../../common/errors.js';
 import { decodeAudioFile } from '../audio/decode.js';
 import { decodeWav, encodeWav } from '../audio/wav.js';
 import { writeFileAtomic } from '../atomic-fs.js';
-import { VOICE_FILE_EXTENSION, openVoiceFile, sealVoiceFile, type VoiceFileManifest } from './voice-file.js';
+import { VOICE_FILE_EXTENSION, openVoiceFile, sealVoiceFile } from './voice-file.js';
 import type { Db } from '../db/database.js';
 import { newId, nowIso } from '../ids.js';
 import type { WorkerHost } from '../jobs/worker-host.js';
