@@ -116,7 +116,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   /** A staged item as a voice sample: refused with the specific problem when no voice can be made from it. */
   const stagedSample = async (stagingId: string): Promise<NewSample> => {
     const item = staging.item(stagingId);
-    await voiceAudio.assertUsable(item.report, item.noiseFloorDbfs);
+    voiceAudio.assertUsable(item.report, item.noiseFloorDbfs);
     const s = await staging.samples(stagingId);
     return { samples: s.samples, sampleRate: s.sampleRate, wav: s.wav };
   };

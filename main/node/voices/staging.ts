@@ -81,7 +81,7 @@ export class StagingStore {
   /** Decode a file on this computer (any format ffmpeg reads) and stage it. */
   async putFile(file: string): Promise<StagedItem> {
     const audio = await decodeAudioFile(file);
-    return this.put(audio.samples, audio.sampleRate, { source: 'import' });
+    return this.put(audio.samples, audio.sampleRate, { source: 'import', channels: audio.channels });
   }
 
   /** Decode uploaded bytes in memory (never written to disk unencrypted) and stage them. */
