@@ -260,6 +260,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'library.rename': ({ id, name }) => library.rename(id, name),
     'library.delete': ({ id, deleteTakes }) => {
       const { takeFiles } = library.delete(id, deleteTakes);
+      staging.removeForVoice(id);
       removeTakeFiles(takeFiles);
       emit('projects.changed', {});
       return { deleted: true as const, takesDeleted: takeFiles.length };
@@ -352,7 +353,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'library.removeSample': ({ id, sampleId }) => library.removeSample(id, sampleId),
     'library.preview': async ({ id, text }) => {
       const audio = await library.preview(id, text);
-      const item = await staging.put(audio.samples, audio.sampleRate, { source: 'preview' });
+      const item = await staging.put(audio.samples, audio.sampleRate, { source: 'preview', voiceId: id });
       return staging.get(item.stagingId);
     },
     'library.export': ({ id, path: target, passphrase }) => library.exportTo(id, passphrase, target),
