@@ -2,10 +2,10 @@
  * The Electron preload: the renderer's only door to the main process.
  *
  * Runs sandboxed (bundled to one CJS file, dist/electron/preload.cjs), so it may use only `contextBridge` and
- * `ipcRenderer`. It exposes exactly `window.timbreBridge: PreloadBridge` — two functions and the media scheme —
+ * `ipcRenderer`. It exposes exactly `window.timbreBridge: PreloadBridge` — invoke, subscribe, pathForFile and the media scheme —
  * and never ipcRenderer itself, nor the IPC event object (whose `sender` is ipcRenderer).
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { PreloadBridge } from './contract.js';
 
 // Same literals as main/electron-main/ipc.ts and origin.ts (kept local: this file is bundled on its own).
@@ -31,6 +31,13 @@ const bridge: PreloadBridge = {
     };
   },
   mediaScheme: MEDIA_SCHEME,
+  pathForFile(file: unknown): string {
+    try {
+      return webUtils.getPathForFile(file as File);
+    } catch {
+      return '';
+    }
+  },
 };
 
 contextBridge.exposeInMainWorld('timbreBridge', bridge);

@@ -3,11 +3,11 @@
  * loopback web server) and the CLI build exactly one of these and talk to it through `dispatch`.
  */
 import path from 'node:path';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { EventName, EventPayload, VoiceInfo } from '../../preload/contract.js';
-import { ApiError, notFound } from '../common/errors.js';
+import { ApiError, notFound, toApiError } from '../common/errors.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
@@ -17,6 +17,13 @@ import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
 import { ModelsService } from './models-service.js';
 import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
+import { StagingStore, UPLOAD_MAX_BYTES } from './voices/staging.js';
+import { VoiceAudio } from './voices/voice-audio.js';
+import { RecordingService } from './voices/recording-service.js';
+import { ConsentStatements, installedConsentCheckers, verifyStatement } from './voices/consent.js';
+import type { NewSample } from './voices/library.js';
+import { readingScript } from './voices/reading-script.js';
+import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
 
 export type { RpcResponse };
@@ -40,6 +47,15 @@ export interface Core {
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
   /** Absolute path of a take's WAV file; throws NOT_FOUND. */
   takeFilePath(takeId: string): string;
+  /** The decrypted WAV of staged audio (for the media routes); throws NOT_FOUND / VAULT_LOCKED. */
+  stagingWav(stagingId: string): Promise<Buffer>;
+  /**
+   * Bytes uploaded by the browser (web mode): audio is decoded in memory and staged (the result of voiceAudio.stage);
+   * a voice file is kept as it is (it is already encrypted with its passphrase) for library.importFile.
+   */
+  upload(kind: 'audio' | 'voice-file', name: string, bytes: Buffer): Promise<RpcResponse>;
+  /** Largest upload accepted. */
+  readonly uploadMaxBytes: number;
   /** What startup recovery found (interrupted jobs, temp and orphan files removed). */
   readonly recovery: RecoveryReport;
   close(): Promise<void>;
@@ -91,6 +107,34 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   const models = new ModelsService(layout.root, emit, reloadEngines);
   const library = new VoiceLibrary(db, layout.root, layout.voices, engines);
+  const voiceAudio = new VoiceAudio(layout.models);
+  const staging = new StagingStore(path.join(layout.root, 'staging'), () => library.openVault(), voiceAudio);
+  staging.sweep();
+  const recording = new RecordingService(staging, emit);
+  const statements = new ConsentStatements(staging.dir);
+
+  /** A staged item as a voice sample: refused with the specific problem when no voice can be made from it. */
+  const stagedSample = async (stagingId: string): Promise<NewSample> => {
+    const item = staging.item(stagingId);
+    voiceAudio.assertUsable(item.report, item.noiseFloorDbfs);
+    const s = await staging.samples(stagingId);
+    return { samples: s.samples, sampleRate: s.sampleRate, wav: s.wav };
+  };
+  const checkStatement = async (statementId: string, stagingId: string, sample?: NewSample) => {
+    const statement = statements.get(statementId);
+    const item = staging.item(stagingId);
+    const rec = await staging.samples(stagingId);
+    const verification = await verifyStatement(
+      {
+        statement,
+        recording: { samples: rec.samples, sampleRate: rec.sampleRate, speechSeconds: item.report.speechSeconds },
+        sample,
+      },
+      installedConsentCheckers(layout.models),
+    );
+    return { statement, verification, wav: rec.wav };
+  };
+  const voicesChanged = () => emit('projects.changed', {});
   jobs.resolveVoice = async (engineId, voiceId) => {
     if (engineId !== LIBRARY_ENGINE) return null;
     const r = await library.resolve(voiceId);
@@ -216,6 +260,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'library.rename': ({ id, name }) => library.rename(id, name),
     'library.delete': ({ id, deleteTakes }) => {
       const { takeFiles } = library.delete(id, deleteTakes);
+      staging.removeForVoice(id);
       removeTakeFiles(takeFiles);
       emit('projects.changed', {});
       return { deleted: true as const, takesDeleted: takeFiles.length };
@@ -223,6 +268,106 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'vault.unlock': async ({ passphrase }) => {
       await library.unlock(passphrase);
       return { unlocked: true as const };
+    },
+
+    'voiceAudio.stage': async ({ path: file }) => staging.get((await staging.putFile(file)).stagingId),
+    'voiceAudio.clean': async ({ stagingId, trim, denoise, normalize, window }) => {
+      const src = await staging.samples(stagingId);
+      const out = await voiceAudio.clean(src.samples, src.sampleRate, { trim, denoise, normalize, window });
+      src.samples.fill(0);
+      const item = await staging.put(out.samples, out.sampleRate, { source: 'clean', derivedFrom: stagingId });
+      return staging.get(item.stagingId);
+    },
+    'voiceAudio.get': ({ stagingId }) => staging.get(stagingId),
+    'voiceAudio.discard': ({ stagingId }) => {
+      staging.discard(stagingId);
+      return { discarded: true as const };
+    },
+    'voiceAudio.readingScript': ({ language }) => readingScript(language),
+    'voiceAudio.snr': async ({ stagingId, noiseStagingId }) => {
+      const speech = await staging.samples(stagingId);
+      const noise = await staging.samples(noiseStagingId);
+      const r = speechSnr(speech.samples, speech.sampleRate, estimateNoiseFloor(noise.samples, noise.sampleRate));
+      return { speechDb: r.speechDb, floorDb: r.floorDb, snrDb: r.snrDb, verdict: r.verdict };
+    },
+    'recorder.devices': () => recording.devices(),
+    'recorder.start': (p) => recording.start(p),
+    'recorder.status': () => recording.status(),
+    'recorder.pause': () => recording.pause(),
+    'recorder.resume': () => recording.resume(),
+    'recorder.stop': () => recording.stop(),
+    'recorder.discard': () => recording.discard(),
+
+    'consent.statement': (p) => statements.create(p),
+    'consent.verify': async ({ statementId, stagingId, sampleStagingId }) => {
+      const sample = sampleStagingId ? await staging.samples(sampleStagingId) : undefined;
+      return (await checkStatement(statementId, stagingId, sample)).verification;
+    },
+    'library.create': async ({ name, language, tags, stagingIds, consent }) => {
+      const samples: NewSample[] = [];
+      for (const id of new Set(stagingIds)) samples.push(await stagedSample(id));
+      let voice;
+      if (consent.kind === 'attest') {
+        voice = await library.createVoice({ name, language, tags, samples, consent });
+      } else {
+        const { statement, verification, wav } = await checkStatement(
+          consent.statementId,
+          consent.stagingId,
+          samples[0],
+        );
+        voice = await library.createVoice({
+          name,
+          language,
+          tags,
+          samples,
+          consent: {
+            kind: 'statement',
+            speakerName: statement.speakerName,
+            voicePurpose: `As read in the consent statement for the voice "${statement.voiceName}"`,
+            statement: statement.text,
+            words: statement.words,
+            checks: verification.checks,
+            status: verification.status,
+            audio: wav,
+          },
+        });
+        staging.remove(consent.stagingId);
+        statements.remove(consent.statementId);
+      }
+      for (const id of stagingIds) staging.remove(id);
+      voicesChanged();
+      return voice;
+    },
+    'library.update': ({ id, ...p }) => library.update(id, p),
+    'library.duplicate': async ({ id, name }) => {
+      const v = await library.duplicate(id, name);
+      voicesChanged();
+      return v;
+    },
+    'library.addSample': async ({ id, stagingId }) => {
+      library.get(id);
+      const v = await library.addSample(id, await stagedSample(stagingId));
+      staging.remove(stagingId);
+      return v;
+    },
+    'library.removeSample': ({ id, sampleId }) => library.removeSample(id, sampleId),
+    'library.preview': async ({ id, text }) => {
+      const audio = await library.preview(id, text);
+      const item = await staging.put(audio.samples, audio.sampleRate, { source: 'preview', voiceId: id });
+      return staging.get(item.stagingId);
+    },
+    'library.export': ({ id, path: target, passphrase }) => library.exportTo(id, passphrase, target),
+    'library.importFile': async ({ path: file, uploadId, passphrase }) => {
+      let voice;
+      if (file) voice = await library.importFile(file, passphrase);
+      else {
+        const up = path.join(staging.dir, `${uploadId}.upload`);
+        if (!existsSync(up)) throw notFound('Uploaded voice file', uploadId!);
+        voice = await library.importFrom(readFileSync(up), passphrase, 'The uploaded voice file');
+        rmSync(up, { force: true });
+      }
+      voicesChanged();
+      return voice;
     },
 
     'takes.list': ({ lineId }) => {
@@ -254,6 +399,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       bus.on('event', l);
       return () => bus.off('event', l);
     },
+    stagingWav: (id) => staging.wav(id),
+    uploadMaxBytes: UPLOAD_MAX_BYTES,
+    async upload(kind, name, bytes) {
+      try {
+        if (kind === 'audio') return { ok: true, result: staging.get((await staging.putBytes(bytes, name)).stagingId) };
+        return { ok: true, result: { uploadId: await library.keepUpload(staging.dir, bytes) } };
+      } catch (err) {
+        const e = toApiError(err);
+        if (e.code === 'INTERNAL')
+          log(`[timbre] internal error in upload: ${err instanceof Error ? err.stack : String(err)}`);
+        return { ok: false, error: e.toJSON() };
+      }
+    },
     takeFilePath(takeId) {
       const row = repos.takes.row(takeId);
       const abs = path.join(layout.takes, row.file);
@@ -264,8 +422,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (closed) return;
       closed = true;
       jobs.stop();
+      await recording.close();
       models.close();
       library.close();
+      await voiceAudio.close();
       await engines.close();
       db.close();
     },

@@ -30,7 +30,16 @@ const fakes = vi.hoisted(() => {
   return { ipcRenderer, contextBridge, exposed, listeners, emit };
 });
 
-vi.mock('electron', () => ({ contextBridge: fakes.contextBridge, ipcRenderer: fakes.ipcRenderer }));
+vi.mock('electron', () => ({
+  contextBridge: fakes.contextBridge,
+  ipcRenderer: fakes.ipcRenderer,
+  webUtils: {
+    getPathForFile: (f: unknown) => {
+      if (typeof (f as { testPath?: unknown })?.testPath !== 'string') throw new TypeError('not a File');
+      return (f as { testPath: string }).testPath;
+    },
+  },
+}));
 
 // Type-level check that the fakes stand in for the real Electron surfaces the preload uses.
 const _typed: {
@@ -49,10 +58,13 @@ beforeAll(async () => {
 });
 
 describe('preload bridge', () => {
-  it('exposes exactly window.timbreBridge with invoke, subscribe and mediaScheme', () => {
+  it('exposes exactly window.timbreBridge with invoke, subscribe, pathForFile and mediaScheme', () => {
     expect(fakes.contextBridge.exposeInMainWorld).toHaveBeenCalledTimes(1);
     expect(Object.keys(fakes.exposed)).toEqual(['timbreBridge']);
-    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'mediaScheme', 'subscribe']);
+    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'mediaScheme', 'pathForFile', 'subscribe']);
+    // a dropped/picked File gives its real path; anything else gives '' (never throws into the page)
+    expect(bridge.pathForFile?.({ testPath: '/home/u/voice.wav' })).toBe('/home/u/voice.wav');
+    expect(bridge.pathForFile?.('not a file')).toBe('');
     expect(bridge.mediaScheme).toBe('timbre-media');
     // ipcRenderer itself is never handed over
     for (const value of Object.values(bridge)) expect(value).not.toBe(fakes.ipcRenderer);

@@ -276,5 +276,8 @@ export function createMockApi(): ClientApi {
     },
     onConnection: () => () => {},
     takeAudioUrl: (takeId: string) => audio.get(takeId) ?? '',
+    stagingAudioUrl: () => '',
+    stageFile: () => Promise.reject(new ApiError('INTERNAL', 'Staging audio is not available in the mock API')),
+    uploadVoiceFile: () => Promise.reject(new ApiError('INTERNAL', 'Voice files are not available in the mock API')),
   };
 }

@@ -1,4 +1,11 @@
-import type { EventName, MethodInput, MethodName, MethodResult } from '../../../preload/contract';
+import type {
+  EventName,
+  MethodInput,
+  MethodName,
+  MethodResult,
+  StagedAudio,
+  UploadableFile,
+} from '../../../preload/contract';
 import { ApiError } from './errors';
 import { EventHub, type ClientApi, type ConnectionState, type Listener } from './types';
 import { parseEvent } from './validate';
@@ -117,6 +124,33 @@ export function createWebApi({ token, origin = window.location.origin, onUnautho
   window.addEventListener('online', () => {
     if (!socket) connect();
   });
+  /** PUT /api/uploads: the file's bytes, answered like an RPC call ({ ok, result } or { ok: false, error }). */
+  async function upload(file: UploadableFile, kind: 'audio' | 'voice-file'): Promise<unknown> {
+    const u = new URL('/api/uploads', origin);
+    u.searchParams.set('name', file.name);
+    u.searchParams.set('kind', kind);
+    let res: Response;
+    try {
+      res = await fetch(u, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/octet-stream', Authorization: `Bearer ${token}` },
+        body: await file.arrayBuffer(),
+        cache: 'no-store',
+      });
+    } catch {
+      throw new ApiError('NETWORK', 'Cannot reach the Timbre server. Is `timbre serve` still running?');
+    }
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch {
+      throw new ApiError('BAD_RESPONSE', `The server answered HTTP ${res.status} without a readable body.`);
+    }
+    const reply = body as { ok?: unknown; result?: unknown; error?: unknown };
+    if (reply && reply.ok === true && res.ok) return reply.result;
+    throw ApiError.from(reply?.error, `Uploading ${file.name} failed (HTTP ${res.status})`);
+  }
+
   connect();
 
   return {
@@ -159,6 +193,17 @@ export function createWebApi({ token, origin = window.location.origin, onUnautho
       const u = new URL(`/api/media/takes/${encodeURIComponent(takeId)}.wav`, origin);
       u.searchParams.set('token', token);
       return u.toString();
+    },
+    stagingAudioUrl(stagingId: string) {
+      const u = new URL(`/api/media/staging/${encodeURIComponent(stagingId)}.wav`, origin);
+      u.searchParams.set('token', token);
+      return u.toString();
+    },
+    async stageFile(file: UploadableFile): Promise<StagedAudio> {
+      return (await upload(file, 'audio')) as StagedAudio;
+    },
+    async uploadVoiceFile(file: UploadableFile) {
+      return (await upload(file, 'voice-file')) as { uploadId: string };
     },
   };
 }
