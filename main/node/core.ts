@@ -11,13 +11,14 @@ import { ApiError, notFound } from '../common/errors.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
-import { JobQueue, type Emit } from './jobs/queue.js';
+import { JobQueue, parseVoiceId, type Emit } from './jobs/queue.js';
 import { WorkerHost } from './jobs/worker-host.js';
 import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
 import { ModelsService } from './models-service.js';
 import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
+import { previewScript, StudioService } from './studio/studio-service.js';
 
 export type { RpcResponse };
 
@@ -101,6 +102,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
   };
 
+  const studio = new StudioService(db, repos, { root: layout.root, takes: layout.takes });
+
   const removeTakeFiles = (files: string[]) => {
     for (const f of files) rmSync(path.join(layout.takes, f), { force: true });
   };
@@ -162,16 +165,36 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       changed(projectId);
       return line;
     },
-    'lines.update': ({ id, text, voiceId, options }) => {
-      const line = repos.lines.update(id, { text, voiceId, options });
+    'lines.update': ({ id, text, voiceId, options, speaker, locked, chapter }) => {
+      if (voiceId) parseVoiceId(voiceId);
+      const line = repos.lines.update(id, { text, voiceId, options, speaker, locked, chapter });
       changed(line.projectId);
       return line;
     },
     'lines.delete': ({ id }) => {
-      const { projectId, files } = repos.lines.delete(id);
-      removeTakeFiles(files);
-      changed(projectId);
+      const { projectIds } = studio.deleteLines([id]);
+      projectIds.forEach(changed);
       return { deleted: true as const };
+    },
+    'lines.deleteMany': ({ ids }) => {
+      const { projectIds, deleted } = studio.deleteLines(ids);
+      projectIds.forEach(changed);
+      return { deleted };
+    },
+    'lines.restore': ({ ids }) => {
+      const lines = studio.restoreLines(ids);
+      [...new Set(lines.map((l) => l.projectId))].forEach(changed);
+      return lines;
+    },
+    'lines.split': ({ id, at }) => {
+      const r = studio.splitLine(id, at);
+      changed(r[0].projectId);
+      return r;
+    },
+    'lines.merge': ({ ids }) => {
+      const line = studio.mergeLines(ids);
+      changed(line.projectId);
+      return line;
     },
     'lines.reorder': ({ projectId, lineIds }) => {
       const lines = repos.lines.reorder(projectId, lineIds);
@@ -234,25 +257,51 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return repos.takes.listForLine(lineId);
     },
 
-    'jobs.generate': ({ projectId, lineIds }) => jobs.enqueue(projectId, lineIds),
+    'jobs.generate': ({ projectId, lineIds, scope }) => jobs.enqueue(projectId, lineIds, scope),
+    'jobs.generateBatch': ({ projectId, lineIds, scope }) => jobs.enqueueBatch(projectId, lineIds, scope),
+    'jobs.cancelBatch': ({ batchId }) => jobs.cancelBatch(batchId),
     'jobs.list': ({ projectId }) => repos.jobs.list(projectId),
     'jobs.cancel': ({ id }) => jobs.cancel(id),
 
-    'projects.setSpeakers': notYet,
-    'projects.setDictionary': notYet,
-    'projects.setMix': notYet,
+    'projects.setSpeakers': ({ id, speakers }) => {
+      const d = studio.setSpeakers(id, speakers);
+      changed(id);
+      return d;
+    },
+    'projects.setDictionary': ({ id, entries }) => {
+      const d = studio.setDictionary(id, entries);
+      changed(id);
+      return d;
+    },
+    'projects.setMix': async ({ id, gapMs, musicBed }) => {
+      const d = await studio.setMix(id, { gapMs, musicBed });
+      changed(id);
+      return d;
+    },
     'projects.timeline': notYet,
-    'script.preview': notYet,
-    'script.import': notYet,
-    'dictionary.preview': notYet,
-    'lines.deleteMany': notYet,
-    'lines.restore': notYet,
-    'lines.split': notYet,
-    'lines.merge': notYet,
-    'takes.setActive': notYet,
-    'takes.delete': notYet,
-    'jobs.generateBatch': notYet,
-    'jobs.cancelBatch': notYet,
+    'script.preview': ({ text, format }) => previewScript(text, format),
+    'script.import': async ({ projectId, source, mode }) => {
+      const d = await studio.importScript(projectId, source, mode);
+      emit('projects.changed', {});
+      changed(projectId);
+      return d;
+    },
+    'dictionary.preview': async ({ projectId, text, entries, synthesize, voiceId }) => {
+      const r = studio.previewDictionary(projectId, text, entries);
+      const wavBase64 = synthesize ? await jobs.previewWav(projectId, r.text, voiceId) : null;
+      return { ...r, wavBase64 };
+    },
+    'takes.setActive': ({ lineId, takeId }) => {
+      const line = studio.setActiveTake(lineId, takeId);
+      changed(line.projectId);
+      return line;
+    },
+    'takes.delete': ({ ids, force }) => {
+      const r = studio.deleteTakes(ids, force);
+      studio.removeFiles(r.files);
+      r.projectIds.forEach(changed);
+      return { deleted: r.files.length, lines: r.lines };
+    },
     'export.start': notYet,
     'export.cancel': notYet,
     'export.get': notYet,
