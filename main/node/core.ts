@@ -19,6 +19,10 @@ import { ModelsService } from './models-service.js';
 import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
 import { previewScript, StudioService } from './studio/studio-service.js';
+import { episodePlan, mixPlan, timelineOf } from './studio/episode.js';
+import { ExportService } from './export/export-service.js';
+import { writeFileAtomic } from './atomic-fs.js';
+import { encodeWav } from './audio/wav.js';
 
 export type { RpcResponse };
 
@@ -39,8 +43,13 @@ export interface Core {
   readonly models: ModelsService;
   dispatch(method: unknown, params: unknown): Promise<RpcResponse>;
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
+  readonly exports: ExportService;
   /** Absolute path of a take's WAV file; throws NOT_FOUND. */
   takeFilePath(takeId: string): string;
+  /** The project's mixed preview as a WAV file (rendered on demand, cached per revision); throws NOT_FOUND. */
+  projectMixFile(projectId: string): Promise<string>;
+  /** A finished export's file; throws NOT_FOUND. */
+  exportFilePath(exportId: string, index: number): string;
   /** What startup recovery found (interrupted jobs, temp and orphan files removed). */
   readonly recovery: RecoveryReport;
   close(): Promise<void>;
@@ -70,10 +79,6 @@ function recover(db: Db, repos: Repos, layout: DataLayout): RecoveryReport {
   return { interruptedJobs, tempFilesRemoved, orphanTakesRemoved };
 }
 
-const notYet = (): never => {
-  throw new ApiError('INTERNAL', 'not implemented yet');
-};
-
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const layout = dataLayout(opts.dataDir);
@@ -102,7 +107,30 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
   };
 
-  const studio = new StudioService(db, repos, { root: layout.root, takes: layout.takes });
+  const dirs = { root: layout.root, takes: layout.takes };
+  const studio = new StudioService(db, repos, dirs);
+  const exportsService = new ExportService(db, repos, dirs, emit);
+  const mixDir = path.join(layout.root, 'mix');
+  const mixRenders = new Map<string, Promise<string>>();
+  /** Preview mix: mono at 24 kHz, no loudness processing; one cached file per project (latest revision). */
+  const projectMixFile = (projectId: string): Promise<string> => {
+    const plan = episodePlan(repos, dirs, projectId);
+    if (!plan.lines.length) throw new ApiError('NOT_FOUND', 'No line of this project has a take yet.');
+    const file = path.join(mixDir, `${projectId}-${plan.rev}.wav`);
+    if (existsSync(file)) return Promise.resolve(file);
+    let p = mixRenders.get(file);
+    if (!p) {
+      p = (async () => {
+        const mix = await mixPlan(plan, { sampleRate: 24_000, channels: 1 });
+        await writeFileAtomic(file, encodeWav(mix.channels[0], 24_000));
+        for (const n of existsSync(mixDir) ? readdirSync(mixDir) : [])
+          if (n.startsWith(`${projectId}-`) && n !== path.basename(file)) rmSync(path.join(mixDir, n), { force: true });
+        return file;
+      })().finally(() => mixRenders.delete(file));
+      mixRenders.set(file, p);
+    }
+    return p;
+  };
 
   const removeTakeFiles = (files: string[]) => {
     for (const f of files) rmSync(path.join(layout.takes, f), { force: true });
@@ -278,7 +306,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       changed(id);
       return d;
     },
-    'projects.timeline': notYet,
+    'projects.timeline': ({ id }) => timelineOf(repos, episodePlan(repos, dirs, id)),
     'script.preview': ({ text, format }) => previewScript(text, format),
     'script.import': async ({ projectId, source, mode }) => {
       const d = await studio.importScript(projectId, source, mode);
@@ -302,9 +330,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       r.projectIds.forEach(changed);
       return { deleted: r.files.length, lines: r.lines };
     },
-    'export.start': notYet,
-    'export.cancel': notYet,
-    'export.get': notYet,
+    'export.start': (p) => exportsService.start(p),
+    'export.cancel': ({ id }) => exportsService.cancel(id),
+    'export.get': ({ id }) => exportsService.get(id),
   };
 
   const dispatch = createDispatcher(handlers, (err, method) =>
@@ -319,8 +347,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     jobs,
     engines,
     models,
+    exports: exportsService,
     recovery,
     dispatch,
+    projectMixFile,
+    exportFilePath: (id, index) => exportsService.filePath(id, index),
     subscribe(listener) {
       const l = (event: EventName, payload: unknown) => listener(event, payload);
       bus.on('event', l);
@@ -336,6 +367,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (closed) return;
       closed = true;
       jobs.stop();
+      await exportsService.close();
       models.close();
       library.close();
       await engines.close();
