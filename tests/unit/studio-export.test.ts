@@ -213,6 +213,21 @@ describe('export', () => {
     }
   });
 
+  it('writes only files of the chosen format: other output names are refused', async () => {
+    for (const name of ['run.sh', 'episode.wav', 'notes.txt']) {
+      const r = await core.dispatch('export.start', {
+        projectId,
+        format: 'mp3',
+        outputPath: path.join(t.dir, 'bad', name),
+      });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.message).toMatch(/must be saved as \.mp3/);
+    }
+    expect((await core.dispatch('export.start', { projectId, format: 'mp3', outputPath: 'relative.mp3' })).ok).toBe(
+      false,
+    );
+  });
+
   it('a cancelled export leaves no file behind', async () => {
     const dir = path.join(t.dir, 'cancel');
     mkdirSync(dir);
