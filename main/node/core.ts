@@ -110,6 +110,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const dirs = { root: layout.root, takes: layout.takes };
   const studio = new StudioService(db, repos, dirs);
   const exportsService = new ExportService(db, repos, dirs, emit);
+  for (const f of studio.purgeTrash()) rmSync(path.join(layout.takes, f), { force: true });
   const mixDir = path.join(layout.root, 'mix');
   const mixRenders = new Map<string, Promise<string>>();
   /** Preview mix: mono at 24 kHz, no loudness processing; one cached file per project (latest revision). */
@@ -279,6 +280,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'library.delete': ({ id, deleteTakes }) => {
       const { takeFiles } = library.delete(id, deleteTakes);
       removeTakeFiles(takeFiles);
+      // Takes of deleted lines kept for undo must not outlive the voice either.
+      if (deleteTakes) removeTakeFiles(studio.purgeTrashTakesOfVoice(`library:${id}`));
+      studio.forgetVoice(`library:${id}`);
       emit('projects.changed', {});
       return { deleted: true as const, takesDeleted: takeFiles.length };
     },

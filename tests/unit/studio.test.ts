@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yazl from 'yazl';
+import Database from 'better-sqlite3';
 import { createCore, type Core } from '../../main/node/core.js';
 import { decodeWav } from '../../main/node/audio/wav.js';
 import type { Job, Line, ProjectDetail, ScriptPreview, Take, Timeline } from '../../preload/contract.js';
@@ -209,6 +210,16 @@ describe('studio: scripts', () => {
     expect(existsSync(file)).toBe(true);
     await call(core, 'lines.restore', { ids: [b.id] });
     expect(existsSync(core.takeFilePath(withTake.activeTakeId!))).toBe(true);
+
+    // The trash is emptied of lines deleted more than 30 days ago at startup, files included.
+    await call(core, 'lines.delete', { id: b.id });
+    await core.close();
+    const db = new Database(path.join(dir, 'timbre.sqlite'));
+    db.prepare("UPDATE line_trash SET deleted_at = '2000-01-01T00:00:00.000Z'").run();
+    db.close();
+    core = await createCore({ dataDir: dir, transport: 'web', version: 'test' });
+    expect(existsSync(file)).toBe(false);
+    expect((await fail(core, 'lines.restore', { ids: [b.id] })).code).toBe('NOT_FOUND');
   });
 });
 
