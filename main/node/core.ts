@@ -196,8 +196,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return { deleted: true as const };
     },
 
-    'lines.add': ({ projectId, text, position }) => {
-      const line = repos.lines.add(projectId, text, position);
+    'lines.add': ({ projectId, text, position, speaker }) => {
+      const line = repos.lines.add(projectId, text, position, speaker ?? null);
       changed(projectId);
       return line;
     },
@@ -344,6 +344,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'export.start': (p) => exportsService.start(p),
     'export.cancel': ({ id }) => exportsService.cancel(id),
     'export.get': ({ id }) => exportsService.get(id),
+    'export.list': ({ projectId }) => {
+      repos.projects.row(projectId);
+      return exportsService.list(projectId);
+    },
   };
 
   const dispatch = createDispatcher(handlers, (err, method) =>

@@ -185,6 +185,9 @@ describe('studio: scripts', () => {
     expect(d.lines.map((l) => l.text)).toEqual(['One', 'two three.', 'Four five.']);
     expect((await fail(c, 'lines.split', { id: a.id, at: 50 })).code).toBe('INVALID_INPUT');
 
+    const added = await call<Line>(c, 'lines.add', { projectId: id, text: 'Extra.', position: 1, speaker: 'HOST' });
+    expect(added).toMatchObject({ position: 1, speaker: 'HOST' });
+    await call(c, 'lines.delete', { id: added.id });
     const merged = await call<Line>(c, 'lines.merge', { ids: [s2.id, s1.id] });
     expect(merged.text).toBe('One two three.');
     expect((await fail(c, 'lines.merge', { ids: [a.id] })).code).toBe('INVALID_INPUT');

@@ -86,6 +86,14 @@ export class ExportService {
     return JSON.parse(r.data) as ExportJob;
   }
 
+  list(projectId: string): ExportJob[] {
+    return (
+      this.db
+        .prepare('SELECT data FROM exports WHERE project_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 50')
+        .all(projectId) as { data: string }[]
+    ).map((r) => JSON.parse(r.data) as ExportJob);
+  }
+
   /** Absolute path of file `index` of a finished export; NOT_FOUND otherwise. */
   filePath(id: string, index: number): string {
     const job = this.get(id);
