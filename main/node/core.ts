@@ -19,7 +19,7 @@ import { ModelsService } from './models-service.js';
 import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
 import { previewScript, StudioService } from './studio/studio-service.js';
-import { episodePlan, mixPlan, timelineOf } from './studio/episode.js';
+import { assertMixFits, episodePlan, mixPlan, timelineOf } from './studio/episode.js';
 import { ExportService } from './export/export-service.js';
 import { writeFileAtomic } from './atomic-fs.js';
 import { encodeWav } from './audio/wav.js';
@@ -117,6 +117,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const projectMixFile = (projectId: string): Promise<string> => {
     const plan = episodePlan(repos, dirs, projectId);
     if (!plan.lines.length) throw new ApiError('NOT_FOUND', 'No line of this project has a take yet.');
+    assertMixFits(plan, 24_000, 1, os.totalmem());
     const file = path.join(mixDir, `${projectId}-${plan.rev}.wav`);
     if (existsSync(file)) return Promise.resolve(file);
     let p = mixRenders.get(file);

@@ -6,6 +6,7 @@ import yazl from 'yazl';
 import Database from 'better-sqlite3';
 import { createCore, type Core } from '../../main/node/core.js';
 import { decodeWav } from '../../main/node/audio/wav.js';
+import { assertMixFits, type EpisodePlan } from '../../main/node/studio/episode.js';
 import type { Job, Line, ProjectDetail, ScriptPreview, Take, Timeline } from '../../preload/contract.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -475,3 +476,32 @@ function makeDocx(paragraphs: string[]): Promise<Buffer> {
     zip.outputStream.on('error', reject);
   });
 }
+
+describe('studio: episode size guard', () => {
+  it('refuses a mix that would not fit in memory, with a plain message, and accepts one that does', () => {
+    const line = {
+      lineId: 'l',
+      number: 1,
+      speaker: null,
+      file: '',
+      takeId: 't',
+      sampleRate: 24_000,
+      text: '',
+      chapter: null,
+    };
+    const plan = (hours: number): EpisodePlan => ({
+      projectId: 'p',
+      projectName: 'P',
+      gapMs: 0,
+      missing: 0,
+      bed: null,
+      rev: 'r',
+      lines: Array.from({ length: 100 }, () => ({ ...line, durationMs: (hours * 3_600_000) / 100 })),
+    });
+    const GB = 1e9;
+    expect(() => assertMixFits(plan(1), 44_100, 2, 16 * GB)).not.toThrow();
+    expect(() => assertMixFits(plan(10), 44_100, 2, 16 * GB)).toThrow(
+      /This episode \(10\.0 h\) needs about 76\.2 GB of memory to mix at 44100 Hz stereo/,
+    );
+  });
+});

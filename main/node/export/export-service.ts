@@ -14,7 +14,8 @@ import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repositories.js';
 import { appRoot } from '../app-root.js';
 import { newId, nowIso } from '../ids.js';
-import { episodePlan } from '../studio/episode.js';
+import { assertMixFits, episodePlan } from '../studio/episode.js';
+import os from 'node:os';
 import type { Emit } from '../jobs/queue.js';
 import type { ExportWorkerMessage, ExportWorkerRequest } from './export-protocol.js';
 import { FORMAT_EXTENSIONS } from './export.js';
@@ -152,6 +153,7 @@ export class ExportService {
         'INVALID_INPUT',
         'Nothing to export: no line has a take yet. Generate the script first (Generate all).',
       );
+    assertMixFits(plan, p.format === 'opus' ? 48_000 : p.sampleRate, p.channels, os.totalmem());
     const id = newId('exp');
     const t = this.targets(id, p, plan.projectName);
     const finals = Object.entries(t).filter(([, v]) => v !== undefined) as [keyof typeof t, string][];
