@@ -11,7 +11,7 @@ import { ApiError, notFound, toApiError } from '../common/errors.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
-import { JobQueue, type Emit } from './jobs/queue.js';
+import { JobQueue, parseVoiceId, type Emit } from './jobs/queue.js';
 import { WorkerHost } from './jobs/worker-host.js';
 import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
@@ -25,6 +25,11 @@ import type { NewSample } from './voices/library.js';
 import { readingScript } from './voices/reading-script.js';
 import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
+import { previewScript, StudioService } from './studio/studio-service.js';
+import { assertMixFits, episodePlan, mixPlan, timelineOf } from './studio/episode.js';
+import { ExportService } from './export/export-service.js';
+import { writeFileAtomic } from './atomic-fs.js';
+import { encodeWav } from './audio/wav.js';
 
 export type { RpcResponse };
 
@@ -45,6 +50,7 @@ export interface Core {
   readonly models: ModelsService;
   dispatch(method: unknown, params: unknown): Promise<RpcResponse>;
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
+  readonly exports: ExportService;
   /** Absolute path of a take's WAV file; throws NOT_FOUND. */
   takeFilePath(takeId: string): string;
   /** The decrypted WAV of staged audio (for the media routes); throws NOT_FOUND / VAULT_LOCKED. */
@@ -56,6 +62,10 @@ export interface Core {
   upload(kind: 'audio' | 'voice-file', name: string, bytes: Buffer): Promise<RpcResponse>;
   /** Largest upload accepted. */
   readonly uploadMaxBytes: number;
+  /** The project's mixed preview as a WAV file (rendered on demand, cached per revision); throws NOT_FOUND. */
+  projectMixFile(projectId: string): Promise<string>;
+  /** A finished export's file; throws NOT_FOUND. */
+  exportFilePath(exportId: string, index: number): string;
   /** What startup recovery found (interrupted jobs, temp and orphan files removed). */
   readonly recovery: RecoveryReport;
   close(): Promise<void>;
@@ -141,6 +151,33 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
   };
 
+  const dirs = { root: layout.root, takes: layout.takes };
+  const studio = new StudioService(db, repos, dirs);
+  const exportsService = new ExportService(db, repos, dirs, emit);
+  for (const f of studio.purgeTrash()) rmSync(path.join(layout.takes, f), { force: true });
+  const mixDir = path.join(layout.root, 'mix');
+  const mixRenders = new Map<string, Promise<string>>();
+  /** Preview mix: mono at 24 kHz, no loudness processing; one cached file per project (latest revision). */
+  const projectMixFile = (projectId: string): Promise<string> => {
+    const plan = episodePlan(repos, dirs, projectId);
+    if (!plan.lines.length) throw new ApiError('NOT_FOUND', 'No line of this project has a take yet.');
+    assertMixFits(plan, 24_000, 1, os.totalmem());
+    const file = path.join(mixDir, `${projectId}-${plan.rev}.wav`);
+    if (existsSync(file)) return Promise.resolve(file);
+    let p = mixRenders.get(file);
+    if (!p) {
+      p = (async () => {
+        const mix = await mixPlan(plan, { sampleRate: 24_000, channels: 1 });
+        await writeFileAtomic(file, encodeWav(mix.channels[0], 24_000));
+        for (const n of existsSync(mixDir) ? readdirSync(mixDir) : [])
+          if (n.startsWith(`${projectId}-`) && n !== path.basename(file)) rmSync(path.join(mixDir, n), { force: true });
+        return file;
+      })().finally(() => mixRenders.delete(file));
+      mixRenders.set(file, p);
+    }
+    return p;
+  };
+
   const removeTakeFiles = (files: string[]) => {
     for (const f of files) rmSync(path.join(layout.takes, f), { force: true });
   };
@@ -189,29 +226,56 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'projects.delete': ({ id }) => {
       repos.projects.row(id);
       jobs.cancelProject(id);
+      const music = studio.musicFile(id);
+      const exportDirs = exportsService.dataFolderDirs(id);
       const files = repos.projects.delete(id);
       removeTakeFiles(files);
       rmSync(path.join(layout.takes, id), { recursive: true, force: true });
+      // Its music bed, preview mixes and the exports kept in the data folder go too (exports elsewhere stay).
+      if (music) rmSync(music, { force: true });
+      for (const n of existsSync(mixDir) ? readdirSync(mixDir) : [])
+        if (n.startsWith(`${id}-`)) rmSync(path.join(mixDir, n), { force: true });
+      for (const d of exportDirs) rmSync(d, { recursive: true, force: true });
       emit('project.deleted', { projectId: id });
       emit('projects.changed', {});
       return { deleted: true as const };
     },
 
-    'lines.add': ({ projectId, text, position }) => {
-      const line = repos.lines.add(projectId, text, position);
+    'lines.add': ({ projectId, text, position, speaker }) => {
+      const line = repos.lines.add(projectId, text, position, speaker ?? null);
       changed(projectId);
       return line;
     },
-    'lines.update': ({ id, text, voiceId, options }) => {
-      const line = repos.lines.update(id, { text, voiceId, options });
+    'lines.update': ({ id, text, voiceId, options, speaker, locked, chapter }) => {
+      if (voiceId) parseVoiceId(voiceId);
+      const line = repos.lines.update(id, { text, voiceId, options, speaker, locked, chapter });
       changed(line.projectId);
       return line;
     },
     'lines.delete': ({ id }) => {
-      const { projectId, files } = repos.lines.delete(id);
-      removeTakeFiles(files);
-      changed(projectId);
+      const { projectIds } = studio.deleteLines([id]);
+      projectIds.forEach(changed);
       return { deleted: true as const };
+    },
+    'lines.deleteMany': ({ ids }) => {
+      const { projectIds, deleted } = studio.deleteLines(ids);
+      projectIds.forEach(changed);
+      return { deleted };
+    },
+    'lines.restore': ({ ids }) => {
+      const lines = studio.restoreLines(ids);
+      [...new Set(lines.map((l) => l.projectId))].forEach(changed);
+      return lines;
+    },
+    'lines.split': ({ id, at }) => {
+      const r = studio.splitLine(id, at);
+      changed(r[0].projectId);
+      return r;
+    },
+    'lines.merge': ({ ids }) => {
+      const line = studio.mergeLines(ids);
+      changed(line.projectId);
+      return line;
     },
     'lines.reorder': ({ projectId, lineIds }) => {
       const lines = repos.lines.reorder(projectId, lineIds);
@@ -262,6 +326,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const { takeFiles } = library.delete(id, deleteTakes);
       staging.removeForVoice(id);
       removeTakeFiles(takeFiles);
+      // Takes of deleted lines kept for undo must not outlive the voice either.
+      if (deleteTakes) removeTakeFiles(studio.purgeTrashTakesOfVoice(`library:${id}`));
+      studio.forgetVoice(`library:${id}`);
       emit('projects.changed', {});
       return { deleted: true as const, takesDeleted: takeFiles.length };
     },
@@ -375,9 +442,58 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return repos.takes.listForLine(lineId);
     },
 
-    'jobs.generate': ({ projectId, lineIds }) => jobs.enqueue(projectId, lineIds),
+    'jobs.generate': ({ projectId, lineIds, scope }) => jobs.enqueue(projectId, lineIds, scope),
+    'jobs.generateBatch': ({ projectId, lineIds, scope }) => jobs.enqueueBatch(projectId, lineIds, scope),
+    'jobs.cancelBatch': ({ batchId }) => jobs.cancelBatch(batchId),
     'jobs.list': ({ projectId }) => repos.jobs.list(projectId),
     'jobs.cancel': ({ id }) => jobs.cancel(id),
+
+    'projects.setSpeakers': ({ id, speakers }) => {
+      const d = studio.setSpeakers(id, speakers);
+      changed(id);
+      return d;
+    },
+    'projects.setDictionary': ({ id, entries }) => {
+      const d = studio.setDictionary(id, entries);
+      changed(id);
+      return d;
+    },
+    'projects.setMix': async ({ id, gapMs, musicBed }) => {
+      const d = await studio.setMix(id, { gapMs, musicBed });
+      changed(id);
+      return d;
+    },
+    'projects.timeline': ({ id }) => timelineOf(repos, episodePlan(repos, dirs, id)),
+    'script.preview': ({ text, format }) => previewScript(text, format),
+    'script.import': async ({ projectId, source, mode }) => {
+      const d = await studio.importScript(projectId, source, mode);
+      emit('projects.changed', {});
+      changed(projectId);
+      return d;
+    },
+    'dictionary.preview': async ({ projectId, text, entries, synthesize, voiceId }) => {
+      const r = studio.previewDictionary(projectId, text, entries);
+      const wavBase64 = synthesize ? await jobs.previewWav(projectId, r.text, voiceId) : null;
+      return { ...r, wavBase64 };
+    },
+    'takes.setActive': ({ lineId, takeId }) => {
+      const line = studio.setActiveTake(lineId, takeId);
+      changed(line.projectId);
+      return line;
+    },
+    'takes.delete': ({ ids, force }) => {
+      const r = studio.deleteTakes(ids, force);
+      studio.removeFiles(r.files);
+      r.projectIds.forEach(changed);
+      return { deleted: r.files.length, lines: r.lines };
+    },
+    'export.start': (p) => exportsService.start(p),
+    'export.cancel': ({ id }) => exportsService.cancel(id),
+    'export.get': ({ id }) => exportsService.get(id),
+    'export.list': ({ projectId }) => {
+      repos.projects.row(projectId);
+      return exportsService.list(projectId);
+    },
   };
 
   const dispatch = createDispatcher(handlers, (err, method) =>
@@ -392,8 +508,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     jobs,
     engines,
     models,
+    exports: exportsService,
     recovery,
     dispatch,
+    projectMixFile,
+    exportFilePath: (id, index) => exportsService.filePath(id, index),
     subscribe(listener) {
       const l = (event: EventName, payload: unknown) => listener(event, payload);
       bus.on('event', l);
@@ -423,6 +542,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       closed = true;
       jobs.stop();
       await recording.close();
+      await exportsService.close();
       models.close();
       library.close();
       await voiceAudio.close();

@@ -18,6 +18,17 @@ import type { ApiErrorShape } from '../../../preload/contract.js';
 import { ApiError, toApiError } from '../../common/errors.js';
 import type { Core } from '../core.js';
 
+const EXPORT_TYPES: Record<string, string> = {
+  '.wav': 'audio/wav',
+  '.flac': 'audio/flac',
+  '.mp3': 'audio/mpeg',
+  '.opus': 'audio/ogg',
+  '.m4a': 'audio/mp4',
+  '.srt': 'application/x-subrip; charset=utf-8',
+  '.vtt': 'text/vtt; charset=utf-8',
+  '.zip': 'application/zip',
+};
+
 export interface WebServerOptions {
   core: Core;
   /** 0 picks a free port. */
@@ -38,6 +49,9 @@ export interface WebServer {
 }
 
 const MAX_BODY = 2 * 1024 * 1024;
+/** Calls that carry a file uploaded from the browser (base64) may be larger; the contract caps each file. */
+const UPLOAD_METHODS = new Set(['script.import', 'projects.setMix']);
+const MAX_UPLOAD_BODY = 48 * 1024 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
@@ -92,14 +106,14 @@ const STATUS_FOR: Partial<Record<ApiErrorShape['code'], number>> = {
   CANCELLED: 409,
 };
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+function readBody(req: http.IncomingMessage, max = MAX_BODY): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiError('INVALID_INPUT', `The request is larger than ${MAX_BODY / 1024 / 1024} MiB`));
+      if (size > max) {
+        reject(new ApiError('INVALID_INPUT', `The request is larger than ${max / 1024 / 1024} MiB`));
         req.destroy();
         return;
       }
@@ -176,13 +190,50 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const e = toApiError(err);
       return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
     }
+    serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, max-age=3600' });
+  }
+
+  /** The project's mixed preview (rendered on demand; the URL's rev changes whenever the mix would). */
+  async function serveMix(projectId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let file: string;
+    try {
+      file = await opts.core.projectMixFile(projectId);
+    } catch (err) {
+      const e = toApiError(err);
+      return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
+    }
+    serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, no-cache' });
+  }
+
+  /** A finished export's file, as a download. */
+  function serveExport(exportId: string, index: number, req: http.IncomingMessage, res: http.ServerResponse): void {
+    let file: string;
+    try {
+      file = opts.core.exportFilePath(exportId, index);
+    } catch (err) {
+      const e = toApiError(err);
+      return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
+    }
+    const name = path.basename(file);
+    serveFile(file, req, res, {
+      'Content-Type': EXPORT_TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream',
+      'Cache-Control': 'private, no-store',
+      'Content-Disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    });
+  }
+
+  function serveFile(
+    file: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    extra: Record<string, string>,
+  ): void {
     const size = statSync(file).size;
     const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
     const headers = {
       ...SECURITY_HEADERS,
-      'Content-Type': 'audio/wav',
       'Accept-Ranges': 'bytes',
-      'Cache-Control': 'private, max-age=3600',
+      ...extra,
     };
     if (range && (range[1] || range[2])) {
       const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
@@ -292,7 +343,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           return sendError(res, 415, { code: 'INVALID_INPUT', message: 'Send the call as application/json' });
         let body: unknown;
         try {
-          body = JSON.parse((await readBody(req)).toString('utf8'));
+          const raw = await readBody(req, MAX_UPLOAD_BODY);
+          body = JSON.parse(raw.toString('utf8'));
+          const m = (body as { method?: unknown } | null)?.method;
+          if (raw.length > MAX_BODY && !(typeof m === 'string' && UPLOAD_METHODS.has(m)))
+            throw new ApiError('INVALID_INPUT', `The request is larger than ${MAX_BODY / 1024 / 1024} MiB`);
         } catch (err) {
           const e = err instanceof ApiError ? err : new ApiError('INVALID_INPUT', 'The request body is not valid JSON');
           return sendError(res, e.message.includes('larger') ? 413 : 400, e.toJSON());
@@ -312,6 +367,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           return sendError(res, 405, { code: 'INVALID_INPUT', message: 'Use PUT for /api/uploads' });
         return receiveUpload(url, req, res);
       }
+      const mix = /^\/api\/media\/projects\/([A-Za-z0-9_-]{1,64})\/mix\.wav$/.exec(url.pathname);
+      if (mix && (req.method === 'GET' || req.method === 'HEAD')) return serveMix(mix[1], req, res);
+      const exp = /^\/api\/media\/exports\/([A-Za-z0-9_-]{1,64})\/(\d{1,3})$/.exec(url.pathname);
+      if (exp && (req.method === 'GET' || req.method === 'HEAD')) return serveExport(exp[1], Number(exp[2]), req, res);
       if (url.pathname.startsWith('/api/'))
         return sendError(res, 404, { code: 'NOT_FOUND', message: `No API route ${url.pathname}` });
       if (req.method !== 'GET' && req.method !== 'HEAD')
