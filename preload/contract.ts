@@ -756,6 +756,9 @@ export interface UploadableFile {
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
+/** Bytes of an upload sent so far (web mode; Electron sends no bytes and never calls it). */
+export type UploadProgress = (sent: number, total: number) => void;
+
 /** The API as the renderer sees it, whatever the transport. */
 export interface TimbreApi {
   call<M extends MethodName>(method: M, params: MethodInput<M>): Promise<MethodResult<M>>;
@@ -768,7 +771,7 @@ export interface TimbreApi {
    * Stage a file the user picked or dropped (File from an <input type=file> or a drop). Electron: its real path goes
    * to voiceAudio.stage; web mode: it is uploaded (PUT /api/uploads). Same result and errors as voiceAudio.stage.
    */
-  stageFile(file: UploadableFile): Promise<StagedAudio>;
+  stageFile(file: UploadableFile, onProgress?: UploadProgress): Promise<StagedAudio>;
   /** Make a picked `.timbrevoice` file available to library.importFile: a path (Electron) or an upload id (web). */
   uploadVoiceFile(file: UploadableFile): Promise<{ path: string } | { uploadId: string }>;
   readonly transport: 'electron' | 'web';
