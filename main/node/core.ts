@@ -7,7 +7,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { EventName, EventPayload, VoiceInfo } from '../../preload/contract.js';
-import { ApiError, notFound } from '../common/errors.js';
+import { ApiError, notFound, toApiError } from '../common/errors.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
@@ -17,6 +17,10 @@ import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
 import { ModelsService } from './models-service.js';
 import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
+import { StagingStore, UPLOAD_MAX_BYTES } from './voices/staging.js';
+import { VoiceAudio } from './voices/voice-audio.js';
+import { readingScript } from './voices/reading-script.js';
+import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
 
 export type { RpcResponse };
@@ -40,6 +44,15 @@ export interface Core {
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
   /** Absolute path of a take's WAV file; throws NOT_FOUND. */
   takeFilePath(takeId: string): string;
+  /** The decrypted WAV of staged audio (for the media routes); throws NOT_FOUND / VAULT_LOCKED. */
+  stagingWav(stagingId: string): Promise<Buffer>;
+  /**
+   * Bytes uploaded by the browser (web mode): audio is decoded in memory and staged (the result of voiceAudio.stage);
+   * a voice file is kept as it is (it is already encrypted with its passphrase) for library.importFile.
+   */
+  upload(kind: 'audio' | 'voice-file', name: string, bytes: Buffer): Promise<RpcResponse>;
+  /** Largest upload accepted. */
+  readonly uploadMaxBytes: number;
   /** What startup recovery found (interrupted jobs, temp and orphan files removed). */
   readonly recovery: RecoveryReport;
   close(): Promise<void>;
@@ -95,6 +108,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   const models = new ModelsService(layout.root, emit, reloadEngines);
   const library = new VoiceLibrary(db, layout.root, layout.voices, engines);
+  const voiceAudio = new VoiceAudio(layout.models);
+  const staging = new StagingStore(path.join(layout.root, 'staging'), () => library.openVault(), voiceAudio);
+  staging.sweep();
   jobs.resolveVoice = async (engineId, voiceId) => {
     if (engineId !== LIBRARY_ENGINE) return null;
     const r = await library.resolve(voiceId);
@@ -229,12 +245,26 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return { unlocked: true as const };
     },
 
-    'voiceAudio.stage': notYet,
-    'voiceAudio.clean': notYet,
-    'voiceAudio.get': notYet,
-    'voiceAudio.discard': notYet,
-    'voiceAudio.readingScript': notYet,
-    'voiceAudio.snr': notYet,
+    'voiceAudio.stage': async ({ path: file }) => staging.get((await staging.putFile(file)).stagingId),
+    'voiceAudio.clean': async ({ stagingId, trim, denoise, normalize, window }) => {
+      const src = await staging.samples(stagingId);
+      const out = await voiceAudio.clean(src.samples, src.sampleRate, { trim, denoise, normalize, window });
+      src.samples.fill(0);
+      const item = await staging.put(out.samples, out.sampleRate, { source: 'clean', derivedFrom: stagingId });
+      return staging.get(item.stagingId);
+    },
+    'voiceAudio.get': ({ stagingId }) => staging.get(stagingId),
+    'voiceAudio.discard': ({ stagingId }) => {
+      staging.discard(stagingId);
+      return { discarded: true as const };
+    },
+    'voiceAudio.readingScript': ({ language }) => readingScript(language),
+    'voiceAudio.snr': async ({ stagingId, noiseStagingId }) => {
+      const speech = await staging.samples(stagingId);
+      const noise = await staging.samples(noiseStagingId);
+      const r = speechSnr(speech.samples, speech.sampleRate, estimateNoiseFloor(noise.samples, noise.sampleRate));
+      return { speechDb: r.speechDb, floorDb: r.floorDb, snrDb: r.snrDb, verdict: r.verdict };
+    },
     'recorder.devices': notYet,
     'recorder.start': notYet,
     'recorder.status': notYet,
@@ -282,6 +312,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       bus.on('event', l);
       return () => bus.off('event', l);
     },
+    stagingWav: (id) => staging.wav(id),
+    uploadMaxBytes: UPLOAD_MAX_BYTES,
+    async upload(kind, name, bytes) {
+      try {
+        if (kind === 'audio') return { ok: true, result: staging.get((await staging.putBytes(bytes, name)).stagingId) };
+        return { ok: true, result: { uploadId: await library.keepUpload(staging.dir, bytes) } };
+      } catch (err) {
+        const e = toApiError(err);
+        if (e.code === 'INTERNAL')
+          log(`[timbre] internal error in upload: ${err instanceof Error ? err.stack : String(err)}`);
+        return { ok: false, error: e.toJSON() };
+      }
+    },
     takeFilePath(takeId) {
       const row = repos.takes.row(takeId);
       const abs = path.join(layout.takes, row.file);
@@ -294,6 +337,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       jobs.stop();
       models.close();
       library.close();
+      await voiceAudio.close();
       await engines.close();
       db.close();
     },

@@ -13,6 +13,7 @@ import type { Consent, LibraryVoice } from '../../../preload/contract.js';
 import { ApiError, notFound } from '../../common/errors.js';
 import { decodeAudioFile } from '../audio/decode.js';
 import { encodeWav } from '../audio/wav.js';
+import { writeFileAtomic } from '../atomic-fs.js';
 import type { Db } from '../db/database.js';
 import { newId, nowIso } from '../ids.js';
 import type { WorkerHost } from '../jobs/worker-host.js';
@@ -51,7 +52,8 @@ export class VoiceLibrary {
     private readonly engines: WorkerHost,
   ) {}
 
-  private async openVault(): Promise<Vault> {
+  /** The vault (keychain key, or the passphrase given to unlock); throws VAULT_LOCKED. */
+  async openVault(): Promise<Vault> {
     if (this.vault) return this.vault;
     const config = await readVaultConfig(this.dataDir);
     if (config?.keySource === 'passphrase')
@@ -228,6 +230,13 @@ export class VoiceLibrary {
     const file = meta.conditioning[engineId];
     const bytes = await vault.decryptFile(path.join(this.voicesDir, id, file), `voices/${id}/${file}`);
     return { engineId, conditioning: Buffer.from(bytes).toString('base64') };
+  }
+
+  /** Keep an uploaded `.timbrevoice` file (already encrypted with its passphrase) until library.importFile. */
+  async keepUpload(dir: string, bytes: Buffer): Promise<string> {
+    const id = newId('upl');
+    await writeFileAtomic(path.join(dir, `${id}.upload`), bytes);
+    return id;
   }
 
   close(): void {
