@@ -9,11 +9,12 @@ import { useNav, VIEWS, type View } from '../store/nav';
 import { useSettings } from '../store/settings';
 import { messages as studioMessages, useStudio } from '../store/studio';
 import { toast } from '../store/toasts';
-import { VoicesView } from './CatalogViews';
 import { ModelsView } from './ModelsView';
 import { ProjectsView } from './ProjectsView';
 import { SettingsView } from './SettingsView';
 import { StudioView } from './StudioView';
+import { VoicesView } from './voices/VoicesView';
+import { micOpen, useRecorder } from '../store/voices';
 
 type Phase = { kind: 'booting' } | { kind: 'no-token' } | { kind: 'failed'; message: string } | { kind: 'ready' };
 
@@ -217,6 +218,7 @@ function Shell() {
         </div>
       </nav>
       <main id="main" ref={mainRef} tabIndex={-1} className="main">
+        <MicIndicator />
         {connection === 'reconnecting' && (
           <div className="banner banner-warn reconnect-banner" role="status">
             <span className="spinner" aria-hidden="true" />
@@ -230,6 +232,21 @@ function Shell() {
         {view === 'settings' && <SettingsView />}
       </main>
       <Toasts />
+    </div>
+  );
+}
+
+/** A red "microphone on" pill at the top of the app whenever the main process has the microphone open. */
+function MicIndicator() {
+  const t = useT();
+  const status = useRecorder((s) => s.status);
+  if (!micOpen(status)) return null;
+  const paused = status.state === 'paused';
+  return (
+    <div className={`mic-indicator${paused ? ' paused' : ''}`} role="status" data-testid="mic-indicator">
+      <span className="rec-dot" aria-hidden="true" />
+      <Icon name="voices" size={15} />
+      {paused ? t('rec.micOnPaused') : t('rec.micOn')}
     </div>
   );
 }
