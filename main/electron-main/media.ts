@@ -1,6 +1,7 @@
 /**
- * The timbre-media:// protocol: serves a take's WAV file by id, `timbre-media://takes/<takeId>.wav`, with HTTP
- * Range support so <audio> can seek. Nothing else is served: no directory listing, no other paths, no other files.
+ * The timbre-media:// protocol: serves a take's WAV file by id, `timbre-media://takes/<takeId>.wav`, and staged voice
+ * audio (decrypted in memory), `timbre-media://staging/<stagingId>.wav`, with HTTP Range support so <audio> can
+ * seek. Nothing else is served: no directory listing, no other paths, no other files.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -19,6 +20,18 @@ export function parseTakeUrl(url: string): string | null {
     return null;
   }
   if (u.protocol !== `${MEDIA_SCHEME}:` || u.host !== 'takes' || u.username || u.password || u.port) return null;
+  return TAKE_PATH.exec(u.pathname)?.[1] ?? null;
+}
+
+/** The staged-audio id a media URL points at, or null. */
+export function parseStagingUrl(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== `${MEDIA_SCHEME}:` || u.host !== 'staging' || u.username || u.password || u.port) return null;
   return TAKE_PATH.exec(u.pathname)?.[1] ?? null;
 }
 
@@ -66,9 +79,13 @@ function body(file: string, range: ByteRange): ReadableStream<Uint8Array> {
 }
 
 /** Handler for `protocol.handle('timbre-media', …)`. */
-export function createMediaHandler(core: Pick<ShellCore, 'takeFilePath'>): (request: Request) => Promise<Response> {
+export function createMediaHandler(
+  core: Pick<ShellCore, 'takeFilePath'> & Partial<Pick<ShellCore, 'stagingWav'>>,
+): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed');
+    const stagingId = parseStagingUrl(request.url);
+    if (stagingId !== null && core.stagingWav) return serveStaged(core.stagingWav, stagingId, request);
     const takeId = parseTakeUrl(request.url);
     if (takeId === null) return plain(404, 'Not found');
     let file: string;
@@ -100,4 +117,40 @@ export function createMediaHandler(core: Pick<ShellCore, 'takeFilePath'>): (requ
       },
     });
   };
+}
+
+/** Staged voice audio: decrypted in memory, served from the buffer (never written out). */
+async function serveStaged(
+  stagingWav: (id: string) => Promise<Buffer>,
+  id: string,
+  request: Request,
+): Promise<Response> {
+  let wav: Buffer;
+  try {
+    wav = await stagingWav(id);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    return code === 'NOT_FOUND'
+      ? plain(404, 'Not found')
+      : code === 'VAULT_LOCKED'
+        ? plain(423, 'Locked')
+        : plain(500, 'Internal error');
+  }
+  const size = wav.length;
+  const headers = { ...baseHeaders(), 'Cache-Control': 'no-store' };
+  const range = parseRange(request.headers.get('range'), size);
+  if (range === 'unsatisfiable')
+    return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
+  const head = request.method === 'HEAD';
+  const r = range ?? { start: 0, end: size - 1 };
+  const body = head || size === 0 ? null : new Uint8Array(wav.subarray(r.start, r.end + 1));
+  wav.fill(0);
+  return new Response(body, {
+    status: range ? 206 : 200,
+    headers: {
+      ...headers,
+      'Content-Length': String(r.end - r.start + 1),
+      ...(range ? { 'Content-Range': `bytes ${r.start}-${r.end}/${size}` } : {}),
+    },
+  });
 }

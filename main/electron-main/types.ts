@@ -13,5 +13,7 @@ export interface ShellCore {
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
   /** Absolute path of a take's WAV; throws an ApiError with code NOT_FOUND for an unknown take. */
   takeFilePath(takeId: string): string;
+  /** Decrypted WAV of staged voice audio; rejects with an ApiError (NOT_FOUND, VAULT_LOCKED). */
+  stagingWav(stagingId: string): Promise<Buffer>;
   close(): Promise<void>;
 }

@@ -19,6 +19,7 @@ import { ModelsService } from './models-service.js';
 import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
 import { StagingStore, UPLOAD_MAX_BYTES } from './voices/staging.js';
 import { VoiceAudio } from './voices/voice-audio.js';
+import { RecordingService } from './voices/recording-service.js';
 import { readingScript } from './voices/reading-script.js';
 import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
@@ -111,6 +112,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const voiceAudio = new VoiceAudio(layout.models);
   const staging = new StagingStore(path.join(layout.root, 'staging'), () => library.openVault(), voiceAudio);
   staging.sweep();
+  const recording = new RecordingService(staging, emit);
   jobs.resolveVoice = async (engineId, voiceId) => {
     if (engineId !== LIBRARY_ENGINE) return null;
     const r = await library.resolve(voiceId);
@@ -265,13 +267,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const r = speechSnr(speech.samples, speech.sampleRate, estimateNoiseFloor(noise.samples, noise.sampleRate));
       return { speechDb: r.speechDb, floorDb: r.floorDb, snrDb: r.snrDb, verdict: r.verdict };
     },
-    'recorder.devices': notYet,
-    'recorder.start': notYet,
-    'recorder.status': notYet,
-    'recorder.pause': notYet,
-    'recorder.resume': notYet,
-    'recorder.stop': notYet,
-    'recorder.discard': notYet,
+    'recorder.devices': () => recording.devices(),
+    'recorder.start': (p) => recording.start(p),
+    'recorder.status': () => recording.status(),
+    'recorder.pause': () => recording.pause(),
+    'recorder.resume': () => recording.resume(),
+    'recorder.stop': () => recording.stop(),
+    'recorder.discard': () => recording.discard(),
     'consent.statement': notYet,
     'consent.verify': notYet,
     'library.create': notYet,
@@ -335,6 +337,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (closed) return;
       closed = true;
       jobs.stop();
+      await recording.close();
       models.close();
       library.close();
       await voiceAudio.close();

@@ -203,6 +203,82 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     createReadStream(file).pipe(res);
   }
 
+  /** Staged voice audio, decrypted in memory for the A/B player and trim editor (never cached by the browser). */
+  async function serveStaged(id: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let wav: Buffer;
+    try {
+      wav = await opts.core.stagingWav(id);
+    } catch (err) {
+      const e = toApiError(err);
+      return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
+    }
+    const size = wav.length;
+    const headers = { ...SECURITY_HEADERS, 'Content-Type': 'audio/wav', 'Accept-Ranges': 'bytes' };
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    let start = 0;
+    let end = size - 1;
+    if (range && (range[1] || range[2])) {
+      start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+      end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+      if (start >= size || start > end) {
+        res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` });
+        return void res.end();
+      }
+      res.writeHead(206, {
+        ...headers,
+        'Content-Range': `bytes ${start}-${end}/${size}`,
+        'Content-Length': end - start + 1,
+      });
+    } else {
+      res.writeHead(200, { ...headers, 'Content-Length': size });
+    }
+    res.end(req.method === 'HEAD' ? undefined : wav.subarray(start, end + 1));
+    wav.fill(0);
+  }
+
+  /**
+   * PUT /api/uploads?name=<file name>&kind=audio|voice-file: a file the user picked in the browser (web mode has no
+   * paths). The bytes stay in memory (capped) and are decoded and staged encrypted, never written as they are
+   * (a .timbrevoice file is already encrypted with its passphrase). Answers like /api/rpc.
+   */
+  async function receiveUpload(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const name = (url.searchParams.get('name') ?? 'upload').slice(0, 255);
+    const kind = url.searchParams.get('kind') ?? 'audio';
+    if (kind !== 'audio' && kind !== 'voice-file')
+      return sendError(res, 400, { code: 'INVALID_INPUT', message: 'kind must be audio or voice-file' });
+    const max = opts.core.uploadMaxBytes;
+    const tooLarge = () =>
+      sendError(res, 413, {
+        code: 'INVALID_INPUT',
+        message: `${name} is larger than ${Math.round(max / 1024 / 1024)} MiB: pick a shorter recording or cut it first.`,
+      });
+    if (Number(req.headers['content-length'] ?? 0) > max) {
+      tooLarge();
+      return void req.destroy();
+    }
+    const parts: Buffer[] = [];
+    let size = 0;
+    const ok = await new Promise<boolean>((resolve, reject) => {
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > max) {
+          resolve(false);
+          req.destroy();
+          return;
+        }
+        parts.push(c);
+      });
+      req.on('end', () => resolve(true));
+      req.on('error', reject);
+    });
+    if (!ok) return tooLarge();
+    const bytes = Buffer.concat(parts);
+    for (const p of parts) p.fill(0);
+    const out = await opts.core.upload(kind, name, bytes);
+    bytes.fill(0);
+    return out.ok ? sendJson(res, 200, out) : sendJson(res, STATUS_FOR[out.error.code] ?? 500, out);
+  }
+
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -229,6 +305,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       }
       const media = /^\/api\/media\/takes\/([A-Za-z0-9_-]{1,64})\.wav$/.exec(url.pathname);
       if (media && (req.method === 'GET' || req.method === 'HEAD')) return serveTake(media[1], req, res);
+      const staged = /^\/api\/media\/staging\/([A-Za-z0-9_-]{1,64})\.wav$/.exec(url.pathname);
+      if (staged && (req.method === 'GET' || req.method === 'HEAD')) return serveStaged(staged[1], req, res);
+      if (url.pathname === '/api/uploads') {
+        if (req.method !== 'PUT')
+          return sendError(res, 405, { code: 'INVALID_INPUT', message: 'Use PUT for /api/uploads' });
+        return receiveUpload(url, req, res);
+      }
       if (url.pathname.startsWith('/api/'))
         return sendError(res, 404, { code: 'NOT_FOUND', message: `No API route ${url.pathname}` });
       if (req.method !== 'GET' && req.method !== 'HEAD')
