@@ -258,4 +258,12 @@ export const voicesEn = {
   'vsave.saving': 'Saving…',
   'vsave.savedVoice': 'Saved “{name}”',
   'vsave.failedVoice': 'Could not save the voice: {message}',
+
+  'vault.title': 'Voice data is locked',
+  'vault.body':
+    'Voice recordings are always stored encrypted. Enter the passphrase that protects them (the first time: choose one of at least 8 characters and keep it safe).',
+  'vault.passphrase': 'Voice data passphrase',
+  'vault.unlock': 'Unlock',
+  'vault.unlocking': 'Unlocking…',
+  'vault.unlocked': 'Voice data unlocked. Try again.',
 } as const;

@@ -252,4 +252,11 @@ export const voicesZhCN: Record<keyof typeof voicesEn, string> = {
   'vsave.saving': '正在保存…',
   'vsave.savedVoice': '已保存“{name}”',
   'vsave.failedVoice': '无法保存声音：{message}',
+
+  'vault.title': '声音数据已锁定',
+  'vault.body': '声音录音始终加密保存。请输入保护它们的口令（首次使用时：设置一个至少 8 个字符的口令并妥善保管）。',
+  'vault.passphrase': '声音数据口令',
+  'vault.unlock': '解锁',
+  'vault.unlocking': '正在解锁…',
+  'vault.unlocked': '声音数据已解锁，请重试。',
 };

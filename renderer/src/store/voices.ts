@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { EventPayload, LibraryVoice, RecorderStatus, UploadableFile } from '../../../preload/contract';
-import { api, errorMessage } from '../api';
+import { api, errorMessage, isApiError } from '../api';
 import { useCatalog } from './catalog';
 
 interface LibraryState {
@@ -120,3 +120,18 @@ export const useRecorder = create<RecorderStore>((set) => ({
 
 /** True while the microphone is open (the app chrome shows an indicator). */
 export const micOpen = (s: RecorderStatus) => s.state === 'starting' || s.state === 'recording' || s.state === 'paused';
+
+interface VaultStore {
+  /** The server's message when a call failed with VAULT_LOCKED (null when not known to be locked). */
+  locked: string | null;
+}
+
+/** Whether voice data is locked (no keychain and no passphrase given yet): the Voices UI then offers to unlock. */
+export const useVault = create<VaultStore>(() => ({ locked: null }));
+
+/** Note a VAULT_LOCKED error (returns true when it was one). */
+export function noteVaultError(err: unknown): boolean {
+  if (!isApiError(err, 'VAULT_LOCKED')) return false;
+  useVault.setState({ locked: err.message });
+  return true;
+}

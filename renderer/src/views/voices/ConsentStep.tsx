@@ -3,6 +3,7 @@ import type { ConsentStatement, ConsentVerification, StagedAudio } from '../../.
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';
+import { noteVaultError } from '../../store/voices';
 import { TakeControls } from './RecordStep';
 import { useTake } from './useTake';
 
@@ -91,6 +92,7 @@ export function ConsentStep({
       });
       onChange({ ...value, statement, recording: null, verification: null });
     } catch (err) {
+      noteVaultError(err);
       setError(errorMessage(err));
     } finally {
       setBusy(false);
@@ -112,6 +114,7 @@ export function ConsentStep({
       });
       onChange({ ...value, recording, verification });
     } catch (err) {
+      noteVaultError(err);
       setError(errorMessage(err));
     } finally {
       setBusy(false);

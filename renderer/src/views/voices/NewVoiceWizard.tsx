@@ -3,7 +3,8 @@ import type { RecorderDevices, StagedAudio } from '../../../../preload/contract'
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';
-import { useLibrary, useRecorder, micOpen } from '../../store/voices';
+import { micOpen, noteVaultError, useLibrary, useRecorder } from '../../store/voices';
+import { VaultUnlock } from './VaultUnlock';
 import { toast } from '../../store/toasts';
 import { ConsentStep, consentReady, type ConsentState } from './ConsentStep';
 import { RecordStep, type RecordResult } from './RecordStep';
@@ -213,6 +214,7 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
       if (consent.kind === 'statement' && consent.recording) keep.push(consent.recording.stagingId);
       close(keep);
     } catch (err) {
+      noteVaultError(err);
       setSaveError(t('vsave.failedVoice', { message: errorMessage(err) }));
     } finally {
       setSaving(false);
@@ -257,6 +259,7 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
         </header>
         <Steps steps={steps} current={step} />
         <div className="wizard-content" ref={bodyRef}>
+          <VaultUnlock />
           <h3 className="sr-only" tabIndex={-1}>
             {t('wiz.stepOf', { n: at + 1, total: steps.length, name: t(`wiz.step.${step}`) })}
           </h3>
@@ -460,6 +463,7 @@ export function CleanupTool({ open, onClose }: { open: boolean; onClose(): void 
           </button>
         </header>
         <div className="wizard-content">
+          <VaultUnlock />
           {item ? (
             <ReviewPanel item={item} onChange={setItem} downloadable />
           ) : (

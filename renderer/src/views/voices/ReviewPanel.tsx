@@ -4,6 +4,7 @@ import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';
 import { announce } from '../../store/toasts';
+import { noteVaultError } from '../../store/voices';
 import { AudioCompare, type TimeWindow } from './AudioCompare';
 import { QualityReportView } from './QualityReportView';
 
@@ -72,6 +73,7 @@ export function ReviewPanel({ item, onChange, downloadable }: Props) {
           .call('voiceAudio.discard', { stagingId: previous.stagingId })
           .catch(() => undefined);
     } catch (err) {
+      noteVaultError(err);
       setError(t('rev.cleanFailed', { message: errorMessage(err) }));
     } finally {
       setBusy(false);

@@ -3,6 +3,7 @@ import type { RecorderDevices, StagedAudio } from '../../../../preload/contract'
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';
+import { noteVaultError } from '../../store/voices';
 
 export const AUDIO_ACCEPT = 'audio/*,video/*,.wav,.flac,.mp3,.ogg,.opus,.m4a,.aac,.webm,.mp4,.mov,.mkv';
 
@@ -33,6 +34,7 @@ export function ImportDropZone({ onStaged }: { onStaged(staged: StagedAudio, fil
       onStaged(staged, file.name);
     } catch (err) {
       setPhase({ kind: 'idle' });
+      noteVaultError(err);
       setError(t('src.failed', { message: errorMessage(err) }));
     }
   };

@@ -5,7 +5,7 @@ import { Icon } from '../../components/Icon';
 import { languageName } from '../../components/VoicePicker';
 import { useT } from '../../i18n/useT';
 import { useCatalog } from '../../store/catalog';
-import { useLibrary } from '../../store/voices';
+import { noteVaultError, useLibrary } from '../../store/voices';
 import { announce, toast } from '../../store/toasts';
 
 const stopOthers = new Set<HTMLAudioElement>();
@@ -105,6 +105,7 @@ export function VoiceCard({
       const staged = await api().call('library.preview', { id: voice.id });
       setPreviewUrl(api().stagingAudioUrl(staged.stagingId));
     } catch (err) {
+      noteVaultError(err);
       toast.error(t('vl.previewFailed', { message: errorMessage(err) }));
     } finally {
       setBusy(null);
@@ -117,6 +118,7 @@ export function VoiceCard({
       const copy = await duplicate(voice.id);
       toast.success(t('vl.duplicated', { name: copy.name }));
     } catch (err) {
+      noteVaultError(err);
       toast.error(errorMessage(err));
     } finally {
       setBusy(null);

@@ -6,7 +6,8 @@ import { Icon } from '../../components/Icon';
 import { languageName } from '../../components/VoicePicker';
 import { useT } from '../../i18n/useT';
 import { useCatalog } from '../../store/catalog';
-import { useLibrary } from '../../store/voices';
+import { noteVaultError, useLibrary } from '../../store/voices';
+import { VaultUnlock } from './VaultUnlock';
 import { announce, toast } from '../../store/toasts';
 import { CleanupTool, NewVoiceWizard } from './NewVoiceWizard';
 import { VoiceCard } from './VoiceCard';
@@ -54,6 +55,8 @@ export function VoicesView() {
           </button>
         </div>
       </header>
+
+      <VaultUnlock />
 
       <section className="catalog-group" aria-labelledby="library-title">
         <h2 id="library-title" className="group-title">
@@ -229,6 +232,7 @@ function DeleteBody({ voice, titleId, onClose }: { voice: LibraryVoice; titleId:
       announce(msg);
       onClose();
     } catch (err) {
+      noteVaultError(err);
       setError(errorMessage(err));
     } finally {
       setBusy(false);
@@ -399,6 +403,7 @@ function ImportBody({ titleId, onClose }: { titleId: string; onClose(): void }) 
       toast.success(t('vl.imported', { name: v.name }));
       onClose();
     } catch (err) {
+      noteVaultError(err);
       setError(t('vl.importFailed', { message: errorMessage(err) }));
     } finally {
       setBusy(false);

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RecorderPurpose, StagedAudio } from '../../../../preload/contract';
 import { api, errorMessage } from '../../api';
-import { micOpen, useRecorder } from '../../store/voices';
+import { micOpen, noteVaultError, useRecorder } from '../../store/voices';
 
 /**
  * One recorder take at a time from a component: start / pause / resume / stop / discard, with the live status and
@@ -30,6 +30,7 @@ export function useTake(device: string) {
     try {
       return await fn();
     } catch (err) {
+      noteVaultError(err);
       setError(errorMessage(err));
       return null;
     } finally {
