@@ -3,7 +3,7 @@
  * loopback web server) and the CLI build exactly one of these and talk to it through `dispatch`.
  */
 import path from 'node:path';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { EventName, EventPayload, VoiceInfo } from '../../preload/contract.js';
@@ -20,6 +20,8 @@ import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
 import { StagingStore, UPLOAD_MAX_BYTES } from './voices/staging.js';
 import { VoiceAudio } from './voices/voice-audio.js';
 import { RecordingService } from './voices/recording-service.js';
+import { ConsentStatements, installedConsentCheckers, verifyStatement } from './voices/consent.js';
+import type { NewSample } from './voices/library.js';
 import { readingScript } from './voices/reading-script.js';
 import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
@@ -83,10 +85,6 @@ function recover(db: Db, repos: Repos, layout: DataLayout): RecoveryReport {
   return { interruptedJobs, tempFilesRemoved, orphanTakesRemoved };
 }
 
-const notYet = (): never => {
-  throw new ApiError('INTERNAL', 'not implemented yet');
-};
-
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const layout = dataLayout(opts.dataDir);
@@ -113,6 +111,30 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const staging = new StagingStore(path.join(layout.root, 'staging'), () => library.openVault(), voiceAudio);
   staging.sweep();
   const recording = new RecordingService(staging, emit);
+  const statements = new ConsentStatements(staging.dir);
+
+  /** A staged item as a voice sample: refused with the specific problem when no voice can be made from it. */
+  const stagedSample = async (stagingId: string): Promise<NewSample> => {
+    const item = staging.item(stagingId);
+    await voiceAudio.assertUsable(item.report, item.noiseFloorDbfs);
+    const s = await staging.samples(stagingId);
+    return { samples: s.samples, sampleRate: s.sampleRate, wav: s.wav };
+  };
+  const checkStatement = async (statementId: string, stagingId: string, sample?: NewSample) => {
+    const statement = statements.get(statementId);
+    const item = staging.item(stagingId);
+    const rec = await staging.samples(stagingId);
+    const verification = await verifyStatement(
+      {
+        statement,
+        recording: { samples: rec.samples, sampleRate: rec.sampleRate, speechSeconds: item.report.speechSeconds },
+        sample,
+      },
+      installedConsentCheckers(layout.models),
+    );
+    return { statement, verification, wav: rec.wav };
+  };
+  const voicesChanged = () => emit('projects.changed', {});
   jobs.resolveVoice = async (engineId, voiceId) => {
     if (engineId !== LIBRARY_ENGINE) return null;
     const r = await library.resolve(voiceId);
@@ -274,16 +296,78 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'recorder.resume': () => recording.resume(),
     'recorder.stop': () => recording.stop(),
     'recorder.discard': () => recording.discard(),
-    'consent.statement': notYet,
-    'consent.verify': notYet,
-    'library.create': notYet,
-    'library.update': notYet,
-    'library.duplicate': notYet,
-    'library.addSample': notYet,
-    'library.removeSample': notYet,
-    'library.preview': notYet,
-    'library.export': notYet,
-    'library.importFile': notYet,
+
+    'consent.statement': (p) => statements.create(p),
+    'consent.verify': async ({ statementId, stagingId, sampleStagingId }) => {
+      const sample = sampleStagingId ? await staging.samples(sampleStagingId) : undefined;
+      return (await checkStatement(statementId, stagingId, sample)).verification;
+    },
+    'library.create': async ({ name, language, tags, stagingIds, consent }) => {
+      const samples: NewSample[] = [];
+      for (const id of new Set(stagingIds)) samples.push(await stagedSample(id));
+      let voice;
+      if (consent.kind === 'attest') {
+        voice = await library.createVoice({ name, language, tags, samples, consent });
+      } else {
+        const { statement, verification, wav } = await checkStatement(
+          consent.statementId,
+          consent.stagingId,
+          samples[0],
+        );
+        voice = await library.createVoice({
+          name,
+          language,
+          tags,
+          samples,
+          consent: {
+            kind: 'statement',
+            speakerName: statement.speakerName,
+            voicePurpose: `As read in the consent statement for the voice "${statement.voiceName}"`,
+            statement: statement.text,
+            words: statement.words,
+            checks: verification.checks,
+            status: verification.status,
+            audio: wav,
+          },
+        });
+        staging.remove(consent.stagingId);
+        statements.remove(consent.statementId);
+      }
+      for (const id of stagingIds) staging.remove(id);
+      voicesChanged();
+      return voice;
+    },
+    'library.update': ({ id, ...p }) => library.update(id, p),
+    'library.duplicate': async ({ id, name }) => {
+      const v = await library.duplicate(id, name);
+      voicesChanged();
+      return v;
+    },
+    'library.addSample': async ({ id, stagingId }) => {
+      library.get(id);
+      const v = await library.addSample(id, await stagedSample(stagingId));
+      staging.remove(stagingId);
+      return v;
+    },
+    'library.removeSample': ({ id, sampleId }) => library.removeSample(id, sampleId),
+    'library.preview': async ({ id, text }) => {
+      const audio = await library.preview(id, text);
+      const item = await staging.put(audio.samples, audio.sampleRate, { source: 'preview' });
+      return staging.get(item.stagingId);
+    },
+    'library.export': ({ id, path: target, passphrase }) => library.exportTo(id, passphrase, target),
+    'library.importFile': async ({ path: file, uploadId, passphrase }) => {
+      let voice;
+      if (file) voice = await library.importFile(file, passphrase);
+      else {
+        const up = path.join(staging.dir, `${uploadId}.upload`);
+        if (!existsSync(up)) throw notFound('Uploaded voice file', uploadId!);
+        voice = await library.importFrom(readFileSync(up), passphrase, 'The uploaded voice file');
+        rmSync(up, { force: true });
+      }
+      voicesChanged();
+      return voice;
+    },
 
     'takes.list': ({ lineId }) => {
       repos.lines.row(lineId);

@@ -1,28 +1,41 @@
 /**
  * The voice library: voices cloned from recordings, kept encrypted at rest.
  *
- * Layout: `<dataDir>/voices/<voiceId>/sample-<n>.enc` (16-bit WAV of the reference, mono) and `conditioning.enc`
- * (the cloning engine's voice conditioning), both AES-256-GCM through the vault, bound to their logical names.
- * The DB row (`voices`) holds name, language and a JSON `meta` with samples, consent and engines. Deleting a voice
- * erases its folder and row.
+ * Layout: `<dataDir>/voices/<voiceId>/sample-<n>.enc` (16-bit mono WAV of each reference sample),
+ * `conditioning-<engine>.enc` (the cloning engine's voice conditioning, from the first sample) and `consent.enc` (the
+ * consent statement recording, when consent was given that way), all AES-256-GCM through the vault, bound to their
+ * logical names `voices/<voiceId>/<file>`. The DB row (`voices`) holds name, language and a JSON `meta` with samples,
+ * tags and engines; the consent record is a row of `voice_consents` (migration 0004). Deleting a voice erases its
+ * folder and rows. Export/import: voice-file.ts.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, promises as fsp, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { Consent, LibraryVoice } from '../../../preload/contract.js';
+import type { Consent, ConsentCheck, LibraryVoice } from '../../../preload/contract.js';
 import { ApiError, notFound } from '../../common/errors.js';
 import { decodeAudioFile } from '../audio/decode.js';
-import { encodeWav } from '../audio/wav.js';
+import { decodeWav, encodeWav } from '../audio/wav.js';
 import { writeFileAtomic } from '../atomic-fs.js';
+import { VOICE_FILE_EXTENSION, openVoiceFile, sealVoiceFile } from './voice-file.js';
 import type { Db } from '../db/database.js';
 import { newId, nowIso } from '../ids.js';
 import type { WorkerHost } from '../jobs/worker-host.js';
 import { Vault, VaultError, keychainKeySource, passphraseKeySource, readVaultConfig } from '../vault/index.js';
 
+interface SampleMeta {
+  id: string;
+  seconds: number;
+  sampleRate: number;
+  file: string;
+  addedAt?: string;
+  sha256?: string;
+}
+
 interface VoiceMeta {
   tags: string[];
-  samples: { id: string; seconds: number; sampleRate: number; file: string }[];
-  consent: Consent | null;
+  samples: SampleMeta[];
+  /** Before migration 0004 the consent lived here; now in voice_consents. */
+  consent?: Consent | null;
   /** Engine id → conditioning file (relative to the voice folder). */
   conditioning: Record<string, string>;
 }
@@ -34,13 +47,61 @@ interface VoiceRow {
   language: string;
   meta: string;
   created_at: string;
+  updated_at: string;
 }
 
 /** Engines that can clone, in order of preference. */
 const CLONING_ENGINES = ['pocket-tts'];
 const MIN_SECONDS = 3;
+const MAX_SAMPLES = 10;
 
 export const LIBRARY_ENGINE = 'library';
+
+const PREVIEW_TEXT: Record<string, string> = {
+  en: 'Hello! This is a short preview of my voice, made on this computer with Timbre.',
+  'zh-CN': '你好！这是我的声音预览，由 Timbre 在这台电脑上生成。',
+};
+
+/** A sample ready to store: mono PCM and its 16-bit WAV. */
+export interface NewSample {
+  samples: Float32Array;
+  sampleRate: number;
+  wav: Buffer;
+}
+
+/** The consent record to store with a new voice. */
+export type NewConsent =
+  | { kind: 'attest'; name: string; purpose: string }
+  | {
+      kind: 'statement';
+      speakerName: string;
+      voicePurpose: string;
+      statement: string;
+      words: string[];
+      checks: ConsentCheck[];
+      status: 'verified' | 'failed';
+      /** 16-bit WAV of the statement recording (stored encrypted as consent.enc). */
+      audio: Buffer;
+      /** Keep this time (import of an exported voice); default now. */
+      at?: string;
+    };
+
+interface ConsentRow {
+  voice_id: string;
+  status: Consent['status'];
+  method: Consent['method'];
+  name: string;
+  purpose: string;
+  statement: string | null;
+  words: string | null;
+  audio_sha256: string;
+  statement_audio_sha256: string | null;
+  statement_file: string | null;
+  checks: string;
+  created_at: string;
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 export class VoiceLibrary {
   private vault: Vault | null = null;
@@ -66,6 +127,7 @@ export class VoiceLibrary {
           'VAULT_LOCKED',
           `${err.message} Voice recordings are never stored unencrypted: set a passphrase to protect them instead.`,
         );
+      if (err instanceof VaultError) throw new ApiError('VAULT_LOCKED', err.message, { vaultError: err.code });
       throw err;
     }
     return this.vault;
@@ -89,19 +151,53 @@ export class VoiceLibrary {
     return row;
   }
 
+  private meta(r: VoiceRow): VoiceMeta {
+    const m = JSON.parse(r.meta) as VoiceMeta;
+    return { tags: m.tags ?? [], samples: m.samples ?? [], conditioning: m.conditioning ?? {} };
+  }
+
+  private consentRow(id: string): ConsentRow | undefined {
+    return this.db.prepare('SELECT * FROM voice_consents WHERE voice_id = ?').get(id) as ConsentRow | undefined;
+  }
+
+  private consentOf(id: string): Consent | null {
+    const c = this.consentRow(id);
+    if (!c) return null;
+    const out: Consent = {
+      status: c.status,
+      method: c.method,
+      name: c.name,
+      purpose: c.purpose,
+      at: c.created_at,
+      audioSha256: c.audio_sha256,
+    };
+    if (c.statement !== null) out.statement = c.statement;
+    if (c.statement_audio_sha256 !== null) out.statementAudioSha256 = c.statement_audio_sha256;
+    if (c.method === 'statement') out.checks = JSON.parse(c.checks) as ConsentCheck[];
+    return out;
+  }
+
   private toApi(r: VoiceRow): LibraryVoice {
-    const meta = JSON.parse(r.meta) as VoiceMeta;
+    const meta = this.meta(r);
+    const engines = Object.keys(meta.conditioning);
     return {
       id: r.id,
       name: r.name,
       language: r.language,
-      tags: meta.tags ?? [],
-      samples: (meta.samples ?? []).map(({ id, seconds, sampleRate }) => ({ id, seconds, sampleRate })),
-      consent: meta.consent ?? null,
-      engines: Object.keys(meta.conditioning ?? {}),
-      previewAvailable: Object.keys(meta.conditioning ?? {}).length > 0,
+      tags: meta.tags,
+      samples: meta.samples.map(({ id, seconds, sampleRate, addedAt, sha256: sum }) => ({
+        id,
+        seconds,
+        sampleRate,
+        ...(addedAt ? { addedAt } : {}),
+        ...(sum ? { sha256: sum } : {}),
+      })),
+      consent: this.consentOf(r.id),
+      engines,
+      previewAvailable: engines.length > 0,
       voiceId: `${LIBRARY_ENGINE}:${r.id}`,
       createdAt: r.created_at,
+      updatedAt: r.updated_at,
     };
   }
 
@@ -115,6 +211,100 @@ export class VoiceLibrary {
     return this.toApi(this.row(id));
   }
 
+  /** Clone with every installed cloning engine; returns engine id → conditioning file. */
+  private async cloneAll(vault: Vault, id: string, s: { samples: Float32Array; sampleRate: number }) {
+    const out: Record<string, string> = {};
+    const available = new Set((await this.engines.listEngines()).filter((e) => e.available).map((e) => e.id));
+    for (const engineId of CLONING_ENGINES.filter((e) => available.has(e))) {
+      const cond = await this.engines.cloneVoice(engineId, s.samples, s.sampleRate);
+      const file = `conditioning-${engineId}.enc`;
+      await vault.encryptToFile(path.join(this.voicesDir, id, file), cond, `voices/${id}/${file}`);
+      out[engineId] = file;
+    }
+    return out;
+  }
+
+  /**
+   * Store a new voice: samples, consent (and its recording) encrypted, cloned once per installed cloning engine,
+   * then the rows in one transaction. Nothing is left behind when any step fails.
+   */
+  async createVoice(req: {
+    name: string;
+    language: string;
+    tags: string[];
+    samples: NewSample[];
+    consent: NewConsent;
+    createdAt?: string;
+  }): Promise<LibraryVoice> {
+    if (req.samples.length === 0) throw new ApiError('INVALID_INPUT', 'A voice needs at least one sample.');
+    if (req.consent.kind === 'statement' && req.consent.status !== 'verified')
+      throw new ApiError(
+        'INVALID_INPUT',
+        `The consent statement did not pass its checks: ${req.consent.checks
+          .filter((c) => c.result === 'failed')
+          .map((c) => c.detail)
+          .join(' ')}`,
+        { checks: req.consent.checks },
+      );
+    const vault = await this.openVault();
+    const id = newId('voice');
+    const dir = path.join(this.voicesDir, id);
+    const t = nowIso();
+    const meta: VoiceMeta = { tags: req.tags, samples: [], conditioning: {} };
+    try {
+      for (const [i, s] of req.samples.entries()) {
+        const file = `sample-${i + 1}.enc`;
+        await vault.encryptToFile(path.join(dir, file), s.wav, `voices/${id}/${file}`);
+        meta.samples.push({
+          id: newId('smp'),
+          seconds: s.samples.length / s.sampleRate,
+          sampleRate: s.sampleRate,
+          file,
+          addedAt: t,
+          sha256: sha256(s.wav),
+        });
+      }
+      let statementFile: string | null = null;
+      if (req.consent.kind === 'statement') {
+        statementFile = 'consent.enc';
+        await vault.encryptToFile(path.join(dir, statementFile), req.consent.audio, `voices/${id}/${statementFile}`);
+      }
+      meta.conditioning = await this.cloneAll(vault, id, req.samples[0]);
+      const c = req.consent;
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            'INSERT INTO voices (id, name, engine_id, language, meta, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(id, req.name, LIBRARY_ENGINE, req.language, JSON.stringify(meta), req.createdAt ?? t, t);
+        this.db
+          .prepare(
+            `INSERT INTO voice_consents (voice_id, status, method, name, purpose, statement, words, audio_sha256,
+               statement_audio_sha256, statement_file, checks, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            id,
+            c.kind === 'attest' ? 'attested' : c.status,
+            c.kind === 'attest' ? 'attestation' : 'statement',
+            c.kind === 'attest' ? c.name : c.speakerName,
+            c.kind === 'attest' ? c.purpose : c.voicePurpose,
+            c.kind === 'statement' ? c.statement : null,
+            c.kind === 'statement' ? JSON.stringify(c.words) : null,
+            meta.samples[0].sha256,
+            c.kind === 'statement' ? sha256(c.audio) : null,
+            statementFile,
+            c.kind === 'statement' ? JSON.stringify(c.checks) : '[]',
+            (c.kind === 'statement' && c.at) || t,
+          );
+      })();
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    return this.get(id);
+  }
+
+  /** Add a voice from a file on this computer, with an attestation (the first, one-step import). */
   async import(req: {
     name: string;
     path: string;
@@ -122,13 +312,14 @@ export class VoiceLibrary {
     tags: string[];
     attest: { name: string; purpose: string };
   }): Promise<LibraryVoice> {
-    const vault = await this.openVault();
+    await this.openVault();
     const audio = await decodeAudioFile(req.path);
     const seconds = audio.samples.length / audio.sampleRate;
     if (seconds < MIN_SECONDS)
       throw new ApiError(
         'INVALID_INPUT',
         `The recording is ${seconds.toFixed(1)} s long: a voice needs at least ${MIN_SECONDS} s of speech.`,
+        { audioProblem: 'too-short' },
       );
     let peak = 0;
     let energy = 0;
@@ -138,56 +329,281 @@ export class VoiceLibrary {
       energy += v * v;
     }
     if (peak < 1e-3 || Math.sqrt(energy / audio.samples.length) < 1e-4)
-      throw new ApiError('INVALID_INPUT', 'The recording is silent: check the microphone or pick another file.');
-
-    const id = newId('voice');
-    const dir = path.join(this.voicesDir, id);
-    const wav = encodeWav(audio.samples, audio.sampleRate);
-    const sampleId = newId('smp');
-    const sampleFile = 'sample-1.enc';
-    const meta: VoiceMeta = {
+      throw new ApiError('INVALID_INPUT', 'The recording is silent: check the microphone or pick another file.', {
+        audioProblem: 'silent',
+      });
+    return this.createVoice({
+      name: req.name,
+      language: req.language,
       tags: req.tags,
-      samples: [{ id: sampleId, seconds, sampleRate: audio.sampleRate, file: sampleFile }],
-      consent: {
-        status: 'attested',
-        method: 'attestation',
-        name: req.attest.name,
-        purpose: req.attest.purpose,
-        at: nowIso(),
-        audioSha256: createHash('sha256').update(wav).digest('hex'),
-      },
-      conditioning: {},
-    };
+      samples: [{ ...audio, wav: encodeWav(audio.samples, audio.sampleRate) }],
+      consent: { kind: 'attest', ...req.attest },
+    });
+  }
+
+  rename(id: string, name: string): LibraryVoice {
+    return this.update(id, { name });
+  }
+
+  update(id: string, p: { name?: string; language?: string; tags?: string[] }): LibraryVoice {
+    const row = this.row(id);
+    const meta = this.meta(row);
+    if (p.tags) meta.tags = [...new Set(p.tags)];
+    this.db
+      .prepare('UPDATE voices SET name = ?, language = ?, meta = ?, updated_at = ? WHERE id = ?')
+      .run(p.name ?? row.name, p.language ?? row.language, JSON.stringify(meta), nowIso(), id);
+    return this.get(id);
+  }
+
+  private async readFile(vault: Vault, id: string, file: string): Promise<Buffer> {
+    return Buffer.from(await vault.decryptFile(path.join(this.voicesDir, id, file), `voices/${id}/${file}`));
+  }
+
+  /** The decrypted 16-bit WAV of each sample, in order. */
+  async sampleWavs(id: string): Promise<{ meta: SampleMeta; wav: Buffer }[]> {
+    const vault = await this.openVault();
+    const out: { meta: SampleMeta; wav: Buffer }[] = [];
+    for (const s of this.meta(this.row(id)).samples) out.push({ meta: s, wav: await this.readFile(vault, id, s.file) });
+    return out;
+  }
+
+  /** Copy a voice: every file decrypted and encrypted again under the new voice's names; the consent row copied. */
+  async duplicate(id: string, name?: string): Promise<LibraryVoice> {
+    const row = this.row(id);
+    const meta = this.meta(row);
+    const consent = this.consentRow(id);
+    const vault = await this.openVault();
+    const copy = newId('voice');
+    const dir = path.join(this.voicesDir, copy);
+    const files = [...meta.samples.map((s) => s.file), ...Object.values(meta.conditioning)];
+    if (consent?.statement_file) files.push(consent.statement_file);
+    const t = nowIso();
     try {
-      await vault.encryptToFile(path.join(dir, sampleFile), wav, `voices/${id}/${sampleFile}`);
-      // Clone once with every installed cloning engine, so later generations start immediately.
-      const available = new Set((await this.engines.listEngines()).filter((e) => e.available).map((e) => e.id));
-      for (const engineId of CLONING_ENGINES.filter((e) => available.has(e))) {
-        const cond = await this.engines.cloneVoice(engineId, audio.samples, audio.sampleRate);
-        const file = `conditioning-${engineId}.enc`;
-        await vault.encryptToFile(path.join(dir, file), cond, `voices/${id}/${file}`);
-        meta.conditioning[engineId] = file;
+      for (const f of files) {
+        const bytes = await this.readFile(vault, id, f);
+        await vault.encryptToFile(path.join(dir, f), bytes, `voices/${copy}/${f}`);
+        bytes.fill(0);
       }
-      const t = nowIso();
-      this.db
-        .prepare(
-          'INSERT INTO voices (id, name, engine_id, language, meta, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(id, req.name, LIBRARY_ENGINE, req.language, JSON.stringify(meta), t, t);
+      const newMeta: VoiceMeta = { ...meta, samples: meta.samples.map((s) => ({ ...s, id: newId('smp') })) };
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            'INSERT INTO voices (id, name, engine_id, language, meta, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(copy, name ?? `${row.name} (copy)`, LIBRARY_ENGINE, row.language, JSON.stringify(newMeta), t, t);
+        if (consent)
+          this.db
+            .prepare(
+              `INSERT INTO voice_consents (voice_id, status, method, name, purpose, statement, words, audio_sha256,
+                 statement_audio_sha256, statement_file, checks, created_at)
+               SELECT ?, status, method, name, purpose, statement, words, audio_sha256, statement_audio_sha256,
+                 statement_file, checks, created_at FROM voice_consents WHERE voice_id = ?`,
+            )
+            .run(copy, id);
+      })();
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    return this.get(copy);
+  }
+
+  async addSample(id: string, s: NewSample): Promise<LibraryVoice> {
+    const row = this.row(id);
+    const meta = this.meta(row);
+    if (meta.samples.length >= MAX_SAMPLES)
+      throw new ApiError('INVALID_INPUT', `A voice has at most ${MAX_SAMPLES} samples: remove one first.`);
+    const vault = await this.openVault();
+    const used = new Set(meta.samples.map((x) => x.file));
+    let n = 1;
+    while (used.has(`sample-${n}.enc`)) n++;
+    const file = `sample-${n}.enc`;
+    const abs = path.join(this.voicesDir, id, file);
+    await vault.encryptToFile(abs, s.wav, `voices/${id}/${file}`);
+    meta.samples.push({
+      id: newId('smp'),
+      seconds: s.samples.length / s.sampleRate,
+      sampleRate: s.sampleRate,
+      file,
+      addedAt: nowIso(),
+      sha256: sha256(s.wav),
+    });
+    try {
+      this.db
+        .prepare('UPDATE voices SET meta = ?, updated_at = ? WHERE id = ?')
+        .run(JSON.stringify(meta), nowIso(), id);
+    } catch (err) {
+      rmSync(abs, { force: true });
       throw err;
     }
     return this.get(id);
   }
 
-  rename(id: string, name: string): LibraryVoice {
-    this.row(id);
-    this.db.prepare('UPDATE voices SET name = ?, updated_at = ? WHERE id = ?').run(name, nowIso(), id);
+  /** Remove a sample (never the last). Removing the first sample clones the voice again from the new first one. */
+  async removeSample(id: string, sampleId: string): Promise<LibraryVoice> {
+    const row = this.row(id);
+    const meta = this.meta(row);
+    const idx = meta.samples.findIndex((s) => s.id === sampleId);
+    if (idx < 0) throw notFound('Sample', sampleId);
+    if (meta.samples.length === 1)
+      throw new ApiError('CONFLICT', "This is the voice's only sample: add another first, or delete the voice.");
+    const [removed] = meta.samples.splice(idx, 1);
+    if (idx === 0) {
+      const vault = await this.openVault();
+      const wav = await this.readFile(vault, id, meta.samples[0].file);
+      const d = decodeWav(wav);
+      const old = Object.values(meta.conditioning);
+      meta.conditioning = await this.cloneAll(vault, id, d);
+      for (const f of old.filter((f) => !Object.values(meta.conditioning).includes(f)))
+        rmSync(path.join(this.voicesDir, id, f), { force: true });
+    }
+    this.db.prepare('UPDATE voices SET meta = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(meta), nowIso(), id);
+    rmSync(path.join(this.voicesDir, id, removed.file), { force: true });
     return this.get(id);
   }
 
-  /** Erase the voice's files and row; optionally the takes made with it. Returns the take files to remove. */
+  /** Speak a short sentence with the voice (not stored as a take). */
+  async preview(id: string, text?: string): Promise<{ samples: Float32Array; sampleRate: number }> {
+    const row = this.row(id);
+    const { engineId, conditioning } = await this.resolve(id);
+    const chunks: Float32Array[] = [];
+    const res = await this.engines.synthesize(
+      {
+        jobId: newId('pv'),
+        engineId,
+        voiceId: 'reference',
+        text: text ?? PREVIEW_TEXT[row.language] ?? PREVIEW_TEXT.en,
+        options: { conditioning },
+        seed: 1,
+      },
+      { onChunk: (pcm) => chunks.push(pcm), onProgress: () => {} },
+    );
+    const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+    let off = 0;
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return { samples: out, sampleRate: res.sampleRate };
+  }
+
+  /** Seal a voice into one `.timbrevoice` file (voice-file.ts) and write it atomically. */
+  async exportTo(id: string, passphrase: string, target: string | undefined): Promise<{ path: string; bytes: number }> {
+    const row = this.row(id);
+    const meta = this.meta(row);
+    const consent = this.consentRow(id);
+    const vault = await this.openVault();
+    const files: { name: string; bytes: Buffer }[] = [];
+    for (const s of meta.samples)
+      files.push({ name: s.file.replace(/\.enc$/, '.wav'), bytes: await this.readFile(vault, id, s.file) });
+    if (consent?.statement_file)
+      files.push({ name: 'consent.wav', bytes: await this.readFile(vault, id, consent.statement_file) });
+    const sealed = await sealVoiceFile(
+      {
+        format: 'timbre-voice',
+        version: 1,
+        exportedAt: nowIso(),
+        voice: { name: row.name, language: row.language, tags: meta.tags, createdAt: row.created_at },
+        samples: meta.samples.map((s, i) => ({
+          file: files[i].name,
+          seconds: s.seconds,
+          sampleRate: s.sampleRate,
+          sha256: sha256(files[i].bytes),
+          ...(s.addedAt ? { addedAt: s.addedAt } : {}),
+        })),
+        consent: consent
+          ? {
+              status: consent.status,
+              method: consent.method,
+              name: consent.name,
+              purpose: consent.purpose,
+              at: consent.created_at,
+              audioSha256: consent.audio_sha256,
+              ...(consent.statement !== null ? { statement: consent.statement } : {}),
+              ...(consent.words !== null ? { words: JSON.parse(consent.words) as string[] } : {}),
+              ...(consent.statement_audio_sha256 !== null
+                ? { statementAudioSha256: consent.statement_audio_sha256 }
+                : {}),
+              checks: JSON.parse(consent.checks) as unknown[],
+              ...(consent.statement_file ? { statementFile: 'consent.wav' } : {}),
+            }
+          : null,
+      },
+      files,
+      passphrase,
+    );
+    for (const f of files) f.bytes.fill(0);
+    const safe =
+      row.name
+        .replace(/[^\p{L}\p{N} _-]+/gu, '')
+        .trim()
+        .slice(0, 60) || 'voice';
+    const out = target
+      ? path.resolve(target.endsWith(VOICE_FILE_EXTENSION) ? target : `${target}${VOICE_FILE_EXTENSION}`)
+      : path.join(this.dataDir, 'exports', `${safe}-${new Date().toISOString().slice(0, 10)}${VOICE_FILE_EXTENSION}`);
+    await writeFileAtomic(out, sealed);
+    return { path: out, bytes: sealed.length };
+  }
+
+  /** Open a `.timbrevoice` file and add its voice (a new id; cloned again with the installed engines). */
+  async importFrom(data: Buffer, passphrase: string, where: string): Promise<LibraryVoice> {
+    const { manifest, files } = await openVoiceFile(data, passphrase, where);
+    const damaged = (why: string) =>
+      new ApiError('INVALID_INPUT', `${where} is damaged (${why}) and was not imported.`, {
+        voiceFileError: 'tampered',
+      });
+    const samples: NewSample[] = [];
+    for (const s of manifest.samples ?? []) {
+      const wav = files.get(s.file);
+      if (!wav) throw damaged(`missing ${s.file}`);
+      const d = decodeWav(wav);
+      samples.push({ samples: d.samples, sampleRate: d.sampleRate, wav: Buffer.from(wav) });
+    }
+    if (!samples.length) throw damaged('no samples');
+    const c = manifest.consent;
+    if (!c) throw damaged('no consent record');
+    let consent: NewConsent;
+    if (c.method === 'statement') {
+      const audio = c.statementFile ? files.get(c.statementFile) : undefined;
+      if (!audio) throw damaged('missing the consent statement recording');
+      consent = {
+        kind: 'statement',
+        speakerName: c.name,
+        voicePurpose: c.purpose,
+        statement: c.statement ?? '',
+        words: c.words ?? [],
+        checks: (c.checks ?? []) as ConsentCheck[],
+        status: c.status === 'verified' ? 'verified' : 'failed',
+        audio: Buffer.from(audio),
+        at: c.at,
+      };
+    } else {
+      consent = { kind: 'attest', name: c.name, purpose: c.purpose };
+    }
+    const v = manifest.voice;
+    const voice = await this.createVoice({
+      name: v.name,
+      language: v.language,
+      tags: v.tags ?? [],
+      samples,
+      consent,
+    });
+    if (c.method === 'attestation')
+      this.db.prepare('UPDATE voice_consents SET created_at = ? WHERE voice_id = ?').run(c.at, voice.id);
+    return this.get(voice.id);
+  }
+
+  async importFile(file: string, passphrase: string): Promise<LibraryVoice> {
+    const data = await fsp.readFile(file).catch((err: NodeJS.ErrnoException) => {
+      throw new ApiError(
+        'INVALID_INPUT',
+        err.code === 'ENOENT' ? `No such file: ${file}` : `Cannot read ${file}: ${err.message}`,
+      );
+    });
+    return this.importFrom(data, passphrase, `The voice file ${path.basename(file)}`);
+  }
+
+  /** Erase the voice's files and rows; optionally the takes made with it. Returns the take files to remove. */
   delete(id: string, deleteTakes: boolean): { takeFiles: string[] } {
     this.row(id);
     const voiceId = `${LIBRARY_ENGINE}:${id}`;
@@ -207,6 +623,7 @@ export class VoiceLibrary {
       // Lines and projects that used the voice fall back to the project/default voice.
       this.db.prepare('UPDATE lines SET voice_id = NULL WHERE voice_id = ?').run(voiceId);
       this.db.prepare('UPDATE projects SET voice_id = NULL WHERE voice_id = ?').run(voiceId);
+      this.db.prepare('DELETE FROM voice_consents WHERE voice_id = ?').run(id);
       this.db.prepare('DELETE FROM voices WHERE id = ?').run(id);
       return files;
     })();
@@ -219,17 +636,16 @@ export class VoiceLibrary {
   /** What the synthesis worker needs to speak with a library voice: a cloning engine and its conditioning. */
   async resolve(id: string): Promise<{ engineId: string; conditioning: string }> {
     const row = this.row(id);
-    const meta = JSON.parse(row.meta) as VoiceMeta;
-    const engineId = CLONING_ENGINES.find((e) => meta.conditioning?.[e]);
+    const meta = this.meta(row);
+    const engineId = CLONING_ENGINES.find((e) => meta.conditioning[e]);
     if (!engineId)
       throw new ApiError(
         'ENGINE_UNAVAILABLE',
         `Voice "${row.name}" has no cloning data: install a cloning model pack (timbre models download pocket-tts) and add the voice again.`,
       );
     const vault = await this.openVault();
-    const file = meta.conditioning[engineId];
-    const bytes = await vault.decryptFile(path.join(this.voicesDir, id, file), `voices/${id}/${file}`);
-    return { engineId, conditioning: Buffer.from(bytes).toString('base64') };
+    const bytes = await this.readFile(vault, id, meta.conditioning[engineId]);
+    return { engineId, conditioning: bytes.toString('base64') };
   }
 
   /** Keep an uploaded `.timbrevoice` file (already encrypted with its passphrase) until library.importFile. */

@@ -1,0 +1,298 @@
+/**
+ * Consent statements and their verification.
+ *
+ * A statement is generated for one voice: the speaker's name, the date, the voice's name and three random
+ * verification words, in English or Simplified Chinese. The voice owner reads it aloud; the recording is staged like
+ * any other audio. Verification is pluggable:
+ * - duration (always): the VAD's speech seconds must be plausible for the text (0.5x–3x of its expected reading time);
+ * - words: when a speech-recognition checker is installed, every verification word must be in the transcript;
+ * - speaker: when a speaker-embedding checker is installed, the statement and the voice sample must be the same voice.
+ * A check that cannot run says so ("not checked (no … pack installed)"); the overall status is 'failed' when any
+ * check that ran failed, else 'verified'.
+ */
+import { randomInt } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { ConsentCheck, ConsentStatement, ConsentVerification } from '../../../preload/contract.js';
+import { ApiError, notFound } from '../../common/errors.js';
+import { writeFileAtomic } from '../atomic-fs.js';
+import { newId } from '../ids.js';
+
+/** A speech recogniser (an installed ASR pack). */
+export interface Transcriber {
+  readonly name: string;
+  transcribe(samples: Float32Array, sampleRate: number, language: string): Promise<string>;
+}
+
+/** A speaker-embedding model (an installed speaker-verification pack). */
+export interface SpeakerVerifier {
+  readonly name: string;
+  /** Similarity of two recordings' speakers, 0..1, and the threshold above which they count as the same speaker. */
+  compare(
+    a: { samples: Float32Array; sampleRate: number },
+    b: { samples: Float32Array; sampleRate: number },
+  ): Promise<{ similarity: number; threshold: number }>;
+}
+
+export interface ConsentCheckers {
+  transcriber?: Transcriber;
+  speaker?: SpeakerVerifier;
+}
+
+/**
+ * The checkers installed in `modelsDir`. No speech-recognition or speaker-embedding pack exists in the catalog yet,
+ * so none are found; an ASR or speaker pack registers its checker here when it lands.
+ */
+export function installedConsentCheckers(_modelsDir: string): ConsentCheckers {
+  return {};
+}
+
+/** Accepted range of speech seconds, as a multiple of the statement's expected reading time. */
+export const DURATION_MIN_RATIO = 0.5;
+export const DURATION_MAX_RATIO = 3;
+
+// Short, concrete, unambiguous words that speech recognisers get right.
+const WORDS_EN = [
+  'apple',
+  'river',
+  'candle',
+  'garden',
+  'pencil',
+  'orange',
+  'window',
+  'silver',
+  'mountain',
+  'violin',
+  'harbor',
+  'rabbit',
+  'ladder',
+  'blanket',
+  'tiger',
+  'compass',
+  'lantern',
+  'meadow',
+  'copper',
+  'falcon',
+  'marble',
+  'pepper',
+  'island',
+  'saddle',
+  'thunder',
+  'walnut',
+  'bicycle',
+  'cactus',
+  'dolphin',
+  'feather',
+  'glacier',
+  'hammer',
+  'jacket',
+  'kettle',
+  'lemon',
+  'mirror',
+  'nutmeg',
+  'oyster',
+  'parrot',
+  'quilt',
+  'rocket',
+  'tulip',
+  'velvet',
+];
+const WORDS_ZH = [
+  '苹果',
+  '河流',
+  '蜡烛',
+  '花园',
+  '铅笔',
+  '橙子',
+  '窗户',
+  '银色',
+  '高山',
+  '小提琴',
+  '港口',
+  '兔子',
+  '梯子',
+  '毛毯',
+  '老虎',
+  '指南针',
+  '灯笼',
+  '草地',
+  '铜币',
+  '猎鹰',
+  '大理石',
+  '胡椒',
+  '海岛',
+  '雷声',
+  '核桃',
+  '自行车',
+  '仙人掌',
+  '海豚',
+  '羽毛',
+  '冰川',
+  '锤子',
+  '夹克',
+  '水壶',
+  '柠檬',
+  '镜子',
+  '鹦鹉',
+  '火箭',
+  '郁金香',
+  '丝绒',
+];
+
+function pickWords(language: string, n = 3): string[] {
+  const pool = [...(language === 'zh-CN' ? WORDS_ZH : WORDS_EN)];
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(pool.splice(randomInt(pool.length), 1)[0]);
+  return out;
+}
+
+/** Reading time of a text: about 2.5 words per second in English, 4 characters per second in Chinese. */
+export function expectedSeconds(text: string, language: string): number {
+  if (language === 'zh-CN') {
+    const han = (text.match(/[\u3400-\u9fff]/g) ?? []).length;
+    const latinWords = (text.replace(/[\u3400-\u9fff]/g, ' ').match(/[A-Za-z0-9]+/g) ?? []).length;
+    return Math.max(3, han / 4 + latinWords / 2.5);
+  }
+  return Math.max(3, (text.match(/[\p{L}\p{N}]+/gu) ?? []).length / 2.5);
+}
+
+export function statementText(
+  p: { voiceName: string; speakerName: string; language: string },
+  date: string,
+  words: string[],
+): string {
+  if (p.language === 'zh-CN')
+    return (
+      `我是${p.speakerName}。今天是${date}。我同意使用我的声音录音，在 Timbre 中创建名为“${p.voiceName}”的合成声音，` +
+      `并且只用于我认可的用途。我知道我可以随时要求删除这个声音。验证词是：${words.join('、')}。`
+    );
+  return (
+    `My name is ${p.speakerName}, and today is ${date}. I agree that recordings of my voice may be used to create ` +
+    `a synthetic voice called "${p.voiceName}" in Timbre, only for purposes I have approved. I know I can ask for ` +
+    `this voice to be deleted at any time. My verification words are: ${words.join(', ')}.`
+  );
+}
+
+interface StoredStatement extends ConsentStatement {
+  voiceName: string;
+  speakerName: string;
+}
+
+/** Statements live next to staged audio (`<id>.statement.json`) and are swept with it after 24 h. */
+export class ConsentStatements {
+  constructor(private readonly dir: string) {}
+
+  private file(id: string): string {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new ApiError('INVALID_INPUT', `Not a statement id: ${id}`);
+    return path.join(this.dir, `${id}.statement.json`);
+  }
+
+  async create(p: { voiceName: string; speakerName: string; language: 'en' | 'zh-CN' }): Promise<ConsentStatement> {
+    const date = new Date().toISOString().slice(0, 10);
+    const words = pickWords(p.language);
+    const text = statementText(p, date, words);
+    const s: StoredStatement = {
+      statementId: newId('cst'),
+      text,
+      words,
+      date,
+      language: p.language,
+      expectedSeconds: Math.round(expectedSeconds(text, p.language) * 10) / 10,
+      voiceName: p.voiceName,
+      speakerName: p.speakerName,
+    };
+    await writeFileAtomic(this.file(s.statementId), JSON.stringify(s));
+    return this.public(s);
+  }
+
+  private public(s: StoredStatement): ConsentStatement {
+    const { voiceName: _v, speakerName: _s, ...pub } = s;
+    return pub;
+  }
+
+  remove(id: string): void {
+    rmSync(this.file(id), { force: true });
+  }
+
+  get(id: string): StoredStatement {
+    try {
+      return JSON.parse(readFileSync(this.file(id), 'utf8')) as StoredStatement;
+    } catch {
+      throw notFound('Consent statement', id);
+    }
+  }
+}
+
+export interface VerifyInput {
+  statement: ConsentStatement;
+  /** The statement recording and its VAD speech seconds. */
+  recording: { samples: Float32Array; sampleRate: number; speechSeconds: number };
+  /** A sample of the voice (for the same-speaker check). */
+  sample?: { samples: Float32Array; sampleRate: number };
+}
+
+const normalise = (s: string) =>
+  s
+    .toLowerCase()
+    .normalize('NFKC')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ');
+
+export async function verifyStatement(input: VerifyInput, checkers: ConsentCheckers): Promise<ConsentVerification> {
+  const { statement, recording } = input;
+  const checks: ConsentCheck[] = [];
+  const exp = statement.expectedSeconds;
+  const sp = recording.speechSeconds;
+  const okDuration = sp >= exp * DURATION_MIN_RATIO && sp <= exp * DURATION_MAX_RATIO;
+  checks.push({
+    check: 'duration',
+    result: okDuration ? 'passed' : 'failed',
+    detail: okDuration
+      ? `${sp.toFixed(1)} s of speech for a statement that takes about ${exp.toFixed(0)} s to read.`
+      : sp < exp * DURATION_MIN_RATIO
+        ? `Only ${sp.toFixed(1)} s of speech: reading the whole statement takes about ${exp.toFixed(0)} s. Record it again, reading every word.`
+        : `${sp.toFixed(1)} s of speech is far longer than the statement (about ${exp.toFixed(0)} s). Record only the statement.`,
+  });
+
+  if (checkers.transcriber) {
+    const said = ` ${normalise(await checkers.transcriber.transcribe(recording.samples, recording.sampleRate, statement.language))} `;
+    const missing = statement.words.filter((w) =>
+      statement.language === 'zh-CN'
+        ? !said.replace(/\s+/g, '').includes(w)
+        : !said.includes(` ${normalise(w).trim()} `),
+    );
+    checks.push({
+      check: 'words',
+      result: missing.length ? 'failed' : 'passed',
+      detail: missing.length
+        ? `The verification word${missing.length > 1 ? 's' : ''} ${missing.map((w) => `"${w}"`).join(', ')} ${missing.length > 1 ? 'were' : 'was'} not heard (${checkers.transcriber.name}).`
+        : `All verification words were heard (${checkers.transcriber.name}).`,
+    });
+  } else {
+    checks.push({
+      check: 'words',
+      result: 'not-checked',
+      detail: 'not checked (no speech-recognition pack installed)',
+    });
+  }
+
+  if (checkers.speaker && input.sample) {
+    const { similarity, threshold } = await checkers.speaker.compare(input.sample, recording);
+    checks.push({
+      check: 'speaker',
+      result: similarity >= threshold ? 'passed' : 'failed',
+      detail:
+        similarity >= threshold
+          ? `The statement and the voice sample are the same speaker (similarity ${similarity.toFixed(2)}, ${checkers.speaker.name}).`
+          : `The statement and the voice sample sound like different speakers (similarity ${similarity.toFixed(2)} under ${threshold.toFixed(2)}, ${checkers.speaker.name}).`,
+    });
+  } else {
+    checks.push({
+      check: 'speaker',
+      result: 'not-checked',
+      detail: checkers.speaker
+        ? 'not checked (no voice sample given to compare with)'
+        : 'not checked (no speaker-embedding pack installed)',
+    });
+  }
+  return { status: checks.some((c) => c.result === 'failed') ? 'failed' : 'verified', checks };
+}
