@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startVirtualMic, type VirtualMic } from '../helpers/pulse';
 
@@ -95,7 +95,7 @@ async function nav(name: string) {
 async function setTheme(theme: 'Light' | 'Dark') {
   await nav('Settings');
   await page.getByRole('radio', { name: theme }).check();
-  await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme.toLowerCase());
+  await poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme.toLowerCase());
 }
 
 async function axe(label: string) {
@@ -139,6 +139,10 @@ function walk(dir: string, rel = ''): string[] {
   return out;
 }
 
+/** expect.poll with room for a busy two-core machine (scrypt, ONNX, ffmpeg all take their time). */
+const poll = <T>(fn: () => Promise<T> | T, opts: { timeout?: number; message?: string } = {}) =>
+  expect.poll(fn, { timeout: 30_000, ...opts });
+
 const wizard = () => page.getByRole('dialog', { name: 'New voice' });
 const card = (name: string) => page.locator('.library-card', { has: page.getByRole('heading', { name, exact: true }) });
 
@@ -148,7 +152,9 @@ async function unlockIfAsked(scope: Locator) {
   if (!(await form.isVisible())) return false;
   await form.getByLabel('Voice data passphrase').fill(PASSPHRASE);
   await form.getByRole('button', { name: 'Unlock' }).click();
-  await expect.poll(() => form.isVisible()).toBe(false);
+  await poll(() => form.isVisible(), { message: (await form.innerText().catch(() => '')).replace(/\s+/g, ' ') }).toBe(
+    false,
+  );
   return true;
 }
 
@@ -157,13 +163,11 @@ async function importThroughWizard(file: string) {
   const dialog = wizard();
   await dialog.locator('input[type="file"]').setInputFiles(file);
   const report = dialog.getByRole('heading', { name: 'Quality report' });
-  await expect
-    .poll(
-      async () =>
-        (await report.isVisible()) ? 'report' : (await dialog.locator('.vault-unlock').isVisible()) ? 'locked' : '',
-      { timeout: 60_000 },
-    )
-    .not.toBe('');
+  await poll(
+    async () =>
+      (await report.isVisible()) ? 'report' : (await dialog.locator('.vault-unlock').isVisible()) ? 'locked' : '',
+    { timeout: 60_000 },
+  ).not.toBe('');
   if (await unlockIfAsked(dialog)) {
     await dialog.locator('input[type="file"]').setInputFiles(file);
     await report.waitFor({ timeout: 60_000 });
@@ -209,6 +213,12 @@ beforeAll(async () => {
   await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
 }, 180_000);
 
+afterEach(async (ctx) => {
+  // A failing step leaves a picture of the page behind for whoever reads the log.
+  if (ctx.task.result?.state === 'fail' && page)
+    await page.screenshot({ path: path.join(os.tmpdir(), `timbre-voices-e2e-${ctx.task.name.slice(0, 40)}.png`) });
+});
+
 afterAll(async () => {
   await browser?.close();
   if (server && server.exitCode === null) {
@@ -225,7 +235,7 @@ describe('Voices view', () => {
     await page.getByRole('heading', { name: 'Voices', level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'No voices of your own yet' }).waitFor();
     await page.getByRole('heading', { name: 'Built-in voices' }).waitFor();
-    await expect.poll(() => page.locator('.voice-card').count()).toBeGreaterThan(0);
+    await poll(() => page.locator('.voice-card').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('mic-indicator').count()).toBe(0);
   });
 
@@ -248,9 +258,9 @@ describe('Voices view', () => {
     // Advice is translated plain text, never a machine code.
     for (const text of await advice.allInnerTexts()) expect(text).not.toMatch(/^[a-z-]+$/);
     // The waveform loaded the staged audio (decrypted on the fly by the media route).
-    await expect
-      .poll(() => dialog.getByRole('button', { name: 'Play the Original audio' }).isEnabled(), { timeout: 30_000 })
-      .toBe(true);
+    await poll(() => dialog.getByRole('button', { name: 'Play the Original audio' }).isEnabled(), {
+      timeout: 30_000,
+    }).toBe(true);
   });
 
   it('cleans it up (denoise, trim, normalise, a trim window) and switches A/B at the same position', async () => {
@@ -274,14 +284,12 @@ describe('Voices view', () => {
 
     // Play the original a little, then switch to the cleaned version: same position (minus the window start).
     await dialog.getByRole('button', { name: 'Play the Original audio' }).click();
-    await expect
-      .poll(() => dialog.locator('.compare .take-time').innerText(), { timeout: 20_000 })
-      .toMatch(/^0:0[3-9]/);
+    await poll(() => dialog.locator('.compare .take-time').innerText(), { timeout: 20_000 }).toMatch(/^0:0[3-9]/);
     await cleaned.check();
-    await expect.poll(() => dialog.locator('.waveform').getAttribute('data-which')).toBe('cleaned');
-    await expect
-      .poll(() => dialog.getByRole('button', { name: /the Cleaned audio$/ }).isEnabled(), { timeout: 30_000 })
-      .toBe(true);
+    await poll(() => dialog.locator('.waveform').getAttribute('data-which')).toBe('cleaned');
+    await poll(() => dialog.getByRole('button', { name: /the Cleaned audio$/ }).isEnabled(), { timeout: 30_000 }).toBe(
+      true,
+    );
     const pos = await dialog.locator('.compare .take-time').innerText();
     expect(pos).not.toMatch(/^0:00/);
     await dialog.getByRole('button', { name: /the Cleaned audio$/ }).click();
@@ -290,7 +298,7 @@ describe('Voices view', () => {
       .click({ timeout: 10_000 })
       .catch(() => {});
     await dialog.getByRole('radio', { name: 'Original' }).check();
-    await expect.poll(() => dialog.locator('.waveform').getAttribute('data-which')).toBe('original');
+    await poll(() => dialog.locator('.waveform').getAttribute('data-which')).toBe('original');
   });
 
   it('attests consent for the imported audio and saves the voice', async () => {
@@ -308,7 +316,7 @@ describe('Voices view', () => {
     await dialog.getByLabel('Tags').fill('warm, narration');
     expect(await dialog.locator('.save-summary').innerText()).toContain('Attested, not verified');
     await dialog.getByRole('button', { name: 'Save voice' }).click();
-    await expect.poll(() => dialog.isVisible(), { timeout: 120_000 }).toBe(false);
+    await poll(() => dialog.isVisible(), { timeout: 120_000 }).toBe(false);
 
     const c = card(VOICE);
     await c.waitFor();
@@ -358,7 +366,7 @@ describe('Voices view', () => {
     await dialog.getByRole('button', { name: 'Check the room' }).click();
     await page.getByTestId('mic-indicator').waitFor({ timeout: 10_000 });
     await dialog.getByText(/Noise floor: .* dBFS/).waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.getByTestId('mic-indicator').count(), { timeout: 10_000 }).toBe(0);
+    await poll(() => page.getByTestId('mic-indicator').count(), { timeout: 10_000 }).toBe(0);
 
     // Paragraph 1: play a known recording into the virtual microphone while recording.
     await dialog.getByRole('button', { name: 'Record paragraph 1' }).click();
@@ -367,16 +375,14 @@ describe('Voices view', () => {
     const meter = dialog.getByRole('meter', { name: 'Input level' });
     await meter.waitFor();
     const played = m.play(READ);
-    await expect
-      .poll(async () => Number(await meter.getAttribute('aria-valuenow')), { timeout: 15_000 })
-      .toBeGreaterThan(-45);
+    await poll(async () => Number(await meter.getAttribute('aria-valuenow')), { timeout: 15_000 }).toBeGreaterThan(-45);
     await dialog.getByRole('button', { name: 'Pause' }).click();
     await dialog.getByText('Paused', { exact: true }).waitFor();
     await dialog.getByRole('button', { name: 'Resume' }).click();
     await played;
     await dialog.getByRole('button', { name: 'Stop', exact: true }).click();
     await dialog.getByRole('button', { name: 'Retake paragraph 1' }).waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.getByTestId('mic-indicator').count()).toBe(0);
+    await poll(() => page.getByTestId('mic-indicator').count()).toBe(0);
 
     await dialog.getByRole('button', { name: 'Next' }).click();
     await dialog.getByRole('heading', { name: 'Quality report' }).waitFor({ timeout: 60_000 });
@@ -411,7 +417,7 @@ describe('Voices view', () => {
     await dialog.getByRole('button', { name: 'Next' }).click();
     await dialog.getByLabel('Voice name').fill('Recorded voice');
     await dialog.getByRole('button', { name: 'Save voice' }).click();
-    await expect.poll(() => dialog.isVisible(), { timeout: 120_000 }).toBe(false);
+    await poll(() => dialog.isVisible(), { timeout: 120_000 }).toBe(false);
     await card('Recorded voice').waitFor();
   });
 
@@ -424,9 +430,9 @@ describe('Voices view', () => {
     await page.getByRole('button', { name: /^Project voice:/ }).click();
     await page.getByRole('combobox', { name: 'Search voices' }).fill('Karen');
     await page.getByRole('option', { name: new RegExp(VOICE) }).click();
-    await expect
-      .poll(async () => (await rpc<{ voiceId: string | null }>('projects.get', { id: project.id })).voiceId)
-      .toBe(voice.voiceId);
+    await poll(async () => (await rpc<{ voiceId: string | null }>('projects.get', { id: project.id })).voiceId).toBe(
+      voice.voiceId,
+    );
     expect(await page.getByRole('button', { name: /^Project voice:/ }).innerText()).toContain(VOICE);
   });
 
@@ -447,7 +453,7 @@ describe('Voices view', () => {
     expect(wav.subarray(0, 4).toString()).toBe('RIFF');
     expect(wav.length).toBeGreaterThan(44 + 16_000);
     await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
-    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await poll(() => dialog.isVisible()).toBe(false);
   });
 
   it('passes axe and looks right in light and dark', async () => {
@@ -463,7 +469,7 @@ describe('Voices view', () => {
         .waitFor();
       await axe(`New voice wizard (${theme})`);
       await page.keyboard.press('Escape');
-      await expect.poll(() => wizard().isVisible()).toBe(false);
+      await poll(() => wizard().isVisible()).toBe(false);
     }
     await setTheme('Light');
   });
@@ -478,7 +484,7 @@ describe('Voices view', () => {
     await confirm.waitFor();
     await confirm.getByRole('checkbox', { name: 'Also delete the takes made with this voice' }).check();
     await confirm.getByRole('button', { name: 'Delete' }).click();
-    await expect.poll(() => card(VOICE).count()).toBe(0);
+    await poll(() => card(VOICE).count()).toBe(0);
     expect((await rpc<LibraryVoice[]>('library.list', {})).map((v) => v.name)).not.toContain(VOICE);
     expect(walk(dataDir).filter((p) => p.includes(voice.id))).toEqual([]);
     expect(existsSync(path.join(dataDir, 'voices', voice.id))).toBe(false);
