@@ -116,7 +116,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   /** A staged item as a voice sample: refused with the specific problem when no voice can be made from it. */
   const stagedSample = async (stagingId: string): Promise<NewSample> => {
     const item = staging.item(stagingId);
-    await voiceAudio.assertUsable(item.report, item.noiseFloorDbfs);
+    voiceAudio.assertUsable(item.report, item.noiseFloorDbfs);
     const s = await staging.samples(stagingId);
     return { samples: s.samples, sampleRate: s.sampleRate, wav: s.wav };
   };
@@ -260,6 +260,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'library.rename': ({ id, name }) => library.rename(id, name),
     'library.delete': ({ id, deleteTakes }) => {
       const { takeFiles } = library.delete(id, deleteTakes);
+      staging.removeForVoice(id);
       removeTakeFiles(takeFiles);
       emit('projects.changed', {});
       return { deleted: true as const, takesDeleted: takeFiles.length };
@@ -352,7 +353,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'library.removeSample': ({ id, sampleId }) => library.removeSample(id, sampleId),
     'library.preview': async ({ id, text }) => {
       const audio = await library.preview(id, text);
-      const item = await staging.put(audio.samples, audio.sampleRate, { source: 'preview' });
+      const item = await staging.put(audio.samples, audio.sampleRate, { source: 'preview', voiceId: id });
       return staging.get(item.stagingId);
     },
     'library.export': ({ id, path: target, passphrase }) => library.exportTo(id, passphrase, target),

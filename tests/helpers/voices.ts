@@ -13,7 +13,8 @@ export class CallError extends Error {
     message: string,
     readonly details: unknown,
   ) {
-    super(`${code}: ${message}`);
+    super(message);
+    this.name = `CallError(${code})`;
   }
 }
 

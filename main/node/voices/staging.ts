@@ -26,6 +26,8 @@ export interface StagedItem extends StagedAudio {
   noiseFloorDbfs: number | null;
   /** sha256 of the staged 16-bit WAV. */
   sha256: string;
+  /** The library voice this was made from (previews): erased with the voice. */
+  voiceId?: string;
 }
 
 export interface PutOptions {
@@ -34,6 +36,7 @@ export interface PutOptions {
   derivedFrom?: string | null;
   channels?: number;
   noiseFloorDb?: number | null;
+  voiceId?: string;
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -71,6 +74,7 @@ export class StagingStore {
       createdAt: nowIso(),
       noiseFloorDbfs: full.noiseFloorDbfs,
       sha256: createHash('sha256').update(wav).digest('hex'),
+      ...(opts.voiceId ? { voiceId: opts.voiceId } : {}),
     };
     await vault.encryptToFile(this.file(id, 'enc'), wav, `staging/${id}`);
     wav.fill(0);
@@ -81,7 +85,7 @@ export class StagingStore {
   /** Decode a file on this computer (any format ffmpeg reads) and stage it. */
   async putFile(file: string): Promise<StagedItem> {
     const audio = await decodeAudioFile(file);
-    return this.put(audio.samples, audio.sampleRate, { source: 'import' });
+    return this.put(audio.samples, audio.sampleRate, { source: 'import', channels: audio.channels });
   }
 
   /** Decode uploaded bytes in memory (never written to disk unencrypted) and stage them. */
@@ -104,7 +108,7 @@ export class StagingStore {
 
   /** The public description (without internal fields). */
   get(id: string): StagedAudio {
-    const { noiseFloorDbfs: _n, sha256: _s, ...pub } = this.item(id);
+    const { noiseFloorDbfs: _n, sha256: _s, voiceId: _v, ...pub } = this.item(id);
     return pub;
   }
 
@@ -148,6 +152,22 @@ export class StagingStore {
       removed++;
     }
     return removed;
+  }
+
+  /** Remove every staged item made from a library voice (its previews), when the voice is deleted. */
+  removeForVoice(voiceId: string): number {
+    let n = 0;
+    for (const id of this.ids()) {
+      try {
+        if (this.item(id).voiceId === voiceId) {
+          this.remove(id);
+          n++;
+        }
+      } catch {
+        // half an item: the sweep takes it
+      }
+    }
+    return n;
   }
 
   /** Every staged id (for tests and clean-up). */

@@ -147,9 +147,10 @@ export async function openVoiceFile(
   const key = await deriveKey(passphrase, salt, log2N, r, p);
   let plain: Buffer;
   try {
+    // Without the right key, a damaged key-parameter byte looks the same as a wrong passphrase: say both.
     if (!timingSafeEqual(keyCheck(key), check))
       throw badFile(
-        `Wrong passphrase for ${where.replace(/^The /, 'the ')}: nothing was imported.`,
+        `Wrong passphrase for ${where.replace(/^The /, 'the ')} (or its header was altered): nothing was imported.`,
         'wrong-passphrase',
       );
     const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
