@@ -150,7 +150,7 @@ const card = (name: string) => page.locator('.library-card', { has: page.getByRo
 async function unlockIfAsked(scope: Locator) {
   const form = scope.locator('.vault-unlock');
   if (!(await form.isVisible())) return false;
-  await form.getByLabel('Voice data passphrase').fill(PASSPHRASE);
+  await form.getByLabel('Voice data passphrase', { exact: true }).fill(PASSPHRASE);
   await form.getByRole('button', { name: 'Unlock' }).click();
   await poll(() => form.isVisible(), { message: (await form.innerText().catch(() => '')).replace(/\s+/g, ' ') }).toBe(
     false,
@@ -307,13 +307,13 @@ describe('Voices view', () => {
     await dialog.getByRole('radio', { name: 'I attest that I hold the rights' }).check();
     const next = dialog.getByRole('button', { name: 'Next' });
     expect(await next.isDisabled()).toBe(true);
-    await dialog.getByLabel('Your full name').fill('Karen Savage');
-    await dialog.getByLabel('Purpose').fill('Narration of public-domain books');
+    await dialog.getByLabel('Your full name', { exact: true }).fill('Karen Savage');
+    await dialog.getByLabel('Purpose', { exact: true }).fill('Narration of public-domain books');
     expect(await next.isDisabled()).toBe(true);
     await dialog.getByRole('checkbox', { name: /I am the voice owner/ }).check();
     await next.click();
-    await dialog.getByLabel('Voice name').fill(VOICE);
-    await dialog.getByLabel('Tags').fill('warm, narration');
+    await dialog.getByLabel('Voice name', { exact: true }).fill(VOICE);
+    await dialog.getByLabel('Tags', { exact: true }).fill('warm, narration');
     expect(await dialog.locator('.save-summary').innerText()).toContain('Attested, not verified');
     await dialog.getByRole('button', { name: 'Save voice' }).click();
     await poll(() => dialog.isVisible(), { timeout: 120_000 }).toBe(false);
@@ -392,7 +392,7 @@ describe('Voices view', () => {
 
     // Consent statement: generated text with highlighted words, recorded and verified per check.
     expect(await dialog.getByRole('radio', { name: 'The owner reads a consent statement' }).isChecked()).toBe(true);
-    await dialog.getByLabel('Name of the voice owner').fill('Linda Johnson');
+    await dialog.getByLabel('Name of the voice owner', { exact: true }).fill('Linda Johnson');
     await dialog.getByRole('button', { name: 'Show the statement' }).click();
     const statement = dialog.locator('.statement-box blockquote');
     await statement.waitFor();
@@ -411,11 +411,11 @@ describe('Voices view', () => {
 
     // Whatever the duration check said, finish by attestation (the played clip is not the statement's text).
     await dialog.getByRole('radio', { name: 'I attest that I hold the rights' }).check();
-    await dialog.getByLabel('Your full name').fill('Linda Johnson');
-    await dialog.getByLabel('Purpose').fill('End-to-end test');
+    await dialog.getByLabel('Your full name', { exact: true }).fill('Linda Johnson');
+    await dialog.getByLabel('Purpose', { exact: true }).fill('End-to-end test');
     await dialog.getByRole('checkbox', { name: /I am the voice owner/ }).check();
     await dialog.getByRole('button', { name: 'Next' }).click();
-    await dialog.getByLabel('Voice name').fill('Recorded voice');
+    await dialog.getByLabel('Voice name', { exact: true }).fill('Recorded voice');
     await dialog.getByRole('button', { name: 'Save voice' }).click();
     await poll(() => dialog.isVisible(), { timeout: 120_000 }).toBe(false);
     await card('Recorded voice').waitFor();

@@ -62,6 +62,8 @@ export function VoiceCard({
   const [playing, setPlaying] = useState(false);
   const audio = useRef<HTMLAudioElement>(null);
   const renameBtn = useRef<HTMLButtonElement>(null);
+  /** Escape cancels; the blur that follows must not save. */
+  const cancelled = useRef(false);
   const titleId = `voice-${voice.id}-title`;
   const seconds = voice.samples.reduce((a, s) => a + s.seconds, 0);
   const engineName = (id: string) => engines.find((e) => e.id === id)?.name ?? id;
@@ -76,6 +78,7 @@ export function VoiceCard({
   }, [previewUrl]);
 
   const commitRename = async () => {
+    if (cancelled.current) return;
     const name = draft.trim();
     setRenaming(false);
     if (!name || name === voice.name) return setDraft(voice.name);
@@ -148,6 +151,7 @@ export function VoiceCard({
                 } else if (e.key === 'Escape') {
                   e.preventDefault();
                   e.stopPropagation();
+                  cancelled.current = true;
                   setDraft(voice.name);
                   setRenaming(false);
                   renameBtn.current?.focus();
@@ -164,6 +168,8 @@ export function VoiceCard({
             {t('vl.seconds', { seconds: seconds.toLocaleString(t.locale, { maximumFractionDigits: 0 }) })}
           </div>
         </div>
+      </div>
+      <div className="library-badges">
         <ConsentBadge voice={voice} />
       </div>
 
@@ -231,6 +237,7 @@ export function VoiceCard({
           title={t('common.rename')}
           disabled={!!busy}
           onClick={() => {
+            cancelled.current = false;
             setDraft(voice.name);
             setRenaming(true);
           }}
