@@ -434,6 +434,47 @@ describe('Voices view', () => {
       voice.voiceId,
     );
     expect(await page.getByRole('button', { name: /^Project voice:/ }).innerText()).toContain(VOICE);
+    // No cloning pack is installed here: generating says exactly what is missing.
+    await page.getByRole('button', { name: 'Generate line 1' }).click();
+    await page.getByText(/install a cloning model pack/).waitFor({ timeout: 60_000 });
+  });
+
+  it('duplicates a voice, and exports one to a .timbrevoice file that imports back', async () => {
+    await nav('Voices');
+    await page.getByRole('button', { name: `Duplicate ${VOICE}` }).click();
+    const copy = card(`${VOICE} (copy)`);
+    await copy.waitFor();
+    expect(await copy.locator('.consent-badge').innerText()).toBe('Attested, not verified');
+    await page.getByRole('button', { name: `Delete ${VOICE} (copy)` }).click();
+    const confirm = page.getByRole('dialog', { name: `Delete “${VOICE} (copy)”?` });
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await poll(() => copy.count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Export Recorded voice' }).click();
+    const exp = page.getByRole('dialog', { name: 'Export “Recorded voice”' });
+    await exp.getByLabel('Passphrase', { exact: true }).fill('short');
+    await exp.getByRole('button', { name: 'Export file' }).click();
+    await exp.getByText('Use at least 8 characters').waitFor();
+    await exp.getByLabel('Passphrase', { exact: true }).fill('export passphrase 1');
+    await exp.getByLabel('Repeat the passphrase', { exact: true }).fill('export passphrase 1');
+    await exp.getByRole('button', { name: 'Export file' }).click();
+    const saved = exp.locator('.export-done code');
+    await saved.waitFor({ timeout: 60_000 });
+    const file = await saved.innerText();
+    expect(file.endsWith('.timbrevoice')).toBe(true);
+    expect(existsSync(file)).toBe(true);
+    await exp.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('button', { name: 'Import .timbrevoice' }).click();
+    const imp = page.getByRole('dialog', { name: 'Import a voice file' });
+    await imp.getByLabel('Voice file', { exact: true }).setInputFiles(file);
+    await imp.getByLabel('Passphrase', { exact: true }).fill('wrong passphrase');
+    await imp.getByRole('button', { name: 'Import', exact: true }).click();
+    await imp.getByText(/^Could not import the voice file: /).waitFor({ timeout: 60_000 });
+    await imp.getByLabel('Passphrase', { exact: true }).fill('export passphrase 1');
+    await imp.getByRole('button', { name: 'Import', exact: true }).click();
+    await poll(() => imp.isVisible(), { timeout: 60_000 }).toBe(false);
+    await poll(() => card('Recorded voice').count()).toBe(2);
   });
 
   it('cleans up any media with the Clean up audio tool and offers the WAV', async () => {
