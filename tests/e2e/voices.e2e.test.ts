@@ -271,6 +271,13 @@ describe('Voices view', () => {
     await start.fill('1');
     await end.fill('13');
     expect(Number(await start.inputValue())).toBe(1);
+    // The trim window is drawn on the waveform (wavesurfer Regions), at the typed times.
+    const region = dialog.locator('.waveform [part~="region"]');
+    await poll(() => region.count()).toBe(1);
+    const box = (await dialog.locator('.waveform').boundingBox())!;
+    const r = (await region.boundingBox())!;
+    expect((r.x - box.x) / box.width).toBeCloseTo(1 / 14.085, 1);
+    expect((r.x + r.width - box.x) / box.width).toBeCloseTo(13 / 14.085, 1);
     await dialog.getByRole('button', { name: 'Apply clean-up' }).click();
     const cleaned = dialog.getByRole('radio', { name: 'Cleaned' });
     await cleaned.waitFor({ timeout: 120_000 });
@@ -299,6 +306,9 @@ describe('Voices view', () => {
       .catch(() => {});
     await dialog.getByRole('radio', { name: 'Original' }).check();
     await poll(() => dialog.locator('.waveform').getAttribute('data-which')).toBe('original');
+    await poll(() => region.count()).toBe(1);
+    await axe('Review step (Light)');
+    await page.screenshot({ path: path.join(SHOTS, 'voices-review-light.png') });
   });
 
   it('attests consent for the imported audio and saves the voice', async () => {
@@ -408,6 +418,8 @@ describe('Voices view', () => {
     expect(rows.find((r) => r.startsWith('Speech duration'))).toMatch(/Passed|Failed/);
     // No speech-recognition or speaker pack here: those checks say so.
     expect(rows.find((r) => r.startsWith('Verification words'))).toContain('Not checked');
+    await axe('Consent step (Light)');
+    await page.screenshot({ path: path.join(SHOTS, 'voices-consent-light.png') });
 
     // Whatever the duration check said, finish by attestation (the played clip is not the statement's text).
     await dialog.getByRole('radio', { name: 'I attest that I hold the rights' }).check();

@@ -233,7 +233,7 @@ export const voicesEn = {
   'con.check.speaker': 'Same speaker as the sample',
   'con.result.pass': 'Passed',
   'con.result.fail': 'Failed',
-  'con.result.skipped': 'Not checked (no pack installed)',
+  'con.result.skipped': 'Not checked',
   'con.verifiedAll': 'Consent verified.',
   'con.failedAll': 'The statement could not be verified. Record it again, clearly and completely.',
   'con.attestName': 'Your full name',

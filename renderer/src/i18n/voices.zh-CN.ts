@@ -228,7 +228,7 @@ export const voicesZhCN: Record<keyof typeof voicesEn, string> = {
   'con.check.speaker': '与样本是同一说话人',
   'con.result.pass': '通过',
   'con.result.fail': '未通过',
-  'con.result.skipped': '未检查（未安装相应模型包）',
+  'con.result.skipped': '未检查',
   'con.verifiedAll': '同意已验证。',
   'con.failedAll': '无法验证这段声明。请清晰、完整地重新录制。',
   'con.attestName': '你的全名',
