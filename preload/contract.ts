@@ -258,7 +258,10 @@ export const RecorderDevices = z.object({
       isMonitor: z.boolean(),
     }),
   ),
-  /** Why recording is impossible here and how to fix it (no recorder program, no input device), else null. */
+  /**
+   * Why recording is impossible here and how to fix it, else null: no recorder program (SoX/arecord), no input
+   * device, or only monitors of outputs (no microphone). Monitors are still listed and can be recorded from.
+   */
   problem: z.string().nullable(),
 });
 export type RecorderDevices = z.infer<typeof RecorderDevices>;

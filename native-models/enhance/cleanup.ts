@@ -195,7 +195,11 @@ async function analyze(
 ): Promise<Analysis> {
   const n = samples.length;
   const durationSeconds = n / sampleRate;
-  const x16 = toMono16k(samples, sampleRate);
+  // The 16 kHz copy without its DC offset: the offset is reported, not taken for sound (by the VAD or the levels).
+  let x16 = toMono16k(samples, sampleRate);
+  let mean16 = 0;
+  for (let i = 0; i < x16.length; i++) mean16 += x16[i];
+  if (x16.length && Math.abs(mean16 / x16.length) > 1e-4) x16 = removeDc(x16);
   const vad = await deps.vad.detect(x16, ANALYSIS_RATE);
   const segments = vad.segments;
   const nFrames = Math.ceil(x16.length / FRAME);
@@ -565,7 +569,6 @@ export async function cleanVoiceAudio(
       // Same audio as analysed (up to DC): reuse its VAD pass, shifted into the window.
       const a16 = Math.round(offset * ANALYSIS_RATE);
       x16 = analysis.x16.subarray(a16, Math.min(analysis.x16.length, Math.round(keptEnd * ANALYSIS_RATE)));
-      if (opts.normalize) x16 = removeDc(x16);
       const span = x16.length / ANALYSIS_RATE;
       segments = before.segments
         .map((s) => ({ start: Math.max(0, s.start - offset), end: Math.min(span, s.end - offset) }))

@@ -208,6 +208,9 @@ describe('DC removal and loudness normalisation', () => {
     const before = await analyzeVoiceAudio(x, w.sampleRate, deps);
     expect(before.dcOffset).toBeCloseTo(0.1, 2);
     expect(codes(before)).toContain('dc-offset');
+    // The offset is not mistaken for noise.
+    const plain = await analyzeVoiceAudio(w.samples, w.sampleRate, deps);
+    expect(Math.abs(before.snrDb! - plain.snrDb!)).toBeLessThan(1);
     const r = await cleanVoiceAudio(x, w.sampleRate, { normalize: true }, deps);
     expect(Math.abs(r.report.dcOffset)).toBeLessThan(1e-3);
     expect(codes(r.report)).not.toContain('dc-offset');

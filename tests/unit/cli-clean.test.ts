@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from '../../main/node/audio/decode.js';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav, encodeWav } from '../../main/node/audio/wav.js';
 import { ROOT } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -104,6 +104,37 @@ describe('timbre clean', () => {
     const d = await decodeAudioFile(out);
     expect(d.sampleRate).toBe(44100);
     expect(Math.abs(d.samples.length / 44100 - j.after.durationSeconds)).toBeLessThan(0.01);
+  });
+
+  it('--best-window keeps the clean part of a long, partly noisy recording', () => {
+    const rate = 16000;
+    const clean = decodeWav(readFileSync(path.resolve('../shared/eval/speech/16k/ls_1688-142285-0001.wav'))).samples;
+    const other = decodeWav(readFileSync(path.resolve('../shared/eval/speech/16k/ls_1688-142285-0000.wav'))).samples;
+    // Noisy speech, the clean clip, noisy speech again (white noise at about 0 dB SNR: deterministic LCG).
+    let seed = 12345;
+    const noisy = () =>
+      other.map((v) => {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        return v + (seed / 2 ** 32 - 0.5) * 0.15;
+      });
+    const x = new Float32Array(other.length * 2 + clean.length);
+    x.set(noisy(), 0);
+    x.set(clean, other.length);
+    x.set(noisy(), other.length + clean.length);
+    writeFileSync(at('long.wav'), encodeWav(x, rate));
+    const r = timbre(['clean', at('long.wav'), '-o', at('best.wav'), '--best-window', '--json'], {
+      TIMBRE_MODELS_DIR: MODELS,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { steps: string[]; kept: { start: number; end: number } };
+    expect(j.steps).toEqual(['best window']);
+    const cleanStart = other.length / rate;
+    const cleanEnd = (other.length + clean.length) / rate;
+    expect(j.kept.start).toBeGreaterThan(cleanStart - 0.3);
+    expect(j.kept.end).toBeLessThan(cleanEnd + 0.3);
+    expect(j.kept.end - j.kept.start).toBeGreaterThanOrEqual(5);
+    const out = decodeWav(readFileSync(at('best.wav')));
+    expect(Math.abs(out.samples.length / rate - (j.kept.end - j.kept.start))).toBeLessThan(0.01);
   });
 
   it('a missing file, a broken file, a text file and a silent video each give a specific error and exit 1', () => {

@@ -4,7 +4,7 @@
  * node-record-lpcm16) records the monitor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,77 +16,12 @@ import { listInputDevices, parseArecordList, parsePactlSources } from '../../mai
 import { LevelMeter } from '../../main/node/recorder/levels.js';
 import { estimateNoiseFloor, speechSnr } from '../../main/node/recorder/room-noise.js';
 import { registerRecordCommand } from '../../main/cli/commands/record.js';
+import { run, sleep, startPulse, stopPulse, type Pulse } from '../helpers/pulse.js';
 
 const SPEECH = path.resolve('../shared/eval/speech/16k');
 const SHORT = path.join(SPEECH, 'arctic_aew_a0001.wav'); // 3.88 s
 const LONG = path.join(SPEECH, 'lj_LJ001-0001.wav'); // 9.65 s
 const SINK = 'timbre_test';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function run(
-  cmd: string,
-  args: string[],
-  env = process.env,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { env, timeout: 30_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-interface Pulse {
-  server: string;
-  child: ChildProcess;
-  dir: string;
-}
-
-/** A private PulseAudio daemon (foreground child, its own runtime dir) with the given modules. */
-async function startPulse(modules: string[]): Promise<Pulse | string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'timbre-pulse-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: dir,
-    XDG_RUNTIME_DIR: dir,
-    PULSE_RUNTIME_PATH: path.join(dir, 'pulse'),
-  };
-  delete env.PULSE_SERVER;
-  const args = [
-    '-n',
-    '--daemonize=no',
-    '--exit-idle-time=-1',
-    '--disallow-exit',
-    '--system=false',
-    '--log-target=stderr',
-  ];
-  args.push('--load=module-native-protocol-unix auth-anonymous=1', ...modules.map((m) => `--load=${m}`));
-  const child = spawn('pulseaudio', args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr?.on('data', (d) => (log += String(d)));
-  let spawnError = '';
-  child.on('error', (e) => (spawnError = e.message));
-  const server = `unix:${path.join(dir, 'pulse', 'native')}`;
-  for (let i = 0; i < 100; i++) {
-    if (spawnError || child.exitCode !== null) break;
-    const r = await run('pactl', ['info'], { ...process.env, PULSE_SERVER: server });
-    if (r.code === 0) return { server, child, dir };
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-  return `PulseAudio did not start: ${spawnError || log.slice(-500)}`;
-}
-
-async function stopPulse(p: Pulse): Promise<void> {
-  if (p.child.exitCode === null) {
-    const gone = new Promise((r) => p.child.once('exit', r));
-    p.child.kill('SIGTERM');
-    await Promise.race([gone, sleep(3000)]);
-    p.child.kill('SIGKILL');
-  }
-  rmSync(p.dir, { recursive: true, force: true });
-}
 
 /** Our own child processes named sox/rec/arecord (other engineers' processes on the machine are not ours). */
 function captureChildren(): string[] {

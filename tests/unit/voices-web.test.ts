@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startWebServer } from '../../main/node/server/web-server.js';
 import { createMediaHandler } from '../../main/electron-main/media.js';
 import { decodeWav } from '../../main/node/audio/wav.js';
-import type { StagedAudio } from '../../preload/contract.js';
+import type { LibraryVoice, StagedAudio } from '../../preload/contract.js';
 import { tempDir } from '../helpers/tmp.js';
 import { SPEECH_16K, SPEECH_NATIVE, call, openVoiceCore } from '../helpers/voices.js';
 
@@ -103,6 +103,31 @@ describe('staged audio over web mode and the Electron media protocol', () => {
     expect(Buffer.from(await e.arrayBuffer()).equals(await core.stagingWav(staged.stagingId))).toBe(true);
     expect((await handler(new Request('timbre-media://staging/stg_nope.wav'))).status).toBe(404);
     expect((await handler(new Request('timbre-media://staging/../vault.json'))).status).toBe(404);
+
+    // A .timbrevoice file picked in the browser: uploaded as it is (already sealed), then imported by upload id.
+    const voice = await call<LibraryVoice>(core, 'library.create', {
+      name: 'Web',
+      stagingIds: [staged.stagingId],
+      consent: { kind: 'attest', name: 'Test Operator', purpose: 'Web upload test' },
+    });
+    const exported = await call<{ path: string }>(core, 'library.export', {
+      id: voice.id,
+      path: path.join(t.dir, 'web'),
+      passphrase: 'web voice passphrase',
+    });
+    const vf = await put(
+      `${server.url}/api/uploads?name=web.timbrevoice&kind=voice-file`,
+      readFileSync(exported.path),
+      {
+        Authorization: `Bearer ${TOKEN}`,
+      },
+    );
+    expect(vf.status).toBe(200);
+    const { uploadId } = vf.json?.result as { uploadId: string };
+    const back = await call<LibraryVoice>(core, 'library.importFile', { uploadId, passphrase: 'web voice passphrase' });
+    expect(back.samples.map((s) => s.sha256)).toEqual(voice.samples.map((s) => s.sha256));
+    const again = await core.dispatch('library.importFile', { uploadId, passphrase: 'web voice passphrase' });
+    expect(!again.ok && again.error.code).toBe('NOT_FOUND'); // used up
 
     // A 16 kHz clip staged from a path plays at its own rate.
     const direct = await call<StagedAudio>(core, 'voiceAudio.stage', {

@@ -1,7 +1,15 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { appVersion } from '../../node/app-root.js';
 import { createCore, type Core } from '../../node/core.js';
-import type { LibraryVoice, VoiceInfo } from '../../../preload/contract.js';
+import type {
+  ConsentStatement,
+  ConsentVerification,
+  LibraryVoice,
+  StagedAudio,
+  VoiceInfo,
+} from '../../../preload/contract.js';
+import { adviceText } from '../../../native-models/enhance/cleanup.js';
 import { CliError } from '../cli-error.js';
 
 /** Run one API call against a core on the data folder; API errors become CLI errors (usage errors exit 2). */
@@ -18,6 +26,8 @@ async function withCore<T>(
   const call = async <R>(method: string, params: unknown): Promise<R> => {
     const r = await core.dispatch(method, params);
     if (r.ok) return r.result as R;
+    if (r.error.code === 'ENGINE_UNAVAILABLE' && method === 'voiceAudio.stage')
+      throw Object.assign(new CliError(r.error.message), { details: r.error.details });
     if (r.error.code === 'VAULT_LOCKED')
       throw new CliError(`${r.error.message} (from the command line: set TIMBRE_PASSPHRASE)`);
     throw new CliError(r.error.message, r.error.code === 'INVALID_INPUT' || r.error.code === 'NOT_FOUND' ? 2 : 1);
@@ -29,6 +39,52 @@ async function withCore<T>(
   } finally {
     await core.close();
   }
+}
+
+/** A passphrase for voice files: TIMBRE_VOICE_PASSPHRASE, else asked on the terminal (not echoed). */
+async function voicePassphrase(confirm: boolean): Promise<string> {
+  const env = process.env.TIMBRE_VOICE_PASSPHRASE;
+  if (env) return env;
+  if (!process.stdin.isTTY || !process.stderr.isTTY)
+    throw new CliError('Set TIMBRE_VOICE_PASSPHRASE to the voice file’s passphrase (no terminal to ask on).', 2);
+  const ask = (q: string) =>
+    new Promise<string>((resolve, reject) => {
+      process.stderr.write(q);
+      const stdin = process.stdin;
+      stdin.setRawMode(true);
+      stdin.resume();
+      let text = '';
+      const done = (err?: Error) => {
+        stdin.setRawMode(false);
+        stdin.pause();
+        stdin.off('data', onData);
+        process.stderr.write('\n');
+        if (err) reject(err);
+        else resolve(text);
+      };
+      const onData = (d: Buffer) => {
+        for (const ch of d.toString('utf8')) {
+          if (ch === '\r' || ch === '\n') return done();
+          if (ch === '\u0003') return done(new CliError('Cancelled', 1));
+          if (ch === '\u007f' || ch === '\b') text = text.slice(0, -1);
+          else text += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  const p = await ask('Voice file passphrase: ');
+  if (confirm && (await ask('Repeat it: ')) !== p) throw new CliError('The passphrases differ: nothing was done.', 2);
+  return p;
+}
+
+function printReport(label: string, s: StagedAudio): void {
+  const r = s.report;
+  process.stderr.write(
+    `${label}: ${r.durationSeconds.toFixed(1)} s, ${r.speechSeconds.toFixed(1)} s of speech, ` +
+      `SNR ${r.snrDb === null ? 'n/a' : `${r.snrDb.toFixed(0)} dB`}, ${r.sampleRate} Hz\n`,
+  );
+  for (const a of r.advice.filter((x) => x.code !== 'ok'))
+    process.stderr.write(`  ${a.severity}: ${adviceText(a.code)}\n`);
 }
 
 export function registerVoicesCommands(program: Command, getDataDir: () => string): void {
@@ -57,32 +113,171 @@ export function registerVoicesCommands(program: Command, getDataDir: () => strin
     );
 
   voices
+    .command('statement')
+    .description('generate a consent statement for the voice owner to read aloud (then: voices add --consent)')
+    .argument('<voice-name>', 'the name the voice will have')
+    .requiredOption('--speaker <name>', 'the voice owner\u2019s name')
+    .option('--language <tag>', 'en or zh-CN', 'en')
+    .option('--json', 'machine-readable output')
+    .action((voiceName: string, opts: { speaker: string; language: string; json?: boolean }) =>
+      withCore(getDataDir, async (call) => {
+        const st = await call<ConsentStatement>('consent.statement', {
+          voiceName,
+          speakerName: opts.speaker,
+          language: opts.language,
+        });
+        if (opts.json) return void process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
+        process.stdout.write(
+          `${st.text}\n\nStatement id: ${st.statementId} (valid 24 h; about ${st.expectedSeconds.toFixed(0)} s to read)\n` +
+            `Record it being read, then: timbre voices add "${voiceName}" --audio SAMPLE --consent RECORDING --statement ${st.statementId}\n`,
+        );
+      }),
+    );
+
+  voices
     .command('add')
     .description('add a voice from a recording (any common audio or video format)')
     .argument('<name>', 'the voice\u2019s name')
-    .requiredOption('--audio <file>', 'the reference recording')
-    .requiredOption('--attest <name>', 'your name: you attest you hold the rights to this voice')
-    .option('--purpose <text>', 'what the voice will be used for', 'Personal projects')
+    .requiredOption('--audio <file...>', 'the reference recording(s)')
+    .option('--attest <name>', 'your name: you attest you hold the rights to this voice')
+    .option('--purpose <text>', 'what the voice will be used for (with --attest)', 'Personal projects')
+    .option('--consent <file>', 'a recording of the voice owner reading the consent statement (see: voices statement)')
+    .option('--statement <id>', 'the statement id printed by "timbre voices statement" (with --consent)')
+    .option('--clean', 'denoise, trim and normalise the recording(s) first')
     .option('--language <tag>', 'language of the voice', 'en')
+    .option('--tag <tag...>', 'tags')
     .option('--json', 'machine-readable output')
     .action(
-      (name: string, opts: { audio: string; attest: string; purpose: string; language: string; json?: boolean }) =>
+      (
+        name: string,
+        opts: {
+          audio: string[];
+          attest?: string;
+          purpose: string;
+          consent?: string;
+          statement?: string;
+          clean?: boolean;
+          language: string;
+          tag?: string[];
+          json?: boolean;
+        },
+      ) =>
         withCore(getDataDir, async (call) => {
-          const v = await call<LibraryVoice>('library.import', {
-            name,
-            path: opts.audio,
-            language: opts.language,
-            attest: { name: opts.attest, purpose: opts.purpose },
-          });
-          if (opts.json) process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
-          else
+          if (!opts.attest && !opts.consent)
+            throw new CliError(
+              'A voice needs consent: --attest "YOUR NAME" (you hold the rights) or --consent RECORDING --statement ID.',
+              2,
+            );
+          if (opts.attest && opts.consent) throw new CliError('Give either --attest or --consent, not both.', 2);
+          if (opts.consent && !opts.statement)
+            throw new CliError(
+              'With --consent, give --statement ID: first run "timbre voices statement NAME --speaker OWNER", ' +
+                'record the owner reading the text, then pass that recording and the printed id.',
+              2,
+            );
+          const done = (v: LibraryVoice) => {
+            if (opts.json) return void process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+            const c = v.consent;
             process.stdout.write(
-              `Added ${v.voiceId} "${v.name}" (${v.samples[0].seconds.toFixed(1)} s; consent attested, not verified)\n` +
+              `Added ${v.voiceId} "${v.name}" (${v.samples.reduce((n, x) => n + x.seconds, 0).toFixed(1)} s in ${v.samples.length} sample(s); consent ${c?.status === 'verified' ? 'verified by statement' : 'attested, not verified'})\n` +
                 (v.engines.length
                   ? ''
                   : 'No cloning model pack is installed: run `timbre models download pocket-tts`, then add the voice again.\n'),
             );
+          };
+          const staged: StagedAudio[] = [];
+          try {
+            for (const file of opts.audio) {
+              let s: StagedAudio;
+              try {
+                s = await call<StagedAudio>('voiceAudio.stage', { path: file });
+              } catch (err) {
+                // Without the VAD pack, a plain attested import still works (no quality report).
+                const missing = (err as { details?: { missingPacks?: string[] } }).details?.missingPacks;
+                if (missing && opts.attest && !opts.clean && opts.audio.length === 1)
+                  return done(
+                    await call<LibraryVoice>('library.import', {
+                      name,
+                      path: file,
+                      language: opts.language,
+                      tags: opts.tag ?? [],
+                      attest: { name: opts.attest, purpose: opts.purpose },
+                    }),
+                  );
+                throw err;
+              }
+              staged.push(s);
+              if (!opts.json) printReport(file, s);
+              if (opts.clean) {
+                const c = await call<StagedAudio>('voiceAudio.clean', {
+                  stagingId: s.stagingId,
+                  trim: true,
+                  denoise: true,
+                  normalize: true,
+                });
+                staged.push(c);
+                if (!opts.json) printReport(`${file} (cleaned)`, c);
+              }
+            }
+            const samples = staged.filter((s) => !opts.clean || s.source === 'clean').map((s) => s.stagingId);
+            let consent: unknown = { kind: 'attest', name: opts.attest, purpose: opts.purpose };
+            if (opts.consent) {
+              const rec = await call<StagedAudio>('voiceAudio.stage', { path: opts.consent });
+              staged.push(rec);
+              const check = await call<ConsentVerification>('consent.verify', {
+                statementId: opts.statement,
+                stagingId: rec.stagingId,
+              });
+              if (!opts.json) for (const c of check.checks) process.stderr.write(`consent ${c.check}: ${c.detail}\n`);
+              consent = { kind: 'statement', statementId: opts.statement, stagingId: rec.stagingId };
+            }
+            done(
+              await call<LibraryVoice>('library.create', {
+                name,
+                language: opts.language,
+                tags: opts.tag ?? [],
+                stagingIds: samples,
+                consent,
+              }),
+            );
+          } finally {
+            // Whatever was not used up by the new voice goes now, not in 24 h.
+            for (const s of staged) await call('voiceAudio.discard', { stagingId: s.stagingId }).catch(() => undefined);
+          }
         }),
+    );
+
+  voices
+    .command('export')
+    .description('export a voice (samples and consent record) as one passphrase-protected .timbrevoice file')
+    .argument('<id>', 'voice id (library:<id> or <id>)')
+    .option('-o, --output <file>', 'where to write it (default: <data dir>/exports/)')
+    .action((id: string, opts: { output?: string }) =>
+      withCore(getDataDir, async (call) => {
+        const passphrase = await voicePassphrase(true);
+        const r = await call<{ path: string; bytes: number }>('library.export', {
+          id: id.replace(/^library:/, ''),
+          passphrase,
+          ...(opts.output ? { path: path.resolve(opts.output) } : {}),
+        });
+        process.stdout.write(`Exported ${id} to ${r.path} (${(r.bytes / 1024).toFixed(0)} kB)\n`);
+      }),
+    );
+
+  voices
+    .command('import')
+    .description('import a voice from a .timbrevoice file')
+    .argument('<file>', 'the .timbrevoice file')
+    .option('--json', 'machine-readable output')
+    .action((file: string, opts: { json?: boolean }) =>
+      withCore(getDataDir, async (call) => {
+        const passphrase = await voicePassphrase(false);
+        const v = await call<LibraryVoice>('library.importFile', { path: path.resolve(file), passphrase });
+        if (opts.json) return void process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+        process.stdout.write(
+          `Imported ${v.voiceId} "${v.name}" (${v.samples.length} sample(s); consent ${v.consent?.status ?? 'missing'})\n`,
+        );
+      }),
     );
 
   voices

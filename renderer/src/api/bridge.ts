@@ -28,19 +28,21 @@ export function createElectronApi(bridge: PreloadBridge): ClientApi {
   };
   const scheme = (bridge.mediaScheme || 'timbre-media').replace(/:(\/\/)?$/, '');
 
+  async function call<M extends MethodName>(method: M, params: MethodInput<M>): Promise<MethodResult<M>> {
+    let reply: Awaited<ReturnType<PreloadBridge['invoke']>>;
+    try {
+      reply = await bridge.invoke(method, params);
+    } catch (err) {
+      throw new ApiError('INTERNAL', err instanceof Error ? err.message : String(err));
+    }
+    if (reply && reply.ok) return reply.result as MethodResult<M>;
+    throw ApiError.from(reply && !reply.ok ? reply.error : undefined, `${method} failed`);
+  }
+
   return {
     transport: 'electron',
     connection: 'open' as ConnectionState,
-    async call<M extends MethodName>(method: M, params: MethodInput<M>): Promise<MethodResult<M>> {
-      let reply: Awaited<ReturnType<PreloadBridge['invoke']>>;
-      try {
-        reply = await bridge.invoke(method, params);
-      } catch (err) {
-        throw new ApiError('INTERNAL', err instanceof Error ? err.message : String(err));
-      }
-      if (reply && reply.ok) return reply.result as MethodResult<M>;
-      throw ApiError.from(reply && !reply.ok ? reply.error : undefined, `${method} failed`);
-    },
+    call,
     on<E extends EventName>(event: E, listener: Listener<E>) {
       return hub.on(event, listener);
     },
@@ -54,7 +56,7 @@ export function createElectronApi(bridge: PreloadBridge): ClientApi {
       return `${scheme}://staging/${encodeURIComponent(stagingId)}.wav`;
     },
     async stageFile(file: UploadableFile) {
-      return this.call('voiceAudio.stage', { path: pathOf(file) });
+      return call('voiceAudio.stage', { path: pathOf(file) });
     },
     async uploadVoiceFile(file: UploadableFile) {
       return { path: pathOf(file) };
