@@ -357,6 +357,8 @@ export const LibraryVoice = z.object({
     }),
   ),
   consent: Consent.nullable(),
+  /** Takes made with this voice (for the delete dialog's "also delete N takes"); absent when not counted. */
+  takeCount: z.number().int().nonnegative().optional(),
   /** A preview can be synthesized now (library.preview): some installed cloning engine has this voice. */
   previewAvailable: z.boolean(),
   updatedAt: IsoTime.optional(),

@@ -246,10 +246,16 @@ function DeleteBody({ voice, titleId, onClose }: { voice: LibraryVoice; titleId:
             {t('vl.deleteTitle', { name: voice.name })}
           </h2>
           <p className="dialog-text">{t('vl.deleteBody')}</p>
-          <label className="checkbox-row delete-takes">
-            <input type="checkbox" checked={withTakes} onChange={(e) => setWithTakes(e.target.checked)} />
-            <span>{t('vl.deleteTakesUnknown')}</span>
-          </label>
+          {voice.takeCount !== 0 && (
+            <label className="checkbox-row delete-takes">
+              <input type="checkbox" checked={withTakes} onChange={(e) => setWithTakes(e.target.checked)} />
+              <span>
+                {voice.takeCount === undefined
+                  ? t('vl.deleteTakesUnknown')
+                  : t.plural('vl.deleteTakes', voice.takeCount)}
+              </span>
+            </label>
+          )}
           {error && (
             <p className="field-error" role="alert">
               {error}
