@@ -47,31 +47,44 @@ interface LibraryVoice {
   samples: { id: string }[];
 }
 
-function startServer(): Promise<{ base: string; token: string }> {
-  // No keychain: voice data must be unlocked with a passphrase (the flow the UI offers).
-  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/timbre-e2e-bus' };
-  server = spawn(
+/** `timbre serve` on a free port with extra environment; resolves with its URL and token. */
+function spawnServer(
+  dir: string,
+  extraEnv: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; base: string; token: string }> {
+  const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin', 'timbre.mjs'), 'serve', '--port', '0', '--data-dir', dataDir],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env },
+    [path.join(ROOT, 'bin', 'timbre.mjs'), 'serve', '--port', '0', '--data-dir', dir],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...extraEnv },
+    },
   );
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`timbre serve printed no URL in 60 s:\n${out}`)), 60_000);
-    server.stderr!.on('data', (d: Buffer) => serverLog.push(d.toString()));
-    server.stdout!.on('data', (d: Buffer) => {
+    child.stderr!.on('data', (d: Buffer) => serverLog.push(d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /Timbre studio: (http:\/\/127\.0\.0\.1:\d+)\/#token=([A-Za-z0-9_-]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ base: m[1], token: m[2] });
+        resolve({ child, base: m[1], token: m[2] });
       }
     });
-    server.on('exit', (code) => {
+    child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`timbre serve exited with ${code}:\n${out}\n${serverLog.join('')}`));
     });
   });
+}
+
+async function stopServer(child: ChildProcess | undefined) {
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
 }
 
 async function rpc<T>(method: string, params: unknown): Promise<T> {
@@ -188,7 +201,14 @@ beforeAll(async () => {
   // The virtual microphone must exist before the server starts: the server inherits PULSE_SERVER.
   mic = await startVirtualMic('timbre_e2e');
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'timbre-e2e-voices-'));
-  ({ base, token } = await startServer());
+  // No keychain: voice data must be unlocked with a passphrase (the flow the UI offers).
+  ({
+    child: server,
+    base,
+    token,
+  } = await spawnServer(dataDir, {
+    DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/timbre-e2e-bus',
+  }));
   await rpc('models.import', { path: path.join(MODELS, 'silero-vad'), acceptTerms: false });
   await rpc('models.import', { path: path.join(MODELS, 'gtcrn'), acceptTerms: false });
   browser = await chromium.launch({
@@ -221,10 +241,7 @@ afterEach(async (ctx) => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
+  await stopServer(server);
   if (mic && typeof mic !== 'string') await mic.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
@@ -546,6 +563,45 @@ describe('Voices view', () => {
   });
 
   it('ran without page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('Voices view on a computer that cannot record', () => {
+  let child: ChildProcess | undefined;
+  let dir: string;
+  let emptyPath: string;
+
+  afterAll(async () => {
+    await stopServer(child);
+    for (const d of [dir, emptyPath]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('says why recording is impossible and how to fix it, and offers import instead', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'timbre-e2e-norec-'));
+    // A PATH with no sox and no arecord: the recorder program is missing.
+    emptyPath = mkdtempSync(path.join(os.tmpdir(), 'timbre-e2e-path-'));
+    const s = await spawnServer(dir, { PATH: emptyPath });
+    child = s.child;
+    const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    await p.goto(`${s.base}/#token=${s.token}`);
+    await p
+      .getByRole('navigation')
+      .getByRole('button', { name: /^Voices/ })
+      .click();
+    await p.getByRole('button', { name: 'New voice' }).first().click();
+    const dialog = p.getByRole('dialog', { name: 'New voice' });
+    await dialog.getByRole('radio', { name: /Record with the microphone/ }).check();
+    const problem = dialog.getByRole('alert').filter({ hasText: 'Recording is not possible right now' });
+    await problem.waitFor({ timeout: 30_000 });
+    expect(await problem.innerText()).toMatch(/No audio recorder program is installed: .*sox/i);
+    expect(await dialog.getByRole('button', { name: 'Start the session' }).isDisabled()).toBe(true);
+    await dialog.getByRole('radio', { name: /Import a recording/ }).check();
+    await dialog.getByRole('button', { name: 'Choose a file…' }).waitFor();
+    await p.keyboard.press('Escape');
+    await poll(() => dialog.isVisible()).toBe(false);
+    await p.close();
     expect(pageErrors).toEqual([]);
   });
 });
