@@ -379,6 +379,8 @@ describe('Voices view', () => {
   it('records a voice through a virtual microphone: room noise, a paragraph, a consent statement', async (ctx) => {
     if (typeof mic === 'string') ctx.skip();
     const m = mic as VirtualMic;
+    // Unlocked through the UI by the import test already; again here so this test also runs on its own.
+    await rpc('vault.unlock', { passphrase: PASSPHRASE });
     await page.getByRole('button', { name: 'New voice' }).first().click();
     const dialog = wizard();
     await dialog.getByRole('radio', { name: /Record with the microphone/ }).check();
@@ -409,6 +411,10 @@ describe('Voices view', () => {
     await played;
     await dialog.getByRole('button', { name: 'Stop', exact: true }).click();
     await dialog.getByRole('button', { name: 'Retake paragraph 1' }).waitFor({ timeout: 20_000 });
+    // The take's SNR against the room-noise recording.
+    const snr = dialog.locator('[data-snr]');
+    await snr.waitFor({ timeout: 30_000 });
+    expect(await snr.innerText()).toMatch(/^SNR -?\d+ dB: (clean|acceptable|noisy room)$/);
     await poll(() => page.getByTestId('mic-indicator').count()).toBe(0);
 
     await dialog.getByRole('button', { name: 'Next' }).click();

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { ReadingScript, StagedAudio } from '../../../../preload/contract';
+import type { ReadingScript, SnrEstimate, StagedAudio } from '../../../../preload/contract';
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';
@@ -90,6 +90,8 @@ export function RecordStep({
   const [scriptError, setScriptError] = useState<string | null>(null);
   const [active, setActive] = useState<'noise' | number | null>(null);
   const [current, setCurrent] = useState(() => Math.min(value.takes.length, 2));
+  /** SNR of each paragraph's take against the room-noise recording (by staging id). */
+  const [snr, setSnr] = useState<Record<string, SnrEstimate>>({});
 
   useEffect(() => {
     let cancelled = false;
@@ -138,6 +140,11 @@ export function RecordStep({
     takes[i] = staged;
     onChange({ ...value, takes });
     if (i + 1 < paragraphs.length) setCurrent(i + 1);
+    if (value.noise)
+      api()
+        .call('voiceAudio.snr', { stagingId: staged.stagingId, noiseStagingId: value.noise.stagingId })
+        .then((est) => setSnr((m) => ({ ...m, [staged.stagingId]: est })))
+        .catch(() => undefined);
   };
   const discardTake = async () => {
     await take.discard();
@@ -210,6 +217,16 @@ export function RecordStep({
                     <span className="chip chip-success">
                       <Icon name="check" size={13} />
                       {t('rec.paragraphDone')} · {formatClock(value.takes[i].durationSeconds)}
+                    </span>
+                  )}
+                  {done && !isActive && snr[value.takes[i].stagingId] && (
+                    <span
+                      className={`chip ${snr[value.takes[i].stagingId].verdict === 'noisy' ? 'chip-warn' : 'chip-success'}`}
+                      data-snr={snr[value.takes[i].stagingId].verdict}
+                    >
+                      {t(`rec.snr.${snr[value.takes[i].stagingId].verdict}`, {
+                        db: snr[value.takes[i].stagingId].snrDb.toLocaleString(t.locale, { maximumFractionDigits: 0 }),
+                      })}
                     </span>
                   )}
                 </div>
