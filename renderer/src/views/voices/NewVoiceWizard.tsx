@@ -143,12 +143,12 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
     setDevices(null);
   };
 
-  const close = (keep: string[] = []) => {
+  const close = () => {
     if (micOpen(useRecorder.getState().status))
       void api()
         .call('recorder.discard', {})
         .catch(() => undefined);
-    discard(allStaged().filter((id) => !id || !keep.includes(id)));
+    discard(allStaged());
     reset();
     onClose();
   };
@@ -210,9 +210,8 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
       });
       upsert(voice);
       toast.success(t('vsave.savedVoice', { name: voice.name }));
-      const keep = [...stagingIds];
-      if (consent.kind === 'statement' && consent.recording) keep.push(consent.recording.stagingId);
-      close(keep);
+      // The voice holds its own encrypted copies now: nothing staged for it needs to stay.
+      close();
     } catch (err) {
       noteVaultError(err);
       setSaveError(t('vsave.failedVoice', { message: errorMessage(err) }));
