@@ -401,6 +401,8 @@ describe('Voices view', () => {
     await dialog.getByRole('button', { name: 'Record paragraph 1' }).click();
     await page.getByTestId('mic-indicator').waitFor();
     expect(await page.getByTestId('mic-indicator').innerText()).toContain('Microphone on');
+    // The wizard is a modal over the app: it shows the indicator in its own header too.
+    expect(await dialog.getByTestId('mic-indicator-inline').innerText()).toContain('Microphone on');
     const meter = dialog.getByRole('meter', { name: 'Input level' });
     await meter.waitFor();
     const played = m.play(READ);

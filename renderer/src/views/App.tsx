@@ -14,7 +14,7 @@ import { ProjectsView } from './ProjectsView';
 import { SettingsView } from './SettingsView';
 import { StudioView } from './StudioView';
 import { VoicesView } from './voices/VoicesView';
-import { micOpen, useRecorder } from '../store/voices';
+import { MicIndicator } from './voices/MicIndicator';
 
 type Phase = { kind: 'booting' } | { kind: 'no-token' } | { kind: 'failed'; message: string } | { kind: 'ready' };
 
@@ -232,21 +232,6 @@ function Shell() {
         {view === 'settings' && <SettingsView />}
       </main>
       <Toasts />
-    </div>
-  );
-}
-
-/** A red "microphone on" pill at the top of the app whenever the main process has the microphone open. */
-function MicIndicator() {
-  const t = useT();
-  const status = useRecorder((s) => s.status);
-  if (!micOpen(status)) return null;
-  const paused = status.state === 'paused';
-  return (
-    <div className={`mic-indicator${paused ? ' paused' : ''}`} role="status" data-testid="mic-indicator">
-      <span className="rec-dot" aria-hidden="true" />
-      <Icon name="voices" size={15} />
-      {paused ? t('rec.micOnPaused') : t('rec.micOn')}
     </div>
   );
 }

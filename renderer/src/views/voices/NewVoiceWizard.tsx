@@ -4,6 +4,7 @@ import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';
 import { micOpen, noteVaultError, useLibrary, useRecorder } from '../../store/voices';
+import { MicIndicator } from './MicIndicator';
 import { VaultUnlock } from './VaultUnlock';
 import { toast } from '../../store/toasts';
 import { ConsentStep, consentReady, type ConsentState } from './ConsentStep';
@@ -252,6 +253,8 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
           <h2 id={titleId} className="dialog-title">
             {t('wiz.title')}
           </h2>
+          <span className="toolbar-spacer" />
+          <MicIndicator inline />
           <button type="button" className="icon-btn" aria-label={t('wiz.close')} onClick={() => close()}>
             <Icon name="x" size={18} />
           </button>
