@@ -511,6 +511,8 @@ export const LibraryVoice = z.object({
     }),
   ),
   consent: Consent.nullable(),
+  /** Takes made with this voice (for the delete dialog's "also delete N takes"); absent when not counted. */
+  takeCount: z.number().int().nonnegative().optional(),
   /** A preview can be synthesized now (library.preview): some installed cloning engine has this voice. */
   previewAvailable: z.boolean(),
   updatedAt: IsoTime.optional(),
@@ -1103,6 +1105,9 @@ export interface UploadableFile {
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
+/** Bytes of an upload sent so far (web mode; Electron sends no bytes and never calls it). */
+export type UploadProgress = (sent: number, total: number) => void;
+
 /** The API as the renderer sees it, whatever the transport. */
 export interface TimbreApi {
   call<M extends MethodName>(method: M, params: MethodInput<M>): Promise<MethodResult<M>>;
@@ -1115,7 +1120,7 @@ export interface TimbreApi {
    * Stage a file the user picked or dropped (File from an <input type=file> or a drop). Electron: its real path goes
    * to voiceAudio.stage; web mode: it is uploaded (PUT /api/uploads). Same result and errors as voiceAudio.stage.
    */
-  stageFile(file: UploadableFile): Promise<StagedAudio>;
+  stageFile(file: UploadableFile, onProgress?: UploadProgress): Promise<StagedAudio>;
   /** Make a picked `.timbrevoice` file available to library.importFile: a path (Electron) or an upload id (web). */
   uploadVoiceFile(file: UploadableFile): Promise<{ path: string } | { uploadId: string }>;
   /** URL of the project's mixed preview (WAV); `rev` from `projects.timeline`. */

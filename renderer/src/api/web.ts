@@ -5,6 +5,7 @@ import type {
   MethodResult,
   StagedAudio,
   UploadableFile,
+  UploadProgress,
 } from '../../../preload/contract';
 import { ApiError } from './errors';
 import { EventHub, type ClientApi, type ConnectionState, type Listener } from './types';
@@ -124,31 +125,40 @@ export function createWebApi({ token, origin = window.location.origin, onUnautho
   window.addEventListener('online', () => {
     if (!socket) connect();
   });
-  /** PUT /api/uploads: the file's bytes, answered like an RPC call ({ ok, result } or { ok: false, error }). */
-  async function upload(file: UploadableFile, kind: 'audio' | 'voice-file'): Promise<unknown> {
+  /**
+   * PUT /api/uploads: the file's bytes, answered like an RPC call ({ ok, result } or { ok: false, error }). XHR rather
+   * than fetch, because only XHR reports upload progress.
+   */
+  async function upload(
+    file: UploadableFile,
+    kind: 'audio' | 'voice-file',
+    onProgress?: UploadProgress,
+  ): Promise<unknown> {
     const u = new URL('/api/uploads', origin);
     u.searchParams.set('name', file.name);
     u.searchParams.set('kind', kind);
-    let res: Response;
+    const body = await file.arrayBuffer();
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('PUT', u);
+      xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+      if (onProgress) xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+      xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText });
+      xhr.onerror = () =>
+        reject(new ApiError('NETWORK', 'Cannot reach the Timbre server. Is `timbre serve` still running?'));
+      xhr.send(body);
+    });
+    let reply: { ok?: unknown; result?: unknown; error?: unknown };
     try {
-      res = await fetch(u, {
-        method: 'PUT',
-        headers: { 'Content-Type': 'application/octet-stream', Authorization: `Bearer ${token}` },
-        body: await file.arrayBuffer(),
-        cache: 'no-store',
-      });
+      reply = JSON.parse(text) as typeof reply;
     } catch {
-      throw new ApiError('NETWORK', 'Cannot reach the Timbre server. Is `timbre serve` still running?');
+      throw new ApiError('BAD_RESPONSE', `The server answered HTTP ${status} without a readable body.`);
     }
-    let body: unknown;
-    try {
-      body = await res.json();
-    } catch {
-      throw new ApiError('BAD_RESPONSE', `The server answered HTTP ${res.status} without a readable body.`);
-    }
-    const reply = body as { ok?: unknown; result?: unknown; error?: unknown };
-    if (reply && reply.ok === true && res.ok) return reply.result;
-    throw ApiError.from(reply?.error, `Uploading ${file.name} failed (HTTP ${res.status})`);
+    if (reply && reply.ok === true && status >= 200 && status < 300) return reply.result;
+    const err = ApiError.from(reply?.error, `Uploading ${file.name} failed (HTTP ${status})`);
+    if (err.code === 'UNAUTHORIZED' || status === 401) onUnauthorized?.();
+    throw err;
   }
 
   connect();
@@ -199,8 +209,8 @@ export function createWebApi({ token, origin = window.location.origin, onUnautho
       u.searchParams.set('token', token);
       return u.toString();
     },
-    async stageFile(file: UploadableFile): Promise<StagedAudio> {
-      return (await upload(file, 'audio')) as StagedAudio;
+    async stageFile(file: UploadableFile, onProgress?: UploadProgress): Promise<StagedAudio> {
+      return (await upload(file, 'audio', onProgress)) as StagedAudio;
     },
     async uploadVoiceFile(file: UploadableFile) {
       return (await upload(file, 'voice-file')) as { uploadId: string };

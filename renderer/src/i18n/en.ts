@@ -1,3 +1,5 @@
+import { voicesEn } from './voices.en';
+
 /** English UI strings. Keys are grouped by view; `{name}` placeholders are filled by `t(key, { name })`. */
 export const en = {
   'app.name': 'Timbre',
@@ -300,6 +302,8 @@ export const en = {
   'shortcut.playTake': 'Play or pause the current line’s take',
 
   'error.generic': 'Something went wrong: {message}',
+
+  ...voicesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

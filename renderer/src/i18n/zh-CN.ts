@@ -1,4 +1,5 @@
 import type { Dictionary } from './en';
+import { voicesZhCN } from './voices.zh-CN';
 
 /** 简体中文界面文本。与 en.ts 的键完全一致（由 tests/unit/i18n.test.ts 检查）。 */
 export const zhCN: Dictionary = {
@@ -296,4 +297,6 @@ export const zhCN: Dictionary = {
   'shortcut.playTake': '播放或暂停当前行的音频',
 
   'error.generic': '出错了：{message}',
+
+  ...voicesZhCN,
 };

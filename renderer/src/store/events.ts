@@ -5,6 +5,7 @@ import { useModels } from './models';
 import { useNav } from './nav';
 import { deletedHere, useProjects } from './projects';
 import { isActive, useStudio } from './studio';
+import { useLibrary, useRecorder } from './voices';
 import { create } from 'zustand';
 
 const LIVE_KEY = 'timbre.liveListen';
@@ -69,6 +70,8 @@ export function wireEvents(api: ClientApi, onProjectDeletedElsewhere: (name: str
     api.on('projects.changed', refreshProjects),
     api.on('model.progress', (p) => useModels.getState().applyProgress(p)),
     api.on('model.updated', ({ pack, error }) => useModels.getState().applyUpdate(pack, error)),
+    api.on('recorder.level', (level) => useRecorder.getState().applyLevel(level)),
+    api.on('recorder.state', (status) => useRecorder.getState().apply(status)),
     api.onConnection((state) => {
       const before = useConnection.getState().state;
       useConnection.setState({ state });
@@ -76,6 +79,8 @@ export function wireEvents(api: ClientApi, onProjectDeletedElsewhere: (name: str
         // Events may have been missed while away: resynchronise everything visible.
         refreshProjects();
         if (useModels.getState().status !== 'idle') void useModels.getState().load(true);
+        if (useLibrary.getState().status !== 'idle') void useLibrary.getState().load(true);
+        void useRecorder.getState().sync();
         const studio = useStudio.getState();
         if (studio.projectId) {
           void studio.refresh(true);
@@ -85,5 +90,6 @@ export function wireEvents(api: ClientApi, onProjectDeletedElsewhere: (name: str
     }),
   ];
   useConnection.setState({ state: api.connection });
+  void useRecorder.getState().sync();
   return () => offs.forEach((off) => off());
 }

@@ -9,11 +9,12 @@ import { useNav, VIEWS, type View } from '../store/nav';
 import { useSettings } from '../store/settings';
 import { messages as studioMessages, useStudio } from '../store/studio';
 import { toast } from '../store/toasts';
-import { VoicesView } from './CatalogViews';
 import { ModelsView } from './ModelsView';
 import { ProjectsView } from './ProjectsView';
 import { SettingsView } from './SettingsView';
 import { StudioView } from './StudioView';
+import { VoicesView } from './voices/VoicesView';
+import { MicIndicator } from './voices/MicIndicator';
 
 type Phase = { kind: 'booting' } | { kind: 'no-token' } | { kind: 'failed'; message: string } | { kind: 'ready' };
 
@@ -217,6 +218,7 @@ function Shell() {
         </div>
       </nav>
       <main id="main" ref={mainRef} tabIndex={-1} className="main">
+        <MicIndicator />
         {connection === 'reconnecting' && (
           <div className="banner banner-warn reconnect-banner" role="status">
             <span className="spinner" aria-hidden="true" />
