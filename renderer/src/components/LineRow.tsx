@@ -21,21 +21,27 @@ interface Props {
   onDragEndRow(): void;
   dragging: boolean;
   onDragStartRow(lineId: string): void;
+  selected: boolean;
+  current: boolean;
 }
+
+/** Focus requests already applied: a row that scrolls back into view must not steal focus again. */
+let appliedFocusN = 0;
 
 /** One script line: text, voice override, generation status, take player, reorder and delete controls. */
 export const LineRow = memo(function LineRow(props: Props) {
-  const { line, index, count, text, job, saveError, dropEdge, dragging } = props;
+  const { line, index, count, text, job, saveError, dropEdge, dragging, selected, current } = props;
   const t = useT();
   const n = index + 1;
-  const rowRef = useRef<HTMLLIElement>(null);
+  const rowRef = useRef<HTMLDivElement>(null);
   const textRef = useRef<HTMLTextAreaElement>(null);
   const focus = useStudio((s) => (s.focus?.lineId === line.id ? s.focus : null));
   const [composing, setComposing] = useState(false);
 
   useEffect(() => {
     const el = textRef.current;
-    if (!focus || !el) return;
+    if (!focus || !el || focus.n <= appliedFocusN) return;
+    appliedFocusN = focus.n;
     el.focus({ preventScroll: false });
     if (focus.caret === 'end') el.setSelectionRange(el.value.length, el.value.length);
     else if (focus.caret === 'start') el.setSelectionRange(0, 0);
@@ -98,14 +104,33 @@ export const LineRow = memo(function LineRow(props: Props) {
   const statusClass = job ? `status-${job.status}` : take ? 'status-done' : 'status-idle';
 
   return (
-    <li
+    <div
       ref={rowRef}
-      className={`line-row ${statusClass}${dragging ? ' dragging' : ''}${dropEdge ? ` drop-${dropEdge}` : ''}`}
+      className={`line-row ${statusClass}${dragging ? ' dragging' : ''}${dropEdge ? ` drop-${dropEdge}` : ''}${
+        selected ? ' selected' : ''
+      }${current ? ' current' : ''}`}
       data-line-id={line.id}
       onDragOver={onDragOver}
       onDrop={props.onDropRow}
+      onFocus={() => studio().setCurrent(line.id)}
+      onMouseDown={(e) => {
+        if (line.pending) return;
+        studio().setCurrent(line.id);
+        const target = e.target as HTMLElement;
+        if (target.closest('button, input, textarea, select, a')) return;
+        if (e.shiftKey) studio().select(line.id, 'range');
+        else if (e.ctrlKey || e.metaKey) studio().select(line.id, 'toggle');
+      }}
     >
       <div className="line-gutter">
+        <input
+          type="checkbox"
+          className="line-select"
+          checked={selected}
+          disabled={line.pending}
+          aria-label={t('studio.selectLine', { n })}
+          onChange={(e) => studio().select(line.id, (e.nativeEvent as MouseEvent).shiftKey ? 'range' : 'toggle')}
+        />
         <button
           type="button"
           className="drag-handle"
@@ -229,7 +254,7 @@ export const LineRow = memo(function LineRow(props: Props) {
           </div>
         </div>
       </div>
-    </li>
+    </div>
   );
 });
 

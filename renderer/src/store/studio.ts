@@ -1,6 +1,8 @@
 import { create } from 'zustand';
 import type { Job, Line, ProjectDetail, SynthesisOptions } from '../../../preload/contract';
 import { api, errorMessage, isApiError } from '../api';
+import { currentT } from '../i18n/useT';
+import { isReplaying, useHistory } from './history';
 import { announce, toast, useToasts } from './toasts';
 
 export type SaveState = 'pending' | 'saving' | 'error';
@@ -28,6 +30,12 @@ interface StudioState {
   error: string | null;
   /** Ask a line row to take keyboard focus (after add/delete/move). */
   focus: { lineId: string; caret: 'start' | 'end' | 'keep'; n: number } | null;
+  /** The line the user is on (last focused or clicked): target of Space, Ctrl+Enter, Ctrl+L, J/K. */
+  current: string | null;
+  /** Lines selected for "Generate selection" (checkboxes, Shift/Ctrl+click). */
+  selected: Record<string, true>;
+  /** Anchor of Shift+click range selection. */
+  anchor: string | null;
 
   open(projectId: string): Promise<void>;
   close(): void;
@@ -47,6 +55,15 @@ interface StudioState {
   flushSaves(lineIds?: string[]): Promise<boolean>;
   retrySaves(): void;
   requestFocus(lineId: string, caret?: 'start' | 'end' | 'keep'): void;
+  setCurrent(lineId: string): void;
+  /** Split a line at a caret position into two lines (the first keeps the takes). */
+  split(lineId: string, at: number): Promise<void>;
+  /** Merge a line into the one before it. */
+  merge(lineId: string): Promise<void>;
+  toggleLock(lineId: string): Promise<void>;
+  /** `toggle`: flip one line; `range`: select from the anchor to this line; `only`: select just this one. */
+  select(lineId: string, mode: 'toggle' | 'range' | 'only'): void;
+  clearSelection(): void;
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -102,6 +119,34 @@ let tempSeq = 0;
 let reordering = 0;
 let refreshTimer: number | undefined;
 let focusN = 0;
+
+/**
+ * Lines re-created by undo get a new id when the server cannot restore the old one; commands recorded earlier resolve
+ * their line ids through this map.
+ */
+const aliases = new Map<string, string>();
+export const resolveId = (id: string): string => {
+  let cur = id;
+  for (let i = 0; i < 50 && aliases.has(cur); i++) cur = aliases.get(cur)!;
+  return cur;
+};
+const lineNo = (lineId: string) => useStudio.getState().lines.findIndex((l) => l.id === lineId) + 1;
+const record = (
+  label: string,
+  undo: () => Promise<unknown> | void,
+  redo: () => Promise<unknown> | void,
+  key?: string,
+) =>
+  useHistory.getState().push({
+    label,
+    key,
+    undo: async () => {
+      await undo();
+    },
+    redo: async () => {
+      await redo();
+    },
+  });
 
 const omit = <T>(rec: Record<string, T>, key: string): Record<string, T> => {
   if (!(key in rec)) return rec;
@@ -244,6 +289,40 @@ export const useStudio = create<StudioState>((set, get) => {
     });
   };
 
+  /** Bring back a line whose delete has not been sent yet. */
+  const restorePending = (lineId: string) => {
+    const p = pendingDeletes.get(lineId);
+    if (!p) return;
+    pendingDeletes.delete(lineId);
+    window.clearTimeout(p.timer);
+    useToasts.getState().dismiss(p.toastId);
+    set((s) => {
+      const next = [...s.lines];
+      next.splice(Math.min(p.index, next.length), 0, p.line);
+      return { lines: next, focus: { lineId, caret: 'end', n: ++focusN } };
+    });
+  };
+
+  /** Re-create a deleted line at its old place (undo of a delete that reached the server). */
+  const recreate = async (line: StudioLine, index: number) => {
+    const projectId = get().projectId;
+    if (!projectId) return;
+    try {
+      const created = await api().call('lines.add', { projectId, text: line.text, position: index });
+      let restored = created;
+      if (line.voiceId || Object.keys(line.options).length > 0)
+        restored = await api().call('lines.update', { id: created.id, voiceId: line.voiceId, options: line.options });
+      aliases.set(line.id, restored.id);
+      set((s) => {
+        const next = s.lines.filter((l) => l.id !== restored.id);
+        next.splice(Math.min(index, next.length), 0, { ...restored, key: line.key });
+        return { lines: next, focus: { lineId: restored.id, caret: 'end', n: ++focusN } };
+      });
+    } catch (err) {
+      toast.error(errorMessage(err));
+    }
+  };
+
   return {
     projectId: null,
     project: null,
@@ -255,6 +334,9 @@ export const useStudio = create<StudioState>((set, get) => {
     status: 'idle',
     error: null,
     focus: null,
+    current: null,
+    selected: {},
+    anchor: null,
 
     async open(projectId) {
       if (get().projectId === projectId && get().status === 'ready') return get().refresh(true);
@@ -269,7 +351,11 @@ export const useStudio = create<StudioState>((set, get) => {
         jobs: {},
         status: 'loading',
         error: null,
+        current: null,
+        selected: {},
+        anchor: null,
       });
+      useHistory.getState().clear();
       try {
         const [detail, jobs] = await Promise.all([
           api().call('projects.get', { id: projectId }),
@@ -415,6 +501,15 @@ export const useStudio = create<StudioState>((set, get) => {
             scheduleSave(line.id);
           }
           if (pendingDeletes.size > 0) await syncOrder(projectId);
+          const created = line.id;
+          record(
+            currentT()('history.add', { n: lineNo(created) }),
+            () => get().deleteLine(resolveId(created), { undo: false }),
+            async () => {
+              const gone = get().lines.find((l) => l.id === resolveId(created));
+              if (!gone) await recreate({ ...line, text: '', key: line.id }, index);
+            },
+          );
           return line.id;
         } catch (err) {
           set((st) => ({
@@ -434,6 +529,21 @@ export const useStudio = create<StudioState>((set, get) => {
     editText(lineId, text) {
       const { projectId } = get();
       if (!projectId) return;
+      const line = get().lines.find((l) => l.id === lineId);
+      const before = get().drafts[lineId] ?? line?.text;
+      if (line && before !== undefined && before !== text && !isReplaying()) {
+        const put = (value: string) => {
+          const id = resolveId(lineId);
+          get().editText(id, value);
+          get().requestFocus(id, 'end');
+        };
+        record(
+          currentT()('history.editText', { n: lineNo(lineId) }),
+          () => put(before),
+          () => put(text),
+          `text:${lineId}`,
+        );
+      }
       set((s) => ({ drafts: { ...s.drafts, [lineId]: text } }));
       if (isTempId(lineId)) {
         setSave(lineId, 'pending'); // saved once the line exists on the server
@@ -449,6 +559,11 @@ export const useStudio = create<StudioState>((set, get) => {
       set((s) => ({ lines: s.lines.map((l) => (l.id === lineId ? { ...l, voiceId } : l)) }));
       try {
         await api().call('lines.update', { id: lineId, voiceId });
+        record(
+          currentT()('history.voice', { n: lineNo(lineId) }),
+          () => get().setLineVoice(resolveId(lineId), before.voiceId),
+          () => get().setLineVoice(resolveId(lineId), voiceId),
+        );
       } catch (err) {
         set((s) => ({ lines: s.lines.map((l) => (l.id === lineId ? { ...l, voiceId: before.voiceId } : l)) }));
         toast.error(errorMessage(err));
@@ -475,6 +590,11 @@ export const useStudio = create<StudioState>((set, get) => {
         return;
       }
       reordering--;
+      record(
+        currentT()('history.move', { n: to + 1 }),
+        () => get().move(resolveId(lineId), from),
+        () => get().move(resolveId(lineId), to),
+      );
     },
 
     deleteLine(lineId, { undo = true } = {}) {
@@ -489,26 +609,25 @@ export const useStudio = create<StudioState>((set, get) => {
         set((s) => ({ drafts: omit(s.drafts, lineId), save: omit(s.save, lineId) }));
         return;
       }
+      record(
+        currentT()('history.delete', { n: index + 1 }),
+        async () => {
+          const id = resolveId(lineId);
+          if (get().lines.some((l) => l.id === id)) return; // already brought back (toast "Undo")
+          if (pendingDeletes.has(id)) restorePending(id);
+          else await recreate(line, index);
+        },
+        () => get().deleteLine(resolveId(lineId), { undo: false }),
+      );
       if (!undo) {
         pendingDeletes.set(lineId, { line, index, timer: 0, toastId: 0 });
         void commitDelete(lineId);
         return;
       }
-      const restore = () => {
-        const p = pendingDeletes.get(lineId);
-        if (!p) return;
-        pendingDeletes.delete(lineId);
-        window.clearTimeout(p.timer);
-        set((s) => {
-          const next = [...s.lines];
-          next.splice(Math.min(p.index, next.length), 0, p.line);
-          return { lines: next, focus: { lineId, caret: 'end', n: ++focusN } };
-        });
-      };
       const toastId = useToasts.getState().push({
         kind: 'info',
         message: messages.deleted(index + 1),
-        action: { label: messages.undo(), run: restore },
+        action: { label: messages.undo(), run: () => restorePending(lineId) },
         timeout: 6000,
       });
       const timer = window.setTimeout(() => void commitDelete(lineId), 6500);
@@ -589,7 +708,46 @@ export const useStudio = create<StudioState>((set, get) => {
     },
 
     requestFocus(lineId, caret = 'keep') {
-      set({ focus: { lineId, caret, n: ++focusN } });
+      set({ focus: { lineId, caret, n: ++focusN }, current: lineId });
+    },
+
+    async split() {
+      // wired to lines.split once the contract has it
+    },
+
+    async merge() {
+      // wired to lines.merge once the contract has it
+    },
+
+    async toggleLock() {
+      // wired to lines.update { locked } once the contract has it
+    },
+
+    setCurrent(lineId) {
+      if (get().current !== lineId) set({ current: lineId });
+    },
+
+    select(lineId, mode) {
+      const { lines, anchor, selected } = get();
+      if (mode === 'range' && anchor) {
+        const a = lines.findIndex((l) => l.id === anchor);
+        const b = lines.findIndex((l) => l.id === lineId);
+        if (a >= 0 && b >= 0) {
+          const next: Record<string, true> = { ...selected };
+          for (let i = Math.min(a, b); i <= Math.max(a, b); i++) next[lines[i].id] = true;
+          set({ selected: next });
+          return;
+        }
+      }
+      if (mode === 'only') {
+        set({ selected: { [lineId]: true }, anchor: lineId });
+        return;
+      }
+      set({ selected: selected[lineId] ? omit(selected, lineId) : { ...selected, [lineId]: true }, anchor: lineId });
+    },
+
+    clearSelection() {
+      set({ selected: {}, anchor: null });
     },
   };
 });

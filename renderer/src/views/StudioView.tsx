@@ -11,6 +11,8 @@ import { useCatalog } from '../store/catalog';
 import { useLiveListen } from '../store/events';
 import { useNav } from '../store/nav';
 import { isActive, useStudio } from '../store/studio';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { HistoryButtons, ShortcutsDialog, useStudioShortcuts } from '../components/studio/Shortcuts';
 
 export function StudioView() {
   const t = useT();
@@ -86,36 +88,49 @@ export function StudioView() {
 
 function Studio() {
   const [knobsOpen, setKnobsOpen] = useState(false);
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
   const t = useT();
   const project = useStudio((s) => s.project);
   const lines = useStudio((s) => s.lines);
   const drafts = useStudio((s) => s.drafts);
   const jobs = useStudio((s) => s.jobs);
   const saveErrors = useStudio((s) => s.saveErrors);
+  const selected = useStudio((s) => s.selected);
+  const current = useStudio((s) => s.current);
+  const focus = useStudio((s) => s.focus);
   const live = useLiveListen();
   const [dragId, setDragId] = useState<string | null>(null);
   const [drop, setDrop] = useState<{ index: number; edge: 'before' | 'after' } | null>(null);
   const studio = useStudio.getState;
+  const scrollRef = useRef<HTMLDivElement>(null);
 
   const activeJobs = useMemo(() => Object.values(jobs).filter(isActive), [jobs]);
   const ready = lines.filter((l) => l.activeTake && !isActive(jobs[l.id])).length;
+  const selectedIds = useMemo(() => lines.filter((l) => selected[l.id]).map((l) => l.id), [lines, selected]);
   const overall = useMemo(() => {
     if (activeJobs.length === 0) return null;
     const total = activeJobs.reduce((sum, j) => sum + (j.status === 'running' ? j.progress : 0), 0);
     return Math.round((total / activeJobs.length) * 100);
   }, [activeJobs]);
 
-  // Ctrl/Cmd+Shift+Enter: generate all, from anywhere in the studio.
+  const rows = useMemo(() => lines.map((line, index) => ({ key: line.key, line, index })), [lines]);
+  // eslint-disable-next-line react-hooks/incompatible-library -- Studio re-renders with the lines anyway; rows are memo'd
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 118,
+    overscan: 8,
+    getItemKey: (i) => rows[i].key,
+  });
+
+  // A focus request for a line outside the rendered window: scroll it in first (the row focuses itself on mount).
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && e.shiftKey) {
-        e.preventDefault();
-        void studio().generate();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [studio]);
+    if (!focus) return;
+    const index = rows.findIndex((r) => r.line.id === focus.lineId);
+    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'auto' });
+  }, [focus, rows, virtualizer]);
+
+  useStudioShortcuts({ openShortcuts: () => setShortcutsOpen(true) });
 
   const onDragOverRow = useCallback((index: number, edge: 'before' | 'after') => {
     setDrop((d) => (d && d.index === index && d.edge === edge ? d : { index, edge }));
@@ -148,6 +163,17 @@ function Studio() {
         <div className="studio-title-row">
           <ProjectTitle key={project.name} name={project.name} />
           <SaveIndicator />
+          <div className="toolbar-spacer" />
+          <HistoryButtons />
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label={t('shortcuts.open')}
+            title={`${t('shortcuts.open')} (?)`}
+            onClick={() => setShortcutsOpen(true)}
+          >
+            <Icon name="keyboard" size={17} />
+          </button>
         </div>
         <div className="toolbar" role="toolbar" aria-label={t('nav.studio')}>
           <div className="toolbar-group">
@@ -187,6 +213,12 @@ function Studio() {
               {t('studio.cancelAll')}
             </button>
           )}
+          {selectedIds.length > 0 && (
+            <button type="button" className="btn" onClick={() => void studio().generate(selectedIds)}>
+              <Icon name="sparkle" size={15} />
+              {t('studio.generateSelection', { count: selectedIds.length })}
+            </button>
+          )}
           <button
             type="button"
             className="btn btn-primary"
@@ -202,6 +234,11 @@ function Studio() {
           <span className="muted">
             {t.plural('projects.lines', lines.length)} · {t('status.done')} {ready}/{lines.length}
           </span>
+          {selectedIds.length > 0 && (
+            <button type="button" className="link-btn" onClick={() => studio().clearSelection()}>
+              {t('studio.clearSelection', { count: selectedIds.length })}
+            </button>
+          )}
           {overall !== null && (
             <div
               className="progress progress-overall"
@@ -217,58 +254,76 @@ function Studio() {
         </div>
       </header>
 
-      {lines.length === 0 ? (
-        <EmptyState
-          icon="edit"
-          title={t('studio.emptyTitle')}
-          action={
-            <button type="button" className="btn btn-primary" onClick={() => void studio().addLine()}>
-              <Icon name="plus" size={16} />
-              {t('studio.emptyAction')}
-            </button>
-          }
-        >
-          {t('studio.emptyBody')}
-        </EmptyState>
-      ) : (
-        <>
-          <ol
-            className="lines"
-            aria-label={t('studio.linesLabel')}
-            onDragLeave={(e) => e.currentTarget === e.target && setDrop(null)}
-          >
-            {lines.map((line, i) => (
-              <LineRow
-                key={line.key}
-                line={line}
-                index={i}
-                count={lines.length}
-                text={drafts[line.id] ?? line.text}
-                job={jobs[line.id]}
-                saveError={saveErrors[line.id]}
-                dragging={dragId === line.id}
-                dropEdge={drop && drop.index === i && dragId !== line.id ? drop.edge : null}
-                onDragOverRow={onDragOverRow}
-                onDropRow={onDropRow}
-                onDragEndRow={onDragEndRow}
-                onDragStartRow={setDragId}
-              />
-            ))}
-          </ol>
-          <div className="lines-footer">
-            <button
-              type="button"
-              className="btn btn-dashed"
-              disabled={lines.length >= LIMITS.linesPerProjectMax}
-              onClick={() => void studio().addLine()}
+      <div className="studio-body">
+        <div className="studio-scroll" ref={scrollRef}>
+          {lines.length === 0 ? (
+            <EmptyState
+              icon="edit"
+              title={t('studio.emptyTitle')}
+              action={
+                <button type="button" className="btn btn-primary" onClick={() => void studio().addLine()}>
+                  <Icon name="plus" size={16} />
+                  {t('studio.emptyAction')}
+                </button>
+              }
             >
-              <Icon name="plus" size={16} />
-              {t('studio.addLine')}
-            </button>
-            <p className="hint">{t('studio.shortcuts')}</p>
-          </div>
-        </>
-      )}
+              {t('studio.emptyBody')}
+            </EmptyState>
+          ) : (
+            <>
+              <ol
+                className="lines"
+                aria-label={t('studio.linesLabel')}
+                style={{ height: virtualizer.getTotalSize() }}
+                onDragLeave={(e) => e.currentTarget === e.target && setDrop(null)}
+              >
+                {virtualizer.getVirtualItems().map((v) => {
+                  const { line, index: i } = rows[v.index];
+                  return (
+                    <li
+                      key={v.key}
+                      ref={virtualizer.measureElement}
+                      data-index={v.index}
+                      className="line-slot"
+                      style={{ transform: `translateY(${v.start}px)` }}
+                    >
+                      <LineRow
+                        line={line}
+                        index={i}
+                        count={lines.length}
+                        text={drafts[line.id] ?? line.text}
+                        job={jobs[line.id]}
+                        saveError={saveErrors[line.id]}
+                        dragging={dragId === line.id}
+                        dropEdge={drop && drop.index === i && dragId !== line.id ? drop.edge : null}
+                        onDragOverRow={onDragOverRow}
+                        onDropRow={onDropRow}
+                        onDragEndRow={onDragEndRow}
+                        onDragStartRow={setDragId}
+                        selected={!!selected[line.id]}
+                        current={current === line.id}
+                      />
+                    </li>
+                  );
+                })}
+              </ol>
+              <div className="lines-footer">
+                <button
+                  type="button"
+                  className="btn btn-dashed"
+                  disabled={lines.length >= LIMITS.linesPerProjectMax}
+                  onClick={() => void studio().addLine()}
+                >
+                  <Icon name="plus" size={16} />
+                  {t('studio.addLine')}
+                </button>
+                <p className="hint">{t('studio.shortcuts')}</p>
+              </div>
+            </>
+          )}
+        </div>
+      </div>
+      <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
     </section>
   );
 }
