@@ -69,6 +69,10 @@ function recover(db: Db, repos: Repos, layout: DataLayout): RecoveryReport {
   return { interruptedJobs, tempFilesRemoved, orphanTakesRemoved };
 }
 
+const notYet = (): never => {
+  throw new ApiError('INTERNAL', 'not implemented yet');
+};
+
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const layout = dataLayout(opts.dataDir);
@@ -233,6 +237,25 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'jobs.generate': ({ projectId, lineIds }) => jobs.enqueue(projectId, lineIds),
     'jobs.list': ({ projectId }) => repos.jobs.list(projectId),
     'jobs.cancel': ({ id }) => jobs.cancel(id),
+
+    'projects.setSpeakers': notYet,
+    'projects.setDictionary': notYet,
+    'projects.setMix': notYet,
+    'projects.timeline': notYet,
+    'script.preview': notYet,
+    'script.import': notYet,
+    'dictionary.preview': notYet,
+    'lines.deleteMany': notYet,
+    'lines.restore': notYet,
+    'lines.split': notYet,
+    'lines.merge': notYet,
+    'takes.setActive': notYet,
+    'takes.delete': notYet,
+    'jobs.generateBatch': notYet,
+    'jobs.cancelBatch': notYet,
+    'export.start': notYet,
+    'export.cancel': notYet,
+    'export.get': notYet,
   };
 
   const dispatch = createDispatcher(handlers, (err, method) =>

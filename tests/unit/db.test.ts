@@ -21,7 +21,7 @@ describe('migrations', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(appliedMigrations(db).map((m) => m.version)).toEqual(migrations.map((m) => m.version));
-    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations[migrations.length - 1].version);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as { name: string }[]).map(
       (r) => r.name,
     );
@@ -81,7 +81,7 @@ describe('migrations', () => {
     const bad = [
       ...migrations,
       {
-        version: migrations.length + 1,
+        version: migrations[migrations.length - 1].version + 1,
         name: 'broken',
         up: (d: Database.Database) => d.exec('CREATE TABLE x (a); SELECT * FROM nope;'),
       },

@@ -31,13 +31,16 @@ export function migrate(db: Db, list: readonly Migration[] = allMigrations): num
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
   );
   const sorted = [...list].sort((a, b) => a.version - b.version);
+  // Versions strictly increase; gaps are allowed (migrations written on parallel branches are numbered ahead).
   sorted.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`Migration ${m.name} has version ${m.version}, expected ${i + 1}`);
+    if (!Number.isInteger(m.version) || m.version < 1 || (i > 0 && m.version === sorted[i - 1].version))
+      throw new Error(`Migration ${m.name} has version ${m.version}: versions must be distinct positive integers`);
   });
+  const known = sorted.length ? sorted[sorted.length - 1].version : 0;
   const newest = Math.max(0, ...applied);
-  if (newest > sorted.length)
+  if (newest > known)
     throw new Error(
-      `This data folder was written by a newer Timbre (schema ${newest}, this build knows ${sorted.length}). ` +
+      `This data folder was written by a newer Timbre (schema ${newest}, this build knows ${known}). ` +
         'Update Timbre to open it.',
     );
   const ran: number[] = [];

@@ -1,7 +1,10 @@
 import type { Db } from './database.js';
 import {
+  DictionaryEntry,
+  MusicBedInfo,
   SynthesisOptions,
   type ApiErrorShape,
+  type Speaker,
   type Job,
   type JobStatus,
   type Line,
@@ -12,15 +15,37 @@ import {
 } from '../../../preload/contract.js';
 import { ApiError, notFound } from '../../common/errors.js';
 import { newId, nowIso } from '../ids.js';
+import {
+  DEFAULT_GAP_MS,
+  mergeOptions,
+  parseInlineTags,
+  resolveVoice,
+  safeDictionary,
+  spokenSegments,
+  spokenTextOf,
+  staleReasons,
+  summarize,
+  type MadeFrom,
+} from '../studio/line-state.js';
+import type { CompiledDictionary } from '../../common/script/pronunciation.js';
 
 interface ProjectRow {
   id: string;
   name: string;
   voice_id: string | null;
   options: string;
+  speakers: string;
+  dictionary: string;
+  gap_ms: number;
+  music_bed: string | null;
   created_at: string;
   updated_at: string;
   line_count: number;
+}
+
+/** Stored music bed: the info shown to the UI plus the file (relative to the data folder's music/). */
+export interface StoredMusicBed extends MusicBedInfo {
+  file: string;
 }
 interface LineRow {
   id: string;
@@ -30,6 +55,9 @@ interface LineRow {
   voice_id: string | null;
   options: string;
   active_take_id: string | null;
+  speaker: string | null;
+  locked: number;
+  chapter: string | null;
   updated_at: string;
 }
 export interface TakeRow {
@@ -43,6 +71,8 @@ export interface TakeRow {
   sample_rate: number;
   duration_ms: number;
   settings: string;
+  spoken_text: string | null;
+  made_from: string | null;
   created_at: string;
 }
 interface JobRow {
@@ -50,6 +80,7 @@ interface JobRow {
   kind: 'synthesize';
   project_id: string | null;
   line_id: string | null;
+  batch_id: string | null;
   status: JobStatus;
   progress: number;
   take_id: string | null;
@@ -93,14 +124,53 @@ export const toTake = (r: TakeRow): Take => ({
   sampleRate: r.sample_rate,
   durationMs: r.duration_ms,
   options: parseOptions(r.settings),
+  spokenText: r.spoken_text ?? r.text,
   createdAt: r.created_at,
 });
+
+function parseJsonArray<T>(json: string, item: { safeParse(v: unknown): { success: boolean; data?: T } }): T[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(raw)) return [];
+  const out: T[] = [];
+  for (const v of raw) {
+    const r = item.safeParse(v);
+    if (r.success) out.push(r.data as T);
+  }
+  return out;
+}
+
+export const parseSpeakers = (json: string): Speaker[] =>
+  parseJsonArray(json, {
+    safeParse: (v: unknown) => {
+      const o = v as { name?: unknown; voiceId?: unknown } | null;
+      return o && typeof o.name === 'string' && (o.voiceId === null || typeof o.voiceId === 'string')
+        ? { success: true, data: { name: o.name, voiceId: o.voiceId } as Speaker }
+        : { success: false };
+    },
+  });
+export const parseDictionary = (json: string): DictionaryEntry[] => parseJsonArray(json, DictionaryEntry);
+export function parseMusicBed(json: string | null): StoredMusicBed | null {
+  if (!json) return null;
+  try {
+    const raw = JSON.parse(json) as StoredMusicBed;
+    const info = MusicBedInfo.safeParse(raw);
+    return info.success && typeof raw.file === 'string' ? { ...info.data, file: raw.file } : null;
+  } catch {
+    return null;
+  }
+}
 
 const toJob = (r: JobRow): Job => ({
   id: r.id,
   kind: r.kind,
   projectId: r.project_id,
   lineId: r.line_id,
+  batchId: r.batch_id,
   status: r.status,
   progress: r.progress,
   takeId: r.take_id,
@@ -130,7 +200,43 @@ export class ProjectsRepo {
 
   detail(id: string, lines: LinesRepo): ProjectDetail {
     const row = this.row(id);
-    return { ...toProject(row), voiceId: row.voice_id, options: parseOptions(row.options), lines: lines.list(id) };
+    const bed = parseMusicBed(row.music_bed);
+    return {
+      ...toProject(row),
+      voiceId: row.voice_id,
+      options: parseOptions(row.options),
+      lines: lines.list(id),
+      speakers: parseSpeakers(row.speakers),
+      dictionary: parseDictionary(row.dictionary),
+      gapMs: row.gap_ms ?? DEFAULT_GAP_MS,
+      musicBed: bed && { name: bed.name, gainDb: bed.gainDb, duck: bed.duck, durationSeconds: bed.durationSeconds },
+    };
+  }
+
+  setSpeakers(id: string, speakers: Speaker[]): void {
+    const r = this.db
+      .prepare('UPDATE projects SET speakers = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(speakers), nowIso(), id);
+    if (r.changes === 0) throw notFound('Project', id);
+  }
+
+  setDictionary(id: string, entries: DictionaryEntry[]): void {
+    const r = this.db
+      .prepare('UPDATE projects SET dictionary = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(entries), nowIso(), id);
+    if (r.changes === 0) throw notFound('Project', id);
+  }
+
+  setMix(id: string, patch: { gapMs?: number; musicBed?: StoredMusicBed | null }): void {
+    const row = this.row(id);
+    this.db
+      .prepare('UPDATE projects SET gap_ms = ?, music_bed = ?, updated_at = ? WHERE id = ?')
+      .run(
+        patch.gapMs ?? row.gap_ms,
+        patch.musicBed === undefined ? row.music_bed : patch.musicBed && JSON.stringify(patch.musicBed),
+        nowIso(),
+        id,
+      );
   }
 
   create(name: string): Project {
@@ -179,14 +285,100 @@ export class ProjectsRepo {
   }
 }
 
+export interface LineContext {
+  projectVoice: string | null;
+  projectOptions: SynthesisOptions;
+  /** Lower-cased speaker name → voice. */
+  speakers: Map<string, string | null>;
+  defaultVoice: string | null;
+  dictionary: CompiledDictionary;
+}
+
+const TAKE_FIELDS = [
+  'id',
+  'line_id',
+  'project_id',
+  'file',
+  'engine_id',
+  'voice_id',
+  'text',
+  'sample_rate',
+  'duration_ms',
+  'settings',
+  'spoken_text',
+  'made_from',
+  'created_at',
+] as const;
+const TAKE_COLS = TAKE_FIELDS.map((f) => `t.${f} AS t_${f}`).join(', ');
+type PrefixedTake = { [K in (typeof TAKE_FIELDS)[number] as `t_${K}`]: TakeRow[K] | null };
+function unprefixTake(r: PrefixedTake): TakeRow | null {
+  if (r.t_id === null) return null;
+  const out: Record<string, unknown> = {};
+  for (const f of TAKE_FIELDS) out[f] = r[`t_${f}`];
+  return out as unknown as TakeRow;
+}
+
+export type { LineRow };
+
 export class LinesRepo {
   constructor(
     private readonly db: Db,
     private readonly takes: TakesRepo,
   ) {}
 
-  private toLine(r: LineRow): Line {
-    const active = r.active_take_id ? this.takes.find(r.active_take_id) : null;
+  /** What every line of a project is resolved against (voices, knobs, dictionary). */
+  context(projectId: string): LineContext {
+    const p = this.db
+      .prepare('SELECT voice_id, options, speakers, dictionary FROM projects WHERE id = ?')
+      .get(projectId) as Pick<ProjectRow, 'voice_id' | 'options' | 'speakers' | 'dictionary'> | undefined;
+    if (!p) throw notFound('Project', projectId);
+    const def = this.db.prepare("SELECT value FROM settings WHERE key = 'defaultVoiceId'").get() as
+      { value: string } | undefined;
+    return {
+      projectVoice: p.voice_id,
+      projectOptions: parseOptions(p.options),
+      speakers: new Map(parseSpeakers(p.speakers).map((s) => [s.name.toLocaleLowerCase(), s.voiceId])),
+      defaultVoice: def ? (JSON.parse(def.value) as string | null) : null,
+      dictionary: safeDictionary(parseDictionary(p.dictionary)),
+    };
+  }
+
+  /** How the line would be generated now: its voice, knobs, parsed tags and spoken segments. */
+  plan(r: LineRow, ctx: LineContext) {
+    const parsed = parseInlineTags(r.text);
+    const segments = spokenSegments(parsed, ctx.dictionary);
+    const options = mergeOptions(ctx.projectOptions, parseOptions(r.options));
+    const voiceId = resolveVoice({
+      lineVoice: r.voice_id,
+      speaker: r.speaker,
+      speakers: ctx.speakers,
+      projectVoice: ctx.projectVoice,
+      defaultVoice: ctx.defaultVoice,
+    });
+    return { parsed, segments, spokenText: spokenTextOf(segments), options, voiceId };
+  }
+
+  private toLine(r: LineRow, ctx: LineContext, activeRow: TakeRow | null): Line {
+    const plan = this.plan(r, ctx);
+    const active = activeRow ? toTake(activeRow) : null;
+    let madeFrom: MadeFrom | null = null;
+    if (activeRow?.made_from)
+      try {
+        madeFrom = JSON.parse(activeRow.made_from) as MadeFrom;
+      } catch {
+        madeFrom = null;
+      }
+    const reasons = activeRow
+      ? staleReasons(
+          { text: r.text, voiceId: plan.voiceId, options: plan.options, spokenText: plan.spokenText },
+          {
+            text: activeRow.text,
+            voiceId: activeRow.voice_id,
+            spokenText: activeRow.spoken_text,
+            madeFrom,
+          },
+        )
+      : [];
     return {
       id: r.id,
       projectId: r.project_id,
@@ -196,14 +388,29 @@ export class LinesRepo {
       options: parseOptions(r.options),
       activeTakeId: active ? r.active_take_id : null,
       activeTake: active,
+      speaker: r.speaker,
+      locked: r.locked === 1,
+      stale: reasons.length > 0,
+      staleReasons: reasons,
+      chapter: r.chapter,
+      parsed: summarize(plan.parsed, r.text),
       updatedAt: r.updated_at,
     };
   }
 
   list(projectId: string): Line[] {
-    return (
-      this.db.prepare('SELECT * FROM lines WHERE project_id = ? ORDER BY position').all(projectId) as LineRow[]
-    ).map((r) => this.toLine(r));
+    const ctx = this.context(projectId);
+    const rows = this.db
+      .prepare(
+        `SELECT l.*, ${TAKE_COLS} FROM lines l LEFT JOIN takes t ON t.id = l.active_take_id
+         WHERE l.project_id = ? ORDER BY l.position`,
+      )
+      .all(projectId) as (LineRow & PrefixedTake)[];
+    return rows.map((r) => this.toLine(r, ctx, unprefixTake(r)));
+  }
+
+  rows(projectId: string): LineRow[] {
+    return this.db.prepare('SELECT * FROM lines WHERE project_id = ? ORDER BY position').all(projectId) as LineRow[];
   }
 
   row(id: string): LineRow {
@@ -213,7 +420,11 @@ export class LinesRepo {
   }
 
   get(id: string): Line {
-    return this.toLine(this.row(id));
+    const r = this.row(id);
+    const active = r.active_take_id
+      ? ((this.db.prepare('SELECT * FROM takes WHERE id = ?').get(r.active_take_id) as TakeRow | undefined) ?? null)
+      : null;
+    return this.toLine(r, this.context(r.project_id), active);
   }
 
   add(projectId: string, text: string, position?: number): Line {
@@ -237,16 +448,31 @@ export class LinesRepo {
     })();
   }
 
-  update(id: string, patch: { text?: string; voiceId?: string | null; options?: SynthesisOptions }): Line {
+  update(
+    id: string,
+    patch: {
+      text?: string;
+      voiceId?: string | null;
+      options?: SynthesisOptions;
+      speaker?: string | null;
+      locked?: boolean;
+      chapter?: string | null;
+    },
+  ): Line {
     return this.db.transaction(() => {
       const row = this.row(id);
       const t = nowIso();
       this.db
-        .prepare('UPDATE lines SET text = ?, voice_id = ?, options = ?, updated_at = ? WHERE id = ?')
+        .prepare(
+          'UPDATE lines SET text = ?, voice_id = ?, options = ?, speaker = ?, locked = ?, chapter = ?, updated_at = ? WHERE id = ?',
+        )
         .run(
           patch.text ?? row.text,
           patch.voiceId === undefined ? row.voice_id : patch.voiceId,
           patch.options === undefined ? row.options : JSON.stringify(patch.options),
+          patch.speaker === undefined ? row.speaker : patch.speaker,
+          patch.locked === undefined ? row.locked : patch.locked ? 1 : 0,
+          patch.chapter === undefined ? row.chapter : patch.chapter,
           t,
           id,
         );
@@ -320,13 +546,13 @@ export class TakesRepo {
     ).map(toTake);
   }
 
-  insert(row: Omit<TakeRow, 'created_at'>): Take {
+  insert(row: Omit<TakeRow, 'created_at' | 'spoken_text' | 'made_from'> & Partial<TakeRow>): Take {
     this.db
       .prepare(
-        `INSERT INTO takes (id, line_id, project_id, file, engine_id, voice_id, text, sample_rate, duration_ms, settings, created_at)
-         VALUES (@id, @line_id, @project_id, @file, @engine_id, @voice_id, @text, @sample_rate, @duration_ms, @settings, @created_at)`,
+        `INSERT INTO takes (id, line_id, project_id, file, engine_id, voice_id, text, sample_rate, duration_ms, settings, spoken_text, made_from, created_at)
+         VALUES (@id, @line_id, @project_id, @file, @engine_id, @voice_id, @text, @sample_rate, @duration_ms, @settings, @spoken_text, @made_from, @created_at)`,
       )
-      .run({ ...row, created_at: nowIso() });
+      .run({ spoken_text: null, made_from: null, ...row, created_at: nowIso() });
     return this.find(row.id)!;
   }
 
@@ -338,15 +564,15 @@ export class TakesRepo {
 export class JobsRepo {
   constructor(private readonly db: Db) {}
 
-  create(projectId: string, lineId: string): Job {
+  create(projectId: string, lineId: string, batchId: string | null = null): Job {
     const id = newId('job');
     const t = nowIso();
     this.db
       .prepare(
-        `INSERT INTO jobs (id, kind, project_id, line_id, status, progress, created_at, updated_at)
-         VALUES (?, 'synthesize', ?, ?, 'queued', 0, ?, ?)`,
+        `INSERT INTO jobs (id, kind, project_id, line_id, batch_id, status, progress, created_at, updated_at)
+         VALUES (?, 'synthesize', ?, ?, ?, 'queued', 0, ?, ?)`,
       )
-      .run(id, projectId, lineId, t, t);
+      .run(id, projectId, lineId, batchId, t, t);
     return this.get(id);
   }
 

@@ -34,5 +34,11 @@ export function createElectronApi(bridge: PreloadBridge): ClientApi {
     takeAudioUrl(takeId: string) {
       return `${scheme}://takes/${encodeURIComponent(takeId)}.wav`;
     },
+    projectMixUrl(projectId: string, rev: string) {
+      return `${scheme}://projects/${encodeURIComponent(projectId)}/mix.wav?rev=${encodeURIComponent(rev)}`;
+    },
+    exportFileUrl(exportId: string, index: number) {
+      return `${scheme}://exports/${encodeURIComponent(exportId)}/${index}`;
+    },
   };
 }

@@ -111,6 +111,7 @@ export function createMockApi(): ClientApi {
           options: { seed: 1 },
           voiceId: line.voiceId ?? 'kokoro:af_heart',
           text: line.text,
+          spokenText: line.text,
           sampleRate: 24000,
           durationMs: 1500 + line.text.length * 40,
           createdAt: now(),
@@ -141,7 +142,16 @@ export function createMockApi(): ClientApi {
     'projects.list': () => [...projects.values()].map(summary).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)),
     'projects.get': (p: { id: string }): ProjectDetail => {
       const pr = need(projects.get(p.id), 'Project', p.id);
-      return { ...summary(pr), voiceId: pr.voiceId, options: {}, lines: projectLines(pr.id).map((l) => ({ ...l })) };
+      return {
+        ...summary(pr),
+        voiceId: pr.voiceId,
+        options: {},
+        lines: projectLines(pr.id).map((l) => ({ ...l })),
+        speakers: [],
+        dictionary: [],
+        gapMs: 400,
+        musicBed: null,
+      };
     },
     'projects.create': (p: { name: string }) => {
       const pr = {
@@ -189,6 +199,12 @@ export function createMockApi(): ClientApi {
         voiceId: null,
         activeTakeId: null,
         activeTake: null,
+        speaker: null,
+        locked: false,
+        stale: false,
+        staleReasons: [],
+        chapter: null,
+        parsed: { empty: !p.text?.trim(), tagsOnly: false, pauseSeconds: 0, speed: null, gainDb: null, errors: [] },
         updatedAt: now(),
       };
       lines.set(line.id, line);
@@ -236,6 +252,7 @@ export function createMockApi(): ClientApi {
           kind: 'synthesize',
           projectId: p.projectId,
           lineId: lid,
+          batchId: null,
           status: 'queued',
           progress: 0,
           takeId: null,
@@ -276,5 +293,7 @@ export function createMockApi(): ClientApi {
     },
     onConnection: () => () => {},
     takeAudioUrl: (takeId: string) => audio.get(takeId) ?? '',
+    projectMixUrl: () => '',
+    exportFileUrl: () => '',
   };
 }

@@ -463,6 +463,12 @@ export const useStudio = create<StudioState>((set, get) => {
         voiceId: null,
         activeTakeId: null,
         activeTake: null,
+        speaker: null,
+        locked: false,
+        stale: false,
+        staleReasons: [],
+        chapter: null,
+        parsed: { empty: text.trim() === '', tagsOnly: false, pauseSeconds: 0, speed: null, gainDb: null, errors: [] },
         updatedAt: new Date().toISOString(),
       };
       set((s) => {

@@ -2,6 +2,10 @@ import type { Migration } from './types.js';
 import { migration0001 } from './0001-initial.js';
 import { migration0002 } from './0002-jobs-and-voices.js';
 import { migration0003 } from './0003-synthesis-options.js';
+import { migration0005 } from './0005-studio.js';
 
-/** Every migration, in order. Add one file per schema change and list it here; never edit a shipped migration. */
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003];
+/**
+ * Every migration, in order. Add one file per schema change and list it here; never edit a shipped migration.
+ * Versions must increase but may have gaps (branches developed in parallel number their migrations ahead).
+ */
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0005];
