@@ -5,6 +5,7 @@ import { isActive, useStudio, type StudioLine } from '../store/studio';
 import { Icon } from './Icon';
 import { TakePlayer } from './TakePlayer';
 import { VoicePicker } from './VoicePicker';
+import { speakerStyle } from './studio/ImportDialog';
 
 export const DRAG_TYPE = 'application/x-timbre-line';
 
@@ -101,7 +102,7 @@ export const LineRow = memo(function LineRow(props: Props) {
     props.onDragOverRow(index, edge);
   };
 
-  const statusClass = job ? `status-${job.status}` : take ? 'status-done' : 'status-idle';
+  const statusClass = `${job ? `status-${job.status}` : take ? 'status-done' : 'status-idle'}${line.locked ? ' locked' : ''}`;
 
   return (
     <div
@@ -180,9 +181,30 @@ export const LineRow = memo(function LineRow(props: Props) {
             {t('studio.characters', { count: text.length.toLocaleString(), max: LIMITS.lineTextMax.toLocaleString() })}
           </div>
         )}
+        <div className="line-meta">
+          <SpeakerChip lineId={line.id} speaker={line.speaker} n={n} disabled={!!line.pending} />
+          {line.stale && !active && (
+            <span className="chip chip-stale" title={line.staleReasons.map((r) => t(`stale.${r}`)).join(', ')}>
+              <Icon name="alert" size={12} />
+              {t('studio.stale')}
+            </span>
+          )}
+          {line.locked && (
+            <span className="chip chip-locked">
+              <Icon name="lock" size={12} />
+              {t('studio.locked')}
+            </span>
+          )}
+          {line.parsed.errors.length > 0 && (
+            <span className="chip chip-warn" role="note" title={line.parsed.errors.map((e) => e.message).join('\n')}>
+              <Icon name="alert" size={12} />
+              {line.parsed.errors[0].message}
+            </span>
+          )}
+        </div>
         <div className="line-footer">
           <div className="line-result">
-            <LineStatus job={job} n={n} hasTake={!!take} outdated={outdated} />
+            <LineStatus job={job} n={n} hasTake={!!take} outdated={outdated && !line.stale} />
             {take && !active && <TakePlayer take={take} n={n} />}
             {!take && job?.status === 'done' && job.takeId && (
               <TakePlayer take={{ id: job.takeId, durationMs: 0 }} n={n} />
@@ -224,6 +246,42 @@ export const LineRow = memo(function LineRow(props: Props) {
               <button
                 type="button"
                 className="icon-btn"
+                aria-label={t('studio.lockLine', { n })}
+                aria-pressed={line.locked}
+                title={`${t('studio.lockLine', { n })} (Ctrl+L)`}
+                disabled={line.pending}
+                onClick={() => void studio().toggleLock(line.id)}
+              >
+                <Icon name={line.locked ? 'lock' : 'unlock'} size={16} />
+              </button>
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label={t('studio.splitLine', { n })}
+                title={`${t('studio.splitLine', { n })} (Ctrl+Shift+S)`}
+                disabled={line.pending || text.length < 2}
+                onClick={() => {
+                  const el = textRef.current;
+                  const at = el && el.selectionStart > 0 && el.selectionStart < text.length ? el.selectionStart : -1;
+                  if (at > 0) void studio().split(line.id, at);
+                  else el?.focus();
+                }}
+              >
+                <Icon name="scissors" size={16} />
+              </button>
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label={t('studio.mergeLine', { n })}
+                title={`${t('studio.mergeLine', { n })} (Ctrl+Shift+M)`}
+                disabled={index === 0 || line.pending}
+                onClick={() => void studio().merge(line.id)}
+              >
+                <Icon name="merge" size={16} />
+              </button>
+              <button
+                type="button"
+                className="icon-btn"
                 aria-label={t('studio.moveUp', { n })}
                 title={`${t('studio.moveUp', { n })} (Alt+↑)`}
                 disabled={index === 0 || line.pending}
@@ -257,6 +315,41 @@ export const LineRow = memo(function LineRow(props: Props) {
     </div>
   );
 });
+
+/** The line's speaker as a small select styled as a chip (speakers map to voices in the Speakers panel). */
+function SpeakerChip({
+  lineId,
+  speaker,
+  n,
+  disabled,
+}: {
+  lineId: string;
+  speaker: string | null;
+  n: number;
+  disabled: boolean;
+}) {
+  const t = useT();
+  const names = useStudio((s) => s.speakerNames);
+  const options = speaker && !names.includes(speaker) ? [...names, speaker] : names;
+  if (options.length === 0 && !speaker) return null;
+  return (
+    <select
+      className="speaker-chip"
+      style={speaker ? speakerStyle(speaker) : undefined}
+      value={speaker ?? ''}
+      disabled={disabled}
+      aria-label={t('studio.lineSpeaker', { n })}
+      onChange={(e) => void useStudio.getState().setLineSpeaker(lineId, e.target.value || null)}
+    >
+      <option value="">{t('studio.noSpeaker')}</option>
+      {options.map((name) => (
+        <option key={name} value={name}>
+          {name}
+        </option>
+      ))}
+    </select>
+  );
+}
 
 function LineStatus({
   job,

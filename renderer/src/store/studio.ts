@@ -1,5 +1,15 @@
 import { create } from 'zustand';
-import type { Job, Line, ProjectDetail, SynthesisOptions } from '../../../preload/contract';
+import type {
+  DictionaryEntry,
+  Job,
+  Line,
+  MethodInput,
+  ProjectDetail,
+  SynthesisOptions,
+} from '../../../preload/contract';
+
+export type ScriptSource = MethodInput<'script.import'>['source'];
+export type MixBed = NonNullable<MethodInput<'projects.setMix'>['musicBed']>;
 import { api, errorMessage, isApiError } from '../api';
 import { currentT } from '../i18n/useT';
 import { isReplaying, useHistory } from './history';
@@ -34,6 +44,8 @@ interface StudioState {
   current: string | null;
   /** Lines selected for "Generate selection" (checkboxes, Shift/Ctrl+click). */
   selected: Record<string, true>;
+  /** Speakers of the project (mapped ones first, then names only used on lines). */
+  speakerNames: string[];
   /** Anchor of Shift+click range selection. */
   anchor: string | null;
 
@@ -48,7 +60,20 @@ interface StudioState {
   setLineVoice(lineId: string, voiceId: string | null): Promise<void>;
   move(lineId: string, toIndex: number): Promise<void>;
   deleteLine(lineId: string, opts?: { undo?: boolean }): void;
-  generate(lineIds?: string[]): Promise<void>;
+  /** Generate lines: the given ones (selection), or the project's `all` / `stale` lines (locked ones skipped). */
+  generate(lineIds?: string[], scope?: 'all' | 'stale' | 'selection'): Promise<void>;
+  /** The batch of the latest generate call (the queue panel shows it). */
+  batchId: string | null;
+  cancelBatch(): Promise<void>;
+  setLineSpeaker(lineId: string, speaker: string | null): Promise<void>;
+  setSpeakers(speakers: { name: string; voiceId: string | null }[]): Promise<boolean>;
+  setDictionary(entries: DictionaryEntry[]): Promise<string | null>;
+  setMix(mix: { gapMs?: number; musicBed?: MixBed | null }): Promise<boolean>;
+  setActiveTake(lineId: string, takeId: string): Promise<void>;
+  deleteTakes(lineId: string, takeIds: string[]): Promise<boolean>;
+  importScript(source: ScriptSource, mode: 'append' | 'replace'): Promise<string | null>;
+  /** Bumped whenever takes of a line change (the takes panel reloads). */
+  takesRev: number;
   cancel(lineId: string): Promise<void>;
   cancelAll(): Promise<void>;
   applyJob(job: Job): void;
@@ -289,6 +314,15 @@ export const useStudio = create<StudioState>((set, get) => {
     });
   };
 
+  const patchLine = (lineId: string, patch: Partial<Line>) =>
+    set((s) => ({ lines: s.lines.map((l) => (l.id === lineId ? { ...l, ...patch } : l)) }));
+
+  const setLocked = async (lineId: string, locked: boolean) => {
+    const line = get().lines.find((l) => l.id === lineId);
+    if (!line || line.locked === locked) return;
+    await get().toggleLock(lineId);
+  };
+
   /** Bring back a line whose delete has not been sent yet. */
   const restorePending = (lineId: string) => {
     const p = pendingDeletes.get(lineId);
@@ -307,6 +341,20 @@ export const useStudio = create<StudioState>((set, get) => {
   const recreate = async (line: StudioLine, index: number) => {
     const projectId = get().projectId;
     if (!projectId) return;
+    try {
+      // The server keeps deleted lines' takes aside: restore brings the line back with its id and takes.
+      const [back] = await api().call('lines.restore', { ids: [line.id] });
+      if (back) {
+        await get().refresh();
+        set({ focus: { lineId: back.id, caret: 'end', n: ++focusN } });
+        return;
+      }
+    } catch (err) {
+      if (!isApiError(err, 'NOT_FOUND')) {
+        toast.error(errorMessage(err));
+        return;
+      }
+    }
     try {
       const created = await api().call('lines.add', { projectId, text: line.text, position: index });
       let restored = created;
@@ -337,6 +385,9 @@ export const useStudio = create<StudioState>((set, get) => {
     current: null,
     selected: {},
     anchor: null,
+    batchId: null,
+    takesRev: 0,
+    speakerNames: [],
 
     async open(projectId) {
       if (get().projectId === projectId && get().status === 'ready') return get().refresh(true);
@@ -640,29 +691,186 @@ export const useStudio = create<StudioState>((set, get) => {
       pendingDeletes.set(lineId, { line, index, timer, toastId });
     },
 
-    async generate(lineIds) {
+    async generate(lineIds, scope) {
       const { projectId, lines, drafts, jobs } = get();
       if (!projectId) return;
-      const wanted = lineIds ? lines.filter((l) => lineIds.includes(l.id)) : lines;
-      const candidates = wanted.filter((l) => !l.pending && !isActive(jobs[l.id]));
-      const targets = candidates.filter((l) => (drafts[l.id] ?? l.text).trim() !== '');
-      if (targets.length === 0) {
-        if (candidates.length > 0 || wanted.length === 0) toast.info(messages.nothing());
+      const sc = scope ?? (lineIds ? 'selection' : 'all');
+      let ids: string[] | undefined;
+      if (sc === 'selection') {
+        const wanted = lines.filter((l) => (lineIds ?? []).includes(l.id));
+        const candidates = wanted.filter((l) => !l.pending && !isActive(jobs[l.id]));
+        const targets = candidates.filter((l) => (drafts[l.id] ?? l.text).trim() !== '');
+        if (targets.length === 0) {
+          if (candidates.length > 0 || wanted.length === 0) toast.info(messages.nothing());
+          return;
+        }
+        ids = targets.map((l) => l.id);
+      } else if (lines.every((l) => (drafts[l.id] ?? l.text).trim() === '')) {
+        toast.info(messages.nothing());
         return;
       }
       // The engine must speak what is on screen: push pending edits first.
-      const saved = await get().flushSaves(targets.map((l) => l.id));
+      const saved = await get().flushSaves(ids);
       if (!saved) {
         toast.error(messages.saveFirst());
         return;
       }
       try {
-        const created = await api().call('jobs.generate', { projectId, lineIds: targets.map((l) => l.id) });
-        for (const job of created) get().applyJob(job);
-        const skipped = candidates.length - targets.length;
-        announce(messages.queued(created.length, skipped));
+        const res = await api().call('jobs.generateBatch', { projectId, lineIds: ids, scope: sc });
+        if (res.batchId) set({ batchId: res.batchId });
+        for (const job of res.jobs) get().applyJob(job);
+        if (res.jobs.length === 0 && res.skipped.length > 0) toast.info(messages.skippedAll(res.skipped.length));
+        else announce(messages.queued(res.jobs.length, res.skipped.length));
       } catch (err) {
         toast.error(errorMessage(err));
+      }
+    },
+
+    async cancelBatch() {
+      const { batchId } = get();
+      if (!batchId) return get().cancelAll();
+      try {
+        const jobs = await api().call('jobs.cancelBatch', { batchId });
+        for (const job of jobs) get().applyJob(job);
+      } catch (err) {
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async setLineSpeaker(lineId, speaker) {
+      const before = get().lines.find((l) => l.id === lineId);
+      if (!before || before.speaker === speaker) return;
+      patchLine(lineId, { speaker });
+      try {
+        const line = await api().call('lines.update', { id: lineId, speaker });
+        patchLine(lineId, line);
+        record(
+          currentT()('history.speaker', { n: lineNo(lineId) }),
+          () => get().setLineSpeaker(resolveId(lineId), before.speaker),
+          () => get().setLineSpeaker(resolveId(lineId), speaker),
+        );
+      } catch (err) {
+        patchLine(lineId, { speaker: before.speaker });
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async setSpeakers(speakers) {
+      const { projectId, project } = get();
+      if (!projectId || !project) return false;
+      const before = project.speakers.map((x) => ({ name: x.name, voiceId: x.voiceId }));
+      try {
+        const detail = await api().call('projects.setSpeakers', { id: projectId, speakers });
+        mergeServer(detail);
+        record(
+          currentT()('history.speakers'),
+          () => get().setSpeakers(before),
+          () => get().setSpeakers(speakers),
+        );
+        return true;
+      } catch (err) {
+        toast.error(errorMessage(err));
+        return false;
+      }
+    },
+
+    async setDictionary(entries) {
+      const { projectId, project } = get();
+      if (!projectId || !project) return null;
+      const before = project.dictionary;
+      try {
+        const detail = await api().call('projects.setDictionary', { id: projectId, entries });
+        mergeServer(detail);
+        record(
+          currentT()('history.dictionary'),
+          () => get().setDictionary(before),
+          () => get().setDictionary(entries),
+        );
+        return null;
+      } catch (err) {
+        return errorMessage(err);
+      }
+    },
+
+    async setMix(mix) {
+      const { projectId, project } = get();
+      if (!projectId || !project) return false;
+      const before = project.gapMs;
+      try {
+        const detail = await api().call('projects.setMix', { id: projectId, ...mix });
+        mergeServer(detail);
+        if (mix.gapMs !== undefined && mix.gapMs !== before && mix.musicBed === undefined)
+          record(
+            currentT()('history.mix'),
+            () => get().setMix({ gapMs: before }),
+            () => get().setMix({ gapMs: mix.gapMs }),
+            'mix:gap',
+          );
+        return true;
+      } catch (err) {
+        toast.error(errorMessage(err));
+        return false;
+      }
+    },
+
+    async setActiveTake(lineId, takeId) {
+      const before = get().lines.find((l) => l.id === lineId);
+      if (!before || before.activeTakeId === takeId) return;
+      try {
+        const line = await api().call('takes.setActive', { lineId, takeId });
+        patchLine(lineId, line);
+        set((s) => ({ takesRev: s.takesRev + 1 }));
+        const prev = before.activeTakeId;
+        if (prev)
+          record(
+            currentT()('history.take', { n: lineNo(lineId) }),
+            () => get().setActiveTake(resolveId(lineId), prev),
+            () => get().setActiveTake(resolveId(lineId), takeId),
+          );
+      } catch (err) {
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async deleteTakes(lineId, takeIds) {
+      try {
+        const res = await api().call('takes.delete', { ids: takeIds });
+        for (const line of res.lines) patchLine(line.id, line);
+        set((s) => ({ takesRev: s.takesRev + 1 }));
+        void lineId;
+        return true;
+      } catch (err) {
+        toast.error(errorMessage(err));
+        return false;
+      }
+    },
+
+    async importScript(source, mode) {
+      const { projectId, project, lines } = get();
+      if (!projectId || !project) return null;
+      const beforeIds = new Set(lines.map((l) => l.id));
+      const oldIds = lines.filter((l) => !l.pending).map((l) => l.id);
+      try {
+        await get().flushSaves();
+        const detail = await api().call('script.import', { projectId, source, mode });
+        mergeServer(detail);
+        const added = detail.lines.filter((l) => !beforeIds.has(l.id)).map((l) => l.id);
+        record(
+          currentT()('history.import'),
+          async () => {
+            if (added.length) await api().call('lines.deleteMany', { ids: added.map(resolveId) });
+            if (mode === 'replace' && oldIds.length) await api().call('lines.restore', { ids: oldIds });
+            await get().refresh();
+          },
+          async () => {
+            if (mode === 'replace' && oldIds.length) await api().call('lines.deleteMany', { ids: oldIds });
+            if (added.length) await api().call('lines.restore', { ids: added.map(resolveId) });
+            await get().refresh();
+          },
+        );
+        return null;
+      } catch (err) {
+        return errorMessage(err);
       }
     },
 
@@ -717,16 +925,87 @@ export const useStudio = create<StudioState>((set, get) => {
       set({ focus: { lineId, caret, n: ++focusN }, current: lineId });
     },
 
-    async split() {
-      // wired to lines.split once the contract has it
+    async split(lineId, at) {
+      const line = get().lines.find((l) => l.id === lineId);
+      if (!line || line.pending) return;
+      const text = get().drafts[lineId] ?? line.text;
+      if (at <= 0 || at >= text.length) return;
+      if (!(await get().flushSaves([lineId]))) {
+        toast.error(messages.saveFirst());
+        return;
+      }
+      try {
+        const [first, second] = await api().call('lines.split', { id: lineId, at });
+        await get().refresh();
+        get().requestFocus(second.id, 'start');
+        let secondId = second.id;
+        record(
+          currentT()('history.split', { n: lineNo(first.id) }),
+          async () => {
+            await api().call('lines.merge', { ids: [resolveId(lineId), resolveId(secondId)] });
+            await api().call('lines.update', { id: resolveId(lineId), text });
+            await get().refresh();
+            get().requestFocus(resolveId(lineId), 'end');
+          },
+          async () => {
+            const [, again] = await api().call('lines.split', { id: resolveId(lineId), at });
+            aliases.set(secondId, again.id);
+            secondId = again.id;
+            await get().refresh();
+          },
+        );
+      } catch (err) {
+        toast.error(errorMessage(err));
+      }
     },
 
-    async merge() {
-      // wired to lines.merge once the contract has it
+    async merge(lineId) {
+      const { lines } = get();
+      const index = lines.findIndex((l) => l.id === lineId);
+      if (index <= 0 || lines[index].pending || lines[index - 1].pending) return;
+      const prev = lines[index - 1];
+      if (!(await get().flushSaves([prev.id, lineId]))) {
+        toast.error(messages.saveFirst());
+        return;
+      }
+      const prevText = get().lines[index - 1].text;
+      try {
+        await api().call('lines.merge', { ids: [prev.id, lineId] });
+        await get().refresh();
+        get().requestFocus(prev.id, 'end');
+        record(
+          currentT()('history.merge', { n: index + 1 }),
+          async () => {
+            await api().call('lines.update', { id: resolveId(prev.id), text: prevText });
+            await api().call('lines.restore', { ids: [resolveId(lineId)] });
+            await get().refresh();
+          },
+          async () => {
+            await api().call('lines.merge', { ids: [resolveId(prev.id), resolveId(lineId)] });
+            await get().refresh();
+          },
+        );
+      } catch (err) {
+        toast.error(errorMessage(err));
+      }
     },
 
-    async toggleLock() {
-      // wired to lines.update { locked } once the contract has it
+    async toggleLock(lineId) {
+      const line = get().lines.find((l) => l.id === lineId);
+      if (!line || line.pending) return;
+      const locked = !line.locked;
+      patchLine(lineId, { locked });
+      try {
+        patchLine(lineId, await api().call('lines.update', { id: lineId, locked }));
+        record(
+          currentT()(locked ? 'history.lock' : 'history.unlock', { n: lineNo(lineId) }),
+          () => setLocked(resolveId(lineId), !locked),
+          () => setLocked(resolveId(lineId), locked),
+        );
+      } catch (err) {
+        patchLine(lineId, { locked: !locked });
+        toast.error(errorMessage(err));
+      }
     },
 
     setCurrent(lineId) {
@@ -758,6 +1037,20 @@ export const useStudio = create<StudioState>((set, get) => {
   };
 });
 
+// Keep `speakerNames` in step with the project's speakers and the lines' speakers.
+useStudio.subscribe((s, prev) => {
+  if (s.lines === prev.lines && s.project?.speakers === prev.project?.speakers) return;
+  const names: string[] = (s.project?.speakers ?? []).map((x) => x.name);
+  const seen = new Set(names);
+  for (const l of s.lines)
+    if (l.speaker && !seen.has(l.speaker)) {
+      seen.add(l.speaker);
+      names.push(l.speaker);
+    }
+  if (names.length !== s.speakerNames.length || names.some((n, i) => n !== s.speakerNames[i]))
+    useStudio.setState({ speakerNames: names });
+});
+
 /** Texts the store shows; the UI layer replaces them with translated ones (see i18n/useT.ts). */
 export const messages = {
   nothing: () => 'There is nothing to generate: write some text first.',
@@ -767,6 +1060,7 @@ export const messages = {
   deleted: (n: number) => `Line ${n} deleted`,
   undo: () => 'Undo',
   restored: (n: number) => `Restored ${n} unsaved edits`,
+  skippedAll: (n: number) => `Nothing to generate: ${n} lines are locked, empty or up to date`,
 };
 
 /** Try to push unsaved edits when the window goes away (drafts stay in localStorage regardless). */

@@ -13,6 +13,14 @@ import { useNav } from '../store/nav';
 import { isActive, useStudio } from '../store/studio';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { HistoryButtons, ShortcutsDialog, useStudioShortcuts } from '../components/studio/Shortcuts';
+import { ImportDialog, scriptKind } from '../components/studio/ImportDialog';
+import { SpeakersPanel } from '../components/studio/SpeakersPanel';
+import { TakesPanel } from '../components/studio/TakesPanel';
+import { QueuePanel } from '../components/studio/QueuePanel';
+import { Timeline } from '../components/studio/Timeline';
+import { ExportDialog } from '../components/studio/ExportDialog';
+import { DictionaryDialog } from '../components/studio/DictionaryDialog';
+import { toast } from '../store/toasts';
 
 export function StudioView() {
   const t = useT();
@@ -89,6 +97,11 @@ export function StudioView() {
 function Studio() {
   const [knobsOpen, setKnobsOpen] = useState(false);
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const [importOpen, setImportOpen] = useState(false);
+  const [importFile, setImportFile] = useState<File | null>(null);
+  const [exportOpen, setExportOpen] = useState(false);
+  const [dictOpen, setDictOpen] = useState(false);
+  const [fileOver, setFileOver] = useState(false);
   const t = useT();
   const project = useStudio((s) => s.project);
   const lines = useStudio((s) => s.lines);
@@ -113,12 +126,23 @@ function Studio() {
     return Math.round((total / activeJobs.length) * 100);
   }, [activeJobs]);
 
-  const rows = useMemo(() => lines.map((line, index) => ({ key: line.key, line, index })), [lines]);
+  const staleCount = useMemo(() => lines.filter((l) => !l.locked && (l.stale || !l.activeTakeId)).length, [lines]);
+  const rows = useMemo(() => {
+    const out: (
+      | { kind: 'line'; key: string; line: (typeof lines)[number]; index: number }
+      | { kind: 'chapter'; key: string; title: string }
+    )[] = [];
+    lines.forEach((line, index) => {
+      if (line.chapter) out.push({ kind: 'chapter', key: `ch-${line.key}`, title: line.chapter });
+      out.push({ kind: 'line', key: line.key, line, index });
+    });
+    return out;
+  }, [lines]);
   // eslint-disable-next-line react-hooks/incompatible-library -- Studio re-renders with the lines anyway; rows are memo'd
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => 118,
+    estimateSize: (i) => (rows[i].kind === 'chapter' ? 44 : 130),
     overscan: 8,
     getItemKey: (i) => rows[i].key,
   });
@@ -126,7 +150,7 @@ function Studio() {
   // A focus request for a line outside the rendered window: scroll it in first (the row focuses itself on mount).
   useEffect(() => {
     if (!focus) return;
-    const index = rows.findIndex((r) => r.line.id === focus.lineId);
+    const index = rows.findIndex((r) => r.kind === 'line' && r.line.id === focus.lineId);
     if (index >= 0) virtualizer.scrollToIndex(index, { align: 'auto' });
   }, [focus, rows, virtualizer]);
 
@@ -158,7 +182,34 @@ function Studio() {
   if (!project) return null;
 
   return (
-    <section className="view studio" aria-labelledby="studio-title">
+    <section
+      className={`view studio${fileOver ? ' drag-over' : ''}`}
+      aria-labelledby="studio-title"
+      data-drop-label={t('import.dropHere')}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        setFileOver(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target || !e.currentTarget.contains(e.relatedTarget as Node | null))
+          setFileOver(false);
+      }}
+      onDrop={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setFileOver(false);
+        const file = e.dataTransfer.files[0];
+        if (!file) return;
+        if (!scriptKind(file.name)) {
+          toast.error(t('import.unsupported', { name: file.name }));
+          return;
+        }
+        setImportFile(file);
+        setImportOpen(true);
+      }}
+    >
       <header className="view-header studio-header">
         <div className="studio-title-row">
           <ProjectTitle key={project.name} name={project.name} />
@@ -200,6 +251,27 @@ function Studio() {
               }}
             />
           </div>
+          <div className="toolbar-group">
+            <button
+              type="button"
+              className="btn"
+              onClick={() => {
+                setImportFile(null);
+                setImportOpen(true);
+              }}
+            >
+              <Icon name="upload" size={15} />
+              {t('import.open')}
+            </button>
+            <button type="button" className="btn" onClick={() => setDictOpen(true)}>
+              <Icon name="book" size={15} />
+              {t('dictionary.open')}
+            </button>
+            <button type="button" className="btn" onClick={() => setExportOpen(true)}>
+              <Icon name="export" size={15} />
+              {t('export.open')}
+            </button>
+          </div>
           <div className="toolbar-spacer" />
           <label className="toggle">
             <input type="checkbox" checked={live.enabled} onChange={live.toggle} />
@@ -211,6 +283,12 @@ function Studio() {
             <button type="button" className="btn" onClick={() => void studio().cancelAll()}>
               <Icon name="stop" size={14} />
               {t('studio.cancelAll')}
+            </button>
+          )}
+          {staleCount > 0 && staleCount < lines.length && (
+            <button type="button" className="btn" onClick={() => void studio().generate(undefined, 'stale')}>
+              <Icon name="sparkle" size={15} />
+              {t('studio.generateStale', { count: staleCount })}
             </button>
           )}
           {selectedIds.length > 0 && (
@@ -278,7 +356,23 @@ function Studio() {
                 onDragLeave={(e) => e.currentTarget === e.target && setDrop(null)}
               >
                 {virtualizer.getVirtualItems().map((v) => {
-                  const { line, index: i } = rows[v.index];
+                  const row = rows[v.index];
+                  if (row.kind === 'chapter')
+                    return (
+                      <li
+                        key={v.key}
+                        ref={virtualizer.measureElement}
+                        data-index={v.index}
+                        className="line-slot chapter-slot"
+                        style={{ transform: `translateY(${v.start}px)` }}
+                      >
+                        <h2 className="chapter-heading">
+                          <Icon name="book" size={14} />
+                          {row.title}
+                        </h2>
+                      </li>
+                    );
+                  const { line, index: i } = row;
                   return (
                     <li
                       key={v.key}
@@ -322,8 +416,24 @@ function Studio() {
             </>
           )}
         </div>
+        <aside className="studio-side" aria-label={t('studio.sidePanels')}>
+          <QueuePanel />
+          <SpeakersPanel />
+          <TakesPanel />
+        </aside>
       </div>
+      <Timeline />
       <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
+      <ImportDialog
+        open={importOpen}
+        file={importFile}
+        onClose={() => {
+          setImportOpen(false);
+          setImportFile(null);
+        }}
+      />
+      <ExportDialog open={exportOpen} onClose={() => setExportOpen(false)} />
+      <DictionaryDialog open={dictOpen} onClose={() => setDictOpen(false)} />
     </section>
   );
 }
