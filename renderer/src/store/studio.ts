@@ -716,11 +716,12 @@ export const useStudio = create<StudioState>((set, get) => {
         return;
       }
       try {
-        const res = await api().call('jobs.generateBatch', { projectId, lineIds: ids, scope: sc });
-        if (res.batchId) set({ batchId: res.batchId });
-        for (const job of res.jobs) get().applyJob(job);
-        if (res.jobs.length === 0 && res.skipped.length > 0) toast.info(messages.skippedAll(res.skipped.length));
-        else announce(messages.queued(res.jobs.length, res.skipped.length));
+        const created = await api().call('jobs.generate', { projectId, lineIds: ids, scope: sc });
+        const batchId = created.find((j) => j.batchId)?.batchId ?? null;
+        if (batchId) set({ batchId });
+        for (const job of created) get().applyJob(job);
+        if (created.length === 0) toast.info(messages.nothing());
+        else announce(messages.queued(created.length, 0));
       } catch (err) {
         toast.error(errorMessage(err));
       }
@@ -1060,7 +1061,6 @@ export const messages = {
   deleted: (n: number) => `Line ${n} deleted`,
   undo: () => 'Undo',
   restored: (n: number) => `Restored ${n} unsaved edits`,
-  skippedAll: (n: number) => `Nothing to generate: ${n} lines are locked, empty or up to date`,
 };
 
 /** Try to push unsaved edits when the window goes away (drafts stay in localStorage regardless). */

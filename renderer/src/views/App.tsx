@@ -39,7 +39,6 @@ function useDocumentSettings() {
       saveFirst: () => t('save.failed', { reason: Object.values(useStudio.getState().saveErrors)[0] ?? '' }),
       queued: (n: number, skipped: number) =>
         t.plural('studio.queued', n) + (skipped ? ` ${t.plural('studio.skipped', skipped)}` : ''),
-      skippedAll: (n: number) => t.plural('studio.skippedAll', n),
       allDone: () => t('studio.allDone'),
       deleted: (n: number) => t('studio.lineDeleted', { n }),
       undo: () => t('common.undo'),
