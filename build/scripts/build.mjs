@@ -39,7 +39,11 @@ const jobs = [
     ...common,
     format: 'esm',
     packages: 'external',
-    entryPoints: { cli: 'main/cli/index.ts', 'synth.worker': 'main/node/jobs/synth.worker.ts' },
+    entryPoints: {
+      cli: 'main/cli/index.ts',
+      'synth.worker': 'main/node/jobs/synth.worker.ts',
+      'export.worker': 'main/node/export/export.worker.ts',
+    },
     outdir: 'dist/node',
   }),
 ];

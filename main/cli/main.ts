@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { appVersion } from '../node/app-root.js';
 import { resolveDataDir } from '../node/paths.js';
 import { CliError } from './cli-error.js';
+import { registerExportCommand } from './commands/export.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerRecordCommand } from './commands/record.js';
 import { registerSayCommand } from './commands/say.js';
@@ -26,6 +27,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerModelsCommands(program, getDataDir);
   registerVoicesCommands(program, getDataDir);
   registerRecordCommand(program, getDataDir);
+  registerExportCommand(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {

@@ -1,6 +1,8 @@
 /**
- * The timbre-media:// protocol: serves a take's WAV file by id, `timbre-media://takes/<takeId>.wav`, with HTTP
- * Range support so <audio> can seek. Nothing else is served: no directory listing, no other paths, no other files.
+ * The timbre-media:// protocol: serves a take's WAV file by id, `timbre-media://takes/<takeId>.wav`, a project's
+ * mixed preview `timbre-media://projects/<projectId>/mix.wav?rev=…` and a finished export's file
+ * `timbre-media://exports/<exportId>/<index>`, with HTTP Range support so <audio> can seek. Nothing else is
+ * served: no directory listing, no other paths, no other files.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -20,6 +22,28 @@ export function parseTakeUrl(url: string): string | null {
   }
   if (u.protocol !== `${MEDIA_SCHEME}:` || u.host !== 'takes' || u.username || u.password || u.port) return null;
   return TAKE_PATH.exec(u.pathname)?.[1] ?? null;
+}
+
+/** A media URL other than a take: a project's mix or an export file. */
+export function parseMediaUrl(
+  url: string,
+): { kind: 'mix'; projectId: string } | { kind: 'export'; exportId: string; index: number } | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== `${MEDIA_SCHEME}:` || u.username || u.password || u.port) return null;
+  if (u.host === 'projects') {
+    const m = /^\/([A-Za-z0-9_-]{1,64})\/mix\.wav$/.exec(u.pathname);
+    return m ? { kind: 'mix', projectId: m[1] } : null;
+  }
+  if (u.host === 'exports') {
+    const m = /^\/([A-Za-z0-9_-]{1,64})\/(\d{1,3})$/.exec(u.pathname);
+    return m ? { kind: 'export', exportId: m[1], index: Number(m[2]) } : null;
+  }
+  return null;
 }
 
 export type ByteRange = { start: number; end: number };
@@ -66,14 +90,20 @@ function body(file: string, range: ByteRange): ReadableStream<Uint8Array> {
 }
 
 /** Handler for `protocol.handle('timbre-media', …)`. */
-export function createMediaHandler(core: Pick<ShellCore, 'takeFilePath'>): (request: Request) => Promise<Response> {
+export function createMediaHandler(
+  core: Pick<ShellCore, 'takeFilePath' | 'projectMixFile' | 'exportFilePath'>,
+): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed');
     const takeId = parseTakeUrl(request.url);
-    if (takeId === null) return plain(404, 'Not found');
+    const other = takeId === null ? parseMediaUrl(request.url) : null;
+    if (takeId === null && other === null) return plain(404, 'Not found');
     let file: string;
     try {
-      file = core.takeFilePath(takeId);
+      if (takeId !== null) file = core.takeFilePath(takeId);
+      else if (other?.kind === 'mix' && core.projectMixFile) file = await core.projectMixFile(other.projectId);
+      else if (other?.kind === 'export' && core.exportFilePath) file = core.exportFilePath(other.exportId, other.index);
+      else return plain(404, 'Not found');
     } catch (err) {
       const code = (err as { code?: unknown } | null)?.code;
       return code === 'NOT_FOUND' ? plain(404, 'Not found') : plain(500, 'Internal error');

@@ -13,5 +13,9 @@ export interface ShellCore {
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
   /** Absolute path of a take's WAV; throws an ApiError with code NOT_FOUND for an unknown take. */
   takeFilePath(takeId: string): string;
+  /** The project's mixed preview WAV (rendered on demand); rejects with NOT_FOUND when nothing has a take. */
+  projectMixFile?(projectId: string): Promise<string>;
+  /** A finished export's file; throws NOT_FOUND. */
+  exportFilePath?(exportId: string, index: number): string;
   close(): Promise<void>;
 }

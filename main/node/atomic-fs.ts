@@ -52,7 +52,7 @@ export function sweepTempFiles(dir: string): string[] {
   for (const name of entries) {
     const p = path.join(dir, name);
     if (name.endsWith(TMP_SUFFIX)) {
-      rmSync(p, { force: true });
+      rmSync(p, { force: true, recursive: true }); // exportStems stages in a temp folder
       removed.push(p);
     } else if (statSync(p, { throwIfNoEntry: false })?.isDirectory()) {
       removed.push(...sweepTempFiles(p));

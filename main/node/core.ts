@@ -11,13 +11,18 @@ import { ApiError, notFound } from '../common/errors.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
-import { JobQueue, type Emit } from './jobs/queue.js';
+import { JobQueue, parseVoiceId, type Emit } from './jobs/queue.js';
 import { WorkerHost } from './jobs/worker-host.js';
 import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
 import { ModelsService } from './models-service.js';
 import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
+import { previewScript, StudioService } from './studio/studio-service.js';
+import { episodePlan, mixPlan, timelineOf } from './studio/episode.js';
+import { ExportService } from './export/export-service.js';
+import { writeFileAtomic } from './atomic-fs.js';
+import { encodeWav } from './audio/wav.js';
 
 export type { RpcResponse };
 
@@ -38,8 +43,13 @@ export interface Core {
   readonly models: ModelsService;
   dispatch(method: unknown, params: unknown): Promise<RpcResponse>;
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
+  readonly exports: ExportService;
   /** Absolute path of a take's WAV file; throws NOT_FOUND. */
   takeFilePath(takeId: string): string;
+  /** The project's mixed preview as a WAV file (rendered on demand, cached per revision); throws NOT_FOUND. */
+  projectMixFile(projectId: string): Promise<string>;
+  /** A finished export's file; throws NOT_FOUND. */
+  exportFilePath(exportId: string, index: number): string;
   /** What startup recovery found (interrupted jobs, temp and orphan files removed). */
   readonly recovery: RecoveryReport;
   close(): Promise<void>;
@@ -69,10 +79,6 @@ function recover(db: Db, repos: Repos, layout: DataLayout): RecoveryReport {
   return { interruptedJobs, tempFilesRemoved, orphanTakesRemoved };
 }
 
-const notYet = (): never => {
-  throw new ApiError('INTERNAL', 'not implemented yet');
-};
-
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const layout = dataLayout(opts.dataDir);
@@ -99,6 +105,31 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     if (engineId !== LIBRARY_ENGINE) return null;
     const r = await library.resolve(voiceId);
     return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
+  };
+
+  const dirs = { root: layout.root, takes: layout.takes };
+  const studio = new StudioService(db, repos, dirs);
+  const exportsService = new ExportService(db, repos, dirs, emit);
+  const mixDir = path.join(layout.root, 'mix');
+  const mixRenders = new Map<string, Promise<string>>();
+  /** Preview mix: mono at 24 kHz, no loudness processing; one cached file per project (latest revision). */
+  const projectMixFile = (projectId: string): Promise<string> => {
+    const plan = episodePlan(repos, dirs, projectId);
+    if (!plan.lines.length) throw new ApiError('NOT_FOUND', 'No line of this project has a take yet.');
+    const file = path.join(mixDir, `${projectId}-${plan.rev}.wav`);
+    if (existsSync(file)) return Promise.resolve(file);
+    let p = mixRenders.get(file);
+    if (!p) {
+      p = (async () => {
+        const mix = await mixPlan(plan, { sampleRate: 24_000, channels: 1 });
+        await writeFileAtomic(file, encodeWav(mix.channels[0], 24_000));
+        for (const n of existsSync(mixDir) ? readdirSync(mixDir) : [])
+          if (n.startsWith(`${projectId}-`) && n !== path.basename(file)) rmSync(path.join(mixDir, n), { force: true });
+        return file;
+      })().finally(() => mixRenders.delete(file));
+      mixRenders.set(file, p);
+    }
+    return p;
   };
 
   const removeTakeFiles = (files: string[]) => {
@@ -162,16 +193,36 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       changed(projectId);
       return line;
     },
-    'lines.update': ({ id, text, voiceId, options }) => {
-      const line = repos.lines.update(id, { text, voiceId, options });
+    'lines.update': ({ id, text, voiceId, options, speaker, locked, chapter }) => {
+      if (voiceId) parseVoiceId(voiceId);
+      const line = repos.lines.update(id, { text, voiceId, options, speaker, locked, chapter });
       changed(line.projectId);
       return line;
     },
     'lines.delete': ({ id }) => {
-      const { projectId, files } = repos.lines.delete(id);
-      removeTakeFiles(files);
-      changed(projectId);
+      const { projectIds } = studio.deleteLines([id]);
+      projectIds.forEach(changed);
       return { deleted: true as const };
+    },
+    'lines.deleteMany': ({ ids }) => {
+      const { projectIds, deleted } = studio.deleteLines(ids);
+      projectIds.forEach(changed);
+      return { deleted };
+    },
+    'lines.restore': ({ ids }) => {
+      const lines = studio.restoreLines(ids);
+      [...new Set(lines.map((l) => l.projectId))].forEach(changed);
+      return lines;
+    },
+    'lines.split': ({ id, at }) => {
+      const r = studio.splitLine(id, at);
+      changed(r[0].projectId);
+      return r;
+    },
+    'lines.merge': ({ ids }) => {
+      const line = studio.mergeLines(ids);
+      changed(line.projectId);
+      return line;
     },
     'lines.reorder': ({ projectId, lineIds }) => {
       const lines = repos.lines.reorder(projectId, lineIds);
@@ -234,28 +285,54 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return repos.takes.listForLine(lineId);
     },
 
-    'jobs.generate': ({ projectId, lineIds }) => jobs.enqueue(projectId, lineIds),
+    'jobs.generate': ({ projectId, lineIds, scope }) => jobs.enqueue(projectId, lineIds, scope),
+    'jobs.generateBatch': ({ projectId, lineIds, scope }) => jobs.enqueueBatch(projectId, lineIds, scope),
+    'jobs.cancelBatch': ({ batchId }) => jobs.cancelBatch(batchId),
     'jobs.list': ({ projectId }) => repos.jobs.list(projectId),
     'jobs.cancel': ({ id }) => jobs.cancel(id),
 
-    'projects.setSpeakers': notYet,
-    'projects.setDictionary': notYet,
-    'projects.setMix': notYet,
-    'projects.timeline': notYet,
-    'script.preview': notYet,
-    'script.import': notYet,
-    'dictionary.preview': notYet,
-    'lines.deleteMany': notYet,
-    'lines.restore': notYet,
-    'lines.split': notYet,
-    'lines.merge': notYet,
-    'takes.setActive': notYet,
-    'takes.delete': notYet,
-    'jobs.generateBatch': notYet,
-    'jobs.cancelBatch': notYet,
-    'export.start': notYet,
-    'export.cancel': notYet,
-    'export.get': notYet,
+    'projects.setSpeakers': ({ id, speakers }) => {
+      const d = studio.setSpeakers(id, speakers);
+      changed(id);
+      return d;
+    },
+    'projects.setDictionary': ({ id, entries }) => {
+      const d = studio.setDictionary(id, entries);
+      changed(id);
+      return d;
+    },
+    'projects.setMix': async ({ id, gapMs, musicBed }) => {
+      const d = await studio.setMix(id, { gapMs, musicBed });
+      changed(id);
+      return d;
+    },
+    'projects.timeline': ({ id }) => timelineOf(repos, episodePlan(repos, dirs, id)),
+    'script.preview': ({ text, format }) => previewScript(text, format),
+    'script.import': async ({ projectId, source, mode }) => {
+      const d = await studio.importScript(projectId, source, mode);
+      emit('projects.changed', {});
+      changed(projectId);
+      return d;
+    },
+    'dictionary.preview': async ({ projectId, text, entries, synthesize, voiceId }) => {
+      const r = studio.previewDictionary(projectId, text, entries);
+      const wavBase64 = synthesize ? await jobs.previewWav(projectId, r.text, voiceId) : null;
+      return { ...r, wavBase64 };
+    },
+    'takes.setActive': ({ lineId, takeId }) => {
+      const line = studio.setActiveTake(lineId, takeId);
+      changed(line.projectId);
+      return line;
+    },
+    'takes.delete': ({ ids, force }) => {
+      const r = studio.deleteTakes(ids, force);
+      studio.removeFiles(r.files);
+      r.projectIds.forEach(changed);
+      return { deleted: r.files.length, lines: r.lines };
+    },
+    'export.start': (p) => exportsService.start(p),
+    'export.cancel': ({ id }) => exportsService.cancel(id),
+    'export.get': ({ id }) => exportsService.get(id),
   };
 
   const dispatch = createDispatcher(handlers, (err, method) =>
@@ -270,8 +347,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     jobs,
     engines,
     models,
+    exports: exportsService,
     recovery,
     dispatch,
+    projectMixFile,
+    exportFilePath: (id, index) => exportsService.filePath(id, index),
     subscribe(listener) {
       const l = (event: EventName, payload: unknown) => listener(event, payload);
       bus.on('event', l);
@@ -287,6 +367,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (closed) return;
       closed = true;
       jobs.stop();
+      await exportsService.close();
       models.close();
       library.close();
       await engines.close();

@@ -172,11 +172,14 @@ describe('job queue with the real eSpeak worker', () => {
     const { core: c } = await open();
     const p = await call<{ id: string }>(c, 'projects.create', { name: 'Bad' });
     const emoji = await call<{ id: string }>(c, 'lines.add', { projectId: p.id, text: '🎙️🎧' });
-    const [j1] = await call<Job[]>(c, 'jobs.generate', { projectId: p.id, lineIds: [emoji.id] });
-    await c.jobs.idle();
-    const failed = (await call<Job[]>(c, 'jobs.list', { projectId: p.id })).find((j) => j.id === j1.id)!;
-    expect(failed.status).toBe('failed');
-    expect(failed.error?.code).toBe('UNSUPPORTED_TEXT');
+    // Nothing speakable: refused up front (no job), naming the line.
+    const refused = await c.dispatch('jobs.generate', { projectId: p.id, lineIds: [emoji.id] });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.error.code).toBe('UNSUPPORTED_TEXT');
+      expect(refused.error.message).toMatch(/Line 1 has nothing a voice can say/);
+    }
+    expect(await call<Job[]>(c, 'jobs.list', { projectId: p.id })).toEqual([]);
     await call(c, 'lines.update', { id: emoji.id, text: 'Fine words', voiceId: 'espeak:xx-nope' });
     const [j2] = await call<Job[]>(c, 'jobs.generate', { projectId: p.id, lineIds: [emoji.id] });
     await c.jobs.idle();

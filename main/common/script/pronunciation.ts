@@ -1,7 +1,7 @@
 /**
  * Pronunciation dictionary: word or phrase → respelling, applied to a line's text before synthesis.
  *
- * - Matching is case-insensitive and whole-word at Unicode word boundaries; CJK keys (Han, kana, Hangul) match as
+ * - Matching is case-insensitive (unless an entry is `caseSensitive`: then only its exact spelling) and whole-word at Unicode word boundaries; CJK keys (Han, kana, Hangul) match as
  *   substrings since those scripts have no spaces, and a Latin key next to a CJK character still matches
  *   ("用iPhone拍").
  * - Longest key first: "New York City" wins over "New York" at the same place.
@@ -16,6 +16,8 @@ import { SUBSTRING_CHAR } from './text.js';
 export interface PronunciationEntry {
   word: string;
   respelling: string;
+  /** Match only this exact capitalisation (default: any case). */
+  caseSensitive?: boolean;
 }
 
 export interface DictionaryIssue {
@@ -48,6 +50,11 @@ const WORD_CHAR = String.raw`(?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=K
 const isWordEdge = (ch: string) => /[\p{L}\p{N}\p{M}_]/u.test(ch) && !SUBSTRING_CHAR.test(ch);
 
 const normKey = (w: string) => w.trim().replace(/\s+/g, ' ').toLowerCase();
+const exactKey = (w: string) => w.trim().replace(/\s+/g, ' ');
+/** Identity of an entry: case-sensitive entries by exact spelling, the others case-folded. */
+const entryKey = (e: PronunciationEntry) => (e.caseSensitive ? `=${exactKey(e.word)}` : normKey(e.word));
+/** The lower-cased word of an entry key. */
+const keyWord = (k: string) => (k.startsWith('=') ? k.slice(1).toLowerCase() : k);
 
 /** The pattern for one key, with boundaries only on its edges that are (non-CJK) word characters. */
 function keyPattern(word: string): string {
@@ -75,7 +82,7 @@ export function validateDictionary(entries: readonly PronunciationEntry[]): Dict
       issues.push({ kind: 'empty', message: `"${e.word.trim()}" has an empty respelling.`, words: [e.word] });
       continue;
     }
-    const k = normKey(e.word);
+    const k = entryKey(e);
     const prev = byKey.get(k);
     if (prev && prev.respelling !== e.respelling) {
       issues.push({
@@ -90,14 +97,16 @@ export function validateDictionary(entries: readonly PronunciationEntry[]): Dict
 
   // Edges key → keys found in its respelling.
   const keys = [...byKey.keys()];
-  const tests = new Map(keys.map((k) => [k, new RegExp(keyPattern(k), 'iu')]));
+  const tests = new Map(
+    keys.map((k) => [k, new RegExp(keyPattern(byKey.get(k)!.word), byKey.get(k)!.caseSensitive ? 'u' : 'iu')]),
+  );
   const edges = new Map<string, string[]>();
   for (const k of keys) {
     const resp = byKey.get(k)!.respelling;
     const lower = resp.toLowerCase();
     const out: string[] = [];
     for (const other of keys) {
-      if (lower.includes(other.split(' ')[0]) && tests.get(other)!.test(resp)) out.push(other);
+      if (lower.includes(keyWord(other).split(' ')[0]) && tests.get(other)!.test(resp)) out.push(other);
     }
     edges.set(k, out);
   }
@@ -146,20 +155,30 @@ export function compileDictionary(entries: readonly PronunciationEntry[]): Compi
   const issues = validateDictionary(entries);
   if (issues.length) throw new DictionaryError(issues);
   const byKey = new Map<string, PronunciationEntry>();
-  for (const e of entries) byKey.set(normKey(e.word), e);
+  const exact = new Map<string, PronunciationEntry>();
+  for (const e of entries) {
+    if (e.caseSensitive) exact.set(exactKey(e.word), e);
+    else byKey.set(normKey(e.word), e);
+  }
   // Longest first so the alternation prefers the longest key at a position.
   const keys = [...byKey.keys()].sort((a, b) => b.length - a.length);
-  const re = keys.length ? new RegExp(keys.map(keyPattern).join('|'), 'giu') : null;
+  const words = [...new Set([...keys, ...[...exact.keys()].map((w) => w.toLowerCase())])].sort(
+    (a, b) => b.length - a.length,
+  );
+  const re = words.length ? new RegExp(words.map(keyPattern).join('|'), 'giu') : null;
   return {
-    size: keys.length,
+    size: keys.length + exact.size,
     apply(text: string): AppliedPronunciation {
       if (!re) return { text, fired: [] };
       const fired = new Map<string, FiredEntry>();
       const out = text.replace(re, (match) => {
-        // Regex case folding and toLowerCase can disagree on rare letters: fall back to testing each key.
+        // An exact (case-sensitive) entry first, then the case-insensitive ones. Regex case folding and toLowerCase
+        // can disagree on rare letters: fall back to testing each key.
         const e =
+          exact.get(exactKey(match)) ??
           byKey.get(normKey(match)) ??
-          byKey.get(keys.find((k) => new RegExp(`^(?:${keyPattern(k)})$`, 'iu').test(match))!)!;
+          byKey.get(keys.find((k) => new RegExp(`^(?:${keyPattern(k)})$`, 'iu').test(match)) ?? '');
+        if (!e) return match; // only a case-sensitive entry in another capitalisation
         const f = fired.get(e.word);
         if (f) f.count++;
         else fired.set(e.word, { word: e.word, respelling: e.respelling, count: 1 });

@@ -213,6 +213,10 @@ export class ProjectsRepo {
     };
   }
 
+  musicBed(id: string): StoredMusicBed | null {
+    return parseMusicBed(this.row(id).music_bed);
+  }
+
   setSpeakers(id: string, speakers: Speaker[]): void {
     const r = this.db
       .prepare('UPDATE projects SET speakers = ?, updated_at = ? WHERE id = ?')
@@ -556,8 +560,12 @@ export class TakesRepo {
     return this.find(row.id)!;
   }
 
+  /** Files of every take, including takes of deleted lines kept for undo (the trash). */
   allFiles(): Set<string> {
-    return new Set((this.db.prepare('SELECT file FROM takes').all() as { file: string }[]).map((r) => r.file));
+    const files = new Set((this.db.prepare('SELECT file FROM takes').all() as { file: string }[]).map((r) => r.file));
+    for (const r of this.db.prepare('SELECT takes FROM line_trash').all() as { takes: string }[])
+      for (const t of JSON.parse(r.takes) as { file: string }[]) files.add(t.file);
+    return files;
   }
 }
 
@@ -619,6 +627,12 @@ export class JobsRepo {
       )
       .all(...args) as JobRow[];
     return rows.map(toJob);
+  }
+
+  listBatch(batchId: string): Job[] {
+    return (this.db.prepare('SELECT * FROM jobs WHERE batch_id = ? ORDER BY rowid').all(batchId) as JobRow[]).map(
+      toJob,
+    );
   }
 
   /** After a crash: every job that was queued or running is marked interrupted. Returns how many. */

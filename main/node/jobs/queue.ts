@@ -9,12 +9,21 @@ import { randomInt } from 'node:crypto';
 import type { SynthesisOptions } from '../../../preload/contract.js';
 import { parseOptions } from '../db/repositories.js';
 import type { Db } from '../db/database.js';
-import type { Repos } from '../db/repositories.js';
+import { parseDictionary, type Repos } from '../db/repositories.js';
+import type { Line } from '../../../preload/contract.js';
+import { compileProjectDictionary, DEFAULT_VOICE, parseInlineTags, type MadeFrom } from '../studio/line-state.js';
+import { timeStretch } from '../../../native-models/dsp/stretch.js';
 import type { WorkerHost } from './worker-host.js';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
-export const DEFAULT_VOICE = 'espeak:en-us';
+export { DEFAULT_VOICE };
+
+export interface SkippedLine {
+  lineId: string;
+  reason: 'locked' | 'empty' | 'tags-only' | 'up-to-date';
+  message: string;
+}
 
 /** Split an API voice id `engine:voice` (the engine-local part may itself contain ':'). */
 export function parseVoiceId(voiceId: string): { engineId: string; voiceId: string } {
@@ -59,28 +68,39 @@ export class JobQueue {
     private readonly emit: Emit,
   ) {}
 
-  /** Project knobs overlaid with the line's; a random seed when none is set (recorded with the take). */
-  private optionsFor(lineId: string): SynthesisOptions & { seed: number } {
-    const line = this.repos.lines.row(lineId);
-    const project = this.repos.projects.row(line.project_id);
-    const merged = { ...parseOptions(project.options), ...parseOptions(line.options) };
-    return { ...merged, seed: merged.seed ?? randomInt(0, 2 ** 31 - 1) };
-  }
-
-  private voiceFor(lineId: string): string {
-    const line = this.repos.lines.row(lineId);
-    const project = this.repos.projects.row(line.project_id);
-    return line.voice_id ?? project.voice_id ?? this.repos.settings.get().defaultVoiceId ?? DEFAULT_VOICE;
+  /** How the line would be generated now (voice, knobs, tags, dictionary), with a strict dictionary check. */
+  private planFor(lineId: string) {
+    const row = this.repos.lines.row(lineId);
+    const ctx = this.repos.lines.context(row.project_id);
+    ctx.dictionary = compileProjectDictionary(parseDictionary(this.repos.projects.row(row.project_id).dictionary));
+    return { row, ...this.repos.lines.plan(row, ctx) };
   }
 
   /** Queue the given lines (all non-empty lines of the project when omitted). */
-  enqueue(projectId: string, lineIds?: string[]): Job[] {
+  enqueue(projectId: string, lineIds?: string[], scope?: 'all' | 'stale' | 'selection'): Job[] {
+    return this.enqueueBatch(projectId, lineIds, scope).jobs;
+  }
+
+  /**
+   * Queue a batch. 'selection': exactly the given lines (an empty or tags-only line is an error, locks do not
+   * matter: the user asked for them). 'all': every unlocked line with text. 'stale': unlocked lines with text that
+   * are stale or have no take yet.
+   */
+  enqueueBatch(
+    projectId: string,
+    lineIds?: string[],
+    scope?: 'all' | 'stale' | 'selection',
+  ): { batchId: string | null; jobs: Job[]; skipped: SkippedLine[] } {
     const project = this.repos.projects.row(projectId);
+    const mode = scope ?? (lineIds ? 'selection' : 'all');
+    if (mode === 'selection' && !lineIds)
+      throw new ApiError('INVALID_INPUT', 'Generating a selection needs the ids of the selected lines (lineIds).');
+    compileProjectDictionary(parseDictionary(project.dictionary)); // a looping dictionary fails here, clearly
     const lines = this.repos.lines.list(project.id);
-    let chosen = lines;
+    let candidates = lines;
     if (lineIds) {
       const byId = new Map(lines.map((l) => [l.id, l]));
-      chosen = lineIds.map((id) => {
+      candidates = lineIds.map((id) => {
         const l = byId.get(id);
         if (!l)
           throw new ApiError(
@@ -89,21 +109,83 @@ export class JobQueue {
           );
         return l;
       });
-      const empty = chosen.find((l) => !l.text.trim());
-      if (empty)
-        throw new ApiError('UNSUPPORTED_TEXT', `Line ${empty.position + 1} is empty: type something to speak.`);
-    } else {
-      chosen = lines.filter((l) => l.text.trim());
-      if (!chosen.length) throw new ApiError('UNSUPPORTED_TEXT', 'The script has no lines with text to generate.');
     }
-    for (const l of chosen) parseVoiceId(this.voiceFor(l.id));
-    const jobs = this.db.transaction(() => chosen.map((l) => this.repos.jobs.create(project.id, l.id)))();
+    const skipped: SkippedLine[] = [];
+    const chosen: Line[] = [];
+    for (const l of candidates) {
+      const n = l.position + 1;
+      if (l.parsed.empty || l.parsed.tagsOnly) {
+        const message = l.parsed.empty
+          ? `Line ${n} is empty: type something to speak.`
+          : `Line ${n} has nothing a voice can say (only tags like [pause 1s], symbols or emoji): add words or delete the line.`;
+        if (mode === 'selection') throw new ApiError('UNSUPPORTED_TEXT', message, { lineId: l.id });
+        skipped.push({ lineId: l.id, reason: l.parsed.empty ? 'empty' : 'tags-only', message });
+        continue;
+      }
+      if (mode !== 'selection' && l.locked) {
+        skipped.push({ lineId: l.id, reason: 'locked', message: `Line ${n} is locked.` });
+        continue;
+      }
+      if (mode === 'stale' && l.activeTake && !l.stale) {
+        skipped.push({ lineId: l.id, reason: 'up-to-date', message: `Line ${n} is up to date.` });
+        continue;
+      }
+      chosen.push(l);
+    }
+    if (!chosen.length) {
+      if (mode === 'stale' && skipped.some((s) => s.reason === 'up-to-date' || s.reason === 'locked'))
+        return { batchId: null, jobs: [], skipped };
+      throw new ApiError(
+        'UNSUPPORTED_TEXT',
+        skipped.some((s) => s.reason === 'locked')
+          ? 'Nothing to generate: every line with text is locked.'
+          : 'The script has no lines with text to generate.',
+      );
+    }
+    for (const l of chosen) parseVoiceId(this.planFor(l.id).voiceId);
+    const batchId = newId('batch');
+    const jobs = this.db.transaction(() => chosen.map((l) => this.repos.jobs.create(project.id, l.id, batchId)))();
     for (const j of jobs) {
       this.queue.push(j.id);
       this.emit('job.updated', j);
     }
     void this.pump();
-    return jobs;
+    return { batchId, jobs, skipped };
+  }
+
+  cancelBatch(batchId: string): Job[] {
+    const all = this.repos.jobs.listBatch(batchId);
+    if (!all.length) throw new ApiError('NOT_FOUND', `Batch "${batchId}" does not exist (or has no jobs).`);
+    for (const j of all) if (j.status === 'queued' || j.status === 'running') this.cancel(j.id);
+    return this.repos.jobs.listBatch(batchId);
+  }
+
+  /** Synthesize a short text (dictionary preview) outside the queue; returns a 16-bit WAV as base64. */
+  async previewWav(projectId: string, text: string, voiceId?: string): Promise<string> {
+    const project = this.repos.projects.row(projectId);
+    const api = voiceId ?? project.voice_id ?? this.repos.settings.get().defaultVoiceId ?? DEFAULT_VOICE;
+    let voice = parseVoiceId(api);
+    let extra: Record<string, string> = {};
+    const resolved = await this.resolveVoice(voice.engineId, voice.voiceId);
+    if (resolved) {
+      voice = { engineId: resolved.engineId, voiceId: resolved.voiceId };
+      extra = resolved.options ?? {};
+    }
+    const parsed = parseInlineTags(text);
+    if (parsed.tagsOnly) throw new ApiError('UNSUPPORTED_TEXT', 'There is nothing to say in this text.');
+    const chunks: Float32Array[] = [];
+    const res = await this.host.synthesize(
+      {
+        jobId: newId('preview'),
+        engineId: voice.engineId,
+        voiceId: voice.voiceId,
+        text: parsed.text,
+        seed: 1,
+        options: { ...parseOptions(project.options), ...extra },
+      },
+      { onChunk: (pcm) => chunks.push(pcm), onProgress: () => undefined },
+    );
+    return encodeWav(concat(chunks), res.sampleRate).toString('base64');
   }
 
   cancel(jobId: string): Job {
@@ -170,17 +252,25 @@ export class JobQueue {
   private async run(jobId: string): Promise<void> {
     let job = this.repos.jobs.find(jobId);
     if (!job || job.status !== 'queued' || !job.lineId || !job.projectId) return;
-    let lineText: string;
+    let plan: ReturnType<JobQueue['planFor']>;
     let voice: { engineId: string; voiceId: string };
     let options: SynthesisOptions & { seed: number };
     try {
-      lineText = this.repos.lines.row(job.lineId).text;
-      voice = parseVoiceId(this.voiceFor(job.lineId));
-      options = this.optionsFor(job.lineId);
+      plan = this.planFor(job.lineId);
+      voice = parseVoiceId(plan.voiceId);
+      options = { ...plan.options, seed: plan.options.seed ?? randomInt(0, 2 ** 31 - 1) };
+      if (!plan.segments.some((sg) => 'text' in sg))
+        throw new ApiError(
+          'UNSUPPORTED_TEXT',
+          plan.row.text.trim()
+            ? `Line ${plan.row.position + 1} has nothing a voice can say (only tags, symbols or emoji): add words or delete the line.`
+            : `Line ${plan.row.position + 1} is empty: type something to speak.`,
+        );
     } catch (err) {
       this.finish(jobId, 'failed', toApiError(err).toJSON());
       return;
     }
+    const lineText = plan.row.text;
     const apiVoiceId = `${voice.engineId}:${voice.voiceId}`;
     let extraOptions: Record<string, string> = {};
     try {
@@ -195,46 +285,75 @@ export class JobQueue {
     }
     job = this.repos.jobs.update(jobId, { status: 'running', progress: 0 });
     this.emit('job.updated', job);
-    const chunks: Float32Array[] = [];
+    const speed = plan.parsed.settings.speed ?? 1;
+    const gain = Math.pow(10, (plan.parsed.settings.gainDb ?? 0) / 20);
+    const out: Float32Array[] = [];
+    let sampleRate = 0;
+    let pendingPause = 0;
     let seq = 0;
     let lastProgressEmit = 0;
+    const send = (pcm: Float32Array) => {
+      if (gain !== 1) for (let i = 0; i < pcm.length; i++) pcm[i] *= gain;
+      out.push(pcm);
+      if (pcm.length) this.emit('job.audio', { jobId, seq: seq++, sampleRate, pcm16: pcm16Base64(pcm) });
+    };
+    const texts = plan.segments.filter((sg) => 'text' in sg).length;
+    let done = 0;
     try {
-      const res = await this.host.synthesize(
-        {
-          jobId,
-          engineId: voice.engineId,
-          voiceId: voice.voiceId,
-          text: lineText,
-          seed: options.seed,
-          options: { ...Object.fromEntries(Object.entries(options).filter(([k]) => k !== 'seed')), ...extraOptions },
-        },
-        {
-          onChunk: (pcm, sampleRate) => {
-            chunks.push(pcm);
-            this.emit('job.audio', { jobId, seq: seq++, sampleRate, pcm16: pcm16Base64(pcm) });
+      for (const seg of plan.segments) {
+        if (this.cancelled.has(jobId)) throw new ApiError('CANCELLED', 'Cancelled');
+        if ('pause' in seg) {
+          if (sampleRate) send(new Float32Array(Math.round(seg.pause * sampleRate)));
+          else pendingPause += seg.pause;
+          continue;
+        }
+        const segChunks: Float32Array[] = [];
+        const res = await this.host.synthesize(
+          {
+            jobId,
+            engineId: voice.engineId,
+            voiceId: voice.voiceId,
+            text: seg.text,
+            seed: options.seed,
+            options: {
+              ...Object.fromEntries(Object.entries(options).filter(([k]) => k !== 'seed')),
+              ...extraOptions,
+            },
           },
-          onProgress: (fraction) => {
-            const now = Date.now();
-            if (now - lastProgressEmit < 100 && fraction < 1) return;
-            lastProgressEmit = now;
-            // The row is gone when its project was deleted meanwhile; the cancel is already on its way.
-            if (!this.repos.jobs.find(jobId)) return;
-            this.emit('job.updated', this.repos.jobs.update(jobId, { progress: Math.min(0.99, fraction) }));
+          {
+            onChunk: (pcm, rate) => {
+              if (!sampleRate) {
+                sampleRate = rate;
+                if (pendingPause) send(new Float32Array(Math.round(pendingPause * rate)));
+                pendingPause = 0;
+              }
+              // With a [speed] tag the segment is stretched as a whole once it is complete.
+              if (speed === 1) send(pcm);
+              else segChunks.push(pcm);
+            },
+            onProgress: (fraction) => {
+              const now = Date.now();
+              if (now - lastProgressEmit < 100 && fraction < 1) return;
+              lastProgressEmit = now;
+              // The row is gone when its project was deleted meanwhile; the cancel is already on its way.
+              if (!this.repos.jobs.find(jobId)) return;
+              const overall = (done + Math.min(1, fraction)) / texts;
+              this.emit('job.updated', this.repos.jobs.update(jobId, { progress: Math.min(0.99, overall) }));
+            },
           },
-        },
-      );
-      if (this.cancelled.has(jobId)) throw new ApiError('CANCELLED', 'Cancelled');
-      const total = chunks.reduce((n, c) => n + c.length, 0);
-      const pcm = new Float32Array(total);
-      let off = 0;
-      for (const c of chunks) {
-        pcm.set(c, off);
-        off += c.length;
+        );
+        sampleRate ||= res.sampleRate;
+        if (speed !== 1) send(timeStretch(concat(segChunks), sampleRate, speed));
+        done++;
       }
+      if (this.cancelled.has(jobId)) throw new ApiError('CANCELLED', 'Cancelled');
+      if (pendingPause && sampleRate) send(new Float32Array(Math.round(pendingPause * sampleRate)));
+      const pcm = concat(out);
       const takeId = newId('tk');
       const rel = path.join(job.projectId!, `${takeId}.wav`);
       const abs = path.join(this.takesDir, rel);
-      await writeFileAtomic(abs, encodeWav(pcm, res.sampleRate));
+      await writeFileAtomic(abs, encodeWav(pcm, sampleRate));
+      const madeFrom: MadeFrom = { voiceId: apiVoiceId, options: plan.options };
       try {
         this.db.transaction(() => {
           const line = this.repos.lines.row(job!.lineId!); // throws NOT_FOUND if deleted meanwhile
@@ -246,9 +365,11 @@ export class JobQueue {
             engine_id: voice.engineId,
             voice_id: apiVoiceId,
             text: lineText,
-            sample_rate: res.sampleRate,
-            duration_ms: (total / res.sampleRate) * 1000,
+            sample_rate: sampleRate,
+            duration_ms: (pcm.length / sampleRate) * 1000,
             settings: JSON.stringify(options),
+            spoken_text: plan.spokenText,
+            made_from: JSON.stringify(madeFrom),
           });
           this.repos.lines.setActiveTake(line.id, takeId);
           this.finish(jobId, 'done', null, takeId);
@@ -265,4 +386,15 @@ export class JobQueue {
       if (this.repos.jobs.find(jobId)) this.finish(jobId, e.code === 'CANCELLED' ? 'cancelled' : 'failed', e.toJSON());
     }
   }
+}
+
+function concat(chunks: Float32Array[]): Float32Array {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const pcm = new Float32Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    pcm.set(c, off);
+    off += c.length;
+  }
+  return pcm;
 }

@@ -18,6 +18,17 @@ import type { ApiErrorShape } from '../../../preload/contract.js';
 import { ApiError, toApiError } from '../../common/errors.js';
 import type { Core } from '../core.js';
 
+const EXPORT_TYPES: Record<string, string> = {
+  '.wav': 'audio/wav',
+  '.flac': 'audio/flac',
+  '.mp3': 'audio/mpeg',
+  '.opus': 'audio/ogg',
+  '.m4a': 'audio/mp4',
+  '.srt': 'application/x-subrip; charset=utf-8',
+  '.vtt': 'text/vtt; charset=utf-8',
+  '.zip': 'application/zip',
+};
+
 export interface WebServerOptions {
   core: Core;
   /** 0 picks a free port. */
@@ -176,13 +187,50 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const e = toApiError(err);
       return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
     }
+    serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, max-age=3600' });
+  }
+
+  /** The project's mixed preview (rendered on demand; the URL's rev changes whenever the mix would). */
+  async function serveMix(projectId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let file: string;
+    try {
+      file = await opts.core.projectMixFile(projectId);
+    } catch (err) {
+      const e = toApiError(err);
+      return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
+    }
+    serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, no-cache' });
+  }
+
+  /** A finished export's file, as a download. */
+  function serveExport(exportId: string, index: number, req: http.IncomingMessage, res: http.ServerResponse): void {
+    let file: string;
+    try {
+      file = opts.core.exportFilePath(exportId, index);
+    } catch (err) {
+      const e = toApiError(err);
+      return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
+    }
+    const name = path.basename(file);
+    serveFile(file, req, res, {
+      'Content-Type': EXPORT_TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream',
+      'Cache-Control': 'private, no-store',
+      'Content-Disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    });
+  }
+
+  function serveFile(
+    file: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    extra: Record<string, string>,
+  ): void {
     const size = statSync(file).size;
     const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
     const headers = {
       ...SECURITY_HEADERS,
-      'Content-Type': 'audio/wav',
       'Accept-Ranges': 'bytes',
-      'Cache-Control': 'private, max-age=3600',
+      ...extra,
     };
     if (range && (range[1] || range[2])) {
       const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
@@ -229,6 +277,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       }
       const media = /^\/api\/media\/takes\/([A-Za-z0-9_-]{1,64})\.wav$/.exec(url.pathname);
       if (media && (req.method === 'GET' || req.method === 'HEAD')) return serveTake(media[1], req, res);
+      const mix = /^\/api\/media\/projects\/([A-Za-z0-9_-]{1,64})\/mix\.wav$/.exec(url.pathname);
+      if (mix && (req.method === 'GET' || req.method === 'HEAD')) return serveMix(mix[1], req, res);
+      const exp = /^\/api\/media\/exports\/([A-Za-z0-9_-]{1,64})\/(\d{1,3})$/.exec(url.pathname);
+      if (exp && (req.method === 'GET' || req.method === 'HEAD')) return serveExport(exp[1], Number(exp[2]), req, res);
       if (url.pathname.startsWith('/api/'))
         return sendError(res, 404, { code: 'NOT_FOUND', message: `No API route ${url.pathname}` });
       if (req.method !== 'GET' && req.method !== 'HEAD')

@@ -1,0 +1,115 @@
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { appVersion } from '../../node/app-root.js';
+import { createCore } from '../../node/core.js';
+import { toApiError } from '../../common/errors.js';
+import { methods, type ExportJob } from '../../../preload/contract.js';
+import { CliError } from '../cli-error.js';
+
+interface ExportCliOptions {
+  format: string;
+  loudness: string;
+  output: string;
+  srt?: string;
+  vtt?: string;
+  stems?: string;
+  sampleRate: string;
+  channels: string;
+  bits: string;
+  mp3Mode: string;
+  bitrate?: string;
+  chapters: boolean;
+  json?: boolean;
+}
+
+/** `timbre export PROJECT_ID --format mp3 --loudness podcast -o episode.mp3 [--srt …] [--vtt …] [--stems …]` */
+export function registerExportCommand(program: Command, getDataDir: () => string): void {
+  program
+    .command('export')
+    .description('export a project: mixdown of the active takes at a loudness target, with subtitles and chapters')
+    .argument('<project>', 'project id (see the Studio, or `timbre serve`)')
+    .addOption(
+      new Option('-f, --format <format>', 'audio format').choices(['wav', 'flac', 'mp3', 'opus', 'm4a']).default('mp3'),
+    )
+    .addOption(
+      new Option('-l, --loudness <preset>', 'podcast: -16 LUFS stereo / -19 mono; broadcast: -23 LUFS; none')
+        .choices(['podcast', 'broadcast', 'none'])
+        .default('podcast'),
+    )
+    .requiredOption('-o, --output <file>', 'the audio file to write')
+    .option('--srt <file>', 'also write SRT subtitles from the line timings')
+    .option('--vtt <file>', 'also write WebVTT subtitles')
+    .addOption(
+      new Option('--stems <by>', 'also write stems, one file per line or per speaker, zipped').choices([
+        'line',
+        'speaker',
+      ]),
+    )
+    .option('--sample-rate <hz>', 'sample rate: 22050, 24000, 44100 or 48000', '44100')
+    .addOption(new Option('--channels <n>', 'channels').choices(['1', '2']).default('2'))
+    .addOption(new Option('--bits <n>', 'WAV/FLAC bit depth').choices(['16', '24']).default('16'))
+    .addOption(new Option('--mp3-mode <mode>', 'MP3 bit rate mode').choices(['cbr', 'vbr']).default('cbr'))
+    .option('--bitrate <kbps>', 'bit rate for MP3 CBR, Opus and AAC')
+    .option('--no-chapters', 'leave out chapter markers')
+    .option('--json', 'machine-readable output')
+    .action(async (projectId: string, o: ExportCliOptions) => {
+      const abs = (p: string) => path.resolve(process.cwd(), p);
+      const parsed = methods['export.start'].input.safeParse({
+        projectId,
+        format: o.format,
+        loudness: o.loudness,
+        outputPath: abs(o.output),
+        sampleRate: Number(o.sampleRate),
+        channels: Number(o.channels),
+        wavBits: Number(o.bits),
+        mp3Mode: o.mp3Mode,
+        bitrateKbps: o.bitrate === undefined ? undefined : Number(o.bitrate),
+        chapters: o.chapters,
+        stems: o.stems ?? 'none',
+      });
+      if (!parsed.success)
+        throw new CliError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), 2);
+      const core = await createCore({
+        dataDir: getDataDir(),
+        transport: 'web',
+        version: appVersion(),
+        log: () => undefined,
+      });
+      let job: ExportJob;
+      const onSig = () => void core.exports.cancel(job?.id ?? '');
+      try {
+        let lastPct = -1;
+        const stop = core.subscribe((event, payload) => {
+          if (event !== 'export.progress' || o.json || !process.stderr.isTTY) return;
+          const pct = Math.round((payload as ExportJob).progress * 100);
+          if (pct !== lastPct) process.stderr.write(`\r${(payload as ExportJob).phase} ${pct}%   `);
+          lastPct = pct;
+        });
+        try {
+          job = await core.exports.start({
+            ...parsed.data,
+            srtPath: o.srt ? abs(o.srt) : undefined,
+            vttPath: o.vtt ? abs(o.vtt) : undefined,
+          });
+        } catch (err) {
+          const e = toApiError(err);
+          throw new CliError(e.message, e.code === 'INVALID_INPUT' || e.code === 'NOT_FOUND' ? 2 : 1);
+        }
+        process.once('SIGINT', onSig);
+        job = await core.exports.wait(job.id);
+        stop();
+        if (!o.json && process.stderr.isTTY) process.stderr.write('\r');
+        if (job.status !== 'done') throw new CliError(job.error?.message ?? `Export ${job.status}`, 1);
+        if (o.json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
+        else {
+          for (const f of job.files) process.stdout.write(`${f.kind.padEnd(6)} ${f.path} (${f.bytes} bytes)\n`);
+          process.stdout.write(
+            `${job.durationSeconds!.toFixed(1)} s, ${job.integratedLufs!.toFixed(1)} LUFS integrated, true peak ${job.truePeakDbtp!.toFixed(1)} dBTP\n`,
+          );
+        }
+      } finally {
+        process.off('SIGINT', onSig);
+        await core.close();
+      }
+    });
+}

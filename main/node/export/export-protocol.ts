@@ -1,0 +1,42 @@
+import type { ApiErrorShape, ExportFormat } from '../../../preload/contract.js';
+import type { EpisodePlan } from '../studio/episode.js';
+import type { Chapter } from './export.js';
+
+export interface ExportSettings {
+  format: ExportFormat;
+  wavBits: 16 | 24;
+  mp3Mode: 'cbr' | 'vbr';
+  bitrateKbps?: number;
+  sampleRate: number;
+  channels: 1 | 2;
+  loudness: 'podcast' | 'broadcast' | 'none';
+  chapters: boolean;
+  stems: 'none' | 'line' | 'speaker';
+}
+
+export interface ExportWorkerRequest {
+  plan: EpisodePlan;
+  options: ExportSettings;
+  /** Where the worker writes; the service renames these into place on success. */
+  staging: { audio: string; srt?: string; vtt?: string; stems?: string };
+}
+
+export type ExportPhase = 'loading' | 'mixing' | 'loudness' | 'encoding' | 'subtitles' | 'stems' | 'done';
+
+export type ExportWorkerMessage =
+  | { type: 'progress'; phase: ExportPhase; progress: number }
+  | { type: 'done'; result: { integratedLufs: number; truePeakDbtp: number; durationSeconds: number } }
+  | { type: 'error'; error: ApiErrorShape };
+
+/** Chapters from the lines that start one: each ends where the next starts, the last at the end of the mix. */
+export function chaptersFrom(starts: { title: string; start: number }[], total: number): Chapter[] {
+  const merged: { title: string; start: number }[] = [];
+  for (const c of starts) {
+    const prev = merged[merged.length - 1];
+    if (prev && c.start - prev.start < 0.001) prev.title = `${prev.title} / ${c.title}`;
+    else merged.push({ ...c });
+  }
+  return merged
+    .map((c, i) => ({ title: c.title, start: c.start, end: i + 1 < merged.length ? merged[i + 1].start : total }))
+    .filter((c) => c.end > c.start);
+}

@@ -1,0 +1,286 @@
+/**
+ * Episode exports behind the API: each export runs in its own worker thread (export.worker.ts) that writes only
+ * to staging files next to the targets (named like atomic-fs temp files, so a crash leaves nothing the startup
+ * sweep does not remove). When the worker succeeds, the staged files are renamed into place together; when it
+ * fails or is cancelled, they are removed: a failed export never leaves a file behind.
+ */
+import { Worker } from 'node:worker_threads';
+import { existsSync, promises as fsp, readdirSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { ExportFile, ExportJob, MethodParams } from '../../../preload/contract.js';
+import { ApiError, notFound, toApiError } from '../../common/errors.js';
+import type { Db } from '../db/database.js';
+import type { Repos } from '../db/repositories.js';
+import { appRoot } from '../app-root.js';
+import { newId, nowIso } from '../ids.js';
+import { episodePlan } from '../studio/episode.js';
+import type { Emit } from '../jobs/queue.js';
+import type { ExportWorkerMessage, ExportWorkerRequest } from './export-protocol.js';
+import { FORMAT_EXTENSIONS } from './export.js';
+
+export type ExportParams = MethodParams<'export.start'> & {
+  /** CLI: explicit subtitle paths (default: next to the audio with .srt / .vtt). */
+  srtPath?: string;
+  vttPath?: string;
+  stemsPath?: string;
+};
+
+export function exportWorkerPath(): string {
+  const built = path.join(appRoot(), 'dist', 'node', 'export.worker.js');
+  if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first`);
+  return built;
+}
+
+const CANCEL_GRACE_MS = 1500;
+
+interface Running {
+  worker: Worker;
+  staged: string[];
+  prefixes: { dir: string; prefix: string }[];
+  cancelled: boolean;
+  done: Promise<ExportJob>;
+}
+
+export class ExportService {
+  private readonly running = new Map<string, Running>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly repos: Repos,
+    private readonly dirs: { root: string; takes: string },
+    private readonly emit: Emit,
+  ) {
+    // Exports that were running when Timbre stopped: their staging files were swept at startup.
+    for (const r of this.db.prepare('SELECT id, data FROM exports').all() as { id: string; data: string }[]) {
+      const job = JSON.parse(r.data) as ExportJob;
+      if (job.status === 'running')
+        this.save({
+          ...job,
+          status: 'failed',
+          error: { code: 'CANCELLED', message: 'Timbre stopped during this export: export again.' },
+        });
+    }
+  }
+
+  private save(job: ExportJob): ExportJob {
+    this.db
+      .prepare(
+        'INSERT INTO exports (id, project_id, data, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data',
+      )
+      .run(job.id, job.projectId, JSON.stringify(job), job.createdAt);
+    return job;
+  }
+
+  get(id: string): ExportJob {
+    const r = this.db.prepare('SELECT data FROM exports WHERE id = ?').get(id) as { data: string } | undefined;
+    if (!r) throw notFound('Export', id);
+    return JSON.parse(r.data) as ExportJob;
+  }
+
+  /** Absolute path of file `index` of a finished export; NOT_FOUND otherwise. */
+  filePath(id: string, index: number): string {
+    const job = this.get(id);
+    const f = job.status === 'done' ? job.files[index] : undefined;
+    if (!f || !existsSync(f.path)) throw notFound(`File ${index} of export`, id);
+    return f.path;
+  }
+
+  private targets(id: string, p: ExportParams, projectName: string) {
+    const ext = FORMAT_EXTENSIONS[p.format];
+    let audio: string;
+    if (p.outputPath) {
+      if (!path.isAbsolute(p.outputPath))
+        throw new ApiError('INVALID_INPUT', `The output path must be absolute (got "${p.outputPath}").`);
+      audio = path.extname(p.outputPath) ? p.outputPath : `${p.outputPath}.${ext}`;
+    } else {
+      const safe = projectName.replace(/[^\p{L}\p{N} ._-]+/gu, '_').trim() || 'episode';
+      audio = path.join(this.dirs.root, 'exports', id, `${safe}.${ext}`);
+    }
+    const base = audio.slice(0, audio.length - path.extname(audio).length);
+    return {
+      audio,
+      srt: p.subtitles.includes('srt') || p.srtPath ? (p.srtPath ?? `${base}.srt`) : undefined,
+      vtt: p.subtitles.includes('vtt') || p.vttPath ? (p.vttPath ?? `${base}.vtt`) : undefined,
+      stems: p.stems !== 'none' ? (p.stemsPath ?? `${base}-stems.zip`) : undefined,
+    };
+  }
+
+  /** Start an export; resolves as soon as it runs (watch `export.progress` / `export.done`, or `wait`). */
+  async start(p: ExportParams): Promise<ExportJob> {
+    const plan = episodePlan(this.repos, this.dirs, p.projectId);
+    if (!plan.lines.length)
+      throw new ApiError(
+        'INVALID_INPUT',
+        'Nothing to export: no line has a take yet. Generate the script first (Generate all).',
+      );
+    const id = newId('exp');
+    const t = this.targets(id, p, plan.projectName);
+    const finals = Object.entries(t).filter(([, v]) => v !== undefined) as [keyof typeof t, string][];
+    const seen = new Set<string>();
+    for (const [, f] of finals) {
+      if (seen.has(path.resolve(f)))
+        throw new ApiError('INVALID_INPUT', `Two export files would have the same path: ${f}`);
+      seen.add(path.resolve(f));
+      const dir = path.dirname(f);
+      await fsp.mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+        throw new ApiError(
+          e.code === 'ENOSPC' ? 'DISK_FULL' : 'INVALID_INPUT',
+          `Cannot create the export folder ${dir}: ${e.code ?? e.message}`,
+        );
+      });
+      if (existsSync(f) && statSync(f).isDirectory())
+        throw new ApiError('INVALID_INPUT', `${f} is a folder: choose a file name for the export.`);
+    }
+    const tag = randomBytes(6).toString('hex');
+    const stage = (f: string) => path.join(path.dirname(f), `.${path.basename(f)}.${tag}.tmp-timbre`);
+    const staging = Object.fromEntries(finals.map(([k, f]) => [k, stage(f)])) as ExportWorkerRequest['staging'];
+    const job = this.save({
+      id,
+      projectId: p.projectId,
+      status: 'running',
+      progress: 0,
+      phase: 'loading',
+      files: [],
+      integratedLufs: null,
+      truePeakDbtp: null,
+      durationSeconds: null,
+      error: null,
+      createdAt: nowIso(),
+    });
+    this.emit('export.progress', job);
+
+    const worker = new Worker(exportWorkerPath());
+    const req: ExportWorkerRequest = {
+      plan,
+      options: {
+        format: p.format,
+        wavBits: p.wavBits,
+        mp3Mode: p.mp3Mode,
+        bitrateKbps: p.bitrateKbps,
+        sampleRate: p.sampleRate,
+        channels: p.channels,
+        loudness: p.loudness,
+        chapters: p.chapters,
+        stems: p.stems,
+      },
+      staging,
+    };
+    const running: Running = {
+      worker,
+      staged: Object.values(staging) as string[],
+      prefixes: finals.map(([, f]) => ({ dir: path.dirname(f), prefix: `.${path.basename(f)}.${tag}` })),
+      cancelled: false,
+      done: Promise.resolve(job),
+    };
+    running.done = new Promise<ExportJob>((resolve) => {
+      let settled = false;
+      const end = async (
+        outcome: { ok: true; result: ExportWorkerMessage & { type: 'done' } } | { ok: false; error: ApiError },
+      ) => {
+        if (settled) return;
+        settled = true;
+        this.running.delete(id);
+        void worker.terminate();
+        let final: ExportJob;
+        try {
+          if (!outcome.ok) throw outcome.error;
+          if (running.cancelled) throw new ApiError('CANCELLED', 'Export cancelled');
+          const files: ExportFile[] = [];
+          for (const [kind, f] of finals) {
+            await fsp.rename(staging[kind]!, f);
+            files.push({ path: f, kind: kind === 'stems' ? 'stems' : kind, bytes: statSync(f).size });
+          }
+          for (const dir of new Set(finals.map(([, f]) => path.dirname(f)))) await fsyncDir(dir);
+          const r = outcome.result.result;
+          final = this.save({
+            ...this.get(id),
+            status: 'done',
+            progress: 1,
+            phase: 'done',
+            files,
+            integratedLufs: r.integratedLufs,
+            truePeakDbtp: r.truePeakDbtp,
+            durationSeconds: r.durationSeconds,
+          });
+        } catch (err) {
+          this.cleanup(running);
+          // Renamed files of a half-finished set go too: an export is all its files or none.
+          const e = running.cancelled ? new ApiError('CANCELLED', 'Export cancelled') : toApiError(err);
+          if (outcome.ok) for (const [, f] of finals) rmSync(f, { force: true });
+          final = this.save({
+            ...this.get(id),
+            status: e.code === 'CANCELLED' ? 'cancelled' : 'failed',
+            error: e.toJSON(),
+            files: [],
+          });
+        }
+        this.emit('export.done', final);
+        resolve(final);
+      };
+      worker.on('message', (m: ExportWorkerMessage) => {
+        if (m.type === 'progress') {
+          if (running.cancelled) return;
+          const cur = this.save({ ...this.get(id), phase: m.phase, progress: Math.min(0.99, m.progress) });
+          this.emit('export.progress', cur);
+        } else if (m.type === 'done') void end({ ok: true, result: m });
+        else void end({ ok: false, error: new ApiError(m.error.code, m.error.message, m.error.details) });
+      });
+      worker.on('error', (err) => void end({ ok: false, error: toApiError(err) }));
+      worker.on('exit', () => void end({ ok: false, error: new ApiError('CANCELLED', 'Export cancelled') }));
+    });
+    this.running.set(id, running);
+    worker.postMessage({ type: 'start', req });
+    return job;
+  }
+
+  /** Resolves with the finished export (done, failed or cancelled). */
+  wait(id: string): Promise<ExportJob> {
+    return this.running.get(id)?.done ?? Promise.resolve(this.get(id));
+  }
+
+  private cleanup(r: Running): void {
+    for (const f of r.staged) rmSync(f, { force: true, recursive: true });
+    // ffmpeg's own temp files and exportStems' folder start with the staging name too.
+    for (const { dir, prefix } of r.prefixes) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const n of names) if (n.startsWith(prefix)) rmSync(path.join(dir, n), { force: true, recursive: true });
+    }
+  }
+
+  /** Cancel: the worker stops ffmpeg and removes its files; if it does not answer in 1.5 s it is terminated. */
+  cancel(id: string): ExportJob {
+    const r = this.running.get(id);
+    const job = this.get(id);
+    if (!r) return job;
+    r.cancelled = true;
+    r.worker.postMessage({ type: 'cancel' });
+    const timer = setTimeout(() => void r.worker.terminate(), CANCEL_GRACE_MS);
+    timer.unref();
+    return job;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.running.values()];
+    for (const r of all) {
+      r.cancelled = true;
+      await r.worker.terminate();
+    }
+    await Promise.all(all.map((r) => r.done));
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const d = await fsp.open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The episode as a sequence of active takes: its plan (which files, gaps, speakers, chapters, music bed), the
+ * timeline computed from take durations, and the mixdown (native-models/dsp/mix.ts) used by the preview player and
+ * by the export worker. Lines without an active take are left out (they take no time).
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Timeline } from '../../../preload/contract.js';
+import { ApiError } from '../../common/errors.js';
+import { mixEpisode, type MixResult } from '../../../native-models/dsp/mix.js';
+import { decodeWav } from '../audio/wav.js';
+import type { Repos } from '../db/repositories.js';
+import { parseInlineTags } from './line-state.js';
+
+export interface EpisodeLine {
+  lineId: string;
+  /** 1-based line number in the script. */
+  number: number;
+  speaker: string | null;
+  /** Absolute path of the active take's WAV. */
+  file: string;
+  takeId: string;
+  sampleRate: number;
+  durationMs: number;
+  /** Display text for subtitles (tags removed, before the dictionary). */
+  text: string;
+  chapter: string | null;
+}
+
+export interface EpisodePlan {
+  projectId: string;
+  projectName: string;
+  gapMs: number;
+  lines: EpisodeLine[];
+  /** Lines of the script with no active take (skipped in the mix). */
+  missing: number;
+  bed: { file: string; gainDb: number; duck: boolean } | null;
+  rev: string;
+}
+
+export function episodePlan(repos: Repos, dirs: { root: string; takes: string }, projectId: string): EpisodePlan {
+  const project = repos.projects.detail(projectId, repos.lines);
+  const stored = repos.projects.musicBed(projectId);
+  const lines: EpisodeLine[] = [];
+  let missing = 0;
+  // A chapter whose first lines have no take starts at the next line that has one.
+  let pendingChapter: string | null = null;
+  for (const l of project.lines) {
+    const t = l.activeTake;
+    if (l.chapter) pendingChapter = pendingChapter ? `${pendingChapter} / ${l.chapter}` : l.chapter;
+    if (!t) {
+      missing++;
+      continue;
+    }
+    const chapter = pendingChapter;
+    pendingChapter = null;
+    const row = repos.takes.row(t.id);
+    lines.push({
+      lineId: l.id,
+      number: l.position + 1,
+      speaker: l.speaker,
+      file: path.join(dirs.takes, row.file),
+      takeId: t.id,
+      sampleRate: t.sampleRate,
+      durationMs: t.durationMs,
+      text: parseInlineTags(l.text).text,
+      chapter,
+    });
+  }
+  const bed = stored
+    ? { file: path.join(dirs.root, 'music', stored.file), gainDb: stored.gainDb, duck: stored.duck }
+    : null;
+  const rev = createHash('sha256')
+    .update(JSON.stringify({ g: project.gapMs, b: bed, l: lines.map((l) => l.takeId) }))
+    .digest('hex')
+    .slice(0, 16);
+  return { projectId, projectName: project.name, gapMs: project.gapMs, lines, missing, bed, rev };
+}
+
+/** Start/end of every line from take durations and gaps (the mix lays lines out exactly this way). */
+export function timelineOf(repos: Repos, plan: EpisodePlan): Timeline {
+  const byId = new Map(plan.lines.map((l) => [l.lineId, l]));
+  const out: Timeline['lines'] = [];
+  const chapters: Timeline['chapters'] = [];
+  let t = 0;
+  let any = false;
+  // A chapter starts where the first line with audio at or after its heading starts.
+  let pending: Timeline['chapters'] = [];
+  for (const l of repos.lines.rows(plan.projectId)) {
+    const e = byId.get(l.id);
+    if (l.chapter) {
+      const c = { title: l.chapter, start: t, lineId: l.id };
+      chapters.push(c);
+      pending.push(c);
+    }
+    if (!e) {
+      out.push({ lineId: l.id, start: t, end: t, hasAudio: false, speaker: l.speaker });
+      continue;
+    }
+    if (any) t += plan.gapMs / 1000;
+    for (const c of pending) c.start = t;
+    pending = [];
+    const end = t + e.durationMs / 1000;
+    out.push({ lineId: l.id, start: t, end, hasAudio: true, speaker: l.speaker });
+    t = end;
+    any = true;
+  }
+  return {
+    projectId: plan.projectId,
+    rev: plan.rev,
+    durationSeconds: t,
+    lines: out,
+    chapters,
+    hasAudio: any,
+  };
+}
+
+async function readWav(file: string): Promise<{ samples: Float32Array; sampleRate: number }> {
+  const data = await fsp.readFile(file).catch((err: NodeJS.ErrnoException) => {
+    throw new ApiError(
+      'NOT_FOUND',
+      `The audio file of a take is missing (${path.basename(file)}): generate the line again. (${err.code ?? err.message})`,
+    );
+  });
+  return decodeWav(data);
+}
+
+export interface MixRequest {
+  sampleRate: number;
+  channels: 1 | 2;
+  /** Called after each line is loaded (0..1). */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Load the active takes and mix them with the gaps and the (ducked) music bed. */
+export async function mixPlan(plan: EpisodePlan, req: MixRequest): Promise<MixResult> {
+  if (!plan.lines.length)
+    throw new ApiError(
+      'INVALID_INPUT',
+      'Nothing to mix: no line has a take yet. Generate the script first (Generate all).',
+    );
+  const loaded = [];
+  for (let i = 0; i < plan.lines.length; i++) {
+    if (req.signal?.aborted) throw new ApiError('CANCELLED', 'Export cancelled');
+    const l = plan.lines[i];
+    const w = await readWav(l.file);
+    loaded.push({
+      id: l.lineId,
+      speaker: l.speaker ?? undefined,
+      audio: w.samples,
+      sampleRate: w.sampleRate,
+      pauseAfterMs: plan.gapMs,
+    });
+    req.onProgress?.((i + 1) / plan.lines.length);
+  }
+  const bed = plan.bed ? await readWav(plan.bed.file) : null;
+  return mixEpisode(loaded, {
+    sampleRate: req.sampleRate,
+    channels: req.channels,
+    tailMs: 0,
+    bed: bed
+      ? {
+          audio: bed.samples,
+          sampleRate: bed.sampleRate,
+          gainDb: plan.bed!.gainDb,
+          duckDb: plan.bed!.duck ? -15 : 0,
+        }
+      : undefined,
+  });
+}

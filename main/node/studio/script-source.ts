@@ -1,0 +1,125 @@
+/**
+ * Reading a script from pasted text, a file on this computer or a browser upload: .txt, .md, .srt, .vtt, .docx.
+ * Subtitles become one paragraph per cue; Markdown goes through markdownToScript; .docx through mammoth (raw text).
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { LIMITS } from '../../../preload/contract.js';
+import { ApiError } from '../../common/errors.js';
+import { markdownToScript } from '../../common/script/markdown.js';
+import { parseSrt, parseVtt, SubtitleParseError } from '../../common/script/subtitles.js';
+
+export type ScriptFormat = 'txt' | 'md' | 'srt' | 'vtt';
+export type ScriptSourceInput =
+  { text: string; format: ScriptFormat } | { path: string } | { fileName: string; base64: string };
+
+const EXTENSIONS: Record<string, ScriptFormat | 'docx'> = {
+  '.txt': 'txt',
+  '.text': 'txt',
+  '.md': 'md',
+  '.markdown': 'md',
+  '.srt': 'srt',
+  '.vtt': 'vtt',
+  '.docx': 'docx',
+};
+const SUPPORTED = '.txt, .md, .srt, .vtt and .docx';
+
+function formatOf(fileName: string): ScriptFormat | 'docx' {
+  const ext = path.extname(fileName).toLowerCase();
+  const f = EXTENSIONS[ext];
+  if (!f)
+    throw new ApiError(
+      'INVALID_INPUT',
+      ext === '.doc'
+        ? `"${path.basename(fileName)}" is an old Word .doc file: save it as .docx (or plain text) and import that.`
+        : `Timbre imports scripts from ${SUPPORTED} files; "${path.basename(fileName)}" is ${ext ? `a ${ext} file` : 'a file without an extension'}. Save it as plain text (.txt) and import that.`,
+      { fileName: path.basename(fileName), supported: Object.keys(EXTENSIONS) },
+    );
+  return f;
+}
+
+function decodeText(bytes: Uint8Array, name: string): string {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)))
+    return new TextDecoder(bytes[0] === 0xff ? 'utf-16le' : 'utf-16be').decode(bytes);
+  if (bytes.includes(0)) throw new ApiError('INVALID_INPUT', `"${name}" is not a text file (it contains binary data).`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ApiError(
+      'INVALID_INPUT',
+      `"${name}" is not UTF-8 text: save it with UTF-8 encoding and import it again.`,
+    );
+  }
+}
+
+async function docxText(bytes: Buffer, name: string): Promise<string> {
+  const mammoth = await import('mammoth');
+  try {
+    const r = await mammoth.extractRawText({ buffer: bytes });
+    return r.value;
+  } catch (err) {
+    throw new ApiError(
+      'INVALID_INPUT',
+      `"${name}" could not be read as a Word document (${err instanceof Error ? err.message : String(err)}).`,
+    );
+  }
+}
+
+/** Subtitles → one paragraph per cue (cue line breaks are soft wraps). */
+function subtitlesToScript(text: string, format: 'srt' | 'vtt', name: string): string {
+  try {
+    const cues = format === 'srt' ? parseSrt(text) : parseVtt(text);
+    return cues
+      .map((c) => c.text.replace(/<[^>]+>/g, '').replace(/\n/g, ' '))
+      .map((t, i) => (cues[i].speaker ? `${cues[i].speaker}: ${t}` : t))
+      .join('\n\n');
+  } catch (err) {
+    if (err instanceof SubtitleParseError)
+      throw new ApiError('INVALID_INPUT', `"${name}" is not valid ${format.toUpperCase()}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Plain script text in the splitter's format. */
+export function toScriptText(text: string, format: ScriptFormat, name = 'The script'): string {
+  switch (format) {
+    case 'txt':
+      return text;
+    case 'md':
+      return markdownToScript(text);
+    case 'srt':
+    case 'vtt':
+      return subtitlesToScript(text, format, name);
+  }
+}
+
+/** Read any accepted source into plain script text (not yet split). */
+export async function readScriptSource(source: ScriptSourceInput): Promise<string> {
+  if ('text' in source) return toScriptText(source.text, source.format);
+  let bytes: Buffer;
+  let name: string;
+  if ('path' in source) {
+    name = path.basename(source.path);
+    const format = formatOf(source.path);
+    const st = await fsp.stat(source.path).catch((err: NodeJS.ErrnoException) => {
+      throw new ApiError(
+        err.code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_INPUT',
+        err.code === 'ENOENT' ? `No such file: ${source.path}` : `Cannot read ${source.path}: ${err.message}`,
+      );
+    });
+    if (!st.isFile()) throw new ApiError('INVALID_INPUT', `${source.path} is not a file`);
+    if (st.size > LIMITS.scriptUploadBytesMax * 4)
+      throw new ApiError('INVALID_INPUT', `"${name}" is too large for a script (${Math.round(st.size / 1048576)} MiB)`);
+    bytes = await fsp.readFile(source.path);
+    return format === 'docx' ? docxText(bytes, name) : toScriptText(decodeText(bytes, name), format, name);
+  }
+  name = path.basename(source.fileName);
+  const format = formatOf(source.fileName);
+  bytes = Buffer.from(source.base64, 'base64');
+  if (bytes.length > LIMITS.scriptUploadBytesMax)
+    throw new ApiError(
+      'INVALID_INPUT',
+      `"${name}" is too large to upload (at most ${LIMITS.scriptUploadBytesMax / 1048576} MiB): split it into parts.`,
+    );
+  return format === 'docx' ? docxText(bytes, name) : toScriptText(decodeText(bytes, name), format, name);
+}
