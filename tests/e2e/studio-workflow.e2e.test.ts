@@ -20,16 +20,17 @@ const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
 
 const PROJECT = 'Night Shift · Episode 7';
+// One sentence per line, short enough for one two-row subtitle cue each (so cues map 1:1 to lines).
 const SCRIPT = [
   '# Cold open',
-  'HOST: Welcome back to Night Shift, the show about the people who work while the city sleeps.',
-  'GUEST: Thanks for having me. I have been baking bread at night for twenty years.',
+  'HOST: Welcome back to Night Shift, the show about the city at night.',
+  'GUEST: Thanks for having me, I have baked bread at night for twenty years.',
   'HOST: What time does your day start?',
-  'GUEST: At two in the morning, when the ovens wake up and the streets are empty.',
+  'GUEST: At two in the morning, when the ovens wake up.',
   '',
   '# The first loaf',
   'HOST: Tell me about the first loaf you ever sold.',
-  'GUEST: It was burnt on one side, and the customer came back the next day for two more.',
+  'GUEST: It was burnt on one side, and the customer came back for two more.',
 ].join('\n');
 const TEXTS = SCRIPT.split('\n')
   .filter((l) => l && !l.startsWith('#'))
@@ -181,7 +182,7 @@ describe('Studio workflow: script to exported episode', () => {
       .getByRole('textbox', { name: /^Line \d+$/ })
       .evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value));
     expect(values).toEqual(TEXTS);
-    expect(await page.locator('.chapter-heading').allInnerTexts()).toEqual(['Cold open', 'The first loaf']);
+    expect(await page.locator('.chapter-heading').allTextContents()).toEqual(['Cold open', 'The first loaf']);
     const d = await detail();
     expect(d.lines.map((l) => l.speaker)).toEqual(['HOST', 'GUEST', 'HOST', 'GUEST', 'HOST', 'GUEST']);
     expect(d.lines.filter((l) => l.chapter).map((l) => l.chapter)).toEqual(['Cold open', 'The first loaf']);
@@ -235,7 +236,8 @@ describe('Studio workflow: script to exported episode', () => {
     await page.getByRole('button', { name: 'Regenerate line 2' }).click();
     await expect.poll(() => page.locator('.take-item').count(), { timeout: 60_000 }).toBe(2);
     await expect.poll(async () => (await detail()).lines[1].activeTakeId).not.toBe(firstTake);
-    // Take 1 is the first generation; choose it again.
+    // The list shows the new take as active; take 1 is the first generation: choose it again.
+    await expect.poll(() => page.getByRole('radio', { name: 'Use take 2' }).isChecked()).toBe(true);
     await page.getByRole('radio', { name: 'Use take 1' }).check();
     await expect.poll(async () => (await detail()).lines[1].activeTakeId).toBe(firstTake);
     expect(await page.getByRole('radio', { name: 'Use take 1' }).isChecked()).toBe(true);

@@ -183,10 +183,15 @@ export const LineRow = memo(function LineRow(props: Props) {
         )}
         <div className="line-meta">
           <SpeakerChip lineId={line.id} speaker={line.speaker} n={n} disabled={!!line.pending} />
-          {line.stale && !active && (
-            <span className="chip chip-stale" title={line.staleReasons.map((r) => t(`stale.${r}`)).join(', ')}>
+          {(outdated || line.stale) && !active && (
+            <span className="chip chip-stale">
               <Icon name="alert" size={12} />
-              {t('studio.stale')}
+              <strong>{t('studio.stale')}</strong>
+              <span>
+                {outdated || line.staleReasons.length === 0
+                  ? t('stale.text')
+                  : line.staleReasons.map((r) => t(`stale.${r}`)).join(' · ')}
+              </span>
             </span>
           )}
           {line.locked && (
@@ -204,7 +209,7 @@ export const LineRow = memo(function LineRow(props: Props) {
         </div>
         <div className="line-footer">
           <div className="line-result">
-            <LineStatus job={job} n={n} hasTake={!!take} outdated={outdated && !line.stale} />
+            <LineStatus job={job} n={n} hasTake={!!take} />
             {take && !active && <TakePlayer take={take} n={n} />}
             {!take && job?.status === 'done' && job.takeId && (
               <TakePlayer take={{ id: job.takeId, durationMs: 0 }} n={n} />
@@ -351,17 +356,7 @@ function SpeakerChip({
   );
 }
 
-function LineStatus({
-  job,
-  n,
-  hasTake,
-  outdated,
-}: {
-  job: Job | undefined;
-  n: number;
-  hasTake: boolean;
-  outdated: boolean;
-}) {
+function LineStatus({ job, n, hasTake }: { job: Job | undefined; n: number; hasTake: boolean }) {
   const t = useT();
   if (job && job.status === 'running') {
     const percent = Math.round(job.progress * 100);
@@ -415,15 +410,6 @@ function LineStatus({
     return (
       <div className="line-status">
         <span className="chip">{t('status.cancelled')}</span>
-      </div>
-    );
-  if (outdated)
-    return (
-      <div className="line-status">
-        <span className="chip chip-warn">
-          <Icon name="info" size={13} />
-          {t('status.outdated')}
-        </span>
       </div>
     );
   if (!hasTake && !job)

@@ -414,7 +414,10 @@ export const useStudio = create<StudioState>((set, get) => {
         ]);
         if (get().projectId !== projectId) return;
         mergeServer(detail);
-        for (const job of [...jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) get().applyJob(job);
+        const sorted = [...jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+        for (const job of sorted) get().applyJob(job);
+        // The queue re-attaches to the latest batch (running, or finished recently).
+        set({ batchId: sorted.findLast((j) => j.batchId)?.batchId ?? null });
         // Re-apply drafts that never reached the server (crash, closed window, lost connection).
         const stored = draftsOf(projectId);
         const drafts: Record<string, string> = {};
@@ -817,6 +820,7 @@ export const useStudio = create<StudioState>((set, get) => {
     async setActiveTake(lineId, takeId) {
       const before = get().lines.find((l) => l.id === lineId);
       if (!before || before.activeTakeId === takeId) return;
+      patchLine(lineId, { activeTakeId: takeId }); // the radio shows the choice at once
       try {
         const line = await api().call('takes.setActive', { lineId, takeId });
         patchLine(lineId, line);
@@ -829,6 +833,7 @@ export const useStudio = create<StudioState>((set, get) => {
             () => get().setActiveTake(resolveId(lineId), takeId),
           );
       } catch (err) {
+        patchLine(lineId, { activeTakeId: before.activeTakeId });
         toast.error(errorMessage(err));
       }
     },

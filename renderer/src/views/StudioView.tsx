@@ -215,6 +215,27 @@ function Studio() {
           <ProjectTitle key={project.name} name={project.name} />
           <SaveIndicator />
           <div className="toolbar-spacer" />
+          <div className="toolbar-group studio-file-actions">
+            <button
+              type="button"
+              className="btn"
+              onClick={() => {
+                setImportFile(null);
+                setImportOpen(true);
+              }}
+            >
+              <Icon name="upload" size={15} />
+              {t('import.open')}
+            </button>
+            <button type="button" className="btn" onClick={() => setDictOpen(true)}>
+              <Icon name="book" size={15} />
+              {t('dictionary.open')}
+            </button>
+            <button type="button" className="btn" onClick={() => setExportOpen(true)}>
+              <Icon name="export" size={15} />
+              {t('export.open')}
+            </button>
+          </div>
           <HistoryButtons />
           <button
             type="button"
@@ -250,27 +271,6 @@ function Studio() {
                 void studio().setProjectOptions(o);
               }}
             />
-          </div>
-          <div className="toolbar-group">
-            <button
-              type="button"
-              className="btn"
-              onClick={() => {
-                setImportFile(null);
-                setImportOpen(true);
-              }}
-            >
-              <Icon name="upload" size={15} />
-              {t('import.open')}
-            </button>
-            <button type="button" className="btn" onClick={() => setDictOpen(true)}>
-              <Icon name="book" size={15} />
-              {t('dictionary.open')}
-            </button>
-            <button type="button" className="btn" onClick={() => setExportOpen(true)}>
-              <Icon name="export" size={15} />
-              {t('export.open')}
-            </button>
           </div>
           <div className="toolbar-spacer" />
           <label className="toggle">

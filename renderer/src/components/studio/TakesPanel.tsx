@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { Take } from '../../../../preload/contract';
 import { api, errorMessage } from '../../api';
 import { useT } from '../../i18n/useT';
+import { useCatalog } from '../../store/catalog';
 import { useStudio } from '../../store/studio';
 import { ConfirmDialog } from '../ConfirmDialog';
 import { Icon } from '../Icon';
@@ -21,6 +22,7 @@ function LineTakes() {
   const line = useStudio((s) => s.lines.find((l) => l.id === s.current) ?? null);
   const n = useStudio((s) => s.lines.findIndex((l) => l.id === s.current) + 1);
   const rev = useStudio((s) => s.takesRev);
+  const voices = useCatalog((s) => s.voices);
   const activeTakeId = line?.activeTakeId ?? null;
   const [takes, setTakes] = useState<Take[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -87,6 +89,7 @@ function LineTakes() {
     setSingle(id);
   };
   const markedIds = Object.keys(marked);
+  const voiceName = (id: string) => voices.find((v) => v.id === id)?.name ?? id.split(':').pop();
 
   return (
     <section className="side-panel" aria-labelledby={`${uid}-title`}>
@@ -107,54 +110,59 @@ function LineTakes() {
       <audio ref={audioOne} onEnded={() => setSingle(null)} onPause={() => setSingle(null)} />
       {takes.length > 0 && (
         <>
-          <ul className="take-list" role="radiogroup" aria-label={t('takes.activeGroup', { n })}>
-            {takes.map((take) => {
-              const k = numberOf(take.id);
-              const active = take.id === activeTakeId;
-              return (
-                <li key={take.id} className={`take-item${active ? ' active' : ''}`} data-take-id={take.id}>
-                  <input
-                    type="checkbox"
-                    checked={!!marked[take.id]}
-                    aria-label={t('takes.mark', { k })}
-                    onChange={() =>
-                      setMarked((m) => {
-                        const next = { ...m };
-                        if (next[take.id]) delete next[take.id];
-                        else next[take.id] = true;
-                        return next;
-                      })
-                    }
-                  />
-                  <button
-                    type="button"
-                    className="play-btn mini-play"
-                    aria-label={single === take.id ? t('takes.pause', { k }) : t('takes.play', { k })}
-                    aria-pressed={single === take.id}
-                    onClick={() => playOne(take.id)}
-                  >
-                    <Icon name={single === take.id ? 'pause' : 'play'} size={13} />
-                  </button>
-                  <span className="take-desc" title={take.spokenText}>
-                    <strong>{t('takes.take', { k })}</strong> · {formatTime(take.durationMs / 1000)} ·{' '}
-                    {take.voiceId.split(':').pop()} · {t('takes.seed', { seed: take.options.seed ?? '–' })}
-                  </span>
-                  <label className="take-use">
+          <div role="radiogroup" aria-label={t('takes.activeGroup', { n })}>
+            <ul className="take-list">
+              {takes.map((take) => {
+                const k = numberOf(take.id);
+                const active = take.id === activeTakeId;
+                return (
+                  <li key={take.id} className={`take-item${active ? ' active' : ''}`} data-take-id={take.id}>
                     <input
-                      type="radio"
-                      name={`${uid}-active`}
-                      checked={active}
-                      onChange={() => lineId && void useStudio.getState().setActiveTake(lineId, take.id)}
+                      type="checkbox"
+                      checked={!!marked[take.id]}
+                      aria-label={t('takes.mark', { k })}
+                      onChange={() =>
+                        setMarked((m) => {
+                          const next = { ...m };
+                          if (next[take.id]) delete next[take.id];
+                          else next[take.id] = true;
+                          return next;
+                        })
+                      }
                     />
-                    <span className="sr-only">{t('takes.use', { k })}</span>
-                    <span aria-hidden="true" className={active ? 'chip chip-success' : 'chip'}>
-                      {active ? t('takes.active') : t('takes.useShort')}
+                    <button
+                      type="button"
+                      className="play-btn mini-play"
+                      aria-label={single === take.id ? t('takes.pause', { k }) : t('takes.play', { k })}
+                      aria-pressed={single === take.id}
+                      onClick={() => playOne(take.id)}
+                    >
+                      <Icon name={single === take.id ? 'pause' : 'play'} size={13} />
+                    </button>
+                    <span className="take-desc" title={take.spokenText}>
+                      <strong>{t('takes.take', { k })}</strong>
+                      <small>
+                        {formatTime(take.durationMs / 1000)} · {voiceName(take.voiceId)} ·{' '}
+                        {t('takes.seed', { seed: take.options.seed ?? '–' })}
+                      </small>
                     </span>
-                  </label>
-                </li>
-              );
-            })}
-          </ul>
+                    <label className="take-use">
+                      <input
+                        type="radio"
+                        name={`${uid}-active`}
+                        checked={active}
+                        onChange={() => lineId && void useStudio.getState().setActiveTake(lineId, take.id)}
+                      />
+                      <span className="sr-only">{t('takes.use', { k })}</span>
+                      <span aria-hidden="true" className={active ? 'chip chip-success' : 'chip'}>
+                        {active ? t('takes.active') : t('takes.useShort')}
+                      </span>
+                    </label>
+                  </li>
+                );
+              })}
+            </ul>
+          </div>
 
           {takes.length > 1 && (
             <div className="ab-compare" role="group" aria-label={t('takes.abGroup')}>
