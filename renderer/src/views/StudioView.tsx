@@ -214,7 +214,6 @@ function Studio() {
         <div className="studio-title-row">
           <ProjectTitle key={project.name} name={project.name} />
           <SaveIndicator />
-          <div className="toolbar-spacer" />
           <div className="toolbar-group studio-file-actions">
             <button
               type="button"

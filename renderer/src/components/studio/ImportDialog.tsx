@@ -314,12 +314,17 @@ function PreviewRow({ n, line }: { n: number; line: ScriptPreview['lines'][numbe
   );
 }
 
-/** A stable colour per speaker name (hue from a hash), readable in light and dark. */
+/**
+ * A colour per speaker: the project's speakers get distinct hues in their order (the first eight never clash);
+ * other names get a stable hue from a hash. Readable in light and dark.
+ */
+const HUES = [250, 160, 25, 320, 200, 95, 280, 45];
 export function speakerHue(name: string): number {
+  const index = useStudio.getState().speakerNames.indexOf(name);
+  if (index >= 0) return HUES[index % HUES.length];
   let h = 0;
   for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
-  const hues = [250, 160, 25, 320, 200, 95, 280, 45];
-  return hues[h % hues.length];
+  return HUES[h % HUES.length];
 }
 
 export function speakerStyle(name: string): React.CSSProperties {
