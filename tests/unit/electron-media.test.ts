@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../main/common/errors.js';
-import { createMediaHandler, parseRange, parseTakeUrl } from '../../main/electron-main/media.js';
+import { createMediaHandler, parseMediaUrl, parseRange, parseTakeUrl } from '../../main/electron-main/media.js';
 
 /** A real 16-bit mono PCM WAV: 44-byte header + a ramp, so any byte range is distinguishable. */
 function wav(samples: number, sampleRate = 24_000): Buffer {
@@ -110,5 +110,37 @@ describe('timbre-media:// protocol', () => {
     expect(parseRange('bytes=0-1,5-6', 100)).toBeNull(); // multi-range: serve the whole file
     expect(parseRange('bytes=5-4', 100)).toBe('unsatisfiable');
     expect(parseRange('bytes=-0', 100)).toBe('unsatisfiable');
+  });
+
+  it('serves a project mix and export files by id only', async () => {
+    const h = createMediaHandler({
+      takeFilePath: () => {
+        throw new ApiError('NOT_FOUND', 'no');
+      },
+      projectMixFile: async (id) => {
+        if (id === 'prj_1') return file;
+        throw new ApiError('NOT_FOUND', `Project "${id}" has no take`);
+      },
+      exportFilePath: (id, index) => {
+        if (id === 'exp_1' && index === 0) return file;
+        throw new ApiError('NOT_FOUND', 'no such export file');
+      },
+    });
+    const mix = await h(new Request('timbre-media://projects/prj_1/mix.wav?rev=abc'));
+    expect(mix.status).toBe(200);
+    expect(Buffer.from(await mix.arrayBuffer()).equals(bytes)).toBe(true);
+    expect((await h(new Request('timbre-media://projects/prj_2/mix.wav?rev=abc'))).status).toBe(404);
+    expect((await h(new Request('timbre-media://exports/exp_1/0'))).status).toBe(200);
+    expect((await h(new Request('timbre-media://exports/exp_1/1'))).status).toBe(404);
+    for (const url of [
+      'timbre-media://projects/prj_1/other.wav',
+      'timbre-media://projects/../mix.wav',
+      'timbre-media://exports/exp_1/x',
+      'timbre-media://exports/exp_1/0/extra',
+    ])
+      expect((await h(new Request(url))).status, url).toBe(404);
+    expect(parseMediaUrl('timbre-media://projects/prj_1/mix.wav?rev=1')).toEqual({ kind: 'mix', projectId: 'prj_1' });
+    expect(parseMediaUrl('timbre-media://exports/exp_9/12')).toEqual({ kind: 'export', exportId: 'exp_9', index: 12 });
+    expect(parseMediaUrl('timbre-media://u@exports/exp_9/12')).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yazl from 'yazl';
 import { createCore, type Core } from '../../main/node/core.js';
@@ -375,6 +375,56 @@ describe('studio: generation, staleness and takes', () => {
     // A new gap changes the revision.
     await call(c, 'projects.setMix', { id, gapMs: 500 });
     expect((await call<Timeline>(c, 'projects.timeline', { id })).rev).not.toBe(tl.rev);
+  });
+});
+
+describe('studio: music bed', () => {
+  it('decodes a music file into the project, ducks it under speech in the mix, and removes it', async () => {
+    const c = await open();
+    const id = await project(c);
+    await call(c, 'script.import', {
+      projectId: id,
+      source: { text: 'One line of speech here.\n\nAnother line.', format: 'txt' },
+    });
+    await call(c, 'jobs.generate', { projectId: id });
+    await c.jobs.idle();
+    const music = path.join(dir, 'bed.mp3');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1000:duration=3', '-ac', '2', music]);
+    const bad = path.join(dir, 'bed.mp3.txt');
+    writeFileSync(bad, 'not audio');
+    expect((await fail(c, 'projects.setMix', { id, musicBed: { source: { path: bad } } })).code).toBe('INVALID_INPUT');
+    const before = await call<Timeline>(c, 'projects.timeline', { id });
+    const d = await call<ProjectDetail>(c, 'projects.setMix', {
+      id,
+      gapMs: 1500,
+      musicBed: { source: { path: music }, gainDb: -12, duck: true },
+    });
+    expect(d.musicBed).toMatchObject({ name: 'bed.mp3', gainDb: -12, duck: true });
+    expect(d.musicBed!.durationSeconds).toBeCloseTo(3, 1);
+    const tl = await call<Timeline>(c, 'projects.timeline', { id });
+    expect(tl.rev).not.toBe(before.rev);
+    const mix = decodeWav(readFileSync(await c.projectMixFile(id)));
+    const rate = mix.sampleRate;
+    const band = (a: number, b: number) => {
+      // Level of the 1 kHz bed: correlate with a 1 kHz sine/cosine pair (speech has little energy exactly there).
+      let s = 0;
+      let k = 0;
+      for (let i = Math.round(a * rate); i < Math.round(b * rate); i++) {
+        s += mix.samples[i] * Math.sin((2 * Math.PI * 1000 * i) / rate);
+        k += mix.samples[i] * Math.cos((2 * Math.PI * 1000 * i) / rate);
+      }
+      const n = (b - a) * rate;
+      return Math.sqrt(s * s + k * k) / n;
+    };
+    const gapLevel = band(tl.lines[0].end + 0.9, tl.lines[1].start - 0.2);
+    const speechLevel = band(tl.lines[0].start + 0.3, tl.lines[0].end - 0.3);
+    expect(20 * Math.log10(speechLevel / gapLevel)).toBeLessThan(-10);
+    // Keep the file, change only the level; then remove the bed.
+    const quieter = await call<ProjectDetail>(c, 'projects.setMix', { id, musicBed: { gainDb: -20, duck: false } });
+    expect(quieter.musicBed).toMatchObject({ name: 'bed.mp3', gainDb: -20, duck: false });
+    const removed = await call<ProjectDetail>(c, 'projects.setMix', { id, musicBed: null });
+    expect(removed.musicBed).toBeNull();
+    expect(readdirSync(path.join(dir, 'music'))).toEqual([]);
   });
 });
 

@@ -65,7 +65,8 @@ export function parseInlineTags(line: string): ParsedLine {
   let text = '';
 
   const pushText = () => {
-    const t = text.trim();
+    // Removed tags leave runs of spaces behind: collapse them.
+    const t = text.trim().replace(/[ \t]{2,}/g, ' ');
     if (t) segments.push({ text: t });
     text = '';
   };
@@ -101,8 +102,9 @@ export function parseInlineTags(line: string): ParsedLine {
       continue;
     }
     const raw = line.slice(i, close + 1);
+    const at = i;
     const err = (code: TagErrorCode, message: string) =>
-      errors.push({ code, message: `${raw} at ${i}: ${message}`, offset: i, length: raw.length });
+      errors.push({ code, message: `${raw} at ${at}: ${message}`, offset: at, length: raw.length });
     const body = line.slice(i + 1, close).trim();
     i = close;
     const m = /^(\S+)(?:\s+([\s\S]*))?$/.exec(body);

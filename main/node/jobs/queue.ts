@@ -11,7 +11,13 @@ import { parseOptions } from '../db/repositories.js';
 import type { Db } from '../db/database.js';
 import { parseDictionary, type Repos } from '../db/repositories.js';
 import type { Line } from '../../../preload/contract.js';
-import { compileProjectDictionary, DEFAULT_VOICE, parseInlineTags, type MadeFrom } from '../studio/line-state.js';
+import {
+  compileProjectDictionary,
+  DEFAULT_VOICE,
+  parseInlineTags,
+  resolveVoice,
+  type MadeFrom,
+} from '../studio/line-state.js';
 import { timeStretch } from '../../../native-models/dsp/stretch.js';
 import type { WorkerHost } from './worker-host.js';
 
@@ -142,7 +148,13 @@ export class JobQueue {
           : 'The script has no lines with text to generate.',
       );
     }
-    for (const l of chosen) parseVoiceId(this.planFor(l.id).voiceId);
+    const ctx = this.repos.lines.context(project.id);
+    const checked = new Set<string>();
+    for (const l of chosen) {
+      const v = resolveVoice({ lineVoice: l.voiceId, speaker: l.speaker, ...ctx, speakers: ctx.speakers });
+      if (!checked.has(v)) parseVoiceId(v);
+      checked.add(v);
+    }
     const batchId = newId('batch');
     const jobs = this.db.transaction(() => chosen.map((l) => this.repos.jobs.create(project.id, l.id, batchId)))();
     for (const j of jobs) {
@@ -156,7 +168,19 @@ export class JobQueue {
   cancelBatch(batchId: string): Job[] {
     const all = this.repos.jobs.listBatch(batchId);
     if (!all.length) throw new ApiError('NOT_FOUND', `Batch "${batchId}" does not exist (or has no jobs).`);
-    for (const j of all) if (j.status === 'queued' || j.status === 'running') this.cancel(j.id);
+    // Queued ones in one go (one transaction, one pass over the queue), then the running one.
+    const queued = new Set(all.filter((j) => j.status === 'queued').map((j) => j.id));
+    if (queued.size) {
+      const keep = this.queue.filter((id) => !queued.has(id));
+      this.queue.length = 0;
+      this.queue.push(...keep);
+      const error = { code: 'CANCELLED' as const, message: 'Cancelled' };
+      const done = this.db.transaction(() =>
+        [...queued].map((id) => this.repos.jobs.update(id, { status: 'cancelled', error })),
+      )();
+      for (const j of done) this.emit('job.updated', j);
+    }
+    for (const j of all) if (j.status === 'running') this.cancel(j.id);
     return this.repos.jobs.listBatch(batchId);
   }
 

@@ -96,6 +96,7 @@ export class StudioService {
     this.db.transaction(() => {
       const project = this.repos.projects.row(projectId); // still there?
       if (mode === 'replace') for (const r of this.repos.lines.rows(projectId)) this.trashLine(r);
+      // (replace leaves no lines, so there is nothing to renumber)
       const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM lines WHERE project_id = ?').get(projectId) as {
         n: number;
       };
@@ -240,7 +241,10 @@ export class StudioService {
   // Lines: delete (to the trash), restore, split, merge
   // -------------------------------------------------------------------------------------------------------------
 
-  /** Move a line and its takes to the trash (inside the caller's transaction). */
+  /**
+   * Move a line and its takes to the trash (inside the caller's transaction). Positions of the remaining lines are
+   * not touched: call `renumber` once after a batch.
+   */
   private trashLine(r: LineRow): void {
     const takes = this.db.prepare('SELECT * FROM takes WHERE line_id = ?').all(r.id) as TakeRow[];
     this.db
@@ -249,9 +253,19 @@ export class StudioService {
       )
       .run(r.id, r.project_id, r.position, JSON.stringify(r), JSON.stringify(takes), nowIso());
     this.db.prepare('DELETE FROM lines WHERE id = ?').run(r.id);
-    this.db
-      .prepare('UPDATE lines SET position = position - 1 WHERE project_id = ? AND position > ?')
-      .run(r.project_id, r.position);
+  }
+
+  /** Give the project's lines positions 0..n-1 in `order` (default: their current order), writing only changes. */
+  private renumber(projectId: string, order?: string[]): void {
+    const rows = this.db
+      .prepare('SELECT id, position FROM lines WHERE project_id = ? ORDER BY position, rowid')
+      .all(projectId) as { id: string; position: number }[];
+    const ids = order ?? rows.map((r) => r.id);
+    const current = new Map(rows.map((r) => [r.id, r.position]));
+    const upd = this.db.prepare('UPDATE lines SET position = ? WHERE id = ?');
+    ids.forEach((id, i) => {
+      if (current.get(id) !== i) upd.run(i, id);
+    });
   }
 
   deleteLines(ids: string[]): { projectIds: string[]; deleted: number } {
@@ -261,7 +275,10 @@ export class StudioService {
       rows.sort((a, b) => b.position - a.position);
       for (const r of rows) this.trashLine(r);
       const projectIds = [...new Set(rows.map((r) => r.project_id))];
-      for (const p of projectIds) this.repos.projects.touch(p);
+      for (const p of projectIds) {
+        this.renumber(p);
+        this.repos.projects.touch(p);
+      }
       return { projectIds, deleted: rows.length };
     })();
   }
@@ -280,32 +297,34 @@ export class StudioService {
       // Lowest position first: each goes back where it was relative to the lines restored before it.
       rows.sort((a, b) => a.position - b.position);
       const restored: string[] = [];
+      const orders = new Map<string, string[]>();
+      const insLine = this.db.prepare(
+        `INSERT INTO lines (id, project_id, position, text, voice_id, options, active_take_id, speaker, locked, chapter, updated_at)
+         VALUES (@id, @project_id, @position, @text, @voice_id, @options, NULL, @speaker, @locked, @chapter, @updated_at)`,
+      );
+      const insTake = this.db.prepare(
+        `INSERT INTO takes (id, line_id, project_id, file, engine_id, voice_id, text, sample_rate, duration_ms, settings, spoken_text, made_from, created_at)
+         VALUES (@id, @line_id, @project_id, @file, @engine_id, @voice_id, @text, @sample_rate, @duration_ms, @settings, @spoken_text, @made_from, @created_at)`,
+      );
       for (const r of rows) {
         const line = JSON.parse(r.line) as LineRow;
-        const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM lines WHERE project_id = ?').get(r.project_id) as {
-          n: number;
-        };
-        const pos = Math.min(r.position, n);
-        this.db
-          .prepare('UPDATE lines SET position = position + 1 WHERE project_id = ? AND position >= ?')
-          .run(r.project_id, pos);
-        this.db
-          .prepare(
-            `INSERT INTO lines (id, project_id, position, text, voice_id, options, active_take_id, speaker, locked, chapter, updated_at)
-             VALUES (@id, @project_id, @position, @text, @voice_id, @options, NULL, @speaker, @locked, @chapter, @updated_at)`,
-          )
-          .run({ ...line, position: pos, updated_at: nowIso() });
+        let order = orders.get(r.project_id);
+        if (!order) {
+          order = this.repos.lines.rows(r.project_id).map((l) => l.id);
+          orders.set(r.project_id, order);
+        }
+        const pos = Math.min(r.position, order.length);
+        order.splice(pos, 0, line.id);
+        insLine.run({ ...line, position: -1, updated_at: nowIso() });
         for (const t of JSON.parse(r.takes) as TakeRow[])
-          this.db
-            .prepare(
-              `INSERT INTO takes (id, line_id, project_id, file, engine_id, voice_id, text, sample_rate, duration_ms, settings, spoken_text, made_from, created_at)
-               VALUES (@id, @line_id, @project_id, @file, @engine_id, @voice_id, @text, @sample_rate, @duration_ms, @settings, @spoken_text, @made_from, @created_at)`,
-            )
-            .run({ ...t, spoken_text: t.spoken_text ?? null, made_from: t.made_from ?? null });
+          insTake.run({ ...t, spoken_text: t.spoken_text ?? null, made_from: t.made_from ?? null });
         if (line.active_take_id) this.repos.lines.setActiveTake(line.id, line.active_take_id);
         this.db.prepare('DELETE FROM line_trash WHERE line_id = ?').run(r.line_id);
-        this.repos.projects.touch(r.project_id);
         restored.push(line.id);
+      }
+      for (const [projectId, order] of orders) {
+        this.renumber(projectId, order);
+        this.repos.projects.touch(projectId);
       }
       return restored.map((id) => this.repos.lines.get(id));
     })();
@@ -349,7 +368,8 @@ export class StudioService {
       if (text.length > LIMITS.lineTextMax)
         throw new ApiError('INVALID_INPUT', `The merged line would be longer than ${LIMITS.lineTextMax} characters.`);
       const [head, ...rest] = rows;
-      for (const r of [...rest].reverse()) this.trashLine(r);
+      for (const r of rest) this.trashLine(r);
+      this.renumber(head.project_id);
       this.db.prepare('UPDATE lines SET text = ?, updated_at = ? WHERE id = ?').run(text, nowIso(), head.id);
       this.repos.projects.touch(head.project_id);
       return this.repos.lines.get(head.id);

@@ -21,6 +21,8 @@ export const migration0005: Migration = {
       ALTER TABLE projects ADD COLUMN music_bed TEXT;
       ALTER TABLE jobs ADD COLUMN batch_id TEXT;
       CREATE INDEX jobs_batch ON jobs(batch_id);
+      -- Deleting a line cascades to its jobs: without this index each delete scans every job.
+      CREATE INDEX jobs_line ON jobs(line_id);
       CREATE TABLE line_trash (
         line_id     TEXT PRIMARY KEY,
         project_id  TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
