@@ -41,6 +41,7 @@ interface Line {
   text: string;
   speaker: string | null;
   stale: boolean;
+  locked: boolean;
   chapter: string | null;
   activeTakeId: string | null;
   activeTake: { id: string; voiceId: string; durationMs: number } | null;
@@ -367,6 +368,103 @@ describe('Studio workflow: script to exported episode', () => {
     } finally {
       await context.close();
     }
+  });
+
+  it('documents its shortcuts behind ?, locks with Ctrl+L and undoes it', async () => {
+    await page.getByRole('textbox', { name: 'Line 1' }).click();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    expect(await help.getByRole('row').count()).toBeGreaterThan(10);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => help.isVisible()).toBe(false);
+
+    await page.getByRole('textbox', { name: 'Line 1' }).click();
+    await page.keyboard.press('Control+l');
+    await expect.poll(async () => (await detail()).lines[0].locked).toBe(true);
+    expect(await page.getByRole('button', { name: 'Lock line 1' }).getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Control+z');
+    await expect.poll(async () => (await detail()).lines[0].locked).toBe(false);
+  });
+
+  it('splits a line at the caret and undo merges it back', async () => {
+    const line6 = page.getByRole('textbox', { name: 'Line 6' });
+    await line6.click();
+    const at = TEXTS[5].indexOf(' and the customer');
+    await line6.evaluate((el, pos) => (el as HTMLTextAreaElement).setSelectionRange(pos, pos), at);
+    await page.keyboard.press('Control+Shift+S');
+    await expect
+      .poll(async () => (await detail()).lines.map((l) => l.text))
+      .toEqual([...TEXTS.slice(0, 5), TEXTS[5].slice(0, at).trim(), TEXTS[5].slice(at).trim()]);
+    await page.getByRole('textbox', { name: 'Line 7' }).waitFor();
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await expect.poll(async () => (await detail()).lines.map((l) => l.text)).toEqual(TEXTS);
+    await expect.poll(() => page.getByRole('textbox', { name: /^Line \d+$/ }).count()).toBe(TEXTS.length);
+  });
+
+  it('edits the pronunciation dictionary: a loop is refused with a clear message, a good entry marks lines stale', async () => {
+    await page.getByRole('button', { name: 'Pronunciation' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Pronunciation dictionary' });
+    await dialog.getByRole('button', { name: 'Add a word' }).click();
+    await dialog.getByLabel('Word 1', { exact: true }).fill('loaf');
+    await dialog.getByLabel('Respelling 1', { exact: true }).fill('bread');
+    await dialog.getByRole('button', { name: 'Add a word' }).click();
+    await dialog.getByLabel('Word 2', { exact: true }).fill('bread');
+    await dialog.getByLabel('Respelling 2', { exact: true }).fill('loaf');
+    await dialog.getByRole('button', { name: 'Save dictionary' }).click();
+    const error = dialog.getByRole('alert');
+    await error.waitFor();
+    expect((await error.innerText()).toLowerCase()).toMatch(/loop|cycle/);
+    expect((await detail()).lines.every((l) => !l.stale)).toBe(true);
+
+    await dialog.getByRole('button', { name: 'Remove entry 2' }).click();
+    await dialog.getByRole('button', { name: 'Save dictionary' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    // Only the line that says "loaf" goes stale, and it says why.
+    await expect
+      .poll(async () => (await detail()).lines.map((l) => l.stale))
+      .toEqual([false, false, false, false, true, false]);
+    await row(5).getByText('Pronunciation changed since this take').waitFor();
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await expect.poll(async () => (await detail()).lines.some((l) => l.stale)).toBe(false);
+  });
+
+  it('refuses a dropped file it cannot import, naming it', async () => {
+    await page.locator('section.studio').evaluate((el) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['%PDF-1.4'], 'notes.pdf', { type: 'application/pdf' }));
+      el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await page.getByText('“notes.pdf” cannot be imported: use a .txt, .md, .srt, .vtt or .docx file.').waitFor();
+  });
+
+  it('keeps a 1,000-line script virtualized: only a window of rows is in the page, every line reachable', async () => {
+    const big = await rpc<{ id: string }>('projects.create', { name: 'Audiobook: one thousand lines' });
+    const text = Array.from({ length: 1000 }, (_, i) => `Sentence number ${i + 1} of the long book.`).join('\n\n');
+    await rpc('script.import', { projectId: big.id, source: { text, format: 'txt' } });
+    await page
+      .getByRole('navigation')
+      .getByRole('button', { name: /^Projects/ })
+      .click();
+    await page.getByRole('button', { name: 'Open Audiobook: one thousand lines' }).click();
+    await page.getByRole('textbox', { name: 'Line 1', exact: true }).waitFor();
+    expect(await page.locator('.line-row').count()).toBeLessThan(60);
+    await page.locator('.studio-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.getByRole('textbox', { name: 'Line 1000', exact: true }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Line 1000', exact: true }).inputValue()).toBe(
+      'Sentence number 1000 of the long book.',
+    );
+    expect(await page.locator('.line-row').count()).toBeLessThan(60);
+    // Keyboard navigation: ↑ at the start of the last line focuses line 999; J/K outside text move on.
+    await page.getByRole('textbox', { name: 'Line 1000', exact: true }).click();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Line 999');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('k');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Line 998');
   });
 
   it('ran without page errors or Content-Security-Policy violations', () => {
