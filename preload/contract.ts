@@ -22,8 +22,8 @@ export const LIMITS = {
   scriptTextMax: 5_000_000,
   speakersMax: 200,
   dictionaryEntriesMax: 5_000,
-  /** Music bed uploaded from the browser (base64 in the call). */
-  musicUploadBytesMax: 64 * 1024 * 1024,
+  /** Music bed uploaded from the browser (base64 in the call; web mode accepts calls of up to 48 MiB). */
+  musicUploadBytesMax: 32 * 1024 * 1024,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -208,9 +208,43 @@ describe('export', () => {
       expect(ok.headers.get('content-disposition')).toMatch(/attachment; filename="Workshop\.srt"/);
       expect(await ok.text()).toBe(readFileSync(job.files[1].path, 'utf8'));
       expect((await fetch(`${server.url}/api/media/exports/${job.id}/7?token=${server.token}`)).status).toBe(404);
+      // Browser uploads: a 3 MiB script goes through (the general 2 MiB cap is for other calls).
+      const rpc = (method: string, params: unknown) =>
+        fetch(`${server.url}/api/rpc`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
+          body: JSON.stringify({ method, params }),
+        });
+      const sentence = `${'Many words in a long sentence '.repeat(9).trim()}.\n\n`;
+      const script = sentence.repeat(Math.ceil((3 * 1024 * 1024) / sentence.length));
+      const big = await call<{ id: string }>('projects.create', { name: 'Big upload' });
+      const up = await rpc('script.import', {
+        projectId: big.id,
+        source: { fileName: 'big.txt', base64: Buffer.from(script).toString('base64') },
+      });
+      expect(up.status).toBe(200);
+      const imported = (await up.json()) as { result: ProjectDetail };
+      expect(imported.result.lines.length).toBe(Math.ceil((3 * 1024 * 1024) / sentence.length));
+      const tooBig = await rpc('lines.add', { projectId: big.id, text: 'x'.repeat(3 * 1024 * 1024) });
+      expect(tooBig.status).toBe(413);
     } finally {
       await server.close();
     }
+  });
+
+  it('writes only files of the chosen format: other output names are refused', async () => {
+    for (const name of ['run.sh', 'episode.wav', 'notes.txt']) {
+      const r = await core.dispatch('export.start', {
+        projectId,
+        format: 'mp3',
+        outputPath: path.join(t.dir, 'bad', name),
+      });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.message).toMatch(/must be saved as \.mp3/);
+    }
+    expect((await core.dispatch('export.start', { projectId, format: 'mp3', outputPath: 'relative.mp3' })).ok).toBe(
+      false,
+    );
   });
 
   it('a cancelled export leaves no file behind', async () => {

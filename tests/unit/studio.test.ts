@@ -375,6 +375,10 @@ describe('studio: generation, staleness and takes', () => {
     // A new gap changes the revision.
     await call(c, 'projects.setMix', { id, gapMs: 500 });
     expect((await call<Timeline>(c, 'projects.timeline', { id })).rev).not.toBe(tl.rev);
+    // Deleting the project removes its preview mixes with it.
+    expect(readdirSync(path.join(dir, 'mix'))).toHaveLength(1);
+    await call(c, 'projects.delete', { id });
+    expect(readdirSync(path.join(dir, 'mix'))).toEqual([]);
   });
 });
 

@@ -34,6 +34,14 @@ export function exportWorkerPath(): string {
 
 const CANCEL_GRACE_MS = 1500;
 
+const ALLOWED_EXTENSIONS: Record<ExportParams['format'], string[]> = {
+  wav: ['.wav', '.wave'],
+  flac: ['.flac'],
+  mp3: ['.mp3'],
+  opus: ['.opus', '.ogg'],
+  m4a: ['.m4a', '.m4b', '.mp4', '.aac'],
+};
+
 interface Running {
   worker: Worker;
   staged: string[];
@@ -86,18 +94,40 @@ export class ExportService {
     return f.path;
   }
 
+  /** Folders in the data folder holding this project's exports (removed with the project). */
+  dataFolderDirs(projectId: string): string[] {
+    return (this.db.prepare('SELECT id FROM exports WHERE project_id = ?').all(projectId) as { id: string }[])
+      .map((r) => path.join(this.dirs.root, 'exports', r.id))
+      .filter((d) => existsSync(d));
+  }
+
   private targets(id: string, p: ExportParams, projectName: string) {
     const ext = FORMAT_EXTENSIONS[p.format];
     let audio: string;
     if (p.outputPath) {
       if (!path.isAbsolute(p.outputPath))
         throw new ApiError('INVALID_INPUT', `The output path must be absolute (got "${p.outputPath}").`);
-      audio = path.extname(p.outputPath) ? p.outputPath : `${p.outputPath}.${ext}`;
+      const given = path.extname(p.outputPath).toLowerCase();
+      // The caller may be an untrusted page: it can only ever write audio files of the chosen format (plus the
+      // subtitles and stems named after them), never e.g. a dotfile or a script.
+      if (given && !ALLOWED_EXTENSIONS[p.format].includes(given))
+        throw new ApiError(
+          'INVALID_INPUT',
+          `A ${p.format.toUpperCase()} export must be saved as ${ALLOWED_EXTENSIONS[p.format].join(' or ')} (got "${path.basename(p.outputPath)}").`,
+        );
+      audio = given ? p.outputPath : `${p.outputPath}.${ext}`;
     } else {
       const safe = projectName.replace(/[^\p{L}\p{N} ._-]+/gu, '_').trim() || 'episode';
       audio = path.join(this.dirs.root, 'exports', id, `${safe}.${ext}`);
     }
     const base = audio.slice(0, audio.length - path.extname(audio).length);
+    for (const [given, want] of [
+      [p.srtPath, '.srt'],
+      [p.vttPath, '.vtt'],
+      [p.stemsPath, '.zip'],
+    ] as const)
+      if (given && path.extname(given).toLowerCase() !== want)
+        throw new ApiError('INVALID_INPUT', `${path.basename(given)}: this file must end in ${want}.`);
     return {
       audio,
       srt: p.subtitles.includes('srt') || p.srtPath ? (p.srtPath ?? `${base}.srt`) : undefined,

@@ -49,6 +49,9 @@ export interface WebServer {
 }
 
 const MAX_BODY = 2 * 1024 * 1024;
+/** Calls that carry a file uploaded from the browser (base64) may be larger; the contract caps each file. */
+const UPLOAD_METHODS = new Set(['script.import', 'projects.setMix']);
+const MAX_UPLOAD_BODY = 48 * 1024 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
@@ -103,14 +106,14 @@ const STATUS_FOR: Partial<Record<ApiErrorShape['code'], number>> = {
   CANCELLED: 409,
 };
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+function readBody(req: http.IncomingMessage, max = MAX_BODY): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiError('INVALID_INPUT', `The request is larger than ${MAX_BODY / 1024 / 1024} MiB`));
+      if (size > max) {
+        reject(new ApiError('INVALID_INPUT', `The request is larger than ${max / 1024 / 1024} MiB`));
         req.destroy();
         return;
       }
@@ -264,7 +267,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           return sendError(res, 415, { code: 'INVALID_INPUT', message: 'Send the call as application/json' });
         let body: unknown;
         try {
-          body = JSON.parse((await readBody(req)).toString('utf8'));
+          const raw = await readBody(req, MAX_UPLOAD_BODY);
+          body = JSON.parse(raw.toString('utf8'));
+          const m = (body as { method?: unknown } | null)?.method;
+          if (raw.length > MAX_BODY && !(typeof m === 'string' && UPLOAD_METHODS.has(m)))
+            throw new ApiError('INVALID_INPUT', `The request is larger than ${MAX_BODY / 1024 / 1024} MiB`);
         } catch (err) {
           const e = err instanceof ApiError ? err : new ApiError('INVALID_INPUT', 'The request body is not valid JSON');
           return sendError(res, e.message.includes('larger') ? 413 : 400, e.toJSON());
