@@ -521,6 +521,9 @@ export const en = {
   'dictionary.save': 'Save dictionary',
   'dictionary.heard': 'Spoken as: {text}',
 
+  'timeline.musicTooLarge':
+    '“{name}” is larger than {max} MiB: use a shorter or more compressed music file (MP3, Ogg).',
+
   'error.generic': 'Something went wrong: {message}',
 } as const;
 

@@ -515,5 +515,7 @@ export const zhCN: Dictionary = {
   'dictionary.save': '保存词典',
   'dictionary.heard': '读作：{text}',
 
+  'timeline.musicTooLarge': '“{name}”超过 {max} MiB：请使用更短或压缩率更高的音乐文件（MP3、Ogg）。',
+
   'error.generic': '出错了：{message}',
 };

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import WaveSurfer from 'wavesurfer.js';
 import RegionsPlugin, { type Region } from 'wavesurfer.js/dist/plugins/regions.esm.js';
-import type { Timeline as TimelineData } from '../../../../preload/contract';
+import { LIMITS, type Timeline as TimelineData } from '../../../../preload/contract';
 import { api, errorMessage } from '../../api';
 import { useT } from '../../i18n/useT';
 import { useSettings } from '../../store/settings';
@@ -150,6 +150,11 @@ export function Timeline() {
   };
 
   const setMusic = async (file: File | null) => {
+    if (file && file.size > LIMITS.musicUploadBytesMax) {
+      setError(t('timeline.musicTooLarge', { name: file.name, max: Math.round(LIMITS.musicUploadBytesMax / 1048576) }));
+      return;
+    }
+    setError(null);
     setMusicBusy(true);
     try {
       if (file) {
