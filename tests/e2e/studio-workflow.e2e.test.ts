@@ -245,6 +245,26 @@ describe('Studio workflow: script to exported episode', () => {
     await row(2).locator(`.take-player[data-take-id="${firstTake}"]`).waitFor();
   });
 
+  it('compares two takes A/B at the same position', async () => {
+    const compare = page.getByRole('group', { name: 'Compare two takes' });
+    await compare.getByRole('button', { name: 'Play A' }).click();
+    const [a, b] = [compare.locator('audio').nth(0), compare.locator('audio').nth(1)];
+    await expect.poll(() => a.evaluate((el) => (el as HTMLAudioElement).currentTime)).toBeGreaterThan(0.3);
+    await compare.getByRole('button', { name: 'Play B' }).click();
+    const state = await page.evaluate(() => {
+      const [ea, eb] = [...document.querySelectorAll('.ab-compare audio')] as HTMLAudioElement[];
+      return { aPaused: ea.paused, aTime: ea.currentTime, bTime: eb.currentTime, bPaused: eb.paused };
+    });
+    expect(state.aPaused).toBe(true);
+    expect(state.bPaused).toBe(false);
+    // B picks up where A stopped (not from the start).
+    expect(state.bTime).toBeGreaterThanOrEqual(state.aTime - 0.05);
+    expect(state.bTime).toBeGreaterThan(0.3);
+    expect(await compare.getByRole('button', { name: 'Play B' }).getAttribute('aria-pressed')).toBe('true');
+    await compare.getByRole('button', { name: 'Stop comparing' }).click();
+    expect(await b.evaluate((el) => (el as HTMLAudioElement).paused)).toBe(true);
+  });
+
   it('marks an edited line stale and undo restores the text', async () => {
     const line3 = page.getByRole('textbox', { name: 'Line 3' });
     await line3.click();
@@ -428,6 +448,22 @@ describe('Studio workflow: script to exported episode', () => {
     await row(5).getByText('Pronunciation changed since this take').waitFor();
     await page.getByRole('button', { name: 'Undo', exact: true }).click();
     await expect.poll(async () => (await detail()).lines.some((l) => l.stale)).toBe(false);
+  });
+
+  it('undoes a delete after it reached the server: the line comes back with its takes', async () => {
+    const before = (await detail()).lines[3];
+    await page.getByRole('button', { name: 'Delete line 4' }).click();
+    await expect.poll(() => page.getByRole('textbox', { name: /^Line \d+$/ }).count()).toBe(TEXTS.length - 1);
+    // Wait until the delete was committed (the undo toast lasts 6 s), then undo from the history.
+    await expect.poll(async () => (await detail()).lines.length, { timeout: 15_000 }).toBe(TEXTS.length - 1);
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await expect.poll(async () => (await detail()).lines.map((l) => l.text)).toEqual(TEXTS);
+    const back = (await detail()).lines[3];
+    expect(back.id).toBe(before.id);
+    expect(back.activeTakeId).toBe(before.activeTakeId);
+    expect(back.speaker).toBe(before.speaker);
+    await page.getByRole('textbox', { name: 'Line 4' }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Line 4' }).inputValue()).toBe(TEXTS[3]);
   });
 
   it('refuses a dropped file it cannot import, naming it', async () => {
