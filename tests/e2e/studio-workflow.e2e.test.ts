@@ -466,6 +466,30 @@ describe('Studio workflow: script to exported episode', () => {
     expect(await page.getByRole('textbox', { name: 'Line 4' }).inputValue()).toBe(TEXTS[3]);
   });
 
+  it('timeline: a region per line, clicking one seeks there, and the gap between lines is adjustable', async () => {
+    const regions = page.locator('.timeline-wave [part~="region"]');
+    await expect.poll(() => regions.count()).toBe(TEXTS.length);
+    const timeline = await rpc<TimelineData>('projects.timeline', { id: projectId });
+    await regions.nth(2).click();
+    await page.getByRole('button', { name: 'Play from line 3' }).waitFor();
+    const shown = await page.locator('.timeline-time').innerText();
+    const start = timeline.lines[2].start;
+    expect(shown.split(' / ')[0]).toBe(`${Math.floor(start / 60)}:${String(Math.floor(start % 60)).padStart(2, '0')}`);
+
+    const gapBefore = (await rpc<{ gapMs: number }>('projects.get', { id: projectId })).gapMs;
+    const gap = page.getByRole('spinbutton', { name: 'Gap between lines' });
+    await gap.fill(String(gapBefore + 500));
+    await gap.press('Enter');
+    // Every gap between two lines grows by 0.5 s.
+    await expect
+      .poll(async () => (await rpc<TimelineData>('projects.timeline', { id: projectId })).durationSeconds)
+      .toBeCloseTo(timeline.durationSeconds + 0.5 * (TEXTS.length - 1), 1);
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await expect
+      .poll(async () => (await rpc<{ gapMs: number }>('projects.get', { id: projectId })).gapMs)
+      .toBe(gapBefore);
+  });
+
   it('refuses a dropped file it cannot import, naming it', async () => {
     await page.locator('section.studio').evaluate((el) => {
       const dt = new DataTransfer();
