@@ -267,6 +267,9 @@ export class JobQueue {
     this.current = jobId;
     try {
       await this.run(jobId);
+    } catch {
+      // Only recording the job's end can fail here (e.g. the database's disk is full): the row stays 'running' and
+      // the next start marks it interrupted. Never let it take the process down.
     } finally {
       this.current = null;
       void this.pump();
@@ -309,6 +312,8 @@ export class JobQueue {
     }
     job = this.repos.jobs.update(jobId, { status: 'running', progress: 0 });
     this.emit('job.updated', job);
+    let running: Job = job;
+    let lastPersist = Date.now();
     const speed = plan.parsed.settings.speed ?? 1;
     const gain = Math.pow(10, (plan.parsed.settings.gainDb ?? 0) / 20);
     const out: Float32Array[] = [];
@@ -361,8 +366,14 @@ export class JobQueue {
               lastProgressEmit = now;
               // The row is gone when its project was deleted meanwhile; the cancel is already on its way.
               if (!this.repos.jobs.find(jobId)) return;
-              const overall = (done + Math.min(1, fraction)) / texts;
-              this.emit('job.updated', this.repos.jobs.update(jobId, { progress: Math.min(0.99, overall) }));
+              const progress = Math.min(0.99, (done + Math.min(1, fraction)) / texts);
+              // Events every 100 ms; the row (for re-attaching after a reload) at most once a second, which keeps
+              // the write-ahead log small (a nearly full disk still has room for the job's final state).
+              if (now - lastPersist >= 1000) {
+                lastPersist = now;
+                running = this.repos.jobs.update(jobId, { progress });
+                this.emit('job.updated', running);
+              } else this.emit('job.updated', { ...running, progress, updatedAt: new Date(now).toISOString() });
             },
           },
         );
