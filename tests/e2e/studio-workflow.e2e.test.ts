@@ -404,6 +404,8 @@ describe('Studio workflow: script to exported episode', () => {
     await page.keyboard.press('Control+l');
     await expect.poll(async () => (await detail()).lines[0].locked).toBe(true);
     expect(await page.getByRole('button', { name: 'Lock line 1' }).getAttribute('aria-pressed')).toBe('true');
+    const undo = page.getByRole('button', { name: 'Undo', exact: true });
+    await expect.poll(() => undo.getAttribute('title')).toMatch(/^Undo: lock line 1/);
     await page.keyboard.press('Control+z');
     await expect.poll(async () => (await detail()).lines[0].locked).toBe(false);
   });

@@ -1001,13 +1001,14 @@ export const useStudio = create<StudioState>((set, get) => {
       if (!line || line.pending) return;
       const locked = !line.locked;
       patchLine(lineId, { locked });
+      // Recorded at once (like text): Ctrl+Z right after Ctrl+L undoes the lock even before the server answered.
+      record(
+        currentT()(locked ? 'history.lock' : 'history.unlock', { n: lineNo(lineId) }),
+        () => setLocked(resolveId(lineId), !locked),
+        () => setLocked(resolveId(lineId), locked),
+      );
       try {
         patchLine(lineId, await api().call('lines.update', { id: lineId, locked }));
-        record(
-          currentT()(locked ? 'history.lock' : 'history.unlock', { n: lineNo(lineId) }),
-          () => setLocked(resolveId(lineId), !locked),
-          () => setLocked(resolveId(lineId), locked),
-        );
       } catch (err) {
         patchLine(lineId, { locked: !locked });
         toast.error(errorMessage(err));
