@@ -486,7 +486,9 @@ describe('Studio workflow: script to exported episode', () => {
     await expect
       .poll(async () => (await rpc<TimelineData>('projects.timeline', { id: projectId })).durationSeconds)
       .toBeCloseTo(timeline.durationSeconds + 0.5 * (TEXTS.length - 1), 1);
-    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    const undo = page.getByRole('button', { name: 'Undo', exact: true });
+    await expect.poll(() => undo.getAttribute('title')).toMatch(/^Undo: timeline gaps/);
+    await undo.click();
     await expect
       .poll(async () => (await rpc<{ gapMs: number }>('projects.get', { id: projectId })).gapMs)
       .toBe(gapBefore);
