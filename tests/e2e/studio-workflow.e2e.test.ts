@@ -390,6 +390,21 @@ describe('Studio workflow: script to exported episode', () => {
     }
   });
 
+  it('deletes takes in bulk after confirmation, keeping the active one', async () => {
+    await page.getByRole('textbox', { name: 'Line 2' }).click();
+    await page.getByRole('heading', { name: 'Takes of line 2' }).waitFor();
+    await expect.poll(() => page.locator('.take-item').count()).toBe(2);
+    const active = (await detail()).lines[1].activeTakeId!;
+    await page.getByRole('checkbox', { name: 'Select take 2 for deletion' }).check();
+    await page.getByRole('button', { name: 'Delete (1)' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete 1 take?' });
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.locator('.take-item').count()).toBe(1);
+    const takes = await rpc<{ id: string }[]>('takes.list', { lineId: (await detail()).lines[1].id });
+    expect(takes.map((t) => t.id)).toEqual([active]);
+    expect((await detail()).lines[1].activeTakeId).toBe(active);
+  });
+
   it('documents its shortcuts behind ?, locks with Ctrl+L and undoes it', async () => {
     await page.getByRole('textbox', { name: 'Line 1' }).click();
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
