@@ -555,6 +555,8 @@ export const methods = {
         text: LineText.default(''),
         /** Insert before this position; default: append. */
         position: z.number().int().nonnegative().optional(),
+        /** Speaker of the new line (e.g. the one of the line it follows). */
+        speaker: SpeakerName.nullable().optional(),
       })
       .strict(),
     Line,
@@ -725,6 +727,8 @@ export const methods = {
   ),
   'export.cancel': call(z.object({ id: Id }).strict(), ExportJob),
   'export.get': call(z.object({ id: Id }).strict(), ExportJob),
+  /** The project's exports, newest first (running ones included, so the UI re-attaches after a reload). */
+  'export.list': call(z.object({ projectId: Id }).strict(), z.array(ExportJob)),
 } as const;
 
 export type Methods = typeof methods;

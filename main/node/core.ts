@@ -19,7 +19,7 @@ import { ModelsService } from './models-service.js';
 import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
 import { previewScript, StudioService } from './studio/studio-service.js';
-import { episodePlan, mixPlan, timelineOf } from './studio/episode.js';
+import { assertMixFits, episodePlan, mixPlan, timelineOf } from './studio/episode.js';
 import { ExportService } from './export/export-service.js';
 import { writeFileAtomic } from './atomic-fs.js';
 import { encodeWav } from './audio/wav.js';
@@ -110,12 +110,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const dirs = { root: layout.root, takes: layout.takes };
   const studio = new StudioService(db, repos, dirs);
   const exportsService = new ExportService(db, repos, dirs, emit);
+  for (const f of studio.purgeTrash()) rmSync(path.join(layout.takes, f), { force: true });
   const mixDir = path.join(layout.root, 'mix');
   const mixRenders = new Map<string, Promise<string>>();
   /** Preview mix: mono at 24 kHz, no loudness processing; one cached file per project (latest revision). */
   const projectMixFile = (projectId: string): Promise<string> => {
     const plan = episodePlan(repos, dirs, projectId);
     if (!plan.lines.length) throw new ApiError('NOT_FOUND', 'No line of this project has a take yet.');
+    assertMixFits(plan, 24_000, 1, os.totalmem());
     const file = path.join(mixDir, `${projectId}-${plan.rev}.wav`);
     if (existsSync(file)) return Promise.resolve(file);
     let p = mixRenders.get(file);
@@ -195,8 +197,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return { deleted: true as const };
     },
 
-    'lines.add': ({ projectId, text, position }) => {
-      const line = repos.lines.add(projectId, text, position);
+    'lines.add': ({ projectId, text, position, speaker }) => {
+      const line = repos.lines.add(projectId, text, position, speaker ?? null);
       changed(projectId);
       return line;
     },
@@ -279,6 +281,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'library.delete': ({ id, deleteTakes }) => {
       const { takeFiles } = library.delete(id, deleteTakes);
       removeTakeFiles(takeFiles);
+      // Takes of deleted lines kept for undo must not outlive the voice either.
+      if (deleteTakes) removeTakeFiles(studio.purgeTrashTakesOfVoice(`library:${id}`));
+      studio.forgetVoice(`library:${id}`);
       emit('projects.changed', {});
       return { deleted: true as const, takesDeleted: takeFiles.length };
     },
@@ -340,6 +345,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'export.start': (p) => exportsService.start(p),
     'export.cancel': ({ id }) => exportsService.cancel(id),
     'export.get': ({ id }) => exportsService.get(id),
+    'export.list': ({ projectId }) => {
+      repos.projects.row(projectId);
+      return exportsService.list(projectId);
+    },
   };
 
   const dispatch = createDispatcher(handlers, (err, method) =>

@@ -301,6 +301,9 @@ describe('export', () => {
       expect(end.files).toEqual([]);
       expect(readdirSync(dir)).toEqual([]);
       expect((await call<ExportJob>('export.get', { id: job.id })).status).toBe('cancelled');
+      const listed = await call<ExportJob[]>('export.list', { projectId });
+      expect(listed[0].id).toBe(job.id);
+      expect(listed.every((j) => j.projectId === projectId)).toBe(true);
     },
     SLOW,
   );

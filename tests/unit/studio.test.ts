@@ -3,8 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yazl from 'yazl';
+import Database from 'better-sqlite3';
 import { createCore, type Core } from '../../main/node/core.js';
 import { decodeWav } from '../../main/node/audio/wav.js';
+import { assertMixFits, type EpisodePlan } from '../../main/node/studio/episode.js';
 import type { Job, Line, ProjectDetail, ScriptPreview, Take, Timeline } from '../../preload/contract.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -184,6 +186,9 @@ describe('studio: scripts', () => {
     expect(d.lines.map((l) => l.text)).toEqual(['One', 'two three.', 'Four five.']);
     expect((await fail(c, 'lines.split', { id: a.id, at: 50 })).code).toBe('INVALID_INPUT');
 
+    const added = await call<Line>(c, 'lines.add', { projectId: id, text: 'Extra.', position: 1, speaker: 'HOST' });
+    expect(added).toMatchObject({ position: 1, speaker: 'HOST' });
+    await call(c, 'lines.delete', { id: added.id });
     const merged = await call<Line>(c, 'lines.merge', { ids: [s2.id, s1.id] });
     expect(merged.text).toBe('One two three.');
     expect((await fail(c, 'lines.merge', { ids: [a.id] })).code).toBe('INVALID_INPUT');
@@ -209,6 +214,16 @@ describe('studio: scripts', () => {
     expect(existsSync(file)).toBe(true);
     await call(core, 'lines.restore', { ids: [b.id] });
     expect(existsSync(core.takeFilePath(withTake.activeTakeId!))).toBe(true);
+
+    // The trash is emptied of lines deleted more than 30 days ago at startup, files included.
+    await call(core, 'lines.delete', { id: b.id });
+    await core.close();
+    const db = new Database(path.join(dir, 'timbre.sqlite'));
+    db.prepare("UPDATE line_trash SET deleted_at = '2000-01-01T00:00:00.000Z'").run();
+    db.close();
+    core = await createCore({ dataDir: dir, transport: 'web', version: 'test' });
+    expect(existsSync(file)).toBe(false);
+    expect((await fail(core, 'lines.restore', { ids: [b.id] })).code).toBe('NOT_FOUND');
   });
 });
 
@@ -461,3 +476,32 @@ function makeDocx(paragraphs: string[]): Promise<Buffer> {
     zip.outputStream.on('error', reject);
   });
 }
+
+describe('studio: episode size guard', () => {
+  it('refuses a mix that would not fit in memory, with a plain message, and accepts one that does', () => {
+    const line = {
+      lineId: 'l',
+      number: 1,
+      speaker: null,
+      file: '',
+      takeId: 't',
+      sampleRate: 24_000,
+      text: '',
+      chapter: null,
+    };
+    const plan = (hours: number): EpisodePlan => ({
+      projectId: 'p',
+      projectName: 'P',
+      gapMs: 0,
+      missing: 0,
+      bed: null,
+      rev: 'r',
+      lines: Array.from({ length: 100 }, () => ({ ...line, durationMs: (hours * 3_600_000) / 100 })),
+    });
+    const GB = 1e9;
+    expect(() => assertMixFits(plan(1), 44_100, 2, 16 * GB)).not.toThrow();
+    expect(() => assertMixFits(plan(10), 44_100, 2, 16 * GB)).toThrow(
+      /This episode \(10\.0 h\) needs about 76\.2 GB of memory to mix at 44100 Hz stereo/,
+    );
+  });
+});

@@ -431,7 +431,7 @@ export class LinesRepo {
     return this.toLine(r, this.context(r.project_id), active);
   }
 
-  add(projectId: string, text: string, position?: number): Line {
+  add(projectId: string, text: string, position?: number, speaker: string | null = null): Line {
     return this.db.transaction(() => {
       const exists = this.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId);
       if (!exists) throw notFound('Project', projectId);
@@ -445,8 +445,8 @@ export class LinesRepo {
       const id = newId('ln');
       const t = nowIso();
       this.db
-        .prepare('INSERT INTO lines (id, project_id, position, text, updated_at) VALUES (?, ?, ?, ?, ?)')
-        .run(id, projectId, pos, text, t);
+        .prepare('INSERT INTO lines (id, project_id, position, text, speaker, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(id, projectId, pos, text, speaker, t);
       this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(t, projectId);
       return this.get(id);
     })();

@@ -14,7 +14,8 @@ import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repositories.js';
 import { appRoot } from '../app-root.js';
 import { newId, nowIso } from '../ids.js';
-import { episodePlan } from '../studio/episode.js';
+import { assertMixFits, episodePlan } from '../studio/episode.js';
+import os from 'node:os';
 import type { Emit } from '../jobs/queue.js';
 import type { ExportWorkerMessage, ExportWorkerRequest } from './export-protocol.js';
 import { FORMAT_EXTENSIONS } from './export.js';
@@ -86,6 +87,14 @@ export class ExportService {
     return JSON.parse(r.data) as ExportJob;
   }
 
+  list(projectId: string): ExportJob[] {
+    return (
+      this.db
+        .prepare('SELECT data FROM exports WHERE project_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 50')
+        .all(projectId) as { data: string }[]
+    ).map((r) => JSON.parse(r.data) as ExportJob);
+  }
+
   /** Absolute path of file `index` of a finished export; NOT_FOUND otherwise. */
   filePath(id: string, index: number): string {
     const job = this.get(id);
@@ -144,6 +153,7 @@ export class ExportService {
         'INVALID_INPUT',
         'Nothing to export: no line has a take yet. Generate the script first (Generate all).',
       );
+    assertMixFits(plan, p.format === 'opus' ? 48_000 : p.sampleRate, p.channels, os.totalmem());
     const id = newId('exp');
     const t = this.targets(id, p, plan.projectName);
     const finals = Object.entries(t).filter(([, v]) => v !== undefined) as [keyof typeof t, string][];

@@ -116,6 +116,25 @@ export function timelineOf(repos: Repos, plan: EpisodePlan): Timeline {
   };
 }
 
+/** Seconds of the mixed episode (takes and gaps), from the plan alone. */
+export const planSeconds = (plan: EpisodePlan): number =>
+  plan.lines.reduce((t, l) => t + l.durationMs / 1000, 0) + Math.max(0, plan.lines.length - 1) * (plan.gapMs / 1000);
+
+/**
+ * The mix is built in memory (several float copies of the whole episode): refuse, with a plain message, an episode
+ * that would not fit rather than exhausting the computer's memory.
+ */
+export function assertMixFits(plan: EpisodePlan, sampleRate: number, channels: number, totalMemory: number): void {
+  const copies = 6; // voice, mix, resampled, normalised, limiter gain, decoded-back
+  const bytes = planSeconds(plan) * sampleRate * channels * 4 * copies;
+  if (bytes > totalMemory * 0.6)
+    throw new ApiError(
+      'INVALID_INPUT',
+      `This episode (${(planSeconds(plan) / 3600).toFixed(1)} h) needs about ${(bytes / 1e9).toFixed(1)} GB of memory to mix at ${sampleRate} Hz ${channels === 1 ? 'mono' : 'stereo'}, more than this computer can spare: export it in mono or at a lower sample rate, or split the script into several projects.`,
+      { seconds: planSeconds(plan), bytes, totalMemory },
+    );
+}
+
 async function readWav(file: string): Promise<{ samples: Float32Array; sampleRate: number }> {
   const data = await fsp.readFile(file).catch((err: NodeJS.ErrnoException) => {
     throw new ApiError(

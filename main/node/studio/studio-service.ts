@@ -68,6 +68,56 @@ export class StudioService {
     private readonly paths: { root: string; takes: string },
   ) {}
 
+  /**
+   * Empty the trash of lines deleted more than `maxAgeDays` ago (at startup). Returns the take files to remove.
+   */
+  purgeTrash(maxAgeDays = 30): string[] {
+    const cutoff = new Date(Date.now() - maxAgeDays * 86_400_000).toISOString();
+    return this.db.transaction(() => {
+      const old = this.db.prepare('SELECT takes FROM line_trash WHERE deleted_at < ?').all(cutoff) as {
+        takes: string;
+      }[];
+      this.db.prepare('DELETE FROM line_trash WHERE deleted_at < ?').run(cutoff);
+      return old.flatMap((r) => (JSON.parse(r.takes) as TakeRow[]).map((t) => t.file));
+    })();
+  }
+
+  /** Drop the takes made with a voice from the trash too (the voice is being erased). Returns their files. */
+  purgeTrashTakesOfVoice(voiceId: string): string[] {
+    return this.db.transaction(() => {
+      const files: string[] = [];
+      const rows = this.db.prepare('SELECT line_id, line, takes FROM line_trash').all() as TrashRow[];
+      const upd = this.db.prepare('UPDATE line_trash SET takes = ?, line = ? WHERE line_id = ?');
+      for (const r of rows) {
+        const takes = JSON.parse(r.takes) as TakeRow[];
+        const gone = takes.filter((t) => t.voice_id === voiceId);
+        if (!gone.length) continue;
+        files.push(...gone.map((t) => t.file));
+        const keep = takes.filter((t) => t.voice_id !== voiceId);
+        const line = JSON.parse(r.line) as LineRow;
+        if (gone.some((t) => t.id === line.active_take_id)) line.active_take_id = keep[0]?.id ?? null;
+        if (line.voice_id === voiceId) line.voice_id = null;
+        upd.run(JSON.stringify(keep), JSON.stringify(line), r.line_id);
+      }
+      return files;
+    })();
+  }
+
+  /** A voice was erased: speakers mapped to it fall back to the project's voice. */
+  forgetVoice(voiceId: string): string[] {
+    const changed: string[] = [];
+    for (const p of this.db.prepare('SELECT id, speakers FROM projects').all() as { id: string; speakers: string }[]) {
+      const speakers = parseSpeakers(p.speakers);
+      if (!speakers.some((s) => s.voiceId === voiceId)) continue;
+      this.repos.projects.setSpeakers(
+        p.id,
+        speakers.map((s) => (s.voiceId === voiceId ? { ...s, voiceId: null } : s)),
+      );
+      changed.push(p.id);
+    }
+    return changed;
+  }
+
   detail(projectId: string): ProjectDetail {
     return this.repos.projects.detail(projectId, this.repos.lines);
   }
