@@ -509,6 +509,18 @@ describe('Studio workflow: script to exported episode', () => {
       .toBe(gapBefore);
   });
 
+  it('a line added with Enter continues the speaker of the line before; Backspace on it removes it', async () => {
+    const line6 = page.getByRole('textbox', { name: 'Line 6' });
+    await line6.click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Line 7');
+    await expect.poll(async () => (await detail()).lines.map((l) => l.speaker)[6]).toBe('GUEST');
+    expect(await page.getByRole('combobox', { name: 'Speaker of line 7' }).inputValue()).toBe('GUEST');
+    await page.keyboard.press('Backspace');
+    await expect.poll(async () => (await detail()).lines.length).toBe(TEXTS.length);
+  });
+
   it('refuses a dropped file it cannot import, naming it', async () => {
     await page.locator('section.studio').evaluate((el) => {
       const dt = new DataTransfer();

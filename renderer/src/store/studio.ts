@@ -517,7 +517,8 @@ export const useStudio = create<StudioState>((set, get) => {
         voiceId: null,
         activeTakeId: null,
         activeTake: null,
-        speaker: null,
+        // A line added after another (Enter at its end) continues that speaker's part.
+        speaker: position !== undefined && position > 0 ? (get().lines[position - 1]?.speaker ?? null) : null,
         locked: false,
         stale: false,
         staleReasons: [],
@@ -535,7 +536,12 @@ export const useStudio = create<StudioState>((set, get) => {
         if (index < 0 || get().projectId !== projectId) return null; // deleted before it was created
         const sentText = get().drafts[tempId] ?? text;
         try {
-          const line = await api().call('lines.add', { projectId, text: sentText, position: index });
+          const line = await api().call('lines.add', {
+            projectId,
+            text: sentText,
+            position: index,
+            speaker: temp.speaker,
+          });
           const s = get();
           if (s.projectId !== projectId) return null;
           if (!s.lines.some((l) => l.id === tempId)) {
