@@ -72,6 +72,22 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
     return () => offs.forEach((off) => off());
   }, [job?.id, job?.status]); // eslint-disable-line react-hooks/exhaustive-deps -- resubscribe per export
 
+  // Re-attach to an export still running (e.g. after a reload) when the dialog opens.
+  useEffect(() => {
+    if (!open || !projectId) return;
+    let stale = false;
+    api()
+      .call('export.list', { projectId })
+      .then((list) => {
+        const running = list.find((j) => j.status === 'running');
+        if (!stale && running) setJob((cur) => cur ?? running);
+      })
+      .catch(() => undefined);
+    return () => {
+      stale = true;
+    };
+  }, [open, projectId]);
+
   const start = async () => {
     if (!projectId) return;
     setError(null);
