@@ -13,11 +13,14 @@ import { isAppUrl, MEDIA_SCHEME } from './origin.js';
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
+  // The hash admits the one <style> block wavesurfer.js puts in its shadow root (timeline waveform, height 84);
+  // tests/unit/csp-hashes.test.ts recomputes it from node_modules so an upgrade cannot silently break it.
+  "style-src 'self' 'sha256-2/AFTPuP4qEbSn4KmAzsJt3JK6WrqUViQjrdhLR/QMQ='",
   "img-src 'self' data:",
   "font-src 'self'",
   `media-src 'self' ${MEDIA_SCHEME}:`,
-  "connect-src 'self'",
+  // wavesurfer.js fetches the episode mix (timbre-media:) to draw the timeline waveform.
+  `connect-src 'self' ${MEDIA_SCHEME}:`,
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",

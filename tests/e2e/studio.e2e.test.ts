@@ -270,7 +270,7 @@ describe('Timbre studio in the browser', () => {
         await page.getByRole('button', { name: `Open ${PROJECT}` }).click();
         await page.getByRole('button', { name: 'Play line 3' }).waitFor();
         await axe(`Studio (${theme})`);
-        await shot(`studio-${theme.toLowerCase()}`);
+        await shot(`studio-first-lines-${theme.toLowerCase()}`);
       }
       await setTheme('Light');
     } finally {

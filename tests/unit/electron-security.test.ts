@@ -283,7 +283,7 @@ describe('session hardening', () => {
       'default-src': "'self'",
       'script-src': "'self'",
       'media-src': "'self' timbre-media:",
-      'connect-src': "'self'",
+      'connect-src': "'self' timbre-media:",
       'object-src': "'none'",
       'base-uri': "'none'",
       'frame-ancestors': "'none'",

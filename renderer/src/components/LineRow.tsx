@@ -5,6 +5,7 @@ import { isActive, useStudio, type StudioLine } from '../store/studio';
 import { Icon } from './Icon';
 import { TakePlayer } from './TakePlayer';
 import { VoicePicker } from './VoicePicker';
+import { speakerStyle } from './studio/ImportDialog';
 
 export const DRAG_TYPE = 'application/x-timbre-line';
 
@@ -21,21 +22,27 @@ interface Props {
   onDragEndRow(): void;
   dragging: boolean;
   onDragStartRow(lineId: string): void;
+  selected: boolean;
+  current: boolean;
 }
+
+/** Focus requests already applied: a row that scrolls back into view must not steal focus again. */
+let appliedFocusN = 0;
 
 /** One script line: text, voice override, generation status, take player, reorder and delete controls. */
 export const LineRow = memo(function LineRow(props: Props) {
-  const { line, index, count, text, job, saveError, dropEdge, dragging } = props;
+  const { line, index, count, text, job, saveError, dropEdge, dragging, selected, current } = props;
   const t = useT();
   const n = index + 1;
-  const rowRef = useRef<HTMLLIElement>(null);
+  const rowRef = useRef<HTMLDivElement>(null);
   const textRef = useRef<HTMLTextAreaElement>(null);
   const focus = useStudio((s) => (s.focus?.lineId === line.id ? s.focus : null));
   const [composing, setComposing] = useState(false);
 
   useEffect(() => {
     const el = textRef.current;
-    if (!focus || !el) return;
+    if (!focus || !el || focus.n <= appliedFocusN) return;
+    appliedFocusN = focus.n;
     el.focus({ preventScroll: false });
     if (focus.caret === 'end') el.setSelectionRange(el.value.length, el.value.length);
     else if (focus.caret === 'start') el.setSelectionRange(0, 0);
@@ -95,17 +102,36 @@ export const LineRow = memo(function LineRow(props: Props) {
     props.onDragOverRow(index, edge);
   };
 
-  const statusClass = job ? `status-${job.status}` : take ? 'status-done' : 'status-idle';
+  const statusClass = `${job ? `status-${job.status}` : take ? 'status-done' : 'status-idle'}${line.locked ? ' locked' : ''}`;
 
   return (
-    <li
+    <div
       ref={rowRef}
-      className={`line-row ${statusClass}${dragging ? ' dragging' : ''}${dropEdge ? ` drop-${dropEdge}` : ''}`}
+      className={`line-row ${statusClass}${dragging ? ' dragging' : ''}${dropEdge ? ` drop-${dropEdge}` : ''}${
+        selected ? ' selected' : ''
+      }${current ? ' current' : ''}`}
       data-line-id={line.id}
       onDragOver={onDragOver}
       onDrop={props.onDropRow}
+      onFocus={() => studio().setCurrent(line.id)}
+      onMouseDown={(e) => {
+        if (line.pending) return;
+        studio().setCurrent(line.id);
+        const target = e.target as HTMLElement;
+        if (target.closest('button, input, textarea, select, a')) return;
+        if (e.shiftKey) studio().select(line.id, 'range');
+        else if (e.ctrlKey || e.metaKey) studio().select(line.id, 'toggle');
+      }}
     >
       <div className="line-gutter">
+        <input
+          type="checkbox"
+          className="line-select"
+          checked={selected}
+          disabled={line.pending}
+          aria-label={t('studio.selectLine', { n })}
+          onChange={(e) => studio().select(line.id, (e.nativeEvent as MouseEvent).shiftKey ? 'range' : 'toggle')}
+        />
         <button
           type="button"
           className="drag-handle"
@@ -155,9 +181,35 @@ export const LineRow = memo(function LineRow(props: Props) {
             {t('studio.characters', { count: text.length.toLocaleString(), max: LIMITS.lineTextMax.toLocaleString() })}
           </div>
         )}
+        <div className="line-meta">
+          <SpeakerChip lineId={line.id} speaker={line.speaker} n={n} disabled={!!line.pending} />
+          {(outdated || line.stale) && !active && (
+            <span className="chip chip-stale">
+              <Icon name="alert" size={12} />
+              <strong>{t('studio.stale')}</strong>
+              <span>
+                {outdated || line.staleReasons.length === 0
+                  ? t('stale.text')
+                  : line.staleReasons.map((r) => t(`stale.${r}`)).join(' · ')}
+              </span>
+            </span>
+          )}
+          {line.locked && (
+            <span className="chip chip-locked">
+              <Icon name="lock" size={12} />
+              {t('studio.locked')}
+            </span>
+          )}
+          {line.parsed.errors.length > 0 && (
+            <span className="chip chip-warn" role="note" title={line.parsed.errors.map((e) => e.message).join('\n')}>
+              <Icon name="alert" size={12} />
+              {line.parsed.errors[0].message}
+            </span>
+          )}
+        </div>
         <div className="line-footer">
           <div className="line-result">
-            <LineStatus job={job} n={n} hasTake={!!take} outdated={outdated} />
+            <LineStatus job={job} n={n} hasTake={!!take} />
             {take && !active && <TakePlayer take={take} n={n} />}
             {!take && job?.status === 'done' && job.takeId && (
               <TakePlayer take={{ id: job.takeId, durationMs: 0 }} n={n} />
@@ -199,6 +251,42 @@ export const LineRow = memo(function LineRow(props: Props) {
               <button
                 type="button"
                 className="icon-btn"
+                aria-label={t('studio.lockLine', { n })}
+                aria-pressed={line.locked}
+                title={`${t('studio.lockLine', { n })} (Ctrl+L)`}
+                disabled={line.pending}
+                onClick={() => void studio().toggleLock(line.id)}
+              >
+                <Icon name={line.locked ? 'lock' : 'unlock'} size={16} />
+              </button>
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label={t('studio.splitLine', { n })}
+                title={`${t('studio.splitLine', { n })} (Ctrl+Shift+S)`}
+                disabled={line.pending || text.length < 2}
+                onClick={() => {
+                  const el = textRef.current;
+                  const at = el && el.selectionStart > 0 && el.selectionStart < text.length ? el.selectionStart : -1;
+                  if (at > 0) void studio().split(line.id, at);
+                  else el?.focus();
+                }}
+              >
+                <Icon name="scissors" size={16} />
+              </button>
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label={t('studio.mergeLine', { n })}
+                title={`${t('studio.mergeLine', { n })} (Ctrl+Shift+M)`}
+                disabled={index === 0 || line.pending}
+                onClick={() => void studio().merge(line.id)}
+              >
+                <Icon name="merge" size={16} />
+              </button>
+              <button
+                type="button"
+                className="icon-btn"
                 aria-label={t('studio.moveUp', { n })}
                 title={`${t('studio.moveUp', { n })} (Alt+↑)`}
                 disabled={index === 0 || line.pending}
@@ -229,21 +317,46 @@ export const LineRow = memo(function LineRow(props: Props) {
           </div>
         </div>
       </div>
-    </li>
+    </div>
   );
 });
 
-function LineStatus({
-  job,
+/** The line's speaker as a small select styled as a chip (speakers map to voices in the Speakers panel). */
+function SpeakerChip({
+  lineId,
+  speaker,
   n,
-  hasTake,
-  outdated,
+  disabled,
 }: {
-  job: Job | undefined;
+  lineId: string;
+  speaker: string | null;
   n: number;
-  hasTake: boolean;
-  outdated: boolean;
+  disabled: boolean;
 }) {
+  const t = useT();
+  const names = useStudio((s) => s.speakerNames);
+  const options = speaker && !names.includes(speaker) ? [...names, speaker] : names;
+  if (options.length === 0 && !speaker) return null;
+  return (
+    <select
+      className="speaker-chip"
+      style={speaker ? speakerStyle(speaker) : undefined}
+      value={speaker ?? ''}
+      disabled={disabled}
+      aria-label={t('studio.lineSpeaker', { n })}
+      onChange={(e) => void useStudio.getState().setLineSpeaker(lineId, e.target.value || null)}
+    >
+      <option value="">{t('studio.noSpeaker')}</option>
+      {options.map((name) => (
+        <option key={name} value={name}>
+          {name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function LineStatus({ job, n, hasTake }: { job: Job | undefined; n: number; hasTake: boolean }) {
   const t = useT();
   if (job && job.status === 'running') {
     const percent = Math.round(job.progress * 100);
@@ -297,15 +410,6 @@ function LineStatus({
     return (
       <div className="line-status">
         <span className="chip">{t('status.cancelled')}</span>
-      </div>
-    );
-  if (outdated)
-    return (
-      <div className="line-status">
-        <span className="chip chip-warn">
-          <Icon name="info" size={13} />
-          {t('status.outdated')}
-        </span>
       </div>
     );
   if (!hasTake && !job)

@@ -1,6 +1,18 @@
 import { create } from 'zustand';
-import type { Job, Line, ProjectDetail, SynthesisOptions } from '../../../preload/contract';
+import type {
+  DictionaryEntry,
+  Job,
+  Line,
+  MethodInput,
+  ProjectDetail,
+  SynthesisOptions,
+} from '../../../preload/contract';
+
+export type ScriptSource = MethodInput<'script.import'>['source'];
+export type MixBed = NonNullable<MethodInput<'projects.setMix'>['musicBed']>;
 import { api, errorMessage, isApiError } from '../api';
+import { currentT } from '../i18n/useT';
+import { isReplaying, useHistory } from './history';
 import { announce, toast, useToasts } from './toasts';
 
 export type SaveState = 'pending' | 'saving' | 'error';
@@ -28,6 +40,14 @@ interface StudioState {
   error: string | null;
   /** Ask a line row to take keyboard focus (after add/delete/move). */
   focus: { lineId: string; caret: 'start' | 'end' | 'keep'; n: number } | null;
+  /** The line the user is on (last focused or clicked): target of Space, Ctrl+Enter, Ctrl+L, J/K. */
+  current: string | null;
+  /** Lines selected for "Generate selection" (checkboxes, Shift/Ctrl+click). */
+  selected: Record<string, true>;
+  /** Speakers of the project (mapped ones first, then names only used on lines). */
+  speakerNames: string[];
+  /** Anchor of Shift+click range selection. */
+  anchor: string | null;
 
   open(projectId: string): Promise<void>;
   close(): void;
@@ -40,13 +60,35 @@ interface StudioState {
   setLineVoice(lineId: string, voiceId: string | null): Promise<void>;
   move(lineId: string, toIndex: number): Promise<void>;
   deleteLine(lineId: string, opts?: { undo?: boolean }): void;
-  generate(lineIds?: string[]): Promise<void>;
+  /** Generate lines: the given ones (selection), or the project's `all` / `stale` lines (locked ones skipped). */
+  generate(lineIds?: string[], scope?: 'all' | 'stale' | 'selection'): Promise<void>;
+  /** The batch of the latest generate call (the queue panel shows it). */
+  batchId: string | null;
+  cancelBatch(): Promise<void>;
+  setLineSpeaker(lineId: string, speaker: string | null): Promise<void>;
+  setSpeakers(speakers: { name: string; voiceId: string | null }[]): Promise<boolean>;
+  setDictionary(entries: DictionaryEntry[]): Promise<string | null>;
+  setMix(mix: { gapMs?: number; musicBed?: MixBed | null }): Promise<boolean>;
+  setActiveTake(lineId: string, takeId: string): Promise<void>;
+  deleteTakes(lineId: string, takeIds: string[]): Promise<boolean>;
+  importScript(source: ScriptSource, mode: 'append' | 'replace'): Promise<string | null>;
+  /** Bumped whenever takes of a line change (the takes panel reloads). */
+  takesRev: number;
   cancel(lineId: string): Promise<void>;
   cancelAll(): Promise<void>;
   applyJob(job: Job): void;
   flushSaves(lineIds?: string[]): Promise<boolean>;
   retrySaves(): void;
   requestFocus(lineId: string, caret?: 'start' | 'end' | 'keep'): void;
+  setCurrent(lineId: string): void;
+  /** Split a line at a caret position into two lines (the first keeps the takes). */
+  split(lineId: string, at: number): Promise<void>;
+  /** Merge a line into the one before it. */
+  merge(lineId: string): Promise<void>;
+  toggleLock(lineId: string): Promise<void>;
+  /** `toggle`: flip one line; `range`: select from the anchor to this line; `only`: select just this one. */
+  select(lineId: string, mode: 'toggle' | 'range' | 'only'): void;
+  clearSelection(): void;
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -102,6 +144,34 @@ let tempSeq = 0;
 let reordering = 0;
 let refreshTimer: number | undefined;
 let focusN = 0;
+
+/**
+ * Lines re-created by undo get a new id when the server cannot restore the old one; commands recorded earlier resolve
+ * their line ids through this map.
+ */
+const aliases = new Map<string, string>();
+export const resolveId = (id: string): string => {
+  let cur = id;
+  for (let i = 0; i < 50 && aliases.has(cur); i++) cur = aliases.get(cur)!;
+  return cur;
+};
+const lineNo = (lineId: string) => useStudio.getState().lines.findIndex((l) => l.id === lineId) + 1;
+const record = (
+  label: string,
+  undo: () => Promise<unknown> | void,
+  redo: () => Promise<unknown> | void,
+  key?: string,
+) =>
+  useHistory.getState().push({
+    label,
+    key,
+    undo: async () => {
+      await undo();
+    },
+    redo: async () => {
+      await redo();
+    },
+  });
 
 const omit = <T>(rec: Record<string, T>, key: string): Record<string, T> => {
   if (!(key in rec)) return rec;
@@ -244,6 +314,63 @@ export const useStudio = create<StudioState>((set, get) => {
     });
   };
 
+  const patchLine = (lineId: string, patch: Partial<Line>) =>
+    set((s) => ({ lines: s.lines.map((l) => (l.id === lineId ? { ...l, ...patch } : l)) }));
+
+  const setLocked = async (lineId: string, locked: boolean) => {
+    const line = get().lines.find((l) => l.id === lineId);
+    if (!line || line.locked === locked) return;
+    await get().toggleLock(lineId);
+  };
+
+  /** Bring back a line whose delete has not been sent yet. */
+  const restorePending = (lineId: string) => {
+    const p = pendingDeletes.get(lineId);
+    if (!p) return;
+    pendingDeletes.delete(lineId);
+    window.clearTimeout(p.timer);
+    useToasts.getState().dismiss(p.toastId);
+    set((s) => {
+      const next = [...s.lines];
+      next.splice(Math.min(p.index, next.length), 0, p.line);
+      return { lines: next, focus: { lineId, caret: 'end', n: ++focusN } };
+    });
+  };
+
+  /** Re-create a deleted line at its old place (undo of a delete that reached the server). */
+  const recreate = async (line: StudioLine, index: number) => {
+    const projectId = get().projectId;
+    if (!projectId) return;
+    try {
+      // The server keeps deleted lines' takes aside: restore brings the line back with its id and takes.
+      const [back] = await api().call('lines.restore', { ids: [line.id] });
+      if (back) {
+        await get().refresh();
+        set({ focus: { lineId: back.id, caret: 'end', n: ++focusN } });
+        return;
+      }
+    } catch (err) {
+      if (!isApiError(err, 'NOT_FOUND')) {
+        toast.error(errorMessage(err));
+        return;
+      }
+    }
+    try {
+      const created = await api().call('lines.add', { projectId, text: line.text, position: index });
+      let restored = created;
+      if (line.voiceId || Object.keys(line.options).length > 0)
+        restored = await api().call('lines.update', { id: created.id, voiceId: line.voiceId, options: line.options });
+      aliases.set(line.id, restored.id);
+      set((s) => {
+        const next = s.lines.filter((l) => l.id !== restored.id);
+        next.splice(Math.min(index, next.length), 0, { ...restored, key: line.key });
+        return { lines: next, focus: { lineId: restored.id, caret: 'end', n: ++focusN } };
+      });
+    } catch (err) {
+      toast.error(errorMessage(err));
+    }
+  };
+
   return {
     projectId: null,
     project: null,
@@ -255,6 +382,12 @@ export const useStudio = create<StudioState>((set, get) => {
     status: 'idle',
     error: null,
     focus: null,
+    current: null,
+    selected: {},
+    anchor: null,
+    batchId: null,
+    takesRev: 0,
+    speakerNames: [],
 
     async open(projectId) {
       if (get().projectId === projectId && get().status === 'ready') return get().refresh(true);
@@ -269,7 +402,11 @@ export const useStudio = create<StudioState>((set, get) => {
         jobs: {},
         status: 'loading',
         error: null,
+        current: null,
+        selected: {},
+        anchor: null,
       });
+      useHistory.getState().clear();
       try {
         const [detail, jobs] = await Promise.all([
           api().call('projects.get', { id: projectId }),
@@ -277,7 +414,10 @@ export const useStudio = create<StudioState>((set, get) => {
         ]);
         if (get().projectId !== projectId) return;
         mergeServer(detail);
-        for (const job of [...jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) get().applyJob(job);
+        const sorted = [...jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+        for (const job of sorted) get().applyJob(job);
+        // The queue re-attaches to the latest batch (running, or finished recently).
+        set({ batchId: sorted.findLast((j) => j.batchId)?.batchId ?? null });
         // Re-apply drafts that never reached the server (crash, closed window, lost connection).
         const stored = draftsOf(projectId);
         const drafts: Record<string, string> = {};
@@ -377,7 +517,8 @@ export const useStudio = create<StudioState>((set, get) => {
         voiceId: null,
         activeTakeId: null,
         activeTake: null,
-        speaker: null,
+        // A line added after another (Enter at its end) continues that speaker's part.
+        speaker: position !== undefined && position > 0 ? (get().lines[position - 1]?.speaker ?? null) : null,
         locked: false,
         stale: false,
         staleReasons: [],
@@ -395,7 +536,12 @@ export const useStudio = create<StudioState>((set, get) => {
         if (index < 0 || get().projectId !== projectId) return null; // deleted before it was created
         const sentText = get().drafts[tempId] ?? text;
         try {
-          const line = await api().call('lines.add', { projectId, text: sentText, position: index });
+          const line = await api().call('lines.add', {
+            projectId,
+            text: sentText,
+            position: index,
+            speaker: temp.speaker,
+          });
           const s = get();
           if (s.projectId !== projectId) return null;
           if (!s.lines.some((l) => l.id === tempId)) {
@@ -421,6 +567,15 @@ export const useStudio = create<StudioState>((set, get) => {
             scheduleSave(line.id);
           }
           if (pendingDeletes.size > 0) await syncOrder(projectId);
+          const created = line.id;
+          record(
+            currentT()('history.add', { n: lineNo(created) }),
+            () => get().deleteLine(resolveId(created), { undo: false }),
+            async () => {
+              const gone = get().lines.find((l) => l.id === resolveId(created));
+              if (!gone) await recreate({ ...line, text: '', key: line.id }, index);
+            },
+          );
           return line.id;
         } catch (err) {
           set((st) => ({
@@ -440,6 +595,21 @@ export const useStudio = create<StudioState>((set, get) => {
     editText(lineId, text) {
       const { projectId } = get();
       if (!projectId) return;
+      const line = get().lines.find((l) => l.id === lineId);
+      const before = get().drafts[lineId] ?? line?.text;
+      if (line && before !== undefined && before !== text && !isReplaying()) {
+        const put = (value: string) => {
+          const id = resolveId(lineId);
+          get().editText(id, value);
+          get().requestFocus(id, 'end');
+        };
+        record(
+          currentT()('history.editText', { n: lineNo(lineId) }),
+          () => put(before),
+          () => put(text),
+          `text:${lineId}`,
+        );
+      }
       set((s) => ({ drafts: { ...s.drafts, [lineId]: text } }));
       if (isTempId(lineId)) {
         setSave(lineId, 'pending'); // saved once the line exists on the server
@@ -455,6 +625,11 @@ export const useStudio = create<StudioState>((set, get) => {
       set((s) => ({ lines: s.lines.map((l) => (l.id === lineId ? { ...l, voiceId } : l)) }));
       try {
         await api().call('lines.update', { id: lineId, voiceId });
+        record(
+          currentT()('history.voice', { n: lineNo(lineId) }),
+          () => get().setLineVoice(resolveId(lineId), before.voiceId),
+          () => get().setLineVoice(resolveId(lineId), voiceId),
+        );
       } catch (err) {
         set((s) => ({ lines: s.lines.map((l) => (l.id === lineId ? { ...l, voiceId: before.voiceId } : l)) }));
         toast.error(errorMessage(err));
@@ -481,6 +656,11 @@ export const useStudio = create<StudioState>((set, get) => {
         return;
       }
       reordering--;
+      record(
+        currentT()('history.move', { n: to + 1 }),
+        () => get().move(resolveId(lineId), from),
+        () => get().move(resolveId(lineId), to),
+      );
     },
 
     deleteLine(lineId, { undo = true } = {}) {
@@ -495,55 +675,214 @@ export const useStudio = create<StudioState>((set, get) => {
         set((s) => ({ drafts: omit(s.drafts, lineId), save: omit(s.save, lineId) }));
         return;
       }
+      record(
+        currentT()('history.delete', { n: index + 1 }),
+        async () => {
+          const id = resolveId(lineId);
+          if (get().lines.some((l) => l.id === id)) return; // already brought back (toast "Undo")
+          if (pendingDeletes.has(id)) restorePending(id);
+          else await recreate(line, index);
+        },
+        () => get().deleteLine(resolveId(lineId), { undo: false }),
+      );
       if (!undo) {
         pendingDeletes.set(lineId, { line, index, timer: 0, toastId: 0 });
         void commitDelete(lineId);
         return;
       }
-      const restore = () => {
-        const p = pendingDeletes.get(lineId);
-        if (!p) return;
-        pendingDeletes.delete(lineId);
-        window.clearTimeout(p.timer);
-        set((s) => {
-          const next = [...s.lines];
-          next.splice(Math.min(p.index, next.length), 0, p.line);
-          return { lines: next, focus: { lineId, caret: 'end', n: ++focusN } };
-        });
-      };
       const toastId = useToasts.getState().push({
         kind: 'info',
         message: messages.deleted(index + 1),
-        action: { label: messages.undo(), run: restore },
+        action: { label: messages.undo(), run: () => restorePending(lineId) },
         timeout: 6000,
       });
       const timer = window.setTimeout(() => void commitDelete(lineId), 6500);
       pendingDeletes.set(lineId, { line, index, timer, toastId });
     },
 
-    async generate(lineIds) {
+    async generate(lineIds, scope) {
       const { projectId, lines, drafts, jobs } = get();
       if (!projectId) return;
-      const wanted = lineIds ? lines.filter((l) => lineIds.includes(l.id)) : lines;
-      const candidates = wanted.filter((l) => !l.pending && !isActive(jobs[l.id]));
-      const targets = candidates.filter((l) => (drafts[l.id] ?? l.text).trim() !== '');
-      if (targets.length === 0) {
-        if (candidates.length > 0 || wanted.length === 0) toast.info(messages.nothing());
+      const sc = scope ?? (lineIds ? 'selection' : 'all');
+      let ids: string[] | undefined;
+      if (sc === 'selection') {
+        const wanted = lines.filter((l) => (lineIds ?? []).includes(l.id));
+        const candidates = wanted.filter((l) => !l.pending && !isActive(jobs[l.id]));
+        const targets = candidates.filter((l) => (drafts[l.id] ?? l.text).trim() !== '');
+        if (targets.length === 0) {
+          if (candidates.length > 0 || wanted.length === 0) toast.info(messages.nothing());
+          return;
+        }
+        ids = targets.map((l) => l.id);
+      } else if (lines.every((l) => (drafts[l.id] ?? l.text).trim() === '')) {
+        toast.info(messages.nothing());
         return;
       }
       // The engine must speak what is on screen: push pending edits first.
-      const saved = await get().flushSaves(targets.map((l) => l.id));
+      const saved = await get().flushSaves(ids);
       if (!saved) {
         toast.error(messages.saveFirst());
         return;
       }
       try {
-        const created = await api().call('jobs.generate', { projectId, lineIds: targets.map((l) => l.id) });
+        const created = await api().call('jobs.generate', { projectId, lineIds: ids, scope: sc });
+        const batchId = created.find((j) => j.batchId)?.batchId ?? null;
+        if (batchId) set({ batchId });
         for (const job of created) get().applyJob(job);
-        const skipped = candidates.length - targets.length;
-        announce(messages.queued(created.length, skipped));
+        if (created.length === 0) toast.info(messages.nothing());
+        else announce(messages.queued(created.length, 0));
       } catch (err) {
         toast.error(errorMessage(err));
+      }
+    },
+
+    async cancelBatch() {
+      const { batchId } = get();
+      if (!batchId) return get().cancelAll();
+      try {
+        const jobs = await api().call('jobs.cancelBatch', { batchId });
+        for (const job of jobs) get().applyJob(job);
+      } catch (err) {
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async setLineSpeaker(lineId, speaker) {
+      const before = get().lines.find((l) => l.id === lineId);
+      if (!before || before.speaker === speaker) return;
+      patchLine(lineId, { speaker });
+      try {
+        const line = await api().call('lines.update', { id: lineId, speaker });
+        patchLine(lineId, line);
+        record(
+          currentT()('history.speaker', { n: lineNo(lineId) }),
+          () => get().setLineSpeaker(resolveId(lineId), before.speaker),
+          () => get().setLineSpeaker(resolveId(lineId), speaker),
+        );
+      } catch (err) {
+        patchLine(lineId, { speaker: before.speaker });
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async setSpeakers(speakers) {
+      const { projectId, project } = get();
+      if (!projectId || !project) return false;
+      const before = project.speakers.map((x) => ({ name: x.name, voiceId: x.voiceId }));
+      try {
+        const detail = await api().call('projects.setSpeakers', { id: projectId, speakers });
+        mergeServer(detail);
+        record(
+          currentT()('history.speakers'),
+          () => get().setSpeakers(before),
+          () => get().setSpeakers(speakers),
+        );
+        return true;
+      } catch (err) {
+        toast.error(errorMessage(err));
+        return false;
+      }
+    },
+
+    async setDictionary(entries) {
+      const { projectId, project } = get();
+      if (!projectId || !project) return null;
+      const before = project.dictionary;
+      try {
+        const detail = await api().call('projects.setDictionary', { id: projectId, entries });
+        mergeServer(detail);
+        record(
+          currentT()('history.dictionary'),
+          () => get().setDictionary(before),
+          () => get().setDictionary(entries),
+        );
+        return null;
+      } catch (err) {
+        return errorMessage(err);
+      }
+    },
+
+    async setMix(mix) {
+      const { projectId, project } = get();
+      if (!projectId || !project) return false;
+      const before = project.gapMs;
+      try {
+        const detail = await api().call('projects.setMix', { id: projectId, ...mix });
+        mergeServer(detail);
+        if (mix.gapMs !== undefined && mix.gapMs !== before && mix.musicBed === undefined)
+          record(
+            currentT()('history.mix'),
+            () => get().setMix({ gapMs: before }),
+            () => get().setMix({ gapMs: mix.gapMs }),
+            'mix:gap',
+          );
+        return true;
+      } catch (err) {
+        toast.error(errorMessage(err));
+        return false;
+      }
+    },
+
+    async setActiveTake(lineId, takeId) {
+      const before = get().lines.find((l) => l.id === lineId);
+      if (!before || before.activeTakeId === takeId) return;
+      patchLine(lineId, { activeTakeId: takeId }); // the radio shows the choice at once
+      try {
+        const line = await api().call('takes.setActive', { lineId, takeId });
+        patchLine(lineId, line);
+        set((s) => ({ takesRev: s.takesRev + 1 }));
+        const prev = before.activeTakeId;
+        if (prev)
+          record(
+            currentT()('history.take', { n: lineNo(lineId) }),
+            () => get().setActiveTake(resolveId(lineId), prev),
+            () => get().setActiveTake(resolveId(lineId), takeId),
+          );
+      } catch (err) {
+        patchLine(lineId, { activeTakeId: before.activeTakeId });
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async deleteTakes(lineId, takeIds) {
+      try {
+        const res = await api().call('takes.delete', { ids: takeIds });
+        for (const line of res.lines) patchLine(line.id, line);
+        set((s) => ({ takesRev: s.takesRev + 1 }));
+        void lineId;
+        return true;
+      } catch (err) {
+        toast.error(errorMessage(err));
+        return false;
+      }
+    },
+
+    async importScript(source, mode) {
+      const { projectId, project, lines } = get();
+      if (!projectId || !project) return null;
+      const beforeIds = new Set(lines.map((l) => l.id));
+      const oldIds = lines.filter((l) => !l.pending).map((l) => l.id);
+      try {
+        await get().flushSaves();
+        const detail = await api().call('script.import', { projectId, source, mode });
+        mergeServer(detail);
+        const added = detail.lines.filter((l) => !beforeIds.has(l.id)).map((l) => l.id);
+        record(
+          currentT()('history.import'),
+          async () => {
+            if (added.length) await api().call('lines.deleteMany', { ids: added.map(resolveId) });
+            if (mode === 'replace' && oldIds.length) await api().call('lines.restore', { ids: oldIds });
+            await get().refresh();
+          },
+          async () => {
+            if (mode === 'replace' && oldIds.length) await api().call('lines.deleteMany', { ids: oldIds });
+            if (added.length) await api().call('lines.restore', { ids: added.map(resolveId) });
+            await get().refresh();
+          },
+        );
+        return null;
+      } catch (err) {
+        return errorMessage(err);
       }
     },
 
@@ -595,9 +934,134 @@ export const useStudio = create<StudioState>((set, get) => {
     },
 
     requestFocus(lineId, caret = 'keep') {
-      set({ focus: { lineId, caret, n: ++focusN } });
+      set({ focus: { lineId, caret, n: ++focusN }, current: lineId });
+    },
+
+    async split(lineId, at) {
+      const line = get().lines.find((l) => l.id === lineId);
+      if (!line || line.pending) return;
+      const text = get().drafts[lineId] ?? line.text;
+      if (at <= 0 || at >= text.length) return;
+      if (!(await get().flushSaves([lineId]))) {
+        toast.error(messages.saveFirst());
+        return;
+      }
+      try {
+        const [first, second] = await api().call('lines.split', { id: lineId, at });
+        await get().refresh();
+        get().requestFocus(second.id, 'start');
+        let secondId = second.id;
+        record(
+          currentT()('history.split', { n: lineNo(first.id) }),
+          async () => {
+            await api().call('lines.merge', { ids: [resolveId(lineId), resolveId(secondId)] });
+            await api().call('lines.update', { id: resolveId(lineId), text });
+            await get().refresh();
+            get().requestFocus(resolveId(lineId), 'end');
+          },
+          async () => {
+            const [, again] = await api().call('lines.split', { id: resolveId(lineId), at });
+            aliases.set(secondId, again.id);
+            secondId = again.id;
+            await get().refresh();
+          },
+        );
+      } catch (err) {
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async merge(lineId) {
+      const { lines } = get();
+      const index = lines.findIndex((l) => l.id === lineId);
+      if (index <= 0 || lines[index].pending || lines[index - 1].pending) return;
+      const prev = lines[index - 1];
+      if (!(await get().flushSaves([prev.id, lineId]))) {
+        toast.error(messages.saveFirst());
+        return;
+      }
+      const prevText = get().lines[index - 1].text;
+      try {
+        await api().call('lines.merge', { ids: [prev.id, lineId] });
+        await get().refresh();
+        get().requestFocus(prev.id, 'end');
+        record(
+          currentT()('history.merge', { n: index + 1 }),
+          async () => {
+            await api().call('lines.update', { id: resolveId(prev.id), text: prevText });
+            await api().call('lines.restore', { ids: [resolveId(lineId)] });
+            await get().refresh();
+          },
+          async () => {
+            await api().call('lines.merge', { ids: [resolveId(prev.id), resolveId(lineId)] });
+            await get().refresh();
+          },
+        );
+      } catch (err) {
+        toast.error(errorMessage(err));
+      }
+    },
+
+    async toggleLock(lineId) {
+      const line = get().lines.find((l) => l.id === lineId);
+      if (!line || line.pending) return;
+      const locked = !line.locked;
+      patchLine(lineId, { locked });
+      // Recorded at once (like text): Ctrl+Z right after Ctrl+L undoes the lock even before the server answered.
+      record(
+        currentT()(locked ? 'history.lock' : 'history.unlock', { n: lineNo(lineId) }),
+        () => setLocked(resolveId(lineId), !locked),
+        () => setLocked(resolveId(lineId), locked),
+      );
+      try {
+        patchLine(lineId, await api().call('lines.update', { id: lineId, locked }));
+      } catch (err) {
+        patchLine(lineId, { locked: !locked });
+        toast.error(errorMessage(err));
+      }
+    },
+
+    setCurrent(lineId) {
+      if (get().current !== lineId) set({ current: lineId });
+    },
+
+    select(lineId, mode) {
+      const { lines, anchor, selected } = get();
+      if (mode === 'range' && anchor) {
+        const a = lines.findIndex((l) => l.id === anchor);
+        const b = lines.findIndex((l) => l.id === lineId);
+        if (a >= 0 && b >= 0) {
+          const next: Record<string, true> = { ...selected };
+          for (let i = Math.min(a, b); i <= Math.max(a, b); i++) next[lines[i].id] = true;
+          set({ selected: next });
+          return;
+        }
+      }
+      if (mode === 'only') {
+        set({ selected: { [lineId]: true }, anchor: lineId });
+        return;
+      }
+      set({ selected: selected[lineId] ? omit(selected, lineId) : { ...selected, [lineId]: true }, anchor: lineId });
+    },
+
+    clearSelection() {
+      set({ selected: {}, anchor: null });
     },
   };
+});
+
+// Keep `speakerNames` in step with the project's speakers and the lines' speakers.
+useStudio.subscribe((s, prev) => {
+  if (s.lines === prev.lines && s.project?.speakers === prev.project?.speakers) return;
+  const names: string[] = (s.project?.speakers ?? []).map((x) => x.name);
+  const seen = new Set(names);
+  for (const l of s.lines)
+    if (l.speaker && !seen.has(l.speaker)) {
+      seen.add(l.speaker);
+      names.push(l.speaker);
+    }
+  if (names.length !== s.speakerNames.length || names.some((n, i) => n !== s.speakerNames[i]))
+    useStudio.setState({ speakerNames: names });
 });
 
 /** Texts the store shows; the UI layer replaces them with translated ones (see i18n/useT.ts). */

@@ -39,7 +39,7 @@ function useDocumentSettings() {
       nothing: () => t('studio.nothingToGenerate'),
       saveFirst: () => t('save.failed', { reason: Object.values(useStudio.getState().saveErrors)[0] ?? '' }),
       queued: (n: number, skipped: number) =>
-        t.plural('studio.queued', n) + (skipped ? ` ${t.plural('studio.emptyLineSkipped', skipped)}` : ''),
+        t.plural('studio.queued', n) + (skipped ? ` ${t.plural('studio.skipped', skipped)}` : ''),
       allDone: () => t('studio.allDone'),
       deleted: (n: number) => t('studio.lineDeleted', { n }),
       undo: () => t('common.undo'),

@@ -11,6 +11,16 @@ import { useCatalog } from '../store/catalog';
 import { useLiveListen } from '../store/events';
 import { useNav } from '../store/nav';
 import { isActive, useStudio } from '../store/studio';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { HistoryButtons, ShortcutsDialog, useStudioShortcuts } from '../components/studio/Shortcuts';
+import { ImportDialog, scriptKind } from '../components/studio/ImportDialog';
+import { SpeakersPanel } from '../components/studio/SpeakersPanel';
+import { TakesPanel } from '../components/studio/TakesPanel';
+import { QueuePanel } from '../components/studio/QueuePanel';
+import { Timeline } from '../components/studio/Timeline';
+import { ExportDialog } from '../components/studio/ExportDialog';
+import { DictionaryDialog } from '../components/studio/DictionaryDialog';
+import { toast } from '../store/toasts';
 
 export function StudioView() {
   const t = useT();
@@ -86,36 +96,65 @@ export function StudioView() {
 
 function Studio() {
   const [knobsOpen, setKnobsOpen] = useState(false);
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const [importOpen, setImportOpen] = useState(false);
+  const [importFile, setImportFile] = useState<File | null>(null);
+  const [exportOpen, setExportOpen] = useState(false);
+  const [dictOpen, setDictOpen] = useState(false);
+  const [fileOver, setFileOver] = useState(false);
   const t = useT();
   const project = useStudio((s) => s.project);
   const lines = useStudio((s) => s.lines);
   const drafts = useStudio((s) => s.drafts);
   const jobs = useStudio((s) => s.jobs);
   const saveErrors = useStudio((s) => s.saveErrors);
+  const selected = useStudio((s) => s.selected);
+  const current = useStudio((s) => s.current);
+  const focus = useStudio((s) => s.focus);
   const live = useLiveListen();
   const [dragId, setDragId] = useState<string | null>(null);
   const [drop, setDrop] = useState<{ index: number; edge: 'before' | 'after' } | null>(null);
   const studio = useStudio.getState;
+  const scrollRef = useRef<HTMLDivElement>(null);
 
   const activeJobs = useMemo(() => Object.values(jobs).filter(isActive), [jobs]);
   const ready = lines.filter((l) => l.activeTake && !isActive(jobs[l.id])).length;
+  const selectedIds = useMemo(() => lines.filter((l) => selected[l.id]).map((l) => l.id), [lines, selected]);
   const overall = useMemo(() => {
     if (activeJobs.length === 0) return null;
     const total = activeJobs.reduce((sum, j) => sum + (j.status === 'running' ? j.progress : 0), 0);
     return Math.round((total / activeJobs.length) * 100);
   }, [activeJobs]);
 
-  // Ctrl/Cmd+Shift+Enter: generate all, from anywhere in the studio.
+  const staleCount = useMemo(() => lines.filter((l) => !l.locked && (l.stale || !l.activeTakeId)).length, [lines]);
+  const rows = useMemo(() => {
+    const out: (
+      | { kind: 'line'; key: string; line: (typeof lines)[number]; index: number }
+      | { kind: 'chapter'; key: string; title: string }
+    )[] = [];
+    lines.forEach((line, index) => {
+      if (line.chapter) out.push({ kind: 'chapter', key: `ch-${line.key}`, title: line.chapter });
+      out.push({ kind: 'line', key: line.key, line, index });
+    });
+    return out;
+  }, [lines]);
+  // eslint-disable-next-line react-hooks/incompatible-library -- Studio re-renders with the lines anyway; rows are memo'd
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: (i) => (rows[i].kind === 'chapter' ? 44 : 130),
+    overscan: 8,
+    getItemKey: (i) => rows[i].key,
+  });
+
+  // A focus request for a line outside the rendered window: scroll it in first (the row focuses itself on mount).
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && e.shiftKey) {
-        e.preventDefault();
-        void studio().generate();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [studio]);
+    if (!focus) return;
+    const index = rows.findIndex((r) => r.kind === 'line' && r.line.id === focus.lineId);
+    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'auto' });
+  }, [focus, rows, virtualizer]);
+
+  useStudioShortcuts({ openShortcuts: () => setShortcutsOpen(true) });
 
   const onDragOverRow = useCallback((index: number, edge: 'before' | 'after') => {
     setDrop((d) => (d && d.index === index && d.edge === edge ? d : { index, edge }));
@@ -143,11 +182,69 @@ function Studio() {
   if (!project) return null;
 
   return (
-    <section className="view studio" aria-labelledby="studio-title">
+    <section
+      className={`view studio${fileOver ? ' drag-over' : ''}`}
+      aria-labelledby="studio-title"
+      data-drop-label={t('import.dropHere')}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        setFileOver(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target || !e.currentTarget.contains(e.relatedTarget as Node | null))
+          setFileOver(false);
+      }}
+      onDrop={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setFileOver(false);
+        const file = e.dataTransfer.files[0];
+        if (!file) return;
+        if (!scriptKind(file.name)) {
+          toast.error(t('import.unsupported', { name: file.name }));
+          return;
+        }
+        setImportFile(file);
+        setImportOpen(true);
+      }}
+    >
       <header className="view-header studio-header">
         <div className="studio-title-row">
           <ProjectTitle key={project.name} name={project.name} />
           <SaveIndicator />
+          <div className="toolbar-group studio-file-actions">
+            <button
+              type="button"
+              className="btn"
+              onClick={() => {
+                setImportFile(null);
+                setImportOpen(true);
+              }}
+            >
+              <Icon name="upload" size={15} />
+              {t('import.open')}
+            </button>
+            <button type="button" className="btn" onClick={() => setDictOpen(true)}>
+              <Icon name="book" size={15} />
+              {t('dictionary.open')}
+            </button>
+            <button type="button" className="btn" onClick={() => setExportOpen(true)}>
+              <Icon name="export" size={15} />
+              {t('export.open')}
+            </button>
+          </div>
+          <HistoryButtons />
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label={t('shortcuts.open')}
+            title={`${t('shortcuts.open')} (?)`}
+            onClick={() => setShortcutsOpen(true)}
+          >
+            <Icon name="keyboard" size={17} />
+          </button>
         </div>
         <div className="toolbar" role="toolbar" aria-label={t('nav.studio')}>
           <div className="toolbar-group">
@@ -187,6 +284,18 @@ function Studio() {
               {t('studio.cancelAll')}
             </button>
           )}
+          {staleCount > 0 && staleCount < lines.length && (
+            <button type="button" className="btn" onClick={() => void studio().generate(undefined, 'stale')}>
+              <Icon name="sparkle" size={15} />
+              {t('studio.generateStale', { count: staleCount })}
+            </button>
+          )}
+          {selectedIds.length > 0 && (
+            <button type="button" className="btn" onClick={() => void studio().generate(selectedIds)}>
+              <Icon name="sparkle" size={15} />
+              {t('studio.generateSelection', { count: selectedIds.length })}
+            </button>
+          )}
           <button
             type="button"
             className="btn btn-primary"
@@ -202,6 +311,11 @@ function Studio() {
           <span className="muted">
             {t.plural('projects.lines', lines.length)} · {t('status.done')} {ready}/{lines.length}
           </span>
+          {selectedIds.length > 0 && (
+            <button type="button" className="link-btn" onClick={() => studio().clearSelection()}>
+              {t('studio.clearSelection', { count: selectedIds.length })}
+            </button>
+          )}
           {overall !== null && (
             <div
               className="progress progress-overall"
@@ -217,58 +331,108 @@ function Studio() {
         </div>
       </header>
 
-      {lines.length === 0 ? (
-        <EmptyState
-          icon="edit"
-          title={t('studio.emptyTitle')}
-          action={
-            <button type="button" className="btn btn-primary" onClick={() => void studio().addLine()}>
-              <Icon name="plus" size={16} />
-              {t('studio.emptyAction')}
-            </button>
-          }
-        >
-          {t('studio.emptyBody')}
-        </EmptyState>
-      ) : (
-        <>
-          <ol
-            className="lines"
-            aria-label={t('studio.linesLabel')}
-            onDragLeave={(e) => e.currentTarget === e.target && setDrop(null)}
-          >
-            {lines.map((line, i) => (
-              <LineRow
-                key={line.key}
-                line={line}
-                index={i}
-                count={lines.length}
-                text={drafts[line.id] ?? line.text}
-                job={jobs[line.id]}
-                saveError={saveErrors[line.id]}
-                dragging={dragId === line.id}
-                dropEdge={drop && drop.index === i && dragId !== line.id ? drop.edge : null}
-                onDragOverRow={onDragOverRow}
-                onDropRow={onDropRow}
-                onDragEndRow={onDragEndRow}
-                onDragStartRow={setDragId}
-              />
-            ))}
-          </ol>
-          <div className="lines-footer">
-            <button
-              type="button"
-              className="btn btn-dashed"
-              disabled={lines.length >= LIMITS.linesPerProjectMax}
-              onClick={() => void studio().addLine()}
+      <div className="studio-body">
+        <div className="studio-scroll" ref={scrollRef}>
+          {lines.length === 0 ? (
+            <EmptyState
+              icon="edit"
+              title={t('studio.emptyTitle')}
+              action={
+                <button type="button" className="btn btn-primary" onClick={() => void studio().addLine()}>
+                  <Icon name="plus" size={16} />
+                  {t('studio.emptyAction')}
+                </button>
+              }
             >
-              <Icon name="plus" size={16} />
-              {t('studio.addLine')}
-            </button>
-            <p className="hint">{t('studio.shortcuts')}</p>
-          </div>
-        </>
-      )}
+              {t('studio.emptyBody')}
+            </EmptyState>
+          ) : (
+            <>
+              <ol
+                className="lines"
+                aria-label={t('studio.linesLabel')}
+                style={{ height: virtualizer.getTotalSize() }}
+                onDragLeave={(e) => e.currentTarget === e.target && setDrop(null)}
+              >
+                {virtualizer.getVirtualItems().map((v) => {
+                  const row = rows[v.index];
+                  if (row.kind === 'chapter')
+                    return (
+                      <li
+                        key={v.key}
+                        ref={virtualizer.measureElement}
+                        data-index={v.index}
+                        className="line-slot chapter-slot"
+                        style={{ transform: `translateY(${v.start}px)` }}
+                      >
+                        <h2 className="chapter-heading">
+                          <Icon name="book" size={14} />
+                          {row.title}
+                        </h2>
+                      </li>
+                    );
+                  const { line, index: i } = row;
+                  return (
+                    <li
+                      key={v.key}
+                      ref={virtualizer.measureElement}
+                      data-index={v.index}
+                      className="line-slot"
+                      style={{ transform: `translateY(${v.start}px)` }}
+                    >
+                      <LineRow
+                        line={line}
+                        index={i}
+                        count={lines.length}
+                        text={drafts[line.id] ?? line.text}
+                        job={jobs[line.id]}
+                        saveError={saveErrors[line.id]}
+                        dragging={dragId === line.id}
+                        dropEdge={drop && drop.index === i && dragId !== line.id ? drop.edge : null}
+                        onDragOverRow={onDragOverRow}
+                        onDropRow={onDropRow}
+                        onDragEndRow={onDragEndRow}
+                        onDragStartRow={setDragId}
+                        selected={!!selected[line.id]}
+                        current={current === line.id}
+                      />
+                    </li>
+                  );
+                })}
+              </ol>
+              <div className="lines-footer">
+                <button
+                  type="button"
+                  className="btn btn-dashed"
+                  disabled={lines.length >= LIMITS.linesPerProjectMax}
+                  onClick={() => void studio().addLine()}
+                >
+                  <Icon name="plus" size={16} />
+                  {t('studio.addLine')}
+                </button>
+                <p className="hint">{t('studio.shortcuts')}</p>
+              </div>
+            </>
+          )}
+        </div>
+        <aside className="studio-side" aria-label={t('studio.sidePanels')}>
+          <QueuePanel />
+          <SpeakersPanel />
+          <TakesPanel />
+        </aside>
+      </div>
+      <Timeline />
+      <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
+      <ImportDialog
+        open={importOpen}
+        file={importFile}
+        onClose={() => {
+          setImportOpen(false);
+          setImportFile(null);
+        }}
+      />
+      <ExportDialog open={exportOpen} onClose={() => setExportOpen(false)} />
+      <DictionaryDialog open={dictOpen} onClose={() => setDictOpen(false)} />
     </section>
   );
 }
