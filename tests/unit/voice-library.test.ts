@@ -94,6 +94,8 @@ describe('voice library', () => {
 
     const renamed = await call<LibraryVoice>(core, 'library.rename', { id: voice.id, name: 'Karen (narration)' });
     expect(renamed.name).toBe('Karen (narration)');
+    // The card's delete dialog offers to delete the takes made with the voice, with their number.
+    expect(renamed.takeCount).toBe(1);
 
     const del = await call<{ takesDeleted: number }>(core, 'library.delete', { id: voice.id, deleteTakes: true });
     expect(del.takesDeleted).toBe(1);

@@ -196,6 +196,11 @@ export class VoiceLibrary {
       engines,
       previewAvailable: engines.length > 0,
       voiceId: `${LIBRARY_ENGINE}:${r.id}`,
+      takeCount: (
+        this.db.prepare('SELECT COUNT(*) AS n FROM takes WHERE voice_id = ?').get(`${LIBRARY_ENGINE}:${r.id}`) as {
+          n: number;
+        }
+      ).n,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };
