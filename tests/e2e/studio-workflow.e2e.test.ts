@@ -8,16 +8,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible } from '../helpers/axe.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const SHOTS = path.join(ROOT, 'docs', 'screenshots');
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
 
 const PROJECT = 'Night Shift · Episode 7';
 // One sentence per line, short enough for one two-row subtitle cue each (so cues map 1:1 to lines).
@@ -71,20 +69,7 @@ async function rpc<T>(method: string, params: unknown): Promise<T> {
 const detail = () => rpc<Detail>('projects.get', { id: projectId });
 const row = (n: number) => page.locator('.line-row').filter({ has: page.getByRole('textbox', { name: `Line ${n}` }) });
 
-async function axe(p: Page, label: string) {
-  await p.addScriptTag({ path: AXE });
-  const violations = await p.evaluate(async () => {
-    const w = window as unknown as {
-      axe: {
-        run(ctx: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-      };
-    };
-    const r = await w.axe.run(document);
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad, `${label}: ${JSON.stringify(bad, null, 2)}`).toEqual([]);
-}
+const axe = expectAccessible;
 
 /** Integrated loudness and true peak measured by ffmpeg's EBU R128 filter (independent of Timbre's meter). */
 function ebur128(file: string): { lufs: number; truePeak: number } {

@@ -10,10 +10,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible } from '../helpers/axe.js';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startVirtualMic, type VirtualMic } from '../helpers/pulse';
 
@@ -23,8 +23,6 @@ const MODELS = path.resolve(ROOT, '..', 'shared', 'models');
 const SPEECH = path.resolve(ROOT, '..', 'shared', 'eval', 'speech', 'native');
 const CLIP = path.join(SPEECH, 'ls_103-1240-0000.wav');
 const READ = path.join(SPEECH, 'lj_LJ001-0001.wav');
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
 const PASSPHRASE = 'e2e voice passphrase';
 const VOICE = 'Karen narration';
 
@@ -111,27 +109,7 @@ async function setTheme(theme: 'Light' | 'Dark') {
   await poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme.toLowerCase());
 }
 
-async function axe(label: string) {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const w = window as unknown as {
-      axe: {
-        run(
-          ctx: Document,
-        ): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }>;
-      };
-    };
-    const r = await w.axe.run(document);
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => n.target.join(' ')),
-    }));
-  });
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad, `${label}: ${JSON.stringify(bad, null, 2)}`).toEqual([]);
-}
+const axe = (label: string) => expectAccessible(page, label);
 
 async function shot(name: string) {
   for (const dismiss of await page.getByRole('button', { name: 'Dismiss notification' }).all()) await dismiss.click();
