@@ -34,7 +34,7 @@ export const APP_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Referrer-Policy': 'no-referrer',
-  'Permissions-Policy': 'microphone=(self), camera=(), geolocation=(), usb=(), serial=(), hid=(), bluetooth=()',
+  'Permissions-Policy': 'microphone=(), camera=(), geolocation=(), usb=(), serial=(), hid=(), bluetooth=()',
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -144,25 +144,13 @@ type RequestHandler = NonNullable<Parameters<Session['setPermissionRequestHandle
 type CheckHandler = NonNullable<Parameters<Session['setPermissionCheckHandler']>[0]>;
 
 /**
- * Grants microphone access (permission 'media', audio only) to the app's own main frame; everything else —
- * camera, notifications, geolocation, clipboard, MIDI, HID, other origins — is denied.
+ * The renderer gets no permission at all, the microphone included: recording runs in the core process
+ * (main/node/recorder, started over the contract), so the page never needs getUserMedia. Camera, notifications,
+ * geolocation, clipboard, MIDI, HID and every other request, from any origin, are denied.
  */
-export const permissionRequestHandler: RequestHandler = (webContents, permission, callback, details) => {
-  if (permission !== 'media') return callback(false);
-  const media = details as { mediaTypes?: Array<'video' | 'audio'>; securityOrigin?: string };
-  const types = media.mediaTypes ?? [];
-  const audioOnly = types.length > 0 && types.every((t) => t === 'audio');
-  const origin = media.securityOrigin ?? details.requestingUrl;
-  const ownOrigin = isAppUrl(origin) && isAppUrl(details.requestingUrl) && isAppUrl(webContents.getURL());
-  callback(audioOnly && ownOrigin && details.isMainFrame);
-};
+export const permissionRequestHandler: RequestHandler = (_webContents, _permission, callback) => callback(false);
 
-export const permissionCheckHandler: CheckHandler = (_webContents, permission, requestingOrigin, details) => {
-  if (permission !== 'media') return false;
-  if (details.mediaType !== 'audio') return false;
-  if (!details.isMainFrame) return false;
-  return isAppUrl(requestingOrigin) && (details.securityOrigin === undefined || isAppUrl(details.securityOrigin));
-};
+export const permissionCheckHandler: CheckHandler = () => false;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Session

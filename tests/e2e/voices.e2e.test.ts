@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible } from '../helpers/axe.js';
+import { expectAccessible } from './axe.js';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startVirtualMic, type VirtualMic } from '../helpers/pulse';
 
