@@ -112,7 +112,9 @@ export function AudioCompare({
         const p = pending.current;
         pending.current = null;
         if (p) {
-          ws.setTime(Math.max(0, Math.min(d, p.time)));
+          const at = Math.max(0, Math.min(d, p.time));
+          ws.setTime(at);
+          setTime(at);
           if (p.play) void ws.play().catch(() => setPlaying(false));
         }
       }),
