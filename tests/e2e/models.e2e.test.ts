@@ -4,26 +4,26 @@
  * with licence terms asks for acceptance before any download (and that cancelling downloads nothing), that the
  * inference settings persist, and audits the view with axe in light and dark (refreshing docs/screenshots/models-*).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './axe.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SHOTS = path.join(ROOT, 'docs', 'screenshots');
 const SILERO = path.resolve(ROOT, '..', 'shared', 'models', 'silero-vad');
 
-let server: ChildProcess;
+let server: ServerProcess;
 let dataDir: string;
 let base: string;
 let token: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const serverLog: string[] = [];
 const pageErrors: string[] = [];
 /** Every models.* call the page made, to prove nothing was downloaded behind the user's back. */
 const modelCalls: string[] = [];
@@ -34,38 +34,8 @@ interface Pack {
   busy: boolean;
 }
 
-function startServer(): Promise<{ base: string; token: string }> {
-  server = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin', 'timbre.mjs'), 'serve', '--port', '0', '--data-dir', dataDir],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`timbre serve printed no URL in 60 s:\n${out}`)), 60_000);
-    server.stderr!.on('data', (d: Buffer) => serverLog.push(d.toString()));
-    server.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Timbre studio: (http:\/\/127\.0\.0\.1:\d+)\/#token=([A-Za-z0-9_-]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ base: m[1], token: m[2] });
-      }
-    });
-    server.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`timbre serve exited with ${code}:\n${out}\n${serverLog.join('')}`));
-    });
-  });
-}
-
 async function rpc<T>(method: string, params: unknown): Promise<T> {
-  const res = await fetch(`${base}/api/rpc`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify({ method, params }),
-  });
-  const body = (await res.json()) as { ok: true; result: T } | { ok: false; error: { message: string } };
+  const body = await server.rpc<T>(method, params);
   if (!body.ok) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
 }
@@ -112,7 +82,8 @@ beforeAll(async () => {
   if (!existsSync(path.join(SILERO, 'silero_vad.onnx'))) throw new Error(`the Silero VAD pack is missing: ${SILERO}`);
   mkdirSync(SHOTS, { recursive: true });
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'timbre-e2e-models-'));
-  ({ base, token } = await startServer());
+  server = await startServer(dataDir);
+  ({ url: base, token } = server);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -137,9 +108,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+  if (server && server.proc.exitCode === null) {
+    server.proc.kill('SIGTERM');
+    await new Promise((r) => server.proc.once('exit', r));
   }
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
