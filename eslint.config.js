@@ -45,6 +45,19 @@ export default tseslint.config(
       ],
     },
   },
+  // Imports go downward only: native-models (engines, DSP, WAV I/O, the error type) never reaches up into main/.
+  {
+    files: ['native-models/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only main/electron-main imports electron.' }],
+          patterns: [{ group: ['**/main/**'], message: 'native-models sits below main/: move the shared piece down.' }],
+        },
+      ],
+    },
+  },
   // The renderer is a browser page: no Node, no core services; it talks only to the typed API.
   {
     files: ['renderer/**/*.{ts,tsx}'],

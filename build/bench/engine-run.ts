@@ -9,7 +9,7 @@ import { createEspeakEngine } from '../../native-models/espeak/espeak-engine.js'
 import { createPocketTtsEngine } from '../../native-models/pocket-tts/index.js';
 import { SileroVad } from '../../native-models/vad/index.js';
 import type { TtsEngine } from '../../native-models/engine.js';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 
 export interface BenchResult {
   engine: string;

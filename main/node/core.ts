@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { EventName, EventPayload, VoiceInfo } from '../../preload/contract.js';
-import { ApiError, notFound, toApiError } from '../common/errors.js';
+import { ApiError, notFound, toApiError } from '../../native-models/common/errors.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
@@ -29,7 +29,7 @@ import { previewScript, StudioService } from './studio/studio-service.js';
 import { assertMixFits, episodePlan, mixPlan, timelineOf } from './studio/episode.js';
 import { ExportService } from './export/export-service.js';
 import { writeFileAtomic } from './atomic-fs.js';
-import { encodeWav } from './audio/wav.js';
+import { encodeWav } from '../../native-models/audio/wav.js';
 
 export type { RpcResponse };
 

@@ -5,7 +5,7 @@
  */
 import type { ApiErrorShape, EventName, EventPayload, ModelPack } from '../../preload/contract.js';
 import { PackError, PackManager, type PackListing } from '../../native-models/packs/index.js';
-import { ApiError } from '../common/errors.js';
+import { ApiError } from '../../native-models/common/errors.js';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 

@@ -6,7 +6,7 @@ import {
   type MethodParams,
   type MethodResult,
 } from '../../preload/contract.js';
-import { ApiError, toApiError } from '../common/errors.js';
+import { ApiError, toApiError } from '../../native-models/common/errors.js';
 
 export type RpcResponse = { ok: true; result: unknown } | { ok: false; error: ApiErrorShape };
 

@@ -7,7 +7,7 @@
  * Clipping, peak, DC and loudness are measured on the source-rate samples (resampling would hide flat-topped peaks).
  * Pure Node + onnxruntime: no DB, no Electron.
  */
-import { ApiError } from '../../main/common/errors.js';
+import { ApiError } from '../common/errors.js';
 import { integratedLoudness } from '../dsp/loudness.js';
 import { resample } from '../dsp/resample.js';
 import type { SileroVad } from '../vad/silero-vad.js';

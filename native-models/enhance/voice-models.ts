@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ApiError } from '../../main/common/errors.js';
+import { ApiError } from '../common/errors.js';
 import { SileroVad } from '../vad/silero-vad.js';
 import type { VoiceAudioDeps } from './cleanup.js';
 import { GtcrnDenoiser } from './gtcrn.js';

@@ -14,7 +14,7 @@ import {
   type SynthesisSink,
   type TtsEngine,
 } from '../engine.js';
-import { decodeWav, WavFormatError } from '../../main/node/audio/wav.js';
+import { decodeWav, WavFormatError } from '../audio/wav.js';
 import { EspeakRuntime, type EspeakRunResult } from './runtime.js';
 import { prepareText } from './text.js';
 

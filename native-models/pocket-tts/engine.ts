@@ -29,7 +29,7 @@ import {
   type GraphSignature,
   type SessionOptions,
 } from '../onnx/session.js';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../audio/wav.js';
 import { prepareReference } from './audio.js';
 import {
   BundleError,

@@ -3,7 +3,7 @@
  * Prints the model rate, segments and wall time / audio time (one warm-up pass first).
  */
 import { readFileSync } from 'node:fs';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../audio/wav.js';
 import { SileroVad } from './silero-vad.js';
 
 const [file, model = '../shared/models/silero-vad/silero_vad.onnx'] = process.argv.slice(2);

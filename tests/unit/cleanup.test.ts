@@ -5,8 +5,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../main/common/errors.js';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { ApiError } from '../../native-models/common/errors.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 import { measureLoudness, truePeakEnvelope } from '../../native-models/dsp/loudness.js';
 import {
   adviceText,

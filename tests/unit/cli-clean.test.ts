@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from '../../main/node/audio/decode.js';
-import { decodeWav, encodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav, encodeWav } from '../../native-models/audio/wav.js';
 import { ROOT } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 

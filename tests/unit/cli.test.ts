@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 import { ROOT } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../main/common/errors.js';
+import { ApiError } from '../../native-models/common/errors.js';
 import { createMediaHandler, parseMediaUrl, parseRange, parseTakeUrl } from '../../main/electron-main/media.js';
 
 /** A real 16-bit mono PCM WAV: 44-byte header + a ramp, so any byte range is distinguishable. */

@@ -3,7 +3,7 @@ import { EngineError, type SynthesisRequest, type TtsEngine } from '../../native
 import { createEspeakEngine } from '../../native-models/espeak/espeak-engine.js';
 import { EspeakRuntime } from '../../native-models/espeak/runtime.js';
 import { MAX_SENTENCE_CHARS, prepareText, splitSentences } from '../../native-models/espeak/text.js';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 
 const SR = 22050;
 

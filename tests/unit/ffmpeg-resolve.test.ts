@@ -16,7 +16,7 @@ import {
   resolveFfmpeg,
   resolveFfprobe,
 } from '../../main/node/audio/ffmpeg.js';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 
 const CLIP = path.resolve('../shared/eval/speech/16k/arctic_aew_a0001.wav');
 const saved = { PATH: process.env.PATH, TIMBRE_FFMPEG: process.env.TIMBRE_FFMPEG };

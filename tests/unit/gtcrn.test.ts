@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 import { resample } from '../../native-models/dsp/resample.js';
 import { denoiseAnyRate } from '../../native-models/enhance/bandsplit.js';
 import { Fft, reflectPad } from '../../native-models/enhance/fft.js';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createCore, type Core } from '../../main/node/core.js';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 import type { EventName, Job } from '../../preload/contract.js';
 import { tempDir } from '../helpers/tmp.js';
 

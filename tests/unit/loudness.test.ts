@@ -12,7 +12,7 @@ import {
   truePeak,
 } from '../../native-models/dsp/loudness.js';
 import { decodeAudioFile } from '../../main/node/audio/decode.js';
-import { encodeWav } from '../../main/node/audio/wav.js';
+import { encodeWav } from '../../native-models/audio/wav.js';
 
 const SPEECH = path.resolve('../shared/eval/speech/native');
 const CLIPS = ['ls_103-1240-0000.wav', 'jfk_inaugural_1961.wav', 'ls_1688-142285-0000.wav'];

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSy
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 import { resample } from '../../native-models/dsp/resample.js';
 import { Recorder, RecorderError, type LevelEvent } from '../../main/node/recorder/recorder.js';
 import { listInputDevices, parseArecordList, parsePactlSources } from '../../main/node/recorder/devices.js';

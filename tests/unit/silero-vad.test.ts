@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 import { resample } from '../../native-models/dsp/resample.js';
 import { SignatureError } from '../../native-models/onnx/session.js';
 import { SileroVad, type VadFrame } from '../../native-models/vad/index.js';

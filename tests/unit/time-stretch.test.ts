@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { timeStretch } from '../../native-models/dsp/stretch.js';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 
 const CLIP = path.resolve(__dirname, '../../../shared/eval/speech/native/arctic_aew_a0001.wav');
 

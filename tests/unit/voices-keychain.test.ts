@@ -12,7 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import keytar from 'keytar';
 import type { Core } from '../../main/node/core.js';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 import { resample } from '../../native-models/dsp/resample.js';
 import {
   KEYCHAIN_SERVICE,

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Core } from '../../main/node/core.js';
-import { decodeWav } from '../../main/node/audio/wav.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
 import { looksEncrypted } from '../../main/node/vault/index.js';
 import type { ReadingScript, SnrEstimate, StagedAudio } from '../../preload/contract.js';
 import { tempDir } from '../helpers/tmp.js';

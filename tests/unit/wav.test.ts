@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeWav, encodeWav, WavFormatError } from '../../main/node/audio/wav.js';
+import { decodeWav, encodeWav, WavFormatError } from '../../native-models/audio/wav.js';
 
 /** Build a RIFF/WAVE file from raw chunks (adds the even-size pad byte). */
 function riff(chunks: Array<[string, Buffer]>, riffSize?: number): Buffer {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { createCore, type Core } from '../../main/node/core.js';
 import { startWebServer, type WebServer } from '../../main/node/server/web-server.js';
-import { encodeWav } from '../../main/node/audio/wav.js';
+import { encodeWav } from '../../native-models/audio/wav.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let core: Core;

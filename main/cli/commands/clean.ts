@@ -8,10 +8,10 @@ import { resolveFfmpeg } from '../../node/audio/ffmpeg.js';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ApiError } from '../../common/errors.js';
+import { ApiError } from '../../../native-models/common/errors.js';
 import { writeFileAtomic } from '../../node/atomic-fs.js';
 import { decodeAudioFile, FFMPEG_INSTALL_HINT } from '../../node/audio/decode.js';
-import { encodeWav } from '../../node/audio/wav.js';
+import { encodeWav } from '../../../native-models/audio/wav.js';
 import { dataLayout } from '../../node/paths.js';
 import {
   adviceText,

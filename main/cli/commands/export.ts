@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { appVersion } from '../../node/app-root.js';
 import { createCore } from '../../node/core.js';
-import { toApiError } from '../../common/errors.js';
+import { toApiError } from '../../../native-models/common/errors.js';
 import { methods, type ExportJob } from '../../../preload/contract.js';
 import { CliError } from '../cli-error.js';
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import path from 'node:path';
 import { writeFileAtomic } from '../../node/atomic-fs.js';
-import { encodeWav } from '../../node/audio/wav.js';
+import { encodeWav } from '../../../native-models/audio/wav.js';
 import { listInputDevices } from '../../node/recorder/devices.js';
 import { Recorder, RecorderError, type LevelEvent } from '../../node/recorder/recorder.js';
 import { SILENCE_DB } from '../../node/recorder/levels.js';

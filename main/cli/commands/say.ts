@@ -4,11 +4,11 @@ import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { decodeAudioFile } from '../../node/audio/decode.js';
 import { writeFileAtomic } from '../../node/atomic-fs.js';
-import { encodeWav } from '../../node/audio/wav.js';
+import { encodeWav } from '../../../native-models/audio/wav.js';
 import { WorkerHost } from '../../node/jobs/worker-host.js';
 import { dataLayout } from '../../node/paths.js';
 import { DEFAULT_VOICE, parseVoiceId } from '../../node/jobs/queue.js';
-import { ApiError } from '../../common/errors.js';
+import { ApiError } from '../../../native-models/common/errors.js';
 import { CliError } from '../cli-error.js';
 
 export function registerSayCommand(program: Command, getDataDir: () => string): void {

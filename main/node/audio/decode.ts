@@ -2,9 +2,9 @@ import { resolveFfmpeg, resolveFfprobe, type ResolvedBinary } from './ffmpeg.js'
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ApiError } from '../../common/errors.js';
+import { ApiError } from '../../../native-models/common/errors.js';
 import type { AudioProblem } from '../../../native-models/enhance/cleanup.js';
-import { decodeWav } from './wav.js';
+import { decodeWav } from '../../../native-models/audio/wav.js';
 
 export interface DecodedAudio {
   /** Mono mixdown in [-1, 1]. */

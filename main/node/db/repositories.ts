@@ -13,7 +13,7 @@ import {
   type Settings,
   type Take,
 } from '../../../preload/contract.js';
-import { ApiError, notFound } from '../../common/errors.js';
+import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { newId, nowIso } from '../ids.js';
 import {
   DEFAULT_GAP_MS,

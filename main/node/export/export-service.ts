@@ -9,7 +9,7 @@ import { existsSync, promises as fsp, readdirSync, rmSync, statSync } from 'node
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { ExportFile, ExportJob, MethodParams } from '../../../preload/contract.js';
-import { ApiError, notFound, toApiError } from '../../common/errors.js';
+import { ApiError, notFound, toApiError } from '../../../native-models/common/errors.js';
 import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repositories.js';
 import { appRoot } from '../app-root.js';

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import yazl from 'yazl';
-import { ApiError } from '../../common/errors.js';
+import { ApiError } from '../../../native-models/common/errors.js';
 import { resample } from '../../../native-models/dsp/resample.js';
 import {
   LOUDNESS_PRESETS,

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { promises as fsp, constants as fsc } from 'node:fs';
-import { toApiError, ApiError } from '../../common/errors.js';
+import { toApiError, ApiError } from '../../../native-models/common/errors.js';
 import { writeSrt, writeVtt, type Cue } from '../../common/script/subtitles.js';
 import { mixPlan } from '../studio/episode.js';
 import { exportAudio, exportStems, stemsFromMix } from './export.js';

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { rmSync } from 'node:fs';
 import type { ApiErrorShape, EventName, EventPayload, Job } from '../../../preload/contract.js';
-import { ApiError, toApiError } from '../../common/errors.js';
+import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import { writeFileAtomic } from '../atomic-fs.js';
-import { encodeWav } from '../audio/wav.js';
+import { encodeWav } from '../../../native-models/audio/wav.js';
 import { newId } from '../ids.js';
 import { randomInt } from 'node:crypto';
 import type { SynthesisOptions } from '../../../preload/contract.js';

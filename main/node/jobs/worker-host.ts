@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EngineVoice } from '../../../native-models/engine.js';
-import { ApiError } from '../../common/errors.js';
+import { ApiError } from '../../../native-models/common/errors.js';
 import { appRoot } from '../app-root.js';
 import type { EngineSummary, FromWorker, ToWorker, WorkerError, WorkerInit } from './protocol.js';
 

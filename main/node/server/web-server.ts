@@ -15,7 +15,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiErrorShape } from '../../../preload/contract.js';
-import { ApiError, toApiError } from '../../common/errors.js';
+import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import type { Core } from '../core.js';
 
 const EXPORT_TYPES: Record<string, string> = {

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Timeline } from '../../../preload/contract.js';
-import { ApiError } from '../../common/errors.js';
+import { ApiError } from '../../../native-models/common/errors.js';
 import { mixEpisode, type MixResult } from '../../../native-models/dsp/mix.js';
-import { decodeWav } from '../audio/wav.js';
+import { decodeWav } from '../../../native-models/audio/wav.js';
 import type { Repos } from '../db/repositories.js';
 import { parseInlineTags } from './line-state.js';
 

@@ -6,7 +6,7 @@
  * generating it now would use.
  */
 import type { DictionaryEntry, ParsedLineSummary, StaleReason, SynthesisOptions } from '../../../preload/contract.js';
-import { ApiError } from '../../common/errors.js';
+import { ApiError } from '../../../native-models/common/errors.js';
 import { compileDictionary, DictionaryError, type CompiledDictionary } from '../../common/script/pronunciation.js';
 import { parseInlineTags, type ParsedLine, type Segment } from '../../common/script/tags.js';
 import { joinText } from '../../common/script/text.js';

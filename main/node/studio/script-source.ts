@@ -5,7 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { LIMITS } from '../../../preload/contract.js';
-import { ApiError } from '../../common/errors.js';
+import { ApiError } from '../../../native-models/common/errors.js';
 import { markdownToScript } from '../../common/script/markdown.js';
 import { parseSrt, parseVtt, SubtitleParseError } from '../../common/script/subtitles.js';
 

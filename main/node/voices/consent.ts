@@ -14,7 +14,7 @@ import { randomInt } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ConsentCheck, ConsentStatement, ConsentVerification } from '../../../preload/contract.js';
-import { ApiError, notFound } from '../../common/errors.js';
+import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { writeFileAtomic } from '../atomic-fs.js';
 import { newId } from '../ids.js';
 

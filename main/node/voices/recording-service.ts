@@ -5,7 +5,7 @@
  * `recorder.state`; a stopped take is staged encrypted (staging.ts) like an import.
  */
 import type { RecorderDevices, RecorderPurpose, RecorderStatus, StagedAudio } from '../../../preload/contract.js';
-import { ApiError, type ApiError as ApiErrorT } from '../../common/errors.js';
+import { ApiError, type ApiError as ApiErrorT } from '../../../native-models/common/errors.js';
 import type { Emit } from '../jobs/queue.js';
 import { findOnPath, listInputDevices } from '../recorder/devices.js';
 import { Recorder, RecorderError, installHint, type EndReason } from '../recorder/recorder.js';

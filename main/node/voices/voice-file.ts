@@ -26,7 +26,7 @@ import {
   scrypt,
   timingSafeEqual,
 } from 'node:crypto';
-import { ApiError } from '../../common/errors.js';
+import { ApiError } from '../../../native-models/common/errors.js';
 
 export const VOICE_FILE_MAGIC = Buffer.from('TMBRVOX1', 'ascii');
 export const VOICE_FILE_VERSION = 1;
