@@ -1,0 +1,170 @@
+/**
+ * The fuzz harness (issue #16): property-based tests with fast-check over the parsers that read untrusted input and
+ * over the RPC boundary. The properties live in tests/fuzz/*.ts and run in two modes:
+ *
+ * - `ci`: the normal unit run (tests/unit/fuzz.test.ts) with the fixed seed CI_SEED, a few runs per target and a
+ *   time cap per target, so the whole file stays well under a minute on two busy cores.
+ * - `long`: `npm run fuzz` (tests/fuzz/fuzz.long.test.ts) with a random seed (printed; replay with FUZZ_SEED=…), as
+ *   many runs as fit in FUZZ_SECONDS (default 300) shared between the targets; FUZZ_ONLY=<substring> picks targets.
+ */
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { ApiError } from '../../native-models/common/errors.js';
+
+export type FuzzMode = 'ci' | 'long';
+
+/** The CI seed: fixed, so a CI failure replays exactly on any machine. */
+export const CI_SEED = 20_261_216;
+
+export interface FuzzTarget {
+  /** Shown in the test name; FUZZ_ONLY matches against it. */
+  name: string;
+  /** Runs in CI (the cap below may stop it earlier on a slow machine). */
+  ciRuns: number;
+  /** Time cap for this target in CI, ms. */
+  ciMs: number;
+  /** Share of the long budget (default 1). */
+  weight?: number;
+  property: () => fc.IRawProperty<never, boolean>;
+}
+
+export interface FuzzPlan {
+  mode: FuzzMode;
+  seed: number;
+  /** Seconds for the whole long run. */
+  seconds: number;
+}
+
+export function fuzzPlan(mode: FuzzMode): FuzzPlan {
+  if (mode === 'ci') return { mode, seed: CI_SEED, seconds: 0 };
+  const env = process.env.FUZZ_SEED;
+  const seed = env !== undefined && env !== '' ? Number(env) : Math.floor(Math.random() * 2 ** 31);
+  if (!Number.isSafeInteger(seed)) throw new Error(`FUZZ_SEED must be an integer, got ${env}`);
+  const seconds = Number(process.env.FUZZ_SECONDS ?? 300);
+  if (!(seconds > 0)) throw new Error(`FUZZ_SECONDS must be a positive number, got ${process.env.FUZZ_SECONDS}`);
+  return { mode, seed, seconds };
+}
+
+export const selected = (t: { name: string }) => !process.env.FUZZ_ONLY || t.name.includes(process.env.FUZZ_ONLY);
+
+/** Run one target under the plan; throws fast-check's report (seed, path, shrunk counterexample) on a failure. */
+export async function runTarget(target: FuzzTarget, plan: FuzzPlan, totalWeight: number): Promise<void> {
+  const ms =
+    plan.mode === 'ci' ? target.ciMs : Math.max(1000, (plan.seconds * 1000 * (target.weight ?? 1)) / totalWeight);
+  const params: fc.Parameters<never> = {
+    seed: plan.seed,
+    numRuns: plan.mode === 'ci' ? target.ciRuns : 1_000_000_000,
+    interruptAfterTimeLimit: ms,
+    markInterruptAsFailure: false,
+    includeErrorInReport: true,
+  };
+  const started = Date.now();
+  const details = await fc.check(target.property() as fc.IRawProperty<unknown, boolean>, params);
+  if (plan.mode === 'long')
+    console.log(
+      `[fuzz] ${target.name}: ${details.numRuns} runs in ${((Date.now() - started) / 1000).toFixed(1)} s${details.interrupted ? ' (time budget reached)' : ''}`,
+    );
+  if (details.failed) throw new Error(`${target.name}: ${fc.defaultReportMessage(details) ?? 'failed'}`);
+  // In CI every target must have run at least a few inputs, or the time cap is too tight to test anything.
+  if (plan.mode === 'ci') expect(details.numRuns, `${target.name} ran only ${details.numRuns} inputs`).toBeGreaterThan(0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared checks
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Errors that mean "the parser broke", whatever else they are: never acceptable for any input. */
+export function assertNotACrash(err: unknown): void {
+  expect(err).toBeInstanceOf(Error);
+  const e = err as Error;
+  expect(e.message, `stack overflow: ${e.message}`).not.toMatch(/Maximum call stack|out of memory|Invalid array length/i);
+  // Native TypeError/RangeError and friends (a null dereference, a bad index, an allocation failure) are bugs.
+  expect(
+    [TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError].some((c) => e.constructor === c),
+    `a ${e.constructor.name} escaped: ${e.message}`,
+  ).toBe(false);
+  if (e instanceof ApiError) expect(e.code, `internal error: ${e.message}`).not.toBe('INTERNAL');
+  expect(e.message.trim().length).toBeGreaterThan(0);
+}
+
+/** The error is one of the parser's own specific types (and not a crash in disguise). */
+export function assertSpecificError(err: unknown, ...types: (new (...a: never[]) => Error)[]): void {
+  assertNotACrash(err);
+  expect(
+    types.some((t) => err instanceof t),
+    `expected ${types.map((t) => t.name).join(' or ')}, got ${(err as Error).constructor.name}: ${(err as Error).message}`,
+  ).toBe(true);
+}
+
+/** Per-input time bound (generous: CI machines are busy); returns how long `fn` took. */
+export function withinTime<T>(boundMs: number, fn: () => T): T {
+  const t0 = performance.now();
+  const out = fn();
+  const took = performance.now() - t0;
+  expect(took, `took ${took.toFixed(0)} ms (bound ${boundMs} ms)`).toBeLessThan(boundMs);
+  return out;
+}
+
+export async function withinTimeAsync<T>(boundMs: number, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const out = await fn();
+  const took = performance.now() - t0;
+  expect(took, `took ${took.toFixed(0)} ms (bound ${boundMs} ms)`).toBeLessThan(boundMs);
+  return out;
+}
+
+/** Outcome of a call that may throw: either its value or the error. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+export function attempt<T>(fn: () => T): Outcome<T> {
+  try {
+    return { ok: true, value: fn() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+export async function attemptAsync<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** Strings that stress parsers: control characters, lone surrogates, emoji, CJK, RTL marks, BOMs. */
+export const hostileString = (maxLength = 200) =>
+  fc.oneof(
+    fc.string({ maxLength, unit: 'binary' }),
+    fc.string({ maxLength, unit: 'grapheme' }),
+    fc.string({ maxLength, unit: fc.constantFrom('\0', '\ufeff', '\u2028', '\r', '\n', '\t', '\ud800', '\udfff') }),
+  );
+
+/** Replace, insert or delete bytes of a buffer at random places; also truncates and extends. */
+export function mutatedBytes(base: fc.Arbitrary<Uint8Array>, maxEdits = 8): fc.Arbitrary<Uint8Array> {
+  const edit = fc.oneof(
+    fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+    fc.record({ kind: fc.constant('u32' as const), at: fc.nat(), value: interestingU32 }),
+    fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+    fc.record({ kind: fc.constant('append' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
+  );
+  return fc.tuple(base, fc.array(edit, { minLength: 1, maxLength: maxEdits })).map(([b, edits]) => {
+    let buf = Buffer.from(b);
+    for (const e of edits) {
+      if (e.kind === 'append') buf = Buffer.concat([buf, e.bytes]);
+      else if (buf.length === 0) continue;
+      else if (e.kind === 'set') buf[e.at % buf.length] = e.byte;
+      else if (e.kind === 'flip') buf[e.at % buf.length] ^= 1 << e.bit;
+      else if (e.kind === 'truncate') buf = buf.subarray(0, e.at % buf.length);
+      else if (buf.length >= 4) buf.writeUInt32LE(e.value, e.at % (buf.length - 3));
+    }
+    return new Uint8Array(buf);
+  });
+}
+
+/** 32-bit values that break size arithmetic: 0, 1, powers of two, the top of the range. */
+export const interestingU32 = fc.oneof(
+  fc.constantFrom(0, 1, 2, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0xffff, 0x10000, 44, 36),
+  fc.integer({ min: 0, max: 0xffffffff }),
+);
