@@ -64,9 +64,17 @@ export async function runTarget(target: FuzzTarget, plan: FuzzPlan, totalWeight:
     console.log(
       `[fuzz] ${target.name}: ${details.numRuns} runs in ${((Date.now() - started) / 1000).toFixed(1)} s${details.interrupted ? ' (time budget reached)' : ''}`,
     );
-  if (details.failed) throw new Error(`${target.name}: ${fc.defaultReportMessage(details) ?? 'failed'}`);
+  if (details.failed) {
+    // Long counterexamples (a 5,000-entry dictionary) are cut so the report stays readable; the seed replays them.
+    const report = (fc.defaultReportMessage(details) ?? 'failed')
+      .split('\n')
+      .map((l) => (l.length > 2000 ? `${l.slice(0, 2000)}… (${l.length} characters)` : l))
+      .join('\n');
+    throw new Error(`${target.name}: ${report}`);
+  }
   // In CI every target must have run at least a few inputs, or the time cap is too tight to test anything.
-  if (plan.mode === 'ci') expect(details.numRuns, `${target.name} ran only ${details.numRuns} inputs`).toBeGreaterThan(0);
+  if (plan.mode === 'ci')
+    expect(details.numRuns, `${target.name} ran only ${details.numRuns} inputs`).toBeGreaterThan(0);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -77,7 +85,9 @@ export async function runTarget(target: FuzzTarget, plan: FuzzPlan, totalWeight:
 export function assertNotACrash(err: unknown): void {
   expect(err).toBeInstanceOf(Error);
   const e = err as Error;
-  expect(e.message, `stack overflow: ${e.message}`).not.toMatch(/Maximum call stack|out of memory|Invalid array length/i);
+  expect(e.message, `stack overflow: ${e.message}`).not.toMatch(
+    /Maximum call stack|out of memory|Invalid array length/i,
+  );
   // Native TypeError/RangeError and friends (a null dereference, a bad index, an allocation failure) are bugs.
   expect(
     [TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError].some((c) => e.constructor === c),
@@ -140,28 +150,42 @@ export const hostileString = (maxLength = 200) =>
     fc.string({ maxLength, unit: fc.constantFrom('\0', '\ufeff', '\u2028', '\r', '\n', '\t', '\ud800', '\udfff') }),
   );
 
-/** Replace, insert or delete bytes of a buffer at random places; also truncates and extends. */
-export function mutatedBytes(base: fc.Arbitrary<Uint8Array>, maxEdits = 8): fc.Arbitrary<Uint8Array> {
-  const edit = fc.oneof(
-    fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-    fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-    fc.record({ kind: fc.constant('u32' as const), at: fc.nat(), value: interestingU32 }),
-    fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-    fc.record({ kind: fc.constant('append' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
+export type ByteEdit =
+  | { kind: 'set'; at: number; byte: number }
+  | { kind: 'flip'; at: number; bit: number }
+  | { kind: 'u32'; at: number; value: number }
+  | { kind: 'truncate'; at: number }
+  | { kind: 'append'; bytes: Uint8Array };
+
+/** Edits that damage a file: replace or flip bytes, write a 32-bit value (a size field), truncate, append. */
+export const byteEdits = (maxEdits = 8): fc.Arbitrary<ByteEdit[]> =>
+  fc.array(
+    fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+      fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+      fc.record({ kind: fc.constant('u32' as const), at: fc.nat(), value: interestingU32 }),
+      fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+      fc.record({ kind: fc.constant('append' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
+    ),
+    { minLength: 1, maxLength: maxEdits },
   );
-  return fc.tuple(base, fc.array(edit, { minLength: 1, maxLength: maxEdits })).map(([b, edits]) => {
-    let buf = Buffer.from(b);
-    for (const e of edits) {
-      if (e.kind === 'append') buf = Buffer.concat([buf, e.bytes]);
-      else if (buf.length === 0) continue;
-      else if (e.kind === 'set') buf[e.at % buf.length] = e.byte;
-      else if (e.kind === 'flip') buf[e.at % buf.length] ^= 1 << e.bit;
-      else if (e.kind === 'truncate') buf = buf.subarray(0, e.at % buf.length);
-      else if (buf.length >= 4) buf.writeUInt32LE(e.value, e.at % (buf.length - 3));
-    }
-    return new Uint8Array(buf);
-  });
+
+export function applyEdits(input: Uint8Array, edits: readonly ByteEdit[]): Buffer {
+  let buf = Buffer.from(input);
+  for (const e of edits) {
+    if (e.kind === 'append') buf = Buffer.concat([buf, e.bytes]);
+    else if (buf.length === 0) continue;
+    else if (e.kind === 'set') buf[e.at % buf.length] = e.byte;
+    else if (e.kind === 'flip') buf[e.at % buf.length] ^= 1 << e.bit;
+    else if (e.kind === 'truncate') buf = buf.subarray(0, e.at % buf.length);
+    else if (buf.length >= 4) buf.writeUInt32LE(e.value, e.at % (buf.length - 3));
+  }
+  return buf;
 }
+
+/** A buffer from `base`, damaged by a few edits. */
+export const mutatedBytes = (base: fc.Arbitrary<Uint8Array>, maxEdits = 8): fc.Arbitrary<Uint8Array> =>
+  fc.tuple(base, byteEdits(maxEdits)).map(([b, edits]) => new Uint8Array(applyEdits(b, edits)));
 
 /** 32-bit values that break size arithmetic: 0, 1, powers of two, the top of the range. */
 export const interestingU32 = fc.oneof(

@@ -7,7 +7,10 @@ import { expect } from 'vitest';
 import { decodeWav, encodeWav, WavFormatError, type DecodedWav } from '../../native-models/audio/wav.js';
 import { assertSpecificError, attempt, interestingU32, mutatedBytes, withinTime, type FuzzTarget } from './harness.js';
 
-const u16 = fc.oneof(fc.constantFrom(0, 1, 2, 6, 8, 16, 24, 32, 64, 0xfffe, 0xffff), fc.integer({ min: 0, max: 0xffff }));
+const u16 = fc.oneof(
+  fc.constantFrom(0, 1, 2, 6, 8, 16, 24, 32, 64, 0xfffe, 0xffff),
+  fc.integer({ min: 0, max: 0xffff }),
+);
 
 /** A WAV file built chunk by chunk from arbitrary (often inconsistent) fields: what a hostile writer can produce. */
 export const structuredWav: fc.Arbitrary<Uint8Array> = fc
@@ -22,7 +25,14 @@ export const structuredWav: fc.Arbitrary<Uint8Array> = fc
     fmtSize: fc.oneof(fc.constantFrom(16, 18, 40), interestingU32),
     dataDeclared: fc.option(interestingU32, { nil: undefined }),
     data: fc.uint8Array({ maxLength: 4096 }),
-    junk: fc.array(fc.record({ id: fc.string({ minLength: 4, maxLength: 4, unit: 'binary-ascii' }), size: interestingU32, body: fc.uint8Array({ maxLength: 32 }) }), { maxLength: 3 }),
+    junk: fc.array(
+      fc.record({
+        id: fc.string({ minLength: 4, maxLength: 4, unit: 'binary-ascii' }),
+        size: interestingU32,
+        body: fc.uint8Array({ maxLength: 32 }),
+      }),
+      { maxLength: 3 },
+    ),
     dataFirst: fc.boolean(),
   })
   .map((w) => {
@@ -31,7 +41,7 @@ export const structuredWav: fc.Arbitrary<Uint8Array> = fc
     fmtBody.writeUInt16LE(w.channels, 2);
     fmtBody.writeUInt32LE(w.sampleRate, 4);
     fmtBody.writeUInt32LE((w.sampleRate * ((w.bits >> 3) * w.channels)) >>> 0, 8);
-    fmtBody.writeUInt16LE(w.blockAlign ?? (((w.bits >> 3) * w.channels) & 0xffff), 12);
+    fmtBody.writeUInt16LE(w.blockAlign ?? ((w.bits >> 3) * w.channels) & 0xffff, 12);
     fmtBody.writeUInt16LE(w.bits, 14);
     if (w.format === 0xfffe) {
       fmtBody.writeUInt16LE(22, 16);
@@ -72,7 +82,10 @@ const randomBytes = fc.oneof(
 /** Every decoded result is well formed and no larger than the bytes that were actually there. */
 export function checkDecoded(out: DecodedWav, input: Uint8Array): void {
   // A rate Timbre could not write back (encodeWav's bound) is not audio anyone recorded: refuse it, don't resample it.
-  expect(Number.isInteger(out.sampleRate) && out.sampleRate >= 1 && out.sampleRate <= 1_000_000, `sample rate ${out.sampleRate}`).toBe(true);
+  expect(
+    Number.isInteger(out.sampleRate) && out.sampleRate >= 1 && out.sampleRate <= 1_000_000,
+    `sample rate ${out.sampleRate}`,
+  ).toBe(true);
   expect(Number.isInteger(out.channels) && out.channels >= 1).toBe(true);
   expect(out.samples).toBeInstanceOf(Float32Array);
   // Never sized from a declared length: at most one mono sample per two bytes present.
@@ -94,7 +107,12 @@ function decodeProperty(arb: fc.Arbitrary<Uint8Array>) {
 }
 
 export const wavTargets: FuzzTarget[] = [
-  { name: 'wav: structured headers with lying sizes', ciRuns: 400, ciMs: 3000, property: decodeProperty(structuredWav) },
+  {
+    name: 'wav: structured headers with lying sizes',
+    ciRuns: 400,
+    ciMs: 3000,
+    property: decodeProperty(structuredWav),
+  },
   { name: 'wav: mutated real files', ciRuns: 300, ciMs: 3000, property: decodeProperty(mutatedWav) },
   { name: 'wav: random bytes', ciRuns: 300, ciMs: 1500, weight: 0.5, property: decodeProperty(randomBytes) },
   {

@@ -47,6 +47,20 @@ describe('subtitles', () => {
     expect(parseVtt(vtt)).toEqual(CUES.map((c) => ({ ...c, end: Math.round(c.end * 1000) / 1000 })));
   });
 
+  it('treats a lone carriage return in cue text as a line break, so SRT and WebVTT read back the same lines (fuzz #16)', () => {
+    // Found by the fuzz harness: "a\rb" was written as one line that the parsers then read as two.
+    const cues: Cue[] = [
+      { start: 0, end: 1, text: ',\r你好' },
+      { start: 1, end: 2, text: 'one\rtwo', speaker: 'A' },
+    ];
+    expect(layoutCues(cues).map((c) => c.text)).toEqual([',\n你好', 'one\ntwo']);
+    expect(parseSrt(writeSrt(cues)).map((c) => c.text)).toEqual([',\n你好', 'one\ntwo']);
+    expect(parseVtt(writeVtt(cues, { lineEnding: '\r\n' }))).toEqual([
+      { start: 0, end: 1, text: ',\n你好' },
+      { start: 1, end: 2, text: 'one\ntwo', speaker: 'A' },
+    ]);
+  });
+
   it('wraps long cues (CJK counted double width) into consecutive cues that cover the same time', () => {
     const long = { start: 10, end: 20, text: 'word '.repeat(40).trim() };
     const out = layoutCues([long]);

@@ -116,8 +116,9 @@ export function layoutCues(cues: readonly Cue[], options: SubtitleOptions = {}):
   for (const cue of cues) {
     if (!(Number.isFinite(cue.start) && Number.isFinite(cue.end) && cue.start >= 0 && cue.end >= cue.start))
       throw new RangeError(`Invalid cue times ${cue.start}–${cue.end} for "${cue.text.slice(0, 40)}"`);
+    // Every line break a parser recognises (a lone \r too), so what is written reads back as the same lines.
     const existing = cue.text
-      .split(/\r?\n/)
+      .split(/\r\n|\r|\n/)
       .map((l) => l.trim())
       .filter(Boolean);
     if (existing.length === 0) continue;
