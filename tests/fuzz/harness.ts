@@ -16,6 +16,10 @@ export type FuzzMode = 'ci' | 'long';
 /** The CI seed: fixed, so a CI failure replays exactly on any machine. */
 export const CI_SEED = 20_261_216;
 
+// Properties over different value types live in one list; fast-check only needs to run them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProperty = fc.IRawProperty<any, boolean>;
+
 export interface FuzzTarget {
   /** Shown in the test name; FUZZ_ONLY matches against it. */
   name: string;
@@ -25,7 +29,7 @@ export interface FuzzTarget {
   ciMs: number;
   /** Share of the long budget (default 1). */
   weight?: number;
-  property: () => fc.IRawProperty<never, boolean>;
+  property: () => AnyProperty;
 }
 
 export interface FuzzPlan {
@@ -47,34 +51,46 @@ export function fuzzPlan(mode: FuzzMode): FuzzPlan {
 
 export const selected = (t: { name: string }) => !process.env.FUZZ_ONLY || t.name.includes(process.env.FUZZ_ONLY);
 
-/** Run one target under the plan; throws fast-check's report (seed, path, shrunk counterexample) on a failure. */
+/** Longest stretch a long run spends in one fast-check call before letting the event loop (and vitest) breathe. */
+const SLICE_MS = 2000;
+
+/**
+ * Run one target under the plan; throws fast-check's report (seed, path, shrunk counterexample) on a failure.
+ * CI: one fast-check run with CI_SEED (ciRuns inputs, stopped early at ciMs). Long: slices of SLICE_MS with seeds
+ * seed, seed + 1, … until the target's share of FUZZ_SECONDS is spent; the same FUZZ_SEED replays the same slices.
+ */
 export async function runTarget(target: FuzzTarget, plan: FuzzPlan, totalWeight: number): Promise<void> {
-  const ms =
+  const budgetMs =
     plan.mode === 'ci' ? target.ciMs : Math.max(1000, (plan.seconds * 1000 * (target.weight ?? 1)) / totalWeight);
-  const params: fc.Parameters<never> = {
-    seed: plan.seed,
-    numRuns: plan.mode === 'ci' ? target.ciRuns : 1_000_000_000,
-    interruptAfterTimeLimit: ms,
-    markInterruptAsFailure: false,
-    includeErrorInReport: true,
-  };
   const started = Date.now();
-  const details = await fc.check(target.property() as fc.IRawProperty<unknown, boolean>, params);
-  if (plan.mode === 'long')
-    console.log(
-      `[fuzz] ${target.name}: ${details.numRuns} runs in ${((Date.now() - started) / 1000).toFixed(1)} s${details.interrupted ? ' (time budget reached)' : ''}`,
-    );
-  if (details.failed) {
-    // Long counterexamples (a 5,000-entry dictionary) are cut so the report stays readable; the seed replays them.
-    const report = (fc.defaultReportMessage(details) ?? 'failed')
-      .split('\n')
-      .map((l) => (l.length > 2000 ? `${l.slice(0, 2000)}… (${l.length} characters)` : l))
-      .join('\n');
-    throw new Error(`${target.name}: ${report}`);
+  let runs = 0;
+  for (let slice = 0; ; slice++) {
+    const left = budgetMs - (Date.now() - started);
+    const seed = plan.seed + slice;
+    const details = await fc.check(target.property(), {
+      seed,
+      numRuns: plan.mode === 'ci' ? target.ciRuns : 1_000_000_000,
+      interruptAfterTimeLimit: plan.mode === 'ci' ? budgetMs : Math.max(1, Math.min(SLICE_MS, left)),
+      markInterruptAsFailure: false,
+      includeErrorInReport: true,
+    });
+    runs += details.numRuns;
+    if (details.failed) {
+      // Long counterexamples (a 5,000-entry dictionary) are cut so the report stays readable; the seed replays them.
+      const report = (fc.defaultReportMessage(details) ?? 'failed')
+        .split('\n')
+        .map((l) => (l.length > 2000 ? `${l.slice(0, 2000)}… (${l.length} characters)` : l))
+        .join('\n');
+      const replay = plan.mode === 'ci' ? `CI seed ${plan.seed}` : `slice ${slice} of FUZZ_SEED=${plan.seed}`;
+      throw new Error(`${target.name} (${replay}): ${report}`);
+    }
+    if (plan.mode === 'ci' || Date.now() - started >= budgetMs) break;
+    await new Promise((r) => setImmediate(r));
   }
-  // In CI every target must have run at least a few inputs, or the time cap is too tight to test anything.
-  if (plan.mode === 'ci')
-    expect(details.numRuns, `${target.name} ran only ${details.numRuns} inputs`).toBeGreaterThan(0);
+  if (plan.mode === 'long')
+    console.log(`[fuzz] ${target.name}: ${runs} runs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // In CI every target must have run some inputs, or the time cap is too tight to test anything.
+  if (plan.mode === 'ci') expect(runs, `${target.name} ran no input`).toBeGreaterThan(0);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -192,3 +208,7 @@ export const interestingU32 = fc.oneof(
   fc.constantFrom(0, 1, 2, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0xffff, 0x10000, 44, 36),
   fc.integer({ min: 0, max: 0xffffffff }),
 );
+
+/** No lone surrogate (String.prototype.isWellFormed, which Node 20's TypeScript lib does not declare). */
+export const isWellFormed = (s: string) =>
+  !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);

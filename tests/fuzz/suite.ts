@@ -6,12 +6,14 @@ import { describe, it } from 'vitest';
 import { fuzzPlan, runTarget, selected, type FuzzMode, type FuzzTarget } from './harness.js';
 import { wavTargets } from './wav.js';
 import { scriptTargets } from './script.js';
+import { voiceFileTargets } from './voice-file.js';
 
 export function fuzzSuite(mode: FuzzMode, timeoutMs: (t: FuzzTarget, totalWeight: number) => number): void {
   const plan = fuzzPlan(mode);
   const groups: [string, FuzzTarget[]][] = [
     ['WAV decoder', wavTargets],
     ['script parsers', scriptTargets],
+    ['voice files', voiceFileTargets()],
   ];
   const all = groups.flatMap(([, ts]) => ts).filter(selected);
   const totalWeight = all.reduce((n, t) => n + (t.weight ?? 1), 0);
