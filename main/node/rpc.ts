@@ -8,6 +8,16 @@ import {
 } from '../../preload/contract.js';
 import { ApiError, toApiError } from '../../native-models/common/errors.js';
 
+/**
+ * The unknown method for the error message. Never JSON.stringify the caller's value: over Electron IPC it can be a
+ * cyclic or very deeply nested object (structured clone carries both), and stringifying those throws.
+ */
+function describeMethod(method: unknown): string {
+  if (typeof method === 'string') return JSON.stringify(method.slice(0, 100));
+  if (method === null || typeof method !== 'object') return String(method).slice(0, 100);
+  return Array.isArray(method) ? '(an array, not a method name)' : '(an object, not a method name)';
+}
+
 export type RpcResponse = { ok: true; result: unknown } | { ok: false; error: ApiErrorShape };
 
 export type Handlers = { [M in MethodName]: (params: MethodParams<M>) => MethodResult<M> | Promise<MethodResult<M>> };
@@ -24,7 +34,7 @@ export function createDispatcher(
     if (!isMethodName(method)) {
       return {
         ok: false,
-        error: new ApiError('UNKNOWN_METHOD', `Unknown method ${JSON.stringify(method)?.slice(0, 100)}`).toJSON(),
+        error: new ApiError('UNKNOWN_METHOD', `Unknown method ${describeMethod(method)}`).toJSON(),
       };
     }
     const spec = methods[method];
