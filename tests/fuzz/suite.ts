@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { fuzzPlan, runTarget, selected, type FuzzMode, type FuzzTarget } from './harness.js';
 import { wavTargets } from './wav.js';
 import { scriptTargets } from './script.js';
-import { voiceFileTargets } from './voice-file.js';
+import { voiceFileGroup } from './voice-file.js';
 import { rpcGroup } from './rpc.js';
 
 interface Group {
@@ -22,7 +22,7 @@ export function fuzzSuite(mode: FuzzMode, timeoutMs: (t: FuzzTarget, totalWeight
   const groups: Group[] = [
     { name: 'WAV decoder', targets: wavTargets },
     { name: 'script parsers', targets: scriptTargets },
-    { name: 'voice files', targets: voiceFileTargets() },
+    { name: 'voice files', ...voiceFileGroup() },
     { name: 'RPC boundary', ...rpc },
   ];
   const all = groups.flatMap((g) => g.targets).filter(selected);
