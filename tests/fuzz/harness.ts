@@ -10,15 +10,11 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { ApiError } from '../../native-models/common/errors.js';
+import { CI_SEED, type AnyProperty } from './inputs.js';
+
+export * from './inputs.js';
 
 export type FuzzMode = 'ci' | 'long';
-
-/** The CI seed: fixed, so a CI failure replays exactly on any machine. */
-export const CI_SEED = 20_261_216;
-
-// Properties over different value types live in one list; fast-check only needs to run them.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyProperty = fc.IRawProperty<any, boolean>;
 
 export interface FuzzTarget {
   /** Shown in the test name; FUZZ_ONLY matches against it. */
@@ -157,57 +153,6 @@ export async function attemptAsync<T>(fn: () => Promise<T>): Promise<Outcome<T>>
     return { ok: false, error };
   }
 }
-
-/** Strings that stress parsers: control characters, lone surrogates, emoji, CJK, RTL marks, BOMs. */
-export const hostileString = (maxLength = 200) =>
-  fc.oneof(
-    fc.string({ maxLength, unit: 'binary' }),
-    fc.string({ maxLength, unit: 'grapheme' }),
-    fc.string({ maxLength, unit: fc.constantFrom('\0', '\ufeff', '\u2028', '\r', '\n', '\t', '\ud800', '\udfff') }),
-  );
-
-export type ByteEdit =
-  | { kind: 'set'; at: number; byte: number }
-  | { kind: 'flip'; at: number; bit: number }
-  | { kind: 'u32'; at: number; value: number }
-  | { kind: 'truncate'; at: number }
-  | { kind: 'append'; bytes: Uint8Array };
-
-/** Edits that damage a file: replace or flip bytes, write a 32-bit value (a size field), truncate, append. */
-export const byteEdits = (maxEdits = 8): fc.Arbitrary<ByteEdit[]> =>
-  fc.array(
-    fc.oneof(
-      fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-      fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-      fc.record({ kind: fc.constant('u32' as const), at: fc.nat(), value: interestingU32 }),
-      fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant('append' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
-    ),
-    { minLength: 1, maxLength: maxEdits },
-  );
-
-export function applyEdits(input: Uint8Array, edits: readonly ByteEdit[]): Buffer {
-  let buf = Buffer.from(input);
-  for (const e of edits) {
-    if (e.kind === 'append') buf = Buffer.concat([buf, e.bytes]);
-    else if (buf.length === 0) continue;
-    else if (e.kind === 'set') buf[e.at % buf.length] = e.byte;
-    else if (e.kind === 'flip') buf[e.at % buf.length] ^= 1 << e.bit;
-    else if (e.kind === 'truncate') buf = buf.subarray(0, e.at % buf.length);
-    else if (buf.length >= 4) buf.writeUInt32LE(e.value, e.at % (buf.length - 3));
-  }
-  return buf;
-}
-
-/** A buffer from `base`, damaged by a few edits. */
-export const mutatedBytes = (base: fc.Arbitrary<Uint8Array>, maxEdits = 8): fc.Arbitrary<Uint8Array> =>
-  fc.tuple(base, byteEdits(maxEdits)).map(([b, edits]) => new Uint8Array(applyEdits(b, edits)));
-
-/** 32-bit values that break size arithmetic: 0, 1, powers of two, the top of the range. */
-export const interestingU32 = fc.oneof(
-  fc.constantFrom(0, 1, 2, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0xffff, 0x10000, 44, 36),
-  fc.integer({ min: 0, max: 0xffffffff }),
-);
 
 /** No lone surrogate (String.prototype.isWellFormed, which Node 20's TypeScript lib does not declare). */
 export const isWellFormed = (s: string) =>

@@ -67,10 +67,11 @@ const PARAM_KEYS = [
 
 const HUGE = 'x'.repeat(6 * 1024 * 1024);
 
-/** Nested arrays or objects `depth` deep. */
+/** Nested arrays or objects `depth` deep (reported by fast-check as `nested(depth)`, not printed out). */
 const nested = (depth: number, obj: boolean): unknown => {
   let v: unknown = 1;
   for (let i = 0; i < depth; i++) v = obj ? { a: v } : [v];
+  Object.defineProperty(v, fc.toStringMethod, { value: () => `nested(${depth}, ${obj ? 'objects' : 'arrays'})` });
   return v;
 };
 
@@ -126,6 +127,7 @@ const inProcessOnly = fc.constantFrom('cycle', 'deep').map((kind) => {
   if (kind === 'deep') return nested(200_000, false);
   const o: Record<string, unknown> = { name: 'x' };
   o.self = o;
+  Object.defineProperty(o, fc.toStringMethod, { value: () => 'cyclic' });
   return o;
 });
 
@@ -150,7 +152,7 @@ const describeCall = (m: unknown, p: unknown) => {
   try {
     s = JSON.stringify(p) ?? String(p);
   } catch {
-    s = String(p);
+    s = `(${typeof p} that JSON cannot write)`;
   }
   return `${typeof m === 'string' ? m : typeof m}(${s.length > 200 ? `${s.slice(0, 200)}… ${s.length} chars` : s})`;
 };

@@ -6,7 +6,6 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import yazl from 'yazl';
 import {
   layoutCues,
   parseSrt,
@@ -30,6 +29,7 @@ import {
   byteEdits,
   hostileString,
   isWellFormed,
+  makeDocx,
   withinTime,
   withinTimeAsync,
   type FuzzTarget,
@@ -393,45 +393,6 @@ function checkDictionary(es: PronunciationEntry[], text: string): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Script files
 // ---------------------------------------------------------------------------------------------------------------
-
-function zipOf(files: [string, Buffer][]): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, bytes] of files) zip.addBuffer(bytes, name);
-  zip.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
-}
-
-const xmlEscape = (s: string) => s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
-
-/** A minimal real Word document with these paragraphs (what mammoth reads). */
-export function makeDocx(paragraphs: string[]): Promise<Buffer> {
-  const body = paragraphs.map((p) => `<w:p><w:r><w:t>${xmlEscape(p)}</w:t></w:r></w:p>`).join('');
-  return zipOf([
-    [
-      '[Content_Types].xml',
-      Buffer.from(
-        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
-      ),
-    ],
-    [
-      '_rels/.rels',
-      Buffer.from(
-        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
-      ),
-    ],
-    [
-      'word/document.xml',
-      Buffer.from(
-        `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`,
-      ),
-    ],
-  ]);
-}
 
 const scriptFileName = fc.constantFrom('s.txt', 's.md', 's.srt', 's.vtt', 's.docx', 's.doc', 's', 's.TXT', 's.exe');
 

@@ -5,64 +5,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { decodeWav, encodeWav, WavFormatError, type DecodedWav } from '../../native-models/audio/wav.js';
-import { assertSpecificError, attempt, interestingU32, mutatedBytes, withinTime, type FuzzTarget } from './harness.js';
-
-const u16 = fc.oneof(
-  fc.constantFrom(0, 1, 2, 6, 8, 16, 24, 32, 64, 0xfffe, 0xffff),
-  fc.integer({ min: 0, max: 0xffff }),
-);
-
-/** A WAV file built chunk by chunk from arbitrary (often inconsistent) fields: what a hostile writer can produce. */
-export const structuredWav: fc.Arbitrary<Uint8Array> = fc
-  .record({
-    riffSize: fc.option(interestingU32, { nil: undefined }),
-    format: fc.oneof(fc.constantFrom(1, 3, 0xfffe), u16),
-    subFormat: fc.oneof(fc.constantFrom(1, 3), u16),
-    channels: fc.oneof(fc.integer({ min: 1, max: 8 }), u16),
-    sampleRate: fc.oneof(fc.constantFrom(8000, 16000, 22050, 44100, 48000), interestingU32),
-    bits: fc.oneof(fc.constantFrom(16, 32), u16),
-    blockAlign: fc.option(u16, { nil: undefined }),
-    fmtSize: fc.oneof(fc.constantFrom(16, 18, 40), interestingU32),
-    dataDeclared: fc.option(interestingU32, { nil: undefined }),
-    data: fc.uint8Array({ maxLength: 4096 }),
-    junk: fc.array(
-      fc.record({
-        id: fc.string({ minLength: 4, maxLength: 4, unit: 'binary-ascii' }),
-        size: interestingU32,
-        body: fc.uint8Array({ maxLength: 32 }),
-      }),
-      { maxLength: 3 },
-    ),
-    dataFirst: fc.boolean(),
-  })
-  .map((w) => {
-    const fmtBody = Buffer.alloc(w.format === 0xfffe ? 40 : 16);
-    fmtBody.writeUInt16LE(w.format, 0);
-    fmtBody.writeUInt16LE(w.channels, 2);
-    fmtBody.writeUInt32LE(w.sampleRate, 4);
-    fmtBody.writeUInt32LE((w.sampleRate * ((w.bits >> 3) * w.channels)) >>> 0, 8);
-    fmtBody.writeUInt16LE(w.blockAlign ?? ((w.bits >> 3) * w.channels) & 0xffff, 12);
-    fmtBody.writeUInt16LE(w.bits, 14);
-    if (w.format === 0xfffe) {
-      fmtBody.writeUInt16LE(22, 16);
-      fmtBody.writeUInt16LE(w.subFormat, 24);
-    }
-    const chunk = (id: string, declared: number, body: Uint8Array) => {
-      const h = Buffer.alloc(8);
-      h.write(id, 0, 'latin1');
-      h.writeUInt32LE(declared, 4);
-      return Buffer.concat([h, body, body.length & 1 ? Buffer.alloc(1) : Buffer.alloc(0)]);
-    };
-    const fmt = chunk('fmt ', w.fmtSize === 16 || w.fmtSize === 40 ? fmtBody.length : w.fmtSize, fmtBody);
-    const data = chunk('data', w.dataDeclared ?? w.data.length, w.data);
-    const junk = w.junk.map((j) => chunk(j.id, j.size, j.body));
-    const body = Buffer.concat(w.dataFirst ? [...junk, data, fmt] : [fmt, ...junk, data]);
-    const head = Buffer.alloc(12);
-    head.write('RIFF', 0, 'ascii');
-    head.writeUInt32LE(w.riffSize ?? body.length + 4, 4);
-    head.write('WAVE', 8, 'ascii');
-    return new Uint8Array(Buffer.concat([head, body]));
-  });
+import { assertSpecificError, attempt, mutatedBytes, structuredWav, withinTime, type FuzzTarget } from './harness.js';
 
 const samples = (maxLength: number) =>
   fc.float32Array({ maxLength, noDefaultInfinity: false, noNaN: false }).map((a) => a);
