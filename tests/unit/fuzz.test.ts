@@ -10,6 +10,7 @@ import { createCore, type Core } from '../../main/node/core.js';
 import { tempDir } from '../helpers/tmp.js';
 import { fuzzSuite } from '../fuzz/suite.js';
 import { checkReply } from '../fuzz/rpc.js';
+import { markdownToScript } from '../../main/common/script/markdown.js';
 
 fuzzSuite('ci', (t) => t.ciMs * 3 + 20_000);
 
@@ -59,5 +60,34 @@ describe('fuzz findings (regressions)', () => {
       expect(reply).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
     }
     expect(await core.dispatch('no.such', {})).toMatchObject({ error: { message: 'Unknown method "no.such"' } });
+  });
+
+  it('Markdown: a 100 KB line full of unclosed spans or blanks converts in linear time, with the same results', () => {
+    // Found by the fuzz harness's time bound: each of these took 10 s to 2 minutes before (quadratic regexes).
+    const lines = [
+      'a' + ' '.repeat(100_000) + 'b',
+      '# a' + ' '.repeat(100_000) + 'b',
+      '**a '.repeat(25_000),
+      '['.repeat(50_000) + 'x',
+      '<a '.repeat(30_000),
+      '<!--'.repeat(25_000),
+      '![a]('.repeat(20_000),
+      '**[<_*`~~!['.repeat(10_000),
+    ];
+    for (const line of lines) {
+      const t0 = performance.now();
+      markdownToScript(line);
+      expect(performance.now() - t0, line.slice(0, 20)).toBeLessThan(3000);
+    }
+    // Same conversions as before for ordinary Markdown.
+    expect(markdownToScript('# Title ##  ')).toBe('# Title');
+    expect(markdownToScript('# Title#')).toBe('# Title#');
+    expect(markdownToScript('## C# # ')).toBe('## C#');
+    expect(markdownToScript('Text with **bold**, *em*, _u_, ~~s~~, `code` and [a link](http://x.y/(z)).   ')).toBe(
+      'Text with bold, em, u, s, code and a link.',
+    );
+    expect(markdownToScript('<b>Hi</b> <http://x.y> ![img](p.png) [ref][1] <!-- gone --> kept')).toBe(
+      'Hi http://x.y  ref  kept',
+    );
   });
 });

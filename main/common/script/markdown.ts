@@ -8,7 +8,7 @@
 export function markdownToScript(md: string): string {
   let s = md.replace(/^\ufeff/, '').replace(/\r\n?/g, '\n');
   s = s.replace(/^---\n[\s\S]*?\n(?:---|\.\.\.)\n/, ''); // YAML front matter
-  s = s.replace(/<!--[\s\S]*?-->/g, '');
+  s = removeComments(s);
   const out: string[] = [];
   let fence: string | undefined;
   const lines = s.split('\n');
@@ -35,9 +35,9 @@ export function markdownToScript(md: string): string {
       i++;
       continue;
     }
-    const h = /^\s{0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/.exec(line);
+    const h = /^\s{0,3}(#{1,6})[ \t]+(.*)$/.exec(line);
     if (h) {
-      out.push('', `${h[1]} ${inline(h[2])}`, '');
+      out.push('', `${h[1]} ${inline(headingText(h[2]))}`, '');
       continue;
     }
     if (/^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(line) && line.includes('-') && line.includes('|'))
@@ -71,22 +71,79 @@ export function markdownToScript(md: string): string {
     .trim();
 }
 
-function inline(s: string): string {
-  return (
+/*
+ * Inline spans are bounded (a link's text, an emphasis, a tag or a code span of at most SPAN characters, a URL of at
+ * most URL): an opener without a closer then costs at most that much scanning instead of the rest of the line, so a
+ * long line full of unclosed `**`, `[` or `<` is converted in linear time (unbounded, a 100 KB line took minutes).
+ * Longer spans are left as they are.
+ */
+const SPAN = 500;
+const URL = 4000;
+const IMAGE = new RegExp(String.raw`!\[[^\]]{0,${SPAN}}\]\([^)]{0,${URL}}\)`, 'g');
+const IMAGE_REF = new RegExp(String.raw`!\[[^\]]{0,${SPAN}}\]\[[^\]]{0,${SPAN}}\]`, 'g');
+const LINK = new RegExp(String.raw`(?<!\\)\[([^\]]{1,${SPAN}})\]\((?:[^()]|\([^)]{0,${URL}}\)){0,${URL}}\)`, 'g');
+const LINK_REF = new RegExp(String.raw`(?<!\\)\[([^\]]{1,${SPAN}})\]\[[^\]]{0,${SPAN}}\]`, 'g');
+const AUTOLINK = new RegExp(String.raw`<(https?:\/\/[^>\s]{1,${URL}}|[^@>\s]{1,${SPAN}}@[^>\s]{1,${SPAN}})>`, 'g');
+const HTML_TAG = new RegExp(String.raw`<\/?[A-Za-z][^>]{0,${SPAN}}>`, 'g');
+const CODE = new RegExp(String.raw`(\x60+)(.{1,${SPAN}}?)\1`, 'g');
+const STRONG = new RegExp(String.raw`(\*\*|__)(?=\S)(.{1,${SPAN}}?)(?<=\S)\1`, 'g');
+const EM_STAR = new RegExp(String.raw`(^|[^\p{L}\p{N}\\])\*(?=\S)(.{1,${SPAN}}?)(?<=\S)\*`, 'gu');
+const EM_UNDER = new RegExp(String.raw`(^|[^\p{L}\p{N}\\])_(?=\S)(.{1,${SPAN}}?)(?<=\S)_(?![\p{L}\p{N}])`, 'gu');
+const STRIKE = new RegExp(String.raw`~~(.{1,${SPAN}}?)~~`, 'g');
+
+function inline(line: string): string {
+  let s = upToLast(line, ')', (t) => t.replace(IMAGE, '')); // images
+  s = upToLast(s, ']', (t) => t.replace(IMAGE_REF, ''));
+  s = upToLast(s, ')', (t) => t.replace(LINK, '$1')); // [text](url)
+  s = upToLast(s, ']', (t) => t.replace(LINK_REF, '$1')); // [text][ref]
+  s = upToLast(s, '>', (t) => t.replace(AUTOLINK, '$1').replace(HTML_TAG, '')); // autolinks, HTML tags
+  return trimBlanksEnd(
     s
-      .replace(/!\[[^\]]*\]\([^)]*\)/g, '') // images
-      .replace(/!\[[^\]]*\]\[[^\]]*\]/g, '')
-      .replace(/(?<!\\)\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)/g, '$1') // [text](url)
-      .replace(/(?<!\\)\[([^\]]+)\]\[[^\]]*\]/g, '$1') // [text][ref]
-      .replace(/<(https?:\/\/[^>\s]+|[^@>\s]+@[^>\s]+)>/g, '$1') // autolinks
-      .replace(/<\/?[A-Za-z][^>]*>/g, '') // HTML tags
-      .replace(/(`+)(.+?)\1/g, '$2') // inline code
-      .replace(/(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g, '$2')
-      .replace(/(^|[^\p{L}\p{N}\\])\*(?=\S)(.+?)(?<=\S)\*/gu, '$1$2')
-      .replace(/(^|[^\p{L}\p{N}\\])_(?=\S)(.+?)(?<=\S)_(?![\p{L}\p{N}])/gu, '$1$2')
-      .replace(/~~(.+?)~~/g, '$1')
+      .replace(CODE, '$2') // inline code
+      .replace(STRONG, '$2')
+      .replace(EM_STAR, '$1$2')
+      .replace(EM_UNDER, '$1$2')
+      .replace(STRIKE, '$1')
       // Markdown escapes, except brackets and backslashes that the tag parser still needs escaped.
-      .replace(/\\([!"#$%&'()*+,\-./:;<=>?@^_`{|}~])/g, '$1')
-      .replace(/[ \t]+$/, '')
+      .replace(/\\([!"#$%&'()*+,\-./:;<=>?@^_`{|}~])/g, '$1'),
   );
+}
+
+/**
+ * Apply `f` only up to the last `end` character: a span that must close with `end` cannot start after it, and the
+ * openers after it (a line full of unclosed `[` or `<`) then cost nothing.
+ */
+function upToLast(s: string, end: string, f: (t: string) => string): string {
+  const k = s.lastIndexOf(end);
+  return k < 0 ? s : f(s.slice(0, k + 1)) + s.slice(k + 1);
+}
+
+const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
+
+/** Without trailing spaces and tabs (a loop: the regex /[ \t]+$/ is quadratic on blanks in the middle of a line). */
+function trimBlanksEnd(s: string): string {
+  let e = s.length;
+  while (e > 0 && isBlank(s[e - 1])) e--;
+  return s.slice(0, e);
+}
+
+/** An ATX heading's text without trailing blanks and without a closing `#` sequence (`# Title ##` → `Title`). */
+function headingText(s: string): string {
+  const t = trimBlanksEnd(s);
+  let e = t.length;
+  while (e > 0 && t[e - 1] === '#') e--;
+  return e < t.length && e > 0 && isBlank(t[e - 1]) ? trimBlanksEnd(t.slice(0, e)) : t;
+}
+
+/** HTML comments removed; an unclosed `<!--` and everything after it stays (as the regex it replaces did). */
+function removeComments(s: string): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const open = s.indexOf('<!--', from);
+    const close = open < 0 ? -1 : s.indexOf('-->', open + 4);
+    if (close < 0) return out + s.slice(from);
+    out += s.slice(from, open);
+    from = close + 3;
+  }
 }
