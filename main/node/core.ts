@@ -227,12 +227,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       repos.projects.row(id);
       jobs.cancelProject(id);
       const music = studio.musicFile(id);
+      const cover = studio.coverFile(id);
       const exportDirs = exportsService.dataFolderDirs(id);
       const files = repos.projects.delete(id);
       removeTakeFiles(files);
       rmSync(path.join(layout.takes, id), { recursive: true, force: true });
       // Its music bed, preview mixes and the exports kept in the data folder go too (exports elsewhere stay).
       if (music) rmSync(music, { force: true });
+      if (cover) rmSync(cover, { force: true });
       for (const n of existsSync(mixDir) ? readdirSync(mixDir) : [])
         if (n.startsWith(`${id}-`)) rmSync(path.join(mixDir, n), { force: true });
       for (const d of exportDirs) rmSync(d, { recursive: true, force: true });

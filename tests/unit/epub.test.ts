@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import yazl from 'yazl';
+import { createCore, type Core } from '../../main/node/core.js';
+import type { ProjectDetail } from '../../preload/contract.js';
+import { tempDir } from '../helpers/tmp.js';
 import { ApiError } from '../../native-models/common/errors.js';
 import { epubToScript, readEpub } from '../../main/node/studio/epub.js';
 import { buildEpub, type TestChapter } from '../helpers/epub.js';
@@ -132,4 +137,54 @@ describe('EPUB import', () => {
     for await (const c of z.outputStream as AsyncIterable<Buffer>) chunks.push(c);
     await expect(readEpub(Buffer.concat(chunks), 'z.epub')).rejects.toThrow(/no META-INF\/container\.xml/);
   });
+});
+
+describe('EPUB import into a project (real core and database)', () => {
+  const t = tempDir('timbre-epub-core-');
+  let core: Core | undefined;
+  afterAll(async () => {
+    await core?.close();
+    t.cleanup();
+  });
+  const call = async <T>(method: string, params: unknown): Promise<T> => {
+    const r = await core!.dispatch(method, params);
+    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+    return r.result as T;
+  };
+
+  it('imports a book from a path and from an upload: chapters at their lines, cover kept, removed with the project', async () => {
+    core = await createCore({ dataDir: path.join(t.dir, 'data'), transport: 'web', version: 'test' });
+    const bytes = await buildEpub({ chapters, toc: 'ncx', cover: { bytes: PNG, mediaType: 'image/png' } });
+    const file = path.join(t.dir, 'The Mill.epub');
+    writeFileSync(file, bytes);
+    const { id } = await call<{ id: string }>('projects.create', { name: 'Audiobook' });
+    const d = await call<ProjectDetail>('script.import', { projectId: id, source: { path: file } });
+    const starts = d.lines.filter((l) => l.chapter !== null);
+    expect(starts.map((l) => l.chapter)).toEqual(chapters.map((c) => c.title));
+    expect(starts.map((l) => l.text)).toEqual(chapters.map((c) => c.title));
+    expect(d.lines.every((l) => l.speaker === null)).toBe(true);
+    const cover = path.join(t.dir, 'data', 'covers', `${id}.png`);
+    expect(readFileSync(cover).equals(PNG)).toBe(true);
+
+    const up = await call<ProjectDetail>('script.import', {
+      projectId: id,
+      source: { fileName: 'mill.epub', base64: (await buildEpub({ chapters, toc: 'nav' })).toString('base64') },
+      mode: 'replace',
+    });
+    expect(up.lines.map((l) => l.text)).toEqual(d.lines.map((l) => l.text));
+
+    const bad = await core.dispatch('script.import', {
+      projectId: id,
+      source: {
+        fileName: 'bomb.epub',
+        base64: (await zipOf({ 'a.xhtml': Buffer.alloc(40 * 1024 * 1024) })).toString('base64'),
+      },
+    });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.error.message).toMatch(/would inflate to 40 MiB/);
+    expect((await call<ProjectDetail>('projects.get', { id })).lines).toHaveLength(up.lines.length);
+
+    await call('projects.delete', { id });
+    expect(existsSync(cover)).toBe(false);
+  }, 60_000);
 });

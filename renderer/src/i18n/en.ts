@@ -367,7 +367,7 @@ export const en = {
   'import.open': 'Import script',
   'import.title': 'Import a script',
   'import.intro':
-    'Paste text or choose a .txt, .md, .srt, .vtt or .docx file. Paragraphs and sentences become lines, “NAME:” prefixes become speakers and headings become chapters.',
+    'Paste text or choose a .txt, .md, .srt, .vtt, .docx or .epub file. Paragraphs and sentences become lines, “NAME:” prefixes become speakers and headings become chapters.',
   'import.chooseFile': 'Choose a file…',
   'import.format': 'Format',
   'import.format.txt': 'Plain text',
@@ -375,10 +375,13 @@ export const en = {
   'import.format.srt': 'SubRip subtitles (.srt)',
   'import.format.vtt': 'WebVTT subtitles (.vtt)',
   'import.format.docx': 'Word document (.docx)',
+  'import.format.epub': 'EPUB book (.epub)',
   'import.pasteLabel': 'Script text',
   'import.placeholder': '# Chapter one\nHOST: Welcome to the show.\nGUEST: Thanks for having me.',
   'import.docxNote':
     'Word documents are split into lines when imported; the project shows the result straight away, and Undo takes it back.',
+  'import.epubNote':
+    'The book’s table of contents becomes chapters and its paragraphs become lines; the cover is kept for the audiobook. Undo takes the import back.',
   'import.previewTitle': 'Preview',
   'import.statLines': 'lines',
   'import.statSpeakers': 'speakers',
@@ -394,7 +397,7 @@ export const en = {
   'import.replaceWarn_other': 'The current {count} lines will be removed (Undo brings them back).',
   'import.appendAction': 'Import',
   'import.replaceAction': 'Replace and import',
-  'import.unsupported': '“{name}” cannot be imported: use a .txt, .md, .srt, .vtt or .docx file.',
+  'import.unsupported': '“{name}” cannot be imported: use a .txt, .md, .srt, .vtt, .docx or .epub file.',
   'import.tooLarge': '“{name}” is larger than 8 MiB: split the script into parts.',
   'import.empty': 'There is nothing to import: the script has no speakable text.',
   'import.tagProblem': 'tag problem',
