@@ -452,6 +452,8 @@ export const en = {
   'timeline.title': 'Timeline',
   'timeline.play': 'Play the episode',
   'timeline.pause': 'Pause the episode',
+  'timeline.playFromLineNone': 'Select a line to play from it',
+  'timeline.lineHasNoTake': 'Line {n} has no take yet: generate it first',
   'timeline.playFromLine': 'Play from line {n}',
   'timeline.loop': 'Loop the current line',
   'timeline.gap': 'Gap between lines',

@@ -445,6 +445,8 @@ export const zhCN: Dictionary = {
   'timeline.title': '时间线',
   'timeline.play': '播放整集',
   'timeline.pause': '暂停整集',
+  'timeline.playFromLineNone': '选择一行即可从该行播放',
+  'timeline.lineHasNoTake': '第 {n} 行还没有音频：请先生成',
   'timeline.playFromLine': '从第 {n} 行播放',
   'timeline.loop': '循环当前行',
   'timeline.gap': '行间间隔',
