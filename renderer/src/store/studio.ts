@@ -140,6 +140,7 @@ const inflight = new Map<string, Promise<void>>();
 const retryTimers = new Map<string, number>();
 const pendingDeletes = new Map<string, { line: StudioLine; index: number; timer: number; toastId: number }>();
 let addQueue: Promise<unknown> = Promise.resolve();
+let orderQueue: Promise<unknown> = Promise.resolve();
 let tempSeq = 0;
 let reordering = 0;
 let refreshTimer: number | undefined;
@@ -278,15 +279,24 @@ export const useStudio = create<StudioState>((set, get) => {
     }
   };
 
-  /** Send the on-screen order (lines awaiting deletion go last). */
-  const syncOrder = async (projectId: string) => {
-    const lineIds = [
-      ...get()
-        .lines.filter((l) => !l.pending)
-        .map((l) => l.id),
-      ...pendingDeletes.keys(),
-    ];
-    await api().call('lines.reorder', { projectId, lineIds });
+  /**
+   * Send the on-screen order (lines awaiting deletion go last). Calls go one at a time, each reading the order when it
+   * is sent: two quick moves used to send two concurrent `lines.reorder` requests, and when the server handled the
+   * second before the first, the first move's (older) order won and the last move was lost.
+   */
+  const syncOrder = (projectId: string): Promise<void> => {
+    const send = async () => {
+      const lineIds = [
+        ...get()
+          .lines.filter((l) => !l.pending)
+          .map((l) => l.id),
+        ...pendingDeletes.keys(),
+      ];
+      await api().call('lines.reorder', { projectId, lineIds });
+    };
+    const p = orderQueue.then(send, send);
+    orderQueue = p.catch(() => undefined);
+    return p;
   };
 
   const mergeServer = (detail: ProjectDetail) => {
