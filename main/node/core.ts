@@ -75,10 +75,21 @@ export interface RecoveryReport {
   interruptedJobs: number;
   tempFilesRemoved: number;
   orphanTakesRemoved: number;
+  /** Interrupted jobs re-queued at this start (setting `resumeInterruptedJobs`, on by default). */
+  resumedJobs: number;
+  /** Interrupted jobs not resumed because their line changed or is gone (cancelled, with the reason). */
+  skippedJobs: number;
 }
 
-/** After a crash: temp files go, take files the DB does not list go, running jobs are marked interrupted. */
-function recover(db: Db, repos: Repos, layout: DataLayout): RecoveryReport {
+/**
+ * After a crash: temp files go, take files the DB does not list go, queued and running jobs are marked interrupted
+ * (their ids come back, in queue order, for the resume that follows once the queue exists).
+ */
+function recover(
+  db: Db,
+  repos: Repos,
+  layout: DataLayout,
+): Omit<RecoveryReport, 'resumedJobs' | 'skippedJobs'> & { interruptedIds: string[] } {
   const tempFilesRemoved = sweepTempFiles(layout.root).length;
   const known = repos.takes.allFiles();
   let orphanTakesRemoved = 0;
@@ -91,8 +102,8 @@ function recover(db: Db, repos: Repos, layout: DataLayout): RecoveryReport {
       }
     }
   }
-  const interruptedJobs = db.transaction(() => repos.jobs.markInterrupted())();
-  return { interruptedJobs, tempFilesRemoved, orphanTakesRemoved };
+  const interruptedIds = db.transaction(() => repos.jobs.markInterruptedIds())();
+  return { interruptedJobs: interruptedIds.length, tempFilesRemoved, orphanTakesRemoved, interruptedIds };
 }
 
 export async function createCore(opts: CoreOptions): Promise<Core> {
@@ -100,7 +111,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const layout = dataLayout(opts.dataDir);
   const db = openDatabase(layout.db);
   const repos = createRepos(db);
-  const recovery = recover(db, repos, layout);
+  const { interruptedIds, ...recovered } = recover(db, repos, layout);
+  const startedAt = new Date().toISOString();
   const bus = new EventEmitter();
   bus.setMaxListeners(100);
   const emit: Emit = (event, payload) => bus.emit('event', event, payload);
@@ -150,6 +162,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     const r = await library.resolve(voiceId);
     return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
   };
+
+  // Generation interrupted by a crash or quit goes on where it stopped (a podcaster's 300-line batch should not
+  // turn into 300 'interrupted' rows to find and regenerate). Only the jobs this start found are resumed.
+  const autoResume = repos.settings.get().resumeInterruptedJobs;
+  const resumedAtStart =
+    autoResume && interruptedIds.length ? jobs.resumeInterrupted({ ids: interruptedIds }) : { jobs: [], skipped: [] };
+  const recovery: RecoveryReport = {
+    ...recovered,
+    resumedJobs: resumedAtStart.jobs.length,
+    skippedJobs: resumedAtStart.skipped.length,
+  };
+  if (resumedAtStart.skipped.length)
+    log(`Not resumed: ${resumedAtStart.skipped.map((s) => `${s.jobId} (${s.reason})`).join(', ')}`);
 
   const dirs = { root: layout.root, takes: layout.takes };
   const studio = new StudioService(db, repos, dirs);
@@ -449,6 +474,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'jobs.cancelBatch': ({ batchId }) => jobs.cancelBatch(batchId),
     'jobs.list': ({ projectId }) => repos.jobs.list(projectId),
     'jobs.cancel': ({ id }) => jobs.cancel(id),
+    'jobs.resumeInterrupted': ({ projectId }) => jobs.resumeInterrupted({ projectId }),
+    'jobs.recovery': ({ projectId }) => {
+      if (projectId) repos.projects.row(projectId);
+      return {
+        startedAt,
+        autoResume,
+        resumed: recovery.resumedJobs,
+        skipped: recovery.skippedJobs,
+        interrupted: repos.jobs.countInterrupted(projectId),
+      };
+    },
 
     'projects.setSpeakers': ({ id, speakers }) => {
       const d = studio.setSpeakers(id, speakers);
