@@ -15,6 +15,7 @@ import { downloadFile, type RetryPolicy } from './download.js';
 import { PackError } from './errors.js';
 import { sha256File } from './hash.js';
 import { ZipReader, type ZipEntryInfo } from './zip.js';
+import { describeNonRegular } from '../common/safe-fs.js';
 
 export type PackStatus = 'installed' | 'partial' | 'not-installed';
 
@@ -305,6 +306,13 @@ export class PackManager {
     const st = await fsp.stat(src).catch(() => undefined);
     if (!st) throw new PackError('MISSING_FILES', `${src} does not exist.`);
     if (st.isDirectory()) return this.importFolder(src, o);
+    // A named pipe or a device is never opened (it would block a thread-pool thread or never end): safe-fs.ts.
+    const kind = describeNonRegular(st);
+    if (kind)
+      throw new PackError(
+        'BAD_ARCHIVE',
+        `${src} is ${kind}, not a model pack archive (.zip) or folder: choose the downloaded file. Nothing was installed.`,
+      );
     return this.importZip(src, o);
   }
 

@@ -2,7 +2,7 @@
  * Reading a script from pasted text, a file on this computer or a browser upload: .txt, .md, .srt, .vtt, .docx.
  * Subtitles become one paragraph per cue; Markdown goes through markdownToScript; .docx through mammoth (raw text).
  */
-import { promises as fsp } from 'node:fs';
+import { readInputFile } from '../../../native-models/common/safe-fs.js';
 import path from 'node:path';
 import { LIMITS } from '../../../preload/contract.js';
 import { ApiError } from '../../../native-models/common/errors.js';
@@ -101,16 +101,13 @@ export async function readScriptSource(source: ScriptSourceInput): Promise<strin
   if ('path' in source) {
     name = path.basename(source.path);
     const format = formatOf(source.path);
-    const st = await fsp.stat(source.path).catch((err: NodeJS.ErrnoException) => {
-      throw new ApiError(
-        err.code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_INPUT',
-        err.code === 'ENOENT' ? `No such file: ${source.path}` : `Cannot read ${source.path}: ${err.message}`,
-      );
+    // A regular file only (never a FIFO or a device: safe-fs.ts), read with a size limit.
+    bytes = await readInputFile(source.path, {
+      what: 'The script',
+      missingCode: 'NOT_FOUND',
+      maxBytes: LIMITS.scriptUploadBytesMax * 4,
+      tooLarge: (size) => `"${name}" is too large for a script (${Math.round(size / 1048576)} MiB)`,
     });
-    if (!st.isFile()) throw new ApiError('INVALID_INPUT', `${source.path} is not a file`);
-    if (st.size > LIMITS.scriptUploadBytesMax * 4)
-      throw new ApiError('INVALID_INPUT', `"${name}" is too large for a script (${Math.round(st.size / 1048576)} MiB)`);
-    bytes = await fsp.readFile(source.path);
     return format === 'docx' ? docxText(bytes, name) : toScriptText(decodeText(bytes, name), format, name);
   }
   name = path.basename(source.fileName);

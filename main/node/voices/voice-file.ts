@@ -27,12 +27,18 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { ApiError } from '../../../native-models/common/errors.js';
+import { formatBytes, readInputFile } from '../../../native-models/common/safe-fs.js';
 
 export const VOICE_FILE_MAGIC = Buffer.from('TMBRVOX1', 'ascii');
 export const VOICE_FILE_VERSION = 1;
 export const VOICE_FILE_EXTENSION = '.timbrevoice';
 /** scrypt N = 2^17, r = 8, p = 1 (128 MiB): OWASP's floor, about 0.3–1 s. */
 export const VOICE_FILE_SCRYPT = { log2N: 17, r: 8, p: 1 } as const;
+/**
+ * The largest voice file Timbre reads (and writes): ten samples of several minutes each plus the consent recording
+ * fit many times over, and reading it (then decrypting it: two copies) stays far below 1 GB of memory.
+ */
+export const VOICE_FILE_MAX_BYTES = 256 * 1024 * 1024;
 const HEADER_BYTES = 8 + 4 + 16 + 16 + 12;
 const TAG_BYTES = 16;
 
@@ -117,6 +123,16 @@ export async function sealVoiceFile(
   } finally {
     key.fill(0);
   }
+}
+
+/** Read a `.timbrevoice` file from a path: a regular file of at most VOICE_FILE_MAX_BYTES (see safe-fs.ts). */
+export function readVoiceFileFrom(file: string, what: string): Promise<Buffer> {
+  return readInputFile(file, {
+    what,
+    maxBytes: VOICE_FILE_MAX_BYTES,
+    tooLarge: (size) =>
+      `${what} ${file} is too large to be a Timbre voice file (${formatBytes(size)}; at most ${formatBytes(VOICE_FILE_MAX_BYTES)}): nothing was imported.`,
+  });
 }
 
 export async function openVoiceFile(
