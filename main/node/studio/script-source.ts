@@ -3,6 +3,7 @@
  * Subtitles become one paragraph per cue; Markdown goes through markdownToScript; .docx through mammoth (raw text).
  */
 import { readInputFile } from '../../../native-models/common/safe-fs.js';
+import { boundedDocx } from './docx-guard.js';
 import path from 'node:path';
 import { LIMITS } from '../../../preload/contract.js';
 import { ApiError } from '../../../native-models/common/errors.js';
@@ -54,8 +55,10 @@ function decodeText(bytes: Uint8Array, name: string): string {
 
 async function docxText(bytes: Buffer, name: string): Promise<string> {
   const mammoth = await import('mammoth');
+  // Sizes and ratios checked and the total inflated capped before mammoth sees it (docx-guard.ts: zip bombs).
+  const bounded = await boundedDocx(bytes, name);
   try {
-    const r = await mammoth.extractRawText({ buffer: bytes });
+    const r = await mammoth.extractRawText({ buffer: bounded });
     return r.value;
   } catch (err) {
     throw new ApiError(
