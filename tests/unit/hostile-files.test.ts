@@ -66,6 +66,7 @@ describe('the server refuses input paths that are not regular files, and keeps a
       ['voiceAudio.stage', (p) => ({ path: p })],
       ['library.import', (p) => ({ name: 'V', path: p, attest: { name: 'Me Myself', purpose: 'testing' } })],
       ['script.import', (p) => ({ projectId, source: { path: p } })],
+      ['projects.setMix', (p) => ({ id: projectId, musicBed: { source: { path: p } } })],
     ];
     for (const [method, params] of cases) {
       // Named with the extension each method expects, so the check under test is the one that answers.
@@ -120,6 +121,13 @@ describe('the CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/is a named pipe \(FIFO\), not a regular file.*Nothing was written/);
     expect(lstatSync(out).isFIFO()).toBe(true);
+    const ref = await runCli(['say', 'hello', '--voice', fifo('ref.wav'), '-o', path.join(t.dir, 'ref-out.wav')], {
+      dataDir: cliData,
+      timeoutMs: 30_000,
+    });
+    expect(ref.timedOut).toBe(false);
+    expect(ref.code).toBe(2);
+    expect(ref.stderr).toMatch(/The reference recording .*ref\.wav is a named pipe \(FIFO\), not a regular file/);
     const folder = path.join(t.dir, 'say-folder');
     mkdirSync(folder);
     const d = await runCli(['say', 'hello', '-o', folder], { dataDir: cliData, timeoutMs: 30_000 });
