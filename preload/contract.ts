@@ -551,6 +551,8 @@ export const ModelPack = z.object({
   licence: z.object({ id: z.string(), url: z.string().optional(), text: z.string().optional() }),
   /** Why an existing pack folder does not count as installed. */
   problem: z.string().optional(),
+  /** A file changed size after installation: the pack is not used; models.verify checks it (issue #16). */
+  needsVerification: z.boolean().optional(),
   /** A download or import is running. */
   busy: z.boolean(),
 });

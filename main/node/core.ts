@@ -3,7 +3,7 @@
  * loopback web server) and the CLI build exactly one of these and talk to it through `dispatch`.
  */
 import path from 'node:path';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { EventName, EventPayload, VoiceInfo } from '../../preload/contract.js';
@@ -20,6 +20,7 @@ import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
 import { StagingStore, UPLOAD_MAX_BYTES } from './voices/staging.js';
 import { VoiceAudio } from './voices/voice-audio.js';
 import { RecordingService } from './voices/recording-service.js';
+import { readVoiceFileFrom } from './voices/voice-file.js';
 import { ConsentStatements, installedConsentCheckers, verifyStatement } from './voices/consent.js';
 import type { NewSample } from './voices/library.js';
 import { readingScript } from './voices/reading-script.js';
@@ -457,7 +458,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       else {
         const up = path.join(staging.dir, `${uploadId}.upload`);
         if (!existsSync(up)) throw notFound('Uploaded voice file', uploadId!);
-        voice = await library.importFrom(readFileSync(up), passphrase, 'The uploaded voice file');
+        voice = await library.importFrom(
+          await readVoiceFileFrom(up, 'The uploaded voice file'),
+          passphrase,
+          'The uploaded voice file',
+        );
         rmSync(up, { force: true });
       }
       voicesChanged();

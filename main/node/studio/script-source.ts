@@ -3,7 +3,8 @@
  * Subtitles become one paragraph per cue; Markdown goes through markdownToScript; .docx through mammoth (raw text);
  * an EPUB book comes back structured (chapters, paragraphs, cover: `epub.ts`).
  */
-import { promises as fsp } from 'node:fs';
+import { readInputFile } from '../../../native-models/common/safe-fs.js';
+import { boundedDocx } from './docx-guard.js';
 import path from 'node:path';
 import { LIMITS } from '../../../preload/contract.js';
 import { ApiError } from '../../../native-models/common/errors.js';
@@ -59,8 +60,10 @@ function decodeText(bytes: Uint8Array, name: string): string {
 
 async function docxText(bytes: Buffer, name: string): Promise<string> {
   const mammoth = await import('mammoth');
+  // Sizes and ratios checked and the total inflated capped before mammoth sees it (docx-guard.ts: zip bombs).
+  const bounded = await boundedDocx(bytes, name);
   try {
-    const r = await mammoth.extractRawText({ buffer: bytes });
+    const r = await mammoth.extractRawText({ buffer: bounded });
     return r.value;
   } catch (err) {
     throw new ApiError(
@@ -107,17 +110,13 @@ export async function readScriptSource(source: ScriptSourceInput): Promise<Scrip
   if ('path' in source) {
     name = path.basename(source.path);
     format = formatOf(source.path);
-    const st = await fsp.stat(source.path).catch((err: NodeJS.ErrnoException) => {
-      throw new ApiError(
-        err.code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_INPUT',
-        err.code === 'ENOENT' ? `No such file: ${source.path}` : `Cannot read ${source.path}: ${err.message}`,
-      );
+    // A regular file only (never a FIFO or a device: safe-fs.ts), read with a size limit.
+    bytes = await readInputFile(source.path, {
+      what: 'The script',
+      missingCode: 'NOT_FOUND',
+      maxBytes: format === 'epub' ? EPUB_LIMITS.fileBytesMax : LIMITS.scriptUploadBytesMax * 4,
+      tooLarge: (size) => `"${name}" is too large for a script (${Math.round(size / 1048576)} MiB)`,
     });
-    if (!st.isFile()) throw new ApiError('INVALID_INPUT', `${source.path} is not a file`);
-    const max = format === 'epub' ? EPUB_LIMITS.fileBytesMax : LIMITS.scriptUploadBytesMax * 4;
-    if (st.size > max)
-      throw new ApiError('INVALID_INPUT', `"${name}" is too large for a script (${Math.round(st.size / 1048576)} MiB)`);
-    bytes = await fsp.readFile(source.path);
   } else {
     name = path.basename(source.fileName);
     format = formatOf(source.fileName);
