@@ -319,6 +319,15 @@ export const Job = z.object({
 });
 export type Job = z.infer<typeof Job>;
 
+/** An interrupted job that was not resumed, and why. */
+export const SkippedJob = z.object({
+  jobId: Id,
+  lineId: Id.nullable(),
+  reason: z.enum(['line-deleted', 'text-changed', 'superseded']),
+  message: z.string(),
+});
+export type SkippedJob = z.infer<typeof SkippedJob>;
+
 // --- Voice audio: staging, quality, recording, consent (issue #4) ----------------------------------------------
 
 /** Machine codes of quality advice; UIs translate them (i18n key `voiceAudio.advice.<code>`). */
@@ -542,6 +551,8 @@ export const ModelPack = z.object({
   licence: z.object({ id: z.string(), url: z.string().optional(), text: z.string().optional() }),
   /** Why an existing pack folder does not count as installed. */
   problem: z.string().optional(),
+  /** A file changed size after installation: the pack is not used; models.verify checks it (issue #16). */
+  needsVerification: z.boolean().optional(),
   /** A download or import is running. */
   busy: z.boolean(),
 });
@@ -575,6 +586,8 @@ export const Settings = z.object({
   executionProvider: ExecutionProvider,
   /** Threads per inference session; null = automatic (the core count). */
   inferenceThreads: z.number().int().min(1).max(64).nullable(),
+  /** Re-queue generation interrupted by a crash or quit when Timbre starts again (default on). */
+  resumeInterruptedJobs: z.boolean(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -1013,6 +1026,29 @@ export const methods = {
   'jobs.cancel': call(z.object({ id: Id }).strict(), Job),
   /** Cancel every queued or running job of a batch. */
   'jobs.cancelBatch': call(z.object({ batchId: Id }).strict(), z.array(Job)),
+  /**
+   * Re-queue jobs interrupted by a crash or quit (of one project, or all), in their original order and batch. A job
+   * whose line was deleted, changed its text since it was queued, or was generated again since is not resumed: it is
+   * cancelled and listed in `skipped` with the reason.
+   */
+  'jobs.resumeInterrupted': call(
+    z.object({ projectId: Id.optional() }).strict(),
+    z.object({ jobs: z.array(Job), skipped: z.array(SkippedJob) }),
+  ),
+  /**
+   * What the last start did with interrupted generation (`startedAt` identifies the start, so a notice is shown once)
+   * and how many jobs are interrupted now (of the project, or all).
+   */
+  'jobs.recovery': call(
+    z.object({ projectId: Id.optional() }).strict(),
+    z.object({
+      startedAt: IsoTime,
+      autoResume: z.boolean(),
+      resumed: z.number().int().min(0),
+      skipped: z.number().int().min(0),
+      interrupted: z.number().int().min(0),
+    }),
+  ),
 
   /**
    * Export the episode (mixdown of active takes) in the background; progress: `export.progress`, end:

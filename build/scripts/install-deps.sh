@@ -28,8 +28,8 @@ export ELECTRON_SKIP_BINARY_DOWNLOAD="${ELECTRON_SKIP_BINARY_DOWNLOAD:-1}"
 stamp=node_modules/.timbre-install-stamp
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
   echo "timbre: installing npm dependencies (first run compiles native modules: a few minutes)" >&2
-  # `npm install` rather than `npm ci`: npm 11 leaves other platforms' optional packages (rollup, esbuild) out of
-  # the lockfile and `npm ci` then refuses it; install still resolves to the locked versions.
+  # The committed lockfile is complete (every platform's optional packages), so `npm ci` works and this install
+  # leaves it unchanged. `npm install` rather than `npm ci` keeps the compiled native modules of an earlier install.
   npm install --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi

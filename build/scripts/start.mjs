@@ -33,6 +33,16 @@ function electronBinary() {
 const electron = process.env.TIMBRE_WEB === '1' ? { reason: 'TIMBRE_WEB=1 was set' } : electronBinary();
 let child;
 if (electron.bin) {
+  // better-sqlite3 is compiled for the system Node (the CLI); Electron needs its own build, kept apart.
+  try {
+    const { ensureElectronAddon } = await import('./electron-native.mjs');
+    ensureElectronAddon({ root, electronBin: electron.bin });
+  } catch (err) {
+    electron.reason = `the database module could not be built for Electron (${err instanceof Error ? err.message : err})`;
+    delete electron.bin;
+  }
+}
+if (electron.bin) {
   const hasDisplay = process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY;
   if (hasDisplay) child = spawn(electron.bin, [root, ...passthrough], { cwd: root, stdio: 'inherit' });
   else electron.reason = 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)';

@@ -52,6 +52,11 @@ export async function runCli(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     const e = err as { code?: string; message?: string };
+    if (e.code === 'ENOSPC' || e.code === 'EDQUOT' || e.code === 'DISK_FULL') {
+      // Every CLI write goes through a temp file that is removed on failure: nothing partial is left.
+      process.stderr.write('timbre: the disk is full: nothing was written. Free some space and try again.\n');
+      return 1;
+    }
     process.stderr.write(`timbre: ${e.message ?? String(err)}\n`);
     return 1;
   }

@@ -1,6 +1,7 @@
 import { promises as fsp, constants as fsc, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { checkOutputTarget } from '../../native-models/common/safe-fs.js';
 
 const TMP_SUFFIX = '.tmp-timbre';
 
@@ -8,8 +9,12 @@ const TMP_SUFFIX = '.tmp-timbre';
  * Write a file so that readers see either the old content or the whole new content, never a part:
  * write a temp file in the same folder, fsync it, rename it over the target, fsync the folder.
  * On any failure (a full disk included) the temp file is removed and the target is untouched.
+ * A target that exists and is not a regular file (a device such as /dev/full, a named pipe, a folder, or a symbolic
+ * link to one) is refused before anything is written: the rename would replace it. A symbolic link to a regular file
+ * is followed, so the link stays and the file it points to gets the new content.
  */
-export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(given: string, data: Uint8Array | string): Promise<void> {
+  const target = await checkOutputTarget(given);
   const dir = path.dirname(target);
   await fsp.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}${TMP_SUFFIX}`);

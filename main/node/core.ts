@@ -3,7 +3,7 @@
  * loopback web server) and the CLI build exactly one of these and talk to it through `dispatch`.
  */
 import path from 'node:path';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { EventName, EventPayload, VoiceInfo } from '../../preload/contract.js';
@@ -20,6 +20,7 @@ import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
 import { StagingStore, UPLOAD_MAX_BYTES } from './voices/staging.js';
 import { VoiceAudio } from './voices/voice-audio.js';
 import { RecordingService } from './voices/recording-service.js';
+import { readVoiceFileFrom } from './voices/voice-file.js';
 import { ConsentStatements, installedConsentCheckers, verifyStatement } from './voices/consent.js';
 import type { NewSample } from './voices/library.js';
 import { readingScript } from './voices/reading-script.js';
@@ -75,10 +76,21 @@ export interface RecoveryReport {
   interruptedJobs: number;
   tempFilesRemoved: number;
   orphanTakesRemoved: number;
+  /** Interrupted jobs re-queued at this start (setting `resumeInterruptedJobs`, on by default). */
+  resumedJobs: number;
+  /** Interrupted jobs not resumed because their line changed or is gone (cancelled, with the reason). */
+  skippedJobs: number;
 }
 
-/** After a crash: temp files go, take files the DB does not list go, running jobs are marked interrupted. */
-function recover(db: Db, repos: Repos, layout: DataLayout): RecoveryReport {
+/**
+ * After a crash: temp files go, take files the DB does not list go, queued and running jobs are marked interrupted
+ * (their ids come back, in queue order, for the resume that follows once the queue exists).
+ */
+function recover(
+  db: Db,
+  repos: Repos,
+  layout: DataLayout,
+): Omit<RecoveryReport, 'resumedJobs' | 'skippedJobs'> & { interruptedIds: string[] } {
   const tempFilesRemoved = sweepTempFiles(layout.root).length;
   const known = repos.takes.allFiles();
   let orphanTakesRemoved = 0;
@@ -91,8 +103,8 @@ function recover(db: Db, repos: Repos, layout: DataLayout): RecoveryReport {
       }
     }
   }
-  const interruptedJobs = db.transaction(() => repos.jobs.markInterrupted())();
-  return { interruptedJobs, tempFilesRemoved, orphanTakesRemoved };
+  const interruptedIds = db.transaction(() => repos.jobs.markInterruptedIds())();
+  return { interruptedJobs: interruptedIds.length, tempFilesRemoved, orphanTakesRemoved, interruptedIds };
 }
 
 export async function createCore(opts: CoreOptions): Promise<Core> {
@@ -100,7 +112,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const layout = dataLayout(opts.dataDir);
   const db = openDatabase(layout.db);
   const repos = createRepos(db);
-  const recovery = recover(db, repos, layout);
+  const { interruptedIds, ...recovered } = recover(db, repos, layout);
+  const startedAt = new Date().toISOString();
   const bus = new EventEmitter();
   bus.setMaxListeners(100);
   const emit: Emit = (event, payload) => bus.emit('event', event, payload);
@@ -150,6 +163,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     const r = await library.resolve(voiceId);
     return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
   };
+
+  // Generation interrupted by a crash or quit goes on where it stopped (a podcaster's 300-line batch should not
+  // turn into 300 'interrupted' rows to find and regenerate). Only the jobs this start found are resumed.
+  const autoResume = repos.settings.get().resumeInterruptedJobs;
+  const resumedAtStart =
+    autoResume && interruptedIds.length ? jobs.resumeInterrupted({ ids: interruptedIds }) : { jobs: [], skipped: [] };
+  const recovery: RecoveryReport = {
+    ...recovered,
+    resumedJobs: resumedAtStart.jobs.length,
+    skippedJobs: resumedAtStart.skipped.length,
+  };
+  if (resumedAtStart.skipped.length)
+    log(`Not resumed: ${resumedAtStart.skipped.map((s) => `${s.jobId} (${s.reason})`).join(', ')}`);
 
   const dirs = { root: layout.root, takes: layout.takes };
   const studio = new StudioService(db, repos, dirs);
@@ -227,12 +253,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       repos.projects.row(id);
       jobs.cancelProject(id);
       const music = studio.musicFile(id);
+      const cover = studio.coverFile(id);
       const exportDirs = exportsService.dataFolderDirs(id);
       const files = repos.projects.delete(id);
       removeTakeFiles(files);
       rmSync(path.join(layout.takes, id), { recursive: true, force: true });
       // Its music bed, preview mixes and the exports kept in the data folder go too (exports elsewhere stay).
       if (music) rmSync(music, { force: true });
+      if (cover) rmSync(cover, { force: true });
       for (const n of existsSync(mixDir) ? readdirSync(mixDir) : [])
         if (n.startsWith(`${id}-`)) rmSync(path.join(mixDir, n), { force: true });
       for (const d of exportDirs) rmSync(d, { recursive: true, force: true });
@@ -430,7 +458,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       else {
         const up = path.join(staging.dir, `${uploadId}.upload`);
         if (!existsSync(up)) throw notFound('Uploaded voice file', uploadId!);
-        voice = await library.importFrom(readFileSync(up), passphrase, 'The uploaded voice file');
+        voice = await library.importFrom(
+          await readVoiceFileFrom(up, 'The uploaded voice file'),
+          passphrase,
+          'The uploaded voice file',
+        );
         rmSync(up, { force: true });
       }
       voicesChanged();
@@ -447,6 +479,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'jobs.cancelBatch': ({ batchId }) => jobs.cancelBatch(batchId),
     'jobs.list': ({ projectId }) => repos.jobs.list(projectId),
     'jobs.cancel': ({ id }) => jobs.cancel(id),
+    'jobs.resumeInterrupted': ({ projectId }) => jobs.resumeInterrupted({ projectId }),
+    'jobs.recovery': ({ projectId }) => {
+      if (projectId) repos.projects.row(projectId);
+      return {
+        startedAt,
+        autoResume,
+        resumed: recovery.resumedJobs,
+        skipped: recovery.skippedJobs,
+        interrupted: repos.jobs.countInterrupted(projectId),
+      };
+    },
 
     'projects.setSpeakers': ({ id, speakers }) => {
       const d = studio.setSpeakers(id, speakers);

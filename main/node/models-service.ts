@@ -65,6 +65,7 @@ export class ModelsService {
       requiresTermsAcceptance: l.requiresTermsAcceptance,
       licence: { id: l.licence.id, url: l.licence.url, text: l.licence.text },
       problem: l.problem,
+      ...(l.needsVerification ? { needsVerification: true } : {}),
       busy: this.running.has(l.id),
     };
   }

@@ -10,6 +10,7 @@ import { ApiError } from '../common/errors.js';
 import { SileroVad } from '../vad/silero-vad.js';
 import type { VoiceAudioDeps } from './cleanup.js';
 import { GtcrnDenoiser } from './gtcrn.js';
+import { assertPackIntact } from '../packs/integrity.js';
 
 export const VOICE_MODEL_FILES = {
   'silero-vad': { file: 'silero_vad.onnx', name: 'Silero VAD (voice activity detection)' },
@@ -21,7 +22,10 @@ export type VoiceModelPack = keyof typeof VOICE_MODEL_FILES;
 export function locateVoiceModel(pack: VoiceModelPack, modelsDirs: readonly string[]): string | null {
   for (const dir of modelsDirs) {
     const p = path.join(dir, pack, VOICE_MODEL_FILES[pack].file);
-    if (existsSync(p)) return p;
+    if (!existsSync(p)) continue;
+    // A pack whose files changed size since installation is not used (ENGINE_UNAVAILABLE naming the file).
+    assertPackIntact(path.join(dir, pack), pack);
+    return p;
   }
   return null;
 }

@@ -15,6 +15,8 @@ import { downloadFile, type RetryPolicy } from './download.js';
 import { PackError } from './errors.js';
 import { sha256File } from './hash.js';
 import { ZipReader, type ZipEntryInfo } from './zip.js';
+import { describeNonRegular } from '../common/safe-fs.js';
+import { changedPackFiles, changedPackMessage } from './integrity.js';
 
 export type PackStatus = 'installed' | 'partial' | 'not-installed';
 
@@ -34,6 +36,11 @@ export interface PackListing {
   licence: PackManifest['licence'];
   /** Why an existing pack folder does not count as installed. */
   problem?: string;
+  /**
+   * A file of the installed pack changed size since installation (truncated, appended to, replaced or removed): the
+   * pack is not used, and `verify` tells what else changed (download or import it again to repair it).
+   */
+  needsVerification?: boolean;
   dir: string;
 }
 
@@ -182,20 +189,18 @@ export class PackManager {
     const record = await this.readRecord(id);
     if (record) {
       base.installedVersion = record.version;
-      const missing: string[] = [];
-      let present = 0;
-      for (const f of record.files) {
-        const size = await fileSize(path.join(this.packDir(id), f.path));
-        if (size === f.bytes) present += size;
-        else missing.push(f.path);
-      }
-      base.bytesPresent = present;
-      if (missing.length === 0) {
+      // The same cheap size check engines make before loading a pack (integrity.ts).
+      const changed = changedPackFiles(this.packDir(id));
+      base.bytesPresent = record.files
+        .filter((f) => !changed.some((c) => c.path === f.path))
+        .reduce((n, f) => n + f.bytes, 0);
+      if (changed.length === 0) {
         base.status = 'installed';
         base.outdated = record.version !== m.version;
         return base;
       }
-      base.problem = `files missing or damaged: ${missing.join(', ')} (download or import the pack again)`;
+      base.problem = changedPackMessage(id, changed);
+      base.needsVerification = true;
       base.status = 'partial';
     } else if (await exists(this.packDir(id))) {
       base.problem = `${PACK_RECORD} is missing: the folder is not a complete pack`;
@@ -305,6 +310,13 @@ export class PackManager {
     const st = await fsp.stat(src).catch(() => undefined);
     if (!st) throw new PackError('MISSING_FILES', `${src} does not exist.`);
     if (st.isDirectory()) return this.importFolder(src, o);
+    // A named pipe or a device is never opened (it would block a thread-pool thread or never end): safe-fs.ts.
+    const kind = describeNonRegular(st);
+    if (kind)
+      throw new PackError(
+        'BAD_ARCHIVE',
+        `${src} is ${kind}, not a model pack archive (.zip) or folder: choose the downloaded file. Nothing was installed.`,
+      );
     return this.importZip(src, o);
   }
 

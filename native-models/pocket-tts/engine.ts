@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
  * the sink in small groups with its own state threaded. Cancellation is checked before every graph call.
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { changedPackFiles, changedPackMessage } from '../packs/integrity.js';
 import { isAbsolute, join } from 'node:path';
 import {
   EngineError,
@@ -269,6 +270,9 @@ class PocketTts implements PocketTtsEngine {
           `Pocket TTS model files are missing from ${this.opts.packDir}: ${files.missing.join(', ')}. ` +
           `Install them with \`timbre models download ${POCKET_PACK_ID}\` or \`timbre models import PATH\`.`,
       };
+    // Checked at every load (a few stat calls): a pack file changed since installation is not used.
+    const changed = changedPackFiles(this.opts.packDir);
+    if (changed.length) return { available: false, reason: changedPackMessage(POCKET_PACK_ID, changed) };
     if (this.loadError) return { available: false, reason: this.loadError };
     return this.providerNotice ? { available: true, notice: this.providerNotice } : { available: true };
   }

@@ -64,8 +64,7 @@ async function shot(name: string) {
   await page.mouse.move(0, 0);
   const height = await page.evaluate(() => document.querySelector('main')!.scrollHeight);
   await page.setViewportSize({ width: 1280, height: Math.min(2400, Math.max(800, height)) });
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), animations: 'disabled' });
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 

@@ -163,12 +163,16 @@ describe('Studio workflow: script to exported episode', () => {
     await dialog.getByRole('button', { name: 'Import', exact: true }).click();
     await expect.poll(() => dialog.isVisible()).toBe(false);
 
-    await expect.poll(() => page.getByRole('textbox', { name: /^Line \d+$/ }).count()).toBe(TEXTS.length);
-    const values = await page
-      .getByRole('textbox', { name: /^Line \d+$/ })
-      .evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value));
-    expect(values).toEqual(TEXTS);
-    expect(await page.locator('.chapter-heading').allTextContents()).toEqual(['Cold open', 'The first loaf']);
+    await expect
+      .poll(() =>
+        page
+          .getByRole('textbox', { name: /^Line \d+$/ })
+          .evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value)),
+      )
+      .toEqual(TEXTS);
+    await expect
+      .poll(() => page.locator('.chapter-heading').allTextContents())
+      .toEqual(['Cold open', 'The first loaf']);
     const d = await detail();
     expect(d.lines.map((l) => l.speaker)).toEqual(['HOST', 'GUEST', 'HOST', 'GUEST', 'HOST', 'GUEST']);
     expect(d.lines.filter((l) => l.chapter).map((l) => l.chapter)).toEqual(['Cold open', 'The first loaf']);
@@ -358,12 +362,12 @@ describe('Studio workflow: script to exported episode', () => {
         await p.getByRole('textbox', { name: 'Line 2' }).click();
         await p.getByRole('heading', { name: 'Takes of line 2' }).waitFor();
         await p.locator('.take-item').nth(1).waitFor();
-        await p.locator('.timeline-wave [data-id], .timeline-wave div').first().waitFor();
-        await p.waitForTimeout(800); // waveform drawn
+        // Regions are added on wavesurfer's 'ready' (the waveform is drawn): wait for all of them.
+        await expect.poll(() => p.locator('.timeline-wave [part~="region"]').count()).toBe(TEXTS.length);
         await axe(p, `Studio workflow (${theme})`);
         await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
         await p.mouse.move(0, 0);
-        await p.screenshot({ path: path.join(SHOTS, `studio-${theme.toLowerCase()}.png`) });
+        await p.screenshot({ path: path.join(SHOTS, `studio-${theme.toLowerCase()}.png`), animations: 'disabled' });
       }
       await p
         .getByRole('navigation')
@@ -464,8 +468,15 @@ describe('Studio workflow: script to exported episode', () => {
     expect(back.id).toBe(before.id);
     expect(back.activeTakeId).toBe(before.activeTakeId);
     expect(back.speaker).toBe(before.speaker);
-    await page.getByRole('textbox', { name: 'Line 4' }).waitFor();
-    expect(await page.getByRole('textbox', { name: 'Line 4' }).inputValue()).toBe(TEXTS[3]);
+    // The server has the line back before the page does (the store refreshes after lines.restore returns): until
+    // then "Line 4" is the old line 5. Wait for the page's own order.
+    await expect
+      .poll(() =>
+        page
+          .getByRole('textbox', { name: /^Line \d+$/ })
+          .evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value)),
+      )
+      .toEqual(TEXTS);
   });
 
   it('timeline: a region per line, clicking one seeks there, and the gap between lines is adjustable', async () => {
@@ -474,9 +485,11 @@ describe('Studio workflow: script to exported episode', () => {
     const timeline = await rpc<TimelineData>('projects.timeline', { id: projectId });
     await regions.nth(2).click();
     await page.getByRole('button', { name: 'Play from line 3' }).waitFor();
-    const shown = await page.locator('.timeline-time').innerText();
     const start = timeline.lines[2].start;
-    expect(shown.split(' / ')[0]).toBe(`${Math.floor(start / 60)}:${String(Math.floor(start % 60)).padStart(2, '0')}`);
+    // The time label follows wavesurfer's timeupdate event, after the click: poll it.
+    await expect
+      .poll(async () => (await page.locator('.timeline-time').innerText()).split(' / ')[0])
+      .toBe(`${Math.floor(start / 60)}:${String(Math.floor(start % 60)).padStart(2, '0')}`);
 
     const gapBefore = (await rpc<{ gapMs: number }>('projects.get', { id: projectId })).gapMs;
     const gap = page.getByRole('spinbutton', { name: 'Gap between lines' });

@@ -54,8 +54,8 @@ const axe = (label: string) => expectAccessible(page, label);
 async function shot(name: string) {
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.mouse.move(0, 0);
-  await page.waitForTimeout(250);
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  // Hover/focus transitions are finished (not waited for) by Playwright when animations are disabled.
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), animations: 'disabled' });
 }
 
 beforeAll(async () => {
@@ -187,14 +187,39 @@ describe('Timbre studio in the browser', () => {
   });
 
   it('reorders with the keyboard and the order is saved', async () => {
+    const projectId = await page.evaluate(
+      () => JSON.parse(sessionStorage.getItem('timbre.route') ?? '{}').projectId as string,
+    );
+    const saved = async () =>
+      (await rpc<{ lines: { text: string }[] }>('projects.get', { id: projectId })).lines.map((l) => l.text);
+    // The page reorders at once and tells the server after: each move is checked on the server, so a lost or
+    // out-of-order lines.reorder cannot pass unnoticed (the two moves end in the original order).
     await page.getByRole('textbox', { name: 'Line 3' }).focus();
     await page.keyboard.press('Alt+ArrowUp');
     await expect.poll(() => page.getByRole('textbox', { name: 'Line 2' }).inputValue()).toBe(LINES[2]);
+    await expect.poll(saved).toEqual([LINES[0], LINES[2], LINES[1]]);
     await page.getByRole('button', { name: 'Move line 2 down' }).click();
     await expect.poll(() => page.getByRole('textbox', { name: 'Line 3' }).inputValue()).toBe(LINES[2]);
+    await expect.poll(saved).toEqual(LINES);
+    // Two moves in quick succession: the server ends with the last one.
+    await page.getByRole('button', { name: 'Move line 1 down' }).click();
+    await page.getByRole('button', { name: 'Move line 2 down' }).click();
+    await expect.poll(() => page.getByRole('textbox', { name: 'Line 3' }).inputValue()).toBe(LINES[0]);
+    await expect.poll(saved).toEqual([LINES[1], LINES[2], LINES[0]]);
     await page.reload();
     await page.getByRole('textbox', { name: 'Line 3' }).waitFor();
-    expect(await page.getByRole('textbox', { name: 'Line 3' }).inputValue()).toBe(LINES[2]);
+    expect(await page.getByRole('textbox', { name: 'Line 3' }).inputValue()).toBe(LINES[0]);
+    // Back to the script's order for the tests that follow.
+    await page.getByRole('button', { name: 'Move line 3 up' }).click();
+    await page.getByRole('button', { name: 'Move line 2 up' }).click();
+    await expect.poll(saved).toEqual(LINES);
+    await expect
+      .poll(() =>
+        page
+          .getByRole('textbox', { name: /^Line \d+$/ })
+          .evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value)),
+      )
+      .toEqual(LINES);
   });
 
   it('passes axe and looks right in light and dark', async () => {

@@ -27,7 +27,14 @@ import {
 } from './harness.js';
 
 const PASSPHRASE = 'correct horse battery staple';
-const REASONS = new Set(['not-a-voice-file', 'unsupported-version', 'tampered', 'wrong-passphrase', 'too-large']);
+const REASONS = new Set([
+  'not-a-voice-file',
+  'unsupported-version',
+  'unsupported-kdf',
+  'tampered',
+  'wrong-passphrase',
+  'too-large',
+]);
 
 /** The most memory the key derivation may take for any file: what Timbre itself writes (scrypt: 128·N·r bytes). */
 const OWN_KDF_BYTES = 128 * 2 ** VOICE_FILE_SCRYPT.log2N * VOICE_FILE_SCRYPT.r * VOICE_FILE_SCRYPT.p;

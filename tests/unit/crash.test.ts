@@ -32,6 +32,8 @@ describe('crash safety', () => {
     const { dir, cleanup } = tempDir();
     try {
       let s = await startServer(dir);
+      // This test is about what survives a kill; resuming the interrupted jobs is tested in resume.test.ts.
+      expect((await s.rpc('settings.update', { resumeInterruptedJobs: false })).ok).toBe(true);
       const p = (await s.rpc<{ id: string }>('projects.create', { name: 'Crashy' })) as {
         ok: true;
         result: { id: string };

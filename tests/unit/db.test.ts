@@ -189,6 +189,7 @@ describe('repositories', () => {
       defaultVoiceId: null,
       executionProvider: 'auto',
       inferenceThreads: null,
+      resumeInterruptedJobs: true,
     });
     r.settings.update({ theme: 'dark', locale: 'zh-CN' });
     expect(r.settings.get()).toMatchObject({ theme: 'dark', locale: 'zh-CN' });

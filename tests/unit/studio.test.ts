@@ -155,7 +155,7 @@ describe('studio: scripts', () => {
       source: { fileName: 'script.pdf', base64: Buffer.from('%PDF-1.4').toString('base64') },
     });
     expect(pdf.code).toBe('INVALID_INPUT');
-    expect(pdf.message).toMatch(/\.txt, \.md, \.srt, \.vtt and \.docx.*\.pdf/);
+    expect(pdf.message).toMatch(/\.txt, \.md, \.srt, \.vtt, \.docx and \.epub.*\.pdf/);
     const empty = await fail(c, 'script.import', { projectId: id, source: { text: ' \n\n ', format: 'txt' } });
     expect(empty.message).toMatch(/The script is empty/);
     const binary = await fail(c, 'script.import', {

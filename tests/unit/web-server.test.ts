@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { createCore, type Core } from '../../main/node/core.js';
@@ -230,5 +230,18 @@ describe('web mode API', () => {
       headers: { Host: host() },
     });
     expect(missing.status).toBe(404);
+    // The file went away after the take was looked up (takes deleted, an older mix revision swept): a clear 404,
+    // and the server keeps serving (a read stream's 'error' used to be unhandled).
+    rmSync(path.join(core.layout.takes, p.id, 'tk_media.wav'));
+    const gone = await request({
+      path: `/api/media/takes/tk_media.wav?token=${server.token}`,
+      headers: { Host: host(), Range: 'bytes=0-3' },
+    });
+    expect(gone.status).toBe(404);
+    const alive = await request({
+      path: `/api/media/takes/tk_nope.wav?token=${server.token}`,
+      headers: { Host: host() },
+    });
+    expect(alive.status).toBe(404);
   });
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { writeFileAtomic } from '../../node/atomic-fs.js';
+import { checkOutputPath } from '../output-path.js';
 import { decodeAudioFile, FFMPEG_INSTALL_HINT } from '../../node/audio/decode.js';
 import { encodeWav } from '../../../native-models/audio/wav.js';
 import { dataLayout } from '../../node/paths.js';
@@ -60,6 +61,7 @@ export function registerCleanCommand(program: Command, getDataDir: () => string)
       const ext = path.extname(out).toLowerCase();
       if (ext !== '.wav' && ext !== '.flac')
         throw new CliError(`-o must end in .wav or .flac (got "${path.basename(out)}")`, 2);
+      await checkOutputPath(out);
       if (opts.bestWindow && opts.window) throw new CliError('use either --best-window or --window, not both', 2);
       if (opts.maxPause !== undefined && !(opts.maxPause > 0))
         throw new CliError('--max-pause must be a number of seconds over 0', 2);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import path from 'node:path';
 import { writeFileAtomic } from '../../node/atomic-fs.js';
+import { checkOutputPath } from '../output-path.js';
 import { encodeWav } from '../../../native-models/audio/wav.js';
 import { listInputDevices } from '../../node/recorder/devices.js';
 import { Recorder, RecorderError, type LevelEvent } from '../../node/recorder/recorder.js';
@@ -46,6 +47,7 @@ export function registerRecordCommand(program: Command, _getDataDir: () => strin
       }
       if (!opts.output) throw new CliError('-o, --output <file> is required', 2);
       const out = path.resolve(opts.output);
+      await checkOutputPath(out);
       await recordToFile(out, opts.seconds, opts.device, opts.sampleRate);
     });
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import path from 'node:path';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { checkInputFile } from '../../../native-models/common/safe-fs.js';
 import { decodeAudioFile } from '../../node/audio/decode.js';
 import { writeFileAtomic } from '../../node/atomic-fs.js';
 import { encodeWav } from '../../../native-models/audio/wav.js';
@@ -10,6 +11,7 @@ import { dataLayout } from '../../node/paths.js';
 import { DEFAULT_VOICE, parseVoiceId } from '../../node/jobs/queue.js';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { CliError } from '../cli-error.js';
+import { checkOutputPath } from '../output-path.js';
 
 export function registerSayCommand(program: Command, getDataDir: () => string): void {
   program
@@ -24,8 +26,16 @@ export function registerSayCommand(program: Command, getDataDir: () => string): 
     .option('--engine <id>', 'engine id (default: from the voice, else espeak)')
     .addOption(new Option('--speed <x>', 'speaking rate, 0.5 to 2').argParser(parseFloat))
     .action(async (textArg: string, opts: { output: string; voice?: string; engine?: string; speed?: number }) => {
+      await checkOutputPath(path.resolve(opts.output));
       const text = textArg === '-' ? await readStdin() : textArg;
-      const reference = opts.voice && existsSync(opts.voice) && statSync(opts.voice).isFile() ? opts.voice : null;
+      // A path that exists is a reference recording: a regular file only (a FIFO or a device is refused, not opened).
+      let reference: string | null = null;
+      if (opts.voice && existsSync(opts.voice)) {
+        await checkInputFile(opts.voice, { what: 'The reference recording' }).catch((err: ApiError) => {
+          throw new CliError(err.message, 2);
+        });
+        reference = opts.voice;
+      }
       const voice = reference
         ? { engineId: opts.engine ?? 'pocket-tts', voiceId: 'reference' }
         : resolveVoice(opts.voice, opts.engine);

@@ -17,6 +17,10 @@ export function registerServeCommand(program: Command, getDataDir: () => string)
         process.stderr.write(
           `Recovered after an unclean stop: ${r.interruptedJobs} interrupted job(s), ${r.orphanTakesRemoved} unfinished take file(s) and ${r.tempFilesRemoved} temp file(s) removed.\n`,
         );
+      if (r.resumedJobs || r.skippedJobs)
+        process.stderr.write(
+          `Resumed ${r.resumedJobs} interrupted job(s)${r.skippedJobs ? `; ${r.skippedJobs} not resumed (line changed or deleted)` : ''}.\n`,
+        );
       const server = await startWebServer({ core, port: opts.port, staticDir: rendererDir() }).catch(
         (err: NodeJS.ErrnoException) => {
           throw new CliError(

@@ -1,10 +1,10 @@
 import { resolveFfmpeg, resolveFfprobe, type ResolvedBinary } from './ffmpeg.js';
 import { spawn } from 'node:child_process';
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../native-models/common/errors.js';
 import type { AudioProblem } from '../../../native-models/enhance/cleanup.js';
 import { decodeWav } from '../../../native-models/audio/wav.js';
+import { checkInputFile, readInputFile, readInputHead } from '../../../native-models/common/safe-fs.js';
 
 export interface DecodedAudio {
   /** Mono mixdown in [-1, 1]. */
@@ -19,6 +19,9 @@ export interface DecodedAudio {
 /** Install hint when ffmpeg is missing. */
 export const FFMPEG_INSTALL_HINT =
   'install it: sudo apt-get install ffmpeg (Debian/Ubuntu), sudo dnf install ffmpeg (Fedora), brew install ffmpeg (macOS), winget install ffmpeg (Windows)';
+
+/** A WAV up to this size is read into memory directly; a larger one goes through ffmpeg (which streams it). */
+const DIRECT_WAV_MAX_BYTES = 1024 * 1024 * 1024;
 
 const audioError = (problem: AudioProblem, message: string, file: string) =>
   new ApiError('INVALID_INPUT', message, { audioProblem: problem, file });
@@ -36,14 +39,10 @@ const audioError = (problem: AudioProblem, message: string, file: string) =>
  */
 export async function decodeAudioFile(file: string, targetRate?: number): Promise<DecodedAudio> {
   const name = path.basename(file);
-  const stat = await fsp.stat(file).catch((err: NodeJS.ErrnoException) => {
-    throw audioError(
-      'unreadable',
-      err.code === 'ENOENT' ? `No such file: ${file}` : `Cannot read ${file}: ${err.message}`,
-      file,
-    );
+  // Never opens a named pipe or a device (safe-fs.ts): a FIFO would block a thread-pool thread, /dev/zero never ends.
+  const stat = await checkInputFile(file, { what: 'The audio file' }).catch((err: ApiError) => {
+    throw audioError('unreadable', err.message, file);
   });
-  if (stat.isDirectory()) throw audioError('unreadable', `${file} is a folder, not an audio file.`, file);
   if (stat.size === 0) throw audioError('unreadable', `${name} is empty (0 bytes): it holds no audio.`, file);
 
   const head = await readHead(file, 4096);
@@ -55,8 +54,12 @@ export async function decodeAudioFile(file: string, targetRate?: number): Promis
       file,
     );
 
-  if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WAVE') {
-    const data = await fsp.readFile(file);
+  if (
+    head.subarray(0, 4).toString('latin1') === 'RIFF' &&
+    head.subarray(8, 12).toString('latin1') === 'WAVE' &&
+    stat.size <= DIRECT_WAV_MAX_BYTES
+  ) {
+    const data = await readInputFile(file, { what: 'The audio file', maxBytes: DIRECT_WAV_MAX_BYTES });
     const truncated = wavTruncation(data);
     if (truncated)
       throw audioError(
@@ -108,15 +111,8 @@ export async function decodeAudioFile(file: string, targetRate?: number): Promis
   return { samples: decoded, sampleRate: rate, channels, sourceRate };
 }
 
-async function readHead(file: string, n: number): Promise<Buffer> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+function readHead(file: string, n: number): Promise<Buffer> {
+  return readInputHead(file, n, { what: 'The audio file' });
 }
 
 const NON_MEDIA_EXT: Record<string, string> = {

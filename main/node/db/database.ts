@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { migrations as allMigrations } from './migrations/index.js';
 import type { Migration } from './migrations/types.js';
+import { sqliteNativeBinding } from './native-binding.js';
 
 export type Db = Database.Database;
 
@@ -9,7 +10,8 @@ export type Db = Database.Database;
  * across process crashes), and every pending migration applied in one transaction each.
  */
 export function openDatabase(file: string, options: { migrations?: readonly Migration[] } = {}): Db {
-  const db = new Database(file);
+  const nativeBinding = sqliteNativeBinding();
+  const db = nativeBinding ? new Database(file, { nativeBinding }) : new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');

@@ -572,16 +572,54 @@ export class TakesRepo {
 export class JobsRepo {
   constructor(private readonly db: Db) {}
 
-  create(projectId: string, lineId: string, batchId: string | null = null): Job {
+  /** `lineText`: the text the line had when queued (a resume after a crash skips the line if it changed). */
+  create(projectId: string, lineId: string, batchId: string | null = null, lineText: string | null = null): Job {
     const id = newId('job');
     const t = nowIso();
     this.db
       .prepare(
-        `INSERT INTO jobs (id, kind, project_id, line_id, batch_id, status, progress, created_at, updated_at)
-         VALUES (?, 'synthesize', ?, ?, ?, 'queued', 0, ?, ?)`,
+        `INSERT INTO jobs (id, kind, project_id, line_id, batch_id, status, progress, created_at, updated_at, line_text)
+         VALUES (?, 'synthesize', ?, ?, ?, 'queued', 0, ?, ?, ?)`,
       )
-      .run(id, projectId, lineId, batchId, t, t);
+      .run(id, projectId, lineId, batchId, t, t, lineText);
     return this.get(id);
+  }
+
+  /**
+   * Interrupted jobs in the order they were queued (all, or one project's, or the given ids), with the text each line
+   * had when queued (null for jobs queued before that was recorded).
+   */
+  interrupted(filter: { projectId?: string; ids?: readonly string[] } = {}): (Job & { lineText: string | null })[] {
+    const rows = (
+      filter.projectId
+        ? this.db
+            .prepare(`SELECT * FROM jobs WHERE status = 'interrupted' AND project_id = ? ORDER BY created_at, rowid`)
+            .all(filter.projectId)
+        : this.db.prepare(`SELECT * FROM jobs WHERE status = 'interrupted' ORDER BY created_at, rowid`).all()
+    ) as (JobRow & { line_text: string | null })[];
+    const only = filter.ids ? new Set(filter.ids) : null;
+    return rows.filter((r) => !only || only.has(r.id)).map((r) => ({ ...toJob(r), lineText: r.line_text }));
+  }
+
+  /** How many jobs are interrupted (of one project, or all). */
+  countInterrupted(projectId?: string): number {
+    const r = (
+      projectId
+        ? this.db
+            .prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'interrupted' AND project_id = ?`)
+            .get(projectId)
+        : this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'interrupted'`).get()
+    ) as { n: number };
+    return r.n;
+  }
+
+  /** Whether the line has a job queued after `createdAt` (a newer generation supersedes an interrupted one). */
+  hasNewerJob(lineId: string, jobId: string, createdAt: string): boolean {
+    return !!this.db
+      .prepare(
+        `SELECT 1 FROM jobs WHERE line_id = ? AND id != ? AND (created_at > ? OR (created_at = ? AND rowid > (SELECT rowid FROM jobs WHERE id = ?))) LIMIT 1`,
+      )
+      .get(lineId, jobId, createdAt, createdAt, jobId);
   }
 
   find(id: string): Job | null {
@@ -637,14 +675,28 @@ export class JobsRepo {
 
   /** After a crash: every job that was queued or running is marked interrupted. Returns how many. */
   markInterrupted(): number {
-    return this.db
+    return this.markInterruptedIds().length;
+  }
+
+  /** Same as markInterrupted (inside the caller's transaction), returning the ids in the order they were queued. */
+  markInterruptedIds(): string[] {
+    const ids = (
+      this.db.prepare(`SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`).all() as {
+        id: string;
+      }[]
+    ).map((r) => r.id);
+    this.db
       .prepare(
         `UPDATE jobs SET status = 'interrupted', error = ?, updated_at = ? WHERE status IN ('queued', 'running')`,
       )
       .run(
-        JSON.stringify({ code: 'CANCELLED', message: 'Timbre stopped while this was generating: generate it again.' }),
+        JSON.stringify({
+          code: 'CANCELLED',
+          message: 'Timbre stopped while this was generating: resume or generate it again.',
+        }),
         nowIso(),
-      ).changes;
+      );
+    return ids;
   }
 }
 
@@ -654,6 +706,7 @@ const DEFAULT_SETTINGS: Settings = {
   defaultVoiceId: null,
   executionProvider: 'auto',
   inferenceThreads: null,
+  resumeInterruptedJobs: true,
 };
 
 export class SettingsRepo {

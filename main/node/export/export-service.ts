@@ -19,6 +19,14 @@ import os from 'node:os';
 import type { Emit } from '../jobs/queue.js';
 import type { ExportWorkerMessage, ExportWorkerRequest } from './export-protocol.js';
 import { FORMAT_EXTENSIONS } from './export.js';
+import { checkOutputTarget } from '../../../native-models/common/safe-fs.js';
+
+const EXPORT_FILE_WHAT = {
+  audio: 'The export file',
+  srt: 'The SRT subtitle file',
+  vtt: 'The WebVTT subtitle file',
+  stems: 'The stems file',
+} as const;
 
 export type ExportParams = MethodParams<'export.start'> & {
   /** CLI: explicit subtitle paths (default: next to the audio with .srt / .vtt). */
@@ -119,6 +127,13 @@ export class ExportService {
       const given = path.extname(p.outputPath).toLowerCase();
       // The caller may be an untrusted page: it can only ever write audio files of the chosen format (plus the
       // subtitles and stems named after them), never e.g. a dotfile or a script.
+      // `-o <existing folder>` is refused rather than turned into "<folder>.mp3" next to it.
+      if (statSync(p.outputPath, { throwIfNoEntry: false })?.isDirectory())
+        throw new ApiError(
+          'INVALID_INPUT',
+          `The output path ${p.outputPath} is a folder, not a file: name a file inside it (e.g. ${path.join(p.outputPath, `episode.${ext}`)}). Nothing was written.`,
+          { reason: 'not-a-file', file: p.outputPath, kind: 'a folder' },
+        );
       if (given && !ALLOWED_EXTENSIONS[p.format].includes(given))
         throw new ApiError(
           'INVALID_INPUT',
@@ -158,7 +173,11 @@ export class ExportService {
     const t = this.targets(id, p, plan.projectName);
     const finals = Object.entries(t).filter(([, v]) => v !== undefined) as [keyof typeof t, string][];
     const seen = new Set<string>();
-    for (const [, f] of finals) {
+    for (const entry of finals) {
+      // An existing device, named pipe, folder (or a link to one) is refused: the rename would replace it. A link to
+      // a regular file is followed, so the link stays (safe-fs.ts).
+      entry[1] = await checkOutputTarget(entry[1], { what: EXPORT_FILE_WHAT[entry[0]] });
+      const f = entry[1];
       if (seen.has(path.resolve(f)))
         throw new ApiError('INVALID_INPUT', `Two export files would have the same path: ${f}`);
       seen.add(path.resolve(f));
@@ -169,8 +188,6 @@ export class ExportService {
           `Cannot create the export folder ${dir}: ${e.code ?? e.message}`,
         );
       });
-      if (existsSync(f) && statSync(f).isDirectory())
-        throw new ApiError('INVALID_INPUT', `${f} is a folder: choose a file name for the export.`);
     }
     const tag = randomBytes(6).toString('hex');
     const stage = (f: string) => path.join(path.dirname(f), `.${path.basename(f)}.${tag}.tmp-timbre`);
@@ -228,6 +245,8 @@ export class ExportService {
           if (running.cancelled) throw new ApiError('CANCELLED', 'Export cancelled');
           const files: ExportFile[] = [];
           for (const [kind, f] of finals) {
+            // Checked again: something may have been created at the path while the export ran.
+            await checkOutputTarget(f, { what: EXPORT_FILE_WHAT[kind] });
             await fsp.rename(staging[kind]!, f);
             files.push({ path: f, kind: kind === 'stems' ? 'stems' : kind, bytes: statSync(f).size });
           }

@@ -10,7 +10,7 @@ import type { SynthesisOptions } from '../../../preload/contract.js';
 import { parseOptions } from '../db/repositories.js';
 import type { Db } from '../db/database.js';
 import { parseDictionary, type Repos } from '../db/repositories.js';
-import type { Line } from '../../../preload/contract.js';
+import type { Line, SkippedJob } from '../../../preload/contract.js';
 import {
   compileProjectDictionary,
   DEFAULT_VOICE,
@@ -156,13 +156,64 @@ export class JobQueue {
       checked.add(v);
     }
     const batchId = newId('batch');
-    const jobs = this.db.transaction(() => chosen.map((l) => this.repos.jobs.create(project.id, l.id, batchId)))();
+    const jobs = this.db.transaction(() =>
+      chosen.map((l) => this.repos.jobs.create(project.id, l.id, batchId, l.text)),
+    )();
     for (const j of jobs) {
       this.queue.push(j.id);
       this.emit('job.updated', j);
     }
     void this.pump();
     return { batchId, jobs, skipped };
+  }
+
+  /**
+   * Re-queue jobs interrupted by a crash or quit (`ids`: only those; else every interrupted job, or one project's), in
+   * the order they were first queued, keeping their id and batch. An interrupted job never has a take: the take row
+   * and the job's 'done' are committed in one transaction. A job is not resumed (it is cancelled, with the reason)
+   * when its line is gone, its text changed since it was queued, or the line was queued again since.
+   */
+  resumeInterrupted(filter: { projectId?: string; ids?: readonly string[] } = {}): {
+    jobs: Job[];
+    skipped: SkippedJob[];
+  } {
+    if (filter.projectId) this.repos.projects.row(filter.projectId); // NOT_FOUND for an unknown project
+    const { jobs, skipped, changed } = this.db.transaction(() => {
+      const resumed: Job[] = [];
+      const skippedJobs: SkippedJob[] = [];
+      const changedJobs: Job[] = [];
+      const lineStmt = this.db.prepare('SELECT text, position FROM lines WHERE id = ?');
+      for (const j of this.repos.jobs.interrupted(filter)) {
+        const line = j.lineId ? (lineStmt.get(j.lineId) as { text: string; position: number } | undefined) : undefined;
+        let reason: SkippedJob['reason'] | null = null;
+        let message = '';
+        if (!line) {
+          reason = 'line-deleted';
+          message = 'Its line was deleted, so it was not resumed.';
+        } else if (j.lineText !== null && j.lineText !== line.text) {
+          reason = 'text-changed';
+          message = `Line ${line.position + 1} changed since it was queued, so it was not resumed: generate it again.`;
+        } else if (this.repos.jobs.hasNewerJob(j.lineId!, j.id, j.createdAt)) {
+          reason = 'superseded';
+          message = `Line ${line.position + 1} was generated again since, so this job was not resumed.`;
+        }
+        if (reason) {
+          skippedJobs.push({ jobId: j.id, lineId: j.lineId, reason, message });
+          changedJobs.push(
+            this.repos.jobs.update(j.id, { status: 'cancelled', error: { code: 'CANCELLED', message } }),
+          );
+          continue;
+        }
+        const job = this.repos.jobs.update(j.id, { status: 'queued', progress: 0, error: null });
+        resumed.push(job);
+        changedJobs.push(job);
+      }
+      return { jobs: resumed, skipped: skippedJobs, changed: changedJobs };
+    })();
+    for (const j of jobs) this.queue.push(j.id);
+    for (const j of changed) this.emit('job.updated', j);
+    void this.pump();
+    return { jobs, skipped };
   }
 
   cancelBatch(batchId: string): Job[] {

@@ -191,6 +191,10 @@ export class WorkerHost {
       if (this.jobs.has(jobId) && this.worker === w) {
         this.jobs.get(jobId)?.reject(new ApiError('CANCELLED', 'Cancelled'));
         this.jobs.delete(jobId);
+        // Detach before terminating: terminate() is asynchronous, and the next job (queued right after this cancel)
+        // used to be posted to this dying worker, whose 'exit' then failed that job too. Now the next call starts a
+        // fresh worker; anything else still waiting on this one fails now, as it would on exit.
+        this.onExit(new Error('The synthesis worker was stopped because an engine did not stop when cancelled'));
         void w.terminate();
       }
     }, this.cancelGraceMs);

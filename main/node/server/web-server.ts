@@ -9,7 +9,8 @@
  * browsers never send to servers.
  */
 import http from 'node:http';
-import { createReadStream, promises as fsp, statSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import { pipeline } from 'node:stream';
 import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -182,7 +183,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
   }
 
-  function serveTake(takeId: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+  function serveTake(takeId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> | void {
     let file: string;
     try {
       file = opts.core.takeFilePath(takeId);
@@ -190,7 +191,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const e = toApiError(err);
       return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
     }
-    serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, max-age=3600' });
+    return serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, max-age=3600' });
   }
 
   /** The project's mixed preview (rendered on demand; the URL's rev changes whenever the mix would). */
@@ -202,11 +203,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const e = toApiError(err);
       return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
     }
-    serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, no-cache' });
+    return serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, no-cache' });
   }
 
   /** A finished export's file, as a download. */
-  function serveExport(exportId: string, index: number, req: http.IncomingMessage, res: http.ServerResponse): void {
+  function serveExport(
+    exportId: string,
+    index: number,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> | void {
     let file: string;
     try {
       file = opts.core.exportFilePath(exportId, index);
@@ -215,30 +221,53 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
     }
     const name = path.basename(file);
-    serveFile(file, req, res, {
+    return serveFile(file, req, res, {
       'Content-Type': EXPORT_TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream',
       'Cache-Control': 'private, no-store',
       'Content-Disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
     });
   }
 
-  function serveFile(
+  /**
+   * Serve a file (with Range). The file is opened first and streamed from that descriptor: a file removed or replaced
+   * meanwhile (a newer mix revision sweeps the older one, takes deleted) is served whole or answered 404, and a read
+   * error or a client that goes away never becomes an unhandled stream 'error' that takes the server down (a page
+   * reload during a mix render used to do exactly that).
+   */
+  async function serveFile(
     file: string,
     req: http.IncomingMessage,
     res: http.ServerResponse,
     extra: Record<string, string>,
-  ): void {
-    const size = statSync(file).size;
+  ): Promise<void> {
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        return sendError(res, 404, { code: 'NOT_FOUND', message: 'This audio is no longer there: reload the page.' });
+      throw err;
+    }
+    let size: number;
+    try {
+      size = (await fh.stat()).size;
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
     const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
     const headers = {
       ...SECURITY_HEADERS,
       'Accept-Ranges': 'bytes',
       ...extra,
     };
+    let start = 0;
+    let end = size - 1;
     if (range && (range[1] || range[2])) {
-      const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
-      const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+      start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+      end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
       if (start >= size || start > end) {
+        await fh.close();
         res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` });
         return void res.end();
       }
@@ -247,11 +276,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         'Content-Range': `bytes ${start}-${end}/${size}`,
         'Content-Length': end - start + 1,
       });
-      createReadStream(file, { start, end }).pipe(res);
-      return;
+    } else res.writeHead(200, { ...headers, 'Content-Length': size });
+    if (size === 0) {
+      await fh.close();
+      return void res.end();
     }
-    res.writeHead(200, { ...headers, 'Content-Length': size });
-    createReadStream(file).pipe(res);
+    // pipeline destroys both ends on any error (the descriptor is closed with the stream): the client sees a cut
+    // response, the server goes on.
+    pipeline(fh.createReadStream({ start, end }), res, () => undefined);
   }
 
   /** Staged voice audio, decrypted in memory for the A/B player and trim editor (never cached by the browser). */

@@ -1,19 +1,24 @@
 /**
- * Reading a script from pasted text, a file on this computer or a browser upload: .txt, .md, .srt, .vtt, .docx.
- * Subtitles become one paragraph per cue; Markdown goes through markdownToScript; .docx through mammoth (raw text).
+ * Reading a script from pasted text, a file on this computer or a browser upload: .txt, .md, .srt, .vtt, .docx, .epub.
+ * Subtitles become one paragraph per cue; Markdown goes through markdownToScript; .docx through mammoth (raw text);
+ * an EPUB book comes back structured (chapters, paragraphs, cover: `epub.ts`).
  */
-import { promises as fsp } from 'node:fs';
+import { readInputFile } from '../../../native-models/common/safe-fs.js';
+import { boundedDocx } from './docx-guard.js';
 import path from 'node:path';
 import { LIMITS } from '../../../preload/contract.js';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { markdownToScript } from '../../common/script/markdown.js';
 import { parseSrt, parseVtt, SubtitleParseError } from '../../common/script/subtitles.js';
+import { EPUB_LIMITS, readEpub, type EpubBook } from './epub.js';
 
 export type ScriptFormat = 'txt' | 'md' | 'srt' | 'vtt';
+/** What a source reads as: script text for the splitter, or an already structured book. */
+export type ScriptContent = { text: string } | { book: EpubBook };
 export type ScriptSourceInput =
   { text: string; format: ScriptFormat } | { path: string } | { fileName: string; base64: string };
 
-const EXTENSIONS: Record<string, ScriptFormat | 'docx'> = {
+const EXTENSIONS: Record<string, ScriptFormat | 'docx' | 'epub'> = {
   '.txt': 'txt',
   '.text': 'txt',
   '.md': 'md',
@@ -21,10 +26,11 @@ const EXTENSIONS: Record<string, ScriptFormat | 'docx'> = {
   '.srt': 'srt',
   '.vtt': 'vtt',
   '.docx': 'docx',
+  '.epub': 'epub',
 };
-const SUPPORTED = '.txt, .md, .srt, .vtt and .docx';
+const SUPPORTED = '.txt, .md, .srt, .vtt, .docx and .epub';
 
-function formatOf(fileName: string): ScriptFormat | 'docx' {
+function formatOf(fileName: string): ScriptFormat | 'docx' | 'epub' {
   const ext = path.extname(fileName).toLowerCase();
   const f = EXTENSIONS[ext];
   if (!f)
@@ -54,8 +60,10 @@ function decodeText(bytes: Uint8Array, name: string): string {
 
 async function docxText(bytes: Buffer, name: string): Promise<string> {
   const mammoth = await import('mammoth');
+  // Sizes and ratios checked and the total inflated capped before mammoth sees it (docx-guard.ts: zip bombs).
+  const bounded = await boundedDocx(bytes, name);
   try {
-    const r = await mammoth.extractRawText({ buffer: bytes });
+    const r = await mammoth.extractRawText({ buffer: bounded });
     return r.value;
   } catch (err) {
     throw new ApiError(
@@ -93,33 +101,33 @@ export function toScriptText(text: string, format: ScriptFormat, name = 'The scr
   }
 }
 
-/** Read any accepted source into plain script text (not yet split). */
-export async function readScriptSource(source: ScriptSourceInput): Promise<string> {
-  if ('text' in source) return toScriptText(source.text, source.format);
+/** Read any accepted source: plain script text (not yet split), or a structured book. */
+export async function readScriptSource(source: ScriptSourceInput): Promise<ScriptContent> {
+  if ('text' in source) return { text: toScriptText(source.text, source.format) };
   let bytes: Buffer;
   let name: string;
+  let format: ScriptFormat | 'docx' | 'epub';
   if ('path' in source) {
     name = path.basename(source.path);
-    const format = formatOf(source.path);
-    const st = await fsp.stat(source.path).catch((err: NodeJS.ErrnoException) => {
-      throw new ApiError(
-        err.code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_INPUT',
-        err.code === 'ENOENT' ? `No such file: ${source.path}` : `Cannot read ${source.path}: ${err.message}`,
-      );
+    format = formatOf(source.path);
+    // A regular file only (never a FIFO or a device: safe-fs.ts), read with a size limit.
+    bytes = await readInputFile(source.path, {
+      what: 'The script',
+      missingCode: 'NOT_FOUND',
+      maxBytes: format === 'epub' ? EPUB_LIMITS.fileBytesMax : LIMITS.scriptUploadBytesMax * 4,
+      tooLarge: (size) => `"${name}" is too large for a script (${Math.round(size / 1048576)} MiB)`,
     });
-    if (!st.isFile()) throw new ApiError('INVALID_INPUT', `${source.path} is not a file`);
-    if (st.size > LIMITS.scriptUploadBytesMax * 4)
-      throw new ApiError('INVALID_INPUT', `"${name}" is too large for a script (${Math.round(st.size / 1048576)} MiB)`);
-    bytes = await fsp.readFile(source.path);
-    return format === 'docx' ? docxText(bytes, name) : toScriptText(decodeText(bytes, name), format, name);
+  } else {
+    name = path.basename(source.fileName);
+    format = formatOf(source.fileName);
+    bytes = Buffer.from(source.base64, 'base64');
+    if (bytes.length > LIMITS.scriptUploadBytesMax)
+      throw new ApiError(
+        'INVALID_INPUT',
+        `"${name}" is too large to upload (at most ${LIMITS.scriptUploadBytesMax / 1048576} MiB): split it into parts.`,
+      );
   }
-  name = path.basename(source.fileName);
-  const format = formatOf(source.fileName);
-  bytes = Buffer.from(source.base64, 'base64');
-  if (bytes.length > LIMITS.scriptUploadBytesMax)
-    throw new ApiError(
-      'INVALID_INPUT',
-      `"${name}" is too large to upload (at most ${LIMITS.scriptUploadBytesMax / 1048576} MiB): split it into parts.`,
-    );
-  return format === 'docx' ? docxText(bytes, name) : toScriptText(decodeText(bytes, name), format, name);
+  if (format === 'epub') return { book: await readEpub(bytes, name) };
+  if (format === 'docx') return { text: await docxText(bytes, name) };
+  return { text: toScriptText(decodeText(bytes, name), format, name) };
 }

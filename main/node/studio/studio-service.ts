@@ -20,6 +20,7 @@ import { newId, nowIso } from '../ids.js';
 import { parseVoiceId } from '../jobs/queue.js';
 import { compileProjectDictionary, parseInlineTags, summarize } from './line-state.js';
 import { readScriptSource, toScriptText, type ScriptFormat, type ScriptSourceInput } from './script-source.js';
+import { epubToScript } from './epub.js';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 
@@ -122,6 +123,15 @@ export class StudioService {
     return this.repos.projects.detail(projectId, this.repos.lines);
   }
 
+  /** The project's cover image (from an imported EPUB), or null. */
+  coverFile(projectId: string): string | null {
+    for (const ext of ['jpg', 'png']) {
+      const f = path.join(this.paths.root, 'covers', `${projectId}.${ext}`);
+      if (existsSync(f)) return f;
+    }
+    return null;
+  }
+
   musicFile(projectId: string): string | null {
     const bed = this.repos.projects.musicBed(projectId);
     return bed ? path.join(this.paths.root, 'music', bed.file) : null;
@@ -133,14 +143,16 @@ export class StudioService {
 
   async importScript(projectId: string, source: ScriptSourceInput, mode: 'append' | 'replace'): Promise<ProjectDetail> {
     this.repos.projects.row(projectId);
-    const text = await readScriptSource(source);
-    const split = splitScript(text);
+    const content = await readScriptSource(source);
+    const split = 'book' in content ? epubToScript(content.book) : splitScript(content.text);
     if (split.lines.length === 0)
       throw new ApiError(
         'INVALID_INPUT',
-        text.trim()
-          ? 'The script has headings but no text to speak: add the lines under them.'
-          : 'The script is empty: there is no text to turn into lines.',
+        'book' in content
+          ? `The book "${content.book.title}" has no text to speak (only images or an empty table of contents).`
+          : content.text.trim()
+            ? 'The script has headings but no text to speak: add the lines under them.'
+            : 'The script is empty: there is no text to turn into lines.',
       );
     const chapterAt = chapterTitles(split);
     this.db.transaction(() => {
@@ -180,6 +192,14 @@ export class StudioService {
         throw new ApiError('INVALID_INPUT', `The script has more than ${LIMITS.speakersMax} speakers.`);
       this.repos.projects.setSpeakers(projectId, speakers);
     })();
+    // A book's cover is kept for the audiobook export (M4B cover art); a later book replaces it.
+    if ('book' in content && content.book.cover) {
+      const ext = content.book.cover.mediaType === 'image/png' ? 'png' : 'jpg';
+      const dir = path.join(this.paths.root, 'covers');
+      await fsp.mkdir(dir, { recursive: true });
+      await writeFileAtomic(path.join(dir, `${projectId}.${ext}`), content.book.cover.bytes);
+      rmSync(path.join(dir, `${projectId}.${ext === 'png' ? 'jpg' : 'png'}`), { force: true });
+    }
     return this.detail(projectId);
   }
 

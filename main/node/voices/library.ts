@@ -9,14 +9,21 @@
  * folder and rows. Export/import: voice-file.ts.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fsp, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { checkInputFile, checkOutputTarget } from '../../../native-models/common/safe-fs.js';
 import path from 'node:path';
 import type { Consent, ConsentCheck, LibraryVoice } from '../../../preload/contract.js';
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { decodeAudioFile } from '../audio/decode.js';
 import { decodeWav, encodeWav } from '../../../native-models/audio/wav.js';
 import { writeFileAtomic } from '../atomic-fs.js';
-import { VOICE_FILE_EXTENSION, openVoiceFile, sealVoiceFile } from './voice-file.js';
+import {
+  VOICE_FILE_EXTENSION,
+  VOICE_FILE_MAX_BYTES,
+  openVoiceFile,
+  readVoiceFileFrom,
+  sealVoiceFile,
+} from './voice-file.js';
 import type { Db } from '../db/database.js';
 import { newId, nowIso } from '../ids.js';
 import type { WorkerHost } from '../jobs/worker-host.js';
@@ -317,6 +324,8 @@ export class VoiceLibrary {
     tags: string[];
     attest: { name: string; purpose: string };
   }): Promise<LibraryVoice> {
+    // A pipe, a device or a folder is refused before anything else (it would never be opened anyway: safe-fs.ts).
+    await checkInputFile(req.path, { what: 'The audio file' });
     await this.openVault();
     const audio = await decodeAudioFile(req.path);
     const seconds = audio.samples.length / audio.sampleRate;
@@ -497,6 +506,29 @@ export class VoiceLibrary {
     const row = this.row(id);
     const meta = this.meta(row);
     const consent = this.consentRow(id);
+    // A folder named as the target is refused (not turned into "<folder>.timbrevoice" next to it), and so is an
+    // existing device, pipe or link to one (safe-fs.ts), before the passphrase is stretched.
+    if (target && statSync(target, { throwIfNoEntry: false })?.isDirectory())
+      throw new ApiError(
+        'INVALID_INPUT',
+        `The output path ${target} is a folder, not a file: name a file inside it. Nothing was written.`,
+        { reason: 'not-a-file', file: target, kind: 'a folder' },
+      );
+    if (target)
+      await checkOutputTarget(
+        path.resolve(target.endsWith(VOICE_FILE_EXTENSION) ? target : `${target}${VOICE_FILE_EXTENSION}`),
+        {
+          what: 'The voice file',
+        },
+      );
+    // A folder named as the target is refused (not turned into "<folder>.timbrevoice" next to it), and so is an
+    // existing device, pipe or link to one (safe-fs.ts), before the passphrase is stretched.
+    if (target && statSync(target, { throwIfNoEntry: false })?.isDirectory())
+      throw new ApiError(
+        'INVALID_INPUT',
+        `The output path ${target} is a folder, not a file: name a file inside it. Nothing was written.`,
+        { reason: 'not-a-file', file: target, kind: 'a folder' },
+      );
     const vault = await this.openVault();
     const files: { name: string; bytes: Buffer }[] = [];
     for (const s of meta.samples)
@@ -538,6 +570,11 @@ export class VoiceLibrary {
       passphrase,
     );
     for (const f of files) f.bytes.fill(0);
+    if (sealed.length > VOICE_FILE_MAX_BYTES)
+      throw new ApiError(
+        'INVALID_INPUT',
+        `This voice is too large to export (${Math.round(sealed.length / 1048576)} MiB; a voice file holds at most ${VOICE_FILE_MAX_BYTES / 1048576} MiB): remove a long sample first.`,
+      );
     const safe =
       row.name
         .replace(/[^\p{L}\p{N} _-]+/gu, '')
@@ -546,7 +583,12 @@ export class VoiceLibrary {
     const out = target
       ? path.resolve(target.endsWith(VOICE_FILE_EXTENSION) ? target : `${target}${VOICE_FILE_EXTENSION}`)
       : path.join(this.dataDir, 'exports', `${safe}-${new Date().toISOString().slice(0, 10)}${VOICE_FILE_EXTENSION}`);
-    await writeFileAtomic(out, sealed);
+    await writeFileAtomic(out, sealed).catch((err: NodeJS.ErrnoException) => {
+      if (err instanceof ApiError) throw err;
+      throw err.code === 'ENOSPC' || err.code === 'EDQUOT'
+        ? new ApiError('DISK_FULL', `The disk is full: ${out} could not be written (nothing was left behind).`)
+        : new ApiError('INVALID_INPUT', `Cannot write ${out}: ${err.code ?? err.message}`);
+    });
     return { path: out, bytes: sealed.length };
   }
 
@@ -599,12 +641,7 @@ export class VoiceLibrary {
   }
 
   async importFile(file: string, passphrase: string): Promise<LibraryVoice> {
-    const data = await fsp.readFile(file).catch((err: NodeJS.ErrnoException) => {
-      throw new ApiError(
-        'INVALID_INPUT',
-        err.code === 'ENOENT' ? `No such file: ${file}` : `Cannot read ${file}: ${err.message}`,
-      );
-    });
+    const data = await readVoiceFileFrom(file, 'The voice file');
     return this.importFrom(data, passphrase, `The voice file ${path.basename(file)}`);
   }
 

@@ -27,12 +27,27 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { ApiError } from '../../../native-models/common/errors.js';
+import { formatBytes, readInputFile } from '../../../native-models/common/safe-fs.js';
 
 export const VOICE_FILE_MAGIC = Buffer.from('TMBRVOX1', 'ascii');
 export const VOICE_FILE_VERSION = 1;
 export const VOICE_FILE_EXTENSION = '.timbrevoice';
 /** scrypt N = 2^17, r = 8, p = 1 (128 MiB): OWASP's floor, about 0.3–1 s. */
 export const VOICE_FILE_SCRYPT = { log2N: 17, r: 8, p: 1 } as const;
+/**
+ * The largest voice file Timbre reads (and writes): ten samples of several minutes each plus the consent recording
+ * fit many times over, and reading it (then decrypting it: two copies) stays far below 1 GB of memory.
+ */
+export const VOICE_FILE_MAX_BYTES = 256 * 1024 * 1024;
+/**
+ * The scrypt settings accepted when opening a voice file: what Timbre writes (VOICE_FILE_SCRYPT) and cheaper ones down
+ * to N=2^14. At most 128·2^17·8 bytes = 128 MiB of memory per attempt, whatever the header says.
+ */
+export const VOICE_FILE_KDF_BOUNDS = { log2NMin: 14, log2NMax: VOICE_FILE_SCRYPT.log2N, r: 8, p: 1 } as const;
+/** The manifest (names, checksums, consent record) is small: a declared length over this is refused. */
+export const VOICE_FILE_MANIFEST_MAX_BYTES = 1024 * 1024;
+/** Files in one voice file: ten samples and the consent statement, with room to spare. */
+export const VOICE_FILE_ENTRIES_MAX = 32;
 const HEADER_BYTES = 8 + 4 + 16 + 16 + 12;
 const TAG_BYTES = 16;
 
@@ -119,6 +134,16 @@ export async function sealVoiceFile(
   }
 }
 
+/** Read a `.timbrevoice` file from a path: a regular file of at most VOICE_FILE_MAX_BYTES (see safe-fs.ts). */
+export function readVoiceFileFrom(file: string, what: string): Promise<Buffer> {
+  return readInputFile(file, {
+    what,
+    maxBytes: VOICE_FILE_MAX_BYTES,
+    tooLarge: (size) =>
+      `${what} ${file} is too large to be a Timbre voice file (${formatBytes(size)}; at most ${formatBytes(VOICE_FILE_MAX_BYTES)}): nothing was imported.`,
+  });
+}
+
 export async function openVoiceFile(
   data: Buffer,
   passphrase: string,
@@ -135,10 +160,13 @@ export async function openVoiceFile(
   if (data.length < HEADER_BYTES + TAG_BYTES)
     throw badFile(`${where} is damaged (truncated) and was not imported.`, 'tampered');
   const [log2N, r, p] = [data[9], data[10], data[11]];
-  if (log2N < 14 || log2N > 20 || r < 1 || r > 32 || p < 1 || p > 4)
+  // Checked before any key is derived: scrypt needs 128·N·r bytes, so a header asking for N=2^20, r=32 would cost
+  // 4 GiB per attempt. Only what Timbre writes is accepted (VOICE_FILE_KDF_BOUNDS: at most 128 MiB).
+  const b = VOICE_FILE_KDF_BOUNDS;
+  if (log2N < b.log2NMin || log2N > b.log2NMax || r !== b.r || p !== b.p)
     throw badFile(
-      `${where} is damaged or was altered (its key parameters are not valid) and was not imported.`,
-      'tampered',
+      `${where} asks for key-derivation settings Timbre never writes (scrypt N=2^${log2N}, r=${r}, p=${p}, about ${formatBytes(128 * 2 ** log2N * r)} of memory; Timbre uses N=2^${b.log2NMin} to 2^${b.log2NMax}, r=${b.r}, p=${b.p}): it is damaged or was altered, and was not imported.`,
+      'unsupported-kdf',
     );
   const header = data.subarray(0, HEADER_BYTES);
   const salt = header.subarray(12, 28);
@@ -173,6 +201,8 @@ export async function openVoiceFile(
   const damaged = (why: string) => badFile(`${where} is damaged (${why}) and was not imported.`, 'tampered');
   if (plain.length < 4) throw damaged('no manifest');
   const len = plain.readUInt32LE(0);
+  if (len > VOICE_FILE_MANIFEST_MAX_BYTES)
+    throw damaged(`manifest of ${len} bytes declared, at most ${VOICE_FILE_MANIFEST_MAX_BYTES}`);
   if (4 + len > plain.length) throw damaged('manifest out of bounds');
   let manifest: VoiceFileManifest;
   try {
@@ -182,10 +212,14 @@ export async function openVoiceFile(
   }
   if (manifest?.format !== 'timbre-voice' || manifest.version !== 1 || !Array.isArray(manifest.files))
     throw damaged('not a voice manifest');
+  if (manifest.files.length > VOICE_FILE_ENTRIES_MAX)
+    throw damaged(`${manifest.files.length} files declared, at most ${VOICE_FILE_ENTRIES_MAX}`);
   const files = new Map<string, Buffer>();
   let off = 4 + len;
   for (const f of manifest.files) {
-    if (typeof f.length !== 'number' || off + f.length > plain.length) throw damaged(`file ${f.name} out of bounds`);
+    if (typeof f?.name !== 'string' || typeof f.sha256 !== 'string') throw damaged('a file entry without a name');
+    if (!Number.isSafeInteger(f.length) || f.length < 0 || off + f.length > plain.length)
+      throw damaged(`file ${f.name} out of bounds`);
     const bytes = plain.subarray(off, off + f.length);
     if (createHash('sha256').update(bytes).digest('hex') !== f.sha256) throw damaged(`checksum of ${f.name}`);
     files.set(f.name, bytes);

@@ -31,6 +31,7 @@ export function createMockApi(): ClientApi {
     defaultVoiceId: null,
     executionProvider: 'auto',
     inferenceThreads: null,
+    resumeInterruptedJobs: true,
   };
   const projects = new Map<string, Project & { voiceId: string | null }>();
   const lines = new Map<string, Line>();
@@ -265,6 +266,7 @@ export function createMockApi(): ClientApi {
         return { ...job };
       });
     },
+    'jobs.recovery': () => ({ startedAt: now(), autoResume: true, resumed: 0, skipped: 0, interrupted: 0 }),
     'jobs.list': (p: { projectId?: string }) =>
       [...jobs.values()].filter((j) => !p.projectId || j.projectId === p.projectId).map((j) => ({ ...j })),
     'jobs.cancel': (p: { id: string }) => {

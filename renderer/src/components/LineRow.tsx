@@ -53,6 +53,10 @@ export const LineRow = memo(function LineRow(props: Props) {
   const active = isActive(job);
   const take = line.activeTake;
   const outdated = !!take && take.text.trim() !== text.trim();
+  // One player slot keyed by the take: a finished job shows its take at once, and when the refreshed line brings the
+  // same take as `activeTake` the player (and its <audio>, perhaps playing) stays mounted instead of being replaced.
+  const player =
+    take && !active ? take : !take && job?.status === 'done' && job.takeId ? { id: job.takeId, durationMs: 0 } : null;
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (composing || e.nativeEvent.isComposing) return;
@@ -210,10 +214,7 @@ export const LineRow = memo(function LineRow(props: Props) {
         <div className="line-footer">
           <div className="line-result">
             <LineStatus job={job} n={n} hasTake={!!take} />
-            {take && !active && <TakePlayer take={take} n={n} />}
-            {!take && job?.status === 'done' && job.takeId && (
-              <TakePlayer take={{ id: job.takeId, durationMs: 0 }} n={n} />
-            )}
+            {player && <TakePlayer key={player.id} take={player} n={n} />}
           </div>
           <div className="line-actions">
             <VoicePicker

@@ -26,7 +26,10 @@ export function TakePlayer({ take, n }: Props) {
   const ref = useRef<HTMLAudioElement>(null);
   const [playing, setPlaying] = useState(false);
   const [time, setTime] = useState(0);
-  const [duration, setDuration] = useState(take.durationMs / 1000);
+  // The player may first show a take known only by id (its job just finished, durationMs 0): the stored duration
+  // follows with the refreshed line, the loaded metadata's wins once known.
+  const [loadedDuration, setDuration] = useState<number | null>(null);
+  const duration = loadedDuration ?? take.durationMs / 1000;
   const [failed, setFailed] = useState(false);
   const src = api().takeAudioUrl(take.id);
 

@@ -19,6 +19,7 @@ const DEFAULTS: Settings = {
   defaultVoiceId: null,
   executionProvider: 'auto',
   inferenceThreads: null,
+  resumeInterruptedJobs: true,
 };
 
 /** Cached copy so the first paint already has the right theme and language. */

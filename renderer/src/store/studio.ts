@@ -65,6 +65,11 @@ interface StudioState {
   /** The batch of the latest generate call (the queue panel shows it). */
   batchId: string | null;
   cancelBatch(): Promise<void>;
+  /** Jobs of this project interrupted by a crash or quit and not resumed (the queue offers to resume them). */
+  interrupted: number;
+  loadInterrupted(): Promise<void>;
+  /** Re-queue the project's interrupted jobs (in their order and batch); lines changed since are skipped. */
+  resumeInterrupted(): Promise<void>;
   setLineSpeaker(lineId: string, speaker: string | null): Promise<void>;
   setSpeakers(speakers: { name: string; voiceId: string | null }[]): Promise<boolean>;
   setDictionary(entries: DictionaryEntry[]): Promise<string | null>;
@@ -140,6 +145,7 @@ const inflight = new Map<string, Promise<void>>();
 const retryTimers = new Map<string, number>();
 const pendingDeletes = new Map<string, { line: StudioLine; index: number; timer: number; toastId: number }>();
 let addQueue: Promise<unknown> = Promise.resolve();
+let orderQueue: Promise<unknown> = Promise.resolve();
 let tempSeq = 0;
 let reordering = 0;
 let refreshTimer: number | undefined;
@@ -278,15 +284,24 @@ export const useStudio = create<StudioState>((set, get) => {
     }
   };
 
-  /** Send the on-screen order (lines awaiting deletion go last). */
-  const syncOrder = async (projectId: string) => {
-    const lineIds = [
-      ...get()
-        .lines.filter((l) => !l.pending)
-        .map((l) => l.id),
-      ...pendingDeletes.keys(),
-    ];
-    await api().call('lines.reorder', { projectId, lineIds });
+  /**
+   * Send the on-screen order (lines awaiting deletion go last). Calls go one at a time, each reading the order when it
+   * is sent: two quick moves used to send two concurrent `lines.reorder` requests, and when the server handled the
+   * second before the first, the first move's (older) order won and the last move was lost.
+   */
+  const syncOrder = (projectId: string): Promise<void> => {
+    const send = async () => {
+      const lineIds = [
+        ...get()
+          .lines.filter((l) => !l.pending)
+          .map((l) => l.id),
+        ...pendingDeletes.keys(),
+      ];
+      await api().call('lines.reorder', { projectId, lineIds });
+    };
+    const p = orderQueue.then(send, send);
+    orderQueue = p.catch(() => undefined);
+    return p;
   };
 
   const mergeServer = (detail: ProjectDetail) => {
@@ -386,6 +401,7 @@ export const useStudio = create<StudioState>((set, get) => {
     selected: {},
     anchor: null,
     batchId: null,
+    interrupted: 0,
     takesRev: 0,
     speakerNames: [],
 
@@ -400,6 +416,7 @@ export const useStudio = create<StudioState>((set, get) => {
         save: {},
         saveErrors: {},
         jobs: {},
+        interrupted: 0,
         status: 'loading',
         error: null,
         current: null,
@@ -432,6 +449,7 @@ export const useStudio = create<StudioState>((set, get) => {
           restored++;
         }
         set({ drafts, status: 'ready' });
+        void get().loadInterrupted();
         for (const lineId of Object.keys(drafts)) void saveNow(lineId);
         if (restored) toast.info(messages.restored(restored));
       } catch (err) {
@@ -458,6 +476,7 @@ export const useStudio = create<StudioState>((set, get) => {
         if (get().projectId !== projectId) return;
         mergeServer(detail);
         for (const job of [...jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) get().applyJob(job);
+        if (withJobs) void get().loadInterrupted();
       } catch (err) {
         if (isApiError(err, 'NOT_FOUND')) return; // project.deleted handles it
         console.warn('refresh failed', err);
@@ -736,6 +755,34 @@ export const useStudio = create<StudioState>((set, get) => {
       }
     },
 
+    async loadInterrupted() {
+      const projectId = get().projectId;
+      if (!projectId) return;
+      try {
+        const r = await api().call('jobs.recovery', { projectId });
+        if (get().projectId === projectId) set({ interrupted: r.interrupted });
+      } catch (err) {
+        console.warn('jobs.recovery failed', err);
+      }
+    },
+
+    async resumeInterrupted() {
+      const projectId = get().projectId;
+      if (!projectId) return;
+      try {
+        const r = await api().call('jobs.resumeInterrupted', { projectId });
+        if (get().projectId !== projectId) return;
+        for (const job of r.jobs) get().applyJob(job);
+        if (r.jobs.length) set({ batchId: r.jobs[r.jobs.length - 1].batchId ?? get().batchId });
+        set({ interrupted: 0 });
+        toast.info(messages.resumed(r.jobs.length, r.skipped.length));
+        void get().refresh(true);
+      } catch (err) {
+        toast.error(errorMessage(err));
+        void get().loadInterrupted();
+      }
+    },
+
     async cancelBatch() {
       const { batchId } = get();
       if (!batchId) return get().cancelAll();
@@ -908,7 +955,8 @@ export const useStudio = create<StudioState>((set, get) => {
       const prev = get().jobs[lineId];
       if (prev) {
         if (prev.id !== job.id && prev.createdAt > job.createdAt) return; // an older job of this line
-        if (prev.id === job.id && !isActive(prev) && isActive(job)) return; // stale event after the end
+        // A stale event after the end (an interrupted job comes back to life only by being resumed).
+        if (prev.id === job.id && !isActive(prev) && prev.status !== 'interrupted' && isActive(job)) return;
         if (prev.id === job.id && prev.updatedAt > job.updatedAt) return;
       }
       set((s) => ({ jobs: { ...s.jobs, [lineId]: job } }));
@@ -1073,6 +1121,8 @@ export const messages = {
   deleted: (n: number) => `Line ${n} deleted`,
   undo: () => 'Undo',
   restored: (n: number) => `Restored ${n} unsaved edits`,
+  resumed: (n: number, skipped: number) =>
+    `Resumed ${n} interrupted jobs` + (skipped ? `; ${skipped} not resumed (line changed or deleted)` : ''),
 };
 
 /** Try to push unsaved edits when the window goes away (drafts stay in localStorage regardless). */

@@ -8,6 +8,7 @@ import { wireEvents } from '../store/events';
 import { useNav, VIEWS, type View } from '../store/nav';
 import { useSettings } from '../store/settings';
 import { messages as studioMessages, useStudio } from '../store/studio';
+import { showRecoveryNotice } from '../store/recovery';
 import { toast } from '../store/toasts';
 import { ModelsView } from './ModelsView';
 import { ProjectsView } from './ProjectsView';
@@ -44,6 +45,8 @@ function useDocumentSettings() {
       deleted: (n: number) => t('studio.lineDeleted', { n }),
       undo: () => t('common.undo'),
       restored: (n: number) => t.plural('save.restored', n),
+      resumed: (n: number, skipped: number) =>
+        t.plural('recovery.resumed', n) + (skipped ? ` ${t.plural('recovery.skipped', skipped)}` : ''),
     });
   }, [locale]);
 }
@@ -63,6 +66,7 @@ export function App() {
       unwire = wireEvents(boot.api, (name) => toast.info(currentT()('studio.deletedElsewhere', { name }), undefined));
       await useSettings.getState().load();
       if (!cancelled) setPhase({ kind: 'ready' });
+      void showRecoveryNotice();
     })().catch((err: unknown) => {
       if (!cancelled) setPhase({ kind: 'failed', message: errorMessage(err) });
     });

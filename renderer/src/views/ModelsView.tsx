@@ -354,7 +354,7 @@ function PackCard({
             {primary.label}
           </button>
         )}
-        {pack.status === 'installed' && !transferring && (
+        {(pack.status === 'installed' || pack.needsVerification) && !transferring && (
           <button
             type="button"
             className="btn btn-sm"

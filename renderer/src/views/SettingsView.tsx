@@ -89,6 +89,8 @@ export function SettingsView() {
 
         <InferenceSettings save={save} />
 
+        <GenerationSettings save={save} />
+
         <section className="card settings-card" aria-labelledby="shortcuts-title">
           <h2 id="shortcuts-title" className="card-heading">
             {t('settings.shortcuts')}
@@ -224,6 +226,31 @@ function InferenceSettings({ save }: { save(patch: Partial<Settings>): Promise<v
           {t('settings.threadsHint')}
         </p>
       </div>
+    </section>
+  );
+}
+
+/** What happens to generation interrupted by a crash or quit. */
+function GenerationSettings({ save }: { save(patch: Partial<Settings>): Promise<void> }) {
+  const t = useT();
+  const resume = useSettings((s) => s.settings.resumeInterruptedJobs);
+  return (
+    <section className="card settings-card" aria-labelledby="generation-title">
+      <h2 id="generation-title" className="card-heading">
+        {t('settings.generation')}
+      </h2>
+      <label className="checkbox-row">
+        <input
+          type="checkbox"
+          checked={resume}
+          aria-describedby="resume-jobs-hint"
+          onChange={(e) => void save({ resumeInterruptedJobs: e.target.checked })}
+        />
+        {t('settings.resumeJobs')}
+      </label>
+      <p id="resume-jobs-hint" className="hint">
+        {t('settings.resumeJobsHint')}
+      </p>
     </section>
   );
 }

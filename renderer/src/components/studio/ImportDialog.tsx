@@ -7,14 +7,14 @@ import { Icon } from '../Icon';
 import { Modal } from '../Modal';
 
 type Format = 'txt' | 'md' | 'srt' | 'vtt';
-export const SCRIPT_ACCEPT = '.txt,.md,.markdown,.srt,.vtt,.docx';
+export const SCRIPT_ACCEPT = '.txt,.md,.markdown,.srt,.vtt,.docx,.epub';
 
-/** The script format of a file name, `docx`, or null when Timbre cannot import it. */
-export function scriptKind(name: string): Format | 'docx' | null {
+/** The script format of a file name, `docx`/`epub` (read by the core), or null when Timbre cannot import it. */
+export function scriptKind(name: string): Format | 'docx' | 'epub' | null {
   const ext = name.toLowerCase().split('.').pop() ?? '';
   if (ext === 'txt' || ext === 'text') return 'txt';
   if (ext === 'md' || ext === 'markdown') return 'md';
-  if (ext === 'srt' || ext === 'vtt' || ext === 'docx') return ext;
+  if (ext === 'srt' || ext === 'vtt' || ext === 'docx' || ext === 'epub') return ext;
   return null;
 }
 
@@ -75,7 +75,7 @@ export function ImportDialog({ open, file, onClose }: Props) {
       return;
     }
     setFileName(f.name);
-    if (kind === 'docx') {
+    if (kind === 'docx' || kind === 'epub') {
       setDocx({ name: f.name, base64: toBase64(content) });
       setText('');
       return;
@@ -183,7 +183,11 @@ export function ImportDialog({ open, file, onClose }: Props) {
             <option value="md">{t('import.format.md')}</option>
             <option value="srt">{t('import.format.srt')}</option>
             <option value="vtt">{t('import.format.vtt')}</option>
-            {docx && <option value="docx">{t('import.format.docx')}</option>}
+            {docx && (
+              <option value="docx">
+                {t(docx.name.toLowerCase().endsWith('.epub') ? 'import.format.epub' : 'import.format.docx')}
+              </option>
+            )}
           </select>
         </label>
       </div>
@@ -202,7 +206,9 @@ export function ImportDialog({ open, file, onClose }: Props) {
           />
         </label>
       )}
-      {docx && <p className="hint">{t('import.docxNote')}</p>}
+      {docx && (
+        <p className="hint">{t(docx.name.toLowerCase().endsWith('.epub') ? 'import.epubNote' : 'import.docxNote')}</p>
+      )}
 
       {error && (
         <div className="error-box" role="alert">

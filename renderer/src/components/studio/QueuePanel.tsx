@@ -9,6 +9,7 @@ export function QueuePanel() {
   const jobs = useStudio((s) => s.jobs);
   const lines = useStudio((s) => s.lines);
   const batchId = useStudio((s) => s.batchId);
+  const interrupted = useStudio((s) => s.interrupted);
   const numberOf = useMemo(() => new Map(lines.map((l, i) => [l.id, i + 1])), [lines]);
 
   const shown = useMemo(
@@ -44,6 +45,19 @@ export function QueuePanel() {
           </button>
         )}
       </div>
+      {interrupted > 0 && (
+        <div className="queue-resume">
+          <span className="muted">{t.plural('recovery.interrupted', interrupted)}</span>
+          <button
+            type="button"
+            className="btn btn-sm btn-primary"
+            onClick={() => void useStudio.getState().resumeInterrupted()}
+          >
+            <Icon name="play" size={12} />
+            {t.plural('queue.resume', interrupted)}
+          </button>
+        </div>
+      )}
       {shown.length === 0 ? (
         <p className="side-empty">{t('queue.empty')}</p>
       ) : (

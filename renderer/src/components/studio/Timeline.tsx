@@ -138,6 +138,8 @@ export function Timeline() {
   }, [url, data, theme, numberOf]);
 
   const currentSpan = data?.lines.find((l) => l.lineId === current && l.hasAudio);
+  // The selected line's number as the user sees it (1-based); undefined when no line is selected.
+  const currentNumber = current ? numberOf.get(current) : undefined;
   useEffect(() => {
     loopRef.current = loop && currentSpan ? currentSpan.lineId : null;
   }, [loop, currentSpan]);
@@ -195,9 +197,15 @@ export function Timeline() {
         <span className="timeline-time" aria-live="off">
           {formatTime(time)} / {formatTime(data?.durationSeconds ?? 0)}
         </span>
-        <button type="button" className="btn btn-sm" disabled={!currentSpan} onClick={playFromLine}>
+        <button
+          type="button"
+          className="btn btn-sm"
+          disabled={!currentSpan}
+          title={currentNumber && !currentSpan ? t('timeline.lineHasNoTake', { n: currentNumber }) : undefined}
+          onClick={playFromLine}
+        >
           <Icon name="play" size={12} />
-          {t('timeline.playFromLine', { n: current ? (numberOf.get(current) ?? 0) : 0 })}
+          {currentNumber ? t('timeline.playFromLine', { n: currentNumber }) : t('timeline.playFromLineNone')}
         </button>
         <button
           type="button"
