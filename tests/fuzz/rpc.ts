@@ -203,7 +203,7 @@ export function rpcGroup(): RpcGroup {
       {
         name: 'rpc: core.dispatch with arbitrary method and params',
         ciRuns: 300,
-        ciMs: 4000,
+        ciMs: 3000,
         property: () =>
           fc.asyncProperty(
             fc.oneof({ weight: 9, arbitrary: method }, { weight: 1, arbitrary: inProcessOnly }),
@@ -224,7 +224,7 @@ export function rpcGroup(): RpcGroup {
       {
         name: 'rpc: HTTP /api/rpc of a real server with arbitrary bodies',
         ciRuns: 60,
-        ciMs: 4000,
+        ciMs: 3000,
         weight: 0.5,
         property: () =>
           fc.asyncProperty(

@@ -193,21 +193,21 @@ export function voiceFileGroup(): VoiceFileGroup {
     targets: [
       {
         name: 'voice file: damaged files written by sealVoiceFile',
-        ciRuns: 2,
-        ciMs: 10_000,
+        ciRuns: 1,
+        ciMs: 6000,
         weight: 0.3,
         property: damaged(() => real!),
       },
       {
         name: 'voice file: damaged files (same content, cheapest accepted key parameters)',
         ciRuns: 40,
-        ciMs: 3000,
+        ciMs: 2000,
         property: damaged(() => cheapFile!),
       },
       {
         name: 'voice file: random headers (any version and key-derivation parameters)',
         ciRuns: 40,
-        ciMs: 8000,
+        ciMs: 3000,
         weight: 0.5,
         property: () =>
           fc.asyncProperty(
@@ -232,7 +232,7 @@ export function voiceFileGroup(): VoiceFileGroup {
       {
         name: 'voice file: correctly sealed files with hostile manifests',
         ciRuns: 60,
-        ciMs: 5000,
+        ciMs: 3000,
         property: () =>
           fc.asyncProperty(hostileManifest, fc.integer({ min: 0, max: 6 }), async ({ manifest: m, files }, cut) => {
             const manifest = Buffer.from(JSON.stringify(m) ?? 'null', 'utf8');
