@@ -93,6 +93,8 @@ export function checkDecodedAudio(samples: Float32Array, sampleRate: number, nam
     );
   if (samples.length === 0)
     throw audioError('unreadable', `${name} is damaged: no audio could be decoded from it.`, file);
+  const tooLong = lengthProblem(name, samples.length / sampleRate, sampleRate, file);
+  if (tooLong) throw tooLong;
   const bad = countNonFinite(samples);
   if (bad > 0)
     throw audioError(
@@ -100,8 +102,6 @@ export function checkDecodedAudio(samples: Float32Array, sampleRate: number, nam
       `${name} contains ${bad.toLocaleString('en-US')} invalid (NaN/infinite) sample${bad === 1 ? '' : 's'}: it is damaged or was written by faulty software. Export it again from the program that made it.`,
       file,
     );
-  const tooLong = lengthProblem(name, samples.length / sampleRate, sampleRate, file);
-  if (tooLong) throw tooLong;
 }
 
 /** The WAV header problem as the user's error (a header that lies, an empty or truncated file), else null. */

@@ -53,6 +53,8 @@ const MAX_BODY = 2 * 1024 * 1024;
 /** Calls that carry a file uploaded from the browser (base64) may be larger; the contract caps each file. */
 const UPLOAD_METHODS = new Set(['script.import', 'projects.setMix']);
 const MAX_UPLOAD_BODY = 48 * 1024 * 1024;
+/** A refused upload's remaining body is read and dropped up to this much, then the connection is closed. */
+const UPLOAD_DRAIN_BYTES = 64 * 1024 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
@@ -300,13 +302,25 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return sendError(res, 400, { code: 'INVALID_INPUT', message: 'kind must be audio or voice-file' });
     const max = opts.core.uploadMaxBytes;
     /**
-     * Answer a refusal before the body has all arrived: the answer goes out, then the connection is closed (what the
-     * client still sends is not read or kept).
+     * Answer a refusal before the body has all arrived. What the client still sends is read and dropped (never kept),
+     * so that it gets to read the answer: closing a socket with unread data resets the connection, and a reset can
+     * lose the answer. Past UPLOAD_DRAIN_BYTES of it the connection is closed anyway.
      */
     const refuse = (status: number, error: ApiErrorShape) => {
-      res.setHeader('Connection', 'close');
+      let drained = 0;
+      const drop = (c: Buffer) => {
+        drained += c.length;
+        if (drained > UPLOAD_DRAIN_BYTES) req.destroy();
+      };
+      const drain = () => {
+        if (!req.listeners('data').includes(drop)) req.on('data', drop);
+        req.resume();
+      };
+      req.removeAllListeners('data');
+      req.on('error', () => undefined);
+      drain();
+      res.on('finish', drain); // Node itself dumps an unread body after the answer (and drops our listener): keep the cap
       sendError(res, status, error);
-      res.on('finish', () => req.destroy());
     };
     const tooLarge = () =>
       refuse(413, {
