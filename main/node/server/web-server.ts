@@ -53,8 +53,6 @@ const MAX_BODY = 2 * 1024 * 1024;
 /** Calls that carry a file uploaded from the browser (base64) may be larger; the contract caps each file. */
 const UPLOAD_METHODS = new Set(['script.import', 'projects.setMix']);
 const MAX_UPLOAD_BODY = 48 * 1024 * 1024;
-/** A refused upload's remaining body is read and dropped up to this much, then the connection is closed. */
-const UPLOAD_DRAIN_BYTES = 64 * 1024 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
@@ -302,31 +300,34 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return sendError(res, 400, { code: 'INVALID_INPUT', message: 'kind must be audio or voice-file' });
     const max = opts.core.uploadMaxBytes;
     /**
-     * Answer a refusal before the body has all arrived. What the client still sends is read and dropped (never kept),
-     * so that it gets to read the answer: closing a socket with unread data resets the connection, and a reset can
-     * lose the answer. Past UPLOAD_DRAIN_BYTES of it the connection is closed anyway.
+     * Answer a refusal before the body has all arrived. The connection stays usable: what the client still sends (at
+     * most `max` bytes, else the connection is closed) is read and dropped, never kept. Closing a socket on unread data
+     * resets it, and a reset can lose the answer before the client reads it.
      */
     const refuse = (status: number, error: ApiErrorShape) => {
       let drained = 0;
       const drop = (c: Buffer) => {
         drained += c.length;
-        if (drained > UPLOAD_DRAIN_BYTES) req.destroy();
+        if (drained > max) req.destroy();
       };
       const drain = () => {
         if (!req.listeners('data').includes(drop)) req.on('data', drop);
         req.resume();
       };
       req.removeAllListeners('data');
-      req.on('error', () => undefined);
       drain();
-      res.on('finish', drain); // Node itself dumps an unread body after the answer (and drops our listener): keep the cap
+      res.on('finish', drain); // Node dumps an unread body after the answer (dropping our listener): keep the cap
       sendError(res, status, error);
     };
-    const tooLarge = () =>
-      refuse(413, {
+    /** Over the size cap: answer and close (the client declared or sent more than will ever be read). */
+    const tooLarge = () => {
+      res.setHeader('Connection', 'close');
+      sendError(res, 413, {
         code: 'INVALID_INPUT',
         message: `${name} is larger than ${Math.round(max / 1024 / 1024)} MiB: pick a shorter recording or cut it first.`,
       });
+      res.on('finish', () => req.destroy());
+    };
     const declaredLength = Number(req.headers['content-length'] ?? NaN);
     if (declaredLength > max) return tooLarge();
     // Enough of the head to hold any sane WAV header (fmt, ds64, the odd metadata chunk before the samples).
