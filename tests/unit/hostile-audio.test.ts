@@ -125,6 +125,15 @@ describe('hostile audio through the CLI, path staging and the upload route', () 
       expect(up.body.error?.message, name).toMatch(want.message);
       expect(up.status, name).toBe(want.problem === 'too-long' ? 413 : 400);
       expect(up.ms, `${name}: upload refused within 5 s`).toBeLessThan(5_000);
+
+      // Chunked (no Content-Length): the same answer, except that a header declaring gigabytes is judged by what it
+      // declares while the body is still arriving (refused as too long rather than buffered to find it truncated).
+      const chunked = await upload(server, file, true);
+      const declaresHuge = name === 'claims-4gb.wav' || name === 'rf64-claims-10gb.wav';
+      expect(chunked.body.error?.details?.audioProblem, `${name} (chunked)`).toBe(
+        declaresHuge ? 'too-long' : want.problem,
+      );
+      if (!declaresHuge) expect(chunked.body.error?.message, `${name} (chunked)`).toMatch(want.message);
       await expectServerAlive(server);
     }
     // Nothing was staged, nothing half-written, the database is intact.

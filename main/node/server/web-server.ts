@@ -340,7 +340,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         if (checked || (!final && size < HEAD_BYTES)) return null;
         checked = true;
         const head = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-        return uploadHeadProblem(head, Number.isFinite(declaredLength) ? declaredLength : null, name);
+        // At the end the real size is known (a chunked upload has no Content-Length).
+        return uploadHeadProblem(head, final ? size : Number.isFinite(declaredLength) ? declaredLength : null, name);
       };
       req.on('data', (c: Buffer) => {
         size += c.length;
