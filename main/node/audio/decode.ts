@@ -1,6 +1,6 @@
 import { resolveFfmpeg, resolveFfprobe, type ResolvedBinary } from './ffmpeg.js';
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
+import { closeSync, openSync, promises as fsp, read, readSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../native-models/common/errors.js';
 import type { AudioProblem } from '../../../native-models/enhance/cleanup.js';
@@ -130,6 +130,13 @@ function wavProblem(info: WavInfo, name: string, file?: string): ApiError | null
   if (info.decodable && wavFrames(info) === 0)
     return audioError('unreadable', `${name} holds no audio: not one whole sample frame.`, file);
   return null;
+}
+
+/** Read into `buf` from `position` of an open file (asynchronously); resolves to the bytes read. */
+function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))),
+  );
 }
 
 /** Bytes arrived so far of an upload that is still coming: asked for more, this says the check must wait. */
@@ -318,9 +325,14 @@ async function decodeWavInput(
     const frames = wavFrames(info);
     const samples = new Float32Array(frames);
     const slice = Math.max(1, Math.floor((4 << 20) / info.blockAlign)) * info.blockAlign;
+    // A file is read asynchronously, slice by slice (the server keeps answering while a long file loads).
+    const sliceBuf = fd >= 0 ? Buffer.alloc(Math.min(slice, frames * info.blockAlign)) : null;
     for (let done = 0; done < frames;) {
       const at = info.dataOffset + done * info.blockAlign;
-      const bytes = src.read(at, Math.min(slice, (frames - done) * info.blockAlign));
+      const want = Math.min(slice, (frames - done) * info.blockAlign);
+      const bytes = sliceBuf
+        ? sliceBuf.subarray(0, await readAt(fd, sliceBuf.subarray(0, want), at))
+        : src.read(at, want);
       const n = decodeWavFrames(info, bytes, samples, done);
       if (n === 0) break;
       done += n;
