@@ -7,6 +7,7 @@
  * Clipping, peak, DC and loudness are measured on the source-rate samples (resampling would hide flat-topped peaks).
  * Pure Node + onnxruntime: no DB, no Electron.
  */
+import { countNonFinite } from '../audio/checks.js';
 import { ApiError } from '../common/errors.js';
 import { integratedLoudness } from '../dsp/loudness.js';
 import { resample } from '../dsp/resample.js';
@@ -37,7 +38,15 @@ export interface Advice {
 
 /** Why a file cannot become a voice: `details.audioProblem` of the INVALID_INPUT errors (also thrown by decoding). */
 export type AudioProblem =
-  'unsupported-type' | 'unreadable' | 'no-audio-stream' | 'too-short' | 'silent' | 'clipped' | 'not-speech';
+  | 'unsupported-type'
+  | 'unreadable'
+  | 'no-audio-stream'
+  | 'too-long'
+  | 'invalid-samples'
+  | 'too-short'
+  | 'silent'
+  | 'clipped'
+  | 'not-speech';
 
 export interface QualityReport {
   /** Of the source. */
@@ -194,6 +203,15 @@ async function analyze(
   meta: { channels?: number },
 ): Promise<Analysis> {
   const n = samples.length;
+  // One NaN or infinity poisons every sum, filter and level it reaches (the resampler spreads it over its kernel, the
+  // loudness gate turns NaN, the normaliser silences everything): refuse it here, whoever passed it in.
+  const bad = countNonFinite(samples);
+  if (bad > 0)
+    throw new ApiError(
+      'INVALID_INPUT',
+      `The audio contains ${bad.toLocaleString('en-US')} invalid (NaN/infinite) sample${bad === 1 ? '' : 's'}: it cannot be analysed or cleaned.`,
+      { audioProblem: 'invalid-samples' },
+    );
   const durationSeconds = n / sampleRate;
   // The 16 kHz copy without its DC offset: the offset is reported, not taken for sound (by the VAD or the levels).
   let x16 = toMono16k(samples, sampleRate);

@@ -155,6 +155,19 @@ describe('the CLI', () => {
     60_000,
   );
 
+  it('record refuses an output FIFO or folder before it opens the microphone', async () => {
+    const out = fifo('rec.wav');
+    const r = await runCli(['record', '--seconds', '1', '-o', out], { dataDir: cliData, timeoutMs: 30_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/rec\.wav is a named pipe \(FIFO\), not a regular file/);
+    expect(lstatSync(out).isFIFO()).toBe(true);
+    const folder = path.join(t.dir, 'rec-folder');
+    mkdirSync(folder);
+    const d = await runCli(['record', '--seconds', '1', '-o', folder], { dataDir: cliData, timeoutMs: 30_000 });
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/is a folder, not a regular file/);
+  }, 60_000);
+
   it('clean refuses a FIFO as input and as output', async () => {
     const wav = path.join(t.dir, 'tone.wav');
     const sr = 16_000;

@@ -170,7 +170,7 @@ const CORPUS: Case[] = [
     name: 'header-only.wav',
     make: (p) => writeFileSync(p, readFileSync(CLIP).subarray(0, 40)),
     problem: 'unreadable',
-    message: /cannot be read/,
+    message: /is not a usable WAV file: no data chunk/,
   },
   {
     name: 'notes.txt',

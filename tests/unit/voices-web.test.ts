@@ -75,7 +75,11 @@ describe('staged audio over web mode and the Electron media protocol', () => {
       Authorization: `Bearer ${TOKEN}`,
     });
     expect(junk.status).toBe(400);
-    expect(junk.json?.error?.message).toMatch(/junk\.mp3 is not a readable audio/);
+    // The same checks and words as a file staged by path (one set of checks for every way a file arrives).
+    expect(junk.json?.error?.message).toMatch(/junk\.mp3 is a text file, not a readable audio or video file/);
+    expect((junk.json?.error as { details?: unknown } | undefined)?.details).toEqual({
+      audioProblem: 'unsupported-type',
+    });
 
     const huge = await put(`${server.url}/api/uploads?name=big.wav`, Buffer.alloc(10), {
       Authorization: `Bearer ${TOKEN}`,

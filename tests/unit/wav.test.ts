@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeWav, encodeWav, WavFormatError } from '../../native-models/audio/wav.js';
+import { bufferSource, decodeWav, encodeWav, inspectWav, WavFormatError } from '../../native-models/audio/wav.js';
 
 /** Build a RIFF/WAVE file from raw chunks (adds the even-size pad byte). */
 function riff(chunks: Array<[string, Buffer]>, riffSize?: number): Buffer {
@@ -25,7 +25,7 @@ function fmt(format: number, channels: number, sampleRate: number, bits: number,
   b.writeUInt16LE(format, 0);
   b.writeUInt16LE(channels, 2);
   b.writeUInt32LE(sampleRate, 4);
-  b.writeUInt32LE(sampleRate * align, 8);
+  b.writeUInt32LE((sampleRate * align) % 0x100000000, 8);
   b.writeUInt16LE(align, 12);
   b.writeUInt16LE(bits, 14);
   return b;
@@ -146,6 +146,94 @@ describe('encodeWav / decodeWav', () => {
     expect(decodeWav(wav).samples.length).toBe(3);
   });
 
+  it('reads 8/24/32-bit PCM and 64-bit float, and averages channels without gain', () => {
+    const pcm24 = Buffer.alloc(6 * 3);
+    // Six channels of 24-bit at half scale (-6 dBFS), all the same: the mix is -6 dBFS too, not +10.6 dB louder.
+    for (let c = 0; c < 6; c++) pcm24.writeIntLE(-4194304, c * 3, 3);
+    const six = decodeWav(
+      riff([
+        ['fmt ', fmt(1, 6, 48000, 24)],
+        ['data', pcm24],
+      ]),
+    );
+    expect(six.channels).toBe(6);
+    expect(Array.from(six.samples)).toEqual([-0.5]);
+    expect(
+      Array.from(
+        decodeWav(
+          riff([
+            ['fmt ', fmt(1, 1, 8000, 8)],
+            ['data', Buffer.from([0, 128, 192, 255])],
+          ]),
+        ).samples,
+      ),
+    ).toEqual([-1, 0, 0.5, 127 / 128]);
+    const i32 = Buffer.alloc(8);
+    i32.writeInt32LE(-2147483648, 0);
+    i32.writeInt32LE(1073741824, 4);
+    expect(
+      Array.from(
+        decodeWav(
+          riff([
+            ['fmt ', fmt(1, 1, 8000, 32)],
+            ['data', i32],
+          ]),
+        ).samples,
+      ),
+    ).toEqual([-1, 0.5]);
+    const f64 = Buffer.alloc(16);
+    f64.writeDoubleLE(0.25, 0);
+    f64.writeDoubleLE(-0.75, 8);
+    expect(
+      Array.from(
+        decodeWav(
+          riff([
+            ['fmt ', fmt(3, 1, 8000, 64)],
+            ['data', f64],
+          ]),
+        ).samples,
+      ),
+    ).toEqual([0.25, -0.75]);
+  });
+
+  it('allocates from the bytes present, not the size a header declares (4 GB, RF64 10 GB, header only)', () => {
+    const lying = riff([
+      ['fmt ', fmt(1, 1, 16000, 16)],
+      ['data', int16([1, 2, 3])],
+    ]);
+    lying.writeUInt32LE(0xfffffff0, 40); // "4 GB of audio"
+    const info = inspectWav(bufferSource(lying));
+    expect(info).toMatchObject({ declaredDataBytes: 0xfffffff0, presentDataBytes: 6 });
+    expect(decodeWav(lying).samples.length).toBe(3);
+
+    // RF64: the real sizes are 64-bit, in a ds64 chunk; this one claims 10 GB and holds 4 bytes.
+    const ds64 = Buffer.alloc(28);
+    ds64.writeBigUInt64LE(10_000_000_036n, 0);
+    ds64.writeBigUInt64LE(10_000_000_000n, 8);
+    const rf64 = riff([
+      ['ds64', ds64],
+      ['fmt ', fmt(1, 1, 16000, 16)],
+      ['data', int16([5, 6])],
+    ]);
+    rf64.write('RF64', 0, 'ascii');
+    rf64.writeUInt32LE(0xffffffff, 4);
+    rf64.writeUInt32LE(0xffffffff, rf64.length - 8); // data size: see ds64
+    expect(inspectWav(bufferSource(rf64))).toMatchObject({
+      container: 'RF64',
+      declaredDataBytes: 10_000_000_000,
+      presentDataBytes: 4,
+    });
+    expect(decodeWav(rf64).samples.length).toBe(2);
+
+    const headerOnly = encodeWav(new Float32Array(0), 16000);
+    expect(headerOnly.length).toBe(44);
+    expect(inspectWav(bufferSource(headerOnly))).toMatchObject({ declaredDataBytes: 0, presentDataBytes: 0 });
+    // A half frame at the end is not a sample.
+    expect(decodeWav(Buffer.concat([encodeWav(new Float32Array([0.5]), 8000), Buffer.from([1])])).samples.length).toBe(
+      1,
+    );
+  });
+
   it('accepts a plain Uint8Array', () => {
     const wav = encodeWav(new Float32Array([0.5]), 8000);
     const copy = new Uint8Array(wav.length + 3).subarray(3);
@@ -164,31 +252,76 @@ describe('encodeWav / decodeWav', () => {
       ['truncated fmt chunk', () => riff([['fmt ', Buffer.alloc(10)]]), /truncated fmt chunk/],
       ['fmt chunk claiming more than the file', () => good().subarray(0, 30), /truncated fmt chunk/],
       [
-        '24-bit PCM',
+        '12-bit PCM',
         () =>
           riff([
-            ['fmt ', fmt(1, 1, 8000, 24)],
+            ['fmt ', fmt(1, 1, 8000, 12, 2)],
             ['data', Buffer.alloc(6)],
           ]),
-        /Unsupported WAV encoding: 24-bit integer PCM/,
+        /Unsupported WAV encoding: 12-bit integer PCM/,
       ],
       [
-        '8-bit PCM',
+        '16-bit float',
         () =>
           riff([
-            ['fmt ', fmt(1, 1, 8000, 8)],
-            ['data', Buffer.alloc(2)],
-          ]),
-        /Unsupported WAV encoding: 8-bit integer PCM/,
-      ],
-      [
-        '64-bit float',
-        () =>
-          riff([
-            ['fmt ', fmt(3, 1, 8000, 64)],
+            ['fmt ', fmt(3, 1, 8000, 16)],
             ['data', Buffer.alloc(16)],
           ]),
-        /64-bit float/,
+        /16-bit float/,
+      ],
+      [
+        'a 4,294,967,295 Hz sample rate',
+        () =>
+          riff([
+            ['fmt ', fmt(1, 1, 0xffffffff, 16, 2)],
+            ['data', Buffer.alloc(4)],
+          ]),
+        /sample rate of 4,294,967,295 Hz; Timbre reads 1,000–384,000 Hz/,
+      ],
+      [
+        'a 500 Hz sample rate',
+        () =>
+          riff([
+            ['fmt ', fmt(1, 1, 500, 16)],
+            ['data', Buffer.alloc(4)],
+          ]),
+        /sample rate of 500 Hz/,
+      ],
+      [
+        '65,535 channels',
+        () =>
+          riff([
+            ['fmt ', fmt(1, 65535, 8000, 16, 2)],
+            ['data', Buffer.alloc(4)],
+          ]),
+        /claims 65535 channels; at most 64/,
+      ],
+      [
+        'block align 0 (compressed)',
+        () =>
+          riff([
+            ['fmt ', fmt(2, 1, 8000, 4, 0)],
+            ['data', Buffer.alloc(4)],
+          ]),
+        /block align 0/,
+      ],
+      [
+        'odd block align (PCM)',
+        () =>
+          riff([
+            ['fmt ', fmt(1, 2, 8000, 16, 3)],
+            ['data', Buffer.alloc(6)],
+          ]),
+        /block align 3 does not match 2 x 16 bits/,
+      ],
+      [
+        'a million tiny chunks before the audio',
+        () =>
+          riff([
+            ...Array.from({ length: 1001 }, (): [string, Buffer] => ['junk', Buffer.alloc(0)]),
+            ['fmt ', fmt(1, 1, 8000, 16)],
+          ]),
+        /more than 1000 chunks/,
       ],
       [
         'ADPCM',

@@ -1,10 +1,21 @@
 import { resolveFfmpeg, resolveFfprobe, type ResolvedBinary } from './ffmpeg.js';
 import { spawn } from 'node:child_process';
+import { closeSync, openSync, read, readSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../native-models/common/errors.js';
 import type { AudioProblem } from '../../../native-models/enhance/cleanup.js';
-import { decodeWav } from '../../../native-models/audio/wav.js';
-import { checkInputFile, readInputFile, readInputHead } from '../../../native-models/common/safe-fs.js';
+import { countNonFinite } from '../../../native-models/audio/checks.js';
+import {
+  bufferSource,
+  decodeWavFrames,
+  inspectWav,
+  WAV_LIMITS,
+  WavFormatError,
+  wavFrames,
+  type ByteSource,
+  type WavInfo,
+} from '../../../native-models/audio/wav.js';
+import { checkInputFile, readInputHead } from '../../../native-models/common/safe-fs.js';
 
 export interface DecodedAudio {
   /** Mono mixdown in [-1, 1]. */
@@ -20,33 +31,192 @@ export interface DecodedAudio {
 export const FFMPEG_INSTALL_HINT =
   'install it: sudo apt-get install ffmpeg (Debian/Ubuntu), sudo dnf install ffmpeg (Fedora), brew install ffmpeg (macOS), winget install ffmpeg (Windows)';
 
-/** A WAV up to this size is read into memory directly; a larger one goes through ffmpeg (which streams it). */
-const DIRECT_WAV_MAX_BYTES = 1024 * 1024 * 1024;
-
-const audioError = (problem: AudioProblem, message: string, file: string) =>
-  new ApiError('INVALID_INPUT', message, { audioProblem: problem, file });
+const audioError = (problem: AudioProblem, message: string, file?: string) =>
+  new ApiError(
+    'INVALID_INPUT',
+    message,
+    file === undefined ? { audioProblem: problem } : { audioProblem: problem, file },
+  );
 
 /**
- * Decode any common audio (or the audio track of a video) to mono float PCM. WAV (16-bit / float) is read
+ * Limits on audio read for voices, clean-up, references and music beds (docs/security.md, "Audio input"). They are
+ * checked from the header (WAV) or ffprobe (other formats) before anything is decoded, and again on what ffmpeg
+ * actually produces, so a file that lies about its length still cannot exhaust memory.
+ */
+export const AUDIO_LIMITS = {
+  ...WAV_LIMITS,
+  /** Voice samples need seconds to minutes; clean-up of long recordings in bounded memory is a later issue. */
+  maxSeconds: 30 * 60,
+  /** Decoded frames (mono float32: 4 bytes each, ~330 MiB): 30 minutes at 48 kHz, less at higher rates. */
+  maxFrames: 30 * 60 * 48_000,
+} as const;
+
+/** A file on this computer, or bytes uploaded from the browser (never written to disk unencrypted). */
+export type AudioInput = { file: string } | { bytes: Buffer; name: string };
+
+const minutes = (s: number) =>
+  s >= 3600
+    ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
+    : s >= 60
+      ? `${(s / 60).toFixed(1)} min`
+      : `${s.toFixed(1)} s`;
+
+/** The "too long" refusal, or null when `seconds` at `rate` fits the limits. */
+function lengthProblem(name: string, seconds: number, rate: number, file?: string): ApiError | null {
+  const frames = seconds * rate;
+  if (seconds <= AUDIO_LIMITS.maxSeconds && frames <= AUDIO_LIMITS.maxFrames) return null;
+  const why =
+    seconds > AUDIO_LIMITS.maxSeconds
+      ? `Timbre reads at most ${AUDIO_LIMITS.maxSeconds / 60} minutes of voice audio`
+      : `at ${(rate / 1000).toFixed(1)} kHz Timbre reads at most ${minutes(AUDIO_LIMITS.maxFrames / rate)} (${AUDIO_LIMITS.maxFrames / 1e6} M samples)`;
+  return audioError(
+    'too-long',
+    `${name} is ${minutes(seconds)} long: ${why}. Cut out the part with the voice (10–30 s of speech is plenty) and use that.`,
+    file,
+  );
+}
+
+/**
+ * The checks every decoded piece of audio passes, whatever way it arrived (file, upload, recording, clean-up): it holds
+ * samples, every sample is a finite number, and its length is within AUDIO_LIMITS. Throws INVALID_INPUT with
+ * `details.audioProblem` ('unreadable', 'invalid-samples', 'too-long').
+ */
+export function checkDecodedAudio(samples: Float32Array, sampleRate: number, name: string, file?: string): void {
+  if (
+    !Number.isInteger(sampleRate) ||
+    sampleRate < AUDIO_LIMITS.minSampleRate ||
+    sampleRate > AUDIO_LIMITS.maxSampleRate
+  )
+    throw audioError(
+      'unreadable',
+      `${name} has a sample rate of ${sampleRate} Hz; Timbre reads ${AUDIO_LIMITS.minSampleRate}–${AUDIO_LIMITS.maxSampleRate} Hz.`,
+      file,
+    );
+  if (samples.length === 0)
+    throw audioError('unreadable', `${name} is damaged: no audio could be decoded from it.`, file);
+  const tooLong = lengthProblem(name, samples.length / sampleRate, sampleRate, file);
+  if (tooLong) throw tooLong;
+  const bad = countNonFinite(samples);
+  if (bad > 0)
+    throw audioError(
+      'invalid-samples',
+      `${name} contains ${bad.toLocaleString('en-US')} invalid (NaN/infinite) sample${bad === 1 ? '' : 's'}: it is damaged or was written by faulty software. Export it again from the program that made it.`,
+      file,
+    );
+}
+
+/** The WAV header problem as the user's error (a header that lies, an empty or truncated file), else null. */
+function wavProblem(info: WavInfo, name: string, file?: string): ApiError | null {
+  const rate = info.sampleRate;
+  const bytesPerSecond = info.blockAlign * rate;
+  if (info.decodable) {
+    const frames = wavFrames(info);
+    const tooLong = lengthProblem(name, frames / rate, rate, file);
+    if (tooLong) return tooLong;
+    if (frames === 0 && !info.declaredDataBytes)
+      return audioError(
+        'unreadable',
+        `${name} holds no audio: its WAV header is followed by no samples (a header-only file). Export or record it again.`,
+        file,
+      );
+  }
+  const declared = info.declaredDataBytes;
+  // A data chunk cut short (within 10 %, or a tenth of a second, is a sloppy writer: the whole frames present are used).
+  if (declared !== null && info.presentDataBytes < 0.9 * declared - 0.1 * bytesPerSecond)
+    return audioError(
+      'unreadable',
+      `${name} is truncated (cut off): its header promises ${(declared / bytesPerSecond).toFixed(1)} s of audio but the file holds ${(info.presentDataBytes / bytesPerSecond).toFixed(1)} s. Copy or export it again.`,
+      file,
+    );
+  if (info.decodable && wavFrames(info) === 0)
+    return audioError('unreadable', `${name} holds no audio: not one whole sample frame.`, file);
+  return null;
+}
+
+/** Read into `buf` from `position` of an open file (asynchronously); resolves to the bytes read. */
+function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))),
+  );
+}
+
+/** Bytes arrived so far of an upload that is still coming: asked for more, this says the check must wait. */
+class NeedMoreBytes extends Error {}
+
+/**
+ * Check the first bytes of an upload that is still arriving (`totalSize` from Content-Length, when sent): a WAV
+ * whose header lies (sample rate, channels, block align) or that declares more than AUDIO_LIMITS is refused before
+ * the rest is received. Null when nothing is wrong yet (or when the head is too short to tell).
+ */
+export function uploadHeadProblem(head: Buffer, totalSize: number | null, name: string): ApiError | null {
+  const magic = head.subarray(0, 4).toString('latin1');
+  if (!(magic === 'RIFF' || magic === 'RF64' || magic === 'BW64') || head.subarray(8, 12).toString('latin1') !== 'WAVE')
+    return null;
+  const size = totalSize ?? Number.MAX_SAFE_INTEGER;
+  const src: ByteSource = {
+    size,
+    read(o, n) {
+      if (o + n > head.length && head.length < size) throw new NeedMoreBytes();
+      return head.subarray(o, Math.min(head.length, o + n));
+    },
+  };
+  let info: WavInfo;
+  try {
+    info = inspectWav(src);
+  } catch (err) {
+    if (err instanceof NeedMoreBytes) return null;
+    if (err instanceof WavFormatError)
+      return audioError('unreadable', `${name} is not a usable WAV file: ${lowerFirst(err.message)}.`);
+    throw err;
+  }
+  if (totalSize === null && info.declaredDataBytes === null) return null; // streamed, length unknown: the cap applies
+  return wavProblem(info, name);
+}
+
+/** A WavFormatError's message as the end of a sentence ("Corrupt WAV: zero channels" → "zero channels"). */
+const lowerFirst = (s: string) => {
+  const t = s.replace(/^Corrupt WAV: /, '');
+  return t.charAt(0).toLowerCase() + t.slice(1);
+};
+
+/** Decode uploaded bytes (any format ffmpeg reads; ffmpeg reads them from a pipe: no temporary file). */
+export function decodeAudioBytes(bytes: Buffer, name: string, targetRate?: number): Promise<DecodedAudio> {
+  return decodeAudio({ bytes, name }, targetRate);
+}
+
+/**
+ * Decode any common audio (or the audio track of a video) to mono float PCM. WAV (integer PCM or float) is read
  * directly; everything else goes through the system ffmpeg (probed first with ffprobe), at `targetRate` when given,
  * else at the file's own rate.
  *
  * Every failure is an ApiError with a plain-English message and `details.audioProblem`:
  * - `unsupported-type`: not audio or video at all (text, PDF, image, archive);
- * - `unreadable`: empty, corrupt, truncated, or no audio could be decoded;
- * - `no-audio-stream`: a video (or container) without an audio track.
+ * - `unreadable`: empty, corrupt, truncated, a header that lies, or no audio could be decoded;
+ * - `no-audio-stream`: a video (or container) without an audio track;
+ * - `too-long`: over AUDIO_LIMITS (refused from the header or the probe, before decoding);
+ * - `invalid-samples`: NaN or infinite samples.
  * A missing file is INVALID_INPUT ('unreadable'); a missing ffmpeg is ENGINE_UNAVAILABLE with how to install it.
  */
 export async function decodeAudioFile(file: string, targetRate?: number): Promise<DecodedAudio> {
-  const name = path.basename(file);
-  // Never opens a named pipe or a device (safe-fs.ts): a FIFO would block a thread-pool thread, /dev/zero never ends.
-  const stat = await checkInputFile(file, { what: 'The audio file' }).catch((err: ApiError) => {
-    throw audioError('unreadable', err.message, file);
-  });
-  if (stat.size === 0) throw audioError('unreadable', `${name} is empty (0 bytes): it holds no audio.`, file);
+  return decodeAudio({ file }, targetRate);
+}
 
-  const head = await readHead(file, 4096);
-  const kind = sniffNonMedia(head, file);
+/** One set of checks for every way a file arrives: a path (CLI, voiceAudio.stage, library import) or an upload. */
+export async function decodeAudio(input: AudioInput, targetRate?: number): Promise<DecodedAudio> {
+  const file = 'file' in input ? input.file : undefined;
+  const name = 'file' in input ? path.basename(input.file) : input.name || 'The upload';
+  let size: number;
+  if (file !== undefined) {
+    // Never opens a named pipe or a device (safe-fs.ts): a FIFO would block a thread-pool thread, /dev/zero never ends.
+    const stat = await checkInputFile(file, { what: 'The audio file' }).catch((err: ApiError) => {
+      throw audioError('unreadable', err.message, file);
+    });
+    size = stat.size;
+  } else size = (input as { bytes: Buffer }).bytes.length;
+  if (size === 0) throw audioError('unreadable', `${name} is empty (0 bytes): it holds no audio.`, file);
+
+  const head = file !== undefined ? await readHead(file, 4096) : (input as { bytes: Buffer }).bytes.subarray(0, 4096);
+  const kind = sniffNonMedia(head, file ?? name);
   if (kind)
     throw audioError(
       'unsupported-type',
@@ -54,33 +224,22 @@ export async function decodeAudioFile(file: string, targetRate?: number): Promis
       file,
     );
 
+  const magic = head.subarray(0, 4).toString('latin1');
   if (
-    head.subarray(0, 4).toString('latin1') === 'RIFF' &&
-    head.subarray(8, 12).toString('latin1') === 'WAVE' &&
-    stat.size <= DIRECT_WAV_MAX_BYTES
+    (magic === 'RIFF' || magic === 'RF64' || magic === 'BW64') &&
+    head.subarray(8, 12).toString('latin1') === 'WAVE'
   ) {
-    const data = await readInputFile(file, { what: 'The audio file', maxBytes: DIRECT_WAV_MAX_BYTES });
-    const truncated = wavTruncation(data);
-    if (truncated)
-      throw audioError(
-        'unreadable',
-        `${name} is truncated (cut off): its header promises ${truncated.declared.toFixed(1)} s of audio but the file holds ${truncated.present.toFixed(1)} s. Copy or export it again.`,
-        file,
-      );
-    try {
-      const w = decodeWav(data);
-      if (w.samples.length > 0 && (!targetRate || targetRate === w.sampleRate))
-        return { samples: w.samples, sampleRate: w.sampleRate, channels: w.channels, sourceRate: w.sampleRate };
-    } catch {
-      // An unusual WAV flavour (24-bit, ADPCM, …) or a damaged header: ffmpeg decides.
-    }
+    const wav = await decodeWavInput(input, name, size, targetRate);
+    if (wav) return wav;
   }
 
-  const probe = await ffprobe(file);
+  const probe = await ffprobe(input);
   if (!probe.ok) {
     throw audioError(
       'unreadable',
-      `${name} cannot be read: it is damaged or not a media file (${probe.reason}).`,
+      probe.seek
+        ? `${name} cannot be read while uploading (its index is at the end of the file): open it in the desktop app, or convert it to WAV or MP3 first.`
+        : `${name} cannot be read: it is damaged or not a media file (${probe.reason}).`,
       file,
     );
   }
@@ -95,13 +254,28 @@ export async function decodeAudioFile(file: string, targetRate?: number): Promis
   }
   const sourceRate = Number(audio.sample_rate) || 48_000;
   const channels = Number(audio.channels) || 1;
+  if (sourceRate < AUDIO_LIMITS.minSampleRate || sourceRate > AUDIO_LIMITS.maxSampleRate)
+    throw audioError(
+      'unreadable',
+      `${name} is not usable: its audio claims a sample rate of ${sourceRate.toLocaleString('en-US')} Hz; Timbre reads ${AUDIO_LIMITS.minSampleRate.toLocaleString('en-US')}–${AUDIO_LIMITS.maxSampleRate.toLocaleString('en-US')} Hz.`,
+      file,
+    );
+  if (channels > AUDIO_LIMITS.maxChannels)
+    throw audioError(
+      'unreadable',
+      `${name} is not usable: its audio claims ${channels} channels; at most ${AUDIO_LIMITS.maxChannels} are supported.`,
+      file,
+    );
+  const declared = Number(probe.format?.duration ?? audio.duration);
   const rate = targetRate ?? sourceRate;
-  const decoded = await ffmpegDecode(file, rate);
+  if (declared > 0) {
+    const tooLong = lengthProblem(name, declared, Math.max(rate, sourceRate), file);
+    if (tooLong) throw tooLong;
+  }
+  const decoded = await ffmpegDecode(input, name, rate, channels);
   const seconds = decoded.length / rate;
-  if (decoded.length === 0)
-    throw audioError('unreadable', `${name} is damaged: no audio could be decoded from it.`, file);
+  checkDecodedAudio(decoded, rate, name, file);
   // A container that states its length (an MP3 Xing/Info header, an MP4 index) but holds much less was cut off.
-  const declared = Number(probe.format?.duration);
   if (!probe.durationEstimated && declared > 0 && seconds < 0.9 * declared - 0.5)
     throw audioError(
       'unreadable',
@@ -109,6 +283,62 @@ export async function decodeAudioFile(file: string, targetRate?: number): Promis
       file,
     );
   return { samples: decoded, sampleRate: rate, channels, sourceRate };
+}
+
+/**
+ * A WAV: its header is checked before anything is allocated; encodings we read are decoded from the bytes present (a
+ * file in slices, so only the mono result is held), others return null for ffmpeg (after the same header checks).
+ */
+async function decodeWavInput(
+  input: AudioInput,
+  name: string,
+  size: number,
+  targetRate: number | undefined,
+): Promise<DecodedAudio | null> {
+  const file = 'file' in input ? input.file : undefined;
+  const fd = file !== undefined ? openSync(file, 'r') : -1;
+  try {
+    const src: ByteSource =
+      file !== undefined
+        ? {
+            size,
+            read(o, n) {
+              const b = Buffer.alloc(Math.max(0, Math.min(n, size - o)));
+              const got = readSync(fd, b, 0, b.length, o);
+              return b.subarray(0, got);
+            },
+          }
+        : bufferSource((input as { bytes: Buffer }).bytes);
+    let info: WavInfo;
+    try {
+      info = inspectWav(src);
+    } catch (err) {
+      if (!(err instanceof WavFormatError)) throw err;
+      throw audioError('unreadable', `${name} is not a usable WAV file: ${lowerFirst(err.message)}.`, file);
+    }
+    const problem = wavProblem(info, name, file);
+    if (problem) throw problem;
+    if (!info.decodable || (targetRate && targetRate !== info.sampleRate)) return null; // ffmpeg: compressed, or resampled
+    const frames = wavFrames(info);
+    const samples = new Float32Array(frames);
+    const slice = Math.max(1, Math.floor((4 << 20) / info.blockAlign)) * info.blockAlign;
+    // A file is read asynchronously, slice by slice (the server keeps answering while a long file loads).
+    const sliceBuf = fd >= 0 ? Buffer.alloc(Math.min(slice, frames * info.blockAlign)) : null;
+    for (let done = 0; done < frames;) {
+      const at = info.dataOffset + done * info.blockAlign;
+      const want = Math.min(slice, (frames - done) * info.blockAlign);
+      const bytes = sliceBuf
+        ? sliceBuf.subarray(0, await readAt(fd, sliceBuf.subarray(0, want), at))
+        : src.read(at, want);
+      const n = decodeWavFrames(info, bytes, samples, done);
+      if (n === 0) break;
+      done += n;
+    }
+    checkDecodedAudio(samples, info.sampleRate, name, file);
+    return { samples, sampleRate: info.sampleRate, channels: info.channels, sourceRate: info.sampleRate };
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
 }
 
 function readHead(file: string, n: number): Promise<Buffer> {
@@ -169,34 +399,15 @@ function looksLikeText(b: Buffer): boolean {
   }
 }
 
-/** Declared vs present seconds of a WAV whose data chunk was cut short (streamed sizes 0 / 0xFFFFFFFF excepted). */
-function wavTruncation(buf: Buffer): { declared: number; present: number } | null {
-  let off = 12;
-  let byteRate = 0;
-  while (off + 8 <= buf.length) {
-    const id = buf.toString('latin1', off, off + 4);
-    const size = buf.readUInt32LE(off + 4);
-    if (id === 'fmt ' && off + 16 <= buf.length) byteRate = buf.readUInt32LE(off + 16);
-    if (id === 'data') {
-      const present = buf.length - off - 8;
-      if (!byteRate || size === 0 || size >= 0xfffffff0 || present >= size) return null;
-      const declared = size / byteRate;
-      const have = present / byteRate;
-      return have < 0.9 * declared - 0.1 ? { declared, present: have } : null;
-    }
-    off += 8 + size + (size & 1);
-  }
-  return null;
-}
-
 interface ProbeStream {
   codec_type?: string;
   sample_rate?: string;
   channels?: number;
+  duration?: string;
 }
 type Probe =
   | { ok: true; streams: ProbeStream[]; format?: { duration?: string }; durationEstimated: boolean }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; seek: boolean };
 
 function ffmpegMissing(tool: Tool, configured: ResolvedBinary | undefined): ApiError {
   const where =
@@ -212,18 +423,44 @@ function ffmpegMissing(tool: Tool, configured: ResolvedBinary | undefined): ApiE
 
 type Tool = 'ffmpeg' | 'ffprobe';
 
-/** Run the system's ffmpeg/ffprobe, or the bundled one where none is installed (see ffmpeg.ts). */
-function run(tool: Tool, args: string[]): Promise<{ code: number | null; stdout: Buffer[]; stderr: string }> {
+interface RunResult {
+  code: number | null;
+  stdout: Buffer[];
+  stderr: string;
+  /** stdout passed `maxOut` bytes: the process was killed. */
+  overflow: boolean;
+}
+
+/**
+ * Run the system's ffmpeg/ffprobe, or the bundled one where none is installed (see ffmpeg.ts), feeding `stdin` when
+ * given. Errors on every stream are handled (a tool that stops reading its input early is normal); stdout beyond
+ * `maxOut` bytes kills the process, so a file that decodes to more than it declared cannot exhaust memory.
+ */
+function run(tool: Tool, args: string[], stdin?: Buffer, maxOut = Number.MAX_SAFE_INTEGER): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const bin = tool === 'ffmpeg' ? resolveFfmpeg() : resolveFfprobe();
     if (!bin) return reject(ffmpegMissing(tool, undefined));
-    const proc = spawn(bin.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(bin.path, args, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
+    let outBytes = 0;
+    let overflow = false;
     let stderr = '';
-    proc.stdout.on('data', (c: Buffer) => stdout.push(c));
-    proc.stderr.on('data', (c: Buffer) => {
+    proc.stdout!.on('data', (c: Buffer) => {
+      if (overflow) return;
+      outBytes += c.length;
+      if (outBytes > maxOut) {
+        overflow = true;
+        stdout.length = 0;
+        proc.kill('SIGKILL');
+        return;
+      }
+      stdout.push(c);
+    });
+    proc.stdout!.on('error', () => undefined);
+    proc.stderr!.on('data', (c: Buffer) => {
       if (stderr.length < 65536) stderr += c.toString();
     });
+    proc.stderr!.on('error', () => undefined);
     proc.on('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'ENOENT'
@@ -231,20 +468,31 @@ function run(tool: Tool, args: string[]): Promise<{ code: number | null; stdout:
           : new ApiError('ENGINE_ERROR', `${tool} failed to start: ${e.message}`),
       ),
     );
-    proc.on('close', (code) => resolve({ code, stdout, stderr }));
+    proc.on('close', (code) => resolve({ code, stdout, stderr, overflow }));
+    if (stdin && proc.stdin) {
+      proc.stdin.on('error', () => undefined); // it may stop reading early (bad data, or probing done): its status tells
+      proc.stdin.end(stdin);
+    }
   });
 }
 
-async function ffprobe(file: string): Promise<Probe> {
-  const r = await run('ffprobe', [
-    '-v',
-    'warning',
-    '-show_entries',
-    'stream=codec_type,sample_rate,channels:format=format_name,duration',
-    '-of',
-    'json',
-    file,
-  ]);
+const inputArgs = (input: AudioInput): string[] => ['-i', 'file' in input ? input.file : 'pipe:0'];
+const inputBytes = (input: AudioInput): Buffer | undefined => ('bytes' in input ? input.bytes : undefined);
+
+async function ffprobe(input: AudioInput): Promise<Probe> {
+  const r = await run(
+    'ffprobe',
+    [
+      '-v',
+      'warning',
+      '-show_entries',
+      'stream=codec_type,sample_rate,channels,duration:format=format_name,duration',
+      '-of',
+      'json',
+      ...inputArgs(input),
+    ],
+    inputBytes(input),
+  );
   let parsed: { streams?: ProbeStream[]; format?: { duration?: string } } = {};
   try {
     parsed = JSON.parse(Buffer.concat(r.stdout).toString('utf8') || '{}') as typeof parsed;
@@ -257,7 +505,7 @@ async function ffprobe(file: string): Promise<Probe> {
   if (r.code !== 0 || streams.length === 0 || guessed) {
     const last = r.stderr.trim().split('\n').pop() ?? '';
     const reason = last.replace(/^.*?:\s*(?=[A-Z])/, '').trim() || 'ffprobe found no streams';
-    return { ok: false, reason };
+    return { ok: false, reason, seek: /moov atom not found/i.test(r.stderr) && 'bytes' in input };
   }
   return {
     ok: true,
@@ -267,16 +515,31 @@ async function ffprobe(file: string): Promise<Probe> {
   };
 }
 
-async function ffmpegDecode(file: string, rate: number): Promise<Float32Array> {
-  const args = ['-nostdin', '-v', 'error', '-i', file, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(rate)];
-  const r = await run('ffmpeg', [...args, '-f', 'f32le', 'pipe:1']);
+/**
+ * Decode to mono float32 at `rate`. The downmix averages the channels (ffmpeg's pan filter with 1/N weights): ffmpeg's
+ * own `-ac 1` adds gain (+3 dB from stereo, +10.6 dB from 5.1), which would make a healthy file measure as clipped.
+ */
+async function ffmpegDecode(input: AudioInput, name: string, rate: number, channels: number): Promise<Float32Array> {
+  const file = 'file' in input ? input.file : undefined;
+  const w = (1 / channels).toPrecision(9);
+  const mix = Array.from({ length: channels }, (_, c) => `${w}*c${c}`).join('+');
+  const args = ['-nostdin', '-v', 'error', ...inputArgs(input), '-map', '0:a:0', '-vn'];
+  if (channels > 1) args.push('-af', `pan=mono|c0=${mix}`);
+  args.push('-ac', '1', '-ar', String(rate), '-f', 'f32le', 'pipe:1');
+  // One second over the limit is enough to know the file is longer than it said.
+  const maxFrames = Math.min(AUDIO_LIMITS.maxFrames, AUDIO_LIMITS.maxSeconds * rate) + rate;
+  const r = await run('ffmpeg', args, inputBytes(input), maxFrames * 4);
+  if (r.overflow) throw lengthProblem(name, maxFrames / rate, rate, file)!;
   const bytes = r.stdout.reduce((a, c) => a + c.length, 0);
   if (r.code !== 0 && bytes < 4) {
+    const noStream = /does not contain any stream|Output file .* does not contain|matches no streams/i.test(r.stderr);
     const last = r.stderr.trim().split('\n').pop() || 'no audio decoded';
-    throw new ApiError(
-      'INVALID_INPUT',
-      `${path.basename(file)} cannot be decoded: it is damaged or uses an unsupported codec (${last}).`,
-      { audioProblem: 'unreadable' satisfies AudioProblem, file },
+    throw audioError(
+      noStream ? 'no-audio-stream' : 'unreadable',
+      noStream
+        ? `${name} has no audio stream.`
+        : `${name} cannot be decoded: it is damaged or uses an unsupported codec (${last}).`,
+      file,
     );
   }
   // Copy the chunks straight into the result (no concatenated intermediate: hour-long files are large).

@@ -18,6 +18,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiErrorShape } from '../../../preload/contract.js';
 import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import type { Core } from '../core.js';
+import { uploadHeadProblem } from '../audio/decode.js';
 
 const EXPORT_TYPES: Record<string, string> = {
   '.wav': 'audio/wav',
@@ -330,36 +331,92 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (kind !== 'audio' && kind !== 'voice-file')
       return sendError(res, 400, { code: 'INVALID_INPUT', message: 'kind must be audio or voice-file' });
     const max = opts.core.uploadMaxBytes;
-    const tooLarge = () =>
+    /**
+     * Answer a refusal before the body has all arrived. The connection stays usable: what the client still sends (at
+     * most `max` bytes, else the connection is closed) is read and dropped, never kept. Closing a socket on unread data
+     * resets it, and a reset can lose the answer before the client reads it.
+     */
+    const refuse = (status: number, error: ApiErrorShape) => {
+      let drained = 0;
+      const drop = (c: Buffer) => {
+        drained += c.length;
+        if (drained > max) req.destroy();
+      };
+      const drain = () => {
+        if (!req.listeners('data').includes(drop)) req.on('data', drop);
+        req.resume();
+      };
+      req.removeAllListeners('data');
+      drain();
+      res.on('finish', drain); // Node dumps an unread body after the answer (dropping our listener): keep the cap
+      sendError(res, status, error);
+    };
+    /** Over the size cap: answer and close (the client declared or sent more than will ever be read). */
+    const tooLarge = () => {
+      res.setHeader('Connection', 'close');
       sendError(res, 413, {
         code: 'INVALID_INPUT',
         message: `${name} is larger than ${Math.round(max / 1024 / 1024)} MiB: pick a shorter recording or cut it first.`,
       });
-    if (Number(req.headers['content-length'] ?? 0) > max) {
-      tooLarge();
-      return void req.destroy();
-    }
+      res.on('finish', () => req.destroy());
+    };
+    const declaredLength = Number(req.headers['content-length'] ?? NaN);
+    if (declaredLength > max) return tooLarge();
+    // Enough of the head to hold any sane WAV header (fmt, ds64, the odd metadata chunk before the samples).
+    const HEAD_BYTES = 64 * 1024;
     const parts: Buffer[] = [];
     let size = 0;
-    const ok = await new Promise<boolean>((resolve, reject) => {
+    let checked = kind !== 'audio';
+    const outcome = await new Promise<'ok' | 'too-large' | ApiError | 'aborted'>((resolve) => {
+      const check = (final: boolean): ApiError | null => {
+        if (checked || (!final && size < HEAD_BYTES)) return null;
+        checked = true;
+        const head = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+        // At the end the real size is known (a chunked upload has no Content-Length).
+        return uploadHeadProblem(head, final ? size : Number.isFinite(declaredLength) ? declaredLength : null, name);
+      };
       req.on('data', (c: Buffer) => {
         size += c.length;
         if (size > max) {
-          resolve(false);
-          req.destroy();
-          return;
+          req.pause();
+          return resolve('too-large');
         }
         parts.push(c);
+        const problem = check(false);
+        if (problem) {
+          req.pause();
+          resolve(problem);
+        }
       });
-      req.on('end', () => resolve(true));
-      req.on('error', reject);
+      req.on('end', () => resolve(check(true) ?? 'ok'));
+      req.on('aborted', () => resolve('aborted'));
+      req.on('close', () => resolve('aborted')); // after 'end' this changes nothing (a promise settles once)
+      req.on('error', () => resolve('aborted')); // a client that goes away mid-upload: nothing to answer
     });
-    if (!ok) return tooLarge();
+    const wipe = () => {
+      for (const p of parts) p.fill(0);
+      parts.length = 0;
+    };
+    if (outcome === 'aborted') {
+      wipe();
+      return void req.destroy();
+    }
+    if (outcome === 'too-large') {
+      wipe();
+      return tooLarge();
+    }
+    if (outcome instanceof ApiError) {
+      wipe();
+      const tooLong = (outcome.details as { audioProblem?: string } | undefined)?.audioProblem === 'too-long';
+      return refuse(tooLong ? 413 : 400, outcome.toJSON());
+    }
     const bytes = Buffer.concat(parts);
-    for (const p of parts) p.fill(0);
+    wipe();
     const out = await opts.core.upload(kind, name, bytes);
     bytes.fill(0);
-    return out.ok ? sendJson(res, 200, out) : sendJson(res, STATUS_FOR[out.error.code] ?? 500, out);
+    if (out.ok) return sendJson(res, 200, out);
+    const tooLong = (out.error.details as { audioProblem?: string } | undefined)?.audioProblem === 'too-long';
+    return sendJson(res, tooLong ? 413 : (STATUS_FOR[out.error.code] ?? 500), out);
   }
 
   const server = http.createServer((req, res) => {

@@ -4,14 +4,13 @@
  * logical name `staging/<id>`) plus `<id>.json` (its analysis: numbers only, no audio). Items are deleted when used or
  * discarded, and swept at startup once older than 24 h. Nothing here ever writes audio unencrypted.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RecorderPurpose, StagedAudio } from '../../../preload/contract.js';
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { writeFileAtomic } from '../atomic-fs.js';
-import { decodeAudioFile } from '../audio/decode.js';
+import { checkDecodedAudio, decodeAudioBytes, decodeAudioFile } from '../audio/decode.js';
 import { decodeWav, encodeWav } from '../../../native-models/audio/wav.js';
 import { newId, nowIso } from '../ids.js';
 import type { Vault } from '../vault/index.js';
@@ -55,8 +54,13 @@ export class StagingStore {
     return path.join(this.dir, `${id}.${ext}`);
   }
 
-  /** Analyse, encrypt and keep mono audio; returns its staged description. */
+  /**
+   * Analyse, encrypt and keep mono audio; returns its staged description. Whatever made the samples (a file, an
+   * upload, the recorder, a clean-up), they pass the same checks as decoded files first (checkDecodedAudio), and a
+   * failure part-way leaves no half item behind.
+   */
   async put(samples: Float32Array, sampleRate: number, opts: PutOptions): Promise<StagedItem> {
+    checkDecodedAudio(samples, sampleRate, opts.source === 'recording' ? 'The recording' : 'The audio');
     const vault = await this.vault();
     const full = await this.audio.analyzeFull(samples, sampleRate, opts.channels);
     const report = toQualityReport(full);
@@ -76,9 +80,15 @@ export class StagingStore {
       sha256: createHash('sha256').update(wav).digest('hex'),
       ...(opts.voiceId ? { voiceId: opts.voiceId } : {}),
     };
-    await vault.encryptToFile(this.file(id, 'enc'), wav, `staging/${id}`);
-    wav.fill(0);
-    await writeFileAtomic(this.file(id, 'json'), JSON.stringify(item));
+    try {
+      await vault.encryptToFile(this.file(id, 'enc'), wav, `staging/${id}`);
+      await writeFileAtomic(this.file(id, 'json'), JSON.stringify(item));
+    } catch (err) {
+      this.remove(id);
+      throw err;
+    } finally {
+      wav.fill(0);
+    }
     return item;
   }
 
@@ -91,7 +101,7 @@ export class StagingStore {
   /** Decode uploaded bytes in memory (never written to disk unencrypted) and stage them. */
   async putBytes(bytes: Buffer, name: string): Promise<StagedItem> {
     const audio = await decodeAudioBytes(bytes, name);
-    return this.put(audio.samples, audio.sampleRate, { source: 'upload' });
+    return this.put(audio.samples, audio.sampleRate, { source: 'upload', channels: audio.channels });
   }
 
   item(id: string): StagedItem {
@@ -176,76 +186,4 @@ export class StagingStore {
       .filter((n) => n.endsWith('.enc'))
       .map((n) => n.slice(0, -4));
   }
-}
-
-/** Decode audio bytes: WAV directly, anything else through ffmpeg reading stdin (no temporary file). */
-export async function decodeAudioBytes(
-  bytes: Buffer,
-  name: string,
-): Promise<{ samples: Float32Array; sampleRate: number }> {
-  if (bytes.length === 0) throw new ApiError('INVALID_INPUT', `${name} is empty.`, { audioProblem: 'unreadable' });
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WAVE') {
-    try {
-      const w = decodeWav(bytes);
-      return { samples: w.samples, sampleRate: w.sampleRate };
-    } catch {
-      // an unusual WAV flavour: ffmpeg reads it
-    }
-  }
-  return new Promise((resolve, reject) => {
-    const args = [
-      '-nostdin',
-      '-v',
-      'error',
-      '-i',
-      'pipe:0',
-      '-vn',
-      '-ac',
-      '1',
-      '-ar',
-      '48000',
-      '-f',
-      'f32le',
-      'pipe:1',
-    ];
-    // -nostdin only stops ffmpeg reading commands from stdin; `-i pipe:0` still reads the data from it.
-    const proc = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    proc.stdout.on('data', (c: Buffer) => out.push(c));
-    proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    proc.stdin.on('error', () => {}); // ffmpeg may stop reading early (bad data): its exit status tells
-    proc.on('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        new ApiError(
-          'ENGINE_UNAVAILABLE',
-          e.code === 'ENOENT'
-            ? 'Reading this audio format needs ffmpeg, which is not installed (Debian/Ubuntu: sudo apt-get install ffmpeg)'
-            : `ffmpeg failed to start: ${e.message}`,
-        ),
-      ),
-    );
-    proc.on('close', (code) => {
-      const buf = Buffer.concat(out);
-      if (code !== 0 || buf.length < 4) {
-        const noStream = /does not contain any stream|Output file .* does not contain|no audio/i.test(err);
-        const seek = /moov atom not found/i.test(err);
-        return reject(
-          new ApiError(
-            'INVALID_INPUT',
-            noStream
-              ? `${name} has no audio stream.`
-              : seek
-                ? `${name} cannot be read while uploading (its index is at the end of the file): open it in the desktop app, or convert it to WAV or MP3 first.`
-                : `${name} is not a readable audio or video file (corrupt or unsupported).`,
-            { audioProblem: noStream ? 'no-audio-stream' : 'unreadable' },
-          ),
-        );
-      }
-      const samples = new Float32Array(buf.buffer, buf.byteOffset, Math.floor(buf.length / 4)).slice();
-      buf.fill(0);
-      resolve({ samples, sampleRate: 48_000 });
-    });
-    proc.stdin.end(bytes);
-  });
 }
