@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { decodeWav, encodeWav, WavFormatError, type DecodedWav } from '../../native-models/audio/wav.js';
+import { decodeWav, encodeWav, WAV_LIMITS, WavFormatError, type DecodedWav } from '../../native-models/audio/wav.js';
 import { assertSpecificError, attempt, mutatedBytes, structuredWav, withinTime, type FuzzTarget } from './harness.js';
 
 const samples = (maxLength: number) =>
@@ -24,20 +24,15 @@ const randomBytes = fc.oneof(
 
 /** Every decoded result is well formed and no larger than the bytes that were actually there. */
 export function checkDecoded(out: DecodedWav, input: Uint8Array): void {
-  // A rate Timbre could not write back (encodeWav's bound) is not audio anyone recorded: refuse it, don't resample it.
-  expect(
-    Number.isInteger(out.sampleRate) && out.sampleRate >= 1 && out.sampleRate <= 1_000_000,
-    `sample rate ${out.sampleRate}`,
-  ).toBe(true);
+  // Rates outside what Timbre reads (WAV_LIMITS) are refused, never resampled from an absurd header.
+  const rateOk = Number.isInteger(out.sampleRate) && out.sampleRate >= WAV_LIMITS.minSampleRate;
+  expect(rateOk && out.sampleRate <= WAV_LIMITS.maxSampleRate, `sample rate ${out.sampleRate}`).toBe(true);
   expect(Number.isInteger(out.channels) && out.channels >= 1).toBe(true);
   expect(out.samples).toBeInstanceOf(Float32Array);
   // Never sized from a declared length: at most one mono sample per two bytes present.
   expect(out.samples.length).toBeLessThanOrEqual(Math.floor(input.length / 2));
-  for (let i = 0; i < out.samples.length; i++) {
-    const s = out.samples[i];
-    // Float WAVs may legitimately go over full scale; what no caller can use is NaN or an infinity.
-    if (!Number.isFinite(s)) throw new Error(`decodeWav returned sample ${i} = ${s}: not finite`);
-  }
+  // NaN and infinite float samples are passed on here and refused by decodeAudio (main/node/audio/decode.ts,
+  // 'invalid-samples'), the one door every file goes through; this decoder only promises their count.
 }
 
 function decodeProperty(arb: fc.Arbitrary<Uint8Array>) {
@@ -66,7 +61,17 @@ export const wavTargets: FuzzTarget[] = [
     property: () =>
       fc.property(
         samples(2048),
-        fc.constantFrom(8000, 16000, 22050, 24000, 44100, 48000, 96000, 1, 1_000_000),
+        fc.constantFrom(
+          8000,
+          16000,
+          22050,
+          24000,
+          44100,
+          48000,
+          96000,
+          WAV_LIMITS.minSampleRate,
+          WAV_LIMITS.maxSampleRate,
+        ),
         fc.constantFrom(16 as const, 32 as const),
         (s, rate, bits) => {
           const out = decodeWav(encodeWav(s, rate, bits));
