@@ -4,6 +4,7 @@ import { migration0002 } from './0002-jobs-and-voices.js';
 import { migration0003 } from './0003-synthesis-options.js';
 import { migration0004 } from './0004-voice-consent.js';
 import { migration0005 } from './0005-studio.js';
+import { migration0009 } from './0009-take-analysis.js';
 
 /**
  * Every migration, in order. Add one file per schema change and list it here; never edit a shipped migration.
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   migration0003,
   migration0004,
   migration0005,
+  migration0009,
 ];
