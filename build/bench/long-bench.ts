@@ -20,6 +20,9 @@ interface LongRow {
   wallSeconds: number;
   peakRssMb: number;
   referenceWallSeconds: number;
+  /** User + system CPU seconds (children included): less sensitive than wall time to a shared machine's load. */
+  cpuSeconds: number | null;
+  referenceCpuSeconds: number | null;
   integratedLufs: number;
   truePeakDbtp: number;
   referenceIntegratedLufs: number;
@@ -83,38 +86,44 @@ export async function runLong(json: boolean, lengths: number[]): Promise<number>
       // The reference: the same takes and gaps concatenated, loudnorm to −16 LUFS / −1 dBTP, MP3 128 kbit/s.
       const ref = path.join(dir, `reference-${k}.mp3`);
       const t0 = performance.now();
-      const rr = spawnSync(
-        ffmpeg,
-        [
-          '-nostdin',
-          '-v',
-          'error',
-          '-y',
-          '-f',
-          'concat',
-          '-safe',
-          '0',
-          '-i',
-          p.list,
-          '-af',
-          'loudnorm=I=-16:TP=-1:LRA=11',
-          '-ar',
-          '44100',
-          '-ac',
-          '2',
-          '-c:a',
-          'libmp3lame',
-          '-b:a',
-          '128k',
-          ref,
-        ],
-        { encoding: 'utf8' },
-      );
+      const refArgs = [
+        '-nostdin',
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'concat',
+        '-safe',
+        '0',
+        '-i',
+        p.list,
+        '-af',
+        'loudnorm=I=-16:TP=-1:LRA=11',
+        '-ar',
+        '44100',
+        '-ac',
+        '2',
+        '-c:a',
+        'libmp3lame',
+        '-b:a',
+        '128k',
+        ref,
+      ];
+      const rr = timeBin
+        ? spawnSync(timeBin, ['-v', ffmpeg, ...refArgs], { encoding: 'utf8' })
+        : spawnSync(ffmpeg, refArgs, { encoding: 'utf8' });
       const referenceWallSeconds = (performance.now() - t0) / 1000;
       if (rr.status !== 0) throw new Error(`reference pipeline failed: ${rr.stderr.slice(-500)}`);
       const rm = ebur128(ref);
       rmSync(ref, { force: true });
+      const cpu = (text: string) => {
+        const u = /User time \(seconds\): ([\d.]+)/.exec(text);
+        const sy = /System time \(seconds\): ([\d.]+)/.exec(text);
+        return u && sy ? Number(u[1]) + Number(sy[1]) : null;
+      };
       rows.push({
+        cpuSeconds: cpu(r.stderr),
+        referenceCpuSeconds: cpu(rr.stderr),
         hours: lengths[k] / 3600,
         lines: p.lines,
         audioSeconds: res.audioSeconds,
@@ -144,13 +153,23 @@ export async function runLong(json: boolean, lengths: number[]): Promise<number>
     };
     if (json) process.stdout.write(`${JSON.stringify({ machine, long: rows, targets }, null, 2)}\n`);
     else {
-      const head = ['length', 'audio', 'Timbre wall', 'peak RSS', 'reference wall', 'loudness', 'true peak', 'targets'];
+      const head = [
+        'length',
+        'audio',
+        'Timbre wall (CPU)',
+        'peak RSS',
+        'reference wall (CPU)',
+        'loudness',
+        'true peak',
+        'targets',
+      ];
+      const cpuOf = (c: number | null) => (c === null ? '' : ` (${c.toFixed(0)} s)`);
       const body = rows.map((r, i) => [
         `${r.hours} h`,
         `${r.audioSeconds.toFixed(0)} s`,
-        `${r.wallSeconds.toFixed(1)} s`,
+        `${r.wallSeconds.toFixed(1)} s${cpuOf(r.cpuSeconds)}`,
         `${r.peakRssMb.toFixed(0)} MB`,
-        `${r.referenceWallSeconds.toFixed(1)} s`,
+        `${r.referenceWallSeconds.toFixed(1)} s${cpuOf(r.referenceCpuSeconds)}`,
         `${r.integratedLufs.toFixed(2)} LUFS`,
         `${r.truePeakDbtp.toFixed(2)} dBTP`,
         Object.entries(targets[i])
