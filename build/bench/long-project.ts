@@ -63,7 +63,8 @@ export async function buildLongProject(
   // The other lines: script text in one import (one line per paragraph), then a take each.
   const extra = want - own;
   const lines: string[] = [];
-  for (let i = 0; i < extra; i++) lines.push(`${PARAGRAPHS[(i + sources.length) % PARAGRAPHS.length]} (${i + 7})`);
+  // One sentence each: the script splitter makes a line per sentence, and each line gets exactly one copied take.
+  for (let i = 0; i < extra; i++) lines.push(`Line ${i + own + 1} of the long episode.`);
   if (extra > 0) await call(core, 'script.import', { projectId, source: { text: lines.join('\n\n'), format: 'txt' } });
   const all = (await call<{ lines: { id: string }[] }>(core, 'projects.get', { id: projectId })).lines;
   const takesDir = core.layout.takes;
