@@ -62,8 +62,8 @@ function parseRequestUrl(raw: string | undefined): URL | null {
     return null;
   }
 }
-/** Calls that carry a file uploaded from the browser (base64) may be larger; the contract caps each file. */
-const UPLOAD_METHODS = new Set(['script.import', 'projects.setMix']);
+/** Calls that carry a file uploaded from the browser (base64) or a pasted script may be larger; the contract caps each. */
+const UPLOAD_METHODS = new Set(['script.import', 'script.preview', 'projects.setMix']);
 const MAX_UPLOAD_BODY = 48 * 1024 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
