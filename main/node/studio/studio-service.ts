@@ -10,7 +10,7 @@ import type { DictionaryEntry, Line, ProjectDetail, ScriptPreview, Speaker } fro
 import { LIMITS } from '../../../preload/contract.js';
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { splitScriptSteps, type SplitScript } from '../../common/script/splitter.js';
-import { joinText } from '../../common/script/text.js';
+import { joinText, nearestGraphemeBoundary } from '../../common/script/text.js';
 import { writeFileAtomic } from '../atomic-fs.js';
 import { decodeAudioFile } from '../audio/decode.js';
 import { encodeWav } from '../../../native-models/audio/wav.js';
@@ -416,9 +416,14 @@ export class StudioService {
     })();
   }
 
-  splitLine(id: string, at: number): [Line, Line] {
+  /**
+   * Split a line in two at `at` (UTF-16 offset). The cut snaps to the nearest grapheme boundary, so an emoji, a flag
+   * or a letter with combining marks is never torn apart (which would leave U+FFFD halves).
+   */
+  splitLine(id: string, requestedAt: number): [Line, Line] {
     return this.db.transaction(() => {
       const r = this.repos.lines.row(id);
+      const at = requestedAt >= r.text.length ? requestedAt : nearestGraphemeBoundary(r.text, requestedAt);
       const first = r.text.slice(0, at).trim();
       const second = r.text.slice(at).trim();
       if (at >= r.text.length || !first || !second)
