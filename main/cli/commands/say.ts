@@ -10,6 +10,17 @@ import { dataLayout } from '../../node/paths.js';
 import { DEFAULT_VOICE, parseVoiceId } from '../../node/jobs/queue.js';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { CliError } from '../cli-error.js';
+import { knob, synthesisRange } from '../knobs.js';
+
+interface SayOptions {
+  output: string;
+  voice?: string;
+  engine?: string;
+  speed?: number;
+  temperature?: number;
+  steps?: number;
+  seed?: number;
+}
 
 export function registerSayCommand(program: Command, getDataDir: () => string): void {
   program
@@ -22,8 +33,23 @@ export function registerSayCommand(program: Command, getDataDir: () => string): 
       `voice id (e.g. ${DEFAULT_VOICE}, en-us+f3, pocket-tts:alba) or, with a cloning engine, a reference recording`,
     )
     .option('--engine <id>', 'engine id (default: from the voice, else espeak)')
-    .addOption(new Option('--speed <x>', 'speaking rate, 0.5 to 2').argParser(parseFloat))
-    .action(async (textArg: string, opts: { output: string; voice?: string; engine?: string; speed?: number }) => {
+    .addOption(new Option('--speed <x>', 'speaking rate, 0.5 to 2').argParser(knob('--speed', synthesisRange('speed'))))
+    .addOption(
+      new Option('--temperature <t>', 'sampling temperature, 0 to 2 (engines that sample)').argParser(
+        knob('--temperature', synthesisRange('temperature')),
+      ),
+    )
+    .addOption(
+      new Option('--steps <n>', 'flow-matching steps per frame, 1 to 32 (flow engines)').argParser(
+        knob('--steps', synthesisRange('flowSteps')),
+      ),
+    )
+    .addOption(
+      new Option('--seed <n>', `seed for a reproducible take, 0 to ${2 ** 31 - 1}`).argParser(
+        knob('--seed', synthesisRange('seed')),
+      ),
+    )
+    .action(async (textArg: string, opts: SayOptions) => {
       const text = textArg === '-' ? await readStdin() : textArg;
       const reference = opts.voice && existsSync(opts.voice) && statSync(opts.voice).isFile() ? opts.voice : null;
       const voice = reference
@@ -33,7 +59,10 @@ export function registerSayCommand(program: Command, getDataDir: () => string): 
       const chunks: Float32Array[] = [];
       try {
         const options: Record<string, number | string | boolean> = {};
-        if (opts.speed) options.speed = opts.speed;
+        if (opts.speed !== undefined) options.speed = opts.speed;
+        if (opts.temperature !== undefined) options.temperature = opts.temperature;
+        if (opts.steps !== undefined) options.flowSteps = opts.steps;
+        if (opts.seed !== undefined) options.seed = opts.seed;
         if (reference) {
           const audio = await decodeAudioFile(reference);
           const conditioning = await host.cloneVoice(voice.engineId, audio.samples, audio.sampleRate);
