@@ -981,6 +981,21 @@ export const methods = {
   'takes.list': call(z.object({ lineId: Id }).strict(), z.array(Take)),
   'takes.setActive': call(z.object({ lineId: Id, takeId: Id.nullable() }).strict(), Line),
   /**
+   * Waveform peaks of a take (stored with it when it was made): min/max pairs, interleaved, in [-1, 1], `perSecond`
+   * pairs per second (50 for zoomed-in drawing, 5 for overviews). Ready for wavesurfer's precomputed `peaks`.
+   */
+  'takes.peaks': call(
+    z.object({ takeId: Id, perSecond: z.union([z.literal(50), z.literal(5)]).default(5) }).strict(),
+    z.object({
+      takeId: Id,
+      perSecond: z.number().int(),
+      durationSeconds: z.number(),
+      integratedLufs: z.number().nullable(),
+      truePeakDbtp: z.number().nullable(),
+      peaks: z.array(z.number().min(-1).max(1)),
+    }),
+  ),
+  /**
    * Delete takes in bulk. The active take of a locked line is refused (CONFLICT naming the lines) unless `force`;
    * a line whose active take is deleted falls back to its newest remaining take.
    */

@@ -2,6 +2,13 @@
  * `npm run bench [-- --json] [-- --only espeak,pocket-tts,silero-vad]`: real-time speed, time to first audio and
  * peak RSS per engine, each measured in a fresh process. Targets (issue #3) for the real Pocket TTS int8 pack on
  * 2 x86 cores: ≥ 6x real time, first audio ≤ 200 ms, peak RSS < 400 MB.
+ *
+ * `npm run bench -- --long [--json] [--lengths 3600,36000]` (issue #9): projects of 1 and 10 hours of speech
+ * (real eSpeak takes, reused), each exported to MP3 at podcast loudness with SRT in a fresh process (peak RSS of
+ * that whole process, the export worker included), and the reference pipeline on the same takes (ffmpeg concat +
+ * loudnorm + MP3); both outputs measured by ffmpeg's ebur128. Targets: peak RSS ≤ 400 MB at both lengths (the
+ * longer within 10 % of the shorter), wall time ≤ the reference's, loudness within 0.5 LU of −16 LUFS, true peak
+ * ≤ −1 dBTP.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -11,6 +18,12 @@ import type { BenchResult } from './engine-run.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+if (args.includes('--long')) {
+  const { runLong } = await import('./long-bench.js');
+  const li = args.indexOf('--lengths');
+  process.exitCode = await runLong(json, li >= 0 ? args[li + 1].split(',').map(Number) : [3600, 36_000]);
+  process.exit();
+}
 const onlyIdx = args.indexOf('--only');
 const engines = onlyIdx >= 0 ? args[onlyIdx + 1].split(',') : ['espeak', 'pocket-tts', 'silero-vad'];
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -28,6 +28,7 @@ import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
 import { previewScript, StudioService } from './studio/studio-service.js';
 import { assertMixFits, episodePlan, mixPlan, timelineOf } from './studio/episode.js';
+import { takePeaks } from './studio/take-analysis-store.js';
 import { ExportService } from './export/export-service.js';
 import { writeFileAtomic } from './atomic-fs.js';
 import { encodeWav } from '../../native-models/audio/wav.js';
@@ -519,6 +520,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const wavBase64 = synthesize ? await jobs.previewWav(projectId, r.text, voiceId) : null;
       return { ...r, wavBase64 };
     },
+    'takes.peaks': ({ takeId, perSecond }) => takePeaks(repos, layout.takes, takeId, perSecond),
     'takes.setActive': ({ lineId, takeId }) => {
       const line = studio.setActiveTake(lineId, takeId);
       changed(line.projectId);

@@ -155,7 +155,7 @@ function loudnessRangeOf(squares: Float64Array[], sampleRate: number): number {
 // ---------------------------------------------------------------------------------------------------------------
 // True peak
 
-const TP_HALF = 16; // taps on each side of the interpolation point per phase (32 taps per phase)
+export const TP_HALF = 16; // taps on each side of the interpolation point per phase (32 taps per phase)
 const TP_BETA = 7;
 const phaseCache = new Map<number, Float32Array[]>();
 
@@ -180,7 +180,7 @@ export function truePeakOversampling(sampleRate: number): number {
  * Polyphase interpolator: phase p (0 < p < factor) gives the value at n + p/factor from inputs n−H+1 … n+H,
  * a Kaiser-windowed sinc with its cutoff at the original Nyquist frequency.
  */
-function interpolationPhases(factor: number): Float32Array[] {
+export function interpolationPhases(factor: number): Float32Array[] {
   const cached = phaseCache.get(factor);
   if (cached) return cached;
   const phases: Float32Array[] = [];

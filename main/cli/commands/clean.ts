@@ -8,6 +8,7 @@ import { resolveFfmpeg } from '../../node/audio/ffmpeg.js';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { writeFileAtomic } from '../../node/atomic-fs.js';
 import { checkOutputPath } from '../output-path.js';
@@ -23,6 +24,7 @@ import {
 } from '../../../native-models/enhance/cleanup.js';
 import { loadVoiceAudioDeps } from '../../../native-models/enhance/voice-models.js';
 import { CliError } from '../cli-error.js';
+import { knob } from '../knobs.js';
 
 interface CleanOpts {
   output: string;
@@ -54,7 +56,11 @@ export function registerCleanCommand(program: Command, getDataDir: () => string)
     .option('--normalize', 'remove DC offset, normalise to -20 LUFS with a -1 dBTP ceiling')
     .option('--best-window', 'keep only the clearest 5-30 s of speech')
     .option('--window <start-end>', 'keep only this span, in seconds (e.g. 12.5-40)')
-    .option('--max-pause <seconds>', 'longest pause kept when trimming (default 0.6)', parseFloat)
+    .addOption(
+      new Option('--max-pause <seconds>', 'longest pause kept when trimming (default 0.6)').argParser(
+        knob('--max-pause', { min: 0, max: 60, minExclusive: true, unit: 'seconds' }),
+      ),
+    )
     .option('--json', 'print the reports as JSON on stdout')
     .action(async (file: string, opts: CleanOpts) => {
       const out = path.resolve(opts.output);

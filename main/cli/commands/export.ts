@@ -5,6 +5,7 @@ import { createCore } from '../../node/core.js';
 import { toApiError } from '../../../native-models/common/errors.js';
 import { methods, type ExportJob } from '../../../preload/contract.js';
 import { CliError } from '../cli-error.js';
+import { knob } from '../knobs.js';
 
 interface ExportCliOptions {
   format: string;
@@ -45,11 +46,17 @@ export function registerExportCommand(program: Command, getDataDir: () => string
         'speaker',
       ]),
     )
-    .option('--sample-rate <hz>', 'sample rate: 22050, 24000, 44100 or 48000', '44100')
+    .addOption(
+      new Option('--sample-rate <hz>', 'sample rate').choices(['22050', '24000', '44100', '48000']).default('44100'),
+    )
     .addOption(new Option('--channels <n>', 'channels').choices(['1', '2']).default('2'))
     .addOption(new Option('--bits <n>', 'WAV/FLAC bit depth').choices(['16', '24']).default('16'))
     .addOption(new Option('--mp3-mode <mode>', 'MP3 bit rate mode').choices(['cbr', 'vbr']).default('cbr'))
-    .option('--bitrate <kbps>', 'bit rate for MP3 CBR, Opus and AAC')
+    .addOption(
+      new Option('--bitrate <kbps>', 'bit rate for MP3 CBR, Opus and AAC, 32 to 320').argParser((v) =>
+        String(knob('--bitrate', { min: 32, max: 320, integer: true, unit: 'kbps' })(v)),
+      ),
+    )
     .option('--no-chapters', 'leave out chapter markers')
     .option('--json', 'machine-readable output')
     .action(async (projectId: string, o: ExportCliOptions) => {

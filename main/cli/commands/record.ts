@@ -8,6 +8,7 @@ import { listInputDevices } from '../../node/recorder/devices.js';
 import { Recorder, RecorderError, type LevelEvent } from '../../node/recorder/recorder.js';
 import { SILENCE_DB } from '../../node/recorder/levels.js';
 import { CliError } from '../cli-error.js';
+import { knob } from '../knobs.js';
 
 interface RecordOpts {
   seconds?: number;
@@ -22,10 +23,18 @@ export function registerRecordCommand(program: Command, _getDataDir: () => strin
   program
     .command('record')
     .description('record the microphone to a WAV file (16-bit mono); Ctrl+C stops early and saves')
-    .addOption(new Option('--seconds <n>', 'length of the take in seconds (the most it records)').argParser(parseFloat))
+    .addOption(
+      new Option('--seconds <n>', 'length of the take in seconds (the most it records)').argParser(
+        knob('--seconds', { min: 0, max: 4 * 3600, minExclusive: true, unit: 'seconds' }),
+      ),
+    )
     .option('-o, --output <file>', 'the WAV file to write')
     .option('--device <name>', 'input device (see --list-devices; default: the system default input)')
-    .addOption(new Option('--sample-rate <hz>', 'capture sample rate').argParser((v) => Number(v)).default(48000))
+    .addOption(
+      new Option('--sample-rate <hz>', 'capture sample rate')
+        .argParser(knob('--sample-rate', { min: 8000, max: 192_000, integer: true, unit: 'Hz' }))
+        .default(48000),
+    )
     .option('--list-devices', 'list the input devices and exit')
     .action(async (opts: RecordOpts) => {
       if (opts.listDevices) {

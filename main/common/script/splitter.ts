@@ -53,7 +53,7 @@ export const DEFAULT_MAX_LINE_LENGTH = 300;
 // Source-line classification
 // ---------------------------------------------------------------------------------------------------------------
 
-const MD_HEADING = /^\s{0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$/;
+const MD_HEADING_START = /^\s{0,3}#{1,6}[ \t]+/;
 const NUMBER_WORD =
   '(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)';
 const WORD_HEADING = new RegExp(
@@ -65,8 +65,17 @@ const CJK_HEADING_STANDALONE = /^\s*(?:序章|序言|终章|終章|尾声|尾聲
 
 /** A heading's title, or undefined when the source line is not a heading. */
 export function headingTitle(line: string): string | undefined {
-  const md = MD_HEADING.exec(line);
-  if (md) return md[1].trim();
+  // `# Title ##`: the closing run of # is dropped. Done by hand, not with one regular expression, which would
+  // backtrack quadratically on a long heading line full of spaces.
+  const md = MD_HEADING_START.exec(line);
+  if (md) {
+    const title = line.slice(md[0].length).trimEnd();
+    let e = title.length;
+    while (e > 0 && title[e - 1] === '#') e--;
+    const closed = e < title.length && e > 0 && /[ \t]/.test(title[e - 1]) ? title.slice(0, e).trim() : '';
+    const t = closed || title.trim();
+    if (t) return t;
+  }
   const t = line.trim();
   if (t.length > 120) return undefined;
   if (WORD_HEADING.test(t) && !/[.!?]$/.test(t.replace(/^\S+\s+\S+\./, ''))) return t;
@@ -160,8 +169,14 @@ const SENTENCE_STARTERS = new Set(
 
 type Range = [number, number];
 
-const PROTECTED =
-  /\b(?:https?|ftp):\/\/[^\s<>"]+|\bwww\.[^\s<>"]+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|\[[^\]\n]*\]/gu;
+// Linear time on any input (a 5 MB line included): an address is only tried where a run of its characters starts
+// (the look-behind), so a long run without "@" is scanned once, not once per position; a tag is at most
+// MAX_TAG_LENGTH characters and holds no "[", so a line full of "[" is not rescanned from each one.
+const MAX_TAG_LENGTH = 200;
+const PROTECTED = new RegExp(
+  String.raw`\b(?:https?|ftp):\/\/[^\s<>"]+|\bwww\.[^\s<>"]+|(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|\[[^[\]\n]{0,${MAX_TAG_LENGTH}}\]`,
+  'gu',
+);
 
 /** Spans that must not be split: URLs, e-mail addresses, inline tags. */
 function protectedRanges(s: string): Range[] {
@@ -172,6 +187,12 @@ function protectedRanges(s: string): Range[] {
     if (text.length) out.push([m.index, m.index + text.length]);
   }
   return out;
+}
+
+/** s[from..to) is empty or white space (stops at the first other character). */
+function onlySpaceBetween(s: string, from: number, to: number): boolean {
+  for (let k = to - 1; k >= from; k--) if (!/\s/.test(s[k])) return false;
+  return true;
 }
 
 function wordBefore(s: string, i: number): string {
@@ -213,7 +234,7 @@ function isBoundary(s: string, i: number, termEnd: number, j: number, sentenceSt
   const lc = word.toLowerCase();
   if (ABBREV_NEVER.has(lc)) return false;
   if (ABBREV_NUMERIC.has(lc) && /\p{N}/u.test(after)) return false;
-  if (/^\d+$/.test(word) && s.slice(sentenceStart, i - word.length).trim() === '') return false; // "1. First"
+  if (/^\d+$/.test(word) && onlySpaceBetween(s, sentenceStart, i - word.length)) return false; // "1. First"
   if (/^\p{Lu}$/u.test(word) && word !== 'I') return false; // initials: J. R. R. Tolkien
   if (ABBREV_CONDITIONAL.has(lc) || /^(?:\p{L}\.)+\p{L}$/u.test(word)) {
     return SENTENCE_STARTERS.has(nextWord(s, k).toLowerCase());
@@ -223,8 +244,12 @@ function isBoundary(s: string, i: number, termEnd: number, j: number, sentenceSt
 
 /** Split running text (one paragraph) into sentences. Sentences are trimmed; empty ones are dropped. */
 export function splitSentences(s: string): string[] {
+  return [...sentencesOf(s)];
+}
+
+/** The sentences of `s`, one at a time (so a caller can pause between them). */
+function* sentencesOf(s: string): Generator<string> {
   const ranges = protectedRanges(s);
-  const out: string[] = [];
   let start = 0;
   let r = 0;
   for (let i = 0; i < s.length; i++) {
@@ -240,28 +265,30 @@ export function splitSentences(s: string): string[] {
     while (j < s.length && CLOSERS.has(s[j])) j++;
     if (isBoundary(s, i, termEnd, j, start)) {
       const sentence = s.slice(start, j).trim();
-      if (sentence) out.push(sentence);
+      if (sentence) yield sentence;
       start = j;
     }
     i = j - 1;
   }
   const rest = s.slice(start).trim();
-  if (rest) out.push(rest);
-  return out;
+  if (rest) yield rest;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Long sentences
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Where a long sentence may be cut, best class first: after ; then after , : — then at spaces, then between CJK. */
-function cutClass(s: string, pos: number): number {
-  const before = s[pos - 1];
+/**
+ * Where a long sentence may be cut, best class first: after ; then after , : — then at spaces, then between CJK.
+ * `lo` is where the current piece starts (nothing before it counts).
+ */
+function cutClass(s: string, pos: number, lo = 0): number {
+  const before = pos - 1 >= lo ? s[pos - 1] : undefined;
   const after = s[pos];
   if (before === undefined || after === undefined) return 0;
   if (/[;；]/.test(before)) return 4;
   if (/[,，、:：—–]/.test(before)) {
-    if (before === ',' && /\d/.test(s[pos - 2] ?? '') && /\d/.test(after)) return 0; // 1,000
+    if (before === ',' && pos - 2 >= lo && /\d/.test(s[pos - 2]) && /\d/.test(after)) return 0; // 1,000
     return 3;
   }
   if (/\s/.test(after) && !/\s/.test(before)) return 2;
@@ -269,36 +296,67 @@ function cutClass(s: string, pos: number): number {
   return 0;
 }
 
-/** Split a sentence longer than `max` into pieces of at most `max` (unless a single URL or tag is longer). */
+const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
+/** Code units that continue the character before them: never cut in front of one. */
+const CONTINUES = /^(?:\p{M}|[\u200c\u200d]|\ufe0e|\ufe0f|[\udc00-\udfff]|[\u{1f3fb}-\u{1f3ff}]|[\u{e0020}-\u{e007f}])/u;
+
+/**
+ * Split a sentence longer than `max` into pieces of at most `max` (unless a single URL or tag is longer). Linear in
+ * the sentence's length: the protected spans are found once and each piece only looks at its own `max` characters.
+ */
 export function splitLongSentence(sentence: string, max: number): string[] {
-  const out: string[] = [];
-  let s = sentence;
-  while (s.length > max) {
-    const ranges = protectedRanges(s);
-    const inside = (p: number) => ranges.some(([a, b]) => p > a && p < b);
+  return [...longSentencePieces(sentence, max)];
+}
+
+function* longSentencePieces(sentence: string, max: number): Generator<string> {
+  const s = sentence;
+  const ranges = protectedRanges(s);
+  let r = 0; // first protected range that ends after `start`
+  let start = 0;
+  let end = s.length;
+  while (start < end && isSpace(s[start])) start++;
+  while (end > start && isSpace(s[end - 1])) end--;
+  const blocked = new Uint8Array(max + 1);
+  while (end - start > max) {
+    while (r < ranges.length && ranges[r][1] <= start) r++;
+    // Positions strictly inside a protected span may not be cut (window-relative).
+    blocked.fill(0);
+    let hit: Range | undefined;
+    for (let k = r; k < ranges.length && ranges[k][0] < start + max; k++) {
+      const [a, b] = ranges[k];
+      for (let p = Math.max(a + 1, start + 1); p < Math.min(b, start + max + 1); p++) blocked[p - start] = 1;
+      if (start + max > a && start + max < b) hit = ranges[k];
+    }
     const min = Math.floor(max * 0.4);
     let best = -1;
     let bestClass = 0;
     for (let p = max; p >= 1; p--) {
-      const c = cutClass(s, p);
-      if (c === 0 || inside(p)) continue;
+      const c = cutClass(s, start + p, start);
+      if (c === 0 || blocked[p]) continue;
       // A better class wins if it still leaves a reasonable first piece; else the latest cut of the best class.
       if (c > bestClass && (p >= min || best < 0)) {
         best = p;
         bestClass = c;
       }
     }
-    if (best < 0) {
-      const hit = ranges.find(([a, b]) => max > a && max < b);
-      best = hit ? (hit[0] > 0 ? hit[0] : hit[1]) : max;
-      if (/[\udc00-\udfff]/.test(s[best] ?? '')) best--; // never cut a surrogate pair
+    let cut: number;
+    if (best >= 0) cut = start + best;
+    else {
+      cut = hit ? (hit[0] > start ? hit[0] : hit[1]) : start + max;
+      // Never cut a surrogate pair, a combining mark, a variation selector or a ZWJ sequence.
+      if (!hit) {
+        let c = cut;
+        while (c > start + 1 && (CONTINUES.test(s.slice(c, c + 2)) || s[c - 1] === '\u200d')) c--;
+        if (c > start + 1) cut = c;
+      }
     }
-    const piece = s.slice(0, best).trim();
-    if (piece) out.push(piece);
-    s = s.slice(best).trim();
+    const piece = s.slice(start, cut).trim();
+    if (piece) yield piece;
+    start = cut;
+    while (start < end && isSpace(s[start])) start++;
   }
-  if (s) out.push(s);
-  return out;
+  const rest = s.slice(start, end);
+  if (rest) yield rest;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -306,6 +364,19 @@ export function splitLongSentence(sentence: string, max: number): string[] {
 // ---------------------------------------------------------------------------------------------------------------
 
 export function splitScript(input: string, options: SplitOptions = {}): SplitScript {
+  const steps = splitScriptSteps(input, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The splitter as a generator: it yields the number of lines made so far after every line (and every source line),
+ * so a caller on a busy thread can pause between steps and stop early once there are too many lines. The work per
+ * step is bounded by the longest sentence piece, and the whole run is linear in the input's length.
+ */
+export function* splitScriptSteps(input: string, options: SplitOptions = {}): Generator<number, SplitScript> {
   const max = Math.max(20, options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
   const detectSpeakers = options.detectSpeakers ?? true;
   const detectHeadings = options.detectHeadings ?? true;
@@ -317,35 +388,36 @@ export function splitScript(input: string, options: SplitOptions = {}): SplitScr
   let buffer = '';
   let speaker: string | undefined;
 
-  const flush = () => {
+  function* flush(): Generator<number> {
     if (buffer.trim() === '') {
       buffer = '';
       return;
     }
-    for (const sentence of splitSentences(buffer)) {
-      for (const text of sentence.length > max ? splitLongSentence(sentence, max) : [sentence]) {
+    for (const sentence of sentencesOf(buffer)) {
+      for (const text of sentence.length > max ? longSentencePieces(sentence, max) : [sentence]) {
         lines.push(speaker === undefined ? { text, paragraph } : { text, speaker, paragraph });
+        yield lines.length;
       }
     }
     buffer = '';
     paragraph++;
-  };
+  }
 
   const source = input.replace(/^\ufeff/, '').split(/\r\n|\r|\n|\u2028|\u2029/);
   for (const raw of source) {
     if (raw.trim() === '') {
-      flush();
+      yield* flush();
       continue;
     }
     const title = detectHeadings ? headingTitle(raw) : undefined;
     if (title !== undefined) {
-      flush();
+      yield* flush();
       speaker = undefined;
       chapters.push({ title, lineIndex: lines.length });
       if (options.speakHeadings) {
         buffer = title;
         const before = lines.length;
-        flush();
+        yield* flush();
         // A heading is one line even if it contains a full stop ("Chapter 3. The Storm").
         if (lines.length - before > 1)
           lines.splice(before, lines.length - before, { text: title, paragraph: paragraph - 1 });
@@ -355,7 +427,7 @@ export function splitScript(input: string, options: SplitOptions = {}): SplitScr
     let text = raw.trim();
     const prefix = detectSpeakers ? speakerPrefix(raw) : undefined;
     if (prefix) {
-      flush();
+      yield* flush();
       const key = prefix.name.toLocaleLowerCase();
       let name = speakerKeys.get(key);
       if (name === undefined) {
@@ -367,7 +439,8 @@ export function splitScript(input: string, options: SplitOptions = {}): SplitScr
       text = prefix.rest.trim();
     }
     buffer = joinText(buffer, text);
+    yield lines.length;
   }
-  flush();
+  yield* flush();
   return { lines, chapters, speakers };
 }

@@ -49,6 +49,8 @@ export const TAG_LIMITS = {
   speedMax: 2,
   gainMinDb: -24,
   gainMaxDb: 12,
+  /** Tag errors reported per line (the first ones; a line of 300 "[" would otherwise carry 300). */
+  errorsPerLineMax: 20,
 } as const;
 
 const KNOWN = '[pause 1.5s], [pause 500ms], [speed 1.2], [gain -3dB]';
@@ -63,6 +65,7 @@ export function parseInlineTags(line: string): ParsedLine {
   const settings: LineSettings = {};
   const errors: TagError[] = [];
   let text = '';
+  let nextClose = -2;
 
   const pushText = () => {
     // Removed tags leave runs of spaces behind: collapse them.
@@ -87,16 +90,19 @@ export function parseInlineTags(line: string): ParsedLine {
       text += c;
       continue;
     }
-    const close = line.indexOf(']', i + 1);
+    // The next "]" is searched once and reused until passed: a line full of "[" stays linear, not quadratic.
+    if (nextClose !== -1 && nextClose <= i) nextClose = line.indexOf(']', i + 1);
+    const close = nextClose;
     const nextOpen = line.indexOf('[', i + 1);
     if (close < 0 || (nextOpen >= 0 && nextOpen < close)) {
       const end = nextOpen >= 0 ? nextOpen : line.length;
-      errors.push({
-        code: 'UNCLOSED_TAG',
-        message: `Tag at ${i} has no closing "]": close it, or write \\[ for a literal bracket.`,
-        offset: i,
-        length: end - i,
-      });
+      if (errors.length < TAG_LIMITS.errorsPerLineMax)
+        errors.push({
+          code: 'UNCLOSED_TAG',
+          message: `Tag at ${i} has no closing "]": close it, or write \\[ for a literal bracket.`,
+          offset: i,
+          length: end - i,
+        });
       text += line.slice(i, end);
       i = end - 1;
       continue;
@@ -104,6 +110,7 @@ export function parseInlineTags(line: string): ParsedLine {
     const raw = line.slice(i, close + 1);
     const at = i;
     const err = (code: TagErrorCode, message: string) =>
+      errors.length < TAG_LIMITS.errorsPerLineMax &&
       errors.push({ code, message: `${raw} at ${at}: ${message}`, offset: at, length: raw.length });
     const body = line.slice(i + 1, close).trim();
     i = close;

@@ -29,3 +29,19 @@ export function displayWidth(s: string): number {
 }
 const WIDE =
   /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]/u;
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * The grapheme boundary nearest to `at` (a UTF-16 offset, as a text field's caret gives), so that a cut never falls
+ * inside a user-perceived character: a surrogate pair, an emoji ZWJ sequence, a flag, a letter with its combining
+ * marks. A tie goes to the earlier boundary. Clamped to [0, text.length].
+ */
+export function nearestGraphemeBoundary(text: string, at: number): number {
+  if (at <= 0) return 0;
+  if (at >= text.length) return text.length;
+  const seg = graphemes.segment(text).containing(at);
+  if (!seg || seg.index === at) return at;
+  const end = seg.index + seg.segment.length;
+  return at - seg.index <= end - at ? seg.index : end;
+}

@@ -560,6 +560,22 @@ export class TakesRepo {
     return this.find(row.id)!;
   }
 
+  /** The stored analysis of a take (take_analysis), or null when it has none yet. */
+  analysis(id: string): Buffer | null {
+    const r = this.db.prepare('SELECT data FROM take_analysis WHERE take_id = ?').get(id) as
+      { data: Buffer } | undefined;
+    return r?.data ?? null;
+  }
+
+  /** Store a take's analysis (no-op when the take is gone). */
+  setAnalysis(id: string, data: Buffer): void {
+    this.db
+      .prepare(
+        'INSERT INTO take_analysis (take_id, data) SELECT id, ? FROM takes WHERE id = ? ON CONFLICT(take_id) DO UPDATE SET data = excluded.data',
+      )
+      .run(data, id);
+  }
+
   /** Files of every take, including takes of deleted lines kept for undo (the trash). */
   allFiles(): Set<string> {
     const files = new Set((this.db.prepare('SELECT file FROM takes').all() as { file: string }[]).map((r) => r.file));

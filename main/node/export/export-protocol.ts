@@ -19,6 +19,10 @@ export interface ExportWorkerRequest {
   options: ExportSettings;
   /** Where the worker writes; the service renames these into place on success. */
   staging: { audio: string; srt?: string; vtt?: string; stems?: string };
+  /** Loudness of the plain mix combined from the takes' stored analyses (null: the worker measures it). */
+  known?: { integrated: number; truePeak: number } | null;
+  /** Takes with no stored analysis: the worker computes it when it reads them and sends it back. */
+  missingAnalysis?: string[];
 }
 
 export type ExportPhase = 'loading' | 'mixing' | 'loudness' | 'encoding' | 'subtitles' | 'stems' | 'done';
@@ -26,6 +30,7 @@ export type ExportPhase = 'loading' | 'mixing' | 'loudness' | 'encoding' | 'subt
 export type ExportWorkerMessage =
   | { type: 'progress'; phase: ExportPhase; progress: number }
   | { type: 'done'; result: { integratedLufs: number; truePeakDbtp: number; durationSeconds: number } }
+  | { type: 'analysis'; takeId: string; data: Uint8Array }
   | { type: 'error'; error: ApiErrorShape };
 
 /** Chapters from the lines that start one: each ends where the next starts, the last at the end of the mix. */

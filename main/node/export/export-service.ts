@@ -14,8 +14,8 @@ import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repositories.js';
 import { appRoot } from '../app-root.js';
 import { newId, nowIso } from '../ids.js';
-import { assertMixFits, episodePlan } from '../studio/episode.js';
-import os from 'node:os';
+import { combinedLoudness, episodePlan } from '../studio/episode.js';
+import { storedAnalysis } from '../studio/take-analysis-store.js';
 import type { Emit } from '../jobs/queue.js';
 import type { ExportWorkerMessage, ExportWorkerRequest } from './export-protocol.js';
 import { FORMAT_EXTENSIONS } from './export.js';
@@ -168,7 +168,6 @@ export class ExportService {
         'INVALID_INPUT',
         'Nothing to export: no line has a take yet. Generate the script first (Generate all).',
       );
-    assertMixFits(plan, p.format === 'opus' ? 48_000 : p.sampleRate, p.channels, os.totalmem());
     const id = newId('exp');
     const t = this.targets(id, p, plan.projectName);
     const finals = Object.entries(t).filter(([, v]) => v !== undefined) as [keyof typeof t, string][];
@@ -222,6 +221,10 @@ export class ExportService {
         stems: p.stems,
       },
       staging,
+      known: combinedLoudness(plan, p.format === 'opus' ? 48_000 : p.sampleRate, (id) =>
+        storedAnalysis(this.repos, id),
+      ),
+      missingAnalysis: [...new Set(plan.lines.map((l) => l.takeId))].filter((id) => !this.repos.takes.analysis(id)),
     };
     const running: Running = {
       worker,
@@ -278,6 +281,10 @@ export class ExportService {
         resolve(final);
       };
       worker.on('message', (m: ExportWorkerMessage) => {
+        if (m.type === 'analysis') {
+          this.repos.takes.setAnalysis(m.takeId, Buffer.from(m.data));
+          return;
+        }
         if (m.type === 'progress') {
           if (running.cancelled) return;
           const cur = this.save({ ...this.get(id), phase: m.phase, progress: Math.min(0.99, m.progress) });
@@ -300,7 +307,8 @@ export class ExportService {
 
   private cleanup(r: Running): void {
     for (const f of r.staged) rmSync(f, { force: true, recursive: true });
-    // ffmpeg's own temp files and exportStems' folder start with the staging name too.
+    // ffmpeg's own temp files, the chapters file and exportStems' folder start with the staging name (or a dot and
+    // the staging name) too.
     for (const { dir, prefix } of r.prefixes) {
       let names: string[] = [];
       try {
@@ -308,7 +316,9 @@ export class ExportService {
       } catch {
         continue;
       }
-      for (const n of names) if (n.startsWith(prefix)) rmSync(path.join(dir, n), { force: true, recursive: true });
+      for (const n of names)
+        if (n.startsWith(prefix) || n.startsWith(`.${prefix}`))
+          rmSync(path.join(dir, n), { force: true, recursive: true });
     }
   }
 

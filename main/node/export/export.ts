@@ -30,6 +30,12 @@ import {
   type LoudnessPreset,
   type LoudnessTarget,
 } from '../../../native-models/dsp/loudness.js';
+import {
+  LoudnessMeter,
+  TruePeakLimiter,
+  channelsOffsetDb,
+  type StreamLoudness,
+} from '../../../native-models/dsp/loudness-stream.js';
 
 export type ExportFormat = 'wav' | 'flac' | 'mp3' | 'opus' | 'm4a';
 
@@ -385,13 +391,279 @@ export async function exportAudio(audio: PlanarAudio, opts: ExportOptions): Prom
   }
 }
 
+/** A mono programme that can be read from the start any number of times, in blocks. */
+export interface StreamSource {
+  sampleRate: number;
+  /** Total samples. */
+  frames: number;
+  /** Loudness of the mono programme when known without a pass (the takes' stored analyses, combined). */
+  known?: { integrated: number; truePeak: number };
+  /** A fresh pass over the programme. */
+  open(): AsyncIterable<Float32Array>;
+}
+
+export interface StreamExportOptions extends ExportOptions {
+  /** Output channels (default 2): the mono programme in each. */
+  channels?: 1 | 2;
+  /** Progress of the passes: 'loudness' (measuring), 'encoding' (applying + encoding), 'checking' (decoded back). */
+  onProgress?: (phase: 'loudness' | 'encoding' | 'checking', fraction: number) => void;
+}
+
+/** Run ffmpeg with float PCM from `blocks` on stdin, waiting for 'drain' whenever its pipe is full. */
+function runEncoderStream(
+  bin: string,
+  args: string[],
+  blocks: AsyncIterable<Float32Array>,
+  signal?: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    let settled = false;
+    let closed = false;
+    const finish = (e?: Error) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (e) reject(e);
+      else resolve();
+    };
+    const onAbort = () => {
+      proc.kill('SIGKILL');
+      finish(new ApiError('CANCELLED', 'Export cancelled'));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort);
+    proc.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.length > 65536) err = err.slice(-32768);
+    });
+    proc.on('error', (e: NodeJS.ErrnoException) => finish(ffmpegError(e)));
+    proc.stdin.on('error', () => undefined); // EPIPE when ffmpeg exits early: its exit code tells why
+    proc.on('close', (code) => {
+      closed = true;
+      if (code === 0) return finish();
+      const msg = err.trim().split('\n').filter(Boolean).slice(-2).join(' / ') || `exit code ${String(code)}`;
+      finish(
+        /No space left on device/i.test(err)
+          ? new ApiError('DISK_FULL', 'The disk is full: free some space and try again. No file was written.')
+          : new ApiError('INTERNAL', `ffmpeg could not encode the export: ${msg}`),
+      );
+    });
+    const drained = () =>
+      new Promise<void>((r) => {
+        const done = () => {
+          proc.stdin.off('drain', done);
+          proc.off('close', done);
+          r();
+        };
+        proc.stdin.once('drain', done);
+        proc.once('close', done);
+      });
+    const pump = async () => {
+      for await (const b of blocks) {
+        if (settled || closed) return;
+        if (b.length === 0) continue;
+        if (!proc.stdin.write(Buffer.from(b.buffer, b.byteOffset, b.byteLength))) await drained();
+      }
+      if (!settled && !closed) proc.stdin.end();
+    };
+    pump().catch((e: unknown) => {
+      proc.kill('SIGKILL');
+      finish(e instanceof Error ? e : new Error(String(e)));
+    });
+  });
+}
+
+/** Decode a file to mono at `rate` through ffmpeg and measure it block by block (bounded memory). */
+export function measureFile(
+  file: string,
+  rate: number,
+  channels: 1 | 2,
+  ffmpegPath = resolveFfmpeg()?.path ?? 'ffmpeg',
+  signal?: AbortSignal,
+  onFrames?: (frames: number) => void,
+): Promise<StreamLoudness> {
+  return new Promise((resolve, reject) => {
+    // Stereo exports carry the mono programme in both channels: their average is it (the loudness offset of the
+    // second channel is added by the caller). An explicit matrix: ffmpeg's default downmix is not a plain average.
+    const down = channels === 2 ? ['-af', 'pan=mono|c0=0.5*c0+0.5*c1'] : [];
+    const args = ['-nostdin', '-v', 'error', '-i', file, '-vn', ...down, '-ar', String(rate), '-f', 'f32le'];
+    const proc = spawn(ffmpegPath, [...args, 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const meter = new LoudnessMeter(rate);
+    let rest = Buffer.alloc(0);
+    let err = '';
+    const onAbort = () => proc.kill('SIGKILL');
+    signal?.addEventListener('abort', onAbort);
+    proc.stdout.on('data', (c: Buffer) => {
+      const all = rest.length ? Buffer.concat([rest, c]) : c;
+      const usable = all.length - (all.length % 4);
+      const f = new Float32Array(usable / 4);
+      Buffer.from(f.buffer).set(all.subarray(0, usable));
+      rest = Buffer.from(all.subarray(usable));
+      meter.push(f);
+      onFrames?.(f.length);
+    });
+    proc.stderr.on('data', (c: Buffer) => {
+      if (err.length < 8192) err += c.toString();
+    });
+    proc.on('error', (e: NodeJS.ErrnoException) => reject(ffmpegError(e)));
+    proc.on('close', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) return reject(new ApiError('CANCELLED', 'Export cancelled'));
+      if (code !== 0) return reject(new ApiError('INTERNAL', `Cannot decode the export back: ${err.trim()}`));
+      resolve(meter.result());
+    });
+  });
+}
+
+/**
+ * Export a mono programme in bounded memory: a measuring pass (skipped when the loudness is already known from
+ * the takes' analyses), then an applying pass (gain, streaming true-peak limiter) that streams into ffmpeg's
+ * stdin; the encoded temp file is decoded back and measured block by block, then renamed into place. When the
+ * decoded file misses the ceiling (codec or resampling overshoot) or, after limiting, the target by more than
+ * 0.3 LU, the export is redone with the correction (at most 3 attempts). Atomic like exportAudio.
+ */
+export async function exportStream(src: StreamSource, opts: StreamExportOptions): Promise<ExportResult> {
+  const nch = opts.channels ?? 2;
+  if (src.frames <= 0) throw new ApiError('INVALID_INPUT', 'Nothing to export: the mix is empty');
+  const rate = opts.format === 'opus' ? 48_000 : (opts.sampleRate ?? src.sampleRate);
+  if (!Number.isInteger(rate) || rate < 8000 || rate > 192_000)
+    throw new ApiError('INVALID_INPUT', `Invalid export sample rate: ${rate}`);
+  const bin = opts.ffmpegPath ?? resolveFfmpeg()?.path ?? 'ffmpeg';
+  const target = path.resolve(opts.outputPath);
+  const dir = path.dirname(target);
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new ApiError('INVALID_INPUT', `Cannot create the export folder ${dir}: ${err.code ?? err.message}`);
+  }
+  const loud = opts.loudness === undefined ? defaultPreset(nch) : opts.loudness;
+  const tgt: LoudnessTarget | null = loud === null ? null : typeof loud === 'string' ? LOUDNESS_PRESETS[loud] : loud;
+  const ceiling = tgt ? (tgt.truePeakCeiling ?? -1) : -1;
+  const offset = channelsOffsetDb(nch);
+  const signal = opts.signal;
+  const cancelled = () => new ApiError('CANCELLED', 'Export cancelled');
+
+  // 1. Measuring pass (or the combined per-take figures).
+  let gainDb = opts.gainDb ?? 0;
+  if (tgt) {
+    let integrated = src.known?.integrated;
+    if (integrated === undefined) {
+      const meter = new LoudnessMeter(src.sampleRate, { truePeak: false });
+      let done = 0;
+      for await (const b of src.open()) {
+        if (signal?.aborted) throw cancelled();
+        meter.push(b);
+        done += b.length;
+        opts.onProgress?.('loudness', done / src.frames);
+      }
+      integrated = meter.result().integrated;
+    }
+    gainDb = Number.isFinite(integrated) ? tgt.integrated - (integrated + offset) : 0;
+  }
+
+  const tmp = tempPathFor(target);
+  const meta = opts.chapters?.length || opts.metadata ? tempPathFor(target + '.ffmeta') : undefined;
+  // Headroom for what happens after the limiter: lossy coding, and ffmpeg's resampling to the export rate.
+  let limiterCeiling = ceiling - 0.05 - (LOSSY.has(opts.format) ? 0.25 : 0) - (rate !== src.sampleRate ? 0.1 : 0);
+  try {
+    if (meta) await fsp.writeFile(meta, ffmetadata(opts.metadata, opts.format === 'wav' ? [] : opts.chapters));
+    for (let attempt = 1; ; attempt++) {
+      const g = Math.pow(10, gainDb / 20);
+      const limiter = new TruePeakLimiter(src.sampleRate, limiterCeiling);
+      let done = 0;
+      async function* applied(): AsyncGenerator<Float32Array> {
+        for await (const b of src.open()) {
+          if (signal?.aborted) throw cancelled();
+          const y = new Float32Array(b.length);
+          for (let i = 0; i < b.length; i++) y[i] = b[i] * g;
+          done += b.length;
+          opts.onProgress?.('encoding', done / src.frames);
+          yield limiter.push(y);
+        }
+        yield limiter.flush();
+      }
+      const args = [
+        '-nostdin',
+        '-y',
+        '-v',
+        'error',
+        '-f',
+        'f32le',
+        '-ar',
+        String(src.sampleRate),
+        '-ac',
+        '1',
+        '-i',
+        'pipe:0',
+        ...(meta ? ['-f', 'ffmetadata', '-i', meta, '-map_metadata', '1', '-map_chapters', '1'] : []),
+        '-map',
+        '0:a',
+        // An explicit matrix: ffmpeg's own mono → stereo upmix lowers each channel by 3 dB.
+        ...(nch === 2 ? ['-af', 'pan=stereo|c0=c0|c1=c0'] : []),
+        '-ar',
+        String(rate),
+        ...codecArgs(opts, nch),
+        ...(opts.extraFfmpegArgs ?? []),
+        tmp,
+      ];
+      await runEncoderStream(bin, args, applied(), signal);
+      await fsyncPath(tmp);
+      let checked = 0;
+      const m = await measureFile(tmp, rate, nch, bin, signal, (n) => {
+        checked += n;
+        opts.onProgress?.('checking', Math.min(1, (checked * src.sampleRate) / rate / src.frames));
+      });
+      const integrated = m.integrated + offset;
+      const over = m.truePeak - ceiling;
+      const loudErr = tgt && Number.isFinite(integrated) ? tgt.integrated - integrated : 0;
+      if (attempt < 3 && (over > 0 || (limiter.limitedSamples > 0 && Math.abs(loudErr) > 0.3))) {
+        if (over > 0) limiterCeiling -= over + 0.1;
+        if (tgt) gainDb += loudErr;
+        continue;
+      }
+      if (signal?.aborted) throw cancelled();
+      await fsp.rename(tmp, target);
+      await fsyncPath(dir);
+      const bytes = (await fsp.stat(target)).size;
+      return {
+        path: target,
+        format: opts.format,
+        bytes,
+        sampleRate: rate,
+        channels: nch,
+        durationSec: m.frames / rate,
+        integratedLufs: integrated,
+        truePeakDbtp: m.truePeak,
+        loudnessRange: m.loudnessRange,
+        gainDb,
+        attempts: attempt,
+      };
+    }
+  } catch (e) {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOSPC' || err.code === 'EDQUOT')
+      throw new ApiError('DISK_FULL', 'The disk is full: free some space and try again. No file was written.');
+    throw e;
+  } finally {
+    if (meta) await fsp.rm(meta, { force: true }).catch(() => undefined);
+  }
+}
+
 export interface Stem {
   /** File name inside the zip, without extension (sanitised). */
   name: string;
-  audio: PlanarAudio;
+  /** In memory (small pieces), or streamed (full-length tracks: exported in bounded memory). */
+  audio?: PlanarAudio;
+  source?: StreamSource;
 }
 
 export interface StemsOptions extends Omit<ExportOptions, 'outputPath' | 'chapters' | 'loudness'> {
+  /** Output channels of streamed stems (default 2). */
+  channels?: 1 | 2;
   /** The .zip to write. */
   outputPath: string;
   /**
@@ -428,7 +700,10 @@ export async function exportStems(stems: Stem[], opts: StemsOptions): Promise<St
       for (let k = 2; used.has(base.toLowerCase()); k++) base = `${s.name}_${k}`;
       used.add(base.toLowerCase());
       const file = `${base}.${ext}`;
-      const r = await exportAudio(s.audio, { ...opts, outputPath: path.join(work, file), loudness: null });
+      const into = { ...opts, outputPath: path.join(work, file), loudness: null };
+      const r = s.source
+        ? await exportStream(s.source, { ...into, channels: opts.channels })
+        : await exportAudio(s.audio!, into);
       files.push({ name: file, bytes: r.bytes, integratedLufs: r.integratedLufs, truePeakDbtp: r.truePeakDbtp });
       zip.addFile(r.path, file, { compress: opts.format === 'wav' });
     }

@@ -1,15 +1,19 @@
 /**
- * The export worker (a worker thread): mixdown of the active takes with gaps and the ducked music bed,
- * loudness normalisation with a true-peak ceiling, encoding through ffmpeg, subtitles from the mix's line timings,
- * chapters, and stems. It writes only to the staging paths the service gives it; the service renames them into
+ * The export worker (a worker thread): a streaming mixdown of the active takes with gaps and the ducked music bed
+ * (blocks mixed straight from the take files: memory does not grow with the episode), loudness normalisation with
+ * a true-peak ceiling (the loudness combined from the takes' stored analyses, or a measuring pass; then an
+ * applying pass through a streaming limiter into ffmpeg's stdin), subtitles from the line timings, chapters, and
+ * stems. It writes only to the staging paths the service gives it; the service renames them into
  * place when everything succeeded, and removes them otherwise.
  */
 import { parentPort } from 'node:worker_threads';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { toApiError, ApiError } from '../../../native-models/common/errors.js';
 import { writeSrt, writeVtt, type Cue } from '../../common/script/subtitles.js';
-import { mixPlan } from '../studio/episode.js';
-import { exportAudio, exportStems, stemsFromMix } from './export.js';
+import { episodeSource, type EpisodeSource } from '../studio/episode.js';
+import { exportStems, exportStream, type Stem, type StreamSource } from './export.js';
+import { analyseTake, encodeAnalysis } from '../../../native-models/dsp/take-analysis.js';
+import type { MixStream } from '../../../native-models/dsp/mix-stream.js';
 import { chaptersFrom, type ExportWorkerMessage, type ExportWorkerRequest } from './export-protocol.js';
 import type { LoudnessPreset } from '../../../native-models/dsp/loudness.js';
 
@@ -27,22 +31,44 @@ async function writeText(file: string, text: string): Promise<void> {
   }
 }
 
+/** A source over a mix stream factory (each pass opens a fresh stream). */
+function sourceOf(
+  ep: EpisodeSource,
+  open: () => MixStream,
+  known?: StreamSource['known'],
+  frames = ep.total,
+): StreamSource {
+  return {
+    sampleRate: ep.sampleRate,
+    frames,
+    known,
+    async *open() {
+      const m = open();
+      for (let b = await m.next(); b; b = await m.next()) yield b.mix;
+    },
+  };
+}
+
 async function run(req: ExportWorkerRequest): Promise<void> {
   const o = req.options;
   const signal = abort.signal;
+  const exportRate = o.format === 'opus' ? 48_000 : o.sampleRate;
   send({ type: 'progress', phase: 'loading', progress: 0 });
-  const mix = await mixPlan(req.plan, {
-    sampleRate: o.sampleRate,
-    channels: o.channels,
-    signal,
-    onProgress: (f) => send({ type: 'progress', phase: 'loading', progress: 0.3 * f }),
+  // Takes without a stored analysis get one the first time a pass reads them (the service stores it).
+  const missing = new Set(req.missingAnalysis ?? []);
+  const ep = await episodeSource(req.plan, {
+    exportRate,
+    onTake: (i, samples, rate) => {
+      const takeId = req.plan.lines[i].takeId;
+      if (!missing.delete(takeId)) return;
+      send({ type: 'analysis', takeId, data: encodeAnalysis(analyseTake(samples, rate)) });
+    },
   });
   if (signal.aborted) throw new ApiError('CANCELLED', 'Export cancelled');
-  send({ type: 'progress', phase: 'mixing', progress: 0.35 });
-  const total = mix.channels[0].length / mix.sampleRate;
+  const total = ep.total / ep.sampleRate;
   const chapters = o.chapters
     ? chaptersFrom(
-        req.plan.lines.flatMap((l, i) => (l.chapter ? [{ title: l.chapter, start: mix.timings[i].start }] : [])),
+        req.plan.lines.flatMap((l, i) => (l.chapter ? [{ title: l.chapter, start: ep.timings[i].start }] : [])),
         total,
       )
     : [];
@@ -54,13 +80,15 @@ async function run(req: ExportWorkerRequest): Promise<void> {
         : o.channels === 1
           ? 'podcast-mono'
           : 'podcast-stereo';
-  send({ type: 'progress', phase: 'encoding', progress: 0.4 });
-  const r = await exportAudio(
-    { channels: mix.channels, sampleRate: mix.sampleRate },
+  let lastProgress = 0;
+  const span = { loudness: [0.02, 0.3], encoding: [0.3, 0.7], checking: [0.7, 0.8] } as const;
+  const r = await exportStream(
+    sourceOf(ep, () => ep.open(), req.known ?? undefined),
     {
       format: o.format,
       outputPath: req.staging.audio,
       sampleRate: o.sampleRate,
+      channels: o.channels,
       bitDepth: o.wavBits,
       mp3Mode: o.mp3Mode,
       bitrateKbps: o.bitrateKbps,
@@ -68,10 +96,16 @@ async function run(req: ExportWorkerRequest): Promise<void> {
       chapters,
       metadata: { title: req.plan.projectName, encoded_by: 'Timbre' },
       signal,
+      onProgress: (phase, f) => {
+        const progress = span[phase][0] + (span[phase][1] - span[phase][0]) * Math.min(1, f);
+        if (progress - lastProgress < 0.005) return; // at most 200 messages
+        lastProgress = progress;
+        send({ type: 'progress', phase: phase === 'loudness' ? 'loudness' : 'encoding', progress });
+      },
     },
   );
   send({ type: 'progress', phase: 'subtitles', progress: 0.8 });
-  const cues: Cue[] = mix.timings.map((t, i) => ({
+  const cues: Cue[] = ep.timings.map((t, i) => ({
     start: t.start,
     end: t.end,
     text: req.plan.lines[i].text,
@@ -81,16 +115,30 @@ async function run(req: ExportWorkerRequest): Promise<void> {
   if (req.staging.vtt) await writeText(req.staging.vtt, writeVtt(cues));
   if (req.staging.stems && o.stems !== 'none') {
     send({ type: 'progress', phase: 'stems', progress: 0.85 });
-    const stems = stemsFromMix(mix, o.stems);
-    if (o.stems === 'line')
-      stems.forEach(
-        (s, i) =>
-          (s.name = `${String(req.plan.lines[i].number).padStart(4, '0')}-${req.plan.lines[i].speaker ?? 'line'}`),
-      );
+    // Per line: each take alone; per speaker: full-length tracks, the other speakers' lines silent, no bed.
+    const stems: Stem[] =
+      o.stems === 'line'
+        ? req.plan.lines.map((l, i) => ({
+            name: `${String(l.number).padStart(4, '0')}-${l.speaker ?? 'line'}`,
+            source: {
+              sampleRate: ep.sampleRate,
+              frames: ep.lines[i].frames,
+              async *open() {
+                yield await ep.line(i);
+              },
+            },
+          }))
+        : [...new Set(req.plan.lines.map((l) => l.speaker ?? 'voice'))].map((who) => ({
+            name: who,
+            source: sourceOf(ep, () =>
+              ep.open({ bed: false, include: (i) => (req.plan.lines[i].speaker ?? 'voice') === who }),
+            ),
+          }));
     await exportStems(stems, {
       format: o.format,
       outputPath: req.staging.stems,
       sampleRate: o.sampleRate,
+      channels: o.channels,
       bitDepth: o.wavBits,
       mp3Mode: o.mp3Mode,
       bitrateKbps: o.bitrateKbps,

@@ -19,6 +19,7 @@ import {
   type MadeFrom,
 } from '../studio/line-state.js';
 import { timeStretch } from '../../../native-models/dsp/stretch.js';
+import { analyseTake, encodeAnalysis } from '../../../native-models/dsp/take-analysis.js';
 import type { WorkerHost } from './worker-host.js';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -439,6 +440,8 @@ export class JobQueue {
       const rel = path.join(job.projectId!, `${takeId}.wav`);
       const abs = path.join(this.takesDir, rel);
       await writeFileAtomic(abs, encodeWav(pcm, sampleRate));
+      // Loudness statistics and waveform peaks, stored with the take: export and the timeline never decode it again.
+      const analysis = encodeAnalysis(analyseTake(pcm, sampleRate));
       const madeFrom: MadeFrom = { voiceId: apiVoiceId, options: plan.options };
       try {
         this.db.transaction(() => {
@@ -457,6 +460,7 @@ export class JobQueue {
             spoken_text: plan.spokenText,
             made_from: JSON.stringify(madeFrom),
           });
+          this.repos.takes.setAnalysis(takeId, analysis);
           this.repos.lines.setActiveTake(line.id, takeId);
           this.finish(jobId, 'done', null, takeId);
         })();

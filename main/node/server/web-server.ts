@@ -51,8 +51,21 @@ export interface WebServer {
 }
 
 const MAX_BODY = 2 * 1024 * 1024;
-/** Calls that carry a file uploaded from the browser (base64) may be larger; the contract caps each file. */
-const UPLOAD_METHODS = new Set(['script.import', 'projects.setMix']);
+/** Largest WebSocket frame a client may send on /api/events (it only ever needs close/pong frames). */
+export const WS_MAX_PAYLOAD = 4 * 1024;
+/** Events queued for one WebSocket client that does not read them, beyond which it is disconnected. */
+const WS_MAX_BUFFERED = 16 * 1024 * 1024;
+
+/** The request target as a URL, or null when it cannot be parsed (e.g. "//a b"): a 400, never a thrown error. */
+function parseRequestUrl(raw: string | undefined): URL | null {
+  try {
+    return new URL(raw ?? '/', 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
+}
+/** Calls that carry a file uploaded from the browser (base64) or a pasted script may be larger; the contract caps each. */
+const UPLOAD_METHODS = new Set(['script.import', 'script.preview', 'projects.setMix']);
 const MAX_UPLOAD_BODY = 48 * 1024 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -164,7 +177,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   }
 
   async function serveStatic(url: URL, res: http.ServerResponse): Promise<void> {
-    let rel = decodeURIComponent(url.pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      return sendError(res, 400, { code: 'INVALID_INPUT', message: 'The path has a malformed percent-encoding' });
+    }
+    if (rel.includes('\0'))
+      return sendError(res, 400, { code: 'INVALID_INPUT', message: 'The path contains a NUL byte' });
     if (rel === '/' || !path.extname(rel)) rel = '/index.html';
     const abs = path.resolve(staticRoot, `.${rel}`);
     if (!abs.startsWith(staticRoot + path.sep)) return sendError(res, 404, { code: 'NOT_FOUND', message: 'Not found' });
@@ -420,8 +440,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   }
 
   const server = http.createServer((req, res) => {
+    // A client that resets the connection mid-request must not raise an unhandled 'error'.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const url = parseRequestUrl(req.url);
+      if (!url) return sendError(res, 400, { code: 'INVALID_INPUT', message: 'The request URL is malformed' });
       const refusal = gate(req, url);
       if (refusal) return sendError(res, refusal.status, refusal.error);
 
@@ -466,19 +490,26 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         return sendError(res, 405, { code: 'INVALID_INPUT', message: 'Method not allowed' });
       return serveStatic(url, res);
     })().catch((err) => {
-      if (!res.headersSent) sendError(res, 500, toApiError(err).toJSON());
+      const e = toApiError(err);
+      if (!res.headersSent) sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
       else res.destroy();
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // The event socket is one-way (server → page): a client never needs to send more than a close frame, so any
+  // larger frame is refused (close 1009) before its payload is buffered.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+  wss.on('error', () => undefined);
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const refusal =
-      url.pathname === '/api/events'
+    // Until ws takes the socket over, a reset during the handshake must not raise an unhandled 'error'.
+    socket.on('error', () => socket.destroy());
+    const url = parseRequestUrl(req.url);
+    const refusal = !url
+      ? { status: 400, error: { code: 'INVALID_INPUT' as const, message: 'The request URL is malformed' } }
+      : url.pathname === '/api/events'
         ? gate(req, url)
-        : { status: 404, error: { code: 'NOT_FOUND', message: 'Not found' } };
+        : { status: 404, error: { code: 'NOT_FOUND' as const, message: 'Not found' } };
     if (refusal) {
       socket.write(
         `HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status]}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ ok: false, error: refusal.error })}`,
@@ -489,13 +520,21 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
+      // A malformed frame (unmasked, reserved opcode or RSV bit, invalid UTF-8, over maxPayload) makes ws close that
+      // connection with the matching code and emit 'error': without a listener, that error would end the process.
+      ws.on('error', () => ws.terminate());
       // The event socket is one-way; anything the client sends is ignored.
       ws.on('message', () => undefined);
     });
   });
   const unsubscribe = opts.core.subscribe((event, payload) => {
     const msg = JSON.stringify({ event, payload });
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(msg);
+    for (const ws of sockets) {
+      if (ws.readyState !== ws.OPEN) continue;
+      // A client that stopped reading would make its queue grow without end: drop it (it reconnects and re-syncs).
+      if (ws.bufferedAmount > WS_MAX_BUFFERED) ws.terminate();
+      else ws.send(msg);
+    }
   });
 
   await new Promise<void>((resolve, reject) => {

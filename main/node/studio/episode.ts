@@ -10,6 +10,9 @@ import type { Timeline } from '../../../preload/contract.js';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { mixEpisode, type MixResult } from '../../../native-models/dsp/mix.js';
 import { decodeWav } from '../../../native-models/audio/wav.js';
+import { resample } from '../../../native-models/dsp/resample.js';
+import { MixStream, layoutStream, type StreamLine, type StreamTiming } from '../../../native-models/dsp/mix-stream.js';
+import { combineProgramme, type TakeAnalysis } from '../../../native-models/dsp/take-analysis.js';
 import type { Repos } from '../db/repositories.js';
 import { parseInlineTags } from './line-state.js';
 
@@ -188,4 +191,114 @@ export async function mixPlan(plan: EpisodePlan, req: MixRequest): Promise<MixRe
         }
       : undefined,
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Streaming (export): the episode as blocks mixed straight from the take files.
+
+/**
+ * The rate the episode is mixed at: the takes' own rate when they all share one (nothing to resample; ffmpeg
+ * converts to the export rate while encoding), otherwise the export rate.
+ */
+export function mixRateOf(plan: EpisodePlan, exportRate: number): number {
+  const rates = new Set(plan.lines.map((l) => l.sampleRate));
+  return rates.size === 1 ? [...rates][0] : exportRate;
+}
+
+/** Lines laid out at `rate` (lengths from the takes' stored durations, exactly as the loader delivers them). */
+export function streamLines(plan: EpisodePlan, rate: number): StreamLine[] {
+  const pause = Math.max(0, Math.round((plan.gapMs / 1000) * rate));
+  return plan.lines.map((l) => {
+    const native = Math.round((l.durationMs / 1000) * l.sampleRate);
+    return {
+      id: l.lineId,
+      speaker: l.speaker ?? undefined,
+      frames: l.sampleRate === rate ? native : Math.ceil((native * rate) / l.sampleRate),
+      pauseAfter: pause,
+    };
+  });
+}
+
+export interface EpisodeSource {
+  sampleRate: number;
+  lines: StreamLine[];
+  timings: StreamTiming[];
+  total: number;
+  /** A fresh pass over the episode (optionally only some lines, the others silent, and no bed). */
+  open(opts?: { include?: (index: number) => boolean; bed?: boolean }): MixStream;
+  /** One line's audio at the mix rate. */
+  line(index: number): Promise<Float32Array>;
+}
+
+/**
+ * The episode as a streaming source. `onTake` sees each take's native samples when a pass loads it (the export
+ * worker computes missing per-take analyses there).
+ */
+export async function episodeSource(
+  plan: EpisodePlan,
+  req: { exportRate: number; onTake?: (index: number, samples: Float32Array, rate: number) => void },
+): Promise<EpisodeSource> {
+  if (!plan.lines.length)
+    throw new ApiError(
+      'INVALID_INPUT',
+      'Nothing to mix: no line has a take yet. Generate the script first (Generate all).',
+    );
+  const rate = mixRateOf(plan, req.exportRate);
+  const lines = streamLines(plan, rate);
+  const bedWav = plan.bed ? await readWav(plan.bed.file) : null;
+  const bed =
+    bedWav && plan.bed
+      ? {
+          samples: bedWav.sampleRate === rate ? bedWav.samples : resample(bedWav.samples, bedWav.sampleRate, rate),
+          gainDb: plan.bed.gainDb,
+          duckDb: plan.bed.duck ? -15 : 0,
+        }
+      : undefined;
+  const line = async (i: number): Promise<Float32Array> => {
+    const w = await readWav(plan.lines[i].file);
+    req.onTake?.(i, w.samples, w.sampleRate);
+    const x = w.sampleRate === rate ? w.samples : resample(w.samples, w.sampleRate, rate);
+    const want = lines[i].frames;
+    if (x.length === want) return x;
+    // A file whose length differs from the stored duration: fit it to its place on the timeline.
+    const fitted = new Float32Array(want);
+    fitted.set(x.subarray(0, want));
+    return fitted;
+  };
+  const layout = layoutStream(lines, rate, 0, 0);
+  return {
+    sampleRate: rate,
+    lines,
+    timings: layout.timings,
+    total: layout.total,
+    line,
+    open: (o = {}) =>
+      new MixStream(lines, line, {
+        sampleRate: rate,
+        tail: 0,
+        bed: o.bed === false ? undefined : bed,
+        include: o.include,
+      }),
+  };
+}
+
+/**
+ * Integrated loudness and true peak of the plain episode (no bed) from the takes' stored analyses, or null when a
+ * take has none yet or the episode has a bed (then the export measures in a streaming pass).
+ */
+export function combinedLoudness(
+  plan: EpisodePlan,
+  exportRate: number,
+  analysisOf: (takeId: string) => TakeAnalysis | null,
+): { integrated: number; truePeak: number } | null {
+  if (plan.bed || !plan.lines.length) return null;
+  const rate = mixRateOf(plan, exportRate);
+  const { timings, total } = layoutStream(streamLines(plan, rate), rate, 0, 0);
+  const items = [];
+  for (let i = 0; i < plan.lines.length; i++) {
+    const a = analysisOf(plan.lines[i].takeId);
+    if (!a) return null;
+    items.push({ analysis: a, startSec: timings[i].start });
+  }
+  return combineProgramme(items, total / rate, 1);
 }

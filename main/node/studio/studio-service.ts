@@ -9,8 +9,8 @@ import { existsSync, rmSync } from 'node:fs';
 import type { DictionaryEntry, Line, ProjectDetail, ScriptPreview, Speaker } from '../../../preload/contract.js';
 import { LIMITS } from '../../../preload/contract.js';
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
-import { splitScript, type SplitScript } from '../../common/script/splitter.js';
-import { joinText } from '../../common/script/text.js';
+import { splitScriptSteps, type SplitScript } from '../../common/script/splitter.js';
+import { joinText, nearestGraphemeBoundary } from '../../common/script/text.js';
 import { writeFileAtomic } from '../atomic-fs.js';
 import { decodeAudioFile } from '../audio/decode.js';
 import { encodeWav } from '../../../native-models/audio/wav.js';
@@ -35,17 +35,57 @@ interface TrashRow {
   deleted_at: string;
 }
 
-export function previewScript(text: string, format: ScriptFormat): ScriptPreview {
-  const split = splitScript(toScriptText(text, format));
+/** Longest the splitter runs before it lets other calls and events through (the core process serves everyone). */
+const SPLIT_SLICE_MS = 10;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function tooManyLines(lines: string, existing = 0): ApiError {
+  return new ApiError(
+    'INVALID_INPUT',
+    `The script has ${lines} lines; a project holds at most ${LIMITS.linesPerProjectMax.toLocaleString('en')}${existing ? ` (it has ${existing.toLocaleString('en')})` : ''}. Split the script into several projects.`,
+    { existing, max: LIMITS.linesPerProjectMax },
+  );
+}
+
+/**
+ * Split a script without holding the process: the splitter (linear in the text's length) runs in slices of about
+ * 10 ms, and stops as soon as the script has more lines than a project may hold, so neither time nor memory grows
+ * past that bound. Other calls (and the event stream) are answered between slices.
+ */
+export async function splitScriptAsync(text: string, maxLines = LIMITS.linesPerProjectMax): Promise<SplitScript> {
+  const steps = splitScriptSteps(text);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (step.value > maxLines) throw tooManyLines(`more than ${maxLines.toLocaleString('en')}`);
+    if (performance.now() - sliceStart > SPLIT_SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
+  }
+}
+
+export async function previewScript(text: string, format: ScriptFormat): Promise<ScriptPreview> {
+  const split = await splitScriptAsync(toScriptText(text, format));
   const chapterAt = chapterTitles(split);
-  return {
-    lines: split.lines.map((l, i) => ({
+  const lines: ScriptPreview['lines'] = [];
+  let sliceStart = performance.now();
+  for (const [i, l] of split.lines.entries()) {
+    lines.push({
       text: l.text,
       speaker: l.speaker ?? null,
       chapter: chapterAt.get(i) ?? null,
       paragraph: l.paragraph,
       parsed: summarize(parseInlineTags(l.text), l.text),
-    })),
+    });
+    if (performance.now() - sliceStart > SPLIT_SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
+  }
+  return {
+    lines,
     speakers: split.speakers,
     chapters: split.chapters.filter((c) => c.lineIndex < split.lines.length),
   };
@@ -144,7 +184,7 @@ export class StudioService {
   async importScript(projectId: string, source: ScriptSourceInput, mode: 'append' | 'replace'): Promise<ProjectDetail> {
     this.repos.projects.row(projectId);
     const content = await readScriptSource(source);
-    const split = 'book' in content ? epubToScript(content.book) : splitScript(content.text);
+    const split = 'book' in content ? epubToScript(content.book) : await splitScriptAsync(content.text);
     if (split.lines.length === 0)
       throw new ApiError(
         'INVALID_INPUT',
@@ -163,11 +203,7 @@ export class StudioService {
         n: number;
       };
       if (n + split.lines.length > LIMITS.linesPerProjectMax)
-        throw new ApiError(
-          'INVALID_INPUT',
-          `The script has ${split.lines.length.toLocaleString('en')} lines; a project holds at most ${LIMITS.linesPerProjectMax.toLocaleString('en')} (it has ${n.toLocaleString('en')}). Split the script into several projects.`,
-          { lines: split.lines.length, existing: n, max: LIMITS.linesPerProjectMax },
-        );
+        throw tooManyLines(split.lines.length.toLocaleString('en'), n);
       const t = nowIso();
       const ins = this.db.prepare(
         'INSERT INTO lines (id, project_id, position, text, speaker, chapter, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -400,9 +436,14 @@ export class StudioService {
     })();
   }
 
-  splitLine(id: string, at: number): [Line, Line] {
+  /**
+   * Split a line in two at `at` (UTF-16 offset). The cut snaps to the nearest grapheme boundary, so an emoji, a flag
+   * or a letter with combining marks is never torn apart (which would leave U+FFFD halves).
+   */
+  splitLine(id: string, requestedAt: number): [Line, Line] {
     return this.db.transaction(() => {
       const r = this.repos.lines.row(id);
+      const at = requestedAt >= r.text.length ? requestedAt : nearestGraphemeBoundary(r.text, requestedAt);
       const first = r.text.slice(0, at).trim();
       const second = r.text.slice(at).trim();
       if (at >= r.text.length || !first || !second)

@@ -4,6 +4,7 @@ import { migration0002 } from './0002-jobs-and-voices.js';
 import { migration0003 } from './0003-synthesis-options.js';
 import { migration0004 } from './0004-voice-consent.js';
 import { migration0005 } from './0005-studio.js';
+import { migration0009 } from './0009-take-analysis.js';
 import { migration0012 } from './0012-job-resume.js';
 
 /**
@@ -16,5 +17,6 @@ export const migrations: readonly Migration[] = [
   migration0003,
   migration0004,
   migration0005,
+  migration0009,
   migration0012,
 ];

@@ -1,0 +1,58 @@
+/**
+ * Stored per-take analysis (take_analysis): read it, or compute it once from the take's WAV and store it (takes
+ * made before the analysis existed, takes restored from the trash).
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { ApiError } from '../../../native-models/common/errors.js';
+import { decodeWav } from '../../../native-models/audio/wav.js';
+import {
+  analyseTake,
+  decodeAnalysis,
+  encodeAnalysis,
+  type TakeAnalysis,
+} from '../../../native-models/dsp/take-analysis.js';
+import type { Repos } from '../db/repositories.js';
+
+/** The stored analysis, or null when there is none (or it cannot be read). */
+export function storedAnalysis(repos: Repos, takeId: string): TakeAnalysis | null {
+  const buf = repos.takes.analysis(takeId);
+  if (!buf) return null;
+  try {
+    return decodeAnalysis(buf);
+  } catch {
+    return null;
+  }
+}
+
+/** The take's analysis, computed from its WAV and stored the first time it is needed. */
+export async function takeAnalysis(repos: Repos, takesDir: string, takeId: string): Promise<TakeAnalysis> {
+  const stored = storedAnalysis(repos, takeId);
+  if (stored) return stored;
+  const row = repos.takes.row(takeId);
+  const file = path.join(takesDir, row.file);
+  const data = await fsp.readFile(file).catch((err: NodeJS.ErrnoException) => {
+    throw new ApiError(
+      'NOT_FOUND',
+      `The audio file of a take is missing (${path.basename(file)}): generate the line again. (${err.code ?? err.message})`,
+    );
+  });
+  const w = decodeWav(data);
+  const a = analyseTake(w.samples, w.sampleRate);
+  repos.takes.setAnalysis(takeId, encodeAnalysis(a));
+  return a;
+}
+
+/** Peaks for the timeline (`takes.peaks`). */
+export async function takePeaks(repos: Repos, takesDir: string, takeId: string, perSecond: 50 | 5) {
+  const a = await takeAnalysis(repos, takesDir, takeId);
+  const p = perSecond === 50 ? a.peaks50 : a.peaks5;
+  return {
+    takeId,
+    perSecond,
+    durationSeconds: a.durationSec,
+    integratedLufs: Number.isFinite(a.integratedLufs) ? a.integratedLufs : null,
+    truePeakDbtp: Number.isFinite(a.truePeakDb) ? a.truePeakDb : null,
+    peaks: Array.from(p, (v) => Math.round((v / 32767) * 1e4) / 1e4),
+  };
+}
