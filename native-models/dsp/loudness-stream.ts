@@ -16,7 +16,7 @@
  * The streaming classes take mono blocks: Timbre's mix is mono (takes and the music bed are mixed down to mono
  * on decoding); a stereo export carries the same signal in both channels, which is exactly 10·log10(2) dB louder.
  */
-import { TP_HALF, interpolationPhases, kWeightingCoefficients, truePeakOversampling } from './loudness.js';
+import { KWeighting, TP_HALF, interpolationPhases, truePeakOversampling } from './loudness.js';
 
 const LUFS_OFFSET = -0.691;
 const toLufs = (power: number): number => (power > 0 ? LUFS_OFFSET + 10 * Math.log10(power) : -Infinity);
@@ -165,9 +165,9 @@ export interface StreamLoudness {
 export class LoudnessMeter {
   private readonly hop: number;
   private readonly rate: number;
-  private readonly s;
-  private readonly h;
-  private st = new Float64Array(6);
+  private readonly k: KWeighting;
+  /** Scratch for the squared K-weighted samples of one push. */
+  private sq = new Float64Array(0);
   private acc = 0;
   private accN = 0;
   readonly sub = new F64List();
@@ -179,13 +179,13 @@ export class LoudnessMeter {
   constructor(sampleRate: number, opts: { truePeak?: boolean } = {}) {
     this.rate = sampleRate;
     this.hop = Math.round(0.1 * sampleRate);
-    [this.s, this.h] = kWeightingCoefficients(sampleRate);
+    this.k = new KWeighting(sampleRate);
     this.tp = opts.truePeak === false ? null : new TruePeakStream(sampleRate);
   }
 
   push(x: Float32Array): void {
-    const { s, h } = this;
-    let [x1, x2, y1, y2, z1, z2] = this.st;
+    if (this.sq.length < x.length) this.sq = new Float64Array(x.length);
+    const sq = this.k.squares(x, this.sq);
     let acc = this.acc;
     let accN = this.accN;
     let peak = this.peak;
@@ -194,22 +194,13 @@ export class LoudnessMeter {
       const xn = x[n];
       const a = xn < 0 ? -xn : xn;
       if (a > peak) peak = a;
-      const y = s.b0 * xn + s.b1 * x1 + s.b2 * x2 - s.a1 * y1 - s.a2 * y2;
-      const z = h.b0 * y + h.b1 * y1 + h.b2 * y2 - h.a1 * z1 - h.a2 * z2;
-      x2 = x1;
-      x1 = xn;
-      y2 = y1;
-      y1 = y;
-      z2 = z1;
-      z1 = z;
-      acc += z * z;
+      acc += sq[n];
       if (++accN === hop) {
         this.sub.push(acc / this.rate);
         acc = 0;
         accN = 0;
       }
     }
-    this.st.set([x1, x2, y1, y2, z1, z2]);
     this.acc = acc;
     this.accN = accN;
     this.peak = peak;

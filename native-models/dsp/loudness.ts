@@ -55,29 +55,47 @@ export function kWeightingCoefficients(sampleRate: number): [Biquad, Biquad] {
   return [shelf, highpass];
 }
 
+/**
+ * The BS.1770 K-weighting filter (shelf then RLB high-pass) with its state, so a signal can be filtered in pieces:
+ * `squares(x, out)` writes the squared filter output of `x` into `out` and keeps the state for the next piece.
+ */
+export class KWeighting {
+  private readonly s: Biquad;
+  private readonly h: Biquad;
+  private x1 = 0;
+  private x2 = 0;
+  private y1 = 0;
+  private y2 = 0;
+  private z1 = 0;
+  private z2 = 0;
+
+  constructor(sampleRate: number) {
+    [this.s, this.h] = kWeightingCoefficients(sampleRate);
+  }
+
+  squares(x: Float32Array, out: Float64Array = new Float64Array(x.length)): Float64Array {
+    const { s, h } = this;
+    let { x1, x2, y1, y2, z1, z2 } = this;
+    for (let n = 0; n < x.length; n++) {
+      const xn = x[n];
+      const y = s.b0 * xn + s.b1 * x1 + s.b2 * x2 - s.a1 * y1 - s.a2 * y2;
+      const z = h.b0 * y + h.b1 * y1 + h.b2 * y2 - h.a1 * z1 - h.a2 * z2;
+      x2 = x1;
+      x1 = xn;
+      y2 = y1;
+      y1 = y;
+      z2 = z1;
+      z1 = z;
+      out[n] = z * z;
+    }
+    Object.assign(this, { x1, x2, y1, y2, z1, z2 });
+    return out;
+  }
+}
+
 /** Apply K-weighting to one channel and return the squared output (ready for block mean squares). */
 function kWeightedSquares(x: Float32Array, sampleRate: number): Float64Array {
-  const [s, h] = kWeightingCoefficients(sampleRate);
-  const out = new Float64Array(x.length);
-  let x1 = 0,
-    x2 = 0,
-    y1 = 0,
-    y2 = 0,
-    z1 = 0,
-    z2 = 0;
-  for (let n = 0; n < x.length; n++) {
-    const xn = x[n];
-    const y = s.b0 * xn + s.b1 * x1 + s.b2 * x2 - s.a1 * y1 - s.a2 * y2;
-    const z = h.b0 * y + h.b1 * y1 + h.b2 * y2 - h.a1 * z1 - h.a2 * z2;
-    x2 = x1;
-    x1 = xn;
-    y2 = y1;
-    y1 = y;
-    z2 = z1;
-    z1 = z;
-    out[n] = z * z;
-  }
-  return out;
+  return new KWeighting(sampleRate).squares(x);
 }
 
 /** BS.1770 channel weight for channel index `i` of `count` (ITU order L, R, C, LFE, Ls, Rs). */

@@ -15,7 +15,7 @@
  * f32 integratedLufs, u32 energy count, u32 peaks50 pairs, u32 peaks5 pairs, then f32 energies, i16 peaks50
  * (min,max …), i16 peaks5. About 0.6 kB per second of take.
  */
-import { kWeightingCoefficients } from './loudness.js';
+import { KWeighting } from './loudness.js';
 import { LoudnessMeter, gatedFromSubBlocks } from './loudness-stream.js';
 
 export const PEAK_RESOLUTIONS = [50, 5] as const;
@@ -59,31 +59,14 @@ function peaksAt(x: Float32Array, rate: number, perSec: number): Int16Array {
 
 /** Analyse a take's mono samples (one pass of K-weighting plus the meter). */
 export function analyseTake(x: Float32Array, sampleRate: number): TakeAnalysis {
-  const [s, h] = kWeightingCoefficients(sampleRate);
   const segs = Math.ceil((x.length * 100) / sampleRate);
   const energy = new Float32Array(segs);
-  let x1 = 0,
-    x2 = 0,
-    y1 = 0,
-    y2 = 0,
-    z1 = 0,
-    z2 = 0;
+  const sq = new KWeighting(sampleRate).squares(x);
   for (let k = 0; k < segs; k++) {
     const a = Math.floor((k * sampleRate) / 100);
     const b = Math.min(x.length, Math.floor(((k + 1) * sampleRate) / 100));
     let acc = 0;
-    for (let n = a; n < b; n++) {
-      const xn = x[n];
-      const y = s.b0 * xn + s.b1 * x1 + s.b2 * x2 - s.a1 * y1 - s.a2 * y2;
-      const z = h.b0 * y + h.b1 * y1 + h.b2 * y2 - h.a1 * z1 - h.a2 * z2;
-      x2 = x1;
-      x1 = xn;
-      y2 = y1;
-      y1 = y;
-      z2 = z1;
-      z1 = z;
-      acc += z * z;
-    }
+    for (let n = a; n < b; n++) acc += sq[n];
     energy[k] = acc / sampleRate;
   }
   const m = new LoudnessMeter(sampleRate);

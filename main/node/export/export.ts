@@ -188,54 +188,17 @@ function ffmpegError(e: NodeJS.ErrnoException): ApiError {
   );
 }
 
-/** Run ffmpeg with PCM on stdin; rejects with the last stderr line on a non-zero exit. */
+/** Run ffmpeg with in-memory PCM on stdin (1 s interleaved chunks), through the streaming encoder below. */
 function runEncoder(bin: string, args: string[], audio: PlanarAudio, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    let settled = false;
-    const finish = (e?: Error) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      if (e) reject(e);
-      else resolve();
-    };
-    const onAbort = () => {
-      proc.kill('SIGKILL');
-      finish(new ApiError('CANCELLED', 'Export cancelled'));
-    };
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort);
-    proc.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-      if (err.length > 65536) err = err.slice(-32768);
-    });
-    proc.on('error', (e: NodeJS.ErrnoException) => finish(ffmpegError(e)));
-    proc.stdin.on('error', () => undefined); // EPIPE when ffmpeg exits early: its exit code tells why
-    proc.on('close', (code) => {
-      if (code === 0) return finish();
-      const msg = err.trim().split('\n').filter(Boolean).slice(-2).join(' / ') || `exit code ${String(code)}`;
-      finish(
-        /No space left on device/i.test(err)
-          ? new ApiError('DISK_FULL', 'The disk is full: free some space and try again. No file was written.')
-          : new ApiError('INTERNAL', `ffmpeg could not encode the export: ${msg}`),
-      );
-    });
-    // Feed the PCM in 1 s chunks, respecting back-pressure.
-    const len = audio.channels[0].length;
-    const step = audio.sampleRate;
-    let pos = 0;
-    const pump = () => {
-      while (pos < len && !settled) {
-        const chunk = interleave(audio.channels, pos, Math.min(len, pos + step));
-        pos += step;
-        if (!proc.stdin.write(chunk)) return void proc.stdin.once('drain', pump);
-      }
-      proc.stdin.end();
-    };
-    pump();
-  });
+  const len = audio.channels[0].length;
+  const step = audio.sampleRate;
+  async function* chunks(): AsyncGenerator<Float32Array> {
+    for (let pos = 0; pos < len; pos += step) {
+      const b = interleave(audio.channels, pos, Math.min(len, pos + step));
+      yield new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+    }
+  }
+  return runEncoderStream(bin, args, chunks(), signal);
 }
 
 /** Decode a file back to planar float at a known rate and channel count. */
