@@ -249,7 +249,8 @@ export const Timeline = z.object({
 });
 export type Timeline = z.infer<typeof Timeline>;
 
-export const ExportFormat = z.enum(['wav', 'flac', 'mp3', 'opus', 'm4a']);
+/** `m4b`: an audiobook (AAC in MP4 with chapters and, when the project has one, the cover from its EPUB). */
+export const ExportFormat = z.enum(['wav', 'flac', 'mp3', 'opus', 'm4a', 'm4b']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
 export const ExportFileKind = z.enum(['audio', 'srt', 'vtt', 'stems']);

@@ -30,7 +30,9 @@ export function registerExportCommand(program: Command, getDataDir: () => string
     .description('export a project: mixdown of the active takes at a loudness target, with subtitles and chapters')
     .argument('<project>', 'project id (see the Studio, or `timbre serve`)')
     .addOption(
-      new Option('-f, --format <format>', 'audio format').choices(['wav', 'flac', 'mp3', 'opus', 'm4a']).default('mp3'),
+      new Option('-f, --format <format>', 'audio format')
+        .choices(['wav', 'flac', 'mp3', 'opus', 'm4a', 'm4b'])
+        .default('mp3'),
     )
     .addOption(
       new Option('-l, --loudness <preset>', 'podcast: -16 LUFS stereo / -19 mono; broadcast: -23 LUFS; none')

@@ -298,7 +298,8 @@ function cutClass(s: string, pos: number, lo = 0): number {
 
 const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
 /** Code units that continue the character before them: never cut in front of one. */
-const CONTINUES = /^(?:\p{M}|[\u200c\u200d]|\ufe0e|\ufe0f|[\udc00-\udfff]|[\u{1f3fb}-\u{1f3ff}]|[\u{e0020}-\u{e007f}])/u;
+const CONTINUES =
+  /^(?:\p{M}|[\u200c\u200d]|\ufe0e|\ufe0f|[\udc00-\udfff]|[\u{1f3fb}-\u{1f3ff}]|[\u{e0020}-\u{e007f}])/u;
 
 /**
  * Split a sentence longer than `max` into pieces of at most `max` (unless a single URL or tag is longer). Linear in

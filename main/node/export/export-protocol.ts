@@ -12,6 +12,8 @@ export interface ExportSettings {
   loudness: 'podcast' | 'broadcast' | 'none';
   chapters: boolean;
   stems: 'none' | 'line' | 'speaker';
+  /** The project's cover image (M4A/M4B cover art), or null. */
+  cover: string | null;
 }
 
 export interface ExportWorkerRequest {

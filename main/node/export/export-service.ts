@@ -48,7 +48,8 @@ const ALLOWED_EXTENSIONS: Record<ExportParams['format'], string[]> = {
   flac: ['.flac'],
   mp3: ['.mp3'],
   opus: ['.opus', '.ogg'],
-  m4a: ['.m4a', '.m4b', '.mp4', '.aac'],
+  m4a: ['.m4a', '.mp4', '.aac'],
+  m4b: ['.m4b'],
 };
 
 interface Running {
@@ -218,6 +219,10 @@ export class ExportService {
         channels: p.channels,
         loudness: p.loudness,
         chapters: p.chapters,
+        cover:
+          ['jpg', 'png']
+            .map((ext) => path.join(this.dirs.root, 'covers', `${plan.projectId}.${ext}`))
+            .find((f) => existsSync(f)) ?? null,
         stems: p.stems,
       },
       staging,

@@ -37,7 +37,7 @@ import {
   type StreamLoudness,
 } from '../../../native-models/dsp/loudness-stream.js';
 
-export type ExportFormat = 'wav' | 'flac' | 'mp3' | 'opus' | 'm4a';
+export type ExportFormat = 'wav' | 'flac' | 'mp3' | 'opus' | 'm4a' | 'm4b';
 
 export const FORMAT_EXTENSIONS: Record<ExportFormat, string> = {
   wav: 'wav',
@@ -45,6 +45,7 @@ export const FORMAT_EXTENSIONS: Record<ExportFormat, string> = {
   mp3: 'mp3',
   opus: 'opus',
   m4a: 'm4a',
+  m4b: 'm4b',
 };
 
 export interface Chapter {
@@ -78,6 +79,8 @@ export interface ExportOptions {
   /** Plain gain in dB applied instead of normalisation when `loudness` is null (default 0). */
   gainDb?: number;
   chapters?: Chapter[];
+  /** A JPEG or PNG embedded as cover art (M4A/M4B only). */
+  coverPath?: string;
   /** Tags: title, artist, album, date, comment, genre … */
   metadata?: Record<string, string>;
   /** Extra ffmpeg output options (advanced; not for untrusted input). */
@@ -106,7 +109,7 @@ export interface ExportResult {
 }
 
 const TMP_SUFFIX = '.tmp-timbre';
-const LOSSY: ReadonlySet<ExportFormat> = new Set(['mp3', 'opus', 'm4a']);
+const LOSSY: ReadonlySet<ExportFormat> = new Set(['mp3', 'opus', 'm4a', 'm4b']);
 
 /** Default loudness preset for a channel count (podcast −16 LUFS stereo, −19 LUFS mono). */
 export function defaultPreset(channels: number): LoudnessPreset {
@@ -159,6 +162,7 @@ function codecArgs(opts: ExportOptions, channels: number): string[] {
     case 'opus':
       return ['-c:a', 'libopus', '-b:a', `${opts.bitrateKbps ?? (mono ? 64 : 96)}k`, '-f', 'ogg'];
     case 'm4a':
+    case 'm4b':
       return [
         '-c:a',
         'aac',
@@ -170,6 +174,15 @@ function codecArgs(opts: ExportOptions, channels: number): string[] {
         'ipod',
       ];
   }
+}
+
+/** Cover art as an attached picture (MP4 `covr`), for the formats that carry one: its input, then its mapping. */
+function coverArgs(opts: ExportOptions, input: number): { input: string[]; map: string[] } {
+  if (!opts.coverPath || (opts.format !== 'm4a' && opts.format !== 'm4b')) return { input: [], map: [] };
+  return {
+    input: ['-i', opts.coverPath],
+    map: ['-map', `${input}:v`, '-c:v', 'copy', '-disposition:v:0', 'attached_pic'],
+  };
 }
 
 function interleave(channels: Float32Array[], from = 0, to = channels[0].length): Buffer {
@@ -534,6 +547,7 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
   try {
     if (meta) await fsp.writeFile(meta, ffmetadata(opts.metadata, opts.format === 'wav' ? [] : opts.chapters));
     for (let attempt = 1; ; attempt++) {
+      const cover = coverArgs(opts, meta ? 2 : 1);
       const g = Math.pow(10, gainDb / 20);
       const limiter = new TruePeakLimiter(src.sampleRate, limiterCeiling);
       let done = 0;
@@ -561,9 +575,12 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
         '1',
         '-i',
         'pipe:0',
-        ...(meta ? ['-f', 'ffmetadata', '-i', meta, '-map_metadata', '1', '-map_chapters', '1'] : []),
+        ...(meta ? ['-f', 'ffmetadata', '-i', meta] : []),
+        ...cover.input,
+        ...(meta ? ['-map_metadata', '1', '-map_chapters', '1'] : []),
         '-map',
         '0:a',
+        ...cover.map,
         // An explicit matrix: ffmpeg's own mono → stereo upmix lowers each channel by 3 dB.
         ...(nch === 2 ? ['-af', 'pan=stereo|c0=c0|c1=c0'] : []),
         '-ar',

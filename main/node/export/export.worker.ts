@@ -94,6 +94,7 @@ async function run(req: ExportWorkerRequest): Promise<void> {
       bitrateKbps: o.bitrateKbps,
       loudness,
       chapters,
+      coverPath: o.cover ?? undefined,
       metadata: { title: req.plan.projectName, encoded_by: 'Timbre' },
       signal,
       onProgress: (phase, f) => {

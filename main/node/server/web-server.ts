@@ -26,6 +26,7 @@ const EXPORT_TYPES: Record<string, string> = {
   '.mp3': 'audio/mpeg',
   '.opus': 'audio/ogg',
   '.m4a': 'audio/mp4',
+  '.m4b': 'audio/mp4',
   '.srt': 'application/x-subrip; charset=utf-8',
   '.vtt': 'text/vtt; charset=utf-8',
   '.zip': 'application/zip',

@@ -487,6 +487,7 @@ export const en = {
   'export.fmt.flac': 'FLAC (lossless)',
   'export.fmt.opus': 'Ogg Opus',
   'export.fmt.m4a': 'M4A (AAC)',
+  'export.fmt.m4b': 'M4B audiobook (AAC, chapters, cover)',
   'export.sampleRate': 'Sample rate',
   'export.channels': 'Channels',
   'export.stereo': 'Stereo',

@@ -480,6 +480,7 @@ export const zhCN: Dictionary = {
   'export.fmt.flac': 'FLAC（无损）',
   'export.fmt.opus': 'Ogg Opus',
   'export.fmt.m4a': 'M4A（AAC）',
+  'export.fmt.m4b': 'M4B 有声书（AAC、章节、封面）',
   'export.sampleRate': '采样率',
   'export.channels': '声道',
   'export.stereo': '立体声',

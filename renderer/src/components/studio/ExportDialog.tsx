@@ -9,7 +9,7 @@ import { Icon } from '../Icon';
 import { Modal } from '../Modal';
 import { formatTime } from '../TakePlayer';
 
-type Preset = 'wav16' | 'wav24' | 'flac' | 'mp3cbr' | 'mp3vbr' | 'opus' | 'm4a';
+type Preset = 'wav16' | 'wav24' | 'flac' | 'mp3cbr' | 'mp3vbr' | 'opus' | 'm4a' | 'm4b';
 const PRESETS: { id: Preset; label: MessageKey }[] = [
   { id: 'mp3cbr', label: 'export.fmt.mp3cbr' },
   { id: 'mp3vbr', label: 'export.fmt.mp3vbr' },
@@ -18,6 +18,7 @@ const PRESETS: { id: Preset; label: MessageKey }[] = [
   { id: 'flac', label: 'export.fmt.flac' },
   { id: 'opus', label: 'export.fmt.opus' },
   { id: 'm4a', label: 'export.fmt.m4a' },
+  { id: 'm4b', label: 'export.fmt.m4b' },
 ];
 type Rate = 22050 | 24000 | 44100 | 48000;
 const RATES: Rate[] = [22050, 24000, 44100, 48000];
