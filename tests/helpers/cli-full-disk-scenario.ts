@@ -4,12 +4,13 @@
  * its exit code, the last line of stderr, and what it left on the full disk. Driven by tests/unit/full-disk-cli.test.ts.
  *
  * argv: <mount point> <data dir with an exported-ready project> <project id> <input WAV> <clean: "1" when the VAD is installed>
+ *   [<library voice id>: also `voices export` it onto the full disk; TIMBRE_PASSPHRASE / TIMBRE_VOICE_PASSPHRASE set]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const [mnt, data, projectId, wav, canClean] = process.argv.slice(2);
+const [mnt, data, projectId, wav, canClean, voiceId] = process.argv.slice(2);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 mkdirSync(mnt, { recursive: true });
 execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
@@ -57,4 +58,5 @@ run('export-srt-stems', [
   '--stems',
   'line',
 ]);
+if (voiceId) run('voices-export', ['voices', 'export', voiceId, '-o', path.join(mnt, 'reader.timbrevoice')]);
 process.stdout.write(`${JSON.stringify(runs)}\n`);

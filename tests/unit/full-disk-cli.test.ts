@@ -1,5 +1,5 @@
 /**
- * Issue #16: a full disk on the CLI's write paths (say, clean, export with subtitles and stems): exit code 1, a clear
+ * Issue #16: a full disk on the CLI's write paths (say, clean, export with subtitles and stems, voices export): exit code 1, a clear
  * message, and nothing partial left on the output disk. The generation/autosave and the export-to-WAV cases live in
  * full-disk.test.ts and studio-export.test.ts.
  */
@@ -16,10 +16,11 @@ import { tempDir } from '../helpers/tmp.js';
 const canUnshare = spawnSync('unshare', ['-rm', 'true']).status === 0;
 const SHARED = process.env.TIMBRE_SHARED_MODELS ?? path.resolve('../shared/models');
 const haveVad = existsSync(path.join(SHARED, 'silero-vad', 'silero_vad.onnx'));
+const CLIP = path.resolve('../shared/eval/speech/16k/ls_103-1240-0000.wav');
 
 describe('full disk on the CLI write paths', () => {
   it.skipIf(!canUnshare)(
-    'say, clean, export (+ SRT, WebVTT, stems): exit 1, "the disk is full", nothing left behind',
+    'say, clean, export (+ SRT, WebVTT, stems), voices export: exit 1, "the disk is full", nothing left behind',
     async () => {
       execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
       const { dir, cleanup } = tempDir();
@@ -50,6 +51,32 @@ describe('full disk on the CLI write paths', () => {
           ),
         );
 
+        // A library voice, to export onto the full disk too (encrypted at rest: a passphrase, not the keychain).
+        const env = {
+          ...process.env,
+          TIMBRE_PASSPHRASE: 'full disk vault passphrase',
+          TIMBRE_VOICE_PASSPHRASE: 'full disk voice passphrase',
+        };
+        const add = spawnSync(
+          process.execPath,
+          [
+            path.join(ROOT, 'bin/timbre.mjs'),
+            '--data-dir',
+            data,
+            'voices',
+            'add',
+            'Reader',
+            '--audio',
+            CLIP,
+            '--attest',
+            'Test Operator',
+            '--json',
+          ],
+          { encoding: 'utf8', env },
+        );
+        expect(add.status, add.stderr).toBe(0);
+        const voiceId = (JSON.parse(add.stdout) as { id: string }).id;
+
         const r = spawnSync(
           'unshare',
           [
@@ -63,15 +90,16 @@ describe('full disk on the CLI write paths', () => {
             id,
             wav,
             haveVad ? '1' : '0',
+            voiceId.startsWith('library:') ? voiceId : `library:${voiceId}`,
           ],
-          { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
+          { cwd: ROOT, encoding: 'utf8', timeout: 300_000, env },
         );
         expect(r.status, r.stderr).toBe(0);
         const runs = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<
           string,
           { code: number; stderr: string; left: string[] }
         >;
-        const expected = ['say', 'export', 'export-srt-stems', ...(haveVad ? ['clean'] : [])];
+        const expected = ['say', 'export', 'export-srt-stems', 'voices-export', ...(haveVad ? ['clean'] : [])];
         expect(Object.keys(runs).sort()).toEqual(expected.sort());
         for (const [name, run] of Object.entries(runs)) {
           expect(run.code, `${name}: ${run.stderr}`).toBe(1);
