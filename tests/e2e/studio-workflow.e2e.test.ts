@@ -526,7 +526,7 @@ describe('Studio workflow: script to exported episode', () => {
       el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
       el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     });
-    await page.getByText('“notes.pdf” cannot be imported: use a .txt, .md, .srt, .vtt or .docx file.').waitFor();
+    await page.getByText('“notes.pdf” cannot be imported: use a .txt, .md, .srt, .vtt, .docx or .epub file.').waitFor();
   });
 
   it('keeps a 1,000-line script virtualized: only a window of rows is in the page, every line reachable', async () => {
