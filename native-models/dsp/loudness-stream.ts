@@ -16,7 +16,13 @@
  * The streaming classes take mono blocks: Timbre's mix is mono (takes and the music bed are mixed down to mono
  * on decoding); a stereo export carries the same signal in both channels, which is exactly 10·log10(2) dB louder.
  */
-import { KWeighting, TP_HALF, interpolationPhases, truePeakOversampling } from './loudness.js';
+import {
+  KWeighting,
+  TP_HALF,
+  loudnessRangeOfShortTerm,
+  interpolationPhases,
+  truePeakOversampling,
+} from './loudness.js';
 
 const LUFS_OFFSET = -0.691;
 const toLufs = (power: number): number => (power > 0 ? LUFS_OFFSET + 10 * Math.log10(power) : -Infinity);
@@ -65,13 +71,7 @@ export function rangeFromSubBlocks(e: ArrayLike<number>, n = e.length): number {
       if (l > -70) st.push(l);
     }
   }
-  if (st.length < 2) return 0;
-  const mean = st.map((l) => Math.pow(10, (l - LUFS_OFFSET) / 10)).reduce((a, b) => a + b, 0) / st.length;
-  const rel = toLufs(mean) - 20;
-  const kept = st.filter((l) => l > rel).sort((a, b) => a - b);
-  if (kept.length < 2) return 0;
-  const pct = (p: number) => kept[Math.min(kept.length - 1, Math.max(0, Math.round(p * (kept.length - 1))))];
-  return pct(0.95) - pct(0.1);
+  return loudnessRangeOfShortTerm(st);
 }
 
 /** Growable Float64 list (sub-block energies). */

@@ -158,9 +158,15 @@ function gatedLoudness(squares: Float64Array[], sampleRate: number): { integrate
 }
 
 function loudnessRangeOf(squares: Float64Array[], sampleRate: number): number {
-  const st = blockPowers(squares, sampleRate, 3, 0.1)
-    .map(toLufs)
-    .filter((l) => l > -70);
+  return loudnessRangeOfShortTerm(
+    blockPowers(squares, sampleRate, 3, 0.1)
+      .map(toLufs)
+      .filter((l) => l > -70),
+  );
+}
+
+/** EBU Tech 3342 loudness range from short-term (3 s) loudness values already above the −70 LUFS absolute gate. */
+export function loudnessRangeOfShortTerm(st: number[]): number {
   if (st.length < 2) return 0;
   const mean = st.map((l) => Math.pow(10, (l - LUFS_OFFSET) / 10)).reduce((a, b) => a + b, 0) / st.length;
   const rel = toLufs(mean) - 20;
