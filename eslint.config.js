@@ -30,7 +30,7 @@ export default tseslint.config(
   },
   // Shared code (contract, main/common) runs in every process: no Node, no Electron, no DOM.
   {
-    files: ['preload/contract.ts', 'main/common/**'],
+    files: ['preload/contract/**', 'main/common/**'],
     rules: {
       'no-restricted-imports': [
         'error',

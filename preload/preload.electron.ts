@@ -6,7 +6,7 @@
  * and never ipcRenderer itself, nor the IPC event object (whose `sender` is ipcRenderer).
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import type { PreloadBridge } from './contract.js';
+import type { PreloadBridge } from './contract/index.js';
 
 // Same literals as main/electron-main/ipc.ts and origin.ts (kept local: this file is bundled on its own).
 const RPC_CHANNEL = 'timbre:rpc';

@@ -12,7 +12,7 @@
 import { copyFileSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createCore, type Core } from '../../main/node/core.js';
-import type { ExportJob } from '../../preload/contract.js';
+import type { ExportJob } from '../../preload/contract/index.js';
 import type { TakeRow } from '../../main/node/db/repositories.js';
 import { encodeWav } from '../../native-models/audio/wav.js';
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createCore } from '../../main/node/core.js';
-import type { Job, ProjectDetail } from '../../preload/contract.js';
+import type { Job, ProjectDetail } from '../../preload/contract/index.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
-import { SynthesisOptions } from '../../preload/contract.js';
+import { SynthesisOptions } from '../../preload/contract/index.js';
 
 export interface KnobRange {
   min: number;

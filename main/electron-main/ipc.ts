@@ -3,7 +3,7 @@
  * Calls are accepted only from frames on app://timbre; the core validates every call against the contract.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { EventName } from '../../preload/contract.js';
+import type { EventName } from '../../preload/contract/index.js';
 import { isAppUrl } from './origin.js';
 import type { RpcResponse, ShellCore } from './types.js';
 

@@ -2,7 +2,7 @@
  * The slice of the core services (main/node/core.ts) that the shell uses. Declared here structurally so the
  * shell's modules depend on the interface, not the implementation, and tests can pass fakes.
  */
-import type { ApiErrorShape, EventName } from '../../preload/contract.js';
+import type { ApiErrorShape, EventName } from '../../preload/contract/index.js';
 
 export type RpcResponse = { ok: true; result: unknown } | { ok: false; error: ApiErrorShape };
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import type { EventName, EventPayload, VoiceInfo } from '../../preload/contract.js';
+import type { EventName, EventPayload, VoiceInfo } from '../../preload/contract/index.js';
 import { ApiError, notFound, toApiError } from '../../native-models/common/errors.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';

@@ -3,7 +3,7 @@
  * Downloads and imports run in the background; progress and completion are events (`model.progress`,
  * `model.updated`), so the UI shows a progress bar with speed and ETA and can cancel.
  */
-import type { ApiErrorShape, EventName, EventPayload, ModelPack } from '../../preload/contract.js';
+import type { ApiErrorShape, EventName, EventPayload, ModelPack } from '../../preload/contract/index.js';
 import { PackError, PackManager, type PackListing } from '../../native-models/packs/index.js';
 import { ApiError } from '../../native-models/common/errors.js';
 

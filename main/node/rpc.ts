@@ -5,7 +5,7 @@ import {
   type MethodName,
   type MethodParams,
   type MethodResult,
-} from '../../preload/contract.js';
+} from '../../preload/contract/index.js';
 import { ApiError, toApiError } from '../../native-models/common/errors.js';
 
 /**

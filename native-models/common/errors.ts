@@ -1,4 +1,4 @@
-import type { ApiErrorShape, ErrorCode } from '../../preload/contract.js';
+import type { ApiErrorShape, ErrorCode } from '../../preload/contract/index.js';
 
 /** An error that crosses the API boundary with a stable code and a message a person can act on. */
 export class ApiError extends Error {

@@ -14,7 +14,7 @@
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from './errors.js';
-import type { ErrorCode } from '../../preload/contract.js';
+import type { ErrorCode } from '../../preload/contract/index.js';
 
 /** What a non-regular file is, in words a user can act on; null for a regular file. */
 export function describeNonRegular(st: Stats): string | null {

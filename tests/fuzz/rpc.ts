@@ -14,7 +14,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { ErrorCode, methods } from '../../preload/contract.js';
+import { ErrorCode, methods } from '../../preload/contract/index.js';
 import { createCore, type Core } from '../../main/node/core.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createCore } from '../../main/node/core.js';
-import type { ExportJob } from '../../preload/contract.js';
+import type { ExportJob } from '../../preload/contract/index.js';
 
 const base = process.argv[2];
 const out = path.join(base, 'out');

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createCore, type Core } from '../../main/node/core.js';
-import type { ExportJob, ProjectDetail, Timeline } from '../../preload/contract.js';
+import type { ExportJob, ProjectDetail, Timeline } from '../../preload/contract/index.js';
 import { buildEpub } from '../helpers/epub.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createCore } from '../../main/node/core.js';
 import { parseSrt } from '../../main/common/script/subtitles.js';
-import type { ExportJob, Timeline } from '../../preload/contract.js';
+import type { ExportJob, Timeline } from '../../preload/contract/index.js';
 import { ROOT } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../main/node/core.js';
-import { LIMITS, type ProjectDetail } from '../../preload/contract.js';
+import { LIMITS, type ProjectDetail } from '../../preload/contract/index.js';
 import { applyPronunciations, validateDictionary } from '../../main/common/script/pronunciation.js';
 import { integrityCheck } from '../helpers/hostile.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Core } from '../../main/node/core.js';
 import { decodeAudioFile } from '../../main/node/audio/decode.js';
 import { decodeWav } from '../../native-models/audio/wav.js';
-import type { StagedAudio } from '../../preload/contract.js';
+import type { StagedAudio } from '../../preload/contract/index.js';
 import { pcm24Wav } from '../helpers/bad-audio.js';
 import { tempDir } from '../helpers/tmp.js';
 import { SPEECH_16K, call, openVoiceCore } from '../helpers/voices.js';

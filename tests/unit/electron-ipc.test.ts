@@ -1,6 +1,6 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import type { EventName } from '../../preload/contract.js';
+import type { EventName } from '../../preload/contract/index.js';
 import { createRpcHandler, EVENT_CHANNEL, registerIpc, RPC_CHANNEL } from '../../main/electron-main/ipc.js';
 import type { RpcResponse, ShellCore } from '../../main/electron-main/types.js';
 

@@ -1,6 +1,6 @@
 import type { ContextBridge, IpcRenderer } from 'electron';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { PreloadBridge } from '../../preload/contract.js';
+import type { PreloadBridge } from '../../preload/contract/index.js';
 
 // The Electron binary is not installed here: the preload's `electron` import resolves to these fakes.
 const fakes = vi.hoisted(() => {

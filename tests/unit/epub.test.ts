@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yazl from 'yazl';
 import { createCore, type Core } from '../../main/node/core.js';
-import type { ProjectDetail } from '../../preload/contract.js';
+import type { ProjectDetail } from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { ApiError } from '../../native-models/common/errors.js';
 import { epubToScript, readEpub } from '../../main/node/studio/epub.js';

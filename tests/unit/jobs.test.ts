@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { createCore, type Core } from '../../main/node/core.js';
 import { decodeWav } from '../../native-models/audio/wav.js';
-import type { EventName, Job } from '../../preload/contract.js';
+import type { EventName, Job } from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 beforeAll(() => {

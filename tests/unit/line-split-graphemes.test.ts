@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../main/node/core.js';
 import { nearestGraphemeBoundary } from '../../main/common/script/text.js';
-import type { Line, ProjectDetail } from '../../preload/contract.js';
+import type { Line, ProjectDetail } from '../../preload/contract/index.js';
 import { integrityCheck } from '../helpers/hostile.js';
 import { tempDir } from '../helpers/tmp.js';
 

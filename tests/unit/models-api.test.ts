@@ -7,7 +7,7 @@ import { createCore, type Core } from '../../main/node/core.js';
 import { ModelsService } from '../../main/node/models-service.js';
 import { PackManager } from '../../native-models/packs/index.js';
 import type { PackManifest } from '../../native-models/catalog/schema.js';
-import type { EventName, ModelPack, ModelProgress } from '../../preload/contract.js';
+import type { EventName, ModelPack, ModelProgress } from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let cleanups: (() => void | Promise<void>)[] = [];

@@ -12,7 +12,7 @@ import { loadVoiceAudioDeps } from '../../native-models/enhance/voice-models.js'
 import { GRAPH_FILES } from '../../native-models/pocket-tts/bundle.js';
 import { createPocketTtsEngine } from '../../native-models/pocket-tts/engine.js';
 import { assertPackIntact, changedPackFiles } from '../../native-models/packs/integrity.js';
-import type { ModelPack } from '../../preload/contract.js';
+import type { ModelPack } from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const t = tempDir();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LIMITS } from '../../preload/contract.js';
+import { LIMITS } from '../../preload/contract/index.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { expectServerAlive, integrityCheck } from '../helpers/hostile.js';
 

@@ -12,7 +12,7 @@ import yauzl from 'yauzl';
 import { createCore, type Core } from '../../main/node/core.js';
 import { parseSrt, parseVtt } from '../../main/common/script/subtitles.js';
 import { startWebServer } from '../../main/node/server/web-server.js';
-import type { ExportJob, ProjectDetail, Timeline } from '../../preload/contract.js';
+import type { ExportJob, ProjectDetail, Timeline } from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { createCore, type Core } from '../../main/node/core.js';
 import { decodeWav } from '../../native-models/audio/wav.js';
 import { assertMixFits, type EpisodePlan } from '../../main/node/studio/episode.js';
-import type { Job, Line, ProjectDetail, ScriptPreview, Take, Timeline } from '../../preload/contract.js';
+import type { Job, Line, ProjectDetail, ScriptPreview, Take, Timeline } from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 beforeAll(() => {

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createCore, type Core } from '../../main/node/core.js';
 import { decodeWav, encodeWav } from '../../native-models/audio/wav.js';
-import type { Job, LibraryVoice, Take } from '../../preload/contract.js';
+import type { Job, LibraryVoice, Take } from '../../preload/contract/index.js';
 import { makePocketFixture } from '../fixtures/pocket-tts-fixture.js';
 import { ROOT } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ConsentStatement, LibraryVoice } from '../../preload/contract.js';
+import type { ConsentStatement, LibraryVoice } from '../../preload/contract/index.js';
 import { ROOT } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { SPEECH_16K, openVoiceCore } from '../helpers/voices.js';

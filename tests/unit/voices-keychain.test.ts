@@ -23,7 +23,7 @@ import {
   keychainKeySource,
   passphraseKeySource,
 } from '../../main/node/vault/index.js';
-import type { LibraryVoice, StagedAudio } from '../../preload/contract.js';
+import type { LibraryVoice, StagedAudio } from '../../preload/contract/index.js';
 import { makePocketFixture } from '../fixtures/pocket-tts-fixture.js';
 import { startVirtualMic, sleep, type VirtualMic } from '../helpers/pulse.js';
 import { tempDir } from '../helpers/tmp.js';

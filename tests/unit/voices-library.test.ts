@@ -11,7 +11,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Core } from '../../main/node/core.js';
 import { looksEncrypted } from '../../main/node/vault/index.js';
-import type { ConsentStatement, ConsentVerification, LibraryVoice, StagedAudio } from '../../preload/contract.js';
+import type { ConsentStatement, ConsentVerification, LibraryVoice, StagedAudio } from '../../preload/contract/index.js';
 import { makePocketFixture } from '../fixtures/pocket-tts-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 import { SPEECH_16K, allFiles, call, callError, openVoiceCore } from '../helpers/voices.js';

@@ -14,7 +14,7 @@ import type {
   RecorderStatus,
   SnrEstimate,
   StagedAudio,
-} from '../../preload/contract.js';
+} from '../../preload/contract/index.js';
 import { sleep, startVirtualMic, type VirtualMic } from '../helpers/pulse.js';
 import { tempDir } from '../helpers/tmp.js';
 import { SPEECH_16K, call, callError, openVoiceCore } from '../helpers/voices.js';

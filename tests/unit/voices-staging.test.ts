@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Core } from '../../main/node/core.js';
 import { decodeWav } from '../../native-models/audio/wav.js';
 import { looksEncrypted } from '../../main/node/vault/index.js';
-import type { ReadingScript, SnrEstimate, StagedAudio } from '../../preload/contract.js';
+import type { ReadingScript, SnrEstimate, StagedAudio } from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { SPEECH_16K, SPEECH_NATIVE, call, callError, openVoiceCore } from '../helpers/voices.js';
 

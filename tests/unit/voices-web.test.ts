@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startWebServer } from '../../main/node/server/web-server.js';
 import { createMediaHandler } from '../../main/electron-main/media.js';
 import { decodeWav } from '../../native-models/audio/wav.js';
-import type { LibraryVoice, StagedAudio } from '../../preload/contract.js';
+import type { LibraryVoice, StagedAudio } from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { SPEECH_16K, SPEECH_NATIVE, call, openVoiceCore } from '../helpers/voices.js';
 

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { appVersion } from '../../node/app-root.js';
 import { createCore } from '../../node/core.js';
 import { toApiError } from '../../../native-models/common/errors.js';
-import { methods, type ExportJob } from '../../../preload/contract.js';
+import { methods, type ExportJob } from '../../../preload/contract/index.js';
 import { CliError } from '../cli-error.js';
 import { knob } from '../knobs.js';
 

@@ -7,7 +7,7 @@ import { decodeAudioFile } from '../../node/audio/decode.js';
 import { constants as fsc, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { LIMITS } from '../../../preload/contract.js';
+import { LIMITS } from '../../../preload/contract/index.js';
 import { encodeWav } from '../../../native-models/audio/wav.js';
 import { WorkerHost } from '../../node/jobs/worker-host.js';
 import { dataLayout } from '../../node/paths.js';

@@ -8,7 +8,7 @@ import type {
   LibraryVoice,
   StagedAudio,
   VoiceInfo,
-} from '../../../preload/contract.js';
+} from '../../../preload/contract/index.js';
 import { adviceText } from '../../../native-models/enhance/cleanup.js';
 import { CliError } from '../cli-error.js';
 

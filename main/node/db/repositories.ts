@@ -12,7 +12,7 @@ import {
   type ProjectDetail,
   type Settings,
   type Take,
-} from '../../../preload/contract.js';
+} from '../../../preload/contract/index.js';
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { newId, nowIso } from '../ids.js';
 import {

@@ -1,4 +1,4 @@
-import type { ApiErrorShape, ExportFormat } from '../../../preload/contract.js';
+import type { ApiErrorShape, ExportFormat } from '../../../preload/contract/index.js';
 import type { EpisodePlan } from '../studio/episode.js';
 import type { Chapter } from './export.js';
 

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync, promises as fsp, readdirSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { ExportFile, ExportJob, MethodParams } from '../../../preload/contract.js';
+import type { ExportFile, ExportJob, MethodParams } from '../../../preload/contract/index.js';
 import { ApiError, notFound, toApiError } from '../../../native-models/common/errors.js';
 import type { Db } from '../db/database.js';
 import type { Repos } from '../db/repositories.js';

@@ -1,16 +1,16 @@
 import path from 'node:path';
 import { rmSync } from 'node:fs';
-import type { ApiErrorShape, EventName, EventPayload, Job } from '../../../preload/contract.js';
+import type { ApiErrorShape, EventName, EventPayload, Job } from '../../../preload/contract/index.js';
 import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import { writeFileAtomic } from '../atomic-fs.js';
 import { encodeWav } from '../../../native-models/audio/wav.js';
 import { newId } from '../ids.js';
 import { randomInt } from 'node:crypto';
-import type { SynthesisOptions } from '../../../preload/contract.js';
+import type { SynthesisOptions } from '../../../preload/contract/index.js';
 import { parseOptions } from '../db/repositories.js';
 import type { Db } from '../db/database.js';
 import { parseDictionary, type Repos } from '../db/repositories.js';
-import type { Line, SkippedJob } from '../../../preload/contract.js';
+import type { Line, SkippedJob } from '../../../preload/contract/index.js';
 import {
   compileProjectDictionary,
   DEFAULT_VOICE,

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ApiErrorShape } from '../../../preload/contract.js';
+import type { ApiErrorShape } from '../../../preload/contract/index.js';
 import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import type { Core } from '../core.js';
 import { uploadHeadProblem } from '../audio/decode.js';

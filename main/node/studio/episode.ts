@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { Timeline } from '../../../preload/contract.js';
+import type { Timeline } from '../../../preload/contract/index.js';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { mixEpisode, type MixResult } from '../../../native-models/dsp/mix.js';
 import { decodeWav } from '../../../native-models/audio/wav.js';

@@ -6,7 +6,7 @@
 import { readInputFile } from '../../../native-models/common/safe-fs.js';
 import { boundedDocx } from './docx-guard.js';
 import path from 'node:path';
-import { LIMITS } from '../../../preload/contract.js';
+import { LIMITS } from '../../../preload/contract/index.js';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { markdownToScript } from '../../common/script/markdown.js';
 import { parseSrt, parseVtt, SubtitleParseError } from '../../common/script/subtitles.js';

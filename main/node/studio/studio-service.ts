@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
-import type { DictionaryEntry, Line, ProjectDetail, ScriptPreview, Speaker } from '../../../preload/contract.js';
-import { LIMITS } from '../../../preload/contract.js';
+import type { DictionaryEntry, Line, ProjectDetail, ScriptPreview, Speaker } from '../../../preload/contract/index.js';
+import { LIMITS } from '../../../preload/contract/index.js';
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { splitScriptSteps, type SplitScript } from '../../common/script/splitter.js';
 import { joinText, nearestGraphemeBoundary } from '../../common/script/text.js';

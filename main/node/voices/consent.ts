@@ -13,7 +13,7 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { ConsentCheck, ConsentStatement, ConsentVerification } from '../../../preload/contract.js';
+import type { ConsentCheck, ConsentStatement, ConsentVerification } from '../../../preload/contract/index.js';
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { writeFileAtomic } from '../atomic-fs.js';
 import { newId } from '../ids.js';

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { checkInputFile, checkOutputTarget } from '../../../native-models/common/safe-fs.js';
 import path from 'node:path';
-import type { Consent, ConsentCheck, LibraryVoice } from '../../../preload/contract.js';
+import type { Consent, ConsentCheck, LibraryVoice } from '../../../preload/contract/index.js';
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { decodeAudioFile } from '../audio/decode.js';
 import { decodeWav, encodeWav } from '../../../native-models/audio/wav.js';

@@ -2,7 +2,7 @@
  * Texts to read for a good voice reference: varied sentences (statements, a question, numbers, long and short
  * vowels), one paragraph per take so a paragraph can be retaken. About 60–90 s read aloud in all.
  */
-import type { ReadingScript } from '../../../preload/contract.js';
+import type { ReadingScript } from '../../../preload/contract/index.js';
 
 const SCRIPTS: Record<'en' | 'zh-CN', ReadingScript> = {
   en: {

@@ -4,7 +4,7 @@
  * microphone access. Levels go out as `recorder.level` events (one per 50 ms block), state changes as
  * `recorder.state`; a stopped take is staged encrypted (staging.ts) like an import.
  */
-import type { RecorderDevices, RecorderPurpose, RecorderStatus, StagedAudio } from '../../../preload/contract.js';
+import type { RecorderDevices, RecorderPurpose, RecorderStatus, StagedAudio } from '../../../preload/contract/index.js';
 import { ApiError, type ApiError as ApiErrorT } from '../../../native-models/common/errors.js';
 import type { Emit } from '../jobs/queue.js';
 import { findOnPath, listInputDevices } from '../recorder/devices.js';

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { RecorderPurpose, StagedAudio } from '../../../preload/contract.js';
+import type { RecorderPurpose, StagedAudio } from '../../../preload/contract/index.js';
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { writeFileAtomic } from '../atomic-fs.js';
 import { checkDecodedAudio, decodeAudioBytes, decodeAudioFile } from '../audio/decode.js';

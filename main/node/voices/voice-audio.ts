@@ -2,7 +2,7 @@
  * The core's door to voice-audio analysis and clean-up (native-models/enhance/cleanup.ts): loads the Silero VAD and
  * GTCRN denoiser from the installed model packs once, and maps the analysis report to the contract's QualityReport.
  */
-import type { QualityReport } from '../../../preload/contract.js';
+import type { QualityReport } from '../../../preload/contract/index.js';
 import * as cleanup from '../../../native-models/enhance/cleanup.js';
 import { locateVoiceModel, missingModelsError } from '../../../native-models/enhance/voice-models.js';
 import { GtcrnDenoiser } from '../../../native-models/enhance/gtcrn.js';

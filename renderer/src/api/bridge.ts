@@ -5,7 +5,7 @@ import type {
   MethodResult,
   PreloadBridge,
   UploadableFile,
-} from '../../../preload/contract';
+} from '../../../preload/contract/index.js';
 import { ApiError } from './errors';
 import { EventHub, type ClientApi, type ConnectionState, type Listener } from './types';
 import { parseEvent } from './validate';

@@ -1,4 +1,4 @@
-import { ErrorCode, type ApiErrorShape } from '../../../preload/contract';
+import { ErrorCode, type ApiErrorShape } from '../../../preload/contract/index.js';
 
 /** Codes the client itself produces when the server never answered properly. */
 export type ClientErrorCode = 'NETWORK' | 'BAD_RESPONSE';

@@ -1,4 +1,4 @@
-import type { PreloadBridge } from '../../../preload/contract';
+import type { PreloadBridge } from '../../../preload/contract/index.js';
 import { createElectronApi } from './bridge';
 import type { ClientApi } from './types';
 import { createWebApi, forgetWebToken, readWebToken } from './web';

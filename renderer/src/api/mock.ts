@@ -14,7 +14,7 @@ import type {
   Settings,
   Take,
   VoiceInfo,
-} from '../../../preload/contract';
+} from '../../../preload/contract/index.js';
 import { ApiError } from './errors';
 import { EventHub, type ClientApi, type Listener } from './types';
 

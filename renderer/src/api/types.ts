@@ -1,4 +1,4 @@
-import type { EventName, EventPayload, TimbreApi } from '../../../preload/contract';
+import type { EventName, EventPayload, TimbreApi } from '../../../preload/contract/index.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
 

@@ -1,4 +1,4 @@
-import { events, type EventName } from '../../../preload/contract';
+import { events, type EventName } from '../../../preload/contract/index.js';
 
 /** Validate an incoming event; unknown or malformed events are dropped (and logged) rather than crash the UI. */
 export function parseEvent(event: unknown, payload: unknown): { event: EventName; payload: unknown } | null {

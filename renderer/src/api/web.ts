@@ -6,7 +6,7 @@ import type {
   StagedAudio,
   UploadableFile,
   UploadProgress,
-} from '../../../preload/contract';
+} from '../../../preload/contract/index.js';
 import { ApiError } from './errors';
 import { EventHub, type ClientApi, type ConnectionState, type Listener } from './types';
 import { parseEvent } from './validate';

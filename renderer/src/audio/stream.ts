@@ -1,4 +1,4 @@
-import type { EventPayload } from '../../../preload/contract';
+import type { EventPayload } from '../../../preload/contract/index.js';
 
 /**
  * Plays the PCM chunks of one running job as they arrive (`job.audio` events), so a line can be heard while it is

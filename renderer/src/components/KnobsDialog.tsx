@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { SynthesisOptions } from '../../../preload/contract';
+import type { SynthesisOptions } from '../../../preload/contract/index.js';
 import { useT } from '../i18n/useT';
 
 interface Props {

@@ -1,5 +1,5 @@
 import { memo, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
-import { LIMITS, type Job } from '../../../preload/contract';
+import { LIMITS, type Job } from '../../../preload/contract/index.js';
 import { useT } from '../i18n/useT';
 import { isActive, useStudio, type StudioLine } from '../store/studio';
 import { Icon } from './Icon';

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type CSSProperties } from 'react';
-import type { Take } from '../../../preload/contract';
+import type { Take } from '../../../preload/contract/index.js';
 import { api } from '../api';
 import { useT } from '../i18n/useT';
 import { Icon } from './Icon';

@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { VoiceInfo } from '../../../preload/contract';
+import type { VoiceInfo } from '../../../preload/contract/index.js';
 import { useT } from '../i18n/useT';
 import { useCatalog } from '../store/catalog';
 import { Icon } from './Icon';

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { EngineInfo, VoiceInfo } from '../../../preload/contract';
+import type { EngineInfo, VoiceInfo } from '../../../preload/contract/index.js';
 import { api, errorMessage } from '../api';
 
 interface CatalogState {

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ApiErrorShape, MethodResult, ModelPack, ModelProgress } from '../../../preload/contract';
+import type { ApiErrorShape, MethodResult, ModelPack, ModelProgress } from '../../../preload/contract/index.js';
 import { api, ApiError, errorMessage } from '../api';
 
 export type VerifyResult = MethodResult<'models.verify'>;

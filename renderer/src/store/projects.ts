@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Project } from '../../../preload/contract';
+import type { Project } from '../../../preload/contract/index.js';
 import { api } from '../api';
 
 interface ProjectsState {

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { AppInfo, Settings } from '../../../preload/contract';
+import type { AppInfo, Settings } from '../../../preload/contract/index.js';
 import { api, errorMessage } from '../api';
 import { guessLocale } from '../i18n';
 import { toast } from './toasts';

@@ -6,7 +6,7 @@ import type {
   MethodInput,
   ProjectDetail,
   SynthesisOptions,
-} from '../../../preload/contract';
+} from '../../../preload/contract/index.js';
 
 export type ScriptSource = MethodInput<'script.import'>['source'];
 export type MixBed = NonNullable<MethodInput<'projects.setMix'>['musicBed']>;

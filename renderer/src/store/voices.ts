@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { EventPayload, LibraryVoice, RecorderStatus, UploadableFile } from '../../../preload/contract';
+import type { EventPayload, LibraryVoice, RecorderStatus, UploadableFile } from '../../../preload/contract/index.js';
 import { api, errorMessage, isApiError } from '../api';
 import { useCatalog } from './catalog';
 

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type DragEvent, type FormEvent, type RefObject } from 'react';
-import type { ModelPack, ModelProgress } from '../../../preload/contract';
+import type { ModelPack, ModelProgress } from '../../../preload/contract/index.js';
 import { errorMessage } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { EmptyState } from '../components/EmptyState';

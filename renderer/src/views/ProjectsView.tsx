@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { LIMITS, type Project } from '../../../preload/contract';
+import { LIMITS, type Project } from '../../../preload/contract/index.js';
 import { errorMessage } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { EmptyState } from '../components/EmptyState';

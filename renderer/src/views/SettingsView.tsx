@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { ExecutionProvider, type Settings } from '../../../preload/contract';
+import { ExecutionProvider, type Settings } from '../../../preload/contract/index.js';
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
 import { useModels } from '../store/models';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import { LIMITS } from '../../../preload/contract';
+import { LIMITS } from '../../../preload/contract/index.js';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
 import { DRAG_TYPE, LineRow } from '../components/LineRow';

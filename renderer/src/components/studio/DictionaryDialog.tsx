@@ -1,5 +1,5 @@
 import { useId, useRef, useState } from 'react';
-import type { DictionaryEntry } from '../../../../preload/contract';
+import type { DictionaryEntry } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { useT } from '../../i18n/useT';
 import { useStudio } from '../../store/studio';

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { ExportJob, MethodInput } from '../../../../preload/contract';
+import type { ExportJob, MethodInput } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { useT } from '../../i18n/useT';
 import type { MessageKey } from '../../i18n';

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import { LIMITS, type ScriptPreview } from '../../../../preload/contract';
+import { LIMITS, type ScriptPreview } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { useT } from '../../i18n/useT';
 import { useStudio, type ScriptSource } from '../../store/studio';

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { Take } from '../../../../preload/contract';
+import type { Take } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { useT } from '../../i18n/useT';
 import { useCatalog } from '../../store/catalog';

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import WaveSurfer from 'wavesurfer.js';
 import RegionsPlugin, { type Region } from 'wavesurfer.js/dist/plugins/regions.esm.js';
-import { LIMITS, type Timeline as TimelineData } from '../../../../preload/contract';
+import { LIMITS, type Timeline as TimelineData } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { useT } from '../../i18n/useT';
 import { useSettings } from '../../store/settings';

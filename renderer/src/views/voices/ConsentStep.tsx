@@ -1,5 +1,5 @@
 import { Fragment, useId, useState } from 'react';
-import type { ConsentStatement, ConsentVerification, StagedAudio } from '../../../../preload/contract';
+import type { ConsentStatement, ConsentVerification, StagedAudio } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';

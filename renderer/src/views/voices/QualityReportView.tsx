@@ -1,4 +1,4 @@
-import type { QualityReport } from '../../../../preload/contract';
+import type { QualityReport } from '../../../../preload/contract/index.js';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';
 

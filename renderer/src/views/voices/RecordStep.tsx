@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { ReadingScript, SnrEstimate, StagedAudio } from '../../../../preload/contract';
+import type { ReadingScript, SnrEstimate, StagedAudio } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';

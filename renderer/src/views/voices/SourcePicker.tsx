@@ -1,5 +1,5 @@
 import { useId, useRef, useState, type DragEvent } from 'react';
-import type { RecorderDevices, StagedAudio } from '../../../../preload/contract';
+import type { RecorderDevices, StagedAudio } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';

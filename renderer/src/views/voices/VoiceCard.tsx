@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { LibraryVoice } from '../../../../preload/contract';
+import type { LibraryVoice } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { languageName } from '../../components/VoicePicker';

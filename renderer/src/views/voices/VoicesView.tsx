@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { LibraryVoice } from '../../../../preload/contract';
+import type { LibraryVoice } from '../../../../preload/contract/index.js';
 import { errorMessage } from '../../api';
 import { EmptyState } from '../../components/EmptyState';
 import { Icon } from '../../components/Icon';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { RecorderPurpose, StagedAudio } from '../../../../preload/contract';
+import type { RecorderPurpose, StagedAudio } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { micOpen, noteVaultError, useRecorder } from '../../store/voices';
 
