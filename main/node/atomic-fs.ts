@@ -1,4 +1,15 @@
-import { promises as fsp, constants as fsc, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  promises as fsp,
+  constants as fsc,
+  closeSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { checkOutputTarget } from '../../native-models/common/safe-fs.js';
@@ -64,4 +75,127 @@ export function sweepTempFiles(dir: string): string[] {
     }
   }
   return removed;
+}
+
+/**
+ * A 16-bit mono WAV written as it arrives (a microphone take), atomically: samples go to a temp file next to the
+ * target, nothing is held in memory, and commit() patches the header, fsyncs and renames. The header's sizes are
+ * patched in place, so commit() needs no new disk blocks: a take cut short by a full disk can still be kept.
+ * abort() removes the temp file. Writes are synchronous (a 50 ms block is a few KB) so a failure (ENOSPC) is seen by
+ * the caller of write() at once.
+ */
+export class AtomicWavWriter {
+  /** Bytes of sample data on disk (a write cut short by a full disk may end mid-frame). */
+  private rawBytes = 0;
+  private closed = false;
+
+  private constructor(
+    readonly target: string,
+    private readonly tmp: string,
+    private readonly fd: number,
+    readonly sampleRate: number,
+  ) {}
+
+  /** The most 16-bit mono samples one WAV file can hold (its sizes are 32-bit). */
+  static readonly MAX_FRAMES = Math.floor((0xffffffff - 36) / 2);
+
+  static async open(given: string, sampleRate: number): Promise<AtomicWavWriter> {
+    const target = await checkOutputTarget(given);
+    const dir = path.dirname(target);
+    await fsp.mkdir(dir, { recursive: true });
+    const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}${TMP_SUFFIX}`);
+    const fd = openSync(tmp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
+    const w = new AtomicWavWriter(target, tmp, fd, sampleRate);
+    try {
+      w.writeAll(wavHeader(sampleRate, 0), 0);
+    } catch (err) {
+      w.abort();
+      throw err;
+    }
+    return w;
+  }
+
+  /** Bytes of whole frames on disk. */
+  private get dataBytes(): number {
+    return this.rawBytes - (this.rawBytes % 2);
+  }
+
+  /** Seconds of audio on disk. */
+  get seconds(): number {
+    return this.dataBytes / 2 / this.sampleRate;
+  }
+
+  /**
+   * Append samples. Throws on a write error (ENOSPC: the disk is full); the frames that did reach the disk stay
+   * counted, so commit() can still keep them.
+   */
+  write(samples: Int16Array): void {
+    if (this.closed) throw new Error('AtomicWavWriter: already closed');
+    const room = AtomicWavWriter.MAX_FRAMES - this.dataBytes / 2;
+    const n = Math.min(samples.length, room);
+    if (n <= 0) return;
+    const bytes = Buffer.from(samples.buffer, samples.byteOffset, n * 2);
+    this.writeAll(bytes, 44 + this.rawBytes, (written) => {
+      this.rawBytes += written;
+    });
+  }
+
+  /** Patch the header, fsync, rename over the target. On failure the temp file is removed and the error thrown. */
+  async commit(): Promise<string> {
+    if (this.closed) throw new Error('AtomicWavWriter: already closed');
+    try {
+      ftruncateSync(this.fd, 44 + this.dataBytes);
+      this.writeAll(wavHeader(this.sampleRate, this.dataBytes), 0);
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.closed = true;
+      await fsp.rename(this.tmp, this.target);
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+    await fsyncDir(path.dirname(this.target));
+    return this.target;
+  }
+
+  /** Drop the take: close and remove the temp file. Safe to call more than once. */
+  abort(): void {
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        closeSync(this.fd);
+      } catch {
+        /* already closed */
+      }
+    }
+    rmSync(this.tmp, { force: true });
+  }
+
+  private writeAll(buf: Buffer, position: number, onWritten?: (n: number) => void): void {
+    let off = 0;
+    while (off < buf.length) {
+      const n = writeSync(this.fd, buf, off, buf.length - off, position + off);
+      off += n;
+      onWritten?.(n);
+    }
+  }
+}
+
+/** The 44-byte header of a 16-bit mono PCM WAV holding `dataBytes` of samples. */
+function wavHeader(sampleRate: number, dataBytes: number): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(36 + dataBytes, 4);
+  h.write('WAVE', 8, 'ascii');
+  h.write('fmt ', 12, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20); // PCM
+  h.writeUInt16LE(1, 22); // mono
+  h.writeUInt32LE(sampleRate, 24);
+  h.writeUInt32LE(sampleRate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(dataBytes, 40);
+  return h;
 }

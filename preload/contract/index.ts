@@ -438,7 +438,7 @@ export const RecorderStatus = z.object({
   elapsed: z.number().nonnegative(),
   maxSeconds: z.number().nonnegative(),
   /** Set when state is 'ended': the take stopped by itself (limit reached, or the device failed). */
-  endReason: z.enum(['limit', 'device-error']).nullable(),
+  endReason: z.enum(['limit', 'device-error', 'write-error']).nullable(),
   /** What went wrong with the device, when endReason is 'device-error'. */
   error: ApiErrorShape.nullable(),
 });

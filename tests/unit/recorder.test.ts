@@ -4,7 +4,7 @@
  * node-record-lpcm16) records the monitor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -372,6 +372,40 @@ describe('Recorder on a PulseAudio null-sink monitor', () => {
       const wav = decodeWav(readFileSync(out));
       expect(wav.samples.length / wav.sampleRate).toBeGreaterThan(0.7);
       expect(wav.samples.length / wav.sampleRate).toBeLessThan(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('CLI onto a full disk: nothing left, exit 1; a disk that fills mid-take keeps what was recorded, exit 1', async (ctx) => {
+    if (!pulse) return ctx.skip(pulseSkip);
+    if (spawnSync('unshare', ['-rm', 'true']).status !== 0) return ctx.skip('no private mount namespace (unshare -rm)');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'timbre-rec-full-'));
+    try {
+      const r = spawnSync(
+        'unshare',
+        ['-rm', process.execPath, '--import', 'tsx', path.resolve('tests/helpers/record-full-disk-scenario.ts'), dir],
+        { encoding: 'utf8', timeout: 120_000, env: process.env },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const runs = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<
+        string,
+        { code: number; stderr: string; left: string[]; samples?: number; rate?: number }
+      >;
+      // Full from the start: refused before the microphone opens, no temp file left.
+      expect(runs.full.code, runs.full.stderr).toBe(1);
+      expect(runs.full.stderr).toMatch(/disk is full/i);
+      expect(runs.full.left).toEqual([]);
+      // 64 KiB free: the take streams to disk, the disk fills after ~0.6 s at 48 kHz; that much is kept as a valid
+      // WAV (header patched in place), the temp file is gone, and the exit code says the take is not what was asked.
+      const f = runs['fills-up'];
+      expect(f.code, f.stderr).toBe(1);
+      expect(f.stderr).toMatch(/disk filled up after \d+\.\d\d s of recording: kept the \d+\.\d\d s recorded/);
+      expect(f.left).toEqual(['take.wav']);
+      expect(f.rate).toBe(48000);
+      const kept = f.samples! / 48000;
+      expect(kept).toBeGreaterThan(0.2);
+      expect(kept).toBeLessThan(0.7); // 64 KiB minus the header at 96 kB/s
+      expect(f.stderr).toContain(`kept the ${kept.toFixed(2)} s`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

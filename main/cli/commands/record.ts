@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import path from 'node:path';
-import { writeFileAtomic } from '../../node/atomic-fs.js';
+import { AtomicWavWriter } from '../../node/atomic-fs.js';
 import { checkOutputPath } from '../output-path.js';
-import { encodeWav } from '../../../native-models/audio/wav.js';
 import { listInputDevices } from '../../node/recorder/devices.js';
 import { Recorder, RecorderError, type LevelEvent } from '../../node/recorder/recorder.js';
 import { SILENCE_DB } from '../../node/recorder/levels.js';
@@ -61,7 +60,17 @@ export function registerRecordCommand(program: Command, _getDataDir: () => strin
     });
 }
 
+/**
+ * Record straight to disk: the take streams into a temp file next to `out` (so memory stays flat for a take of
+ * hours, and a full disk is found at once, not at the end), renamed over `out` when it ends. A disk that fills up
+ * mid-take keeps what was recorded and exits 1; a disk full from the start leaves nothing.
+ */
 async function recordToFile(out: string, seconds: number, device: string | undefined, sampleRate: number) {
+  if (Math.round(seconds * sampleRate) > AtomicWavWriter.MAX_FRAMES) {
+    const hours = AtomicWavWriter.MAX_FRAMES / sampleRate / 3600;
+    throw new CliError(`A WAV file holds at most ${hours.toFixed(1)} hours at ${sampleRate} Hz: lower --seconds`, 2);
+  }
+  const writer = await AtomicWavWriter.open(out, sampleRate);
   const rec = new Recorder();
   const tty = process.stderr.isTTY === true;
   let lastDraw = 0;
@@ -79,9 +88,10 @@ async function recordToFile(out: string, seconds: number, device: string | undef
   rec.on('ended', () => ended());
   const onSigint = () => ended();
   process.on('SIGINT', onSigint);
+  let committed = false;
   try {
     try {
-      await rec.start({ device, sampleRate, maxSeconds: seconds });
+      await rec.start({ device, sampleRate, maxSeconds: seconds, sink: (pcm) => writer.write(pcm) });
     } catch (err) {
       if (err instanceof RecorderError) throw new CliError(err.message, err.code === 'INVALID_OPTIONS' ? 2 : 1);
       throw err;
@@ -90,16 +100,25 @@ async function recordToFile(out: string, seconds: number, device: string | undef
       process.stderr.write(`Recording ${seconds} s from ${device ?? 'the default input'}; Ctrl+C stops and saves\n`);
     await endedP;
     const error = rec.lastError;
-    const take = await rec.stop();
+    await rec.stop();
     if (tty) process.stderr.write('\n');
-    if (error) process.stderr.write(`timbre: ${error.message}; saving the ${take.seconds.toFixed(2)} s recorded\n`);
-    await writeFileAtomic(out, encodeWav(take.pcm, take.sampleRate));
+    const kept = writer.seconds;
+    if (error?.code === 'WRITE_FAILED') {
+      if (kept <= 0) throw (error as Error & { cause?: unknown }).cause ?? error;
+      await writer.commit();
+      committed = true;
+      throw new CliError(`${error.message}: kept the ${kept.toFixed(2)} s recorded in ${out}`, 1);
+    }
+    if (error) process.stderr.write(`timbre: ${error.message}; saving the ${kept.toFixed(2)} s recorded\n`);
+    await writer.commit();
+    committed = true;
     process.stderr.write(
-      `Wrote ${out} (${take.seconds.toFixed(2)} s, ${take.sampleRate} Hz)${clipSeen ? '; the input clipped: lower the gain' : ''}\n`,
+      `Wrote ${out} (${kept.toFixed(2)} s, ${sampleRate} Hz)${clipSeen ? '; the input clipped: lower the gain' : ''}\n`,
     );
   } finally {
     process.off('SIGINT', onSigint);
     await rec.discard();
+    if (!committed) writer.abort();
   }
 }
 

@@ -37,7 +37,8 @@ export type RecorderErrorCode =
   | 'CAPTURE_FAILED'
   | 'CANCELLED'
   | 'INVALID_STATE'
-  | 'INVALID_OPTIONS';
+  | 'INVALID_OPTIONS'
+  | 'WRITE_FAILED';
 
 export class RecorderError extends Error {
   constructor(
@@ -58,10 +59,16 @@ export interface RecorderStartOptions {
   channels?: number;
   /** The take stops by itself after this many seconds of (unpaused) audio. */
   maxSeconds: number;
+  /**
+   * Where the kept audio goes as it arrives (e.g. a WAV file on disk), instead of memory: a long take then costs no
+   * memory, and the returned take's `pcm` is empty. If it throws (a full disk), the take ends at once with a
+   * WRITE_FAILED error whose `cause` is the thrown error; what the sink accepted before stays its own.
+   */
+  sink?: (pcm: Int16Array) => void;
 }
 
 export interface RecordedAudio {
-  /** Mono samples in [-1, 1]. */
+  /** Mono samples in [-1, 1] (empty when the take went to a sink). */
   pcm: Float32Array;
   sampleRate: number;
   seconds: number;
@@ -74,7 +81,7 @@ export interface LevelEvent extends LevelReading {
   elapsed: number;
 }
 
-export type EndReason = 'limit' | 'device-error';
+export type EndReason = 'limit' | 'device-error' | 'write-error';
 
 export interface RecorderEvents {
   /** One per ~50 ms of audio (20 per second), while recording or paused. */
@@ -132,6 +139,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private meter: LevelMeter | null = null;
   private leftover: Buffer = Buffer.alloc(0);
   private endError: RecorderError | undefined;
+  private sink: ((pcm: Int16Array) => void) | undefined;
 
   get state(): RecorderState {
     return this._state;
@@ -173,6 +181,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.channels = channels;
     this.limit = Math.round(opts.maxSeconds * sampleRate);
     this.chunks = [];
+    this.sink = opts.sink;
     this.captured = 0;
     this.leftover = Buffer.alloc(0);
     this.meter = new LevelMeter(sampleRate);
@@ -230,6 +239,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   private reset(): void {
     this.chunks = [];
+    this.sink = undefined;
     this.captured = 0;
     this.leftover = Buffer.alloc(0);
     this.meter = null;
@@ -381,7 +391,16 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     let keptSoFar = this.captured;
     const total = this.captured + kept.length;
     if (kept.length) {
-      this.chunks.push(kept.slice());
+      if (this.sink) {
+        try {
+          this.sink(kept);
+        } catch (err) {
+          this.failWrite(err);
+          return;
+        }
+      } else {
+        this.chunks.push(kept.slice());
+      }
       this.captured = total;
     }
     const blockSize = this.meter?.blockSize ?? 1;
@@ -397,6 +416,25 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       this.session.child.kill('SIGTERM');
       this.end('limit');
     }
+  }
+
+  /** The sink refused audio (a full disk): close the device and end the take with the sink's error as the cause. */
+  private failWrite(err: unknown): void {
+    const e = err as NodeJS.ErrnoException;
+    const full = e.code === 'ENOSPC' || e.code === 'EDQUOT';
+    const at = (this.captured / this.sampleRate).toFixed(2);
+    const error = new RecorderError(
+      'WRITE_FAILED',
+      full
+        ? `The disk filled up after ${at} s of recording`
+        : `Could not save the recording after ${at} s: ${e.message}`,
+    );
+    (error as Error & { cause?: unknown }).cause = err;
+    if (this.session) {
+      this.session.stopping = true;
+      this.session.child.kill('SIGTERM');
+    }
+    this.end('write-error', error);
   }
 
   private end(reason: EndReason, error?: RecorderError): void {

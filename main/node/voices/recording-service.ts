@@ -27,6 +27,11 @@ export function recorderApiError(err: RecorderError): ApiErrorT {
       return new ApiError('INVALID_INPUT', err.message, { recorderError: err.code });
     case 'CANCELLED':
       return new ApiError('CANCELLED', err.message, { recorderError: err.code });
+    case 'WRITE_FAILED': {
+      const cause = (err as Error & { cause?: NodeJS.ErrnoException }).cause;
+      const full = cause?.code === 'ENOSPC' || cause?.code === 'EDQUOT';
+      return new ApiError(full ? 'DISK_FULL' : 'ENGINE_ERROR', err.message, { recorderError: err.code });
+    }
     default:
       return new ApiError('ENGINE_ERROR', err.message, { recorderError: err.code });
   }
