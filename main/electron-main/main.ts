@@ -69,7 +69,9 @@ function createWindow(): BrowserWindow {
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
-  void win.loadURL(APP_ENTRY_URL);
+  win
+    .loadURL(APP_ENTRY_URL)
+    .catch((err: unknown) => console.error(`timbre: cannot load the studio page: ${String(err)}`));
   return win;
 }
 
