@@ -592,8 +592,15 @@ export class PackManager {
     const lock = path.join(this.modelsDir, `.lock-${id}`);
     const take = async () => {
       const fh = await fsp.open(lock, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
+      try {
+        await fh.writeFile(String(process.pid));
+        await fh.close();
+      } catch (err) {
+        // A full disk has room for the lock's name but not its pid: leave no empty lock behind.
+        await fh.close().catch(() => undefined);
+        await fsp.rm(lock, { force: true });
+        throw err;
+      }
     };
     try {
       await take();

@@ -59,4 +59,26 @@ run('export-srt-stems', [
   'line',
 ]);
 if (voiceId) run('voices-export', ['voices', 'export', voiceId, '-o', path.join(mnt, 'reader.timbrevoice')]);
+// Last (it creates the data folder on the full disk): a model pack imported into a data folder there (the pack
+// is read from the normal disk). Folders may be left; files may not.
+const packSrc = process.env.TIMBRE_FULL_DISK_PACK;
+if (packSrc) {
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'timbre.mjs'), '--data-dir', path.join(mnt, 'data'), 'models', 'import', packSrc],
+    { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+  );
+  const lines = r.stderr.trim().split('\n');
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(path.join(d, e.name)).map((f) => `${e.name}/${f}`) : [e.name],
+    );
+  runs['models-import'] = {
+    code: r.status,
+    stderr: lines[lines.length - 1] ?? '',
+    left: walk(mnt)
+      .filter((f) => !before.includes(f))
+      .sort(),
+  };
+}
 process.stdout.write(`${JSON.stringify(runs)}\n`);

@@ -20,7 +20,7 @@ const CLIP = path.resolve('../shared/eval/speech/16k/ls_103-1240-0000.wav');
 
 describe('full disk on the CLI write paths', () => {
   it.skipIf(!canUnshare)(
-    'say, clean, export (+ SRT, WebVTT, stems), voices export: exit 1, "the disk is full", nothing left behind',
+    'say, clean, export (+ SRT, WebVTT, stems), voices export, models import: exit 1, "the disk is full", nothing left behind',
     async () => {
       execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
       const { dir, cleanup } = tempDir();
@@ -56,6 +56,8 @@ describe('full disk on the CLI write paths', () => {
           ...process.env,
           TIMBRE_PASSPHRASE: 'full disk vault passphrase',
           TIMBRE_VOICE_PASSPHRASE: 'full disk voice passphrase',
+          // A real pack to import into a data folder on the full disk.
+          ...(haveVad ? { TIMBRE_FULL_DISK_PACK: path.join(SHARED, 'silero-vad') } : {}),
         };
         const add = spawnSync(
           process.execPath,
@@ -99,7 +101,13 @@ describe('full disk on the CLI write paths', () => {
           string,
           { code: number; stderr: string; left: string[] }
         >;
-        const expected = ['say', 'export', 'export-srt-stems', 'voices-export', ...(haveVad ? ['clean'] : [])];
+        const expected = [
+          'say',
+          'export',
+          'export-srt-stems',
+          'voices-export',
+          ...(haveVad ? ['clean', 'models-import'] : []),
+        ];
         expect(Object.keys(runs).sort()).toEqual(expected.sort());
         for (const [name, run] of Object.entries(runs)) {
           expect(run.code, `${name}: ${run.stderr}`).toBe(1);
