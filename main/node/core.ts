@@ -13,6 +13,7 @@ import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
 import { JobQueue, parseVoiceId, type Emit } from './jobs/queue.js';
 import { WorkerHost } from './jobs/worker-host.js';
+import { SpeechService } from './api/speech-service.js';
 import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
 import { ModelsService } from './models-service.js';
@@ -53,6 +54,8 @@ export interface Core {
   dispatch(method: unknown, params: unknown): Promise<RpcResponse>;
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
   readonly exports: ExportService;
+  /** Speech for the public API (`/v1/audio/speech`, MCP). */
+  readonly speech: SpeechService;
   /** Absolute path of a take's WAV file; throws NOT_FOUND. */
   takeFilePath(takeId: string): string;
   /** The decrypted WAV of staged audio (for the media routes); throws NOT_FOUND / VAULT_LOCKED. */
@@ -541,6 +544,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
   };
 
+  const speech = new SpeechService({
+    engines,
+    voices: async () => (await handlers['voices.list']({})) as VoiceInfo[],
+    availableEngines: async () => (await engines.listEngines()).filter((e) => e.available).map((e) => e.id),
+    usableLibraryVoices: () => new Set(library.list().filter((v) => v.engines.length > 0).map((v) => v.voiceId)),
+    resolveLibrary: async (id) => {
+      const r = await library.resolve(id);
+      return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
+    },
+  });
+
   const dispatch = createDispatcher(handlers, (err, method) =>
     log(`[timbre] internal error in ${method}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
@@ -554,6 +568,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     engines,
     models,
     exports: exportsService,
+    speech,
     recovery,
     dispatch,
     projectMixFile,

@@ -34,6 +34,7 @@ export const ErrorCode = z.enum([
   'VAULT_LOCKED', // voice data is encrypted and no key is available yet (keychain missing: unlock with a passphrase)
   'UNAUTHORIZED',
   'FORBIDDEN',
+  'RATE_LIMITED', // too many requests waiting (the public API answers 429)
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

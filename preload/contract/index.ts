@@ -26,6 +26,7 @@ export * from './jobs.js';
 export * from './export.js';
 export * from './models.js';
 export * from './voices.js';
+export * from './api.js';
 
 export const methods = {
   ...appMethods,

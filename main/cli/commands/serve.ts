@@ -21,15 +21,21 @@ export function registerServeCommand(program: Command, getDataDir: () => string)
         process.stderr.write(
           `Resumed ${r.resumedJobs} interrupted job(s)${r.skippedJobs ? `; ${r.skippedJobs} not resumed (line changed or deleted)` : ''}.\n`,
         );
-      const server = await startWebServer({ core, port: opts.port, staticDir: rendererDir() }).catch(
-        (err: NodeJS.ErrnoException) => {
-          throw new CliError(
-            err.code === 'EADDRINUSE' ? `Port ${opts.port} is in use: pick another with --port` : err.message,
-          );
-        },
-      );
+      const server = await startWebServer({
+        core,
+        port: opts.port,
+        staticDir: rendererDir(),
+        version: appVersion(),
+      }).catch((err: NodeJS.ErrnoException) => {
+        throw new CliError(
+          err.code === 'EADDRINUSE' ? `Port ${opts.port} is in use: pick another with --port` : err.message,
+        );
+      });
       process.stdout.write(`Timbre studio: ${server.studioUrl}\n`);
       process.stdout.write(`Data folder: ${core.dataDir}\n`);
+      process.stdout.write(
+        `API (OpenAI-compatible speech, docs/api.md): base URL ${server.url}/v1, key ${server.token}\n`,
+      );
       process.stdout.write('Only this computer can reach it. Press Ctrl+C to stop.\n');
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

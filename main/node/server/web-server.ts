@@ -19,6 +19,7 @@ import type { ApiErrorShape } from '../../../preload/contract/index.js';
 import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import type { Core } from '../core.js';
 import { uploadHeadProblem } from '../audio/decode.js';
+import { handleV1, sendOpenAiError } from './v1.js';
 
 const EXPORT_TYPES: Record<string, string> = {
   '.wav': 'audio/wav',
@@ -40,6 +41,8 @@ export interface WebServerOptions {
   staticDir: string;
   /** Fixed token (tests); a random one per launch otherwise. */
   token?: string;
+  /** The app's version (the OpenAPI document's). */
+  version?: string;
 }
 
 export interface WebServer {
@@ -166,10 +169,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         status: 421,
         error: { code: 'FORBIDDEN', message: 'Unexpected Host header: Timbre only answers on 127.0.0.1' },
       };
-    if (url.pathname.startsWith('/api/') && !tokenOk(requestToken(req, url)))
+    const open = url.pathname === '/v1/openapi.json'; // the API's description holds nothing secret
+    if (
+      (url.pathname.startsWith('/api/') || (url.pathname.startsWith('/v1/') && !open)) &&
+      !tokenOk(requestToken(req, url))
+    )
       return {
         status: 401,
-        error: { code: 'UNAUTHORIZED', message: 'Missing or wrong token: open the URL printed by "timbre serve"' },
+        error: {
+          code: 'UNAUTHORIZED',
+          message: url.pathname.startsWith('/v1/')
+            ? 'Missing or wrong API key: send Authorization: Bearer <the token "timbre serve" prints>'
+            : 'Missing or wrong token: open the URL printed by "timbre serve"',
+        },
       };
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin))
@@ -448,7 +460,26 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const url = parseRequestUrl(req.url);
       if (!url) return sendError(res, 400, { code: 'INVALID_INPUT', message: 'The request URL is malformed' });
       const refusal = gate(req, url);
-      if (refusal) return sendError(res, refusal.status, refusal.error);
+      const v1 = url.pathname === '/v1' || url.pathname.startsWith('/v1/');
+      if (refusal)
+        return v1
+          ? sendOpenAiError(res, SECURITY_HEADERS, refusal.status, refusal.error)
+          : sendError(res, refusal.status, refusal.error);
+      if (v1)
+        return handleV1(
+          {
+            core: opts.core,
+            version: opts.version ?? 'dev',
+            securityHeaders: SECURITY_HEADERS,
+            readBody,
+            serveTake,
+            serveExport,
+            subscribe: (l) => opts.core.subscribe(l),
+          },
+          url,
+          req,
+          res,
+        );
 
       if (url.pathname === '/api/rpc') {
         if (req.method !== 'POST')
