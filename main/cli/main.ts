@@ -9,6 +9,7 @@ import { registerCleanCommand } from './commands/clean.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerRecordCommand } from './commands/record.js';
+import { registerRenderCommand } from './commands/render.js';
 import { registerSayCommand } from './commands/say.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerVoicesCommands } from './commands/voices.js';
@@ -30,6 +31,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerRecordCommand(program, getDataDir);
   registerCleanCommand(program, getDataDir);
   registerExportCommand(program, getDataDir);
+  registerRenderCommand(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {
