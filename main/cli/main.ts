@@ -10,6 +10,7 @@ import { registerExportCommand } from './commands/export.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerRecordCommand } from './commands/record.js';
 import { registerRenderCommand } from './commands/render.js';
+import { registerApiKeysCommands } from './commands/api-keys.js';
 import { registerSayCommand } from './commands/say.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerVoicesCommands } from './commands/voices.js';
@@ -32,6 +33,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerCleanCommand(program, getDataDir);
   registerExportCommand(program, getDataDir);
   registerRenderCommand(program, getDataDir);
+  registerApiKeysCommands(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {

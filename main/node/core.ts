@@ -6,7 +6,7 @@ import path from 'node:path';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import type { EventName, EventPayload, VoiceInfo } from '../../preload/contract/index.js';
+import type { ApiServerStatus, EventName, EventPayload, VoiceInfo } from '../../preload/contract/index.js';
 import { ApiError, notFound, toApiError } from '../../native-models/common/errors.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';
@@ -14,6 +14,7 @@ import { createRepos, type Repos } from './db/repositories.js';
 import { JobQueue, parseVoiceId, type Emit } from './jobs/queue.js';
 import { WorkerHost } from './jobs/worker-host.js';
 import { SpeechService } from './api/speech-service.js';
+import { ApiKeys } from './api/api-keys.js';
 import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
 import { ModelsService } from './models-service.js';
@@ -56,6 +57,10 @@ export interface Core {
   readonly exports: ExportService;
   /** Speech for the public API (`/v1/audio/speech`, MCP). */
   readonly speech: SpeechService;
+  /** API keys and the log of calls made with them. */
+  readonly apiKeys: ApiKeys;
+  /** The web server tells the core where the API answers (for `apiServer.status` and Settings). */
+  setApiServer(status: ApiServerStatus): void;
   /** Absolute path of a take's WAV file; throws NOT_FOUND. */
   takeFilePath(takeId: string): string;
   /** The decrypted WAV of staged audio (for the media routes); throws NOT_FOUND / VAULT_LOCKED. */
@@ -213,7 +218,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   const changed = (projectId: string) => emit('project.changed', { projectId });
 
+  const apiKeys = new ApiKeys(db);
+  let apiServer: ApiServerStatus = { baseUrl: null, remote: false, listen: null };
   const handlers: Handlers = {
+    'apiKeys.list': () => apiKeys.list(),
+    'apiKeys.create': ({ name, scope }) => apiKeys.create(name, scope),
+    'apiKeys.revoke': ({ id }) => apiKeys.revoke(id),
+    'apiLog.list': ({ limit, beforeId }) => apiKeys.log(limit, beforeId),
+    'apiServer.status': () => apiServer,
     'app.info': () => ({
       name: 'Timbre',
       version: opts.version,
@@ -548,7 +560,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     engines,
     voices: async () => (await handlers['voices.list']({})) as VoiceInfo[],
     availableEngines: async () => (await engines.listEngines()).filter((e) => e.available).map((e) => e.id),
-    usableLibraryVoices: () => new Set(library.list().filter((v) => v.engines.length > 0).map((v) => v.voiceId)),
+    usableLibraryVoices: () =>
+      new Set(
+        library
+          .list()
+          .filter((v) => v.engines.length > 0)
+          .map((v) => v.voiceId),
+      ),
     resolveLibrary: async (id) => {
       const r = await library.resolve(id);
       return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
@@ -569,6 +587,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     models,
     exports: exportsService,
     speech,
+    apiKeys,
+    setApiServer(status) {
+      apiServer = status;
+    },
     recovery,
     dispatch,
     projectMixFile,

@@ -4,6 +4,7 @@
  * (docs/api.md).
  */
 import { z } from 'zod';
+import { Id, IsoTime, call, empty } from './common.js';
 
 export const SPEECH_LIMITS = {
   /** Characters of `input` in one request (OpenAI allows 4,096; long text is better sent as a project). */
@@ -79,3 +80,61 @@ export const SpeechVoiceList = z.object({
   ),
 });
 export type SpeechVoiceList = z.infer<typeof SpeechVoiceList>;
+
+// --- API keys and the request log (Settings → Local API) ----------------------------------------------------------
+
+/** `speech`: only the speech routes (/v1/audio/speech, /v1/models, /v1/audio/voices); `full`: all of /v1. */
+export const ApiKeyScope = z.enum(['speech', 'full']);
+export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
+
+export const ApiKey = z.object({
+  id: Id,
+  name: z.string(),
+  /** The key's first characters, to recognise it (`tmb_AbC1…`); the key itself is never stored. */
+  prefix: z.string(),
+  scope: ApiKeyScope,
+  createdAt: IsoTime,
+  lastUsedAt: IsoTime.nullable(),
+  revokedAt: IsoTime.nullable(),
+});
+export type ApiKey = z.infer<typeof ApiKey>;
+
+export const ApiLogEntry = z.object({
+  id: z.number().int(),
+  at: IsoTime,
+  keyId: z.string(),
+  keyName: z.string(),
+  method: z.string(),
+  path: z.string(),
+  status: z.number().int(),
+  ms: z.number().int().nonnegative(),
+  /** Where the call came from: `loopback` or the remote address. */
+  remote: z.string(),
+});
+export type ApiLogEntry = z.infer<typeof ApiLogEntry>;
+
+export const ApiServerStatus = z.object({
+  /** Where the API answers, e.g. http://127.0.0.1:41234/v1. */
+  baseUrl: z.string().nullable(),
+  /** True when `timbre serve --listen` made it reachable from other computers (API keys only). */
+  remote: z.boolean(),
+  listen: z.string().nullable(),
+});
+export type ApiServerStatus = z.infer<typeof ApiServerStatus>;
+
+export const apiMethods = {
+  'apiKeys.list': call(empty, z.array(ApiKey)),
+  /** Create a key; the answer is the only time the key is shown. */
+  'apiKeys.create': call(
+    z.object({ name: z.string().trim().min(1, 'A key needs a name').max(100), scope: ApiKeyScope }).strict(),
+    z.object({ key: z.string(), apiKey: ApiKey }),
+  ),
+  /** Revoke a key: calls with it are refused (401) from now on. */
+  'apiKeys.revoke': call(z.object({ id: Id }).strict(), ApiKey),
+  /** The newest calls made with API keys, newest first. */
+  'apiLog.list': call(
+    z.object({ limit: z.number().int().min(1).max(1000).default(200), beforeId: z.number().int().optional() }).strict(),
+    z.array(ApiLogEntry),
+  ),
+  'apiServer.status': call(empty, ApiServerStatus),
+} as const;

@@ -10,6 +10,7 @@
  * core services.
  */
 import type { z } from 'zod';
+import { apiMethods } from './api.js';
 import { appMethods } from './app.js';
 import { exportEvents, exportMethods } from './export.js';
 import { jobsEvents, jobsMethods } from './jobs.js';
@@ -35,6 +36,7 @@ export const methods = {
   ...voicesMethods,
   ...jobsMethods,
   ...exportMethods,
+  ...apiMethods,
 } as const;
 
 export const events = {

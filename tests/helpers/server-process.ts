@@ -18,10 +18,14 @@ export interface ServerProcess {
 }
 
 /** Start `timbre serve` as a real process and wait for the URL it prints. */
-export function startServer(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+export function startServer(
+  dataDir: string,
+  extraEnv: Record<string, string> = {},
+  extraArgs: string[] = [],
+): Promise<ServerProcess> {
   const proc = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin', 'timbre.mjs'), '--data-dir', dataDir, 'serve', '--port', '0'],
+    [path.join(ROOT, 'bin', 'timbre.mjs'), '--data-dir', dataDir, 'serve', '--port', '0', ...extraArgs],
     {
       cwd: ROOT,
       env: { ...process.env, ...extraEnv },

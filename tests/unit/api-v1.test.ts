@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -295,4 +296,128 @@ describe('the rest of /v1', () => {
     ac.abort();
     expect(text).toContain('event: projects.changed\ndata: {}');
   });
+});
+
+describe('API keys', () => {
+  const rpc = async <T>(m: string, p: unknown) => {
+    const r = await server.rpc<T>(m, p);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.result;
+  };
+  const v1 = (key: string, p: string, init: RequestInit = {}) =>
+    fetch(`${server.url}${p}`, { ...init, headers: { Authorization: `Bearer ${key}`, ...init.headers } });
+
+  it('a speech key speaks with the openai client, is refused elsewhere, is logged, and is refused once revoked', async () => {
+    const { key, apiKey } = await rpc<{ key: string; apiKey: { id: string; prefix: string; scope: string } }>(
+      'apiKeys.create',
+      { name: 'podcast pipeline', scope: 'speech' },
+    );
+    expect(key).toMatch(/^tmb_[\w-]{43}$/);
+    expect(key.startsWith(apiKey.prefix.replace('…', ''))).toBe(true);
+    // Stored hashed: the key itself appears nowhere in the list.
+    expect(JSON.stringify(await rpc('apiKeys.list', {}))).not.toContain(key);
+
+    const c = new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 });
+    const audio = await c.audio.speech.create({
+      model: 'tts-1',
+      voice: 'alloy',
+      input: 'Hello.',
+      response_format: 'wav',
+    });
+    expect((await audio.arrayBuffer()).byteLength).toBeGreaterThan(44 + 24_000);
+    expect(
+      (
+        await v1(key, '/v1/rpc/projects.list', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(403);
+    // A key is not the studio page's token.
+    expect(
+      (
+        await v1(key, '/api/rpc', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{"method":"app.info","params":{}}',
+        })
+      ).status,
+    ).toBe(401);
+
+    const log = await rpc<{ keyName: string; path: string; status: number; remote: string }[]>('apiLog.list', {
+      limit: 10,
+    });
+    expect(log.slice(0, 2).map((e) => [e.keyName, e.path, e.status, e.remote])).toEqual([
+      ['podcast pipeline', '/v1/rpc/projects.list', 403, 'loopback'],
+      ['podcast pipeline', '/v1/audio/speech', 200, 'loopback'],
+    ]);
+    const listed = await rpc<{ id: string; lastUsedAt: string | null }[]>('apiKeys.list', {});
+    expect(listed.find((k) => k.id === apiKey.id)!.lastUsedAt).not.toBeNull();
+
+    await rpc('apiKeys.revoke', { id: apiKey.id });
+    const err = await c.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hello.' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it('a full key reaches every /v1 route', async () => {
+    const { key } = await rpc<{ key: string }>('apiKeys.create', { name: 'automation', scope: 'full' });
+    const r = await v1(key, '/v1/rpc/projects.list', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(r.status).toBe(200);
+    expect(Array.isArray(await r.json())).toBe(true);
+  });
+});
+
+describe('serving beyond this computer (--listen)', () => {
+  const lan = Object.values(os.networkInterfaces())
+    .flat()
+    .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
+
+  it.skipIf(!lan)(
+    'other computers get /v1 with API keys only, rate-limited; never the page token or the studio',
+    async () => {
+      const data = path.join(t.dir, 'data-remote');
+      const s = await startServer(data, {}, ['--listen', '0.0.0.0']);
+      try {
+        const port = new URL(s.url).port;
+        const base = `http://${lan}:${port}`;
+        const created = await s.rpc<{ key: string }>('apiKeys.create', { name: 'lan client', scope: 'full' });
+        if (!created.ok) throw new Error(created.error.message);
+        const key = created.result.key;
+        const get = (p: string, bearer?: string) =>
+          fetch(`${base}${p}`, { headers: bearer ? { Authorization: `Bearer ${bearer}` } : {} });
+        expect((await get('/v1/models', key)).status).toBe(200);
+        expect((await get('/v1/models', s.token)).status).toBe(401); // the per-launch token stays on this computer
+        expect((await get('/v1/models')).status).toBe(401);
+        expect((await get('/', key)).status).toBe(403); // the studio page
+        expect((await get('/api/rpc', s.token)).status).toBe(403);
+        // Rate limit per key: a burst of 30, then 429 with Retry-After.
+        const statuses: number[] = [];
+        let retryAfter: string | null = null;
+        for (let i = 0; i < 40; i++) {
+          const r = await get('/v1/models', key);
+          statuses.push(r.status);
+          if (r.status === 429) retryAfter = r.headers.get('retry-after');
+          await r.arrayBuffer();
+        }
+        expect(statuses.filter((x) => x === 429).length).toBeGreaterThan(0);
+        expect(Number(retryAfter)).toBeGreaterThan(0);
+        const log = await s.rpc<{ remote: string }[]>('apiLog.list', { limit: 1 });
+        expect(log.ok && log.result[0].remote).toBe(lan);
+        // From this computer the page token still works.
+        expect((await fetch(`${s.url}/v1/models`, { headers: { Authorization: `Bearer ${s.token}` } })).status).toBe(
+          200,
+        );
+      } finally {
+        s.proc.kill('SIGTERM');
+      }
+    },
+  );
 });

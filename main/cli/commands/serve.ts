@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { appVersion, rendererDir } from '../../node/app-root.js';
@@ -10,7 +11,13 @@ export function registerServeCommand(program: Command, getDataDir: () => string)
     .command('serve')
     .description('serve the studio in web mode on 127.0.0.1 and print its URL (with the access token)')
     .addOption(new Option('--port <n>', 'port (0 picks a free one)').default('0').argParser(parsePort))
-    .action(async (opts: { port: number }) => {
+    .option(
+      '--listen <address>',
+      'also let other computers reach the API (/v1) on this address, e.g. 0.0.0.0 (API keys only: timbre api-keys)',
+    )
+    .action(async (opts: { port: number; listen?: string }) => {
+      if (opts.listen !== undefined && net.isIP(opts.listen) === 0)
+        throw new CliError(`--listen needs an IP address (e.g. 0.0.0.0 or 192.168.1.20), not "${opts.listen}"`, 2);
       const core = await createCore({ dataDir: getDataDir(), transport: 'web', version: appVersion() });
       const r = core.recovery;
       if (r.interruptedJobs || r.orphanTakesRemoved || r.tempFilesRemoved)
@@ -26,6 +33,7 @@ export function registerServeCommand(program: Command, getDataDir: () => string)
         port: opts.port,
         staticDir: rendererDir(),
         version: appVersion(),
+        listen: opts.listen,
       }).catch((err: NodeJS.ErrnoException) => {
         throw new CliError(
           err.code === 'EADDRINUSE' ? `Port ${opts.port} is in use: pick another with --port` : err.message,
@@ -36,7 +44,12 @@ export function registerServeCommand(program: Command, getDataDir: () => string)
       process.stdout.write(
         `API (OpenAI-compatible speech, docs/api.md): base URL ${server.url}/v1, key ${server.token}\n`,
       );
-      process.stdout.write('Only this computer can reach it. Press Ctrl+C to stop.\n');
+      if (server.remote)
+        process.stdout.write(
+          `The API is reachable from other computers at http://${opts.listen}:${server.port}/v1 with API keys only ` +
+            '(timbre api-keys create); the studio page stays on this computer. Press Ctrl+C to stop.\n',
+        );
+      else process.stdout.write('Only this computer can reach it. Press Ctrl+C to stop.\n');
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

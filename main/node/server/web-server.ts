@@ -20,6 +20,44 @@ import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import type { Core } from '../core.js';
 import { uploadHeadProblem } from '../audio/decode.js';
 import { handleV1, sendOpenAiError } from './v1.js';
+import { scopeAllows } from '../api/api-keys.js';
+import type { ApiKey } from '../../../preload/contract/index.js';
+
+/** Calls a minute one API key may make from another computer (burst up to RATE_BURST at once). */
+const RATE_PER_MINUTE = 120;
+const RATE_BURST = 30;
+
+function isLoopback(addr: string | undefined): boolean {
+  if (!addr) return false;
+  return (
+    addr === '127.0.0.1' ||
+    addr === '::1' ||
+    addr === 'localhost' ||
+    addr.startsWith('127.') ||
+    addr === '::ffff:127.0.0.1'
+  );
+}
+
+/** A token bucket per key: `take` answers 0 when a call may go now, else the seconds to wait. */
+class KeyRateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private readonly perMinute: number,
+    private readonly burst: number,
+  ) {}
+  take(id: string): number {
+    const now = performance.now() / 1000;
+    const b = this.buckets.get(id) ?? { tokens: this.burst, at: now };
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.perMinute) / 60);
+    b.at = now;
+    this.buckets.set(id, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return ((1 - b.tokens) * 60) / this.perMinute;
+  }
+}
 
 const EXPORT_TYPES: Record<string, string> = {
   '.wav': 'audio/wav',
@@ -43,6 +81,11 @@ export interface WebServerOptions {
   token?: string;
   /** The app's version (the OpenAPI document's). */
   version?: string;
+  /**
+   * Address to listen on (default 127.0.0.1). Anything else makes the API reachable from other computers: they get
+   * /v1 only, with API keys only (never the per-launch token), rate-limited per key.
+   */
+  listen?: string;
 }
 
 export interface WebServer {
@@ -51,6 +94,8 @@ export interface WebServer {
   studioUrl: string;
   token: string;
   port: number;
+  /** True when other computers can reach the API (`listen` is not a loopback address). */
+  remote: boolean;
   close(): Promise<void>;
 }
 
@@ -151,6 +196,31 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
   const staticRoot = path.resolve(opts.staticDir);
 
+  const listen = opts.listen ?? '127.0.0.1';
+  const remoteServing = !isLoopback(listen);
+  const limiter = new KeyRateLimiter(RATE_PER_MINUTE, RATE_BURST);
+  /** Record every call made with an API key when its answer is done (time, key, endpoint, status). */
+  const logKeyCall = (key: ApiKey, req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    const t0 = performance.now();
+    let logged = false;
+    const done = () => {
+      if (logged) return;
+      logged = true;
+      opts.core.apiKeys.record({
+        at: new Date().toISOString(),
+        keyId: key.id,
+        keyName: key.name,
+        method: req.method ?? 'GET',
+        path: url.pathname.slice(0, 300),
+        status: res.statusCode,
+        ms: Math.round(performance.now() - t0),
+        remote: isLoopback(req.socket.remoteAddress) ? 'loopback' : String(req.socket.remoteAddress),
+      });
+    };
+    // 'finish' when the whole answer went out; 'close' alone when the connection ended first.
+    res.once('finish', done);
+    res.once('close', done);
+  };
   const tokenOk = (candidate: string | null | undefined) => {
     if (!candidate) return false;
     const b = Buffer.from(candidate);
@@ -162,32 +232,81 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return url.searchParams.get('token');
   };
 
-  /** Host, token and Origin checks shared by HTTP and WebSocket upgrades. Returns a refusal or null. */
-  function gate(req: http.IncomingMessage, url: URL): { status: number; error: ApiErrorShape } | null {
-    if (!req.headers.host || !allowedHosts().has(req.headers.host.toLowerCase()))
+  /** Who is calling: the studio page (the per-launch token) or a script with an API key. */
+  type Caller = { kind: 'page' } | { kind: 'key'; key: ApiKey } | { kind: 'anonymous' };
+  /** A refused call; `key` when it carried a valid API key (logged like any call with a key). */
+  type Refusal = { status: number; error: ApiErrorShape; headers?: Record<string, string>; key?: ApiKey };
+
+  /**
+   * Host, token and Origin checks shared by HTTP and WebSocket upgrades. Returns a refusal, or who is calling.
+   * From this computer: the Host allow-list (DNS rebinding), then the per-launch token for /api and the token or an
+   * API key for /v1. From another computer (only with `listen`): /v1 only, an API key only, rate-limited per key.
+   */
+  function gate(req: http.IncomingMessage, url: URL): Refusal | Caller {
+    const remote = !isLoopback(req.socket.remoteAddress);
+    const isApi = url.pathname.startsWith('/api/');
+    const isV1 = url.pathname.startsWith('/v1/');
+    if (remote) {
+      if (!isV1)
+        return {
+          status: 403,
+          error: { code: 'FORBIDDEN', message: 'Only the API (/v1, with an API key) is served to other computers' },
+        };
+    } else if (!req.headers.host || !allowedHosts().has(req.headers.host.toLowerCase()))
       return {
         status: 421,
         error: { code: 'FORBIDDEN', message: 'Unexpected Host header: Timbre only answers on 127.0.0.1' },
       };
+    const origin = req.headers.origin;
+    let caller: Caller = { kind: 'anonymous' };
+    const bearer = requestToken(req, url);
+    if (!remote && tokenOk(bearer)) caller = { kind: 'page' };
+    else if (isV1 && bearer) {
+      const key = opts.core.apiKeys.verify(bearer);
+      if (key) caller = { kind: 'key', key };
+    }
     const open = url.pathname === '/v1/openapi.json'; // the API's description holds nothing secret
-    if (
-      (url.pathname.startsWith('/api/') || (url.pathname.startsWith('/v1/') && !open)) &&
-      !tokenOk(requestToken(req, url))
-    )
+    if ((isApi && caller.kind !== 'page') || (isV1 && !open && caller.kind === 'anonymous'))
       return {
         status: 401,
         error: {
           code: 'UNAUTHORIZED',
-          message: url.pathname.startsWith('/v1/')
-            ? 'Missing or wrong API key: send Authorization: Bearer <the token "timbre serve" prints>'
+          message: isV1
+            ? remote
+              ? 'Missing, wrong or revoked API key: create one in Settings → Local API'
+              : 'Missing, wrong or revoked API key: send Authorization: Bearer <an API key, or the token "timbre serve" prints>'
             : 'Missing or wrong token: open the URL printed by "timbre serve"',
         },
       };
-    const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin))
       return { status: 403, error: { code: 'FORBIDDEN', message: `Requests from ${origin} are not allowed` } };
-    return null;
+    if (caller.kind === 'key') {
+      if (!scopeAllows(caller.key.scope, url.pathname))
+        return {
+          key: caller.key,
+          status: 403,
+          error: {
+            code: 'FORBIDDEN',
+            message: `The API key "${caller.key.name}" may only use the speech routes (/v1/audio/speech, /v1/models, /v1/audio/voices)`,
+          },
+        };
+      if (remote) {
+        const wait = limiter.take(caller.key.id);
+        if (wait > 0)
+          return {
+            key: caller.key,
+            status: 429,
+            error: {
+              code: 'RATE_LIMITED',
+              message: `Too many requests with the key "${caller.key.name}": at most ${RATE_PER_MINUTE} a minute from another computer`,
+            },
+            headers: { 'Retry-After': String(Math.ceil(wait)) },
+          };
+      }
+    }
+    return caller;
   }
+  const refused = (g: Refusal | Caller): g is Refusal => 'status' in g;
 
   async function serveStatic(url: URL, res: http.ServerResponse): Promise<void> {
     let rel: string;
@@ -459,12 +578,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     void (async () => {
       const url = parseRequestUrl(req.url);
       if (!url) return sendError(res, 400, { code: 'INVALID_INPUT', message: 'The request URL is malformed' });
-      const refusal = gate(req, url);
+      const g = gate(req, url);
       const v1 = url.pathname === '/v1' || url.pathname.startsWith('/v1/');
-      if (refusal)
+      const key = refused(g) ? g.key : g.kind === 'key' ? g.key : undefined;
+      if (key) logKeyCall(key, req, res, url);
+      if (refused(g))
         return v1
-          ? sendOpenAiError(res, SECURITY_HEADERS, refusal.status, refusal.error)
-          : sendError(res, refusal.status, refusal.error);
+          ? sendOpenAiError(res, { ...SECURITY_HEADERS, ...g.headers }, g.status, g.error)
+          : sendError(res, g.status, g.error);
       if (v1)
         return handleV1(
           {
@@ -542,7 +663,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       : url.pathname === '/api/events'
         ? gate(req, url)
         : { status: 404, error: { code: 'NOT_FOUND' as const, message: 'Not found' } };
-    if (refusal) {
+    if (!refused(refusal) && refusal.kind !== 'page') {
+      socket.destroy();
+      return;
+    }
+    if (refused(refusal)) {
       socket.write(
         `HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status]}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ ok: false, error: refusal.error })}`,
       );
@@ -571,12 +696,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, listen, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
+  opts.core.setApiServer({
+    baseUrl: `${url}/v1`,
+    remote: remoteServing,
+    listen: remoteServing ? `${listen.includes(':') ? `[${listen}]` : listen}:${port}` : null,
+  });
   return {
     url,
+    remote: remoteServing,
     studioUrl: `${url}/#token=${token}`,
     token,
     port,

@@ -6,6 +6,7 @@ import { migration0004 } from './0004-voice-consent.js';
 import { migration0005 } from './0005-studio.js';
 import { migration0009 } from './0009-take-analysis.js';
 import { migration0012 } from './0012-job-resume.js';
+import { migration0020 } from './0020-api-keys.js';
 
 /**
  * Every migration, in order. Add one file per schema change and list it here; never edit a shipped migration.
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   migration0005,
   migration0009,
   migration0012,
+  migration0020,
 ];
