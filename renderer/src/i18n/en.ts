@@ -1,3 +1,4 @@
+import { apiEn } from '../features/api/api.en';
 import { voicesEn } from './voices.en';
 
 /** English UI strings. Keys are grouped by view; `{name}` placeholders are filled by `t(key, { name })`. */
@@ -548,6 +549,7 @@ export const en = {
   'error.generic': 'Something went wrong: {message}',
 
   ...voicesEn,
+  ...apiEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { apiZhCN } from '../features/api/api.zh-CN';
 import type { Dictionary } from './en';
 import { voicesZhCN } from './voices.zh-CN';
 
@@ -539,4 +540,5 @@ export const zhCN: Dictionary = {
   'error.generic': '出错了：{message}',
 
   ...voicesZhCN,
+  ...apiZhCN,
 };

@@ -6,6 +6,7 @@ import { useModels } from '../store/models';
 import { useSettings } from '../store/settings';
 import { announce } from '../store/toasts';
 import { isMac } from './ProjectsView';
+import { ApiPanel } from '../features/api/ApiPanel';
 
 const THEMES: Settings['theme'][] = ['system', 'light', 'dark'];
 const LOCALES: { id: Settings['locale']; label: string }[] = [
@@ -90,6 +91,8 @@ export function SettingsView() {
         <InferenceSettings save={save} />
 
         <GenerationSettings save={save} />
+
+        <ApiPanel />
 
         <section className="card settings-card" aria-labelledby="shortcuts-title">
           <h2 id="shortcuts-title" className="card-heading">
