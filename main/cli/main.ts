@@ -11,6 +11,7 @@ import { registerModelsCommands } from './commands/models.js';
 import { registerRecordCommand } from './commands/record.js';
 import { registerRenderCommand } from './commands/render.js';
 import { registerApiKeysCommands } from './commands/api-keys.js';
+import { registerMcpCommand } from './commands/mcp.js';
 import { registerSayCommand } from './commands/say.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerVoicesCommands } from './commands/voices.js';
@@ -34,6 +35,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerExportCommand(program, getDataDir);
   registerRenderCommand(program, getDataDir);
   registerApiKeysCommands(program, getDataDir);
+  registerMcpCommand(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {
