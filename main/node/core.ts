@@ -61,6 +61,8 @@ export interface Core {
   readonly apiKeys: ApiKeys;
   /** The web server tells the core where the API answers (for `apiServer.status` and Settings). */
   setApiServer(status: ApiServerStatus): void;
+  /** The web server lets Settings open or close the listener for other computers (`apiServer.setRemote`). */
+  setApiServerControl(control: ApiServerControl): void;
   /** Absolute path of a take's WAV file; throws NOT_FOUND. */
   takeFilePath(takeId: string): string;
   /** The decrypted WAV of staged audio (for the media routes); throws NOT_FOUND / VAULT_LOCKED. */
@@ -80,6 +82,9 @@ export interface Core {
   readonly recovery: RecoveryReport;
   close(): Promise<void>;
 }
+
+/** Open (an address) or close (null) the API's listener for other computers. */
+export type ApiServerControl = (address: string | null, port?: number) => Promise<ApiServerStatus>;
 
 export interface RecoveryReport {
   interruptedJobs: number;
@@ -220,12 +225,21 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   const apiKeys = new ApiKeys(db);
   let apiServer: ApiServerStatus = { baseUrl: null, remote: false, listen: null };
+  let apiServerControl: ApiServerControl | null = null;
   const handlers: Handlers = {
     'apiKeys.list': () => apiKeys.list(),
     'apiKeys.create': ({ name, scope }) => apiKeys.create(name, scope),
     'apiKeys.revoke': ({ id }) => apiKeys.revoke(id),
     'apiLog.list': ({ limit, beforeId }) => apiKeys.log(limit, beforeId),
     'apiServer.status': () => apiServer,
+    'apiServer.setRemote': async ({ address, port }) => {
+      if (!apiServerControl)
+        throw new ApiError(
+          'ENGINE_UNAVAILABLE',
+          'The API is served only while the studio runs in web mode (timbre serve)',
+        );
+      return apiServerControl(address, port);
+    },
     'app.info': () => ({
       name: 'Timbre',
       version: opts.version,
@@ -590,6 +604,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     apiKeys,
     setApiServer(status) {
       apiServer = status;
+    },
+    setApiServerControl(control) {
+      apiServerControl = control;
     },
     recovery,
     dispatch,

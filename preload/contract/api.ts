@@ -137,4 +137,20 @@ export const apiMethods = {
     z.array(ApiLogEntry),
   ),
   'apiServer.status': call(empty, ApiServerStatus),
+  /**
+   * Let other computers reach the API (an IP address to listen on, e.g. 0.0.0.0; API keys only, rate-limited) or
+   * stop (null). Lasts until the studio stops: every launch starts on this computer only.
+   */
+  'apiServer.setRemote': call(
+    z
+      .object({
+        address: z
+          .string()
+          .regex(/^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]{2,39})$/, 'An IP address, e.g. 0.0.0.0 or 192.168.1.20')
+          .nullable(),
+        port: z.number().int().min(0).max(65535).optional(),
+      })
+      .strict(),
+    ApiServerStatus,
+  ),
 } as const;

@@ -74,5 +74,20 @@ describe('Settings → Local API', () => {
     await expect.poll(() => panel.getByText('Revoked').count()).toBeGreaterThan(0);
     expect((await speak()).status).toBe(401);
     await expectAccessible(page, 'Settings with the Local API panel');
+
+    // Letting other computers in takes an explicit, confirmed choice, and says so plainly while it lasts.
+    const allow = panel.getByLabel('Let other computers on my network use the API');
+    await allow.click(); // asks first: the box stays unticked until confirmed
+    await page
+      .getByRole('dialog', { name: 'Let other computers use the API?' })
+      .getByRole('button', { name: 'Allow' })
+      .click();
+    const warning = panel.getByRole('alert');
+    await expect.poll(() => warning.textContent()).toMatch(/Reachable from other computers at 0\.0\.0\.0:\d+/);
+    await expectAccessible(page, 'Settings while the API is reachable from the network');
+    await allow.click();
+    await expect.poll(() => warning.count()).toBe(0);
+    const status = await server.rpc<{ remote: boolean }>('apiServer.status', {});
+    expect(status.ok && status.result.remote).toBe(false);
   });
 });

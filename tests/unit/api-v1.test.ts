@@ -411,6 +411,9 @@ describe('serving beyond this computer (--listen)', () => {
         expect(Number(retryAfter)).toBeGreaterThan(0);
         const log = await s.rpc<{ remote: string }[]>('apiLog.list', { limit: 1 });
         expect(log.ok && log.result[0].remote).toBe(lan);
+        // Settings cannot change a listener that --listen chose.
+        const change = await s.rpc('apiServer.setRemote', { address: null });
+        expect(change.ok).toBe(false);
         // From this computer the page token still works.
         expect((await fetch(`${s.url}/v1/models`, { headers: { Authorization: `Bearer ${s.token}` } })).status).toBe(
           200,
@@ -418,6 +421,39 @@ describe('serving beyond this computer (--listen)', () => {
       } finally {
         s.proc.kill('SIGTERM');
       }
+    },
+  );
+});
+
+describe('Settings: let other computers use the API while the studio runs', () => {
+  const lan = Object.values(os.networkInterfaces())
+    .flat()
+    .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
+
+  it.skipIf(!lan)(
+    'apiServer.setRemote opens a listener for other computers (keys only) and closes it again',
+    async () => {
+      const created = await server.rpc<{ key: string }>('apiKeys.create', { name: 'settings lan', scope: 'speech' });
+      if (!created.ok) throw new Error(created.error.message);
+      const before = await server.rpc<{ remote: boolean }>('apiServer.status', {});
+      expect(before.ok && before.result.remote).toBe(false);
+      const on = await server.rpc<{ remote: boolean; listen: string }>('apiServer.setRemote', { address: '0.0.0.0' });
+      if (!on.ok) throw new Error(on.error.message);
+      expect(on.result.remote).toBe(true);
+      const port = Number(on.result.listen.split(':').pop());
+      const base = `http://${lan}:${port}`;
+      expect(
+        (await fetch(`${base}/v1/models`, { headers: { Authorization: `Bearer ${created.result.key}` } })).status,
+      ).toBe(200);
+      expect((await fetch(`${base}/v1/models`, { headers: { Authorization: `Bearer ${server.token}` } })).status).toBe(
+        401,
+      );
+      expect((await fetch(`${base}/`)).status).toBe(403);
+      const off = await server.rpc<{ remote: boolean }>('apiServer.setRemote', { address: null });
+      expect(off.ok && off.result.remote).toBe(false);
+      await expect(fetch(`${base}/v1/models`)).rejects.toThrow();
+      const bad = await server.rpc('apiServer.setRemote', { address: 'example.com' });
+      expect(bad.ok).toBe(false);
     },
   );
 });

@@ -571,7 +571,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return sendJson(res, tooLong ? 413 : (STATUS_FOR[out.error.code] ?? 500), out);
   }
 
-  const server = http.createServer((req, res) => {
+  const handleRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     // A client that resets the connection mid-request must not raise an unhandled 'error'.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
@@ -647,7 +647,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (!res.headersSent) sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
       else res.destroy();
     });
-  });
+  };
+  const server = http.createServer(handleRequest);
 
   // The event socket is one-way (server → page): a client never needs to send more than a close frame, so any
   // larger frame is refused (close 1009) before its payload is buffered.
@@ -700,10 +701,52 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   });
   port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
+  const hostPort = (address: string, p: number) => `${address.includes(':') ? `[${address}]` : address}:${p}`;
   opts.core.setApiServer({
     baseUrl: `${url}/v1`,
     remote: remoteServing,
-    listen: remoteServing ? `${listen.includes(':') ? `[${listen}]` : listen}:${port}` : null,
+    listen: remoteServing ? hostPort(listen, port) : null,
+  });
+
+  // Settings → Local API can open (and close) a second listener for other computers while the studio runs. The
+  // gate decides per request by where it comes from, so both listeners serve the same rules.
+  let extra: { server: http.Server; listen: string } | null = null;
+  const closeExtra = async () => {
+    const e = extra;
+    extra = null;
+    if (!e) return;
+    const closed = new Promise<void>((r) => e.server.close(() => r()));
+    e.server.closeAllConnections();
+    await closed;
+  };
+  opts.core.setApiServerControl(async (address, wantPort) => {
+    if (remoteServing)
+      throw new ApiError(
+        'CONFLICT',
+        'timbre serve was started with --listen: restart it without --listen to change this',
+      );
+    await closeExtra();
+    if (address !== null) {
+      const s2 = http.createServer(handleRequest);
+      await new Promise<void>((resolve, reject) => {
+        s2.once('error', (err: NodeJS.ErrnoException) =>
+          reject(
+            new ApiError(
+              'INVALID_INPUT',
+              err.code === 'EADDRINUSE'
+                ? `Port ${wantPort ?? 0} is in use on ${address}: choose another port`
+                : `Cannot listen on ${address}: ${err.code ?? err.message}`,
+            ),
+          ),
+        );
+        s2.listen(wantPort ?? 0, address, () => resolve());
+      });
+      s2.on('error', () => undefined);
+      extra = { server: s2, listen: hostPort(address, (s2.address() as AddressInfo).port) };
+    }
+    const status = { baseUrl: `${url}/v1`, remote: extra !== null, listen: extra?.listen ?? null };
+    opts.core.setApiServer(status);
+    return status;
   });
   return {
     url,
@@ -713,6 +756,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     port,
     async close() {
       unsubscribe();
+      await closeExtra();
       for (const ws of sockets) ws.terminate();
       wss.close();
       const closed = new Promise<void>((r) => server.close(() => r()));

@@ -17,6 +17,7 @@ interface ApiState {
   load(): Promise<void>;
   create(name: string, scope: ApiKeyScope): Promise<string | null>;
   revoke(id: string): Promise<void>;
+  setRemote(address: string | null): Promise<void>;
 }
 
 /** The panel's store slice. */
@@ -46,6 +47,13 @@ export const useApiPanel = create<ApiState>((set, get) => ({
       return null;
     }
   },
+  async setRemote(address) {
+    try {
+      set({ status: await api().call('apiServer.setRemote', { address }) });
+    } catch (err) {
+      toast.error(errorMessage(err));
+    }
+  },
   async revoke(id) {
     try {
       const k = await api().call('apiKeys.revoke', { id });
@@ -58,7 +66,9 @@ export const useApiPanel = create<ApiState>((set, get) => ({
 
 export function ApiPanel() {
   const t = useT();
-  const { status, keys, log, load, create: createKey, revoke } = useApiPanel();
+  const { status, keys, log, load, create: createKey, revoke, setRemote } = useApiPanel();
+  const [address, setAddress] = useState('0.0.0.0');
+  const [confirmRemote, setConfirmRemote] = useState(false);
   const [name, setName] = useState('');
   const [scope, setScope] = useState<ApiKeyScope>('speech');
   const [shown, setShown] = useState<string | null>(null);
@@ -105,6 +115,33 @@ export function ApiPanel() {
       ) : status?.baseUrl ? (
         <p className="field-hint">{t('api.local')}</p>
       ) : null}
+      {status?.baseUrl && (
+        <div className="api-remote">
+          <label className="checkbox-row">
+            <input
+              type="checkbox"
+              checked={status.remote}
+              onChange={(e) => {
+                if (e.target.checked) setConfirmRemote(true);
+                else void setRemote(null);
+              }}
+            />
+            <span>{t('api.allowRemote')}</span>
+          </label>
+          <p className="field-hint">{t('api.allowRemoteHint')}</p>
+          {!status.remote && (
+            <label className="field">
+              <span className="field-label">{t('api.address')}</span>
+              <input
+                className="input"
+                value={address}
+                maxLength={39}
+                onChange={(e) => setAddress(e.target.value.trim())}
+              />
+            </label>
+          )}
+        </div>
+      )}
 
       <h3 className="field-label">{t('api.keys')}</h3>
       {shown && (
@@ -224,6 +261,20 @@ export function ApiPanel() {
           </table>
         </div>
       )}
+
+      <ConfirmDialog
+        open={confirmRemote}
+        title={t('api.remoteTitle')}
+        confirmLabel={t('api.remoteConfirm')}
+        danger
+        onConfirm={() => {
+          setConfirmRemote(false);
+          void setRemote(address || '0.0.0.0');
+        }}
+        onClose={() => setConfirmRemote(false)}
+      >
+        <p>{t('api.remoteBody')}</p>
+      </ConfirmDialog>
 
       <ConfirmDialog
         open={revoking !== null}

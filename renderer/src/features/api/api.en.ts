@@ -34,4 +34,12 @@ export const apiEn = {
   'api.logStatus': 'Status',
   'api.logFrom': 'From',
   'api.refresh': 'Refresh',
+  'api.allowRemote': 'Let other computers on my network use the API',
+  'api.allowRemoteHint':
+    'They need an API key; the studio itself stays on this computer. At most 120 calls a minute per key. Ends when the studio stops.',
+  'api.address': 'Listen on address',
+  'api.remoteTitle': 'Let other computers use the API?',
+  'api.remoteBody':
+    'Anyone on your network who has one of your API keys will be able to use Timbre (speech, and with a full key your projects). Only turn this on for a network you trust.',
+  'api.remoteConfirm': 'Allow',
 } as const;

@@ -36,4 +36,11 @@ export const apiZhCN: Record<keyof typeof apiEn, string> = {
   'api.logStatus': '状态',
   'api.logFrom': '来源',
   'api.refresh': '刷新',
+  'api.allowRemote': '允许我网络中的其他计算机使用 API',
+  'api.allowRemoteHint': '它们需要 API 密钥；工作室本身仍只在本机。每个密钥每分钟最多 120 次调用。工作室停止时结束。',
+  'api.address': '监听地址',
+  'api.remoteTitle': '允许其他计算机使用 API？',
+  'api.remoteBody':
+    '网络中任何持有你的 API 密钥的人都能使用 Timbre（语音；若为完全权限的密钥，还包括你的项目）。请只在可信的网络中开启。',
+  'api.remoteConfirm': '允许',
 };
