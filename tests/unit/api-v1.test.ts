@@ -164,6 +164,23 @@ describe('OpenAI-compatible speech with the official openai client', () => {
     }
   });
 
+  it('a body over 2 MiB: 413 in OpenAI shape, and the server goes on', async () => {
+    const r = await fetch(`${server.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input: 'x'.repeat(3 * 1024 * 1024) }),
+    });
+    expect(r.status).toBe(413);
+    expect(((await r.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
+    const ok = await client.audio.speech.create({
+      model: 'tts-1',
+      voice: 'alloy',
+      input: 'Still here.',
+      response_format: 'wav',
+    });
+    expect((await ok.arrayBuffer()).byteLength).toBeGreaterThan(44);
+  });
+
   it('no key or a wrong key: 401 AuthenticationError', async () => {
     for (const apiKey of ['', 'wrong-key']) {
       const c = new OpenAI({ apiKey: apiKey || 'x', baseURL: `${server.url}/v1`, maxRetries: 0 });

@@ -96,6 +96,7 @@ export function sendOpenAiError(
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
     ...(status === 429 ? { 'Retry-After': '2' } : {}),
+    ...(status === 413 ? { Connection: 'close' } : {}),
   });
   res.end(body);
 }

@@ -100,6 +100,8 @@ export interface WebServer {
 }
 
 const MAX_BODY = 2 * 1024 * 1024;
+/** How much of an oversized body is read and dropped so its 413 can be answered, before the connection is cut. */
+const DRAIN_MAX = 64 * 1024 * 1024;
 /** Largest WebSocket frame a client may send on /api/events (it only ever needs close/pong frames). */
 export const WS_MAX_PAYLOAD = 4 * 1024;
 /** Events queued for one WebSocket client that does not read them, beyond which it is disconnected. */
@@ -178,7 +180,15 @@ function readBody(req: http.IncomingMessage, max = MAX_BODY): Promise<Buffer> {
       size += c.length;
       if (size > max) {
         reject(new ApiError('INVALID_INPUT', `The request is larger than ${max / 1024 / 1024} MiB`));
-        req.destroy();
+        // Read the rest and drop it (up to a cap), so the 413 reaches the client: closing a socket with unread data
+        // resets it, and a reset can lose the answer.
+        parts.length = 0;
+        req.removeAllListeners('data');
+        let drained = 0;
+        req.on('data', (d: Buffer) => {
+          drained += d.length;
+          if (drained > DRAIN_MAX) req.destroy();
+        });
         return;
       }
       parts.push(c);
