@@ -18,7 +18,8 @@ import { menuTemplate } from './menu.js';
 import { APP_ENTRY_URL, APP_SCHEME, MEDIA_SCHEME } from './origin.js';
 import { hardenSession, hardenWebContents, isAllowedExternalUrl } from './security.js';
 import { readShellPrefs, writeShellPrefs } from './shell-prefs.js';
-import { createUpdater, updatesDisabledByPolicy, type ShellUpdater } from './updater.js';
+import { createUpdater, updateEngineSettings, updatesDisabledByPolicy, type ShellUpdater } from './updater.js';
+import { currentPolicy } from '../node/policy/policy.js';
 import { createAppProtocolHandler, mainWindowOptions, PRIVILEGED_SCHEMES } from './window.js';
 
 const HOMEPAGE_URL = 'https://timbre.app/';
@@ -32,7 +33,14 @@ const log = (msg: string) => process.stderr.write(`[timbre] ${msg}\n`);
 
 // Data dir: --data-dir wins, then TIMBRE_DATA_DIR, then Electron's per-user default. The core's data lives at the
 // root of userData; Chromium's own caches go to a subfolder so they never mix with projects and takes.
-const dataDir = resolveDataDir(dataDirFlag(process.argv), app.getPath('userData'));
+// A managed policy that cannot be read or does not validate stops the app with the reason (fail closed).
+let dataDir: string;
+try {
+  dataDir = resolveDataDir(dataDirFlag(process.argv), app.getPath('userData'));
+} catch (err) {
+  dialog.showErrorBox('Timbre cannot start', err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}
 app.setPath('userData', dataDir);
 app.setPath('sessionData', path.join(dataDir, 'chromium'));
 
@@ -136,9 +144,17 @@ async function main() {
     getTargets: () => BrowserWindow.getAllWindows().map((w) => w.webContents),
   });
 
-  const policyOff = updatesDisabledByPolicy(process.env);
+  const policy = currentPolicy();
+  const policyOff = updatesDisabledByPolicy(process.env, policy.policy);
+  const engine = app.isPackaged && !policyOff ? electronUpdater.autoUpdater : null;
+  if (engine) {
+    const u = updateEngineSettings(policy.policy);
+    engine.channel = u.channel;
+    engine.allowPrerelease = u.allowPrerelease;
+    if (u.feed) engine.setFeedURL(u.feed);
+  }
   const updater = createUpdater({
-    engine: app.isPackaged && !policyOff ? electronUpdater.autoUpdater : null,
+    engine,
     disabledReason: policyOff
       ? 'Updates are managed by your organisation.'
       : 'Updates are only available in installed builds.',

@@ -6,6 +6,7 @@
  * The engine is electron-updater's `autoUpdater`, injected by main.ts; tests pass a fake.
  */
 import type { AppUpdater, UpdateInfo } from 'electron-updater';
+import type { Policy } from '../../preload/contract/index.js';
 
 export type UpdaterEngine = Pick<
   AppUpdater,
@@ -56,8 +57,24 @@ export interface UpdaterOptions {
 }
 
 /** Policy switch for managed deployments that update through their own software distribution. */
-export function updatesDisabledByPolicy(env: NodeJS.ProcessEnv): boolean {
-  return env.TIMBRE_DISABLE_UPDATES === '1' || env.TIMBRE_DISABLE_UPDATES === 'true';
+export function updatesDisabledByPolicy(env: NodeJS.ProcessEnv, policy: Policy = {}): boolean {
+  return (
+    env.TIMBRE_DISABLE_UPDATES === '1' || env.TIMBRE_DISABLE_UPDATES === 'true' || policy.updates?.enabled === false
+  );
+}
+
+/** What a managed policy says about the update engine: the channel (beta allows prereleases) and an internal feed. */
+export function updateEngineSettings(policy: Policy = {}): {
+  channel: 'stable' | 'beta';
+  allowPrerelease: boolean;
+  feed: { provider: 'generic'; url: string } | null;
+} {
+  const channel = policy.updates?.channel ?? 'stable';
+  return {
+    channel,
+    allowPrerelease: channel === 'beta',
+    feed: policy.updates?.feedUrl ? { provider: 'generic', url: policy.updates.feedUrl } : null,
+  };
 }
 
 export function createUpdater(opts: UpdaterOptions): ShellUpdater {

@@ -15,6 +15,7 @@ import { JobQueue, parseVoiceId, type Emit } from './jobs/queue.js';
 import { WorkerHost } from './jobs/worker-host.js';
 import { SpeechService } from './api/speech-service.js';
 import { ApiKeys } from './api/api-keys.js';
+import { currentPolicy, policyDenied } from './policy/policy.js';
 import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
 import { ModelsService } from './models-service.js';
@@ -122,6 +123,8 @@ function recover(
 }
 
 export async function createCore(opts: CoreOptions): Promise<Core> {
+  // A managed policy is read first: a broken one stops Timbre before anything is opened (fail closed).
+  const policy = currentPolicy();
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const layout = dataLayout(opts.dataDir);
   const db = openDatabase(layout.db);
@@ -228,11 +231,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   let apiServerControl: ApiServerControl | null = null;
   const handlers: Handlers = {
     'apiKeys.list': () => apiKeys.list(),
-    'apiKeys.create': ({ name, scope }) => apiKeys.create(name, scope),
+    'apiKeys.create': ({ name, scope }) => {
+      if (policy.policy.localApi === false) throw policyDenied('The local API is turned off');
+      return apiKeys.create(name, scope);
+    },
     'apiKeys.revoke': ({ id }) => apiKeys.revoke(id),
     'apiLog.list': ({ limit, beforeId }) => apiKeys.log(limit, beforeId),
     'apiServer.status': () => apiServer,
+    'policy.get': () => policy,
     'apiServer.setRemote': async ({ address, port }) => {
+      if (address !== null && (policy.policy.remoteApi === false || policy.policy.localApi === false))
+        throw policyDenied('Serving the API to other computers is turned off');
       if (!apiServerControl)
         throw new ApiError(
           'ENGINE_UNAVAILABLE',
@@ -378,7 +387,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'runtime.info': () => ({ providers: detectExecutionProviders(), cores: os.availableParallelism() }),
 
     'library.list': () => library.list(),
-    'library.import': (p) => library.import(p),
+    'library.import': (p) => {
+      // This call only takes an attestation as consent.
+      if (policy.policy.cloningRequiresVerifiedConsent)
+        throw policyDenied(
+          'A voice needs a consent statement read by its owner and checked (an attestation is not enough)',
+        );
+      return library.import(p);
+    },
     'library.rename': ({ id, name }) => library.rename(id, name),
     'library.delete': ({ id, deleteTakes }) => {
       const { takeFiles } = library.delete(id, deleteTakes);
@@ -429,6 +445,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return (await checkStatement(statementId, stagingId, sample)).verification;
     },
     'library.create': async ({ name, language, tags, stagingIds, consent }) => {
+      if (consent.kind === 'attest' && policy.policy.cloningRequiresVerifiedConsent)
+        throw policyDenied(
+          'A voice needs a consent statement read by its owner and checked (an attestation is not enough)',
+        );
       const samples: NewSample[] = [];
       for (const id of new Set(stagingIds)) samples.push(await stagedSample(id));
       let voice;
@@ -440,6 +460,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
           consent.stagingId,
           samples[0],
         );
+        if (policy.policy.cloningRequiresVerifiedConsent && verification.status !== 'verified')
+          throw policyDenied('A voice needs a consent statement whose checks all passed');
         voice = await library.createVoice({
           name,
           language,
@@ -481,7 +503,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const item = await staging.put(audio.samples, audio.sampleRate, { source: 'preview', voiceId: id });
       return staging.get(item.stagingId);
     },
-    'library.export': ({ id, path: target, passphrase }) => library.exportTo(id, passphrase, target),
+    'library.export': ({ id, path: target, passphrase }) => {
+      if (policy.policy.voiceExport === false) throw policyDenied('Exporting voices is turned off');
+      return library.exportTo(id, passphrase, target);
+    },
     'library.importFile': async ({ path: file, uploadId, passphrase }) => {
       let voice;
       if (file) voice = await library.importFile(file, passphrase);
@@ -494,6 +519,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
           'The uploaded voice file',
         );
         rmSync(up, { force: true });
+      }
+      if (policy.policy.cloningRequiresVerifiedConsent && voice.consent?.status !== 'verified') {
+        // Undo the import: under this policy only voices with a checked consent reading may be added.
+        library.delete(voice.id, false);
+        throw policyDenied('This voice has no checked consent statement, which your organization requires');
       }
       voicesChanged();
       return voice;

@@ -6,6 +6,7 @@
 import type { ApiErrorShape, EventName, EventPayload, ModelPack } from '../../preload/contract/index.js';
 import { PackError, PackManager, type PackListing } from '../../native-models/packs/index.js';
 import { ApiError } from '../../native-models/common/errors.js';
+import { packPolicy } from './policy/policy.js';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -17,16 +18,18 @@ export function packErrorToApi(err: unknown): ApiError {
         ? 'NOT_FOUND'
         : err.code === 'CANCELLED'
           ? 'CANCELLED'
-          : err.code === 'DISK_FULL'
-            ? 'DISK_FULL'
-            : err.code === 'BUSY'
-              ? 'CONFLICT'
-              : err.code === 'TERMS_NOT_ACCEPTED' ||
-                  err.code === 'UNSAFE_ARCHIVE' ||
-                  err.code === 'BAD_ARCHIVE' ||
-                  err.code === 'MISSING_FILES'
-                ? 'INVALID_INPUT'
-                : 'ENGINE_ERROR';
+          : err.code === 'POLICY'
+            ? 'FORBIDDEN'
+            : err.code === 'DISK_FULL'
+              ? 'DISK_FULL'
+              : err.code === 'BUSY'
+                ? 'CONFLICT'
+                : err.code === 'TERMS_NOT_ACCEPTED' ||
+                    err.code === 'UNSAFE_ARCHIVE' ||
+                    err.code === 'BAD_ARCHIVE' ||
+                    err.code === 'MISSING_FILES'
+                  ? 'INVALID_INPUT'
+                  : 'ENGINE_ERROR';
     return new ApiError(code, err.message, { packError: err.code });
   }
   return new ApiError('INTERNAL', err instanceof Error ? err.message : String(err));
@@ -43,7 +46,7 @@ export class ModelsService {
     private readonly onPacksChanged: () => void,
     packs?: PackManager,
   ) {
-    this.packs = packs ?? new PackManager({ dataDir });
+    this.packs = packs ?? new PackManager({ dataDir, policy: packPolicy() });
   }
 
   private toApi(l: PackListing): ModelPack {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { PolicyError, currentPolicy } from './policy/policy.js';
 
 /** Where Timbre keeps its data, per user, per platform (the Electron shell passes its own `userData`). */
 export function defaultDataDir(): string {
@@ -11,10 +12,22 @@ export function defaultDataDir(): string {
   return path.join(process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'Timbre');
 }
 
-/** `--data-dir` wins, then TIMBRE_DATA_DIR, then the platform default. */
+/**
+ * `--data-dir` wins, then TIMBRE_DATA_DIR, then the platform default; a managed policy's `dataDir` wins over all of
+ * them, and asking for another folder is refused (PolicyError) rather than silently ignored.
+ */
 export function resolveDataDir(flag?: string, fallback: string = defaultDataDir()): string {
-  const chosen = flag ?? process.env.TIMBRE_DATA_DIR ?? fallback;
-  return path.resolve(chosen);
+  const fixed = currentPolicy();
+  const asked = flag ?? (process.env.TIMBRE_DATA_DIR || undefined); // an empty variable is no choice
+  if (fixed.policy.dataDir !== undefined) {
+    const dir = path.resolve(fixed.policy.dataDir);
+    if (asked !== undefined && path.resolve(asked) !== dir)
+      throw new PolicyError(
+        `The data folder is set by your organization (policy ${fixed.source}): ${dir}. --data-dir and TIMBRE_DATA_DIR cannot change it.`,
+      );
+    return dir;
+  }
+  return path.resolve(asked ?? fallback);
 }
 
 export interface DataLayout {

@@ -11,7 +11,8 @@ export type PackErrorCode =
   | 'UNSAFE_ARCHIVE'
   | 'BAD_ARCHIVE'
   | 'MISSING_FILES'
-  | 'BUSY';
+  | 'BUSY'
+  | 'POLICY';
 
 /** A model-pack failure with a stable code and a message a person can act on. */
 export class PackError extends Error {

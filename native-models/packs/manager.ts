@@ -91,6 +91,16 @@ export interface PackManagerOptions {
   freeBytes?: (dir: string) => Promise<number>;
   /** Minimum interval between progress events (default 100 ms). */
   progressIntervalMs?: number;
+  /**
+   * A managed policy's rules (the caller reads the policy file): `downloadsRefused` is the message that refuses every
+   * download; `allowPack` returns a refusal for a pack that may not be installed, or null; `mirrorUrl` replaces the
+   * public URLs with `<mirror>/<pack id>/<file path>` (the files are still checked against the catalog's sha256).
+   */
+  policy?: {
+    downloadsRefused?: string;
+    allowPack?: (m: PackManifest) => string | null;
+    mirrorUrl?: string;
+  };
 }
 
 /** What `pack.json` in an installed pack folder records. */
@@ -138,8 +148,10 @@ export class PackManager {
   private readonly freeBytes: (dir: string) => Promise<number>;
   private readonly progressInterval: number;
   private readonly busy = new Set<string>();
+  private readonly policy: NonNullable<PackManagerOptions['policy']>;
 
   constructor(o: PackManagerOptions) {
+    this.policy = o.policy ?? {};
     this.modelsDir = path.join(path.resolve(o.dataDir), 'models');
     this.catalog = (o.catalog ?? BUILTIN_CATALOG).map((m) => packManifestSchema.parse(m));
     this.fetchImpl = o.fetchImpl;
@@ -230,6 +242,8 @@ export class PackManager {
   /** Download, verify and install a pack (resuming any partial download). */
   async download(id: string, o: DownloadOptions = {}): Promise<PackListing> {
     const m = this.manifest(id);
+    if (this.policy.downloadsRefused) throw new PackError('POLICY', this.policy.downloadsRefused);
+    this.checkPolicy(m);
     this.checkTerms(m, o.acceptTerms);
     return this.withLock(id, async () => {
       const staging = this.stagingDir(id);
@@ -277,7 +291,9 @@ export class PackManager {
         const entry = (state.files[f.path] ??= { url: f.url, sha256: f.sha256 });
         await writeState(staging, state);
         await downloadFile({
-          url: f.url,
+          url: this.policy.mirrorUrl
+            ? `${this.policy.mirrorUrl.replace(/\/+$/, '')}/${encodeURIComponent(m.id)}/${f.path.split('/').map(encodeURIComponent).join('/')}`
+            : f.url,
           dest,
           bytes: f.bytes,
           sha256: f.sha256,
@@ -333,6 +349,7 @@ export class PackManager {
       for (const f of mm.files) if (!(await locate(mm, f))) missing.push(f.path);
       return missing;
     });
+    this.checkPolicy(m);
     this.checkTerms(m, o.acceptTerms);
     return this.withLock(m.id, async () => {
       const staging = await this.newImportStaging(m);
@@ -374,6 +391,7 @@ export class PackManager {
       const m = await this.pickPack(src, o.packId, async (mm) =>
         mm.files.filter((f) => !locate(mm, f)).map((f) => f.path),
       );
+      this.checkPolicy(m);
       this.checkTerms(m, o.acceptTerms);
       return await this.withLock(m.id, async () => {
         const staging = await this.newImportStaging(m);
@@ -525,12 +543,19 @@ export class PackManager {
   }
 
   /** Write pack.json into the verified staging folder and swap it into place. */
+  /** Refuse a pack the policy does not allow (checked before a download and again before any install). */
+  private checkPolicy(m: PackManifest): void {
+    const refusal = this.policy.allowPack?.(m);
+    if (refusal) throw new PackError('POLICY', refusal);
+  }
+
   private async install(
     m: PackManifest,
     staging: string,
     source: 'download' | 'import',
     onProgress?: (p: PackProgress) => void,
   ): Promise<PackListing> {
+    this.checkPolicy(m);
     const total = totalBytes(m);
     onProgress?.({ packId: m.id, phase: 'install', bytesDone: total, bytesTotal: total, speedBps: 0, etaSeconds: 0 });
     const record: InstalledPackRecord = {

@@ -11,6 +11,7 @@
  */
 import type { z } from 'zod';
 import { apiMethods } from './api.js';
+import { policyMethods } from './policy.js';
 import { appMethods } from './app.js';
 import { exportEvents, exportMethods } from './export.js';
 import { jobsEvents, jobsMethods } from './jobs.js';
@@ -28,6 +29,7 @@ export * from './export.js';
 export * from './models.js';
 export * from './voices.js';
 export * from './api.js';
+export * from './policy.js';
 
 export const methods = {
   ...appMethods,
@@ -37,6 +39,7 @@ export const methods = {
   ...jobsMethods,
   ...exportMethods,
   ...apiMethods,
+  ...policyMethods,
 } as const;
 
 export const events = {

@@ -18,6 +18,8 @@ import { checkOutputTarget } from '../../../native-models/common/safe-fs.js';
 import { toApiError } from '../../../native-models/common/errors.js';
 import type { ExportJob, Job, MethodName, MethodResult } from '../../../preload/contract/index.js';
 import { SpeechFormat } from '../../../preload/contract/index.js';
+import { currentPolicy } from '../../node/policy/policy.js';
+import { CliError } from '../cli-error.js';
 
 type ToolResult = {
   content: { type: 'text'; text: string }[];
@@ -70,6 +72,12 @@ export function registerMcpCommand(program: Command, getDataDir: () => string): 
     .command('mcp')
     .description('run a Model Context Protocol server on stdio (for AI assistants): speak, voices, projects, export')
     .action(async () => {
+      const policy = currentPolicy();
+      if (policy.policy.localApi === false)
+        throw new CliError(
+          `The local API (and timbre mcp) is turned off: set by your organization (policy ${policy.source}).`,
+          1,
+        );
       const core = await createCore({
         dataDir: getDataDir(),
         transport: 'web',

@@ -11,6 +11,7 @@ import {
   type PackProgress,
 } from '../../../native-models/packs/index.js';
 import { CliError } from '../cli-error.js';
+import { packPolicy } from '../../node/policy/policy.js';
 
 export interface ModelsCliDeps {
   createManager?: (dataDir: string) => PackManager;
@@ -24,7 +25,8 @@ export function registerModelsCommands(program: Command, getDataDir: () => strin
   const out = deps.stdout ?? ((s: string) => void process.stdout.write(s));
   const err = deps.stderr ?? ((s: string) => void process.stderr.write(s));
   const tty = deps.isTTY ?? Boolean(process.stderr.isTTY);
-  const manager = () => (deps.createManager ?? ((d: string) => new PackManager({ dataDir: d })))(getDataDir());
+  const manager = () =>
+    (deps.createManager ?? ((d: string) => new PackManager({ dataDir: d, policy: packPolicy() })))(getDataDir());
 
   const models = program.command('models').description('list, download, import, verify and remove model packs');
 

@@ -5,6 +5,7 @@ import { appVersion, rendererDir } from '../../node/app-root.js';
 import { createCore } from '../../node/core.js';
 import { startWebServer } from '../../node/server/web-server.js';
 import { CliError } from '../cli-error.js';
+import { currentPolicy } from '../../node/policy/policy.js';
 
 export function registerServeCommand(program: Command, getDataDir: () => string): void {
   program
@@ -16,6 +17,12 @@ export function registerServeCommand(program: Command, getDataDir: () => string)
       'also let other computers reach the API (/v1) on this address, e.g. 0.0.0.0 (API keys only: timbre api-keys)',
     )
     .action(async (opts: { port: number; listen?: string }) => {
+      const policy = currentPolicy();
+      if (opts.listen !== undefined && (policy.policy.remoteApi === false || policy.policy.localApi === false))
+        throw new CliError(
+          `Serving the API to other computers is turned off: set by your organization (policy ${policy.source}).`,
+          1,
+        );
       if (opts.listen !== undefined && net.isIP(opts.listen) === 0)
         throw new CliError(`--listen needs an IP address (e.g. 0.0.0.0 or 192.168.1.20), not "${opts.listen}"`, 2);
       const core = await createCore({ dataDir: getDataDir(), transport: 'web', version: appVersion() });

@@ -21,6 +21,7 @@ import type { Core } from '../core.js';
 import { uploadHeadProblem } from '../audio/decode.js';
 import { handleV1, sendOpenAiError } from './v1.js';
 import { scopeAllows } from '../api/api-keys.js';
+import { currentPolicy, policyDenied } from '../policy/policy.js';
 import type { ApiKey } from '../../../preload/contract/index.js';
 
 /** Calls a minute one API key may make from another computer (burst up to RATE_BURST at once). */
@@ -596,6 +597,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         return v1
           ? sendOpenAiError(res, { ...SECURITY_HEADERS, ...g.headers }, g.status, g.error)
           : sendError(res, g.status, g.error);
+      if (v1 && currentPolicy().policy.localApi === false) {
+        const e = policyDenied('The local API is turned off').toJSON();
+        return sendOpenAiError(res, SECURITY_HEADERS, 403, e);
+      }
       if (v1)
         return handleV1(
           {

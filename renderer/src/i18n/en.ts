@@ -1,3 +1,4 @@
+import { policyEn } from '../features/policy/policy.en';
 import { apiEn } from '../features/api/api.en';
 import { voicesEn } from './voices.en';
 
@@ -550,6 +551,7 @@ export const en = {
 
   ...voicesEn,
   ...apiEn,
+  ...policyEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { policyZhCN } from '../features/policy/policy.zh-CN';
 import { apiZhCN } from '../features/api/api.zh-CN';
 import type { Dictionary } from './en';
 import { voicesZhCN } from './voices.zh-CN';
@@ -541,4 +542,5 @@ export const zhCN: Dictionary = {
 
   ...voicesZhCN,
   ...apiZhCN,
+  ...policyZhCN,
 };

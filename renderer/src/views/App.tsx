@@ -6,6 +6,7 @@ import { currentT, useT } from '../i18n/useT';
 import { useConnection } from '../store/connection';
 import { wireEvents } from '../store/events';
 import { useNav, VIEWS, type View } from '../store/nav';
+import { usePolicy } from '../features/policy/policy';
 import { useSettings } from '../store/settings';
 import { messages as studioMessages, useStudio } from '../store/studio';
 import { showRecoveryNotice } from '../store/recovery';
@@ -64,7 +65,7 @@ export function App() {
       const boot = await bootApi();
       if (boot.kind === 'no-token') return setPhase({ kind: 'no-token' });
       unwire = wireEvents(boot.api, (name) => toast.info(currentT()('studio.deletedElsewhere', { name }), undefined));
-      await useSettings.getState().load();
+      await Promise.all([useSettings.getState().load(), usePolicy.getState().load()]);
       if (!cancelled) setPhase({ kind: 'ready' });
       void showRecoveryNotice();
     })().catch((err: unknown) => {

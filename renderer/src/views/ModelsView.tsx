@@ -7,6 +7,8 @@ import { formatBytes, formatEta } from '../components/format';
 import { Icon } from '../components/Icon';
 import { languageName } from '../components/VoicePicker';
 import type { Translator } from '../i18n';
+import { PolicyNote } from '../features/policy/PolicyNote';
+import { usePolicy } from '../features/policy/policy';
 import { useT } from '../i18n/useT';
 import { useCatalog } from '../store/catalog';
 import { useModels, type PackFailure, type VerifyResult } from '../store/models';
@@ -21,6 +23,7 @@ export function ModelsView() {
   const error = useModels((s) => s.error);
   const load = useModels((s) => s.load);
   const download = useModels((s) => s.download);
+  const downloadsOff = usePolicy((s) => s.info.policy.modelDownloads === false);
   const remove = useModels((s) => s.remove);
   const loadEngines = useCatalog((s) => s.load);
   const transport = useSettings((s) => s.info?.transport ?? 'web');
@@ -102,6 +105,12 @@ export function ModelsView() {
         <Icon name="info" size={16} />
         <span>{t('models.privacy')}</span>
       </p>
+      {downloadsOff && (
+        <p className="privacy-note">
+          <Icon name="info" size={16} />
+          <span>{t('policy.downloadsOff')}</span>
+        </p>
+      )}
 
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
@@ -225,6 +234,8 @@ function PackCard({
   const size = formatBytes(pack.bytesTotal, t.locale);
   const langs = pack.languages.map((l) => (l === 'mul' ? t('models.anyLanguage') : languageName(l, t.locale)));
   const transferring = pack.busy || !!progress;
+  const downloadsOff = usePolicy((s) => s.info.policy.modelDownloads === false);
+  const policyNoteId = `pack-${pack.id}-policy`;
 
   // Tell screen-reader users when a transfer they started has finished.
   const wasBusy = useRef(pack.busy);
@@ -347,13 +358,15 @@ function PackCard({
             type="button"
             className="btn btn-sm btn-primary"
             aria-label={primary.aria}
-            disabled={pending === 'download'}
+            aria-describedby={downloadsOff ? policyNoteId : undefined}
+            disabled={pending === 'download' || downloadsOff}
             onClick={() => onDownload(pack)}
           >
             <Icon name={primary.icon} size={15} />
             {primary.label}
           </button>
         )}
+        {primary && downloadsOff && <PolicyNote id={policyNoteId} />}
         {(pack.status === 'installed' || pack.needsVerification) && !transferring && (
           <button
             type="button"

@@ -8,6 +8,8 @@ import type { ApiKey, ApiKeyScope, ApiLogEntry, ApiServerStatus } from '../../..
 import { api, errorMessage } from '../../api';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useT } from '../../i18n/useT';
+import { PolicyNote } from '../policy/PolicyNote';
+import { usePolicy } from '../policy/policy';
 import { announce, toast } from '../../store/toasts';
 
 interface ApiState {
@@ -69,6 +71,9 @@ export function ApiPanel() {
   const { status, keys, log, load, create: createKey, revoke, setRemote } = useApiPanel();
   const [address, setAddress] = useState('0.0.0.0');
   const [confirmRemote, setConfirmRemote] = useState(false);
+  const fixed = usePolicy((st) => st.info.policy);
+  const apiOff = fixed.localApi === false;
+  const remoteOff = apiOff || fixed.remoteApi === false;
   const [name, setName] = useState('');
   const [scope, setScope] = useState<ApiKeyScope>('speech');
   const [shown, setShown] = useState<string | null>(null);
@@ -120,6 +125,8 @@ export function ApiPanel() {
           <label className="checkbox-row">
             <input
               type="checkbox"
+              disabled={remoteOff}
+              aria-describedby={remoteOff ? 'api-remote-policy' : undefined}
               checked={status.remote}
               onChange={(e) => {
                 if (e.target.checked) setConfirmRemote(true);
@@ -128,8 +135,9 @@ export function ApiPanel() {
             />
             <span>{t('api.allowRemote')}</span>
           </label>
+          {remoteOff && <PolicyNote id="api-remote-policy" />}
           <p className="field-hint">{t('api.allowRemoteHint')}</p>
-          {!status.remote && (
+          {!status.remote && !remoteOff && (
             <label className="field">
               <span className="field-label">{t('api.address')}</span>
               <input
@@ -188,10 +196,21 @@ export function ApiPanel() {
             <option value="full">{t('api.scope.full')}</option>
           </select>
         </label>
-        <button type="submit" className="btn btn-primary" disabled={!name.trim() || busy}>
+        <button
+          type="submit"
+          className="btn btn-primary"
+          disabled={!name.trim() || busy || apiOff}
+          aria-describedby={apiOff ? 'api-create-policy' : undefined}
+        >
           {t('api.create')}
         </button>
       </form>
+      {apiOff && (
+        <>
+          <p className="field-hint">{t('policy.apiOff')}</p>
+          <PolicyNote id="api-create-policy" />
+        </>
+      )}
       {keys.length === 0 ? (
         <p className="field-hint">{t('api.noKeys')}</p>
       ) : (

@@ -3,6 +3,7 @@ import type { LibraryVoice } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { languageName } from '../../components/VoicePicker';
+import { usePolicy } from '../../features/policy/policy';
 import { useT } from '../../i18n/useT';
 import { useCatalog } from '../../store/catalog';
 import { noteVaultError, useLibrary } from '../../store/voices';
@@ -51,6 +52,7 @@ export function VoiceCard({
   onExport(v: LibraryVoice): void;
   onDelete(v: LibraryVoice): void;
 }) {
+  const exportOff = usePolicy((st) => st.info.policy.voiceExport === false);
   const t = useT();
   const update = useLibrary((s) => s.update);
   const duplicate = useLibrary((s) => s.duplicate);
@@ -258,7 +260,8 @@ export function VoiceCard({
           type="button"
           className="icon-btn"
           aria-label={t('vl.exportNamed', { name: voice.name })}
-          title={t('vl.export')}
+          title={exportOff ? `${t('vl.export')}: ${t('policy.setByOrg')}` : t('vl.export')}
+          disabled={exportOff}
           onClick={() => onExport(voice)}
         >
           <Icon name="download" size={16} />
