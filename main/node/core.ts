@@ -29,6 +29,7 @@ import { detectExecutionProviders } from '../../native-models/onnx/providers.js'
 import { previewScript, StudioService } from './studio/studio-service.js';
 import { assertMixFits, episodePlan, mixPlan, timelineOf } from './studio/episode.js';
 import { takePeaks } from './studio/take-analysis-store.js';
+import { TimelineOverviews } from './studio/timeline-overview.js';
 import { ExportService } from './export/export-service.js';
 import { writeFileAtomic } from './atomic-fs.js';
 import { encodeWav } from '../../native-models/audio/wav.js';
@@ -182,6 +183,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const studio = new StudioService(db, repos, dirs);
   const exportsService = new ExportService(db, repos, dirs, emit);
   for (const f of studio.purgeTrash()) rmSync(path.join(layout.takes, f), { force: true });
+  const overviews = new TimelineOverviews(repos, layout.takes);
   const mixDir = path.join(layout.root, 'mix');
   const mixRenders = new Map<string, Promise<string>>();
   /** Preview mix: mono at 24 kHz, no loudness processing; one cached file per project (latest revision). */
@@ -265,6 +267,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       for (const n of existsSync(mixDir) ? readdirSync(mixDir) : [])
         if (n.startsWith(`${id}-`)) rmSync(path.join(mixDir, n), { force: true });
       for (const d of exportDirs) rmSync(d, { recursive: true, force: true });
+      overviews.forget(id);
       emit('project.deleted', { projectId: id });
       emit('projects.changed', {});
       return { deleted: true as const };
@@ -521,6 +524,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return { ...r, wavBase64 };
     },
     'takes.peaks': ({ takeId, perSecond }) => takePeaks(repos, layout.takes, takeId, perSecond),
+    'timeline.overview': ({ projectId, from, to, buckets }) => overviews.overview(projectId, from, to, buckets),
+    'timeline.playQueue': ({ projectId, from, count }) => overviews.playQueue(projectId, from, count),
     'takes.setActive': ({ lineId, takeId }) => {
       const line = studio.setActiveTake(lineId, takeId);
       changed(line.projectId);

@@ -9,6 +9,9 @@
  * core services.
  */
 import { z } from 'zod';
+import { timelineMethods } from './timeline.js';
+
+export * from './timeline.js';
 
 /** Limits that both sides agree on. */
 export const LIMITS = {
@@ -659,6 +662,7 @@ function call<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
 }
 
 export const methods = {
+  ...timelineMethods,
   'app.info': call(empty, AppInfo),
 
   'settings.get': call(empty, Settings),

@@ -60,6 +60,16 @@ interface LineRow {
   chapter: string | null;
   updated_at: string;
 }
+/** A line as the timeline lays it out (`LinesRepo.layoutRows`); `text` is the first 200 characters. */
+export interface LayoutRow {
+  id: string;
+  position: number;
+  speaker: string | null;
+  chapter: string | null;
+  text: string;
+  take_id: string | null;
+  duration_ms: number | null;
+}
 export interface TakeRow {
   id: string;
   line_id: string;
@@ -413,6 +423,16 @@ export class LinesRepo {
     return rows.map((r) => this.toLine(r, ctx, unprefixTake(r)));
   }
 
+  /** What the timeline lays out, in script order: one light row per line with its active take's duration. */
+  layoutRows(projectId: string): LayoutRow[] {
+    return this.db
+      .prepare(
+        `SELECT l.id, l.position, l.speaker, l.chapter, substr(l.text, 1, 200) AS text, t.id AS take_id, t.duration_ms
+         FROM lines l LEFT JOIN takes t ON t.id = l.active_take_id WHERE l.project_id = ? ORDER BY l.position`,
+      )
+      .all(projectId) as LayoutRow[];
+  }
+
   rows(projectId: string): LineRow[] {
     return this.db.prepare('SELECT * FROM lines WHERE project_id = ? ORDER BY position').all(projectId) as LineRow[];
   }
@@ -574,6 +594,19 @@ export class TakesRepo {
         'INSERT INTO take_analysis (take_id, data) SELECT id, ? FROM takes WHERE id = ? ON CONFLICT(take_id) DO UPDATE SET data = excluded.data',
       )
       .run(data, id);
+  }
+
+  /** Stored analyses of the given takes (those that have one), in one query per 500 ids. */
+  analysesOf(ids: readonly string[]): Map<string, Buffer> {
+    const out = new Map<string, Buffer>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT take_id, data FROM take_analysis WHERE take_id IN (${part.map(() => '?').join(',')})`)
+        .all(...part) as { take_id: string; data: Buffer }[];
+      for (const r of rows) out.set(r.take_id, r.data);
+    }
+    return out;
   }
 
   /** Files of every take, including takes of deleted lines kept for undo (the trash). */
