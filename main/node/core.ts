@@ -525,7 +525,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     'takes.peaks': ({ takeId, perSecond }) => takePeaks(repos, layout.takes, takeId, perSecond),
     'timeline.overview': ({ projectId, from, to, buckets }) => overviews.overview(projectId, from, to, buckets),
-    'timeline.playQueue': ({ projectId, from, count }) => overviews.playQueue(projectId, from, count),
+    'timeline.playQueue': ({ projectId, from, lineId, count }) => overviews.playQueue(projectId, { from, lineId }, count),
     'takes.setActive': ({ lineId, takeId }) => {
       const line = studio.setActiveTake(lineId, takeId);
       changed(line.projectId);

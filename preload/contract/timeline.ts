@@ -91,25 +91,32 @@ export const timelineMethods = {
       .object({
         projectId: Id,
         from: Seconds,
-        to: Seconds,
+        /** Omitted: the end of the episode (the whole episode from `from`; the answer says where that is). */
+        to: Seconds.optional(),
         buckets: z.number().int().min(1).max(TIMELINE_LIMITS.overviewBucketsMax),
       })
       .strict()
-      .refine((v) => v.to > v.from, { message: 'The window must end after it starts (to > from)', path: ['to'] }),
+      .refine((v) => v.to === undefined || v.to > v.from, {
+        message: 'The window must end after it starts (to > from)',
+        path: ['to'],
+      }),
     TimelineOverview,
   ),
   /**
    * Preview playback, line by line: the lines with audio that play at or after `from` (the first one may have
-   * started before it), with their takes, for the player to queue one after the other.
+   * started before it), or from the start of line `lineId`, with their takes, for the player to queue one after
+   * the other.
    */
   'timeline.playQueue': call(
     z
       .object({
         projectId: Id,
-        from: Seconds,
+        from: Seconds.optional(),
+        lineId: Id.optional(),
         count: z.number().int().min(1).max(TIMELINE_LIMITS.playQueueMax).default(8),
       })
-      .strict(),
+      .strict()
+      .refine((v) => (v.from === undefined) !== (v.lineId === undefined), 'Give either from or lineId'),
     z.object({
       rev: z.string(),
       durationSeconds: z.number().nonnegative(),

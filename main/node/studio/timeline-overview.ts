@@ -23,6 +23,7 @@ import {
   type TimelineOverview,
   type TimelineSpan,
 } from '../../../preload/contract/index.js';
+import { ApiError } from '../../../native-models/common/errors.js';
 import { decodePeaks } from '../../../native-models/dsp/take-analysis.js';
 import { parseInlineTags } from '../../common/script/tags.js';
 import type { Repos } from '../db/repositories.js';
@@ -276,9 +277,11 @@ export class TimelineOverviews {
     return c.pyramid;
   }
 
-  async overview(projectId: string, from: number, to: number, buckets: number): Promise<TimelineOverview> {
+  /** The window [from, to] (to omitted: the episode's end, at least 1 s after from) as `buckets` min/max pairs. */
+  async overview(projectId: string, from: number, end: number | undefined, buckets: number): Promise<TimelineOverview> {
     const c = this.layout(projectId);
     const l = c.layout;
+    const to = end ?? Math.max(l.duration, from + 1);
     const width = (to - from) / buckets;
     const min = new Int16Array(buckets);
     const max = new Int16Array(buckets);
@@ -376,10 +379,16 @@ export class TimelineOverviews {
     return out;
   }
 
-  /** The lines that play from `from` on (the first may have started before it). */
-  playQueue(projectId: string, from: number, count: number) {
+  /** The lines that play from `from` on (the first may have started before it), or from line `lineId`. */
+  playQueue(projectId: string, at: { from?: number; lineId?: string }, count: number) {
     const l = this.layout(projectId).layout;
-    const i = upperBound(l.ends, from);
+    let i = at.from !== undefined ? upperBound(l.ends, at.from) : l.lineIds.indexOf(at.lineId ?? '');
+    if (i < 0) {
+      const row = this.repos.lines.row(at.lineId ?? ''); // NOT_FOUND when the line is gone
+      if (row.project_id !== projectId) throw new ApiError('NOT_FOUND', 'That line is not in this project.');
+      throw new ApiError('CONFLICT', `Line ${row.position + 1} has no take yet: generate it first.`);
+    }
+    i = Math.min(i, l.lineIds.length);
     return { rev: l.rev, durationSeconds: l.duration, lines: this.spans(l, i, Math.min(l.lineIds.length, i + count)) };
   }
 }
