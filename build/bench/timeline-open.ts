@@ -56,8 +56,33 @@ const windowOf = async (page: Page) => {
   return { from: Number(await panel.getAttribute('data-from')), to: Number(await panel.getAttribute('data-to')) };
 };
 
+const inflight = new WeakMap<Page, { n: number }>();
+
+/** Count the page's calls to the core (install before the calls to be counted). */
+export function trackRpc(page: Page): void {
+  if (inflight.has(page)) return;
+  const c = { n: 0 };
+  inflight.set(page, c);
+  const rpc = (url: string) => url.includes('/api/rpc');
+  page.on('request', (r) => rpc(r.url()) && c.n++);
+  page.on('requestfinished', (r) => rpc(r.url()) && c.n--);
+  page.on('requestfailed', (r) => rpc(r.url()) && c.n--);
+}
+
+/** Wait until no call to the core is in flight. */
+async function rpcIdle(page: Page, timeout: number): Promise<void> {
+  const c = inflight.get(page);
+  if (!c) return;
+  const end = Date.now() + timeout;
+  while (c.n > 0) {
+    if (Date.now() > end) throw new Error('calls to the core did not finish');
+    await page.waitForEvent('requestfinished', { timeout: Math.max(1, end - Date.now()) }).catch(() => undefined);
+  }
+}
+
 /** On the Projects list (token set), open `projectName` and measure the timeline and a first zoom. */
 export async function openTimeline(page: Page, projectName: string, timeout = 60_000): Promise<TimelineOpen> {
+  trackRpc(page);
   await page.evaluate(() => {
     performance.clearMarks();
     performance.clearMeasures();
@@ -66,8 +91,13 @@ export async function openTimeline(page: Page, projectName: string, timeout = 60
   await page.getByRole('button', { name: `Open ${projectName}` }).click();
   await page.locator('.timeline-panel[data-ready="true"]').waitFor({ timeout });
   const overviewMs = await measure(page, 'timeline-overview');
-  const clickToOverviewMs = await page.evaluate(() => performance.measure('click-to-drawn', 'open-click', 'timeline-drawn').duration);
+  const clickToOverviewMs = await page.evaluate(
+    () => performance.measure('click-to-drawn', 'open-click', 'timeline-drawn').duration,
+  );
   const before = await windowOf(page);
+  // The zoom is timed once the studio has finished loading (no call to the core in flight), so it measures the
+  // timeline and not a project load still queued in the core.
+  await rpcIdle(page, timeout);
   await page.locator('#timeline-track').focus();
   await page.keyboard.press('+');
   await page.locator('.timeline-panel[data-zooms="1"]').waitFor({ timeout });

@@ -184,6 +184,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const exportsService = new ExportService(db, repos, dirs, emit);
   for (const f of studio.purgeTrash()) rmSync(path.join(layout.takes, f), { force: true });
   const overviews = new TimelineOverviews(repos, layout.takes);
+  // The timeline's cached layouts follow every change the core announces.
+  bus.on('event', (event: EventName, payload: unknown) => {
+    if (event === 'project.changed' || event === 'project.deleted')
+      overviews.invalidate((payload as { projectId: string }).projectId);
+    else if (event === 'projects.changed') overviews.invalidate();
+  });
   const mixDir = path.join(layout.root, 'mix');
   const mixRenders = new Map<string, Promise<string>>();
   /** Preview mix: mono at 24 kHz, no loudness processing; one cached file per project (latest revision). */
@@ -525,7 +531,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     'takes.peaks': ({ takeId, perSecond }) => takePeaks(repos, layout.takes, takeId, perSecond),
     'timeline.overview': ({ projectId, from, to, buckets }) => overviews.overview(projectId, from, to, buckets),
-    'timeline.playQueue': ({ projectId, from, lineId, count }) => overviews.playQueue(projectId, { from, lineId }, count),
+    'timeline.playQueue': ({ projectId, from, lineId, count }) =>
+      overviews.playQueue(projectId, { from, lineId }, count),
     'takes.setActive': ({ lineId, takeId }) => {
       const line = studio.setActiveTake(lineId, takeId);
       changed(line.projectId);

@@ -118,7 +118,9 @@ describe(`the timeline of a ${HOURS}-hour project`, () => {
       await page.keyboard.down('Control');
       await page.mouse.wheel(0, -600);
       await page.keyboard.up('Control');
-      await expect.poll(async () => (await windowNow()).to - (await windowNow()).from).toBeLessThan(before.to - before.from);
+      await expect
+        .poll(async () => (await windowNow()).to - (await windowNow()).from)
+        .toBeLessThan(before.to - before.from);
       if ((await windowNow()).to - (await windowNow()).from < 120) break;
     }
     await expect.poll(() => page.locator('.timeline-label[data-line-id]').count()).toBeGreaterThan(3);
@@ -135,7 +137,7 @@ describe(`the timeline of a ${HOURS}-hour project`, () => {
     await page.mouse.up();
     await expect.poll(async () => (await windowNow()).from).toBeGreaterThan(before.from + project.audioSeconds * 0.2);
     const after = await windowNow();
-    expect(after.to - after.from).toBeCloseTo(before.to - before.from, 3);
+    expect(after.to - after.from).toBeCloseTo(before.to - before.from, 1);
 
     const label = page.locator('.timeline-label[data-line-id]').nth(1);
     await label.waitFor();

@@ -609,6 +609,25 @@ export class TakesRepo {
     return out;
   }
 
+  /**
+   * For each active take of a project that has a stored analysis: the analysis header's counts (bytes 24..35) and
+   * its last `4 × n5` bytes, the 5/s peaks (`native-models/dsp/take-analysis.ts` layout), where n5 comes from the
+   * take's duration; cut out inside SQLite so the energies and 50/s peaks (30 times more bytes) never reach
+   * JavaScript. The caller checks n5 against the header (and reads the whole analysis when they differ).
+   */
+  peaks5OfProject(projectId: string): { take_id: string; h: Buffer; n: number; p: Buffer | null }[] {
+    const frames = 'CAST(round(t.duration_ms * t.sample_rate / 1000.0) AS INTEGER)';
+    const n5 = `((${frames} * 5 + t.sample_rate - 1) / t.sample_rate)`;
+    return this.db
+      .prepare(
+        `SELECT a.take_id, substr(a.data, 25, 12) AS h, length(a.data) AS n,
+           CASE WHEN ${n5} > 0 AND 4 * ${n5} < length(a.data) THEN substr(a.data, -4 * ${n5}) END AS p
+         FROM lines l JOIN takes t ON t.id = l.active_take_id JOIN take_analysis a ON a.take_id = t.id
+         WHERE l.project_id = ?`,
+      )
+      .all(projectId) as { take_id: string; h: Buffer; n: number; p: Buffer | null }[];
+  }
+
   /** Files of every take, including takes of deleted lines kept for undo (the trash). */
   allFiles(): Set<string> {
     const files = new Set((this.db.prepare('SELECT file FROM takes').all() as { file: string }[]).map((r) => r.file));

@@ -191,57 +191,73 @@ function placePairs(
 
 export class TimelineOverviews {
   private readonly cache = new Map<string, Cached>();
-  /** Each take's 5/s pairs (immutable per take id), so a new revision re-reads only the takes that changed. */
-  private readonly takePeaks5 = new Map<string, Int16Array>();
-  private takePeaksValues = 0;
+  /** Projects whose layout may have changed since it was cached (the core calls `invalidate` on its events). */
+  private readonly dirty = new Set<string>();
 
   constructor(
     private readonly repos: Repos,
     private readonly takesDir: string,
-    /** Pairs of per-take 5/s peaks kept in memory (10 h of takes are 180 000 pairs). */
-    private readonly takePeaksMax = 2_000_000,
   ) {}
 
-  /** The project's current layout (cached per revision). */
+  /**
+   * The project's current layout. Cached until the project changes (`invalidate`); a recomputed layout with the
+   * same revision keeps the envelope already built.
+   */
   layout(projectId: string): Cached {
-    const layout = layoutOf(this.repos, projectId);
     const hit = this.cache.get(projectId);
-    if (hit && hit.layout.rev === layout.rev) return hit;
-    const fresh: Cached = { layout, pyramid: null };
+    if (hit && !this.dirty.has(projectId)) return hit;
+    const layout = layoutOf(this.repos, projectId);
+    this.dirty.delete(projectId);
+    const fresh: Cached = hit && hit.layout.rev === layout.rev ? hit : { layout, pyramid: null };
     this.cache.delete(projectId);
     this.cache.set(projectId, fresh);
     while (this.cache.size > 4) this.cache.delete(this.cache.keys().next().value!);
     return fresh;
   }
 
-  forget(projectId: string): void {
-    this.cache.delete(projectId);
+  /** Something in a project (or, without an id, in any project) changed: re-read its layout on the next call. */
+  invalidate(projectId?: string): void {
+    for (const id of projectId ? [projectId] : this.cache.keys()) this.dirty.add(id);
   }
 
-  /** Peaks of takes at one resolution: stored analyses, or (takes from before the analysis existed) made once. */
+  forget(projectId: string): void {
+    this.cache.delete(projectId);
+    this.dirty.delete(projectId);
+  }
+
+  /** The 5/s peaks of every active take of the project, by take id (stored sections; missing ones made once). */
+  private async peaks5(projectId: string, takeIds: readonly string[]): Promise<Map<string, Int16Array>> {
+    const out = new Map<string, Int16Array>();
+    for (const r of this.repos.takes.peaks5OfProject(projectId)) {
+      if (r.h.length !== 12 || !r.p) continue;
+      const ne = r.h.readUInt32LE(0);
+      const n50 = r.h.readUInt32LE(4);
+      const n5 = r.h.readUInt32LE(8);
+      if (r.n !== 36 + ne * 4 + (n50 + n5) * 4 || r.p.length !== n5 * 4) continue;
+      const pairs = new Int16Array(2 * n5);
+      for (let i = 0; i < pairs.length; i++) pairs[i] = r.p.readInt16LE(2 * i);
+      out.set(r.take_id, pairs);
+    }
+    // Takes without a usable stored section: the whole stored analysis, or (takes from before it existed) made once.
+    for (const id of takeIds) if (!out.has(id)) out.set(id, (await this.peaksOf([id], 5))[0]);
+    return out;
+  }
+
+  /** Peaks of some takes at one resolution: stored analyses, or (takes from before the analysis existed) made once. */
   private async peaksOf(takeIds: readonly string[], perSecond: 5 | 50): Promise<Int16Array[]> {
-    const want = perSecond === 5 ? takeIds.filter((id) => !this.takePeaks5.has(id)) : [...takeIds];
-    const stored = this.repos.takes.analysesOf(want);
+    const stored = this.repos.takes.analysesOf(takeIds);
     const out: Int16Array[] = [];
     for (const id of takeIds) {
-      let p = perSecond === 5 ? this.takePeaks5.get(id) : undefined;
+      const buf = stored.get(id);
+      let p: Int16Array | null = null;
+      try {
+        if (buf) p = decodePeaks(buf, perSecond);
+      } catch {
+        p = null;
+      }
       if (!p) {
-        const buf = stored.get(id);
-        try {
-          if (!buf) throw new RangeError('none');
-          p = decodePeaks(buf, perSecond);
-        } catch {
-          const a = await takeAnalysis(this.repos, this.takesDir, id);
-          p = perSecond === 5 ? a.peaks5 : a.peaks50;
-        }
-        if (perSecond === 5) {
-          if (this.takePeaksValues + p.length > this.takePeaksMax * 2) {
-            this.takePeaks5.clear();
-            this.takePeaksValues = 0;
-          }
-          this.takePeaks5.set(id, p);
-          this.takePeaksValues += p.length;
-        }
+        const a = await takeAnalysis(this.repos, this.takesDir, id);
+        p = perSecond === 5 ? a.peaks5 : a.peaks50;
       }
       out.push(p);
     }
@@ -254,8 +270,9 @@ export class TimelineOverviews {
       const cells = Math.max(1, Math.ceil(l.duration * BASE));
       const min = new Int16Array(cells);
       const max = new Int16Array(cells);
-      const peaks = await this.peaksOf(l.takeIds, 5);
-      for (let i = 0; i < peaks.length; i++) placePairs(peaks[i], 5, l.starts[i], 0, 1 / BASE, min, max);
+      const peaks = await this.peaks5(l.projectId, l.takeIds);
+      for (let i = 0; i < l.takeIds.length; i++)
+        placePairs(peaks.get(l.takeIds[i])!, 5, l.starts[i], 0, 1 / BASE, min, max);
       const levels = [{ min, max }];
       while (levels[levels.length - 1].min.length > TOP_CELLS) {
         const prev = levels[levels.length - 1];

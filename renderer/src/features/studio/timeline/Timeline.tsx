@@ -10,11 +10,7 @@ import {
   type PointerEvent,
 } from 'react';
 import './timeline.css';
-import {
-  LIMITS,
-  TIMELINE_LIMITS,
-  type TimelineOverview,
-} from '../../../../../preload/contract/index.js';
+import { LIMITS, TIMELINE_LIMITS, type TimelineOverview } from '../../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../../api';
 import { useT } from '../../../i18n/useT';
 import { useSettings } from '../../../store/settings';
@@ -100,8 +96,12 @@ function drawEnvelope(
  * playhead.
  */
 export function Timeline() {
-  const t = useT();
   const projectId = useStudio((s) => s.projectId);
+  return projectId ? <ProjectTimeline key={projectId} projectId={projectId} /> : null;
+}
+
+function ProjectTimeline({ projectId }: { projectId: string }) {
+  const t = useT();
   const project = useStudio((s) => s.project);
   const lines = useStudio((s) => s.lines);
   const current = useStudio((s) => s.current);
@@ -133,8 +133,6 @@ export function Timeline() {
   const duration = data?.durationSeconds ?? 0;
   // The track is shown once a project is open, unless it has no audio at all.
   const bodyShown = !!project && !(data && data.lineCount === 0);
-  durationRef.current = duration;
-  viewRef.current = view;
 
   const setView = useCallback((next: TimeView | ((v: TimeView) => TimeView), zoom = false) => {
     const v = viewRef.current;
@@ -155,17 +153,11 @@ export function Timeline() {
     [lines, project?.gapMs],
   );
 
-  // Opening a project: reset, and mark the start for the "overview drawn" measure.
+  // Opening a project (this component is keyed by it): mark the start for the "overview drawn" measure.
   useEffect(() => {
-    setData(null);
-    setMini(null);
-    setViewState(null);
-    viewRef.current = null;
-    setTime(0);
     marks.current = { opened: true, drawn: false, zoomPending: false };
     performance.clearMarks('timeline-open');
     performance.mark('timeline-open');
-    if (!projectId) return;
     const p = new LinePlayer(projectId, {
       time: (s) => setTime(s),
       playing: (on) => setPlaying(on),
@@ -175,7 +167,6 @@ export function Timeline() {
     return () => {
       p.dispose();
       playerRef.current = null;
-      setPlaying(false);
     };
   }, [projectId]);
 
@@ -194,7 +185,7 @@ export function Timeline() {
   // The visible window: fetched (debounced while zooming or scrolling); the first fetch is the whole episode.
   const fetchSeq = useRef(0);
   useEffect(() => {
-    if (!projectId) return;
+    if (!width) return;
     const seq = ++fetchSeq.current;
     const v = viewRef.current;
     const run = () =>
@@ -204,12 +195,13 @@ export function Timeline() {
           if (seq !== fetchSeq.current) return;
           setError(null);
           setData(o);
+          const before = durationRef.current;
+          durationRef.current = o.durationSeconds;
           if (!viewRef.current) {
             const fit = fitView(o.durationSeconds);
             viewRef.current = fit;
             setViewState(fit);
-          } else if (o.durationSeconds !== durationRef.current) {
-            durationRef.current = o.durationSeconds;
+          } else if (o.durationSeconds !== before) {
             const c = clampView(viewRef.current, o.durationSeconds);
             if (c.from !== viewRef.current.from || c.to !== viewRef.current.to) setView(c);
           }
@@ -221,27 +213,27 @@ export function Timeline() {
     }
     const timer = window.setTimeout(run, 60);
     return () => window.clearTimeout(timer);
-  }, [projectId, view, buckets, layoutKey, setView]);
+  }, [projectId, view, width, buckets, layoutKey, setView]);
 
-  // The minimap: the whole episode at its own width, once per layout revision.
-  const miniWidth = width || 800;
+  // The minimap: the whole episode at its own width, once per layout revision (the fitted track's answer when it
+  // is the same window at the same width).
+  const miniBuckets = Math.min(width || 800, TIMELINE_LIMITS.overviewBucketsMax);
+  const fitted =
+    data && data.from === 0 && data.to === Math.max(data.durationSeconds, 1) && data.buckets === miniBuckets;
+  const miniShown = fitted ? data : mini;
+  const miniStale = !!data && !fitted && (!mini || mini.rev !== data.rev || mini.buckets !== miniBuckets);
+  const rev = data?.rev;
   useEffect(() => {
-    if (!projectId || !data) return;
-    if (mini && mini.rev === data.rev && mini.buckets === Math.min(miniWidth, TIMELINE_LIMITS.overviewBucketsMax))
-      return;
+    if (!rev || !miniStale) return;
     let stale = false;
     api()
-      .call('timeline.overview', {
-        projectId,
-        from: 0,
-        buckets: Math.min(miniWidth, TIMELINE_LIMITS.overviewBucketsMax),
-      })
+      .call('timeline.overview', { projectId, from: 0, buckets: miniBuckets })
       .then((o) => !stale && setMini(o))
       .catch((err: unknown) => !stale && setError(errorMessage(err)));
     return () => {
       stale = true;
     };
-  }, [projectId, data, mini, miniWidth]);
+  }, [projectId, rev, miniStale, miniBuckets]);
 
   // Draw the track and the ruler.
   const labelFont = '600 10.5px system-ui, sans-serif';
@@ -317,6 +309,7 @@ export function Timeline() {
   // The minimap.
   useLayoutEffect(() => {
     const c = miniRef.current;
+    const mini = miniShown;
     if (!c || !mini || !width) return;
     const ctx = setupCanvas(c, width, MINIMAP_H);
     if (!ctx) return;
@@ -324,38 +317,45 @@ export function Timeline() {
     drawEnvelope(ctx, mini, whole, width, 0, MINIMAP_H, cssVar('--border-strong', '#9aa1ad'));
     ctx.fillStyle = cssVar('--accent', '#4f4fd1');
     for (const ch of mini.chapters) ctx.fillRect(Math.round(xOf(ch.start, whole, width)), 0, 1, MINIMAP_H);
-  }, [mini, width, theme]);
+  }, [miniShown, width, theme]);
 
   // Labels: lines (or groups) on the track, chapters on the ruler; placed so that none overlap.
   const lineLabels = useMemo(() => {
     if (!data || !view || !width) return [];
-    const items: (LabelItem & { kind: 'line' | 'group'; id: string; number: number; last?: number; start: number; end: number; full: string })[] =
-      data.lines.length
-        ? data.lines.map((s) => ({
-            kind: 'line',
-            id: s.lineId,
-            number: s.number,
-            start: s.start,
-            end: s.end,
-            x0: xOf(s.start, view, width),
-            x1: xOf(s.end, view, width),
-            text: s.label ? `${s.number} ${s.label}` : String(s.number),
-            short: String(s.number),
-            full: s.label,
-          }))
-        : data.groups.map((g) => ({
-            kind: 'group',
-            id: g.firstLineId,
-            number: g.firstNumber,
-            last: g.lastNumber,
-            start: g.start,
-            end: g.end,
-            x0: xOf(g.start, view, width),
-            x1: xOf(g.end, view, width),
-            text: `${g.firstNumber}–${g.lastNumber}`,
-            short: String(g.firstNumber),
-            full: '',
-          }));
+    const items: (LabelItem & {
+      kind: 'line' | 'group';
+      id: string;
+      number: number;
+      last?: number;
+      start: number;
+      end: number;
+      full: string;
+    })[] = data.lines.length
+      ? data.lines.map((s) => ({
+          kind: 'line',
+          id: s.lineId,
+          number: s.number,
+          start: s.start,
+          end: s.end,
+          x0: xOf(s.start, view, width),
+          x1: xOf(s.end, view, width),
+          text: s.label ? `${s.number} ${s.label}` : String(s.number),
+          short: String(s.number),
+          full: s.label,
+        }))
+      : data.groups.map((g) => ({
+          kind: 'group',
+          id: g.firstLineId,
+          number: g.firstNumber,
+          last: g.lastNumber,
+          start: g.start,
+          end: g.end,
+          x0: xOf(g.start, view, width),
+          x1: xOf(g.end, view, width),
+          text: `${g.firstNumber}–${g.lastNumber}`,
+          short: String(g.firstNumber),
+          full: '',
+        }));
     return placeLabels(items, width, measure).map((p) => ({ ...p, item: items[p.index] }));
   }, [data, view, width, measure]);
 
@@ -373,7 +373,8 @@ export function Timeline() {
   // Follow the playhead while playing.
   useEffect(() => {
     if (!playing || !follow || !view) return;
-    if (time < view.from || time > view.to - (view.to - view.from) * 0.02) setView((v) => revealView(v, time, duration));
+    if (time < view.from || time > view.to - (view.to - view.from) * 0.02)
+      setView((v) => revealView(v, time, duration));
   }, [time, playing, follow, view, duration, setView]);
 
   // Ctrl+wheel zooms around the pointer; Shift+wheel or a horizontal wheel scrolls (a native, non-passive listener).
@@ -483,7 +484,7 @@ export function Timeline() {
   };
   const playFromLine = async () => {
     const p = playerRef.current;
-    if (!p || !projectId || !current) return;
+    if (!p || !current) return;
     try {
       const q = await api().call('timeline.playQueue', { projectId, lineId: current, count: 1 });
       const start = q.lines[0]?.start ?? 0;
@@ -523,7 +524,8 @@ export function Timeline() {
   const bed = project.musicBed;
   const hasAudio = !!data && data.lineCount > 0;
   const playheadX = view && width ? xOf(time, view, width) : -10;
-  const vw = view && duration ? { left: (view.from / duration) * 100, width: ((view.to - view.from) / duration) * 100 } : null;
+  const vw =
+    view && duration ? { left: (view.from / duration) * 100, width: ((view.to - view.from) / duration) * 100 } : null;
 
   return (
     <section
@@ -770,7 +772,11 @@ export function Timeline() {
               ))}
             </div>
             {playheadX >= 0 && playheadX <= width && (
-              <div className="timeline-playhead" style={{ transform: `translateX(${playheadX}px)` }} aria-hidden="true" />
+              <div
+                className="timeline-playhead"
+                style={{ transform: `translateX(${playheadX}px)` }}
+                aria-hidden="true"
+              />
             )}
           </div>
           <div

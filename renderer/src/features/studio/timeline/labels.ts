@@ -27,7 +27,11 @@ const PAD = 4;
  * Place labels on a track `width` pixels wide. `measure` gives a text's width in pixels. A label never extends past
  * the track's right edge nor, when it uses its full text, past the end of its own span.
  */
-export function placeLabels(items: readonly LabelItem[], width: number, measure: (text: string) => number): PlacedLabel[] {
+export function placeLabels(
+  items: readonly LabelItem[],
+  width: number,
+  measure: (text: string) => number,
+): PlacedLabel[] {
   const out: PlacedLabel[] = [];
   let right = -Infinity;
   for (let i = 0; i < items.length; i++) {

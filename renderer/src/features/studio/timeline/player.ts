@@ -163,7 +163,9 @@ export class LinePlayer {
       this.preloaded = { takeId: ahead.takeId, el: p };
     }
     if (this.queue.length <= 3 && !this.exhausted && !this.loopLineId)
-      void this.fill(this.queue[this.queue.length - 1].end).catch((err: unknown) => tok === this.token && this.fail(err));
+      void this.fill(this.queue[this.queue.length - 1].end).catch(
+        (err: unknown) => tok === this.token && this.fail(err),
+      );
   }
 
   private lineEnded(span: TimelineSpan, tok: number): void {
