@@ -39,12 +39,11 @@ export function placeLabels(
     if (it.x1 < 0 || it.x0 > width) continue;
     const x = Math.max(it.x0, 0) + PAD;
     if (x < right + LABEL_GAP) continue;
-    const room = Math.min(it.x1, width) - x - PAD;
     const full = measure(it.text) + 2 * PAD;
     const short = measure(it.short) + 2 * PAD;
     let text: string;
     let w: number;
-    if (it.text && full <= room + 2 * PAD) {
+    if (it.text && x + full <= Math.min(it.x1, width)) {
       text = it.text;
       w = full;
     } else if (x + short <= width) {
@@ -57,7 +56,7 @@ export function placeLabels(
   return out;
 }
 
-/** A text-width estimate for a canvas font (cached per string length class is not enough: measure once each). */
+/** Text widths in a canvas font (each string measured once). */
 export function canvasMeasure(font: string): (text: string) => number {
   const ctx = document.createElement('canvas').getContext('2d');
   const cache = new Map<string, number>();
