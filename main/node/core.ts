@@ -27,12 +27,10 @@ import { readingScript } from './voices/reading-script.js';
 import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
 import { previewScript, StudioService } from './studio/studio-service.js';
-import { assertMixFits, episodePlan, mixPlan, timelineOf } from './studio/episode.js';
+import { episodePlan, timelineOf } from './studio/episode.js';
 import { takePeaks } from './studio/take-analysis-store.js';
 import { TimelineOverviews } from './studio/timeline-overview.js';
 import { ExportService } from './export/export-service.js';
-import { writeFileAtomic } from './atomic-fs.js';
-import { encodeWav } from '../../native-models/audio/wav.js';
 
 export type { RpcResponse };
 
@@ -65,8 +63,6 @@ export interface Core {
   upload(kind: 'audio' | 'voice-file', name: string, bytes: Buffer): Promise<RpcResponse>;
   /** Largest upload accepted. */
   readonly uploadMaxBytes: number;
-  /** The project's mixed preview as a WAV file (rendered on demand, cached per revision); throws NOT_FOUND. */
-  projectMixFile(projectId: string): Promise<string>;
   /** A finished export's file; throws NOT_FOUND. */
   exportFilePath(exportId: string, index: number): string;
   /** What startup recovery found (interrupted jobs, temp and orphan files removed). */
@@ -190,28 +186,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       overviews.invalidate((payload as { projectId: string }).projectId);
     else if (event === 'projects.changed') overviews.invalidate();
   });
-  const mixDir = path.join(layout.root, 'mix');
-  const mixRenders = new Map<string, Promise<string>>();
-  /** Preview mix: mono at 24 kHz, no loudness processing; one cached file per project (latest revision). */
-  const projectMixFile = (projectId: string): Promise<string> => {
-    const plan = episodePlan(repos, dirs, projectId);
-    if (!plan.lines.length) throw new ApiError('NOT_FOUND', 'No line of this project has a take yet.');
-    assertMixFits(plan, 24_000, 1, os.totalmem());
-    const file = path.join(mixDir, `${projectId}-${plan.rev}.wav`);
-    if (existsSync(file)) return Promise.resolve(file);
-    let p = mixRenders.get(file);
-    if (!p) {
-      p = (async () => {
-        const mix = await mixPlan(plan, { sampleRate: 24_000, channels: 1 });
-        await writeFileAtomic(file, encodeWav(mix.channels[0], 24_000));
-        for (const n of existsSync(mixDir) ? readdirSync(mixDir) : [])
-          if (n.startsWith(`${projectId}-`) && n !== path.basename(file)) rmSync(path.join(mixDir, n), { force: true });
-        return file;
-      })().finally(() => mixRenders.delete(file));
-      mixRenders.set(file, p);
-    }
-    return p;
-  };
+  // Preview mixes of older versions (the preview now plays line by line and never builds a mix).
+  rmSync(path.join(layout.root, 'mix'), { recursive: true, force: true });
 
   const removeTakeFiles = (files: string[]) => {
     for (const f of files) rmSync(path.join(layout.takes, f), { force: true });
@@ -267,11 +243,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const files = repos.projects.delete(id);
       removeTakeFiles(files);
       rmSync(path.join(layout.takes, id), { recursive: true, force: true });
-      // Its music bed, preview mixes and the exports kept in the data folder go too (exports elsewhere stay).
+      // Its music bed and the exports kept in the data folder go too (exports elsewhere stay).
       if (music) rmSync(music, { force: true });
       if (cover) rmSync(cover, { force: true });
-      for (const n of existsSync(mixDir) ? readdirSync(mixDir) : [])
-        if (n.startsWith(`${id}-`)) rmSync(path.join(mixDir, n), { force: true });
       for (const d of exportDirs) rmSync(d, { recursive: true, force: true });
       overviews.forget(id);
       emit('project.deleted', { projectId: id });
@@ -568,7 +542,6 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     exports: exportsService,
     recovery,
     dispatch,
-    projectMixFile,
     exportFilePath: (id, index) => exportsService.filePath(id, index),
     subscribe(listener) {
       const l = (event: EventName, payload: unknown) => listener(event, payload);

@@ -711,7 +711,7 @@ export const methods = {
       .strict(),
     ProjectDetail,
   ),
-  /** Start times of every line in the mixed episode (active takes + gaps + pauses). Mix audio: `projectMixUrl`. */
+  /** Start times of every line in the mixed episode (active takes + gaps + pauses). A window of it: `timeline.overview`. */
   'projects.timeline': call(z.object({ id: Id }).strict(), Timeline),
 
   /** Split a script into lines without saving anything (live preview). */
@@ -1179,8 +1179,6 @@ export interface TimbreApi {
   stageFile(file: UploadableFile, onProgress?: UploadProgress): Promise<StagedAudio>;
   /** Make a picked `.timbrevoice` file available to library.importFile: a path (Electron) or an upload id (web). */
   uploadVoiceFile(file: UploadableFile): Promise<{ path: string } | { uploadId: string }>;
-  /** URL of the project's mixed preview (WAV); `rev` from `projects.timeline`. */
-  projectMixUrl(projectId: string, rev: string): string;
   /** URL to download file `index` of a finished export (`ExportJob.files[index]`). */
   exportFileUrl(exportId: string, index: number): string;
   readonly transport: 'electron' | 'web';
