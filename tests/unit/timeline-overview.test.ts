@@ -198,6 +198,32 @@ describe('timeline.overview', () => {
     expect(!r.ok && r.error.code).toBe('NOT_FOUND');
   });
 
+  it('play queue: from a time or from a line, and a line without a take is named', async () => {
+    const tl = await call<Timeline>('projects.timeline', { id: projectId });
+    const withAudio = tl.lines.filter((l) => l.hasAudio);
+    const mid = (withAudio[1].start + withAudio[1].end) / 2;
+    const fromTime = await call<{ lines: { lineId: string; start: number }[] }>('timeline.playQueue', {
+      projectId,
+      from: mid,
+      count: 2,
+    });
+    // The line playing at that time comes first (it started before `from`).
+    expect(fromTime.lines.map((l) => l.lineId)).toEqual([withAudio[1].lineId, withAudio[2].lineId]);
+    const fromLine = await call<{ lines: { lineId: string; start: number }[] }>('timeline.playQueue', {
+      projectId,
+      lineId: withAudio[2].lineId,
+    });
+    expect(fromLine.lines[0]).toMatchObject({ lineId: withAudio[2].lineId, start: withAudio[2].start });
+    expect(fromLine.lines).toHaveLength(withAudio.length - 2);
+    const bare = await call<{ id: string }>('lines.add', { projectId, text: 'Not generated yet.' });
+    const r = await core.dispatch('timeline.playQueue', { projectId, lineId: bare.id });
+    expect(!r.ok && r.error.code).toBe('CONFLICT');
+    expect(!r.ok && r.error.message).toMatch(/^Line \d+ has no take yet/);
+    const both = await core.dispatch('timeline.playQueue', { projectId, from: 0, lineId: bare.id });
+    expect(!both.ok && both.error.code).toBe('INVALID_INPUT');
+    await call('lines.delete', { id: bare.id });
+  });
+
   it('groups lines when zoomed far out on a long project, and stays fast', async () => {
     const sources = core.repos.lines
       .rows(projectId)

@@ -202,7 +202,9 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
             viewRef.current = fit;
             setViewState(fit);
           } else if (o.durationSeconds !== before) {
-            const c = clampView(viewRef.current, o.durationSeconds);
+            // A view that showed the whole episode keeps showing all of it; any other stays where it is.
+            const wasFit = viewRef.current.from === 0 && viewRef.current.to === fitView(before).to;
+            const c = wasFit ? fitView(o.durationSeconds) : clampView(viewRef.current, o.durationSeconds);
             if (c.from !== viewRef.current.from || c.to !== viewRef.current.to) setView(c);
           }
         })
