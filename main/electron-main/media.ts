@@ -1,7 +1,6 @@
 /**
  * The timbre-media:// protocol: serves a take's WAV file by id, `timbre-media://takes/<takeId>.wav`, staged voice
- * audio (decrypted in memory), `timbre-media://staging/<stagingId>.wav`, a project's mixed preview
- * `timbre-media://projects/<projectId>/mix.wav?rev=…` and a finished export's file
+ * audio (decrypted in memory), `timbre-media://staging/<stagingId>.wav`, and a finished export's file
  * `timbre-media://exports/<exportId>/<index>`, with HTTP Range support so <audio> can seek. Nothing else is
  * served: no directory listing, no other paths, no other files.
  */
