@@ -212,7 +212,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
 
     'projects.list': () => repos.projects.list(),
-    'projects.get': ({ id }) => repos.projects.detail(id, repos.lines),
+    'projects.get': ({ id }) => {
+      const d = repos.projects.detail(id, repos.lines);
+      // Opening a project: build its timeline envelope while the page renders (a no-op when it is cached).
+      setImmediate(() => overviews.warm(id));
+      return d;
+    },
     'projects.create': ({ name }) => {
       const p = repos.projects.create(name);
       emit('projects.changed', {});

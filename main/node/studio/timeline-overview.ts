@@ -220,6 +220,15 @@ export class TimelineOverviews {
     for (const id of projectId ? [projectId] : this.cache.keys()) this.dirty.add(id);
   }
 
+  /** Build the project's layout and envelope ahead of the first overview (errors are left for that call). */
+  warm(projectId: string): void {
+    try {
+      void this.pyramid(this.layout(projectId)).catch(() => undefined);
+    } catch {
+      // The project is gone or unreadable: the overview call will say so.
+    }
+  }
+
   forget(projectId: string): void {
     this.cache.delete(projectId);
     this.dirty.delete(projectId);
