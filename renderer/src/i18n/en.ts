@@ -543,6 +543,7 @@ export const en = {
 
   'timeline.musicTooLarge':
     '“{name}” is larger than {max} MiB: use a shorter or more compressed music file (MP3, Ogg).',
+  'timeline.zoomGroup': 'Zoom and follow',
   'timeline.zoomIn': 'Zoom in (+)',
   'timeline.zoomOut': 'Zoom out (−)',
   'timeline.zoomFit': 'Fit the whole episode',

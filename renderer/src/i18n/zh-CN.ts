@@ -534,6 +534,7 @@ export const zhCN: Dictionary = {
   'dictionary.heard': '读作：{text}',
 
   'timeline.musicTooLarge': '“{name}”超过 {max} MiB：请使用更短或压缩率更高的音乐文件（MP3、Ogg）。',
+  'timeline.zoomGroup': '缩放与跟随',
   'timeline.zoomIn': '放大（+）',
   'timeline.zoomOut': '缩小（−）',
   'timeline.zoomFit': '显示整集',

@@ -579,48 +579,6 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
         >
           <Icon name="repeat" size={15} />
         </button>
-        <span className="timeline-zoom" role="group" aria-label={t('timeline.title')}>
-          <button
-            type="button"
-            className="icon-btn"
-            disabled={!hasAudio}
-            aria-label={t('timeline.zoomOut')}
-            title={t('timeline.zoomOut')}
-            onClick={() => zoom(1 / ZOOM_STEP)}
-          >
-            <Icon name="minus" size={15} />
-          </button>
-          <button
-            type="button"
-            className="icon-btn"
-            disabled={!hasAudio}
-            aria-label={t('timeline.zoomIn')}
-            title={t('timeline.zoomIn')}
-            onClick={() => zoom(ZOOM_STEP)}
-          >
-            <Icon name="plus" size={15} />
-          </button>
-          <button
-            type="button"
-            className="icon-btn"
-            disabled={!hasAudio}
-            aria-label={t('timeline.zoomFit')}
-            title={t('timeline.zoomFit')}
-            onClick={fit}
-          >
-            <Icon name="fit" size={15} />
-          </button>
-          <button
-            type="button"
-            className="icon-btn"
-            aria-pressed={follow}
-            aria-label={t('timeline.follow')}
-            title={t('timeline.follow')}
-            onClick={() => setFollow((v) => !v)}
-          >
-            <Icon name="follow" size={15} />
-          </button>
-        </span>
         <div className="toolbar-spacer" />
         <label className="timeline-controls">
           {t('timeline.gap')}
@@ -720,6 +678,51 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
         <div className="timeline-wave timeline-empty">{t('timeline.empty')}</div>
       ) : (
         <div className="timeline-body">
+          <div className="timeline-zoom" role="group" aria-label={t('timeline.zoomGroup')}>
+            <span className="timeline-window" aria-live="off">
+              {view ? `${formatClock(view.from)} – ${formatClock(view.to)}` : ''}
+            </span>
+            <button
+              type="button"
+              className="icon-btn"
+              disabled={!hasAudio}
+              aria-label={t('timeline.zoomOut')}
+              title={t('timeline.zoomOut')}
+              onClick={() => zoom(1 / ZOOM_STEP)}
+            >
+              <Icon name="minus" size={15} />
+            </button>
+            <button
+              type="button"
+              className="icon-btn"
+              disabled={!hasAudio}
+              aria-label={t('timeline.zoomIn')}
+              title={t('timeline.zoomIn')}
+              onClick={() => zoom(ZOOM_STEP)}
+            >
+              <Icon name="plus" size={15} />
+            </button>
+            <button
+              type="button"
+              className="icon-btn"
+              disabled={!hasAudio}
+              aria-label={t('timeline.zoomFit')}
+              title={t('timeline.zoomFit')}
+              onClick={fit}
+            >
+              <Icon name="fit" size={15} />
+            </button>
+            <button
+              type="button"
+              className="icon-btn"
+              aria-pressed={follow}
+              aria-label={t('timeline.follow')}
+              title={t('timeline.follow')}
+              onClick={() => setFollow((v) => !v)}
+            >
+              <Icon name="follow" size={15} />
+            </button>
+          </div>
           <div className="timeline-ruler" style={{ height: RULER_H }}>
             <canvas ref={rulerRef} className="timeline-canvas" aria-hidden="true" />
             {chapterLabels.map((c) => (
