@@ -281,7 +281,8 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
     for (let s = Math.ceil(view.from / step) * step; s <= view.to; s += step) {
       const x = Math.round(xOf(s, view, width));
       rc.fillRect(x, RULER_H - 6, 1, 6);
-      rc.fillText(formatClock(s, step), x + 3, 3);
+      const label = formatClock(s, step);
+      if (x + 3 + rc.measureText(label).width <= width) rc.fillText(label, x + 3, 3);
     }
     for (const ch of data.chapters) {
       const x = xOf(ch.start, view, width);

@@ -22,10 +22,13 @@ export interface PlacedLabel {
 
 export const LABEL_GAP = 6;
 const PAD = 4;
+/** Room beyond the short form needed before a cut full text is shown instead of the short form. */
+const TRUNCATED_MIN = 36;
 
 /**
  * Place labels on a track `width` pixels wide. `measure` gives a text's width in pixels. A label never extends past
- * the track's right edge nor, when it uses its full text, past the end of its own span.
+ * the track's right edge nor, when it uses its full text, past the end of its own span (a full text wider than its
+ * span is given the span's width and shown cut, with an ellipsis).
  */
 export function placeLabels(
   items: readonly LabelItem[],
@@ -43,9 +46,14 @@ export function placeLabels(
     const short = measure(it.short) + 2 * PAD;
     let text: string;
     let w: number;
+    const room = Math.min(it.x1, width) - x;
     if (it.text && x + full <= Math.min(it.x1, width)) {
       text = it.text;
       w = full;
+    } else if (it.text && room >= short + TRUNCATED_MIN) {
+      // The full text, cut to its span (the label ends in an ellipsis).
+      text = it.text;
+      w = room;
     } else if (x + short <= width) {
       text = it.short;
       w = short;
