@@ -241,6 +241,17 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
   const labelFont = '600 10.5px system-ui, sans-serif';
   const measure = useMemo(() => canvasMeasure(labelFont), []);
 
+  const chapterLabels = useMemo(() => {
+    if (!data || !view || !width) return [];
+    const items = data.chapters.map((c) => ({
+      x0: xOf(c.start, view, width) + 6,
+      x1: Infinity,
+      text: c.title,
+      short: c.title.length > 12 ? `${c.title.slice(0, 11)}…` : c.title,
+    }));
+    return placeLabels(items, width, measure).map((p) => ({ ...p, chapter: data.chapters[p.index] }));
+  }, [data, view, width, measure]);
+
   useLayoutEffect(() => {
     const c = canvasRef.current;
     const r = rulerRef.current;
@@ -282,7 +293,10 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
       const x = Math.round(xOf(s, view, width));
       rc.fillRect(x, RULER_H - 6, 1, 6);
       const label = formatClock(s, step);
-      if (x + 3 + rc.measureText(label).width <= width) rc.fillText(label, x + 3, 3);
+      const x1 = x + 3 + rc.measureText(label).width;
+      // A tick's time is left out where a chapter title sits (or past the right edge).
+      if (x1 <= width && !chapterLabels.some((c) => x1 + 2 > c.x && x + 1 < c.x + c.width))
+        rc.fillText(label, x + 3, 3);
     }
     for (const ch of data.chapters) {
       const x = xOf(ch.start, view, width);
@@ -307,7 +321,7 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
       performance.measure('timeline-zoom', 'timeline-zoom-start', 'timeline-zoom-drawn');
       setZooms((n) => n + 1);
     }
-  }, [data, view, width, current, theme, buckets]);
+  }, [data, view, width, current, theme, buckets, chapterLabels]);
 
   // The minimap.
   useLayoutEffect(() => {
@@ -360,17 +374,6 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
           full: '',
         }));
     return placeLabels(items, width, measure).map((p) => ({ ...p, item: items[p.index] }));
-  }, [data, view, width, measure]);
-
-  const chapterLabels = useMemo(() => {
-    if (!data || !view || !width) return [];
-    const items = data.chapters.map((c) => ({
-      x0: xOf(c.start, view, width) + 6,
-      x1: Infinity,
-      text: c.title,
-      short: c.title.length > 12 ? `${c.title.slice(0, 11)}…` : c.title,
-    }));
-    return placeLabels(items, width, measure).map((p) => ({ ...p, chapter: data.chapters[p.index] }));
   }, [data, view, width, measure]);
 
   // Follow the playhead while playing.
