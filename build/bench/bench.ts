@@ -9,6 +9,9 @@
  * loudnorm + MP3); both outputs measured by ffmpeg's ebur128. Targets: peak RSS ≤ 400 MB at both lengths (the
  * longer within 10 % of the shorter), wall time ≤ the reference's, loudness within 0.5 LU of −16 LUFS, true peak
  * ≤ −1 dBTP.
+ *
+ * `npm run bench -- --timeline [--json] [--hours 10]` (issue #9): a 10-hour project's timeline opened in headless
+ * Chromium: ms until the overview is drawn and until a first zoom is drawn (timeline-bench.ts).
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -22,6 +25,12 @@ if (args.includes('--long')) {
   const { runLong } = await import('./long-bench.js');
   const li = args.indexOf('--lengths');
   process.exitCode = await runLong(json, li >= 0 ? args[li + 1].split(',').map(Number) : [3600, 36_000]);
+  process.exit();
+}
+if (args.includes('--timeline')) {
+  const { runTimeline } = await import('./timeline-bench.js');
+  const hi = args.indexOf('--hours');
+  process.exitCode = await runTimeline(json, hi >= 0 ? Number(args[hi + 1]) : 10);
   process.exit();
 }
 const onlyIdx = args.indexOf('--only');

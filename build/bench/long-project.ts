@@ -35,7 +35,7 @@ async function call<T>(core: Core, method: string, params: unknown): Promise<T> 
 export async function buildLongProject(
   core: Core,
   seconds: number,
-  opts: { gapMs?: number; name?: string; sources?: TakeRow[] } = {},
+  opts: { gapMs?: number; name?: string; sources?: TakeRow[]; chapterEvery?: number } = {},
 ): Promise<{ projectId: string; lines: number; audioSeconds: number; sources: TakeRow[] }> {
   const gapMs = opts.gapMs ?? 400;
   const projectId = (await call<{ id: string }>(core, 'projects.create', { name: opts.name ?? 'Long' })).id;
@@ -86,6 +86,10 @@ export async function buildLongProject(
     }
   };
   insertAll();
+  // Chapter headings every `chapterEvery` lines (audiobook-like), for the timeline's chapter markers.
+  if (opts.chapterEvery)
+    for (let i = 0, k = 1; i < all.length; i += opts.chapterEvery, k++)
+      await call(core, 'lines.update', { id: all[i].id, chapter: `Chapter ${k}` });
   let audio = 0;
   for (let i = 0; i < all.length; i++) audio += sources[i % sources.length].duration_ms / 1000;
   audio += ((all.length - 1) * gapMs) / 1000;
@@ -117,12 +121,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.met
   const core = await createCore({ dataDir, transport: 'web', version: 'bench' });
   try {
     if (cmd === 'build') {
-      // build <dataDir> <seconds[,seconds…]> <list-prefix>: the projects (sharing the same real takes) and, per
-      // project, an ffmpeg concat list of its takes and gaps (<list-prefix><i>.txt).
+      // build <dataDir> <seconds[,seconds…]> <list-prefix> [chapterEvery]: the projects (sharing the same real takes)
+      // and, per project, an ffmpeg concat list of its takes and gaps (<list-prefix><i>.txt).
       const out = [];
       let sources: TakeRow[] | undefined;
       for (const [k, sec] of a.split(',').map(Number).entries()) {
-        const p = await buildLongProject(core, sec, { sources, name: `Long ${k}` });
+        const chapterEvery = Number(process.argv[6] ?? 0) || undefined;
+        const p = await buildLongProject(core, sec, { sources, name: `Long ${k}`, chapterEvery });
         sources = p.sources;
         const files = takeFilesInOrder(core, p.projectId);
         const rate = sources[0].sample_rate;

@@ -1,7 +1,6 @@
 /**
  * The timbre-media:// protocol: serves a take's WAV file by id, `timbre-media://takes/<takeId>.wav`, staged voice
- * audio (decrypted in memory), `timbre-media://staging/<stagingId>.wav`, a project's mixed preview
- * `timbre-media://projects/<projectId>/mix.wav?rev=…` and a finished export's file
+ * audio (decrypted in memory), `timbre-media://staging/<stagingId>.wav`, and a finished export's file
  * `timbre-media://exports/<exportId>/<index>`, with HTTP Range support so <audio> can seek. Nothing else is
  * served: no directory listing, no other paths, no other files.
  */
@@ -37,10 +36,8 @@ export function parseStagingUrl(url: string): string | null {
   return TAKE_PATH.exec(u.pathname)?.[1] ?? null;
 }
 
-/** A media URL other than a take: a project's mix or an export file. */
-export function parseMediaUrl(
-  url: string,
-): { kind: 'mix'; projectId: string } | { kind: 'export'; exportId: string; index: number } | null {
+/** A media URL other than a take: an export file. */
+export function parseMediaUrl(url: string): { kind: 'export'; exportId: string; index: number } | null {
   let u: URL;
   try {
     u = new URL(url);
@@ -48,10 +45,6 @@ export function parseMediaUrl(
     return null;
   }
   if (u.protocol !== `${MEDIA_SCHEME}:` || u.username || u.password || u.port) return null;
-  if (u.host === 'projects') {
-    const m = /^\/([A-Za-z0-9_-]{1,64})\/mix\.wav$/.exec(u.pathname);
-    return m ? { kind: 'mix', projectId: m[1] } : null;
-  }
   if (u.host === 'exports') {
     const m = /^\/([A-Za-z0-9_-]{1,64})\/(\d{1,3})$/.exec(u.pathname);
     return m ? { kind: 'export', exportId: m[1], index: Number(m[2]) } : null;
@@ -104,7 +97,7 @@ function body(file: string, range: ByteRange): ReadableStream<Uint8Array> {
 
 /** Handler for `protocol.handle('timbre-media', …)`. */
 export function createMediaHandler(
-  core: Pick<ShellCore, 'takeFilePath'> & Partial<Pick<ShellCore, 'stagingWav' | 'projectMixFile' | 'exportFilePath'>>,
+  core: Pick<ShellCore, 'takeFilePath'> & Partial<Pick<ShellCore, 'stagingWav' | 'exportFilePath'>>,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed');
@@ -116,7 +109,6 @@ export function createMediaHandler(
     let file: string;
     try {
       if (takeId !== null) file = core.takeFilePath(takeId);
-      else if (other?.kind === 'mix' && core.projectMixFile) file = await core.projectMixFile(other.projectId);
       else if (other?.kind === 'export' && core.exportFilePath) file = core.exportFilePath(other.exportId, other.index);
       else return plain(404, 'Not found');
     } catch (err) {

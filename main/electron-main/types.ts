@@ -15,8 +15,6 @@ export interface ShellCore {
   takeFilePath(takeId: string): string;
   /** Decrypted WAV of staged voice audio; rejects with an ApiError (NOT_FOUND, VAULT_LOCKED). */
   stagingWav(stagingId: string): Promise<Buffer>;
-  /** The project's mixed preview WAV (rendered on demand); rejects with NOT_FOUND when nothing has a take. */
-  projectMixFile?(projectId: string): Promise<string>;
   /** A finished export's file; throws NOT_FOUND. */
   exportFilePath?(exportId: string, index: number): string;
   close(): Promise<void>;

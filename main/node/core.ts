@@ -30,11 +30,10 @@ import { readingScript } from './voices/reading-script.js';
 import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
 import { previewScript, StudioService } from './studio/studio-service.js';
-import { assertMixFits, episodePlan, mixPlan, timelineOf } from './studio/episode.js';
+import { episodePlan, timelineOf } from './studio/episode.js';
 import { takePeaks } from './studio/take-analysis-store.js';
+import { TimelineOverviews } from './studio/timeline-overview.js';
 import { ExportService } from './export/export-service.js';
-import { writeFileAtomic } from './atomic-fs.js';
-import { encodeWav } from '../../native-models/audio/wav.js';
 
 export type { RpcResponse };
 
@@ -75,8 +74,6 @@ export interface Core {
   upload(kind: 'audio' | 'voice-file', name: string, bytes: Buffer): Promise<RpcResponse>;
   /** Largest upload accepted. */
   readonly uploadMaxBytes: number;
-  /** The project's mixed preview as a WAV file (rendered on demand, cached per revision); throws NOT_FOUND. */
-  projectMixFile(projectId: string): Promise<string>;
   /** A finished export's file; throws NOT_FOUND. */
   exportFilePath(exportId: string, index: number): string;
   /** What startup recovery found (interrupted jobs, temp and orphan files removed). */
@@ -198,28 +195,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const studio = new StudioService(db, repos, dirs);
   const exportsService = new ExportService(db, repos, dirs, emit);
   for (const f of studio.purgeTrash()) rmSync(path.join(layout.takes, f), { force: true });
-  const mixDir = path.join(layout.root, 'mix');
-  const mixRenders = new Map<string, Promise<string>>();
-  /** Preview mix: mono at 24 kHz, no loudness processing; one cached file per project (latest revision). */
-  const projectMixFile = (projectId: string): Promise<string> => {
-    const plan = episodePlan(repos, dirs, projectId);
-    if (!plan.lines.length) throw new ApiError('NOT_FOUND', 'No line of this project has a take yet.');
-    assertMixFits(plan, 24_000, 1, os.totalmem());
-    const file = path.join(mixDir, `${projectId}-${plan.rev}.wav`);
-    if (existsSync(file)) return Promise.resolve(file);
-    let p = mixRenders.get(file);
-    if (!p) {
-      p = (async () => {
-        const mix = await mixPlan(plan, { sampleRate: 24_000, channels: 1 });
-        await writeFileAtomic(file, encodeWav(mix.channels[0], 24_000));
-        for (const n of existsSync(mixDir) ? readdirSync(mixDir) : [])
-          if (n.startsWith(`${projectId}-`) && n !== path.basename(file)) rmSync(path.join(mixDir, n), { force: true });
-        return file;
-      })().finally(() => mixRenders.delete(file));
-      mixRenders.set(file, p);
-    }
-    return p;
-  };
+  const overviews = new TimelineOverviews(repos, layout.takes);
+  // The timeline's cached layouts follow every change the core announces.
+  bus.on('event', (event: EventName, payload: unknown) => {
+    if (event === 'project.changed' || event === 'project.deleted')
+      overviews.invalidate((payload as { projectId: string }).projectId);
+    else if (event === 'projects.changed') overviews.invalidate();
+  });
+  // Preview mixes of older versions (the preview now plays line by line and never builds a mix).
+  rmSync(path.join(layout.root, 'mix'), { recursive: true, force: true });
 
   const removeTakeFiles = (files: string[]) => {
     for (const f of files) rmSync(path.join(layout.takes, f), { force: true });
@@ -266,7 +250,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
 
     'projects.list': () => repos.projects.list(),
-    'projects.get': ({ id }) => repos.projects.detail(id, repos.lines),
+    'projects.get': ({ id }) => {
+      const d = repos.projects.detail(id, repos.lines);
+      // Opening a project: build its timeline envelope while the page renders (a no-op when it is cached).
+      setImmediate(() => overviews.warm(id));
+      return d;
+    },
     'projects.create': ({ name }) => {
       const p = repos.projects.create(name);
       emit('projects.changed', {});
@@ -297,12 +286,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const files = repos.projects.delete(id);
       removeTakeFiles(files);
       rmSync(path.join(layout.takes, id), { recursive: true, force: true });
-      // Its music bed, preview mixes and the exports kept in the data folder go too (exports elsewhere stay).
+      // Its music bed and the exports kept in the data folder go too (exports elsewhere stay).
       if (music) rmSync(music, { force: true });
       if (cover) rmSync(cover, { force: true });
-      for (const n of existsSync(mixDir) ? readdirSync(mixDir) : [])
-        if (n.startsWith(`${id}-`)) rmSync(path.join(mixDir, n), { force: true });
       for (const d of exportDirs) rmSync(d, { recursive: true, force: true });
+      overviews.forget(id);
       emit('project.deleted', { projectId: id });
       emit('projects.changed', {});
       return { deleted: true as const };
@@ -580,6 +568,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return { ...r, wavBase64 };
     },
     'takes.peaks': ({ takeId, perSecond }) => takePeaks(repos, layout.takes, takeId, perSecond),
+    'timeline.overview': ({ projectId, from, to, buckets }) => overviews.overview(projectId, from, to, buckets),
+    'timeline.playQueue': ({ projectId, from, lineId, count }) =>
+      overviews.playQueue(projectId, { from, lineId }, count),
     'takes.setActive': ({ lineId, takeId }) => {
       const line = studio.setActiveTake(lineId, takeId);
       changed(line.projectId);
@@ -640,7 +631,6 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     recovery,
     dispatch,
-    projectMixFile,
     exportFilePath: (id, index) => exportsService.filePath(id, index),
     subscribe(listener) {
       const l = (event: EventName, payload: unknown) => listener(event, payload);

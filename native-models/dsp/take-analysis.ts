@@ -103,6 +103,23 @@ export function encodeAnalysis(a: TakeAnalysis): Buffer {
   return buf;
 }
 
+/**
+ * Only the waveform peaks (min/max pairs ×32767) at one resolution from a stored analysis, without decoding the
+ * energies: what the timeline overview reads for every take. Throws RangeError on anything malformed.
+ */
+export function decodePeaks(buf: Uint8Array, perSecond: PeakResolution): Int16Array {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (b.length < HEADER || b.toString('ascii', 0, 4) !== MAGIC) throw new RangeError('Not a take analysis');
+  const ne = b.readUInt32LE(24);
+  const n50 = b.readUInt32LE(28);
+  const n5 = b.readUInt32LE(32);
+  if (b.length !== HEADER + ne * 4 + (n50 + n5) * 4) throw new RangeError('Corrupt take analysis');
+  const start = HEADER + ne * 4 + (perSecond === 50 ? 0 : n50 * 4);
+  const out = new Int16Array(2 * (perSecond === 50 ? n50 : n5));
+  for (let i = 0, o = start; i < out.length; i++, o += 2) out[i] = b.readInt16LE(o);
+  return out;
+}
+
 /** Decode a stored analysis; throws RangeError on anything malformed (the caller recomputes it). */
 export function decodeAnalysis(buf: Uint8Array): TakeAnalysis {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -12,6 +12,7 @@
 import type { z } from 'zod';
 import { apiMethods } from './api.js';
 import { policyMethods } from './policy.js';
+import { timelineMethods } from './timeline.js';
 import { appMethods } from './app.js';
 import { exportEvents, exportMethods } from './export.js';
 import { jobsEvents, jobsMethods } from './jobs.js';
@@ -30,6 +31,7 @@ export * from './models.js';
 export * from './voices.js';
 export * from './api.js';
 export * from './policy.js';
+export * from './timeline.js';
 
 export const methods = {
   ...appMethods,
@@ -40,6 +42,7 @@ export const methods = {
   ...exportMethods,
   ...apiMethods,
   ...policyMethods,
+  ...timelineMethods,
 } as const;
 
 export const events = {
@@ -85,8 +88,6 @@ export interface TimbreApi {
   stageFile(file: UploadableFile, onProgress?: UploadProgress): Promise<StagedAudio>;
   /** Make a picked `.timbrevoice` file available to library.importFile: a path (Electron) or an upload id (web). */
   uploadVoiceFile(file: UploadableFile): Promise<{ path: string } | { uploadId: string }>;
-  /** URL of the project's mixed preview (WAV); `rev` from `projects.timeline`. */
-  projectMixUrl(projectId: string, rev: string): string;
   /** URL to download file `index` of a finished export (`ExportJob.files[index]`). */
   exportFileUrl(exportId: string, index: number): string;
   readonly transport: 'electron' | 'web';

@@ -259,7 +259,7 @@ export const studioMethods = {
       .strict(),
     ProjectDetail,
   ),
-  /** Start times of every line in the mixed episode (active takes + gaps + pauses). Mix audio: `projectMixUrl`. */
+  /** Start times of every line in the mixed episode (active takes + gaps + pauses). A window of it: `timeline.overview`. */
   'projects.timeline': call(z.object({ id: Id }).strict(), Timeline),
 
   /** Split a script into lines without saving anything (live preview). */

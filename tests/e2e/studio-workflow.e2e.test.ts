@@ -362,8 +362,8 @@ describe('Studio workflow: script to exported episode', () => {
         await p.getByRole('textbox', { name: 'Line 2' }).click();
         await p.getByRole('heading', { name: 'Takes of line 2' }).waitFor();
         await p.locator('.take-item').nth(1).waitFor();
-        // Regions are added on wavesurfer's 'ready' (the waveform is drawn): wait for all of them.
-        await expect.poll(() => p.locator('.timeline-wave [part~="region"]').count()).toBe(TEXTS.length);
+        // Line labels are placed once the timeline's overview is drawn: wait for all of them.
+        await expect.poll(() => p.locator('.timeline-label[data-line-id]').count()).toBe(TEXTS.length);
         await axe(p, `Studio workflow (${theme})`);
         await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
         await p.mouse.move(0, 0);
@@ -479,14 +479,14 @@ describe('Studio workflow: script to exported episode', () => {
       .toEqual(TEXTS);
   });
 
-  it('timeline: a region per line, clicking one seeks there, and the gap between lines is adjustable', async () => {
-    const regions = page.locator('.timeline-wave [part~="region"]');
+  it('timeline: a label per line, clicking one seeks there, and the gap between lines is adjustable', async () => {
+    const regions = page.locator('.timeline-label[data-line-id]');
     await expect.poll(() => regions.count()).toBe(TEXTS.length);
     const timeline = await rpc<TimelineData>('projects.timeline', { id: projectId });
     await regions.nth(2).click();
     await page.getByRole('button', { name: 'Play from line 3' }).waitFor();
     const start = timeline.lines[2].start;
-    // The time label follows wavesurfer's timeupdate event, after the click: poll it.
+    // The time label follows the click (a React update): poll it.
     await expect
       .poll(async () => (await page.locator('.timeline-time').innerText()).split(' / ')[0])
       .toBe(`${Math.floor(start / 60)}:${String(Math.floor(start % 60)).padStart(2, '0')}`);

@@ -112,25 +112,21 @@ describe('timbre-media:// protocol', () => {
     expect(parseRange('bytes=-0', 100)).toBe('unsatisfiable');
   });
 
-  it('serves a project mix and export files by id only', async () => {
+  it('serves export files by id only, and no project mix', async () => {
     const h = createMediaHandler({
       takeFilePath: () => {
         throw new ApiError('NOT_FOUND', 'no');
-      },
-      projectMixFile: async (id) => {
-        if (id === 'prj_1') return file;
-        throw new ApiError('NOT_FOUND', `Project "${id}" has no take`);
       },
       exportFilePath: (id, index) => {
         if (id === 'exp_1' && index === 0) return file;
         throw new ApiError('NOT_FOUND', 'no such export file');
       },
     });
-    const mix = await h(new Request('timbre-media://projects/prj_1/mix.wav?rev=abc'));
-    expect(mix.status).toBe(200);
-    expect(Buffer.from(await mix.arrayBuffer()).equals(bytes)).toBe(true);
-    expect((await h(new Request('timbre-media://projects/prj_2/mix.wav?rev=abc'))).status).toBe(404);
-    expect((await h(new Request('timbre-media://exports/exp_1/0'))).status).toBe(200);
+    const exp = await h(new Request('timbre-media://exports/exp_1/0'));
+    expect(exp.status).toBe(200);
+    expect(Buffer.from(await exp.arrayBuffer()).equals(bytes)).toBe(true);
+    // The preview plays takes line by line: there is no mix route any more.
+    expect((await h(new Request('timbre-media://projects/prj_1/mix.wav?rev=abc'))).status).toBe(404);
     expect((await h(new Request('timbre-media://exports/exp_1/1'))).status).toBe(404);
     for (const url of [
       'timbre-media://projects/prj_1/other.wav',
@@ -139,7 +135,7 @@ describe('timbre-media:// protocol', () => {
       'timbre-media://exports/exp_1/0/extra',
     ])
       expect((await h(new Request(url))).status, url).toBe(404);
-    expect(parseMediaUrl('timbre-media://projects/prj_1/mix.wav?rev=1')).toEqual({ kind: 'mix', projectId: 'prj_1' });
+    expect(parseMediaUrl('timbre-media://projects/prj_1/mix.wav?rev=1')).toBeNull();
     expect(parseMediaUrl('timbre-media://exports/exp_9/12')).toEqual({ kind: 'export', exportId: 'exp_9', index: 12 });
     expect(parseMediaUrl('timbre-media://u@exports/exp_9/12')).toBeNull();
   });

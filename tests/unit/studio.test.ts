@@ -6,7 +6,7 @@ import yazl from 'yazl';
 import Database from 'better-sqlite3';
 import { createCore, type Core } from '../../main/node/core.js';
 import { decodeWav } from '../../native-models/audio/wav.js';
-import { assertMixFits, type EpisodePlan } from '../../main/node/studio/episode.js';
+import { episodePlan, episodeSource } from '../../main/node/studio/episode.js';
 import type { Job, Line, ProjectDetail, ScriptPreview, Take, Timeline } from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -35,6 +35,18 @@ async function call<T>(c: Core, method: string, params: unknown): Promise<T> {
   const r = await c.dispatch(method, params);
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r.result as T;
+}
+
+/** The episode as the export worker mixes it (mix-stream blocks), gathered: what the old preview mix held. */
+async function streamedMix(c: Core, id: string): Promise<{ samples: Float32Array; sampleRate: number }> {
+  const src = await episodeSource(episodePlan(c.repos, { root: c.layout.root, takes: c.layout.takes }, id), {
+    exportRate: 24_000,
+  });
+  const samples = new Float32Array(src.total);
+  const stream = src.open();
+  for (let b = await stream.next(); b; b = await stream.next())
+    samples.set(b.mix.subarray(0, src.total - b.start), b.start);
+  return { samples, sampleRate: src.sampleRate };
 }
 
 async function fail(
@@ -363,7 +375,7 @@ describe('studio: generation, staleness and takes', () => {
     expect(wav.samples.length / wav.sampleRate).toBeGreaterThan(0.5);
   });
 
-  it('computes the timeline from active takes and gaps, and serves the mixed preview', async () => {
+  it('computes the timeline from active takes and gaps', async () => {
     const c = await open();
     const id = await project(c);
     await call(c, 'script.import', {
@@ -385,15 +397,13 @@ describe('studio: generation, staleness and takes', () => {
       if (i) expect(tl.lines[i].start - tl.lines[i - 1].end).toBeCloseTo(0.25, 6);
     }
     expect(tl.chapters).toEqual([{ title: 'Intro', start: 0, lineId: d.lines[0].id }]);
-    const mix = decodeWav(readFileSync(await c.projectMixFile(id)));
+    const mix = await streamedMix(c, id);
     expect(mix.samples.length / mix.sampleRate).toBeCloseTo(tl.durationSeconds, 2);
     // A new gap changes the revision.
     await call(c, 'projects.setMix', { id, gapMs: 500 });
     expect((await call<Timeline>(c, 'projects.timeline', { id })).rev).not.toBe(tl.rev);
-    // Deleting the project removes its preview mixes with it.
-    expect(readdirSync(path.join(dir, 'mix'))).toHaveLength(1);
-    await call(c, 'projects.delete', { id });
-    expect(readdirSync(path.join(dir, 'mix'))).toEqual([]);
+    // No preview mix is ever written (the preview plays the takes line by line).
+    expect(existsSync(path.join(dir, 'mix'))).toBe(false);
   });
 });
 
@@ -422,7 +432,7 @@ describe('studio: music bed', () => {
     expect(d.musicBed!.durationSeconds).toBeCloseTo(3, 1);
     const tl = await call<Timeline>(c, 'projects.timeline', { id });
     expect(tl.rev).not.toBe(before.rev);
-    const mix = decodeWav(readFileSync(await c.projectMixFile(id)));
+    const mix = await streamedMix(c, id);
     const rate = mix.sampleRate;
     const band = (a: number, b: number) => {
       // Level of the 1 kHz bed: correlate with a 1 kHz sine/cosine pair (speech has little energy exactly there).
@@ -476,32 +486,3 @@ function makeDocx(paragraphs: string[]): Promise<Buffer> {
     zip.outputStream.on('error', reject);
   });
 }
-
-describe('studio: episode size guard', () => {
-  it('refuses a mix that would not fit in memory, with a plain message, and accepts one that does', () => {
-    const line = {
-      lineId: 'l',
-      number: 1,
-      speaker: null,
-      file: '',
-      takeId: 't',
-      sampleRate: 24_000,
-      text: '',
-      chapter: null,
-    };
-    const plan = (hours: number): EpisodePlan => ({
-      projectId: 'p',
-      projectName: 'P',
-      gapMs: 0,
-      missing: 0,
-      bed: null,
-      rev: 'r',
-      lines: Array.from({ length: 100 }, () => ({ ...line, durationMs: (hours * 3_600_000) / 100 })),
-    });
-    const GB = 1e9;
-    expect(() => assertMixFits(plan(1), 44_100, 2, 16 * GB)).not.toThrow();
-    expect(() => assertMixFits(plan(10), 44_100, 2, 16 * GB)).toThrow(
-      /This episode \(10\.0 h\) needs about 76\.2 GB of memory to mix at 44100 Hz stereo/,
-    );
-  });
-});

@@ -60,6 +60,16 @@ interface LineRow {
   chapter: string | null;
   updated_at: string;
 }
+/** A line as the timeline lays it out (`LinesRepo.layoutRows`); `text` is the first 200 characters. */
+export interface LayoutRow {
+  id: string;
+  position: number;
+  speaker: string | null;
+  chapter: string | null;
+  text: string;
+  take_id: string | null;
+  duration_ms: number | null;
+}
 export interface TakeRow {
   id: string;
   line_id: string;
@@ -413,6 +423,16 @@ export class LinesRepo {
     return rows.map((r) => this.toLine(r, ctx, unprefixTake(r)));
   }
 
+  /** What the timeline lays out, in script order: one light row per line with its active take's duration. */
+  layoutRows(projectId: string): LayoutRow[] {
+    return this.db
+      .prepare(
+        `SELECT l.id, l.position, l.speaker, l.chapter, substr(l.text, 1, 200) AS text, t.id AS take_id, t.duration_ms
+         FROM lines l LEFT JOIN takes t ON t.id = l.active_take_id WHERE l.project_id = ? ORDER BY l.position`,
+      )
+      .all(projectId) as LayoutRow[];
+  }
+
   rows(projectId: string): LineRow[] {
     return this.db.prepare('SELECT * FROM lines WHERE project_id = ? ORDER BY position').all(projectId) as LineRow[];
   }
@@ -574,6 +594,38 @@ export class TakesRepo {
         'INSERT INTO take_analysis (take_id, data) SELECT id, ? FROM takes WHERE id = ? ON CONFLICT(take_id) DO UPDATE SET data = excluded.data',
       )
       .run(data, id);
+  }
+
+  /** Stored analyses of the given takes (those that have one), in one query per 500 ids. */
+  analysesOf(ids: readonly string[]): Map<string, Buffer> {
+    const out = new Map<string, Buffer>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT take_id, data FROM take_analysis WHERE take_id IN (${part.map(() => '?').join(',')})`)
+        .all(...part) as { take_id: string; data: Buffer }[];
+      for (const r of rows) out.set(r.take_id, r.data);
+    }
+    return out;
+  }
+
+  /**
+   * For each active take of a project that has a stored analysis: the analysis header's counts (bytes 24..35) and
+   * its last `4 × n5` bytes, the 5/s peaks (`native-models/dsp/take-analysis.ts` layout), where n5 comes from the
+   * take's duration; cut out inside SQLite so the energies and 50/s peaks (30 times more bytes) never reach
+   * JavaScript. The caller checks n5 against the header (and reads the whole analysis when they differ).
+   */
+  peaks5OfProject(projectId: string): { take_id: string; h: Buffer; n: number; p: Buffer | null }[] {
+    const frames = 'CAST(round(t.duration_ms * t.sample_rate / 1000.0) AS INTEGER)';
+    const n5 = `((${frames} * 5 + t.sample_rate - 1) / t.sample_rate)`;
+    return this.db
+      .prepare(
+        `SELECT a.take_id, substr(a.data, 25, 12) AS h, length(a.data) AS n,
+           CASE WHEN ${n5} > 0 AND 4 * ${n5} < length(a.data) THEN substr(a.data, -4 * ${n5}) END AS p
+         FROM lines l JOIN takes t ON t.id = l.active_take_id JOIN take_analysis a ON a.take_id = t.id
+         WHERE l.project_id = ?`,
+      )
+      .all(projectId) as { take_id: string; h: Buffer; n: number; p: Buffer | null }[];
   }
 
   /** Files of every take, including takes of deleted lines kept for undo (the trash). */

@@ -358,18 +358,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, max-age=3600' });
   }
 
-  /** The project's mixed preview (rendered on demand; the URL's rev changes whenever the mix would). */
-  async function serveMix(projectId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    let file: string;
-    try {
-      file = await opts.core.projectMixFile(projectId);
-    } catch (err) {
-      const e = toApiError(err);
-      return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
-    }
-    return serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, no-cache' });
-  }
-
   /** A finished export's file, as a download. */
   function serveExport(
     exportId: string,
@@ -648,8 +636,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           return sendError(res, 405, { code: 'INVALID_INPUT', message: 'Use PUT for /api/uploads' });
         return receiveUpload(url, req, res);
       }
-      const mix = /^\/api\/media\/projects\/([A-Za-z0-9_-]{1,64})\/mix\.wav$/.exec(url.pathname);
-      if (mix && (req.method === 'GET' || req.method === 'HEAD')) return serveMix(mix[1], req, res);
       const exp = /^\/api\/media\/exports\/([A-Za-z0-9_-]{1,64})\/(\d{1,3})$/.exec(url.pathname);
       if (exp && (req.method === 'GET' || req.method === 'HEAD')) return serveExport(exp[1], Number(exp[2]), req, res);
       if (url.pathname.startsWith('/api/'))

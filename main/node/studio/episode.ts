@@ -1,14 +1,13 @@
 /**
  * The episode as a sequence of active takes: its plan (which files, gaps, speakers, chapters, music bed), the
- * timeline computed from take durations, and the mixdown (native-models/dsp/mix.ts) used by the preview player and
- * by the export worker. Lines without an active take are left out (they take no time).
+ * timeline computed from take durations, and the streaming mixdown (native-models/dsp/mix-stream.ts) the export
+ * worker reads in blocks. Lines without an active take are left out (they take no time).
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Timeline } from '../../../preload/contract/index.js';
 import { ApiError } from '../../../native-models/common/errors.js';
-import { mixEpisode, type MixResult } from '../../../native-models/dsp/mix.js';
 import { decodeWav } from '../../../native-models/audio/wav.js';
 import { resample } from '../../../native-models/dsp/resample.js';
 import { MixStream, layoutStream, type StreamLine, type StreamTiming } from '../../../native-models/dsp/mix-stream.js';
@@ -119,25 +118,6 @@ export function timelineOf(repos: Repos, plan: EpisodePlan): Timeline {
   };
 }
 
-/** Seconds of the mixed episode (takes and gaps), from the plan alone. */
-export const planSeconds = (plan: EpisodePlan): number =>
-  plan.lines.reduce((t, l) => t + l.durationMs / 1000, 0) + Math.max(0, plan.lines.length - 1) * (plan.gapMs / 1000);
-
-/**
- * The mix is built in memory (several float copies of the whole episode): refuse, with a plain message, an episode
- * that would not fit rather than exhausting the computer's memory.
- */
-export function assertMixFits(plan: EpisodePlan, sampleRate: number, channels: number, totalMemory: number): void {
-  const copies = 6; // voice, mix, resampled, normalised, limiter gain, decoded-back
-  const bytes = planSeconds(plan) * sampleRate * channels * 4 * copies;
-  if (bytes > totalMemory * 0.6)
-    throw new ApiError(
-      'INVALID_INPUT',
-      `This episode (${(planSeconds(plan) / 3600).toFixed(1)} h) needs about ${(bytes / 1e9).toFixed(1)} GB of memory to mix at ${sampleRate} Hz ${channels === 1 ? 'mono' : 'stereo'}, more than this computer can spare: export it in mono or at a lower sample rate, or split the script into several projects.`,
-      { seconds: planSeconds(plan), bytes, totalMemory },
-    );
-}
-
 async function readWav(file: string): Promise<{ samples: Float32Array; sampleRate: number }> {
   const data = await fsp.readFile(file).catch((err: NodeJS.ErrnoException) => {
     throw new ApiError(
@@ -146,51 +126,6 @@ async function readWav(file: string): Promise<{ samples: Float32Array; sampleRat
     );
   });
   return decodeWav(data);
-}
-
-export interface MixRequest {
-  sampleRate: number;
-  channels: 1 | 2;
-  /** Called after each line is loaded (0..1). */
-  onProgress?: (fraction: number) => void;
-  signal?: AbortSignal;
-}
-
-/** Load the active takes and mix them with the gaps and the (ducked) music bed. */
-export async function mixPlan(plan: EpisodePlan, req: MixRequest): Promise<MixResult> {
-  if (!plan.lines.length)
-    throw new ApiError(
-      'INVALID_INPUT',
-      'Nothing to mix: no line has a take yet. Generate the script first (Generate all).',
-    );
-  const loaded = [];
-  for (let i = 0; i < plan.lines.length; i++) {
-    if (req.signal?.aborted) throw new ApiError('CANCELLED', 'Export cancelled');
-    const l = plan.lines[i];
-    const w = await readWav(l.file);
-    loaded.push({
-      id: l.lineId,
-      speaker: l.speaker ?? undefined,
-      audio: w.samples,
-      sampleRate: w.sampleRate,
-      pauseAfterMs: plan.gapMs,
-    });
-    req.onProgress?.((i + 1) / plan.lines.length);
-  }
-  const bed = plan.bed ? await readWav(plan.bed.file) : null;
-  return mixEpisode(loaded, {
-    sampleRate: req.sampleRate,
-    channels: req.channels,
-    tailMs: 0,
-    bed: bed
-      ? {
-          audio: bed.samples,
-          sampleRate: bed.sampleRate,
-          gainDb: plan.bed!.gainDb,
-          duckDb: plan.bed!.duck ? -15 : 0,
-        }
-      : undefined,
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

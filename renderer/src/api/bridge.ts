@@ -61,9 +61,6 @@ export function createElectronApi(bridge: PreloadBridge): ClientApi {
     async uploadVoiceFile(file: UploadableFile) {
       return { path: pathOf(file) };
     },
-    projectMixUrl(projectId: string, rev: string) {
-      return `${scheme}://projects/${encodeURIComponent(projectId)}/mix.wav?rev=${encodeURIComponent(rev)}`;
-    },
     exportFileUrl(exportId: string, index: number) {
       return `${scheme}://exports/${encodeURIComponent(exportId)}/${index}`;
     },

@@ -298,7 +298,6 @@ export function createMockApi(): ClientApi {
     stagingAudioUrl: () => '',
     stageFile: () => Promise.reject(new ApiError('INTERNAL', 'Staging audio is not available in the mock API')),
     uploadVoiceFile: () => Promise.reject(new ApiError('INTERNAL', 'Voice files are not available in the mock API')),
-    projectMixUrl: () => '',
     exportFileUrl: () => '',
   };
 }

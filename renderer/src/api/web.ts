@@ -215,12 +215,6 @@ export function createWebApi({ token, origin = window.location.origin, onUnautho
     async uploadVoiceFile(file: UploadableFile) {
       return (await upload(file, 'voice-file')) as { uploadId: string };
     },
-    projectMixUrl(projectId: string, rev: string) {
-      const u = new URL(`/api/media/projects/${encodeURIComponent(projectId)}/mix.wav`, origin);
-      u.searchParams.set('rev', rev);
-      u.searchParams.set('token', token);
-      return u.toString();
-    },
     exportFileUrl(exportId: string, index: number) {
       const u = new URL(`/api/media/exports/${encodeURIComponent(exportId)}/${index}`, origin);
       u.searchParams.set('token', token);

@@ -476,7 +476,6 @@ export const en = {
   'timeline.duck': 'Duck under speech',
   'timeline.removeMusic': 'Remove the music bed',
   'timeline.addMusic': 'Add music bed…',
-  'timeline.waveLabel': "Episode waveform: click a line's region to jump to it",
   'timeline.empty': 'Generate some lines to see and hear the whole episode here.',
   'export.open': 'Export',
   'export.title': 'Export the episode',
@@ -546,6 +545,18 @@ export const en = {
 
   'timeline.musicTooLarge':
     '“{name}” is larger than {max} MiB: use a shorter or more compressed music file (MP3, Ogg).',
+  'timeline.zoomGroup': 'Zoom and follow',
+  'timeline.zoomIn': 'Zoom in (+)',
+  'timeline.zoomOut': 'Zoom out (−)',
+  'timeline.zoomFit': 'Fit the whole episode',
+  'timeline.follow': 'Follow the playhead',
+  'timeline.track':
+    'Episode timeline: click a line to select it and move the playhead; Ctrl+wheel or + and − zoom, arrow keys scroll',
+  'timeline.minimap': 'Whole episode: drag the highlighted window to scroll',
+  'timeline.lineLabel': 'Line {n}: {text}',
+  'timeline.groupLabel': 'Lines {a} to {b}: zoom in',
+  'timeline.chapter': 'Chapter: {title}',
+  'timeline.previewNote': 'The preview plays the voices line by line; the music bed is mixed in when you export.',
 
   'error.generic': 'Something went wrong: {message}',
 

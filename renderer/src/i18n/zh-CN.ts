@@ -469,7 +469,6 @@ export const zhCN: Dictionary = {
   'timeline.duck': '语音时自动压低',
   'timeline.removeMusic': '移除背景音乐',
   'timeline.addMusic': '添加背景音乐…',
-  'timeline.waveLabel': '整集波形：点击某行的区域跳转到该处',
   'timeline.empty': '生成一些行后，可在此查看和收听整集。',
   'export.open': '导出',
   'export.title': '导出整集',
@@ -537,6 +536,17 @@ export const zhCN: Dictionary = {
   'dictionary.heard': '读作：{text}',
 
   'timeline.musicTooLarge': '“{name}”超过 {max} MiB：请使用更短或压缩率更高的音乐文件（MP3、Ogg）。',
+  'timeline.zoomGroup': '缩放与跟随',
+  'timeline.zoomIn': '放大（+）',
+  'timeline.zoomOut': '缩小（−）',
+  'timeline.zoomFit': '显示整集',
+  'timeline.follow': '跟随播放头',
+  'timeline.track': '整集时间线：点击某行可选中并移动播放头；Ctrl+滚轮或 + 和 − 缩放，方向键滚动',
+  'timeline.minimap': '整集概览：拖动高亮窗口即可滚动',
+  'timeline.lineLabel': '第 {n} 行：{text}',
+  'timeline.groupLabel': '第 {a} 至 {b} 行：放大查看',
+  'timeline.chapter': '章节：{title}',
+  'timeline.previewNote': '预览逐行播放人声；背景音乐在导出时混入。',
 
   'error.generic': '出错了：{message}',
 

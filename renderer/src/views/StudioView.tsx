@@ -17,7 +17,7 @@ import { ImportDialog, scriptKind } from '../components/studio/ImportDialog';
 import { SpeakersPanel } from '../components/studio/SpeakersPanel';
 import { TakesPanel } from '../components/studio/TakesPanel';
 import { QueuePanel } from '../components/studio/QueuePanel';
-import { Timeline } from '../components/studio/Timeline';
+import { Timeline } from '../features/studio/timeline/Timeline';
 import { ExportDialog } from '../components/studio/ExportDialog';
 import { DictionaryDialog } from '../components/studio/DictionaryDialog';
 import { toast } from '../store/toasts';
