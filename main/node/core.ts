@@ -368,11 +368,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     'voiceAudio.stage': async ({ path: file }) => staging.get((await staging.putFile(file)).stagingId),
     'voiceAudio.clean': async ({ stagingId, trim, denoise, normalize, window }) => {
-      const src = await staging.samples(stagingId);
-      const out = await voiceAudio.clean(src.samples, src.sampleRate, { trim, denoise, normalize, window });
-      src.samples.fill(0);
-      const item = await staging.put(out.samples, out.sampleRate, { source: 'clean', derivedFrom: stagingId });
-      return staging.get(item.stagingId);
+      // In streaming passes over blocks (temporary audio encrypted in staging/work): memory does not grow with length.
+      const store = staging.workStore();
+      try {
+        const src = await staging.source(stagingId, store);
+        const out = await voiceAudio.cleanSource(src, { trim, denoise, normalize, window }, store);
+        const item = await staging.putSource(out.output, { source: 'clean', derivedFrom: stagingId }, store, out.full);
+        return staging.get(item.stagingId);
+      } finally {
+        store.dispose();
+      }
     },
     'voiceAudio.get': ({ stagingId }) => staging.get(stagingId),
     'voiceAudio.discard': ({ stagingId }) => {
@@ -591,6 +596,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       models.close();
       library.close();
       await voiceAudio.close();
+      staging.closeWork();
       await engines.close();
       db.close();
     },
