@@ -9,6 +9,10 @@
  * loudnorm + MP3); both outputs measured by ffmpeg's ebur128. Targets: peak RSS ≤ 400 MB at both lengths (the
  * longer within 10 % of the shorter), wall time ≤ the reference's, loudness within 0.5 LU of −16 LUFS, true peak
  * ≤ −1 dBTP.
+ *
+ * `npm run bench -- --voice-long [--json] [--seconds 3600] [--rate 48000] [--denoise-seconds 120]` (issue #9, long
+ * recordings): a one-hour recording staged, cleaned whole and a stretch denoised in one fresh process: wall seconds
+ * per step and peak RSS of the whole process (target ≤ 400 MB). See voice-long-bench.ts.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -22,6 +26,16 @@ if (args.includes('--long')) {
   const { runLong } = await import('./long-bench.js');
   const li = args.indexOf('--lengths');
   process.exitCode = await runLong(json, li >= 0 ? args[li + 1].split(',').map(Number) : [3600, 36_000]);
+  process.exit();
+}
+if (args.includes('--voice-long')) {
+  const { runVoiceLong } = await import('./voice-long-bench.js');
+  const num = (flag: string, d: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : d);
+  process.exitCode = await runVoiceLong(json, {
+    seconds: num('--seconds', 3600),
+    rate: num('--rate', 48_000),
+    denoiseSeconds: num('--denoise-seconds', 120),
+  });
   process.exit();
 }
 const onlyIdx = args.indexOf('--only');
