@@ -17,7 +17,7 @@ import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
 import { ModelsService } from './models-service.js';
 import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
-import { StagingStore, UPLOAD_MAX_BYTES } from './voices/staging.js';
+import { StagingStore, UPLOAD_MAX_BYTES, diskFullAsApiError } from './voices/staging.js';
 import { VoiceAudio } from './voices/voice-audio.js';
 import { RecordingService } from './voices/recording-service.js';
 import { readVoiceFileFrom } from './voices/voice-file.js';
@@ -371,10 +371,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       // In streaming passes over blocks (temporary audio encrypted in staging/work): memory does not grow with length.
       const store = staging.workStore();
       try {
-        const src = await staging.source(stagingId, store);
-        const out = await voiceAudio.cleanSource(src, { trim, denoise, normalize, window }, store);
-        const item = await staging.putSource(out.output, { source: 'clean', derivedFrom: stagingId }, store, out.full);
-        return staging.get(item.stagingId);
+        return await diskFullAsApiError(async () => {
+          const src = await staging.source(stagingId, store);
+          const out = await voiceAudio.cleanSource(src, { trim, denoise, normalize, window }, store);
+          const opts = { source: 'clean' as const, derivedFrom: stagingId };
+          return staging.get((await staging.putSource(out.output, opts, store, out.full)).stagingId);
+        });
       } finally {
         store.dispose();
       }

@@ -10,7 +10,7 @@ import type { Emit } from '../jobs/queue.js';
 import { findOnPath, listInputDevices } from '../recorder/devices.js';
 import { Recorder, RecorderError, installHint, type EndReason } from '../recorder/recorder.js';
 import { estimateNoiseFloor } from '../recorder/room-noise.js';
-import type { StagingStore } from './staging.js';
+import { diskFullAsApiError, type StagingStore } from './staging.js';
 import { readAll } from '../../../native-models/audio/pcm-store.js';
 
 /** Recorder failures as API errors with the recorder's own plain-English message. */
@@ -164,7 +164,8 @@ export class RecordingService {
       purpose === 'room-noise' ? estimateNoiseFloor(await readAll(take.source), take.sampleRate).floorDb : null;
     const store = this.staging.workStore();
     try {
-      const item = await this.staging.putSource(take.source, { source: 'recording', purpose, noiseFloorDb }, store);
+      const opts = { source: 'recording' as const, purpose, noiseFloorDb };
+      const item = await diskFullAsApiError(() => this.staging.putSource(take.source, opts, store));
       return this.staging.get(item.stagingId);
     } finally {
       store.dispose();

@@ -103,7 +103,7 @@ export class StagingStore {
     );
     const store = this.workStore();
     try {
-      return await this.putSource(arraySource(samples, sampleRate), opts, store);
+      return await diskFullAsApiError(() => this.putSource(arraySource(samples, sampleRate), opts, store));
     } finally {
       store.dispose();
     }
@@ -164,8 +164,10 @@ export class StagingStore {
   async putFile(file: string): Promise<StagedItem> {
     const store = this.workStore();
     try {
-      const audio = await decodeAudioToStore({ file }, store);
-      return await this.putSource(audio.source, { source: 'import', channels: audio.channels }, store);
+      return await diskFullAsApiError(async () => {
+        const audio = await decodeAudioToStore({ file }, store);
+        return this.putSource(audio.source, { source: 'import', channels: audio.channels }, store);
+      });
     } finally {
       store.dispose();
     }
@@ -175,8 +177,10 @@ export class StagingStore {
   async putBytes(bytes: Buffer, name: string): Promise<StagedItem> {
     const store = this.workStore();
     try {
-      const audio = await decodeAudioToStore({ bytes, name }, store);
-      return await this.putSource(audio.source, { source: 'upload', channels: audio.channels }, store);
+      return await diskFullAsApiError(async () => {
+        const audio = await decodeAudioToStore({ bytes, name }, store);
+        return this.putSource(audio.source, { source: 'upload', channels: audio.channels }, store);
+      });
     } finally {
       store.dispose();
     }
@@ -322,5 +326,23 @@ function processAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A full disk while staging or cleaning (the temporary audio, the staged file) as the user's error: DISK_FULL, what
+ * needs the space, and that nothing was kept (the store and the atomic writers remove what they made).
+ */
+export async function diskFullAsApiError<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!(err instanceof ApiError) && (code === 'ENOSPC' || code === 'EDQUOT'))
+      throw new ApiError(
+        'DISK_FULL',
+        'The disk is full: the audio could not be staged or cleaned (long recordings need temporary space, about 4 GB per hour at 48 kHz for a clean-up). Nothing was kept; free some space and try again.',
+      );
+    throw err;
   }
 }
