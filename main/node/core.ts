@@ -373,7 +373,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       try {
         return await diskFullAsApiError(async () => {
           const src = await staging.source(stagingId, store);
-          const out = await voiceAudio.cleanSource(src, { trim, denoise, normalize, window }, store);
+          // The item's analysis from when it was staged: the whole input is not analysed again.
+          const prior = staging.fullReport(stagingId) ?? undefined;
+          const out = await voiceAudio.cleanSource(src, { trim, denoise, normalize, window }, store, prior);
           const opts = { source: 'clean' as const, derivedFrom: stagingId };
           return staging.get((await staging.putSource(out.output, opts, store, out.full)).stagingId);
         });

@@ -637,6 +637,26 @@ async function writeSpans(x: PcmSource, spans: [number, number][], write: (y: Fl
   if (tail.length) write(tail);
 }
 
+/**
+ * The 10 ms levels of the 16 kHz analysis copy of [from, to) seconds of `src` (without its DC offset, as in the
+ * analysis, when the input's offset was over 1e-4), made afresh; returns the copy's length.
+ */
+async function levelsOfSpan(src: PcmSource, from: number, to: number, dc: number, tens: TenMsLevels): Promise<number> {
+  const rate = src.sampleRate;
+  const resampler = rate === ANALYSIS_RATE ? null : analysisResampler(rate);
+  const m = Math.abs(dc) > 1e-4 ? dc : 0;
+  let n = 0;
+  const add = (z: Float32Array) => {
+    const y = m ? z.map((v) => v - m) : z;
+    tens.push(y);
+    n += y.length;
+  };
+  for await (const x of src.blocks(Math.round(from * rate), Math.round(to * rate)))
+    add(resampler ? resampler.push(x) : x);
+  if (resampler) add(resampler.flush());
+  return n;
+}
+
 /** Clean mono audio: window → DC removal → denoise → trim → loudness. Rate and (for windows) time base are kept. */
 export async function cleanVoiceAudio(
   samples: Float32Array,
@@ -655,6 +675,11 @@ export async function cleanVoiceAudio(
  * Clean a mono source of any length: window → DC removal → denoise → trim → loudness, each a streaming pass (or a
  * few) over blocks, with intermediate audio and the result in `store` (the caller disposes it once it has used the
  * output). Returns the output with the reports of the input and of the output.
+ *
+ * `prior` is the input's full report when the caller has it (staging analysed the audio when it was staged): the
+ * analysis pass over the whole input (the VAD's hour of model calls for an hour) is then skipped, and the trim's
+ * 10 ms levels come from a fresh 16 kHz copy of the kept span (the same samples but within the resampler's kernel,
+ * half a millisecond, at the span's edges).
  */
 export async function cleanSource(
   src: PcmSource,
@@ -662,10 +687,11 @@ export async function cleanSource(
   deps: VoiceAudioDeps,
   meta: { channels?: number },
   store: PcmStore,
+  prior?: QualityReport,
 ): Promise<CleanupSourceResult> {
   const sampleRate = src.sampleRate;
-  const analysis = await analyzeSource(src, deps, meta, store);
-  const before = analysis.report;
+  const analysis = prior ? null : await analyzeSource(src, deps, meta, store);
+  const before = prior ?? analysis!.report;
   let x = src;
   let offset = 0;
   let keptEnd = src.length / sampleRate;
@@ -718,10 +744,12 @@ export async function cleanSource(
       n16 = count;
     } else {
       // Same audio as analysed (up to DC): reuse its VAD pass, shifted into the window.
-      const a16 = Math.round(offset * ANALYSIS_RATE);
-      const x16 = rangeSource(analysis.x16, a16, Math.min(analysis.x16.length, Math.round(keptEnd * ANALYSIS_RATE)));
-      for await (const y of x16.blocks()) tens.push(y);
-      n16 = x16.length;
+      if (analysis) {
+        const a16 = Math.round(offset * ANALYSIS_RATE);
+        const x16 = rangeSource(analysis.x16, a16, Math.min(analysis.x16.length, Math.round(keptEnd * ANALYSIS_RATE)));
+        for await (const y of x16.blocks()) tens.push(y);
+        n16 = x16.length;
+      } else n16 = await levelsOfSpan(src, offset, keptEnd, before.dcOffset, tens);
       const span = n16 / ANALYSIS_RATE;
       segments = before.segments
         .map((s) => ({ start: Math.max(0, s.start - offset), end: Math.min(span, s.end - offset) }))

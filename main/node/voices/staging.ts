@@ -41,6 +41,8 @@ export interface StagedItem extends StagedAudio {
   sha256: string;
   /** The library voice this was made from (previews): erased with the voice. */
   voiceId?: string;
+  /** The VAD's speech segments (seconds), so a clean-up need not analyse the whole item again. */
+  segments?: { start: number; end: number }[];
 }
 
 export interface PutOptions {
@@ -132,6 +134,7 @@ export class StagingStore {
       noiseFloorDbfs: full.noiseFloorDbfs,
       sha256: '',
       ...(opts.voiceId ? { voiceId: opts.voiceId } : {}),
+      segments: full.segments,
     };
     try {
       const out = await vault.encryptedWriter(this.file(id, 'enc'), `staging/${id}`);
@@ -233,8 +236,15 @@ export class StagingStore {
 
   /** The public description (without internal fields). */
   get(id: string): StagedAudio {
-    const { noiseFloorDbfs: _n, sha256: _s, voiceId: _v, ...pub } = this.item(id);
+    const { noiseFloorDbfs: _n, sha256: _s, voiceId: _v, segments: _g, ...pub } = this.item(id);
     return pub;
+  }
+
+  /** The full analysis made when the item was staged (with its speech segments), or null for an older item. */
+  fullReport(id: string): FullReport | null {
+    const item = this.item(id);
+    if (!item.segments) return null;
+    return { ...item.report, noiseFloorDbfs: item.noiseFloorDbfs, segments: item.segments };
   }
 
   /** The decrypted 16-bit WAV (for playback and for storing with a voice). */

@@ -73,10 +73,11 @@ export class VoiceAudio {
     src: PcmSource,
     opts: CleanupOptions,
     store: PcmStore,
+    prior?: FullReport,
   ): Promise<{ output: PcmSource; report: QualityReport; full: FullReport }> {
     const vad = await this.loadVad();
     const denoiser = opts.denoise ? await this.loadDenoiser() : undefined;
-    const r = await cleanup.cleanSource(src, opts, { vad, denoiser }, {}, store);
+    const r = await cleanup.cleanSource(src, opts, { vad, denoiser }, {}, store, prior);
     return { output: r.output, report: toQualityReport(r.report), full: r.report };
   }
 
