@@ -23,7 +23,7 @@ export interface VoiceLongRow {
   stageSeconds: number;
   /** voiceAudio.clean of the whole recording: trim + normalise. */
   cleanSeconds: number;
-  /** voiceAudio.clean of the stretch with GTCRN (the analysis of the input still covers the whole recording). */
+  /** voiceAudio.clean of the stretch with GTCRN (+ trim, normalise; the staging analysis is reused). */
   denoiseSeconds: number;
   denoisedStretchSeconds: number;
   /** The three steps together, and the process's peak RSS across them (the vault's 128 MiB scrypt included). */

@@ -3,7 +3,7 @@
  * Silero VAD and GTCRN packs and the real vault) stages a generated ONE-HOUR recording (eval speech looped with pauses
  * and pink noise, FLAC, made here with ffmpeg and never committed), cleans all of it (trim + normalise: VAD, levels,
  * best window, trim, loudness and the report of the result, over the whole hour), then denoises a 60 s stretch of it
- * (window + GTCRN + trim + normalise; the analysis of that call still covers the whole hour). GTCRN runs at about
+ * (window + GTCRN + trim + normalise). Both clean-ups reuse the analysis made at staging. GTCRN runs at about
  * 6–15x real time on 2 cores, so denoising the whole hour (4–10 minutes) is left to the bench
  * (`npm run bench -- --voice-long`); the denoiser streams the same way whatever the length.
  *
