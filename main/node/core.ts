@@ -17,7 +17,7 @@ import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
 import { ModelsService } from './models-service.js';
 import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
-import { StagingStore, UPLOAD_MAX_BYTES, diskFullAsApiError } from './voices/staging.js';
+import { StagingStore, UPLOAD_MAX_BYTES, VOICE_SAMPLE_MAX_SECONDS, diskFullAsApiError } from './voices/staging.js';
 import { VoiceAudio } from './voices/voice-audio.js';
 import { RecordingService } from './voices/recording-service.js';
 import { readVoiceFileFrom } from './voices/voice-file.js';
@@ -141,6 +141,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const stagedSample = async (stagingId: string): Promise<NewSample> => {
     const item = staging.item(stagingId);
     voiceAudio.assertUsable(item.report, item.noiseFloorDbfs);
+    // A sample is decrypted, stored and encoded whole: long recordings give their best window instead.
+    if (item.durationSeconds > VOICE_SAMPLE_MAX_SECONDS)
+      throw new ApiError(
+        'INVALID_INPUT',
+        `This recording is ${(item.durationSeconds / 60).toFixed(1)} minutes long: a voice sample is at most ${VOICE_SAMPLE_MAX_SECONDS / 60} minutes (10–30 s of clear speech is best). Clean it keeping the best window and use that.`,
+        { audioProblem: 'too-long' },
+      );
     const s = await staging.samples(stagingId);
     return { samples: s.samples, sampleRate: s.sampleRate, wav: s.wav };
   };

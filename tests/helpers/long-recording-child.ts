@@ -10,7 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { StagedAudio } from '../../preload/contract/index.js';
-import { call, openVoiceCore } from './voices.js';
+import { call, callError, openVoiceCore } from './voices.js';
 
 const [dataDir, recording, denoiseFrom, denoiseTo] = process.argv.slice(2);
 
@@ -50,6 +50,12 @@ const denoised = await call<StagedAudio>(core, 'voiceAudio.clean', {
 });
 const t3 = performance.now();
 const workPeakRssMb = resettable ? hwmMb() : null;
+// The hour itself cannot become a voice sample (samples are handled whole): a clear refusal, before any decryption.
+const sampleRefusal = await callError(core, 'library.create', {
+  name: 'Hour',
+  stagingIds: [staged.stagingId],
+  consent: { kind: 'attest', name: 'Test Speaker', purpose: 'Long recording test' },
+});
 await core.close();
 process.stdout.write(
   `${JSON.stringify({
@@ -61,5 +67,6 @@ process.stdout.write(
     denoiseSeconds: (t3 - t2) / 1000,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     workPeakRssMb,
+    sampleRefusal: { code: sampleRefusal.code, message: sampleRefusal.message, details: sampleRefusal.details },
   })}\n`,
 );

@@ -31,6 +31,11 @@ import type { Vault } from '../vault/index.js';
 import { toQualityReport, type FullReport, type VoiceAudio } from './voice-audio.js';
 
 export const STAGING_MAX_AGE_MS = 24 * 3600 * 1000;
+/**
+ * Longest staged item that becomes a voice sample (library.create, library.addSample): samples are decrypted, stored
+ * and encoded whole, and a voice needs 10–30 s of speech. Longer recordings are cleaned with the best window first.
+ */
+export const VOICE_SAMPLE_MAX_SECONDS = 5 * 60;
 /** Largest upload accepted from the browser (web mode). */
 export const UPLOAD_MAX_BYTES = 1024 * 1024 * 1024;
 
