@@ -28,6 +28,8 @@ export interface VoiceLongRow {
   denoisedStretchSeconds: number;
   /** The three steps together, and the process's peak RSS across them (the vault's 128 MiB scrypt included). */
   wallSeconds: number;
+  /** User + system CPU seconds of the child (start-up and model loading included): less sensitive to load. */
+  cpuSeconds: number;
   peakRssMb: number;
   cleanedSeconds: number;
   cleanedLufs: number | null;
@@ -74,6 +76,7 @@ export async function runVoiceLong(
       cleanSeconds: number;
       denoiseSeconds: number;
       peakRssMb: number;
+      cpuSeconds: number;
     };
     const kb = timed ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]) : NaN;
     const row: VoiceLongRow = {
@@ -84,6 +87,7 @@ export async function runVoiceLong(
       denoiseSeconds: round(out.denoiseSeconds),
       denoisedStretchSeconds: opts.denoiseSeconds,
       wallSeconds: round(out.stageSeconds + out.cleanSeconds + out.denoiseSeconds),
+      cpuSeconds: round(out.cpuSeconds),
       peakRssMb: Math.round(Number.isFinite(kb) ? kb / 1024 : out.peakRssMb),
       cleanedSeconds: round(out.cleaned.durationSeconds),
       cleanedLufs: out.cleaned.report.loudnessLufs,
@@ -97,7 +101,7 @@ export async function runVoiceLong(
           `  stage (decode, analyse, encrypt)   ${row.stageSeconds.toFixed(1)} s\n` +
           `  clean whole (trim + normalise)     ${row.cleanSeconds.toFixed(1)} s  → ${(row.cleanedSeconds / 60).toFixed(1)} min at ${row.cleanedLufs} LUFS\n` +
           `  denoise ${row.denoisedStretchSeconds} s stretch (+ trim, norm.) ${row.denoiseSeconds.toFixed(1)} s\n` +
-          `  wall (all three)                   ${row.wallSeconds.toFixed(1)} s\n` +
+          `  wall (all three)                   ${row.wallSeconds.toFixed(1)} s (CPU ${row.cpuSeconds.toFixed(1)} s)\n` +
           `  peak RSS (whole process)           ${row.peakRssMb} MB (target ≤ 400 MB)\n`,
       );
     }

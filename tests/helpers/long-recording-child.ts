@@ -66,6 +66,8 @@ process.stdout.write(
     cleanSeconds: (t2 - t1) / 1000,
     denoiseSeconds: (t3 - t2) / 1000,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
+    // User + system CPU seconds of the whole run: less sensitive than wall time to a shared machine's load.
+    cpuSeconds: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6,
     workPeakRssMb,
     sampleRefusal: { code: sampleRefusal.code, message: sampleRefusal.message, details: sampleRefusal.details },
   })}\n`,
