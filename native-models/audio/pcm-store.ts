@@ -253,8 +253,13 @@ class TempPcmWriter implements PcmWriter {
           const raw = Buffer.alloc(Math.min(end - pos, (block + 4) * 4));
           while (pos < end) {
             const want = Math.min(raw.length, end - pos, (block + skip) * 4);
-            const got = readSync(fd, raw, 0, want, pos);
-            if (got <= 0) throw new Error(`temporary audio ${path.basename(file)} is shorter than written`);
+            // Whole requests (a short read would split a sample).
+            let got = 0;
+            while (got < want) {
+              const n = readSync(fd, raw, got, want - got, pos + got);
+              if (n <= 0) throw new Error(`temporary audio ${path.basename(file)} is shorter than written`);
+              got += n;
+            }
             pos += got;
             const plain = decipher.update(raw.subarray(0, got));
             const usable = plain.length - (plain.length % 4);
