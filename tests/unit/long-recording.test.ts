@@ -8,7 +8,7 @@
  * (`npm run bench -- --voice-long`); the denoiser streams the same way whatever the length.
  *
  * Bound: peak RSS of the whole child ≤ 400 MB (before streaming, a 29-minute clean-up took 2.6 GB). The recording is
- * 16 kHz to keep the test near two minutes on 2 cores; the bench runs the hour at 48 kHz (about 310 MB peak).
+ * 16 kHz to keep the test near two minutes on 2 cores; the bench runs the hour at 48 kHz (about 300 MB peak).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
