@@ -30,7 +30,7 @@ interface ChildResult {
   cleanSeconds: number;
   denoiseSeconds: number;
   peakRssMb: number;
-  sampleRefusal: { code: string; message: string; details: unknown };
+  sampleRefusal: { code: string; message: string; details: unknown } | null;
 }
 
 const t = tempDir('timbre-long-');
@@ -76,9 +76,9 @@ describe('a one-hour recording', () => {
     expect(r.denoised.report.snrDb!).toBeGreaterThan(r.staged.report.snrDb!);
 
     // The hour cannot be a voice sample as it is (samples are handled whole): told to keep the best window.
-    expect(r.sampleRefusal.code).toBe('INVALID_INPUT');
-    expect(r.sampleRefusal.details).toEqual({ audioProblem: 'too-long' });
-    expect(r.sampleRefusal.message).toMatch(/60\.0 minutes long: a voice sample is at most 5 minutes.*best window/);
+    expect(r.sampleRefusal?.code).toBe('INVALID_INPUT');
+    expect(r.sampleRefusal?.details).toEqual({ audioProblem: 'too-long' });
+    expect(r.sampleRefusal?.message).toMatch(/60\.0 minutes long: a voice sample is at most 5 minutes.*best window/);
 
     // Nothing temporary is left: the work folder went with the core.
     const work = path.join(data, 'staging', 'work');
