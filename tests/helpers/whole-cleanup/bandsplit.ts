@@ -1,3 +1,5 @@
+// Test reference (not product code): bandsplit.ts as it was before the voice clean-up streamed (commit 1d8c85c),
+// only its imports changed. tests/unit/cleanup-stream.test.ts checks the streaming implementation against it.
 /**
  * Denoising at any sample rate without losing the band above 8 kHz.
  *

@@ -1,3 +1,5 @@
+// Test reference (not product code): cleanup.ts as it was before the voice clean-up streamed (commit 1d8c85c),
+// only its imports changed. tests/unit/cleanup-stream.test.ts checks the streaming implementation against it.
 /**
  * Voice audio analysis and clean-up: the quality report (speech seconds, SNR, clipping, loudness, DC, best window,
  * advice) and the clean-up chain (window → DC removal → GTCRN denoise → VAD trim → loudness normalisation).

@@ -1,3 +1,5 @@
+// Test reference (not product code): voice-loudness.ts as it was before the voice clean-up streamed (commit 1d8c85c),
+// only its imports changed. tests/unit/cleanup-stream.test.ts checks the streaming implementation against it.
 /**
  * Loudness normalisation for long recordings: the same result as `normalizeLoudness` in ../dsp/loudness.ts (gain to
  * a target integrated loudness, look-ahead true-peak limiter, make-up iterations), but the 4x-oversampled true-peak
