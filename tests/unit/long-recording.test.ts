@@ -8,7 +8,7 @@
  * (`npm run bench -- --voice-long`); the denoiser streams the same way whatever the length.
  *
  * Bound: peak RSS of the whole child ≤ 400 MB (before streaming, a 29-minute clean-up took 2.6 GB; measured here:
- * 290 MB). The recording is 16 kHz to keep the work small (about 80 CPU-seconds; the wall time depends on the
+ * 290 MB). The recording is 16 kHz to keep the work small (a third of the 48 kHz samples; the wall time depends on the
  * machine's load: 6–8 minutes on a shared 2-core machine at load 10–14); the bench runs the hour at 48 kHz (293 MB
  * peak, 152 CPU-seconds).
  */
