@@ -3,9 +3,9 @@
  * Silero VAD and GTCRN packs and the real vault) stages a generated ONE-HOUR recording (eval speech looped with pauses
  * and pink noise, FLAC, made here with ffmpeg and never committed), cleans all of it (trim + normalise: VAD, levels,
  * best window, trim, loudness and the report of the result, over the whole hour), then denoises a 60 s stretch of it
- * (window + GTCRN + trim + normalise). Both clean-ups reuse the analysis made at staging. GTCRN runs at about
- * 6–15x real time on 2 cores, so denoising the whole hour (4–10 minutes) is left to the bench
- * (`npm run bench -- --voice-long`); the denoiser streams the same way whatever the length.
+ * (window + GTCRN + trim + normalise). Both clean-ups reuse the analysis made at staging. GTCRN ran at about 6x real
+ * time on the loaded 2-core machine, so denoising the whole hour (about 10 minutes) is left to the bench
+ * (`npm run bench -- --voice-long --denoise-seconds 3600`); the denoiser streams the same way whatever the length.
  *
  * Bound: peak RSS of the whole child ≤ 400 MB (before streaming, a 29-minute clean-up took 2.6 GB; measured here:
  * 290 MB). The recording is 16 kHz to keep the work small (a third of the 48 kHz samples; the wall time depends on the
