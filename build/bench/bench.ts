@@ -12,6 +12,9 @@
  *
  * `npm run bench -- --timeline [--json] [--hours 10]` (issue #9): a 10-hour project's timeline opened in headless
  * Chromium: ms until the overview is drawn and until a first zoom is drawn (timeline-bench.ts).
+ * `npm run bench -- --voice-long [--json] [--seconds 3600] [--rate 48000] [--denoise-seconds 120]` (issue #9, long
+ * recordings): a one-hour recording staged, cleaned whole and a stretch denoised in one fresh process: wall seconds
+ * per step and peak RSS of the whole process (target ≤ 400 MB). See voice-long-bench.ts.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -31,6 +34,16 @@ if (args.includes('--timeline')) {
   const { runTimeline } = await import('./timeline-bench.js');
   const hi = args.indexOf('--hours');
   process.exitCode = await runTimeline(json, hi >= 0 ? Number(args[hi + 1]) : 10);
+  process.exit();
+}
+if (args.includes('--voice-long')) {
+  const { runVoiceLong } = await import('./voice-long-bench.js');
+  const num = (flag: string, d: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : d);
+  process.exitCode = await runVoiceLong(json, {
+    seconds: num('--seconds', 3600),
+    rate: num('--rate', 48_000),
+    denoiseSeconds: num('--denoise-seconds', 120),
+  });
   process.exit();
 }
 const onlyIdx = args.indexOf('--only');

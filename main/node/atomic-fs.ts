@@ -45,6 +45,55 @@ export async function writeFileAtomic(given: string, data: Uint8Array | string):
   await fsyncDir(dir);
 }
 
+/**
+ * writeFileAtomic for content produced in pieces (too long to hold): `write` appends to a temp file in the target's
+ * folder; `commit` fsyncs it, renames it over the target and fsyncs the folder; `abort` (or any failed write or commit)
+ * removes the temp file and leaves the target untouched.
+ */
+export interface AtomicWriter {
+  write(data: Uint8Array): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export async function openAtomicWriter(given: string): Promise<AtomicWriter> {
+  const target = await checkOutputTarget(given);
+  const dir = path.dirname(target);
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}${TMP_SUFFIX}`);
+  let fh: fsp.FileHandle | undefined = await fsp.open(tmp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
+  const abort = async () => {
+    await fh?.close().catch(() => undefined);
+    fh = undefined;
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+  };
+  return {
+    async write(data) {
+      if (!fh) throw new Error('AtomicWriter: write after commit or abort');
+      try {
+        await fh.write(data);
+      } catch (err) {
+        await abort();
+        throw err;
+      }
+    },
+    async commit() {
+      if (!fh) throw new Error('AtomicWriter: commit after commit or abort');
+      try {
+        await fh.sync();
+        await fh.close();
+        fh = undefined;
+        await fsp.rename(tmp, target);
+      } catch (err) {
+        await abort();
+        throw err;
+      }
+      await fsyncDir(dir);
+    },
+    abort,
+  };
+}
+
 async function fsyncDir(dir: string): Promise<void> {
   // Directory fsync makes the rename durable; not supported on Windows, where rename is already journaled.
   if (process.platform === 'win32') return;

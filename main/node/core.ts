@@ -20,7 +20,7 @@ import { dataLayout, type DataLayout } from './paths.js';
 import { createDispatcher, type Handlers, type RpcResponse } from './rpc.js';
 import { ModelsService } from './models-service.js';
 import { LIBRARY_ENGINE, VoiceLibrary } from './voices/library.js';
-import { StagingStore, UPLOAD_MAX_BYTES } from './voices/staging.js';
+import { StagingStore, UPLOAD_MAX_BYTES, VOICE_SAMPLE_MAX_SECONDS, diskFullAsApiError } from './voices/staging.js';
 import { VoiceAudio } from './voices/voice-audio.js';
 import { RecordingService } from './voices/recording-service.js';
 import { readVoiceFileFrom } from './voices/voice-file.js';
@@ -154,6 +154,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const stagedSample = async (stagingId: string): Promise<NewSample> => {
     const item = staging.item(stagingId);
     voiceAudio.assertUsable(item.report, item.noiseFloorDbfs);
+    // A sample is decrypted, stored and encoded whole: long recordings give their best window instead.
+    if (item.durationSeconds > VOICE_SAMPLE_MAX_SECONDS)
+      throw new ApiError(
+        'INVALID_INPUT',
+        `This recording is ${(item.durationSeconds / 60).toFixed(1)} minutes long: a voice sample is at most ${VOICE_SAMPLE_MAX_SECONDS / 60} minutes (10–30 s of clear speech is best). Clean it keeping the best window and use that.`,
+        { audioProblem: 'too-long' },
+      );
     const s = await staging.samples(stagingId);
     return { samples: s.samples, sampleRate: s.sampleRate, wav: s.wav };
   };
@@ -401,11 +408,20 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     'voiceAudio.stage': async ({ path: file }) => staging.get((await staging.putFile(file)).stagingId),
     'voiceAudio.clean': async ({ stagingId, trim, denoise, normalize, window }) => {
-      const src = await staging.samples(stagingId);
-      const out = await voiceAudio.clean(src.samples, src.sampleRate, { trim, denoise, normalize, window });
-      src.samples.fill(0);
-      const item = await staging.put(out.samples, out.sampleRate, { source: 'clean', derivedFrom: stagingId });
-      return staging.get(item.stagingId);
+      // In streaming passes over blocks (temporary audio encrypted in staging/work): memory does not grow with length.
+      const store = staging.workStore();
+      try {
+        return await diskFullAsApiError(async () => {
+          const src = await staging.source(stagingId, store);
+          // The item's analysis from when it was staged: the whole input is not analysed again.
+          const prior = staging.fullReport(stagingId) ?? undefined;
+          const out = await voiceAudio.cleanSource(src, { trim, denoise, normalize, window }, store, prior);
+          const opts = { source: 'clean' as const, derivedFrom: stagingId };
+          return staging.get((await staging.putSource(out.output, opts, store, out.full)).stagingId);
+        });
+      } finally {
+        store.dispose();
+      }
     },
     'voiceAudio.get': ({ stagingId }) => staging.get(stagingId),
     'voiceAudio.discard': ({ stagingId }) => {
@@ -665,6 +681,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       models.close();
       library.close();
       await voiceAudio.close();
+      staging.closeWork();
       await engines.close();
       db.close();
     },

@@ -36,14 +36,23 @@ const FORMAT_EXTENSIBLE = 0xfffe;
  * Samples outside [-1, 1] are clipped; NaN becomes silence.
  */
 export function encodeWav(samples: Float32Array, sampleRate: number, bitDepth: WavBitDepth = 16): Buffer {
+  const head = wavHeader(samples.length, sampleRate, bitDepth);
+  const buf = Buffer.alloc(44 + samples.length * (bitDepth / 8));
+  head.copy(buf);
+  encodePcm(samples, bitDepth, buf, 44);
+  return buf;
+}
+
+/** The 44-byte header of a mono WAV holding `frames` samples (encodeWav's; for writing one in pieces). */
+export function wavHeader(frames: number, sampleRate: number, bitDepth: WavBitDepth = 16): Buffer {
   if (!Number.isInteger(sampleRate) || sampleRate <= 0 || sampleRate > 1_000_000) {
     throw new RangeError(`Invalid sample rate: ${sampleRate}`);
   }
   if (bitDepth !== 16 && bitDepth !== 32) throw new RangeError(`Unsupported bit depth: ${String(bitDepth)}`);
   const bytesPerSample = bitDepth / 8;
-  const dataBytes = samples.length * bytesPerSample;
+  const dataBytes = frames * bytesPerSample;
   if (dataBytes > 0xffffffff - 36) throw new RangeError('Audio too long for a WAV file (over 4 GiB)');
-  const buf = Buffer.alloc(44 + dataBytes);
+  const buf = Buffer.alloc(44);
   buf.write('RIFF', 0, 'ascii');
   buf.writeUInt32LE(36 + dataBytes, 4);
   buf.write('WAVE', 8, 'ascii');
@@ -57,21 +66,31 @@ export function encodeWav(samples: Float32Array, sampleRate: number, bitDepth: W
   buf.writeUInt16LE(bitDepth, 34);
   buf.write('data', 36, 'ascii');
   buf.writeUInt32LE(dataBytes, 40);
-  let off = 44;
+  return buf;
+}
+
+/** WAV sample data for mono float samples (clipped to [-1, 1]; NaN becomes silence), into `out` at `at` or a new buffer. */
+export function encodePcm(
+  samples: Float32Array,
+  bitDepth: WavBitDepth = 16,
+  out: Buffer = Buffer.alloc(samples.length * (bitDepth / 8)),
+  at = 0,
+): Buffer {
+  let off = at;
   for (let i = 0; i < samples.length; i++) {
     let s = samples[i];
     if (Number.isNaN(s)) s = 0;
     s = s > 1 ? 1 : s < -1 ? -1 : s;
     if (bitDepth === 16) {
       // Same scale as decoding (x / 32768), so a round trip is off by at most half a step (one step at +1.0).
-      buf.writeInt16LE(Math.min(32767, Math.round(s * 32768)), off);
+      out.writeInt16LE(Math.min(32767, Math.round(s * 32768)), off);
       off += 2;
     } else {
-      buf.writeFloatLE(s, off);
+      out.writeFloatLE(s, off);
       off += 4;
     }
   }
-  return buf;
+  return out;
 }
 
 /** Header limits (docs/security.md, "Audio input"): outside them a file is refused before anything is allocated. */

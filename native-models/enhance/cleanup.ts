@@ -2,20 +2,37 @@
  * Voice audio analysis and clean-up: the quality report (speech seconds, SNR, clipping, loudness, DC, best window,
  * advice) and the clean-up chain (window → DC removal → GTCRN denoise → VAD trim → loudness normalisation).
  *
- * Analysis runs on a 16 kHz copy (Silero VAD's native rate) in 32 ms frames aligned with the VAD windows, so an hour
- * of audio costs one resample, one VAD pass and a few linear passes over ~110 k frames: nothing here is quadratic.
- * Clipping, peak, DC and loudness are measured on the source-rate samples (resampling would hide flat-topped peaks).
- * Pure Node + onnxruntime: no DB, no Electron.
+ * Everything streams (`analyzeSource`, `cleanSource`): the audio is read in blocks from a PcmSource (a temporary file
+ * for long audio, ../audio/pcm-store.ts), intermediate and result audio is written in blocks to a PcmStore, and only
+ * compact summaries stay in memory: per 32 ms frame of the 16 kHz analysis copy its power, whether it is speech and
+ * its clipped-sample count (13 bytes: 1.5 MB per hour), the VAD's probability per window and the speech segments,
+ * and per 10 ms the level used to refine the trim edges. The best window is chosen from the frame summaries. So an
+ * hour costs a few passes over the audio and a few MB of memory, whatever its length.
+ *
+ * Analysis runs on a 16 kHz copy (Silero VAD's native rate) in 32 ms frames aligned with the VAD windows: one
+ * resampling pass (clipping, peak, DC and loudness measured on the source-rate samples on the way: resampling would
+ * hide flat-topped peaks), then one pass for the VAD and frame powers. `analyzeVoiceAudio` and `cleanVoiceAudio` are
+ * the same code for audio already in memory. Pure Node + onnxruntime: no DB, no Electron.
  */
 import { countNonFinite } from '../audio/checks.js';
+import {
+  arraySource,
+  mapSource,
+  memoryStore,
+  rangeSource,
+  readAll,
+  type PcmSource,
+  type PcmStore,
+  type PcmWriter,
+} from '../audio/pcm-store.js';
 import { ApiError } from '../common/errors.js';
-import { integratedLoudness } from '../dsp/loudness.js';
-import { resample } from '../dsp/resample.js';
+import { LoudnessMeter } from '../dsp/loudness-stream.js';
+import { Resampler } from '../dsp/resample.js';
 import type { SileroVad } from '../vad/silero-vad.js';
 import type { SpeechSegment } from '../vad/segments.js';
-import { denoiseAnyRate } from './bandsplit.js';
+import { denoiseSource } from './bandsplit.js';
 import type { GtcrnDenoiser } from './gtcrn.js';
-import { normalizeVoiceLoudness } from './voice-loudness.js';
+import { normalizeVoiceSource } from './voice-loudness.js';
 
 export type AdviceCode =
   | 'ok'
@@ -105,6 +122,16 @@ export interface CleanupResult {
   kept: { start: number; end: number };
 }
 
+/** `cleanSource`'s result: the cleaned audio as a source (in the caller's store, or the input itself if unchanged). */
+export interface CleanupSourceResult {
+  output: PcmSource;
+  /** Report of the cleaned audio. */
+  report: QualityReport;
+  /** Report of the input. */
+  before: QualityReport;
+  kept: { start: number; end: number };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Thresholds
 
@@ -170,21 +197,25 @@ interface Frames {
 interface Analysis {
   report: QualityReport;
   frames: Frames;
-  /** The 16 kHz analysis copy. */
-  x16: Float32Array;
+  /** The 16 kHz analysis copy (without its DC offset when it had one). */
+  x16: PcmSource;
 }
 
 const dbPow = (p: number) => 10 * Math.log10(Math.max(p, 1e-12));
 
-/**
- * The 16 kHz analysis copy. A short kernel (8 zero crossings) is plenty for level and VAD and keeps an hour of
- * 44.1/48 kHz audio cheap to convert; the output audio never goes through it.
- */
-function toMono16k(samples: Float32Array, sampleRate: number): Float32Array {
-  return sampleRate === ANALYSIS_RATE
-    ? samples
-    : resample(samples, sampleRate, ANALYSIS_RATE, { zeroCrossings: 8, rolloff: 0.9 });
-}
+/** The 16 kHz analysis resampler: a short kernel (8 zero crossings) is plenty for level and VAD, and cheap. */
+const analysisResampler = (sampleRate: number) =>
+  new Resampler(sampleRate, ANALYSIS_RATE, { zeroCrossings: 8, rolloff: 0.9 });
+
+/** Length of the 16 kHz copy of `n` samples at `rate` (the resampler's output length). */
+const length16 = (n: number, rate: number) => (rate === ANALYSIS_RATE ? n : Math.ceil((n * ANALYSIS_RATE) / rate));
+
+const invalidSamples = (bad: number) =>
+  new ApiError(
+    'INVALID_INPUT',
+    `The audio contains ${bad.toLocaleString('en-US')} invalid (NaN/infinite) sample${bad === 1 ? '' : 's'}: it cannot be analysed or cleaned.`,
+    { audioProblem: 'invalid-samples' },
+  );
 
 /** The quality report of mono audio (any rate). */
 export async function analyzeVoiceAudio(
@@ -193,58 +224,83 @@ export async function analyzeVoiceAudio(
   deps: VoiceAudioDeps,
   meta: { channels?: number } = {},
 ): Promise<QualityReport> {
-  return (await analyze(samples, sampleRate, deps, meta)).report;
+  // One NaN or infinity poisons every sum, filter and level it reaches: refuse it before any work.
+  const bad = countNonFinite(samples);
+  if (bad > 0) throw invalidSamples(bad);
+  return (await analyzeSource(arraySource(samples, sampleRate), deps, meta, memoryStore())).report;
 }
 
-async function analyze(
-  samples: Float32Array,
-  sampleRate: number,
+/**
+ * The quality report of a mono source of any length, in two passes (see the file comment). The 16 kHz copy is written
+ * to `store` (and returned, for the trim); the caller disposes the store.
+ */
+export async function analyzeSource(
+  src: PcmSource,
   deps: VoiceAudioDeps,
   meta: { channels?: number },
+  store: PcmStore,
 ): Promise<Analysis> {
-  const n = samples.length;
-  // One NaN or infinity poisons every sum, filter and level it reaches (the resampler spreads it over its kernel, the
-  // loudness gate turns NaN, the normaliser silences everything): refuse it here, whoever passed it in.
-  const bad = countNonFinite(samples);
-  if (bad > 0)
-    throw new ApiError(
-      'INVALID_INPUT',
-      `The audio contains ${bad.toLocaleString('en-US')} invalid (NaN/infinite) sample${bad === 1 ? '' : 's'}: it cannot be analysed or cleaned.`,
-      { audioProblem: 'invalid-samples' },
-    );
+  const sampleRate = src.sampleRate;
+  const n = src.length;
   const durationSeconds = n / sampleRate;
-  // The 16 kHz copy without its DC offset: the offset is reported, not taken for sound (by the VAD or the levels).
-  let x16 = toMono16k(samples, sampleRate);
-  let mean16 = 0;
-  for (let i = 0; i < x16.length; i++) mean16 += x16[i];
-  if (x16.length && Math.abs(mean16 / x16.length) > 1e-4) x16 = removeDc(x16);
-  const vad = await deps.vad.detect(x16, ANALYSIS_RATE);
-  const segments = vad.segments;
-  const nFrames = Math.ceil(x16.length / FRAME);
+  const n16 = length16(n, sampleRate);
+  const nFrames = Math.ceil(n16 / FRAME);
 
-  // Per-frame power (16 kHz copy) and clipped-sample counts (source rate).
-  const power = new Float64Array(nFrames);
-  for (let f = 0; f < nFrames; f++) {
-    let e = 0;
-    const end = Math.min(x16.length, (f + 1) * FRAME);
-    for (let i = f * FRAME; i < end; i++) e += x16[i] * x16[i];
-    power[f] = e / FRAME;
-  }
+  // Pass 1 (source rate): invalid samples, clipping per frame, peak, DC, loudness; the 16 kHz copy and its mean.
   const clipped = new Uint32Array(nFrames);
   let clippedTotal = 0;
   let peak = 0;
   let sum = 0;
+  let bad = 0;
   const framesPerSample = 1 / (sampleRate * FRAME_SECONDS);
-  for (let i = 0; i < n; i++) {
-    const v = samples[i];
-    const a = v < 0 ? -v : v;
-    sum += v;
-    if (a > peak) peak = a;
-    if (a >= CLIP_LEVEL) {
-      clippedTotal++;
-      clipped[Math.min(nFrames - 1, Math.floor(i * framesPerSample))]++;
+  const meter = new LoudnessMeter(sampleRate, { truePeak: false });
+  const resampler = sampleRate === ANALYSIS_RATE ? null : analysisResampler(sampleRate);
+  const w16: PcmWriter | null = resampler ? store.create(ANALYSIS_RATE) : null;
+  let sum16 = 0;
+  const add16 = (y: Float32Array) => {
+    for (let i = 0; i < y.length; i++) sum16 += y[i];
+    w16!.write(y);
+  };
+  let i = 0;
+  for await (const x of src.blocks()) {
+    bad += countNonFinite(x);
+    for (let k = 0; k < x.length; k++, i++) {
+      const v = x[k];
+      const a = v < 0 ? -v : v;
+      sum += v;
+      if (a > peak) peak = a;
+      if (a >= CLIP_LEVEL) {
+        clippedTotal++;
+        clipped[Math.min(nFrames - 1, Math.floor(i * framesPerSample))]++;
+      }
     }
+    meter.push(x);
+    if (resampler) add16(resampler.push(x));
   }
+  // One NaN or infinity poisons every sum, filter and level it reaches (the resampler spreads it over its kernel, the
+  // loudness gate turns NaN, the normaliser silences everything): refuse it here, whoever passed it in.
+  if (bad > 0) throw invalidSamples(bad);
+  if (resampler) add16(resampler.flush());
+  let x16: PcmSource = w16 ? w16.finish() : src;
+  if (!resampler) sum16 = sum;
+  // The 16 kHz copy without its DC offset: the offset is reported, not taken for sound (by the VAD or the levels).
+  if (x16.length && Math.abs(sum16 / x16.length) > 1e-4) {
+    const m = sum16 / x16.length;
+    x16 = mapSource(x16, (v) => v - m);
+  }
+
+  // Pass 2 (16 kHz): the VAD and the power per 32 ms frame.
+  const power = new Float64Array(nFrames);
+  const frameBlocks = async function* () {
+    let j = 0;
+    for await (const y of x16.blocks()) {
+      for (let k = 0; k < y.length; k++, j++) power[Math.floor(j / FRAME)] += y[k] * y[k];
+      yield y;
+    }
+  };
+  const segments = (await deps.vad.detectBlocks(frameBlocks(), ANALYSIS_RATE)).segments;
+  for (let f = 0; f < nFrames; f++) power[f] /= FRAME;
+
   const speech = new Uint8Array(nFrames);
   for (const s of segments) {
     const a = Math.max(0, Math.floor(s.start / FRAME_SECONDS));
@@ -273,7 +329,7 @@ async function analyze(
     if (speechCount) snrDb = round1(dbPow(Math.max(speechPow / speechCount - noise, 1e-12)) - dbPow(noise));
   }
 
-  const lufs = n >= 0.4 * sampleRate ? integratedLoudness([samples], sampleRate) : -Infinity;
+  const lufs = n >= 0.4 * sampleRate ? meter.result().integrated : -Infinity;
   const frames: Frames = { power, speech, clipped };
   const report: QualityReport = {
     sampleRate,
@@ -440,33 +496,58 @@ function slidingMin(x: Float64Array, r: number): Float64Array {
 // ---------------------------------------------------------------------------------------------------------------
 // Clean-up
 
-/** Subtract the mean (a constant DC offset). */
-export function removeDc(x: Float32Array): Float32Array {
+/** Mean of a source (one pass). */
+async function meanOf(src: PcmSource): Promise<number> {
   let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i];
-  const m = x.length ? s / x.length : 0;
-  const y = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) y[i] = x[i] - m;
-  return y;
+  for await (const x of src.blocks()) for (let i = 0; i < x.length; i++) s += x[i];
+  return src.length ? s / src.length : 0;
+}
+
+/** Growable Float64 list. */
+class F64Grow {
+  data = new Float64Array(4096);
+  at(i: number): void {
+    if (i >= this.data.length) {
+      const d = new Float64Array(Math.max(i + 1, 2 * this.data.length));
+      d.set(this.data);
+      this.data = d;
+    }
+  }
+}
+
+/**
+ * Energy per 10 ms (160 samples) of a 16 kHz stream, as its blocks pass: `levels(n16)` then gives the level in dB of
+ * each whole 10 ms frame (1 value per 10 ms: 2.9 MB per hour).
+ */
+class TenMsLevels {
+  private readonly e = new F64Grow();
+  private j = 0;
+  push(y: Float32Array): void {
+    const hop = ANALYSIS_RATE / 100;
+    this.e.at(Math.floor((this.j + y.length) / hop));
+    const e = this.e.data;
+    for (let k = 0; k < y.length; k++, this.j++) e[Math.floor(this.j / hop)] += y[k] * y[k];
+  }
+  levels(): Float64Array {
+    const hop = ANALYSIS_RATE / 100;
+    const nF = Math.floor(this.j / hop);
+    const level = new Float64Array(nF);
+    for (let f = 0; f < nF; f++) level[f] = dbPow(this.e.data[f] / hop);
+    return level;
+  }
 }
 
 /**
  * Move the first segment's start and the last one's end out to where the sound really starts and stops. In noise the
  * VAD can miss a soft onset (a plosive, a breathy vowel) by 100-250 ms; the 10 ms level keeps rising above the noise
  * floor there. Each edge first moves inwards over up to 100 ms of frames below 6 dB above the floor (the VAD's
- * window granularity and padding), then outwards (at most 300 ms) while the level stays above it; 30 ms is kept (like the VAD padding).
+ * window granularity and padding), then outwards (at most 300 ms) while the level stays above it; 30 ms is kept (like
+ * the VAD padding). `level` is the 10 ms level (dB) of the 16 kHz copy, `n16` its length in samples.
  */
-export function refineEdges(x16: Float32Array, segments: SpeechSegment[]): SpeechSegment[] {
+function refineEdges(level: Float64Array, n16: number, segments: SpeechSegment[]): SpeechSegment[] {
   if (!segments.length) return segments;
-  const hop = ANALYSIS_RATE / 100;
-  const nF = Math.floor(x16.length / hop);
+  const nF = level.length;
   if (nF < 3) return segments;
-  const level = new Float64Array(nF);
-  for (let f = 0; f < nF; f++) {
-    let e = 0;
-    for (let i = f * hop; i < (f + 1) * hop; i++) e += x16[i] * x16[i];
-    level[f] = dbPow(e / hop);
-  }
   // Noise floor: the lower decile of the frames outside speech (digital silence: -120 dB).
   const inSpeech = new Uint8Array(nF);
   for (const s of segments)
@@ -488,25 +569,22 @@ export function refineEdges(x16: Float32Array, segments: SpeechSegment[]): Speec
   let g = Math.max(0, Math.min(nF - 1, Math.ceil(last.end * 100) - 1));
   for (let k = 0; k < 10 && !loud(g) && g > 0; k++) g--;
   if (loud(g)) for (let k = 0; k < 30 && loud(g + 1); k++) g++;
-  last.end = Math.min(x16.length / ANALYSIS_RATE, (g + 1) / 100 + EDGE_MARGIN);
+  last.end = Math.min(n16 / ANALYSIS_RATE, (g + 1) / 100 + EDGE_MARGIN);
   if (last === first && last.end <= first.start) return segments;
   return out;
 }
 
 /**
- * Keep the speech: from the first segment's start to the last one's end, with pauses longer than `maxPause` shortened
- * to it (the middle of the pause is cut, its two edges kept, joined with a 10 ms cross-fade). Returns the samples and
- * the kept span of the input in seconds.
+ * The spans of the input (in samples) that trimming keeps: from the first segment's start to the last one's end, with
+ * pauses longer than `maxPause` shortened to it (the middle of the pause is cut, its two edges kept).
  */
-export function trimToSpeech(
-  x: Float32Array,
+function trimSpans(
+  length: number,
   sampleRate: number,
   segments: SpeechSegment[],
-  maxPause = DEFAULT_MAX_PAUSE,
-): { samples: Float32Array; start: number; end: number } {
-  if (!segments.length) return { samples: x.slice(), start: 0, end: x.length / sampleRate };
-  const at = (t: number) => Math.max(0, Math.min(x.length, Math.round(t * sampleRate)));
-  // Spans of the input to keep.
+  maxPause: number,
+): [number, number][] {
+  const at = (t: number) => Math.max(0, Math.min(length, Math.round(t * sampleRate)));
   const spans: [number, number][] = [];
   let cur: [number, number] = [at(segments[0].start), at(segments[0].end)];
   const half = maxPause / 2;
@@ -519,29 +597,64 @@ export function trimToSpeech(
     } else cur[1] = at(segments[i].end);
   }
   spans.push(cur);
-  const fade = Math.round(0.01 * sampleRate);
-  let total = 0;
-  for (const [a, b] of spans) total += b - a;
-  total -= fade * (spans.length - 1);
-  const out = new Float32Array(Math.max(0, total));
+  return spans;
+}
+
+/**
+ * Write the spans of `x` one after another into `write`, each joined to the previous with a 10 ms cross-fade: the
+ * last 10 ms written are held back until the next span (or the end) so they can be faded.
+ */
+async function writeSpans(x: PcmSource, spans: [number, number][], write: (y: Float32Array) => void): Promise<void> {
+  const fade = Math.round(0.01 * x.sampleRate);
+  let tail = new Float32Array(0);
   let o = 0;
+  const emit = (y: Float32Array) => {
+    if (!y.length) return;
+    const m = new Float32Array(tail.length + y.length);
+    m.set(tail);
+    m.set(y, tail.length);
+    const keep = Math.min(fade, m.length);
+    if (m.length > keep) write(m.subarray(0, m.length - keep));
+    tail = m.slice(m.length - keep);
+  };
   for (const [k, [a, b]] of spans.entries()) {
-    if (k === 0) {
-      out.set(x.subarray(a, b), 0);
-      o = b - a;
-      continue;
+    let from = a;
+    if (k > 0) {
+      // Cross-fade the last `f` samples written with the first `f` of this span.
+      const f = Math.min(fade, o, b - a);
+      const head = await readAll(rangeSource(x, a, a + f));
+      const base = tail.length - f;
+      for (let i = 0; i < f; i++) {
+        const t = (i + 0.5) / f;
+        tail[base + i] = tail[base + i] * (1 - t) + head[i] * t;
+      }
+      from = a + f;
+      o -= f;
     }
-    // Cross-fade the last `fade` samples written with the first `fade` of this span.
-    const f = Math.min(fade, o, b - a);
-    const base = o - f;
-    for (let i = 0; i < f; i++) {
-      const t = (i + 0.5) / f;
-      out[base + i] = out[base + i] * (1 - t) + x[a + i] * t;
-    }
-    out.set(x.subarray(a + f, b), o);
-    o += b - a - f;
+    for await (const y of x.blocks(from, b)) emit(y);
+    o += b - a;
   }
-  return { samples: out.subarray(0, o), start: segments[0].start, end: segments.at(-1)!.end };
+  if (tail.length) write(tail);
+}
+
+/**
+ * The 10 ms levels of the 16 kHz analysis copy of [from, to) seconds of `src` (without its DC offset, as in the
+ * analysis, when the input's offset was over 1e-4), made afresh; returns the copy's length.
+ */
+async function levelsOfSpan(src: PcmSource, from: number, to: number, dc: number, tens: TenMsLevels): Promise<number> {
+  const rate = src.sampleRate;
+  const resampler = rate === ANALYSIS_RATE ? null : analysisResampler(rate);
+  const m = Math.abs(dc) > 1e-4 ? dc : 0;
+  let n = 0;
+  const add = (z: Float32Array) => {
+    const y = m ? z.map((v) => v - m) : z;
+    tens.push(y);
+    n += y.length;
+  };
+  for await (const x of src.blocks(Math.round(from * rate), Math.round(to * rate)))
+    add(resampler ? resampler.push(x) : x);
+  if (resampler) add(resampler.flush());
+  return n;
 }
 
 /** Clean mono audio: window → DC removal → denoise → trim → loudness. Rate and (for windows) time base are kept. */
@@ -552,58 +665,116 @@ export async function cleanVoiceAudio(
   deps: VoiceAudioDeps,
   meta: { channels?: number } = {},
 ): Promise<CleanupResult> {
-  const analysis = await analyze(samples, sampleRate, deps, meta);
-  const before = analysis.report;
-  let x = samples;
+  const bad = countNonFinite(samples);
+  if (bad > 0) throw invalidSamples(bad);
+  const r = await cleanSource(arraySource(samples, sampleRate), opts, deps, meta, memoryStore());
+  return { samples: await readAll(r.output), sampleRate, report: r.report, before: r.before, kept: r.kept };
+}
+
+/**
+ * Clean a mono source of any length: window → DC removal → denoise → trim → loudness, each a streaming pass (or a
+ * few) over blocks, with intermediate audio and the result in `store` (the caller disposes it once it has used the
+ * output). Returns the output with the reports of the input and of the output.
+ *
+ * `prior` is the input's full report when the caller has it (staging analysed the audio when it was staged): the
+ * analysis pass over the whole input (the VAD's hour of model calls for an hour) is then skipped, and the trim's
+ * 10 ms levels come from a fresh 16 kHz copy of the kept span (the same samples but within the resampler's kernel,
+ * half a millisecond, at the span's edges).
+ */
+export async function cleanSource(
+  src: PcmSource,
+  opts: CleanupOptions,
+  deps: VoiceAudioDeps,
+  meta: { channels?: number },
+  store: PcmStore,
+  prior?: QualityReport,
+): Promise<CleanupSourceResult> {
+  const sampleRate = src.sampleRate;
+  const analysis = prior ? null : await analyzeSource(src, deps, meta, store);
+  const before = prior ?? analysis!.report;
+  let x = src;
   let offset = 0;
-  let keptEnd = samples.length / sampleRate;
+  let keptEnd = src.length / sampleRate;
   const win = opts.window === 'best' ? before.bestWindow : opts.window;
   if (win) {
-    const a = Math.max(0, Math.min(samples.length, Math.round(win.start * sampleRate)));
-    const b = Math.max(a, Math.min(samples.length, Math.round(win.end * sampleRate)));
+    const a = Math.max(0, Math.min(src.length, Math.round(win.start * sampleRate)));
+    const b = Math.max(a, Math.min(src.length, Math.round(win.end * sampleRate)));
     if (b - a === 0)
       throw new ApiError('INVALID_INPUT', `The window ${win.start}–${win.end} s is outside the audio.`, {
         audioProblem: 'too-short',
       });
-    x = samples.subarray(a, b);
+    x = rangeSource(src, a, b);
     offset = a / sampleRate;
     keptEnd = b / sampleRate;
   }
-  if (opts.normalize) x = removeDc(x);
+  if (opts.normalize) {
+    const m = await meanOf(x);
+    x = mapSource(x, (v) => v - m);
+  }
   if (opts.denoise) {
     if (!deps.denoiser)
       throw new ApiError('ENGINE_UNAVAILABLE', 'Denoising needs the GTCRN model pack (gtcrn), which is not loaded.');
-    x = (await denoiseAnyRate(deps.denoiser, x, sampleRate)).samples;
+    x = (await denoiseSource(deps.denoiser, x, store)).output;
   }
   let kept = { start: offset, end: keptEnd };
+  let loudness: number | undefined;
   if (opts.trim) {
-    let x16: Float32Array;
     let segments: SpeechSegment[];
+    const tens = new TenMsLevels();
+    let n16: number;
     if (opts.denoise) {
-      // Denoising changed the audio: find the speech again.
-      x16 = toMono16k(x, sampleRate);
-      segments = (await deps.vad.detect(x16, ANALYSIS_RATE)).segments;
+      // Denoising changed the audio: find the speech again (on its 16 kHz copy, measuring the 10 ms levels on the way).
+      const resampler = sampleRate === ANALYSIS_RATE ? null : analysisResampler(sampleRate);
+      let count = 0;
+      const blocks16 = async function* () {
+        for await (const y of x.blocks()) {
+          const z = resampler ? resampler.push(y) : y;
+          tens.push(z);
+          count += z.length;
+          yield z;
+        }
+        if (resampler) {
+          const z = resampler.flush();
+          tens.push(z);
+          count += z.length;
+          yield z;
+        }
+      };
+      segments = (await deps.vad.detectBlocks(blocks16(), ANALYSIS_RATE)).segments;
+      n16 = count;
     } else {
       // Same audio as analysed (up to DC): reuse its VAD pass, shifted into the window.
-      const a16 = Math.round(offset * ANALYSIS_RATE);
-      x16 = analysis.x16.subarray(a16, Math.min(analysis.x16.length, Math.round(keptEnd * ANALYSIS_RATE)));
-      const span = x16.length / ANALYSIS_RATE;
+      if (analysis) {
+        const a16 = Math.round(offset * ANALYSIS_RATE);
+        const x16 = rangeSource(analysis.x16, a16, Math.min(analysis.x16.length, Math.round(keptEnd * ANALYSIS_RATE)));
+        for await (const y of x16.blocks()) tens.push(y);
+        n16 = x16.length;
+      } else n16 = await levelsOfSpan(src, offset, keptEnd, before.dcOffset, tens);
+      const span = n16 / ANALYSIS_RATE;
       segments = before.segments
         .map((s) => ({ start: Math.max(0, s.start - offset), end: Math.min(span, s.end - offset) }))
         .filter((s) => s.end > s.start);
     }
-    segments = refineEdges(x16, segments);
-    const t = trimToSpeech(x, sampleRate, segments, opts.maxPauseSeconds ?? DEFAULT_MAX_PAUSE);
-    x = t.samples;
-    if (segments.length) kept = { start: offset + t.start, end: offset + t.end };
+    segments = refineEdges(tens.levels(), n16, segments);
+    if (segments.length) {
+      const out = store.create(sampleRate);
+      const meter = opts.normalize ? new LoudnessMeter(sampleRate, { truePeak: false }) : null;
+      await writeSpans(x, trimSpans(x.length, sampleRate, segments, opts.maxPauseSeconds ?? DEFAULT_MAX_PAUSE), (y) => {
+        meter?.push(y);
+        out.write(y);
+      });
+      x = out.finish();
+      if (meter) loudness = meter.result().integrated;
+      kept = { start: offset + segments[0].start, end: offset + segments.at(-1)!.end };
+    }
   }
   if (opts.normalize) {
-    x = normalizeVoiceLoudness(x, sampleRate, opts.targetLufs ?? DEFAULT_TARGET_LUFS, TRUE_PEAK_CEILING).samples;
+    x = (await normalizeVoiceSource(x, opts.targetLufs ?? DEFAULT_TARGET_LUFS, TRUE_PEAK_CEILING, store, loudness))
+      .output;
   }
-  if (x === samples) x = samples.slice();
   // The result is mono, whatever the source had.
-  const report = (await analyze(x, sampleRate, deps, { ...meta, channels: 1 })).report;
-  return { samples: x, sampleRate, report, before, kept };
+  const report = (await analyzeSource(x, deps, { ...meta, channels: 1 }, store)).report;
+  return { output: x, report, before, kept };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

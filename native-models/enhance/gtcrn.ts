@@ -27,6 +27,8 @@ export const GTCRN_RATE = 16000;
 export const GTCRN_FFT = 512;
 export const GTCRN_HOP = 256;
 const BINS = GTCRN_FFT / 2 + 1;
+/** Samples pushed at a time by `denoise`. */
+const DENOISE_BLOCK = 16384;
 
 export const GTCRN_SIGNATURE: GraphSignature = {
   inputs: [
@@ -92,11 +94,16 @@ export class GtcrnDenoiser {
   /** Denoise a whole buffer of 16 kHz mono audio; the output has the same length and is time-aligned. */
   async denoise(samples: Float32Array): Promise<Float32Array> {
     const s = this.createStream();
-    const a = await s.push(samples);
-    const b = await s.finish();
-    const out = new Float32Array(a.length + b.length);
-    out.set(a);
-    out.set(b, a.length);
+    const out = new Float32Array(samples.length);
+    let o = 0;
+    // In blocks: the stream's buffers then stay one block long (one push of a whole minute grew them frame by frame,
+    // which made the cost quadratic in the length).
+    for (let i = 0; i < samples.length; i += DENOISE_BLOCK) {
+      const y = await s.push(samples.subarray(i, Math.min(samples.length, i + DENOISE_BLOCK)));
+      out.set(y, o);
+      o += y.length;
+    }
+    out.set(await s.finish(), o);
     return out;
   }
 

@@ -1,17 +1,17 @@
 /**
- * Loudness normalisation for long recordings: the same result as `normalizeLoudness` in ../dsp/loudness.ts (gain to
- * a target integrated loudness, look-ahead true-peak limiter, make-up iterations), but the 4x-oversampled true-peak
- * envelope (about 100 multiply-adds per sample) is computed only around samples whose level comes within 6 dB of the
- * ceiling. Inter-sample peaks of real audio sit well under 6 dB above the neighbouring samples, so every sample that
- * could break the ceiling is looked at; speech normalised to -20 LUFS has few such samples, which turns an hour of
- * audio from minutes of envelope work into seconds. The result is verified with the same sparse envelope.
+ * Loudness normalisation for voice audio of any length: the same result as `normalizeLoudness` in ../dsp/loudness.ts
+ * (gain to a target integrated loudness, look-ahead true-peak limiter, make-up iterations), computed in passes over
+ * blocks (../dsp/loudness-stream.ts: the streaming meter, true-peak interpolator and limiter). The 4x-oversampled
+ * true-peak envelope is computed only where a window's samples could reach the threshold, so speech normalised to
+ * -20 LUFS costs little envelope work: an hour of audio takes seconds per pass and a few MB of memory.
+ * `sparseTruePeakEnvelope` is the same idea for a whole buffer.
  */
-import { integratedLoudness, truePeakEnvelope } from '../dsp/loudness.js';
+import { arraySource, memoryStore, readAll, type PcmSource, type PcmStore } from '../audio/pcm-store.js';
+import { truePeakEnvelope } from '../dsp/loudness.js';
+import { LoudnessMeter, TruePeakLimiter, TruePeakStream } from '../dsp/loudness-stream.js';
 
 /** Half the true-peak interpolator's support, plus a margin: the context a sparse envelope needs each side. */
 const CONTEXT = 24;
-/** Samples this far (dB) under the ceiling cannot produce an over. */
-const MARGIN_DB = 6;
 
 export interface VoiceLoudnessResult {
   samples: Float32Array;
@@ -25,7 +25,7 @@ export interface VoiceLoudnessResult {
 
 /**
  * Sparse true-peak envelope: env[i] for samples near a candidate (|x| above `threshold`), 0 elsewhere (those samples
- * are at least MARGIN_DB under the ceiling and cannot reach it).
+ * are at least 6 dB under the ceiling and cannot reach it).
  */
 export function sparseTruePeakEnvelope(x: Float32Array, sampleRate: number, threshold: number): Float32Array {
   const env = new Float32Array(x.length);
@@ -56,76 +56,103 @@ export function sparseTruePeakEnvelope(x: Float32Array, sampleRate: number, thre
   return env;
 }
 
-function limit(x: Float32Array, env: Float32Array, sampleRate: number, ceilingDb: number): Float32Array {
-  const len = x.length;
-  const ceiling = Math.pow(10, ceilingDb / 20);
-  const need = new Float32Array(len).fill(1);
-  for (let i = 0; i < len; i++) {
-    const e = Math.max(env[i], i > 0 ? env[i - 1] : 0);
-    if (e > ceiling) need[i] = ceiling / e;
-  }
-  // Same gain computer as limitTruePeak: forward moving minimum over the 5 ms look-ahead, 80 ms release, box smoothing.
-  const L = Math.max(1, Math.round(0.005 * sampleRate));
-  const m = new Float32Array(len);
-  const dq = new Int32Array(len + L);
-  let head = 0;
-  let tail = 0;
-  for (let i = len - 1; i >= 0; i--) {
-    while (tail > head && need[dq[tail - 1]] >= need[i]) tail--;
-    dq[tail++] = i;
-    while (dq[head] > i + L - 1) head++;
-    m[i] = need[dq[head]];
-  }
-  const rel = Math.exp(-1 / (0.08 * sampleRate));
-  let g = 1;
-  for (let i = 0; i < len; i++) {
-    g = Math.min(m[i], 1 - (1 - g) * rel);
-    m[i] = g;
-  }
-  const out = new Float32Array(len);
-  let sum = L;
-  for (let i = 0; i < len; i++) {
-    sum += m[i] - (i - L < 0 ? 1 : m[i - L]);
-    out[i] = x[i] * Math.min(1, sum / L);
-  }
-  return out;
-}
-
-const maxOf = (env: Float32Array) => env.reduce((a, v) => (v > a ? v : a), 0);
 const toDb = (v: number) => (v > 0 ? 20 * Math.log10(v) : -Infinity);
 
 /** Gain mono audio to `target` LUFS with true peaks at or under `ceilingDb` dBTP. Silence comes back unchanged. */
-export function normalizeVoiceLoudness(
+export async function normalizeVoiceLoudness(
   x: Float32Array,
   sampleRate: number,
   target: number,
   ceilingDb = -1,
-): VoiceLoudnessResult {
-  const before = integratedLoudness([x], sampleRate);
-  if (!Number.isFinite(before))
-    return { samples: x.slice(), gainDb: 0, limited: false, integrated: before, truePeak: -Infinity };
-  const threshold = Math.pow(10, (ceilingDb - MARGIN_DB) / 20);
-  let gainDb = target - before;
+): Promise<VoiceLoudnessResult> {
+  const r = await normalizeVoiceSource(arraySource(x, sampleRate), target, ceilingDb, memoryStore());
+  const { output, ...rest } = r;
+  return { samples: await readAll(output), ...rest };
+}
+
+export interface VoiceLoudnessSourceResult {
+  output: PcmSource;
+  gainDb: number;
+  limited: boolean;
+  integrated: number;
+  truePeak: number;
+}
+
+/** Integrated loudness of a source (one pass). */
+export async function integratedLoudnessOf(src: PcmSource): Promise<number> {
+  const m = new LoudnessMeter(src.sampleRate, { truePeak: false });
+  for await (const x of src.blocks()) m.push(x);
+  return m.result().integrated;
+}
+
+/**
+ * `normalizeVoiceLoudness` for a source of any length: each make-up iteration is one pass that measures the gained
+ * audio (loudness, true peak against the limiter's ceiling) and, alongside, the limited audio (streaming limiter and
+ * meter: the same gain computer as the whole-buffer limiter); a last pass writes the chosen result into `store`.
+ * `before` is the source's integrated loudness when the caller measured it already. Silence comes back as the source.
+ */
+export async function normalizeVoiceSource(
+  src: PcmSource,
+  target: number,
+  ceilingDb: number,
+  store: PcmStore,
+  before?: number,
+): Promise<VoiceLoudnessSourceResult> {
+  const rate = src.sampleRate;
+  const b = before ?? (await integratedLoudnessOf(src));
+  if (!Number.isFinite(b)) return { output: src, gainDb: 0, limited: false, integrated: b, truePeak: -Infinity };
+  let gainDb = target - b;
   let limiterCeiling = ceilingDb - 0.05;
-  let best: VoiceLoudnessResult | undefined;
+  let best: Omit<VoiceLoudnessSourceResult, 'output'> & { limiterCeiling: number } = {
+    gainDb,
+    limited: false,
+    integrated: b,
+    truePeak: -Infinity,
+    limiterCeiling,
+  };
+  const gained = (x: Float32Array, g: number) => {
+    const y = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) y[i] = x[i] * g;
+    return y;
+  };
   for (let pass = 0; pass < 4; pass++) {
     const g = Math.pow(10, gainDb / 20);
-    let y: Float32Array = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) y[i] = x[i] * g;
-    let env = sparseTruePeakEnvelope(y, sampleRate, threshold);
-    const limited = toDb(maxOf(env)) > limiterCeiling;
-    if (limited) {
-      y = limit(y, env, sampleRate, limiterCeiling);
-      env = sparseTruePeakEnvelope(y, sampleRate, threshold);
+    const thr = Math.pow(10, limiterCeiling / 20);
+    const tp = new TruePeakStream(rate);
+    const plain = new LoudnessMeter(rate, { truePeak: false });
+    const limiter = new TruePeakLimiter(rate, limiterCeiling);
+    const limitedMeter = new LoudnessMeter(rate);
+    let peak = 0;
+    const visit = (env: Float32Array) => {
+      for (let i = 0; i < env.length; i++) if (env[i] > peak) peak = env[i];
+    };
+    for await (const x of src.blocks()) {
+      const y = gained(x, g);
+      plain.push(y);
+      visit(tp.push(y, thr));
+      limitedMeter.push(limiter.push(y));
     }
-    const integrated = integratedLoudness([y], sampleRate);
-    const truePeak = toDb(maxOf(env));
-    best = { samples: y, gainDb, limited, integrated, truePeak };
+    visit(tp.flush(thr));
+    limitedMeter.push(limiter.flush());
+    const limited = toDb(peak) > limiterCeiling;
+    const m = limited ? limitedMeter.result() : null;
+    const integrated = m ? m.integrated : plain.result().integrated;
+    const truePeak = m ? m.truePeak : toDb(peak);
+    best = { gainDb, limited, integrated, truePeak, limiterCeiling };
     const peakOk = truePeak <= ceilingDb;
     const err = target - integrated;
     if (peakOk && Math.abs(err) <= 0.1) break;
     if (!peakOk) limiterCeiling -= truePeak - ceilingDb + 0.05;
     gainDb += err;
   }
-  return best!;
+  const out = store.create(rate);
+  const g = Math.pow(10, best.gainDb / 20);
+  const limiter = best.limited ? new TruePeakLimiter(rate, best.limiterCeiling) : null;
+  for await (const x of src.blocks()) {
+    const y = gained(x, g);
+    out.write(limiter ? limiter.push(y) : y);
+  }
+  if (limiter) out.write(limiter.flush());
+  const { limiterCeiling: _c, ...result } = best;
+  return { output: out.finish(), ...result };
 }

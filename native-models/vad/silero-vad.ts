@@ -109,10 +109,36 @@ export class SileroVad {
 
   /** Probabilities and segments for a whole buffer of mono audio. */
   async detect(samples: Float32Array, sampleRate: number, segmentOptions: SegmentOptions = {}): Promise<VadResult> {
+    return this.detectBlocks([samples], sampleRate, segmentOptions);
+  }
+
+  /**
+   * The same as `detect` for audio that arrives in blocks (an hour of audio never needs to be in memory): only the
+   * probabilities (4 bytes per 32 ms window) and the segments are kept.
+   */
+  async detectBlocks(
+    blocks: Iterable<Float32Array> | AsyncIterable<Float32Array>,
+    sampleRate: number,
+    segmentOptions: SegmentOptions = {},
+  ): Promise<VadResult> {
     const stream = this.createStream(sampleRate, segmentOptions);
-    const probs: number[] = [];
-    const collect = (u: VadUpdate) => u.frames.forEach((f) => probs.push(f.probability));
-    collect(await stream.push(samples));
+    let probs = new Float32Array(1024);
+    let count = 0;
+    let inputSamples = 0;
+    const collect = (u: VadUpdate) => {
+      for (const f of u.frames) {
+        if (count === probs.length) {
+          const p = new Float32Array(2 * probs.length);
+          p.set(probs);
+          probs = p;
+        }
+        probs[count++] = f.probability;
+      }
+    };
+    for await (const b of blocks) {
+      inputSamples += b.length;
+      collect(await stream.push(b));
+    }
     collect(await stream.finish());
     const modelRate = stream.modelRate;
     const segments = padSegments(
@@ -122,9 +148,9 @@ export class SileroVad {
       modelRate,
     );
     // Resampling rounds the model-rate length up: never report past the end of the input.
-    const duration = samples.length / sampleRate;
+    const duration = inputSamples / sampleRate;
     for (const s of segments) s.end = Math.min(s.end, duration);
-    return { probabilities: Float32Array.from(probs), windowSeconds: stream.window / modelRate, modelRate, segments };
+    return { probabilities: probs.slice(0, count), windowSeconds: stream.window / modelRate, modelRate, segments };
   }
 
   async dispose(): Promise<void> {

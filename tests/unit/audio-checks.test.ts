@@ -96,11 +96,14 @@ describe('uploadHeadProblem (the upload route, before the body has arrived)', ()
       /4,294,967,295 Hz/,
     );
     expect(uploadHeadProblem(head(files['huge-channels.wav']), null, 'h.wav')?.message).toMatch(/65535 channels/);
-    const twoHours = wavHeader({ rate: 48_000, channels: 1, bits: 16, dataBytes: 2 * 3600 * 48_000 * 2 });
+    // Voice audio (what the upload route takes) may be 2 hours long (VOICE_AUDIO_LIMITS): 2 h 10 min is refused.
+    const overTwoHours = wavHeader({ rate: 48_000, channels: 1, bits: 16, dataBytes: 130 * 60 * 48_000 * 2 });
     // Chunked (no Content-Length): the declared size alone is enough to refuse.
-    const tooLong = uploadHeadProblem(twoHours, null, '2h.wav');
+    const tooLong = uploadHeadProblem(overTwoHours, null, 'long.wav');
     expect(tooLong?.details).toEqual({ audioProblem: 'too-long' });
-    expect(tooLong?.message).toMatch(/2h\.wav is 2 h 0 min long/);
+    expect(tooLong?.message).toMatch(/long\.wav is 2 h 10 min long: Timbre reads at most 2 hours of voice audio/);
+    const twoHours = wavHeader({ rate: 48_000, channels: 1, bits: 16, dataBytes: 2 * 3600 * 48_000 * 2 });
+    expect(uploadHeadProblem(twoHours, null, '2h.wav')).toBeNull();
     // A head cut before the fmt chunk is complete: not enough to judge, so no verdict yet.
     expect(uploadHeadProblem(files['4ghz.wav'].subarray(0, 20), files['4ghz.wav'].length, 'x.wav')).toBeNull();
     // A good file and a non-WAV: nothing to say.

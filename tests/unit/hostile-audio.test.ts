@@ -1,5 +1,5 @@
 /**
- * Hostile audio (issue #16): WAV headers that lie, NaN/Inf samples, truncated and header-only files, a 2-hour WAV.
+ * Hostile audio (issue #16): WAV headers that lie, NaN/Inf samples, truncated and header-only files, a 3-hour WAV (over the 2-hour voice-audio limit).
  * The same files go through the three doors a file comes in by: the CLI (`timbre clean`, a real process), path
  * staging (`voiceAudio.stage` on a real `timbre serve`), and the upload route (`PUT /api/uploads` over a real socket).
  * Each gets the same specific problem code, quickly; the server stays up; nothing is staged, written or left partial.
@@ -29,7 +29,7 @@ const EXPECTED: Record<string, { problem: string; message: RegExp }> = {
   'truncated.wav': { problem: 'unreadable', message: /truncated \(cut off\)/ },
   'nan.wav': { problem: 'invalid-samples', message: /contains 225 invalid \(NaN\/infinite\) samples/ },
   'inf.wav': { problem: 'invalid-samples', message: /contains 225 invalid \(NaN\/infinite\) samples/ },
-  '2h.wav': { problem: 'too-long', message: /is 2 h 0 min long: Timbre reads at most 30 minutes/ },
+  '3h.wav': { problem: 'too-long', message: /is 3 h 0 min long: Timbre reads at most 2 hours of voice audio/ },
 };
 
 interface Upload {
@@ -86,7 +86,7 @@ describe('hostile audio through the CLI, path staging and the upload route', () 
   beforeAll(async () => {
     mkdirSync(dir, { recursive: true });
     writeAll(dir, badWavs(SPEECH));
-    sparseSilentWav(path.join(dir, '2h.wav'), 2 * 3600);
+    sparseSilentWav(path.join(dir, '3h.wav'), 3 * 3600);
     server = await startServer(data);
     const unlocked = await server.rpc('vault.unlock', { passphrase: 'hostile audio passphrase' });
     expect(unlocked.ok).toBe(true);
@@ -98,9 +98,9 @@ describe('hostile audio through the CLI, path staging and the upload route', () 
     t.cleanup();
   });
 
-  it('the 2-hour WAV is 691 MB on paper and takes no disk (sparse)', () => {
-    const st = statSync(path.join(dir, '2h.wav'));
-    expect(st.size).toBe(44 + 2 * 3600 * 48_000 * 2);
+  it('the 3-hour WAV is 1 GB on paper and takes no disk (sparse)', () => {
+    const st = statSync(path.join(dir, '3h.wav'));
+    expect(st.size).toBe(44 + 3 * 3600 * 48_000 * 2);
     expect(st.blocks * 512).toBeLessThan(1024 * 1024);
   });
 
@@ -142,8 +142,8 @@ describe('hostile audio through the CLI, path staging and the upload route', () 
     expect(integrityCheck(data)).toBe('ok');
   }, 120_000);
 
-  it('a 2-hour WAV upload is refused from its header, with or without Content-Length, in bounded server memory', async () => {
-    const file = path.join(dir, '2h.wav');
+  it('a 3-hour WAV upload is refused from its header, with or without Content-Length, in bounded server memory', async () => {
+    const file = path.join(dir, '3h.wav');
     for (const chunked of [false, true]) {
       const up = await upload(server, file, chunked);
       expect(up.status).toBe(413);
@@ -197,10 +197,10 @@ describe('hostile audio through the CLI, path staging and the upload route', () 
     expect(partialFiles(t.dir)).toEqual([]);
   }, 300_000);
 
-  it('`timbre voices add` refuses the 2-hour and the 4 GHz WAV within seconds, in < 1 GB, adding nothing', async () => {
+  it('`timbre voices add` refuses the 3-hour and the 4 GHz WAV within seconds, in < 1 GB, adding nothing', async () => {
     const voicesData = path.join(t.dir, 'voices-data');
     for (const [name, want] of [
-      ['2h.wav', EXPECTED['2h.wav']],
+      ['3h.wav', EXPECTED['3h.wav']],
       ['4ghz.wav', EXPECTED['4ghz.wav']],
       ['nan.wav', EXPECTED['nan.wav']],
     ] as const) {

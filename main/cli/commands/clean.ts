@@ -10,14 +10,17 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ApiError } from '../../../native-models/common/errors.js';
-import { writeFileAtomic } from '../../node/atomic-fs.js';
+import { openAtomicWriter, type AtomicWriter } from '../../node/atomic-fs.js';
 import { checkOutputPath } from '../output-path.js';
-import { decodeAudioFile, FFMPEG_INSTALL_HINT } from '../../node/audio/decode.js';
-import { encodeWav } from '../../../native-models/audio/wav.js';
+import { decodeAudioToStore, FFMPEG_INSTALL_HINT } from '../../node/audio/decode.js';
+import { encodePcm, wavHeader } from '../../../native-models/audio/wav.js';
+import { tempFileStore, type PcmSource } from '../../../native-models/audio/pcm-store.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { dataLayout } from '../../node/paths.js';
 import {
   adviceText,
-  cleanVoiceAudio,
+  cleanSource,
   voiceAudioProblem,
   type CleanupOptions,
   type QualityReport,
@@ -86,15 +89,17 @@ export function registerCleanCommand(program: Command, getDataDir: () => string)
         throw new CliError(err.message, 1);
       };
 
-      const audio = await decodeAudioFile(path.resolve(file)).catch(fail);
-      const deps = await loadVoiceAudioDeps(voiceModelDirs(getDataDir()), { denoiser: steps.denoise }).catch(fail);
+      // Long recordings stream: decoded in blocks into encrypted temporary files (in the system's temp folder), cleaned
+      // in passes over blocks, written out in blocks; memory does not grow with the length (docs/voice-audio.md).
+      const work = mkdtempSync(path.join(os.tmpdir(), 'timbre-clean-'));
+      const store = tempFileStore(work, { memoryFrames: 1 << 22 });
+      let deps: Awaited<ReturnType<typeof loadVoiceAudioDeps>> | undefined;
       try {
-        const r = await cleanVoiceAudio(audio.samples, audio.sampleRate, steps, deps, {
-          channels: audio.channels,
-        }).catch(fail);
-        if (r.samples.length === 0) throw new CliError('nothing is left after clean-up (no speech found)', 1);
-        const wav = encodeWav(r.samples, r.sampleRate);
-        await writeFileAtomic(out, ext === '.flac' ? await wavToFlac(wav) : wav);
+        const audio = await decodeAudioToStore({ file: path.resolve(file) }, store).catch(fail);
+        deps = await loadVoiceAudioDeps(voiceModelDirs(getDataDir()), { denoiser: steps.denoise }).catch(fail);
+        const r = await cleanSource(audio.source, steps, deps, { channels: audio.channels }, store).catch(fail);
+        if (r.output.length === 0) throw new CliError('nothing is left after clean-up (no speech found)', 1);
+        await writeOutput(out, ext, r.output);
         const applied = [
           window ? (window === 'best' ? 'best window' : `window ${opts.window}`) : '',
           steps.normalize ? 'DC removal' : '',
@@ -126,10 +131,12 @@ export function registerCleanCommand(program: Command, getDataDir: () => string)
           if (problem) process.stdout.write(`Not usable as a voice reference: ${problem.message}\n`);
         }
         process.stderr.write(
-          `Wrote ${out} (${(r.samples.length / r.sampleRate).toFixed(2)} s, ${r.sampleRate} Hz, mono)\n`,
+          `Wrote ${out} (${(r.output.length / r.output.sampleRate).toFixed(2)} s, ${r.output.sampleRate} Hz, mono)\n`,
         );
       } finally {
-        await deps.dispose();
+        await deps?.dispose();
+        store.dispose();
+        rmSync(work, { recursive: true, force: true });
       }
     });
 }
@@ -175,18 +182,44 @@ export function formatReports(before: QualityReport, after: QualityReport): stri
   return s;
 }
 
-function wavToFlac(wav: Buffer): Promise<Buffer> {
+/** Write the result atomically as a 16-bit WAV, or as FLAC through ffmpeg, block by block. */
+async function writeOutput(out: string, ext: string, src: PcmSource): Promise<void> {
+  const file = await openAtomicWriter(out);
+  try {
+    const wavBlocks = async function* () {
+      yield wavHeader(src.length, src.sampleRate, 16);
+      for await (const x of src.blocks()) yield encodePcm(x, 16);
+    };
+    if (ext === '.flac') await wavToFlac(wavBlocks(), file);
+    else for await (const b of wavBlocks()) await file.write(b);
+    await file.commit();
+  } catch (err) {
+    await file.abort();
+    throw err;
+  }
+}
+
+/** Pipe WAV bytes through ffmpeg's FLAC encoder into `file` (stdin written with back-pressure). */
+function wavToFlac(wav: AsyncIterable<Buffer>, file: AtomicWriter): Promise<void> {
   return new Promise((resolve, reject) => {
     const proc = spawn(
       resolveFfmpeg()?.path ?? 'ffmpeg',
       ['-nostdin', '-v', 'error', '-f', 'wav', '-i', 'pipe:0', '-f', 'flac', 'pipe:1'],
-      {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
+      { stdio: ['pipe', 'pipe', 'pipe'] },
     );
-    const out: Buffer[] = [];
     let err = '';
-    proc.stdout.on('data', (c: Buffer) => out.push(c));
+    let failed: unknown = null;
+    let writing = Promise.resolve();
+    proc.stdout.on('data', (c: Buffer) => {
+      proc.stdout.pause();
+      writing = writing
+        .then(() => file.write(c))
+        .catch((e: unknown) => {
+          failed ??= e;
+          proc.kill('SIGKILL');
+        })
+        .finally(() => proc.stdout.resume());
+    });
     proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
     proc.on('error', (e: NodeJS.ErrnoException) =>
       reject(
@@ -197,10 +230,25 @@ function wavToFlac(wav: Buffer): Promise<Buffer> {
         ),
       ),
     );
-    proc.on('close', (code) =>
-      code === 0 ? resolve(Buffer.concat(out)) : reject(new CliError(`ffmpeg could not write FLAC: ${err.trim()}`)),
-    );
+    proc.on('close', (code) => {
+      void writing.then(() => {
+        if (failed) reject(failed);
+        else if (code === 0) resolve();
+        else reject(new CliError(`ffmpeg could not write FLAC: ${err.trim()}`));
+      });
+    });
     proc.stdin.on('error', () => undefined);
-    proc.stdin.end(wav);
+    void (async () => {
+      try {
+        for await (const b of wav) {
+          if (!proc.stdin.write(b)) await new Promise((r) => proc.stdin.once('drain', r));
+          if (proc.exitCode !== null || proc.killed) break;
+        }
+      } catch (e) {
+        failed ??= e;
+        proc.kill('SIGKILL');
+      }
+      proc.stdin.end();
+    })();
   });
 }

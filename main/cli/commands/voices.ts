@@ -214,6 +214,8 @@ export function registerVoicesCommands(program: Command, getDataDir: () => strin
                   trim: true,
                   denoise: true,
                   normalize: true,
+                  // A long recording (over the 5-minute sample limit) gives its clearest 5–30 s.
+                  ...(s.durationSeconds > 5 * 60 ? { window: 'best' as const } : {}),
                 });
                 staged.push(c);
                 if (!opts.json) printReport(`${file} (cleaned)`, c);

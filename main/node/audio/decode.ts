@@ -16,6 +16,7 @@ import {
   type WavInfo,
 } from '../../../native-models/audio/wav.js';
 import { checkInputFile, readInputHead } from '../../../native-models/common/safe-fs.js';
+import type { PcmSource, PcmStore, PcmWriter } from '../../../native-models/audio/pcm-store.js';
 
 export interface DecodedAudio {
   /** Mono mixdown in [-1, 1]. */
@@ -45,11 +46,25 @@ const audioError = (problem: AudioProblem, message: string, file?: string) =>
  */
 export const AUDIO_LIMITS = {
   ...WAV_LIMITS,
-  /** Voice samples need seconds to minutes; clean-up of long recordings in bounded memory is a later issue. */
+  /** Decoded whole into memory (music beds, cloning references, one-step voice imports): 30 minutes. */
   maxSeconds: 30 * 60,
   /** Decoded frames (mono float32: 4 bytes each, ~330 MiB): 30 minutes at 48 kHz, less at higher rates. */
   maxFrames: 30 * 60 * 48_000,
 } as const;
+
+/**
+ * Limits on voice audio (staging, uploads, recordings, clean-up), which is decoded in blocks into encrypted temporary
+ * files and analysed and cleaned in streaming passes, so memory does not grow with its length
+ * (docs/security.md, "Long voice recordings"): 2 hours, bounded by the temporary disk space and the time a clean-up
+ * takes, not by memory. Frames: 2 hours at 48 kHz (less at higher rates: the temporary files grow with the frames).
+ */
+export const VOICE_AUDIO_LIMITS = {
+  ...WAV_LIMITS,
+  maxSeconds: 2 * 3600,
+  maxFrames: 2 * 3600 * 48_000,
+} as const;
+
+export type AudioLimits = { maxSeconds: number; maxFrames: number } & typeof WAV_LIMITS;
 
 /** A file on this computer, or bytes uploaded from the browser (never written to disk unencrypted). */
 export type AudioInput = { file: string } | { bytes: Buffer; name: string };
@@ -62,13 +77,20 @@ const minutes = (s: number) =>
       : `${s.toFixed(1)} s`;
 
 /** The "too long" refusal, or null when `seconds` at `rate` fits the limits. */
-function lengthProblem(name: string, seconds: number, rate: number, file?: string): ApiError | null {
+function lengthProblem(
+  name: string,
+  seconds: number,
+  rate: number,
+  file?: string,
+  limits: AudioLimits = AUDIO_LIMITS,
+): ApiError | null {
   const frames = seconds * rate;
-  if (seconds <= AUDIO_LIMITS.maxSeconds && frames <= AUDIO_LIMITS.maxFrames) return null;
+  if (seconds <= limits.maxSeconds && frames <= limits.maxFrames) return null;
+  const what = limits === AUDIO_LIMITS ? 'here' : 'of voice audio';
   const why =
-    seconds > AUDIO_LIMITS.maxSeconds
-      ? `Timbre reads at most ${AUDIO_LIMITS.maxSeconds / 60} minutes of voice audio`
-      : `at ${(rate / 1000).toFixed(1)} kHz Timbre reads at most ${minutes(AUDIO_LIMITS.maxFrames / rate)} (${AUDIO_LIMITS.maxFrames / 1e6} M samples)`;
+    seconds > limits.maxSeconds
+      ? `Timbre reads at most ${limits.maxSeconds >= 3600 ? `${limits.maxSeconds / 3600} hours` : `${limits.maxSeconds / 60} minutes`} ${what}`
+      : `at ${(rate / 1000).toFixed(1)} kHz Timbre reads at most ${minutes(limits.maxFrames / rate)} (${limits.maxFrames / 1e6} M samples)`;
   return audioError(
     'too-long',
     `${name} is ${minutes(seconds)} long: ${why}. Cut out the part with the voice (10–30 s of speech is plenty) and use that.`,
@@ -82,6 +104,18 @@ function lengthProblem(name: string, seconds: number, rate: number, file?: strin
  * `details.audioProblem` ('unreadable', 'invalid-samples', 'too-long').
  */
 export function checkDecodedAudio(samples: Float32Array, sampleRate: number, name: string, file?: string): void {
+  checkDecodedStats(samples.length, countNonFinite(samples), sampleRate, name, file);
+}
+
+/** checkDecodedAudio from counts (audio decoded in blocks): frames, invalid samples among them, the rate. */
+export function checkDecodedStats(
+  frames: number,
+  nonFinite: number,
+  sampleRate: number,
+  name: string,
+  file?: string,
+  limits: AudioLimits = AUDIO_LIMITS,
+): void {
   if (
     !Number.isInteger(sampleRate) ||
     sampleRate < AUDIO_LIMITS.minSampleRate ||
@@ -92,11 +126,10 @@ export function checkDecodedAudio(samples: Float32Array, sampleRate: number, nam
       `${name} has a sample rate of ${sampleRate} Hz; Timbre reads ${AUDIO_LIMITS.minSampleRate}–${AUDIO_LIMITS.maxSampleRate} Hz.`,
       file,
     );
-  if (samples.length === 0)
-    throw audioError('unreadable', `${name} is damaged: no audio could be decoded from it.`, file);
-  const tooLong = lengthProblem(name, samples.length / sampleRate, sampleRate, file);
+  if (frames === 0) throw audioError('unreadable', `${name} is damaged: no audio could be decoded from it.`, file);
+  const tooLong = lengthProblem(name, frames / sampleRate, sampleRate, file, limits);
   if (tooLong) throw tooLong;
-  const bad = countNonFinite(samples);
+  const bad = nonFinite;
   if (bad > 0)
     throw audioError(
       'invalid-samples',
@@ -106,12 +139,12 @@ export function checkDecodedAudio(samples: Float32Array, sampleRate: number, nam
 }
 
 /** The WAV header problem as the user's error (a header that lies, an empty or truncated file), else null. */
-function wavProblem(info: WavInfo, name: string, file?: string): ApiError | null {
+function wavProblem(info: WavInfo, name: string, file?: string, limits: AudioLimits = AUDIO_LIMITS): ApiError | null {
   const rate = info.sampleRate;
   const bytesPerSecond = info.blockAlign * rate;
   if (info.decodable) {
     const frames = wavFrames(info);
-    const tooLong = lengthProblem(name, frames / rate, rate, file);
+    const tooLong = lengthProblem(name, frames / rate, rate, file, limits);
     if (tooLong) return tooLong;
     if (frames === 0 && !info.declaredDataBytes)
       return audioError(
@@ -145,7 +178,7 @@ class NeedMoreBytes extends Error {}
 
 /**
  * Check the first bytes of an upload that is still arriving (`totalSize` from Content-Length, when sent): a WAV
- * whose header lies (sample rate, channels, block align) or that declares more than AUDIO_LIMITS is refused before
+ * whose header lies (sample rate, channels, block align) or that declares more than VOICE_AUDIO_LIMITS is refused before
  * the rest is received. Null when nothing is wrong yet (or when the head is too short to tell).
  */
 export function uploadHeadProblem(head: Buffer, totalSize: number | null, name: string): ApiError | null {
@@ -170,7 +203,7 @@ export function uploadHeadProblem(head: Buffer, totalSize: number | null, name: 
     throw err;
   }
   if (totalSize === null && info.declaredDataBytes === null) return null; // streamed, length unknown: the cap applies
-  return wavProblem(info, name);
+  return wavProblem(info, name, undefined, VOICE_AUDIO_LIMITS);
 }
 
 /** A WavFormatError's message as the end of a sentence ("Corrupt WAV: zero channels" → "zero channels"). */
@@ -203,6 +236,82 @@ export async function decodeAudioFile(file: string, targetRate?: number): Promis
 
 /** One set of checks for every way a file arrives: a path (CLI, voiceAudio.stage, library import) or an upload. */
 export async function decodeAudio(input: AudioInput, targetRate?: number): Promise<DecodedAudio> {
+  let writer: ArrayWriter | undefined;
+  const r = await decodeInto(input, targetRate, {
+    limits: AUDIO_LIMITS,
+    open: (rate) => (writer = new ArrayWriter(rate)),
+  });
+  return { samples: writer!.toArray(), sampleRate: r.sampleRate, channels: r.channels, sourceRate: r.sourceRate };
+}
+
+/** Decoded voice audio kept in a PcmStore (a temporary file for long audio): nothing grows with its length. */
+export interface DecodedSource {
+  source: PcmSource;
+  sampleRate: number;
+  channels: number;
+  sourceRate: number;
+}
+
+/**
+ * decodeAudio for voice audio of any length up to VOICE_AUDIO_LIMITS: the same checks and errors, the samples written
+ * in blocks to `store` (the caller disposes it) as ffmpeg or the WAV reader produce them.
+ */
+export async function decodeAudioToStore(
+  input: AudioInput,
+  store: PcmStore,
+  targetRate?: number,
+): Promise<DecodedSource> {
+  let writer: PcmWriter | undefined;
+  const r = await decodeInto(input, targetRate, {
+    limits: VOICE_AUDIO_LIMITS,
+    open: (rate) => (writer = store.create(rate)),
+  });
+  return { source: writer!.finish(), sampleRate: r.sampleRate, channels: r.channels, sourceRate: r.sourceRate };
+}
+
+/** Collects blocks in memory (decodeAudio). */
+class ArrayWriter {
+  private chunks: Float32Array[] = [];
+  length = 0;
+  constructor(readonly sampleRate: number) {}
+  write(x: Float32Array): void {
+    this.chunks.push(x);
+    this.length += x.length;
+  }
+  toArray(): Float32Array {
+    const out = new Float32Array(this.length);
+    let o = 0;
+    for (const c of this.chunks.splice(0)) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out;
+  }
+}
+
+interface DecodeTarget {
+  limits: AudioLimits;
+  /** Where the samples go, once the rate is known. */
+  open(rate: number): { write(x: Float32Array): void };
+}
+
+/** Counts what passes (frames, invalid samples) on its way to the target's writer. */
+class CountingSink {
+  frames = 0;
+  nonFinite = 0;
+  constructor(private readonly w: { write(x: Float32Array): void }) {}
+  write(x: Float32Array): void {
+    this.frames += x.length;
+    this.nonFinite += countNonFinite(x);
+    this.w.write(x);
+  }
+}
+
+async function decodeInto(
+  input: AudioInput,
+  targetRate: number | undefined,
+  target: DecodeTarget,
+): Promise<{ sampleRate: number; channels: number; sourceRate: number }> {
   const file = 'file' in input ? input.file : undefined;
   const name = 'file' in input ? path.basename(input.file) : input.name || 'The upload';
   let size: number;
@@ -229,7 +338,7 @@ export async function decodeAudio(input: AudioInput, targetRate?: number): Promi
     (magic === 'RIFF' || magic === 'RF64' || magic === 'BW64') &&
     head.subarray(8, 12).toString('latin1') === 'WAVE'
   ) {
-    const wav = await decodeWavInput(input, name, size, targetRate);
+    const wav = await decodeWavInput(input, name, size, targetRate, target);
     if (wav) return wav;
   }
 
@@ -269,12 +378,13 @@ export async function decodeAudio(input: AudioInput, targetRate?: number): Promi
   const declared = Number(probe.format?.duration ?? audio.duration);
   const rate = targetRate ?? sourceRate;
   if (declared > 0) {
-    const tooLong = lengthProblem(name, declared, Math.max(rate, sourceRate), file);
+    const tooLong = lengthProblem(name, declared, Math.max(rate, sourceRate), file, target.limits);
     if (tooLong) throw tooLong;
   }
-  const decoded = await ffmpegDecode(input, name, rate, channels);
-  const seconds = decoded.length / rate;
-  checkDecodedAudio(decoded, rate, name, file);
+  const sink = new CountingSink(target.open(rate));
+  await ffmpegDecode(input, name, rate, channels, sink, target.limits);
+  const seconds = sink.frames / rate;
+  checkDecodedStats(sink.frames, sink.nonFinite, rate, name, file, target.limits);
   // A container that states its length (an MP3 Xing/Info header, an MP4 index) but holds much less was cut off.
   if (!probe.durationEstimated && declared > 0 && seconds < 0.9 * declared - 0.5)
     throw audioError(
@@ -282,7 +392,7 @@ export async function decodeAudio(input: AudioInput, targetRate?: number): Promi
       `${name} is truncated (cut off): it should hold ${declared.toFixed(1)} s of audio but only ${seconds.toFixed(1)} s could be decoded. Copy or export it again.`,
       file,
     );
-  return { samples: decoded, sampleRate: rate, channels, sourceRate };
+  return { sampleRate: rate, channels, sourceRate };
 }
 
 /**
@@ -294,7 +404,8 @@ async function decodeWavInput(
   name: string,
   size: number,
   targetRate: number | undefined,
-): Promise<DecodedAudio | null> {
+  target: DecodeTarget,
+): Promise<{ sampleRate: number; channels: number; sourceRate: number } | null> {
   const file = 'file' in input ? input.file : undefined;
   const fd = file !== undefined ? openSync(file, 'r') : -1;
   try {
@@ -316,11 +427,13 @@ async function decodeWavInput(
       if (!(err instanceof WavFormatError)) throw err;
       throw audioError('unreadable', `${name} is not a usable WAV file: ${lowerFirst(err.message)}.`, file);
     }
-    const problem = wavProblem(info, name, file);
+    const problem = wavProblem(info, name, file, target.limits);
     if (problem) throw problem;
     if (!info.decodable || (targetRate && targetRate !== info.sampleRate)) return null; // ffmpeg: compressed, or resampled
     const frames = wavFrames(info);
-    const samples = new Float32Array(frames);
+    // Checked before the sink is opened (it would allocate or create a file for nothing).
+    checkDecodedStats(frames, 0, info.sampleRate, name, file, target.limits);
+    const sink = new CountingSink(target.open(info.sampleRate));
     const slice = Math.max(1, Math.floor((4 << 20) / info.blockAlign)) * info.blockAlign;
     // A file is read asynchronously, slice by slice (the server keeps answering while a long file loads).
     const sliceBuf = fd >= 0 ? Buffer.alloc(Math.min(slice, frames * info.blockAlign)) : null;
@@ -330,12 +443,14 @@ async function decodeWavInput(
       const bytes = sliceBuf
         ? sliceBuf.subarray(0, await readAt(fd, sliceBuf.subarray(0, want), at))
         : src.read(at, want);
-      const n = decodeWavFrames(info, bytes, samples, done);
+      const block = new Float32Array(Math.floor(bytes.length / info.blockAlign));
+      const n = decodeWavFrames(info, bytes, block, 0);
       if (n === 0) break;
+      sink.write(block.subarray(0, n));
       done += n;
     }
-    checkDecodedAudio(samples, info.sampleRate, name, file);
-    return { samples, sampleRate: info.sampleRate, channels: info.channels, sourceRate: info.sampleRate };
+    checkDecodedStats(sink.frames, sink.nonFinite, info.sampleRate, name, file, target.limits);
+    return { sampleRate: info.sampleRate, channels: info.channels, sourceRate: info.sampleRate };
   } finally {
     if (fd >= 0) closeSync(fd);
   }
@@ -434,9 +549,17 @@ interface RunResult {
 /**
  * Run the system's ffmpeg/ffprobe, or the bundled one where none is installed (see ffmpeg.ts), feeding `stdin` when
  * given. Errors on every stream are handled (a tool that stops reading its input early is normal); stdout beyond
- * `maxOut` bytes kills the process, so a file that decodes to more than it declared cannot exhaust memory.
+ * `maxOut` bytes kills the process, so a file that decodes to more than it declared cannot exhaust memory. With
+ * `onData`, stdout goes to it chunk by chunk instead of being collected (an error it throws kills the process and is
+ * the result).
  */
-function run(tool: Tool, args: string[], stdin?: Buffer, maxOut = Number.MAX_SAFE_INTEGER): Promise<RunResult> {
+function run(
+  tool: Tool,
+  args: string[],
+  stdin?: Buffer,
+  maxOut = Number.MAX_SAFE_INTEGER,
+  onData?: (chunk: Buffer) => void,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const bin = tool === 'ffmpeg' ? resolveFfmpeg() : resolveFfprobe();
     if (!bin) return reject(ffmpegMissing(tool, undefined));
@@ -444,6 +567,7 @@ function run(tool: Tool, args: string[], stdin?: Buffer, maxOut = Number.MAX_SAF
     const stdout: Buffer[] = [];
     let outBytes = 0;
     let overflow = false;
+    let sinkError: unknown = null;
     let stderr = '';
     proc.stdout!.on('data', (c: Buffer) => {
       if (overflow) return;
@@ -454,7 +578,14 @@ function run(tool: Tool, args: string[], stdin?: Buffer, maxOut = Number.MAX_SAF
         proc.kill('SIGKILL');
         return;
       }
-      stdout.push(c);
+      if (!onData) return void stdout.push(c);
+      try {
+        onData(c);
+      } catch (err) {
+        // The sink failed (a full disk): stop decoding, report it.
+        sinkError ??= err;
+        proc.kill('SIGKILL');
+      }
     });
     proc.stdout!.on('error', () => undefined);
     proc.stderr!.on('data', (c: Buffer) => {
@@ -468,7 +599,7 @@ function run(tool: Tool, args: string[], stdin?: Buffer, maxOut = Number.MAX_SAF
           : new ApiError('ENGINE_ERROR', `${tool} failed to start: ${e.message}`),
       ),
     );
-    proc.on('close', (code) => resolve({ code, stdout, stderr, overflow }));
+    proc.on('close', (code) => (sinkError ? reject(sinkError) : resolve({ code, stdout, stderr, overflow })));
     if (stdin && proc.stdin) {
       proc.stdin.on('error', () => undefined); // it may stop reading early (bad data, or probing done): its status tells
       proc.stdin.end(stdin);
@@ -519,7 +650,14 @@ async function ffprobe(input: AudioInput): Promise<Probe> {
  * Decode to mono float32 at `rate`. The downmix averages the channels (ffmpeg's pan filter with 1/N weights): ffmpeg's
  * own `-ac 1` adds gain (+3 dB from stereo, +10.6 dB from 5.1), which would make a healthy file measure as clipped.
  */
-async function ffmpegDecode(input: AudioInput, name: string, rate: number, channels: number): Promise<Float32Array> {
+async function ffmpegDecode(
+  input: AudioInput,
+  name: string,
+  rate: number,
+  channels: number,
+  sink: CountingSink,
+  limits: AudioLimits,
+): Promise<void> {
   const file = 'file' in input ? input.file : undefined;
   const w = (1 / channels).toPrecision(9);
   const mix = Array.from({ length: channels }, (_, c) => `${w}*c${c}`).join('+');
@@ -527,11 +665,22 @@ async function ffmpegDecode(input: AudioInput, name: string, rate: number, chann
   if (channels > 1) args.push('-af', `pan=mono|c0=${mix}`);
   args.push('-ac', '1', '-ar', String(rate), '-f', 'f32le', 'pipe:1');
   // One second over the limit is enough to know the file is longer than it said.
-  const maxFrames = Math.min(AUDIO_LIMITS.maxFrames, AUDIO_LIMITS.maxSeconds * rate) + rate;
-  const r = await run('ffmpeg', args, inputBytes(input), maxFrames * 4);
-  if (r.overflow) throw lengthProblem(name, maxFrames / rate, rate, file)!;
-  const bytes = r.stdout.reduce((a, c) => a + c.length, 0);
-  if (r.code !== 0 && bytes < 4) {
+  const maxFrames = Math.min(limits.maxFrames, limits.maxSeconds * rate) + rate;
+  // The samples go to the sink as they arrive (4-byte samples may straddle two chunks).
+  let carry = Buffer.alloc(0);
+  const onData = (c: Buffer) => {
+    const bytes = carry.length ? Buffer.concat([carry, c]) : c;
+    const whole = bytes.length - (bytes.length % 4);
+    if (whole > 0) {
+      const x = new Float32Array(whole / 4);
+      new Uint8Array(x.buffer).set(bytes.subarray(0, whole));
+      sink.write(x);
+    }
+    carry = Buffer.from(bytes.subarray(whole));
+  };
+  const r = await run('ffmpeg', args, inputBytes(input), maxFrames * 4, onData);
+  if (r.overflow) throw lengthProblem(name, maxFrames / rate, rate, file, limits)!;
+  if (r.code !== 0 && sink.frames < 1) {
     const noStream = /does not contain any stream|Output file .* does not contain|matches no streams/i.test(r.stderr);
     const last = r.stderr.trim().split('\n').pop() || 'no audio decoded';
     throw audioError(
@@ -542,14 +691,4 @@ async function ffmpegDecode(input: AudioInput, name: string, rate: number, chann
       file,
     );
   }
-  // Copy the chunks straight into the result (no concatenated intermediate: hour-long files are large).
-  const out = new Float32Array(Math.floor(bytes / 4));
-  const view = new Uint8Array(out.buffer);
-  let o = 0;
-  for (const c of r.stdout) {
-    const n = Math.min(c.length, view.length - o);
-    view.set(c.subarray(0, n), o);
-    o += n;
-  }
-  return out;
 }

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../atomic-fs.js';
+import { openAtomicWriter, writeFileAtomic } from '../atomic-fs.js';
 import { VaultError } from './errors.js';
 import type { KeySource, KeySourceKind, KeySourceRecord, RecordedKeySource } from './key-sources.js';
 
@@ -187,6 +187,76 @@ export class Vault {
   async decryptFile(file: string, aad: string): Promise<Uint8Array> {
     const data = await fsp.readFile(file);
     return this.decrypt(data, aad, `The file ${file}`);
+  }
+
+  /**
+   * encryptToFile for content produced in pieces: the same file format (one AES-256-GCM message: header, ciphertext,
+   * tag), written atomically. `write` encrypts and appends; `commit` adds the tag and renames the file into place;
+   * `abort` removes it.
+   */
+  async encryptedWriter(
+    file: string,
+    aad: string,
+  ): Promise<{ write(p: Uint8Array): Promise<void>; commit(): Promise<void>; abort(): Promise<void> }> {
+    const nonce = randomBytes(NONCE_BYTES);
+    const head = header(nonce);
+    const cipher = createCipheriv('aes-256-gcm', this.#key(), nonce, { authTagLength: TAG_BYTES });
+    cipher.setAAD(aadFor(head, aad));
+    const out = await openAtomicWriter(file);
+    await out.write(head);
+    return {
+      write: (p) => out.write(cipher.update(p)),
+      async commit() {
+        await out.write(Buffer.concat([cipher.final(), cipher.getAuthTag()]));
+        await out.commit();
+      },
+      abort: () => out.abort(),
+    };
+  }
+
+  /**
+   * decryptFile for files too long to hold: the plaintext goes to `onChunk` piece by piece, and the promise resolves
+   * only if the whole file authenticates. The pieces arrive before that check, so the caller must treat what it made
+   * from them as unconfirmed until then (and discard it on a rejection).
+   */
+  async decryptFileChunks(file: string, aad: string, onChunk: (p: Buffer) => Promise<void> | void): Promise<void> {
+    const where = `The file ${file}`;
+    const fh = await fsp.open(file, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const head = Buffer.alloc(HEADER_BYTES);
+      const got = (await fh.read(head, 0, HEADER_BYTES, 0)).bytesRead;
+      if (got < MAGIC.length || !looksEncrypted(head.subarray(0, got)))
+        throw new VaultError('NOT_ENCRYPTED', `${where} is not a Timbre encrypted file (no TMBRENC1 header).`);
+      if (head[MAGIC.length] !== FORMAT_VERSION)
+        throw new VaultError(
+          'UNSUPPORTED_FORMAT',
+          `${where} was encrypted by a newer Timbre (format version ${head[MAGIC.length]}); update Timbre to open it.`,
+        );
+      if (size < HEADER_BYTES + TAG_BYTES)
+        throw new VaultError('DECRYPT_FAILED', `${where} ${DECRYPT_FAILED_MESSAGE} (it is truncated).`);
+      const tag = Buffer.alloc(TAG_BYTES);
+      await fh.read(tag, 0, TAG_BYTES, size - TAG_BYTES);
+      const decipher = createDecipheriv('aes-256-gcm', this.#key(), head.subarray(MAGIC.length + 1), {
+        authTagLength: TAG_BYTES,
+      });
+      decipher.setAAD(aadFor(head, aad));
+      decipher.setAuthTag(tag);
+      const buf = Buffer.alloc(1 << 20);
+      for (let pos = HEADER_BYTES; pos < size - TAG_BYTES;) {
+        const n = (await fh.read(buf, 0, Math.min(buf.length, size - TAG_BYTES - pos), pos)).bytesRead;
+        if (n <= 0) throw new VaultError('DECRYPT_FAILED', `${where} ${DECRYPT_FAILED_MESSAGE} (it is truncated).`);
+        pos += n;
+        await onChunk(decipher.update(buf.subarray(0, n)));
+      }
+      try {
+        decipher.final();
+      } catch {
+        throw new VaultError('DECRYPT_FAILED', `${where} ${DECRYPT_FAILED_MESSAGE}.`, { aad });
+      }
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Forget the key (best effort: zeroes this instance's copy). The instance cannot be used afterwards. */

@@ -10,7 +10,8 @@ import type { Emit } from '../jobs/queue.js';
 import { findOnPath, listInputDevices } from '../recorder/devices.js';
 import { Recorder, RecorderError, installHint, type EndReason } from '../recorder/recorder.js';
 import { estimateNoiseFloor } from '../recorder/room-noise.js';
-import type { StagingStore } from './staging.js';
+import { diskFullAsApiError, type StagingStore } from './staging.js';
+import { readAll } from '../../../native-models/audio/pcm-store.js';
 
 /** Recorder failures as API errors with the recorder's own plain-English message. */
 export function recorderApiError(err: RecorderError): ApiErrorT {
@@ -157,18 +158,22 @@ export class RecordingService {
   /** Close the microphone and stage the take. Room-noise takes carry their noise floor. */
   async stop(): Promise<StagedAudio> {
     const purpose = this.purpose ?? 'sample';
-    const take = await wrap(() => this.recorder.stop());
+    // The take stays in its 16-bit chunks and is staged in blocks (an hour-long take is never copied whole).
+    const take = await wrap(() => this.recorder.stopToSource());
     this.changed();
-    if (take.pcm.length < take.sampleRate * 0.1)
+    if (take.source.length < take.sampleRate * 0.1)
       throw new ApiError('INVALID_INPUT', 'The recording is shorter than 0.1 s: nothing was kept. Record again.', {
         audioProblem: 'too-short',
       });
-    const noiseFloorDb = purpose === 'room-noise' ? estimateNoiseFloor(take.pcm, take.sampleRate).floorDb : null;
+    const noiseFloorDb =
+      purpose === 'room-noise' ? estimateNoiseFloor(await readAll(take.source), take.sampleRate).floorDb : null;
+    const store = this.staging.workStore();
     try {
-      const item = await this.staging.put(take.pcm, take.sampleRate, { source: 'recording', purpose, noiseFloorDb });
+      const opts = { source: 'recording' as const, purpose, noiseFloorDb };
+      const item = await diskFullAsApiError(() => this.staging.putSource(take.source, opts, store));
       return this.staging.get(item.stagingId);
     } finally {
-      take.pcm.fill(0);
+      store.dispose();
     }
   }
 

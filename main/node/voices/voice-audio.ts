@@ -7,6 +7,7 @@ import * as cleanup from '../../../native-models/enhance/cleanup.js';
 import { locateVoiceModel, missingModelsError } from '../../../native-models/enhance/voice-models.js';
 import { GtcrnDenoiser } from '../../../native-models/enhance/gtcrn.js';
 import { SileroVad } from '../../../native-models/vad/index.js';
+import type { PcmSource, PcmStore } from '../../../native-models/audio/pcm-store.js';
 
 /** The analysis with the fields the contract leaves out (speech segments, the non-speech level). */
 export type FullReport = cleanup.QualityReport;
@@ -59,6 +60,25 @@ export class VoiceAudio {
   async analyzeFull(samples: Float32Array, sampleRate: number, channels?: number): Promise<cleanup.QualityReport> {
     const vad = await this.loadVad();
     return cleanup.analyzeVoiceAudio(samples, sampleRate, { vad }, channels ? { channels } : undefined);
+  }
+
+  /** The full analysis of audio of any length, read in blocks (its 16 kHz copy goes to `store`). */
+  async analyzeSource(src: PcmSource, store: PcmStore, channels?: number): Promise<cleanup.QualityReport> {
+    const vad = await this.loadVad();
+    return (await cleanup.analyzeSource(src, { vad }, channels ? { channels } : {}, store)).report;
+  }
+
+  /** Clean audio of any length in streaming passes; the output lives in `store` until the caller disposes it. */
+  async cleanSource(
+    src: PcmSource,
+    opts: CleanupOptions,
+    store: PcmStore,
+    prior?: FullReport,
+  ): Promise<{ output: PcmSource; report: QualityReport; full: FullReport }> {
+    const vad = await this.loadVad();
+    const denoiser = opts.denoise ? await this.loadDenoiser() : undefined;
+    const r = await cleanup.cleanSource(src, opts, { vad, denoiser }, {}, store, prior);
+    return { output: r.output, report: toQualityReport(r.report), full: r.report };
   }
 
   async analyze(samples: Float32Array, sampleRate: number, channels?: number): Promise<QualityReport> {
