@@ -13,6 +13,7 @@ import {
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { checkOutputTarget } from '../../native-models/common/safe-fs.js';
+import { wavHeader } from '../../native-models/audio/wav.js';
 
 const TMP_SUFFIX = '.tmp-timbre';
 
@@ -156,7 +157,7 @@ export class AtomicWavWriter {
     const fd = openSync(tmp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
     const w = new AtomicWavWriter(target, tmp, fd, sampleRate);
     try {
-      w.writeAll(wavHeader(sampleRate, 0), 0);
+      w.writeAll(wavHeader(0, sampleRate), 0);
     } catch (err) {
       w.abort();
       throw err;
@@ -194,7 +195,7 @@ export class AtomicWavWriter {
     if (this.closed) throw new Error('AtomicWavWriter: already closed');
     try {
       ftruncateSync(this.fd, 44 + this.dataBytes);
-      this.writeAll(wavHeader(this.sampleRate, this.dataBytes), 0);
+      this.writeAll(wavHeader(this.dataBytes / 2, this.sampleRate), 0);
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.closed = true;
@@ -228,23 +229,4 @@ export class AtomicWavWriter {
       onWritten?.(n);
     }
   }
-}
-
-/** The 44-byte header of a 16-bit mono PCM WAV holding `dataBytes` of samples. */
-function wavHeader(sampleRate: number, dataBytes: number): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + dataBytes, 4);
-  h.write('WAVE', 8, 'ascii');
-  h.write('fmt ', 12, 'ascii');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20); // PCM
-  h.writeUInt16LE(1, 22); // mono
-  h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(dataBytes, 40);
-  return h;
 }

@@ -13,6 +13,7 @@ import type { SpeechFormat } from '../../../preload/contract/index.js';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { resolveFfmpeg, ffmpegInstallHint } from '../audio/ffmpeg.js';
 import { SPEECH_RATE } from './speech-service.js';
+import { encodePcm, wavHeader } from '../../../native-models/audio/wav.js';
 
 export const SPEECH_CONTENT_TYPES: Record<SpeechFormat, string> = {
   mp3: 'audio/mpeg',
@@ -41,37 +42,11 @@ export interface SpeechEncoder {
   abort(): void;
 }
 
-function toS16(pcm: Float32Array): Buffer {
-  const b = Buffer.allocUnsafe(pcm.length * 2);
-  for (let i = 0; i < pcm.length; i++) {
-    const s = pcm[i];
-    const c = Number.isNaN(s) ? 0 : s > 1 ? 1 : s < -1 ? -1 : s;
-    b.writeInt16LE(Math.min(32767, Math.round(c * 32768)), i * 2);
-  }
-  return b;
-}
-
 /**
- * A WAV header for a stream whose length is not known yet: RIFF and data sizes at their maximum, which decoders
+ * A WAV header for a stream whose length is not known yet: the largest sizes a WAV can declare, which decoders
  * (ffmpeg, browsers, Python's soundfile) read as "until the end of the stream".
  */
-function streamingWavHeader(rate: number): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(0xffffffff, 4);
-  h.write('WAVE', 8, 'ascii');
-  h.write('fmt ', 12, 'ascii');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(0xffffffff - 36, 40);
-  return h;
-}
+const streamingWavHeader = (rate: number) => wavHeader(Math.floor((0xffffffff - 36) / 2), rate);
 
 export function createSpeechEncoder(format: SpeechFormat, opts: { maxBufferedBytes?: number } = {}): SpeechEncoder {
   const maxBuffered = opts.maxBufferedBytes ?? 32 * 1024 * 1024;
@@ -87,7 +62,7 @@ export function createSpeechEncoder(format: SpeechFormat, opts: { maxBufferedByt
       output: out,
       write(pcm) {
         if (out.writableLength > maxBuffered) throw tooSlow();
-        out.write(toS16(pcm));
+        out.write(encodePcm(pcm));
       },
       end: () =>
         new Promise<void>((resolve) => {
@@ -138,7 +113,7 @@ export function createSpeechEncoder(format: SpeechFormat, opts: { maxBufferedByt
     write(pcm) {
       if (failure) throw failure;
       if (proc.stdin.writableLength > maxBuffered) throw tooSlow();
-      proc.stdin.write(toS16(pcm));
+      proc.stdin.write(encodePcm(pcm));
     },
     async end() {
       proc.stdin.end();
