@@ -166,7 +166,11 @@ const STATUS_FOR: Partial<Record<ApiErrorShape['code'], number>> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   UNSUPPORTED_TEXT: 422,
-  ENGINE_UNAVAILABLE: 503,
+  // A pack to install: the request cannot succeed until the user installs it (not a server outage, so not 503).
+  ENGINE_UNAVAILABLE: 424,
+  // Voice data is encrypted and the key is not available (or the passphrase was wrong): unlock and retry.
+  VAULT_LOCKED: 423,
+  RATE_LIMITED: 429,
   DISK_FULL: 507,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
