@@ -33,6 +33,10 @@ afterAll(async () => {
 
 describe('Settings → Local API', () => {
   it('creates a key shown once, logs its calls, and revokes it', async () => {
+    const failed: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
     await page.goto(`${server.url}/#token=${server.token}`);
     await page
       .getByRole('link', { name: 'Settings' })
@@ -74,6 +78,8 @@ describe('Settings → Local API', () => {
     await expect.poll(() => panel.getByText('Revoked').count()).toBeGreaterThan(0);
     expect((await speak()).status).toBe(401);
     await expectAccessible(page, 'Settings with the Local API panel');
+    // Nothing the page asked for failed on this journey (the revoked-key call above is made by the test, not the page).
+    expect(failed).toEqual([]);
 
     // Letting other computers in takes an explicit, confirmed choice, and says so plainly while it lasts.
     const allow = panel.getByLabel('Let other computers on my network use the API');
