@@ -9,6 +9,9 @@
  * core services.
  */
 import { z } from 'zod';
+import { AcxReport, ExportPreset } from './audiobook.js';
+
+export * from './audiobook.js';
 
 /** Limits that both sides agree on. */
 export const LIMITS = {
@@ -253,7 +256,7 @@ export type Timeline = z.infer<typeof Timeline>;
 export const ExportFormat = z.enum(['wav', 'flac', 'mp3', 'opus', 'm4a', 'm4b']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
-export const ExportFileKind = z.enum(['audio', 'srt', 'vtt', 'stems']);
+export const ExportFileKind = z.enum(['audio', 'srt', 'vtt', 'stems', 'report']);
 export const ExportFile = z.object({
   path: z.string(),
   kind: ExportFileKind,
@@ -269,10 +272,12 @@ export const ExportJob = z.object({
   progress: z.number().min(0).max(1),
   phase: z.enum(['loading', 'mixing', 'loudness', 'encoding', 'subtitles', 'stems', 'done']),
   files: z.array(ExportFile),
-  /** Measured on the encoded file (decoded back), LUFS; null until done. */
+  /** Measured on the PCM fed to the encoder (docs/studio.md), LUFS; null until done (and for the ACX preset). */
   integratedLufs: z.number().nullable(),
   truePeakDbtp: z.number().nullable(),
   durationSeconds: z.number().nullable(),
+  /** The ACX preset's report (each chapter file decoded and checked); absent for other exports. */
+  acx: AcxReport.optional(),
   error: ApiErrorShape.nullable(),
   createdAt: IsoTime,
 });
@@ -1088,6 +1093,8 @@ export const methods = {
           .default([]),
         chapters: z.boolean().default(true),
         stems: z.enum(['none', 'line', 'speaker']).default('none'),
+        /** `acx`: one MP3 per chapter at ACX levels plus a report (MP3, 44.1 kHz, CBR ≥ 192 kbps; no subtitles/stems). */
+        preset: ExportPreset.default('none'),
         /** Absolute path of the audio file to write (subtitles and stems go next to it). */
         outputPath: FilePath.optional(),
       })

@@ -12,6 +12,9 @@
  * Lossy codecs can overshoot the true-peak ceiling after decoding; when the decoded file's true peak is over the
  * ceiling the export is redone with the limiter's ceiling lowered by the overshoot (at most 3 attempts), so the
  * returned (measured) true peak is within the ceiling for every format.
+ *
+ * The streaming export (exportStream, used for episodes) measures instead the exact PCM it feeds to ffmpeg's stdin
+ * (no second decoding pass): see exportStream for what that means for lossy formats.
  */
 import { resolveFfmpeg } from '../audio/ffmpeg.js';
 import { spawn } from 'node:child_process';
@@ -381,6 +384,13 @@ export interface StreamSource {
 export interface StreamExportOptions extends ExportOptions {
   /** Output channels (default 2): the mono programme in each. */
   channels?: 1 | 2;
+  /** True-peak ceiling in dBTP when `loudness` is null (default −1; a loudness target brings its own). */
+  ceilingDb?: number;
+  /**
+   * Decode the encoded file back and measure it (default false: the PCM fed to the encoder is measured, which is
+   * exact for WAV/FLAC at the mix rate). Costs a second full pass.
+   */
+  verify?: boolean;
   /** Progress of the passes: 'loudness' (measuring), 'encoding' (applying + encoding), 'checking' (decoded back). */
   onProgress?: (phase: 'loudness' | 'encoding' | 'checking', fraction: number) => void;
 }
@@ -496,9 +506,15 @@ export function measureFile(
 /**
  * Export a mono programme in bounded memory: a measuring pass (skipped when the loudness is already known from
  * the takes' analyses), then an applying pass (gain, streaming true-peak limiter) that streams into ffmpeg's
- * stdin; the encoded temp file is decoded back and measured block by block, then renamed into place. When the
- * decoded file misses the ceiling (codec or resampling overshoot) or, after limiting, the target by more than
+ * stdin while a meter measures exactly the PCM written there (integrated loudness, loudness range, true peak);
+ * then the temp file is renamed into place. When, after limiting, the programme misses the target by more than
  * 0.3 LU, the export is redone with the correction (at most 3 attempts). Atomic like exportAudio.
+ *
+ * What the figures mean: for WAV and FLAC at the mix rate they are the file's own (the encoder is lossless). When
+ * ffmpeg resamples to the export rate or encodes a lossy format, the file can differ from the PCM fed to it by a
+ * few hundredths of a LU and, at the true peak, by the codec's overshoot: the limiter keeps 0.25 dB (lossy) and
+ * 0.1 dB (resampling) of extra headroom below the ceiling for that, and `verify: true` decodes the file back and
+ * measures it (redoing the export with a lower ceiling when it still overshoots), at the cost of a second pass.
  */
 export async function exportStream(src: StreamSource, opts: StreamExportOptions): Promise<ExportResult> {
   const nch = opts.channels ?? 2;
@@ -517,7 +533,7 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
   }
   const loud = opts.loudness === undefined ? defaultPreset(nch) : opts.loudness;
   const tgt: LoudnessTarget | null = loud === null ? null : typeof loud === 'string' ? LOUDNESS_PRESETS[loud] : loud;
-  const ceiling = tgt ? (tgt.truePeakCeiling ?? -1) : -1;
+  const ceiling = tgt ? (tgt.truePeakCeiling ?? -1) : (opts.ceilingDb ?? -1);
   const offset = channelsOffsetDb(nch);
   const signal = opts.signal;
   const cancelled = () => new ApiError('CANCELLED', 'Export cancelled');
@@ -550,17 +566,24 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
       const cover = coverArgs(opts, meta ? 2 : 1);
       const g = Math.pow(10, gainDb / 20);
       const limiter = new TruePeakLimiter(src.sampleRate, limiterCeiling);
+      // Measures exactly what ffmpeg receives (the limiter's output, in order).
+      const fed = new LoudnessMeter(src.sampleRate);
       let done = 0;
       async function* applied(): AsyncGenerator<Float32Array> {
         for await (const b of src.open()) {
           if (signal?.aborted) throw cancelled();
+          // In place when the gain is 1 would alias the source's block: always a fresh array (the limiter keeps it).
           const y = new Float32Array(b.length);
           for (let i = 0; i < b.length; i++) y[i] = b[i] * g;
           done += b.length;
           opts.onProgress?.('encoding', done / src.frames);
-          yield limiter.push(y);
+          const out = limiter.push(y);
+          fed.push(out);
+          yield out;
         }
-        yield limiter.flush();
+        const last = limiter.flush();
+        fed.push(last);
+        yield last;
       }
       const args = [
         '-nostdin',
@@ -591,11 +614,19 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
       ];
       await runEncoderStream(bin, args, applied(), signal);
       await fsyncPath(tmp);
-      let checked = 0;
-      const m = await measureFile(tmp, rate, nch, bin, signal, (n) => {
-        checked += n;
-        opts.onProgress?.('checking', Math.min(1, (checked * src.sampleRate) / rate / src.frames));
-      });
+      let m: StreamLoudness;
+      let seconds: number;
+      if (opts.verify) {
+        let checked = 0;
+        m = await measureFile(tmp, rate, nch, bin, signal, (n) => {
+          checked += n;
+          opts.onProgress?.('checking', Math.min(1, (checked * src.sampleRate) / rate / src.frames));
+        });
+        seconds = m.frames / rate;
+      } else {
+        m = fed.result();
+        seconds = m.frames / src.sampleRate;
+      }
       const integrated = m.integrated + offset;
       const over = m.truePeak - ceiling;
       const loudErr = tgt && Number.isFinite(integrated) ? tgt.integrated - integrated : 0;
@@ -614,7 +645,7 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
         bytes,
         sampleRate: rate,
         channels: nch,
-        durationSec: m.frames / rate,
+        durationSec: seconds,
         integratedLufs: integrated,
         truePeakDbtp: m.truePeak,
         loudnessRange: m.loudnessRange,

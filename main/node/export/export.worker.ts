@@ -16,6 +16,8 @@ import { analyseTake, encodeAnalysis } from '../../../native-models/dsp/take-ana
 import type { MixStream } from '../../../native-models/dsp/mix-stream.js';
 import { chaptersFrom, type ExportWorkerMessage, type ExportWorkerRequest } from './export-protocol.js';
 import type { LoudnessPreset } from '../../../native-models/dsp/loudness.js';
+import { chapterSpans, exportAcxChapter, fileReport, reportText } from './audiobook.js';
+import type { AcxReport } from '../../../preload/contract/index.js';
 
 const port = parentPort!;
 const abort = new AbortController();
@@ -65,6 +67,7 @@ async function run(req: ExportWorkerRequest): Promise<void> {
     },
   });
   if (signal.aborted) throw new ApiError('CANCELLED', 'Export cancelled');
+  if (o.preset === 'acx') return runAcx(req, ep, signal);
   const total = ep.total / ep.sampleRate;
   const chapters = o.chapters
     ? chaptersFrom(
@@ -86,7 +89,7 @@ async function run(req: ExportWorkerRequest): Promise<void> {
     sourceOf(ep, () => ep.open(), req.known ?? undefined),
     {
       format: o.format,
-      outputPath: req.staging.audio,
+      outputPath: req.staging.audio!,
       sampleRate: o.sampleRate,
       channels: o.channels,
       bitDepth: o.wavBits,
@@ -152,6 +155,37 @@ async function run(req: ExportWorkerRequest): Promise<void> {
     type: 'done',
     result: { integratedLufs: r.integratedLufs, truePeakDbtp: r.truePeakDbtp, durationSeconds: r.durationSec },
   });
+}
+
+/** The ACX preset: one checked MP3 per chapter, then the report (JSON in the result, text next to the files). */
+async function runAcx(req: ExportWorkerRequest, ep: EpisodeSource, signal: AbortSignal): Promise<void> {
+  const spans = chapterSpans(req.plan.lines, req.plan.projectName);
+  const staged = req.staging.chapters ?? [];
+  const names = req.chapterNames ?? [];
+  if (staged.length !== spans.length || names.length !== spans.length || !req.staging.report)
+    throw new ApiError('INTERNAL', 'The chapter files do not match the book’s chapters');
+  const files: AcxReport['files'] = [];
+  let seconds = 0;
+  let truePeak = -Infinity;
+  for (const [k, span] of spans.entries()) {
+    if (signal.aborted) throw new ApiError('CANCELLED', 'Export cancelled');
+    const r = await exportAcxChapter(ep, span, spans.length, {
+      outputPath: staged[k],
+      channels: req.options.channels,
+      bitrateKbps: req.options.bitrateKbps,
+      metadata: { album: req.plan.projectName, encoded_by: 'Timbre' },
+      signal,
+      onProgress: (f) =>
+        send({ type: 'progress', phase: 'encoding', progress: 0.02 + (0.93 * (k + Math.min(1, f))) / spans.length }),
+    });
+    files.push(fileReport(names[k], span, r));
+    seconds += r.check.durationS;
+    truePeak = Math.max(truePeak, r.export.truePeakDbtp);
+  }
+  const acx: AcxReport = { pass: files.every((f) => f.pass), files };
+  await writeText(req.staging.report, reportText(req.plan.projectName, acx));
+  if (signal.aborted) throw new ApiError('CANCELLED', 'Export cancelled');
+  send({ type: 'done', result: { integratedLufs: null, truePeakDbtp: truePeak, durationSeconds: seconds, acx } });
 }
 
 port.on('message', (m: { type: 'start'; req: ExportWorkerRequest } | { type: 'cancel' }) => {
