@@ -250,3 +250,42 @@ describe('ACX audiobook preset', () => {
     expect(() => readdirSync(dir)).toThrow();
   }, 120_000);
 });
+
+describe('timbre export --preset acx', () => {
+  it('writes the chapter files and the report from the command line, and refuses a clashing format', async () => {
+    const dir = path.join(t.dir, 'cli');
+    const data = path.join(dir, 'data');
+    const c = await createCore({ dataDir: data, transport: 'web', version: 'test' });
+    let id: string;
+    try {
+      const r = await c.dispatch('projects.create', { name: 'CLI Book' });
+      if (!r.ok) throw new Error(r.error.message);
+      id = (r.result as { id: string }).id;
+      for (const [m, p] of [
+        ['projects.setVoice', { id, voiceId: 'espeak:en-us' }],
+        ['script.import', { projectId: id, source: { text: 'A short book.\n\nIt has no chapters.', format: 'txt' } }],
+        ['jobs.generate', { projectId: id }],
+      ] as const) {
+        const x = await c.dispatch(m, p);
+        if (!x.ok) throw new Error(x.error.message);
+      }
+      await c.jobs.idle();
+    } finally {
+      await c.close();
+    }
+    const bin = path.resolve(import.meta.dirname, '../../bin/timbre.mjs');
+    const timbre = (args: string[]) =>
+      spawnSync(process.execPath, [bin, '--data-dir', data, 'export', id, ...args], { encoding: 'utf8' });
+    const out = path.join(dir, 'out', 'book.mp3');
+    const r = timbre(['--preset', 'acx', '-o', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const file = path.join(dir, 'out', 'book - 01 - CLI Book.mp3');
+    expect(r.stdout).toContain(`pass  ${file}`);
+    expect(r.stdout).toContain('1 chapter file(s), 1 passing every ACX check');
+    expect(readdirSync(path.join(dir, 'out')).sort()).toEqual(['book - 01 - CLI Book.mp3', 'book - ACX report.txt']);
+    expect(probe(file).streams[0]).toMatchObject({ codec_name: 'mp3', sample_rate: '44100', bit_rate: '192000' });
+    const bad = timbre(['--preset', 'acx', '-f', 'wav', '-o', path.join(dir, 'bad.wav')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/The ACX audiobook preset exports MP3 files \(got WAV\)/);
+  }, 120_000);
+});
