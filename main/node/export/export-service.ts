@@ -284,7 +284,7 @@ export class ExportService {
       known: combinedLoudness(plan, p.format === 'opus' ? 48_000 : p.sampleRate, (id) =>
         storedAnalysis(this.repos, id, { peaks: false }),
       ),
-      missingAnalysis: [...new Set(plan.lines.map((l) => l.takeId))].filter((id) => !this.repos.takes.analysis(id)),
+      missingAnalysis: [...new Set(plan.lines.map((l) => l.takeId))].filter((id) => !this.repos.takes.hasAnalysis(id)),
     };
     const running: Running = {
       worker,

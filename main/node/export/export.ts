@@ -112,6 +112,8 @@ export interface ExportResult {
 }
 
 const TMP_SUFFIX = '.tmp-timbre';
+/** Seconds of the programme a lossy streaming export encodes first to measure the codec's effect. */
+const CALIBRATION_SECONDS = 60;
 const LOSSY: ReadonlySet<ExportFormat> = new Set(['mp3', 'opus', 'm4a', 'm4b']);
 
 /** Default loudness preset for a channel count (podcast −16 LUFS stereo, −19 LUFS mono). */
@@ -510,11 +512,14 @@ export function measureFile(
  * then the temp file is renamed into place. When, after limiting, the programme misses the target by more than
  * 0.3 LU, the export is redone with the correction (at most 3 attempts). Atomic like exportAudio.
  *
- * What the figures mean: for WAV and FLAC at the mix rate they are the file's own (the encoder is lossless). When
- * ffmpeg resamples to the export rate or encodes a lossy format, the file can differ from the PCM fed to it by a
- * few hundredths of a LU and, at the true peak, by the codec's overshoot: the limiter keeps 0.25 dB (lossy) and
- * 0.1 dB (resampling) of extra headroom below the ceiling for that, and `verify: true` decodes the file back and
- * measures it (redoing the export with a lower ceiling when it still overshoots), at the cost of a second pass.
+ * What the figures mean: for WAV and FLAC they are the file's own (lossless; ffmpeg's resampling to the export rate
+ * changes loudness by hundredths of a LU, and the limiter keeps 0.1 dB more headroom for its peaks). A lossy codec
+ * changes the programme: LAME at 128 kbit/s takes about 0.5 LU off speech and can overshoot the true peak. So a
+ * lossy export first encodes the programme's first minute, decodes it and compares it with what it fed: the gain
+ * compensates the loudness change, the limiter's ceiling leaves room for the overshoot (and at least 0.25 dB), and
+ * the returned figures are the fed PCM's corrected by that change, an estimate from the first minute rather than a
+ * measurement of the whole file. `verify: true` decodes the whole file back and measures it instead (redoing the
+ * export when it overshoots), at the cost of a second full pass.
  */
 export async function exportStream(src: StreamSource, opts: StreamExportOptions): Promise<ExportResult> {
   const nch = opts.channels ?? 2;
@@ -560,59 +565,98 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
   const meta = opts.chapters?.length || opts.metadata ? tempPathFor(target + '.ffmeta') : undefined;
   // Headroom for what happens after the limiter: lossy coding, and ffmpeg's resampling to the export rate.
   let limiterCeiling = ceiling - 0.05 - (LOSSY.has(opts.format) ? 0.25 : 0) - (rate !== src.sampleRate ? 0.1 : 0);
+  // The PCM fed to ffmpeg, through the gain and the limiter; `frames` cuts it short (the codec calibration).
+  async function* applied(
+    g: number,
+    limiter: TruePeakLimiter,
+    meter: LoudnessMeter,
+    frames = Infinity,
+    progress = true,
+  ): AsyncGenerator<Float32Array> {
+    let done = 0;
+    for await (const whole of src.open()) {
+      if (signal?.aborted) throw cancelled();
+      const b = done + whole.length > frames ? whole.subarray(0, frames - done) : whole;
+      // Always a fresh array: the source's block may be reused, and the limiter keeps what it is given.
+      const y = new Float32Array(b.length);
+      for (let i = 0; i < b.length; i++) y[i] = b[i] * g;
+      done += b.length;
+      if (progress) opts.onProgress?.('encoding', done / src.frames);
+      const out = limiter.push(y);
+      meter.push(out);
+      yield out;
+      if (done >= frames) break;
+    }
+    const last = limiter.flush();
+    meter.push(last);
+    yield last;
+  }
+  const encodeArgs = (out: string, withMeta: boolean): string[] => {
+    const cover = withMeta ? coverArgs(opts, meta ? 2 : 1) : { input: [], map: [] };
+    const m = withMeta && meta;
+    return [
+      '-nostdin',
+      '-y',
+      '-v',
+      'error',
+      '-f',
+      'f32le',
+      '-ar',
+      String(src.sampleRate),
+      '-ac',
+      '1',
+      '-i',
+      'pipe:0',
+      ...(m ? ['-f', 'ffmetadata', '-i', meta] : []),
+      ...cover.input,
+      ...(m ? ['-map_metadata', '1', '-map_chapters', '1'] : []),
+      '-map',
+      '0:a',
+      ...cover.map,
+      // An explicit matrix: ffmpeg's own mono → stereo upmix lowers each channel by 3 dB.
+      ...(nch === 2 ? ['-af', 'pan=stereo|c0=c0|c1=c0'] : []),
+      '-ar',
+      String(rate),
+      ...codecArgs(opts, nch),
+      ...(opts.extraFfmpegArgs ?? []),
+      out,
+    ];
+  };
+  // What the lossy codec does to this programme, measured on its first minute (encoded, decoded back, compared
+  // with what was fed): LAME at 128 kbit/s takes about 0.5 LU off eSpeak speech, and its true peak can overshoot.
+  // The gain compensates the loudness change and the limiter leaves room for the overshoot; the figures returned
+  // are the fed PCM's corrected by this change (an estimate for lossy formats: see the function comment).
+  const codec = { loudness: 0, peak: 0 };
+  const calibrate = LOSSY.has(opts.format) && !opts.verify;
+  const excerpt = tempPathFor(target + '.calibration');
   try {
     if (meta) await fsp.writeFile(meta, ffmetadata(opts.metadata, opts.format === 'wav' ? [] : opts.chapters));
+    if (calibrate) {
+      const frames = Math.min(src.frames, CALIBRATION_SECONDS * src.sampleRate);
+      const fedEx = new LoudnessMeter(src.sampleRate);
+      const limiter = new TruePeakLimiter(src.sampleRate, limiterCeiling);
+      await runEncoderStream(
+        bin,
+        encodeArgs(excerpt, false),
+        applied(Math.pow(10, gainDb / 20), limiter, fedEx, frames, false),
+        signal,
+      );
+      const dec = await measureFile(excerpt, rate, nch, bin, signal);
+      const fedM = fedEx.result();
+      if (Number.isFinite(dec.integrated) && Number.isFinite(fedM.integrated))
+        codec.loudness = dec.integrated - fedM.integrated;
+      if (Number.isFinite(dec.truePeak) && Number.isFinite(fedM.truePeak))
+        codec.peak = Math.max(0, dec.truePeak - fedM.truePeak);
+      await fsp.rm(excerpt, { force: true });
+      if (tgt) gainDb -= codec.loudness;
+      limiterCeiling = Math.min(limiterCeiling, ceiling - 0.05 - codec.peak - 0.1);
+    }
     for (let attempt = 1; ; attempt++) {
-      const cover = coverArgs(opts, meta ? 2 : 1);
       const g = Math.pow(10, gainDb / 20);
       const limiter = new TruePeakLimiter(src.sampleRate, limiterCeiling);
       // Measures exactly what ffmpeg receives (the limiter's output, in order).
       const fed = new LoudnessMeter(src.sampleRate);
-      let done = 0;
-      async function* applied(): AsyncGenerator<Float32Array> {
-        for await (const b of src.open()) {
-          if (signal?.aborted) throw cancelled();
-          // In place when the gain is 1 would alias the source's block: always a fresh array (the limiter keeps it).
-          const y = new Float32Array(b.length);
-          for (let i = 0; i < b.length; i++) y[i] = b[i] * g;
-          done += b.length;
-          opts.onProgress?.('encoding', done / src.frames);
-          const out = limiter.push(y);
-          fed.push(out);
-          yield out;
-        }
-        const last = limiter.flush();
-        fed.push(last);
-        yield last;
-      }
-      const args = [
-        '-nostdin',
-        '-y',
-        '-v',
-        'error',
-        '-f',
-        'f32le',
-        '-ar',
-        String(src.sampleRate),
-        '-ac',
-        '1',
-        '-i',
-        'pipe:0',
-        ...(meta ? ['-f', 'ffmetadata', '-i', meta] : []),
-        ...cover.input,
-        ...(meta ? ['-map_metadata', '1', '-map_chapters', '1'] : []),
-        '-map',
-        '0:a',
-        ...cover.map,
-        // An explicit matrix: ffmpeg's own mono → stereo upmix lowers each channel by 3 dB.
-        ...(nch === 2 ? ['-af', 'pan=stereo|c0=c0|c1=c0'] : []),
-        '-ar',
-        String(rate),
-        ...codecArgs(opts, nch),
-        ...(opts.extraFfmpegArgs ?? []),
-        tmp,
-      ];
-      await runEncoderStream(bin, args, applied(), signal);
+      await runEncoderStream(bin, encodeArgs(tmp, true), applied(g, limiter, fed), signal);
       await fsyncPath(tmp);
       let m: StreamLoudness;
       let seconds: number;
@@ -624,7 +668,8 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
         });
         seconds = m.frames / rate;
       } else {
-        m = fed.result();
+        const f = fed.result();
+        m = { ...f, integrated: f.integrated + codec.loudness, truePeak: f.truePeak + codec.peak };
         seconds = m.frames / src.sampleRate;
       }
       const integrated = m.integrated + offset;
@@ -661,6 +706,7 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
     throw e;
   } finally {
     if (meta) await fsp.rm(meta, { force: true }).catch(() => undefined);
+    if (calibrate) await fsp.rm(excerpt, { force: true }).catch(() => undefined);
   }
 }
 

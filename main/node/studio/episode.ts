@@ -14,7 +14,7 @@ import { resample } from '../../../native-models/dsp/resample.js';
 import { MixStream, layoutStream, type StreamLine, type StreamTiming } from '../../../native-models/dsp/mix-stream.js';
 import { combineProgramme, type TakeAnalysis } from '../../../native-models/dsp/take-analysis.js';
 import type { Repos } from '../db/repositories.js';
-import { parseInlineTags } from './line-state.js';
+import { DEFAULT_GAP_MS, parseInlineTags } from './line-state.js';
 
 export interface EpisodeLine {
   lineId: string;
@@ -43,30 +43,32 @@ export interface EpisodePlan {
 }
 
 export function episodePlan(repos: Repos, dirs: { root: string; takes: string }, projectId: string): EpisodePlan {
-  const project = repos.projects.detail(projectId, repos.lines);
+  // The line and take rows only (not the project's full detail with every line's staleness): a 10-hour book has
+  // thousands of lines, and this runs before every export.
+  const project = repos.projects.row(projectId);
+  const gapMs = project.gap_ms ?? DEFAULT_GAP_MS;
   const stored = repos.projects.musicBed(projectId);
   const lines: EpisodeLine[] = [];
   let missing = 0;
   // A chapter whose first lines have no take starts at the next line that has one.
   let pendingChapter: string | null = null;
-  for (const l of project.lines) {
-    const t = l.activeTake;
+  for (const l of repos.lines.rows(projectId)) {
     if (l.chapter) pendingChapter = pendingChapter ? `${pendingChapter} / ${l.chapter}` : l.chapter;
-    if (!t) {
+    const row = l.active_take_id ? repos.takes.rowOrNull(l.active_take_id) : null;
+    if (!row) {
       missing++;
       continue;
     }
     const chapter = pendingChapter;
     pendingChapter = null;
-    const row = repos.takes.row(t.id);
     lines.push({
       lineId: l.id,
       number: l.position + 1,
       speaker: l.speaker,
       file: path.join(dirs.takes, row.file),
-      takeId: t.id,
-      sampleRate: t.sampleRate,
-      durationMs: t.durationMs,
+      takeId: row.id,
+      sampleRate: row.sample_rate,
+      durationMs: row.duration_ms,
       text: parseInlineTags(l.text).text,
       chapter,
     });
@@ -75,10 +77,10 @@ export function episodePlan(repos: Repos, dirs: { root: string; takes: string },
     ? { file: path.join(dirs.root, 'music', stored.file), gainDb: stored.gainDb, duck: stored.duck }
     : null;
   const rev = createHash('sha256')
-    .update(JSON.stringify({ g: project.gapMs, b: bed, l: lines.map((l) => l.takeId) }))
+    .update(JSON.stringify({ g: gapMs, b: bed, l: lines.map((l) => l.takeId) }))
     .digest('hex')
     .slice(0, 16);
-  return { projectId, projectName: project.name, gapMs: project.gapMs, lines, missing, bed, rev };
+  return { projectId, projectName: project.name, gapMs, lines, missing, bed, rev };
 }
 
 /** Start/end of every line from take durations and gaps (the mix lays lines out exactly this way). */
