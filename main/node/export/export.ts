@@ -574,11 +574,14 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
     progress = true,
   ): AsyncGenerator<Float32Array> {
     let done = 0;
+    // Scratch for the gained block: the limiter copies what it is given (its output is a fresh array, which the
+    // encoder's pipe may hold on to), so one buffer serves every block.
+    let scratch = new Float32Array(0);
     for await (const whole of src.open()) {
       if (signal?.aborted) throw cancelled();
       const b = done + whole.length > frames ? whole.subarray(0, frames - done) : whole;
-      // Always a fresh array: the source's block may be reused, and the limiter keeps what it is given.
-      const y = new Float32Array(b.length);
+      if (scratch.length < b.length) scratch = new Float32Array(b.length);
+      const y = scratch.subarray(0, b.length);
       for (let i = 0; i < b.length; i++) y[i] = b[i] * g;
       done += b.length;
       if (progress) opts.onProgress?.('encoding', done / src.frames);
