@@ -96,6 +96,8 @@ export class TruePeakStream {
   /** Samples from position `next − H + 1` on (not yet fully used). */
   private tail: Float32Array = new Float32Array(TP_HALF - 1);
   private env = new Float32Array(0);
+  /** Scratch for tail + input (reused: a long export pushes thousands of blocks). */
+  private scratch = new Float32Array(0);
 
   constructor(sampleRate: number) {
     const factor = truePeakOversampling(sampleRate);
@@ -109,7 +111,9 @@ export class TruePeakStream {
    */
   push(x: Float32Array, threshold: number): Float32Array {
     const H = TP_HALF;
-    const w = new Float32Array(this.tail.length + x.length);
+    const n = this.tail.length + x.length;
+    if (this.scratch.length < n) this.scratch = new Float32Array(n);
+    const w = this.scratch.subarray(0, n);
     w.set(this.tail);
     w.set(x, this.tail.length);
     // Position n's first tap is at w index (n − next); n is complete when its last tap (index + 2H − 1) exists.

@@ -120,8 +120,11 @@ export function decodePeaks(buf: Uint8Array, perSecond: PeakResolution): Int16Ar
   return out;
 }
 
-/** Decode a stored analysis; throws RangeError on anything malformed (the caller recomputes it). */
-export function decodeAnalysis(buf: Uint8Array): TakeAnalysis {
+/**
+ * Decode a stored analysis; throws RangeError on anything malformed (the caller recomputes it). `peaks: false`
+ * leaves the waveform peaks out (empty arrays): loudness needs only the energies.
+ */
+export function decodeAnalysis(buf: Uint8Array, opts: { peaks?: boolean } = {}): TakeAnalysis {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.length < HEADER || b.toString('ascii', 0, 4) !== MAGIC) throw new RangeError('Not a take analysis');
   const sampleRate = b.readUInt32LE(4);
@@ -133,9 +136,10 @@ export function decodeAnalysis(buf: Uint8Array): TakeAnalysis {
   const energy10ms = new Float32Array(ne);
   let o = HEADER;
   for (let i = 0; i < ne; i++, o += 4) energy10ms[i] = b.readFloatLE(o);
-  const peaks50 = new Int16Array(2 * n50);
+  const withPeaks = opts.peaks !== false;
+  const peaks50 = new Int16Array(withPeaks ? 2 * n50 : 0);
   for (let i = 0; i < peaks50.length; i++, o += 2) peaks50[i] = b.readInt16LE(o);
-  const peaks5 = new Int16Array(2 * n5);
+  const peaks5 = new Int16Array(withPeaks ? 2 * n5 : 0);
   for (let i = 0; i < peaks5.length; i++, o += 2) peaks5[i] = b.readInt16LE(o);
   return {
     sampleRate,
@@ -162,7 +166,7 @@ export interface ProgrammeItem {
  * analyses, for `channels` identical output channels. `totalSec`: the programme's length.
  */
 export function combineProgramme(
-  items: ProgrammeItem[],
+  items: Iterable<ProgrammeItem>,
   totalSec: number,
   channels = 1,
 ): { integrated: number; truePeak: number } {

@@ -1,12 +1,13 @@
 /** Export: mixing a project down to audio files, subtitles and stems. Part of the one contract: see index.ts. */
 import { z } from 'zod';
+import { AcxReport, ExportPreset } from './audiobook.js';
 import { ApiErrorShape, FilePath, Id, IsoTime, call } from './common.js';
 
 /** `m4b`: an audiobook (AAC in MP4 with chapters and, when the project has one, the cover from its EPUB). */
 export const ExportFormat = z.enum(['wav', 'flac', 'mp3', 'opus', 'm4a', 'm4b']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
-export const ExportFileKind = z.enum(['audio', 'srt', 'vtt', 'stems']);
+export const ExportFileKind = z.enum(['audio', 'srt', 'vtt', 'stems', 'report']);
 export const ExportFile = z.object({
   path: z.string(),
   kind: ExportFileKind,
@@ -22,10 +23,12 @@ export const ExportJob = z.object({
   progress: z.number().min(0).max(1),
   phase: z.enum(['loading', 'mixing', 'loudness', 'encoding', 'subtitles', 'stems', 'done']),
   files: z.array(ExportFile),
-  /** Measured on the encoded file (decoded back), LUFS; null until done. */
+  /** Measured on the PCM fed to the encoder (docs/studio.md), LUFS; null until done (and for the ACX preset). */
   integratedLufs: z.number().nullable(),
   truePeakDbtp: z.number().nullable(),
   durationSeconds: z.number().nullable(),
+  /** The ACX preset's report (each chapter file decoded and checked); absent for other exports. */
+  acx: AcxReport.optional(),
   error: ApiErrorShape.nullable(),
   createdAt: IsoTime,
 });
@@ -54,6 +57,8 @@ export const exportMethods = {
           .default([]),
         chapters: z.boolean().default(true),
         stems: z.enum(['none', 'line', 'speaker']).default('none'),
+        /** `acx`: one MP3 per chapter at ACX levels plus a report (MP3, 44.1 kHz, CBR ≥ 192 kbps; no subtitles/stems). */
+        preset: ExportPreset.default('none'),
         /** Absolute path of the audio file to write (subtitles and stems go next to it). */
         outputPath: FilePath.optional(),
       })

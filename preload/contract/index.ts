@@ -32,6 +32,7 @@ export * from './voices.js';
 export * from './api.js';
 export * from './policy.js';
 export * from './timeline.js';
+export * from './audiobook.js';
 
 export const methods = {
   ...appMethods,

@@ -191,7 +191,7 @@ describe('per-take analysis and streaming export on real takes', () => {
       const out = path.join(t.dir, `long-${k}.mp3`);
       const res = JSON.parse(
         (await run(process.execPath, [...tsx, 'export', data, p.projectId, out])).trim().split('\n').pop()!,
-      ) as { maxRssMb: number; audioSeconds: number };
+      ) as { maxRssMb: number; audioSeconds: number; integratedLufs: number; truePeakDbtp: number };
       // ffmpeg's own EBU R128 meter on the file.
       const e = await run(
         'ffmpeg',
@@ -203,6 +203,10 @@ describe('per-take analysis and streaming export on real takes', () => {
       const peak = Number(/Peak:\s+(-?[\d.]+) dBFS/.exec(summary)![1]);
       expect(Math.abs(lufs - -16)).toBeLessThanOrEqual(0.5);
       expect(peak).toBeLessThanOrEqual(-1);
+      // The reported figures (the fed PCM's, corrected by the codec change measured on the first minute) agree
+      // with ffmpeg's measurement of the whole MP3 (which prints one decimal).
+      expect(Math.abs(res.integratedLufs - lufs)).toBeLessThanOrEqual(0.2);
+      expect(res.truePeakDbtp).toBeLessThanOrEqual(-1);
       expect(Math.abs(res.audioSeconds - p.audioSeconds)).toBeLessThan(0.2);
       results.push(res);
     }

@@ -20,10 +20,14 @@ interface ExportCliOptions {
   mp3Mode: string;
   bitrate?: string;
   chapters: boolean;
+  preset: string;
   json?: boolean;
 }
 
-/** `timbre export PROJECT_ID --format mp3 --loudness podcast -o episode.mp3 [--srt …] [--vtt …] [--stems …]` */
+/**
+ * `timbre export PROJECT_ID --format mp3 --loudness podcast -o episode.mp3 [--srt …] [--vtt …] [--stems …]`;
+ * `timbre export PROJECT_ID --preset acx -o book.mp3`: one ACX-ready MP3 per chapter and a report.
+ */
 export function registerExportCommand(program: Command, getDataDir: () => string): void {
   program
     .command('export')
@@ -60,16 +64,29 @@ export function registerExportCommand(program: Command, getDataDir: () => string
       ),
     )
     .option('--no-chapters', 'leave out chapter markers')
+    .addOption(
+      new Option(
+        '--preset <preset>',
+        'acx: audiobook files for ACX, one MP3 per chapter ("<output name> - 01 - Title.mp3": 44.1 kHz, CBR 192 kbps, RMS -20 dBFS, peaks <= -3 dBFS, room tone) and "<output name> - ACX report.txt"; exit status 3 when a file fails a check',
+      )
+        .choices(['none', 'acx'])
+        .default('none'),
+    )
     .option('--json', 'machine-readable output')
-    .action(async (projectId: string, o: ExportCliOptions) => {
+    .action(async (projectId: string, o: ExportCliOptions, cmd: Command) => {
+      const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
       const abs = (p: string) => path.resolve(process.cwd(), p);
+      const acx = o.preset === 'acx';
       const parsed = methods['export.start'].input.safeParse({
         projectId,
-        format: o.format,
+        preset: o.preset,
+        // The preset's own settings unless the user chose others (which the core then refuses, naming them).
+        format: acx && !given('format') ? 'mp3' : o.format,
+        ...(acx && !given('channels') ? { channels: 1 } : {}),
         loudness: o.loudness,
         outputPath: abs(o.output),
         sampleRate: Number(o.sampleRate),
-        channels: Number(o.channels),
+        ...(acx && !given('channels') ? {} : { channels: Number(o.channels) }),
         wavBits: Number(o.bits),
         mp3Mode: o.mp3Mode,
         bitrateKbps: o.bitrate === undefined ? undefined : Number(o.bitrate),
@@ -110,12 +127,24 @@ export function registerExportCommand(program: Command, getDataDir: () => string
         if (!o.json && process.stderr.isTTY) process.stderr.write('\r');
         if (job.status !== 'done') throw new CliError(job.error?.message ?? `Export ${job.status}`, 1);
         if (o.json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
-        else {
+        else if (job.acx) {
+          for (const [i, f] of job.acx.files.entries()) {
+            const failed = f.checks.filter((c) => !c.pass);
+            process.stdout.write(`${f.pass ? 'pass' : 'FAIL'}  ${job.files[i].path}\n`);
+            for (const c of failed) process.stdout.write(`        ${c.message}\n`);
+          }
+          const report = job.files.find((f) => f.kind === 'report');
+          process.stdout.write(
+            `${job.acx.files.length} chapter file(s), ${job.acx.files.filter((f) => f.pass).length} passing every ACX check; report: ${report?.path ?? '-'}\n`,
+          );
+        } else {
           for (const f of job.files) process.stdout.write(`${f.kind.padEnd(6)} ${f.path} (${f.bytes} bytes)\n`);
           process.stdout.write(
             `${job.durationSeconds!.toFixed(1)} s, ${job.integratedLufs!.toFixed(1)} LUFS integrated, true peak ${job.truePeakDbtp!.toFixed(1)} dBTP\n`,
           );
         }
+        // Exported, but not ready for ACX: a distinct exit status for scripts.
+        if (job.acx && !job.acx.pass) process.exitCode = 3;
       } finally {
         process.off('SIGINT', onSig);
         await core.close();

@@ -562,6 +562,11 @@ export class TakesRepo {
     return row;
   }
 
+  /** The take's row, or null when there is none. */
+  rowOrNull(id: string): TakeRow | null {
+    return (this.db.prepare('SELECT * FROM takes WHERE id = ?').get(id) as TakeRow | undefined) ?? null;
+  }
+
   listForLine(lineId: string): Take[] {
     return (
       this.db
@@ -585,6 +590,11 @@ export class TakesRepo {
     const r = this.db.prepare('SELECT data FROM take_analysis WHERE take_id = ?').get(id) as
       { data: Buffer } | undefined;
     return r?.data ?? null;
+  }
+
+  /** Whether the take has a stored analysis (without reading it). */
+  hasAnalysis(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM take_analysis WHERE take_id = ?').get(id) !== undefined;
   }
 
   /** Store a take's analysis (no-op when the take is gone). */

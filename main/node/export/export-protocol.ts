@@ -1,4 +1,4 @@
-import type { ApiErrorShape, ExportFormat } from '../../../preload/contract/index.js';
+import type { AcxReport, ApiErrorShape, ExportFormat, ExportPreset } from '../../../preload/contract/index.js';
 import type { EpisodePlan } from '../studio/episode.js';
 import type { Chapter } from './export.js';
 
@@ -14,13 +14,17 @@ export interface ExportSettings {
   stems: 'none' | 'line' | 'speaker';
   /** The project's cover image (M4A/M4B cover art), or null. */
   cover: string | null;
+  /** `acx`: one MP3 per chapter (staging.chapters) and a report (staging.report); see audiobook.ts. */
+  preset: ExportPreset;
 }
 
 export interface ExportWorkerRequest {
   plan: EpisodePlan;
   options: ExportSettings;
   /** Where the worker writes; the service renames these into place on success. */
-  staging: { audio: string; srt?: string; vtt?: string; stems?: string };
+  staging: { audio?: string; srt?: string; vtt?: string; stems?: string; chapters?: string[]; report?: string };
+  /** ACX preset: the chapter files' final names (for the report), in chapter order. */
+  chapterNames?: string[];
   /** Loudness of the plain mix combined from the takes' stored analyses (null: the worker measures it). */
   known?: { integrated: number; truePeak: number } | null;
   /** Takes with no stored analysis: the worker computes it when it reads them and sends it back. */
@@ -31,7 +35,10 @@ export type ExportPhase = 'loading' | 'mixing' | 'loudness' | 'encoding' | 'subt
 
 export type ExportWorkerMessage =
   | { type: 'progress'; phase: ExportPhase; progress: number }
-  | { type: 'done'; result: { integratedLufs: number; truePeakDbtp: number; durationSeconds: number } }
+  | {
+      type: 'done';
+      result: { integratedLufs: number | null; truePeakDbtp: number; durationSeconds: number; acx?: AcxReport };
+    }
   | { type: 'analysis'; takeId: string; data: Uint8Array }
   | { type: 'error'; error: ApiErrorShape };
 

@@ -19,6 +19,7 @@ import { storedAnalysis } from '../studio/take-analysis-store.js';
 import type { Emit } from '../jobs/queue.js';
 import type { ExportWorkerMessage, ExportWorkerRequest } from './export-protocol.js';
 import { FORMAT_EXTENSIONS } from './export.js';
+import { ACX_PRESET, chapterFileName, chapterSpans } from './audiobook.js';
 import { checkOutputTarget } from '../../../native-models/common/safe-fs.js';
 
 const EXPORT_FILE_WHAT = {
@@ -26,6 +27,8 @@ const EXPORT_FILE_WHAT = {
   srt: 'The SRT subtitle file',
   vtt: 'The WebVTT subtitle file',
   stems: 'The stems file',
+  chapter: 'A chapter file',
+  report: 'The ACX report',
 } as const;
 
 export type ExportParams = MethodParams<'export.start'> & {
@@ -119,7 +122,23 @@ export class ExportService {
       .filter((d) => existsSync(d));
   }
 
-  private targets(id: string, p: ExportParams, projectName: string) {
+  /** The ACX preset's settings are fixed: a request that asks for something else is refused, naming it. */
+  private checkAcx(p: ExportParams): void {
+    const no = (what: string) => {
+      throw new ApiError('INVALID_INPUT', `The ACX audiobook preset ${what}. Nothing was exported.`, {
+        reason: 'acx-preset',
+      });
+    };
+    if (p.format !== 'mp3') no(`exports MP3 files (got ${p.format.toUpperCase()}): choose MP3`);
+    if (p.mp3Mode !== 'cbr') no('needs a constant bit rate (CBR) MP3: ACX refuses variable bit rate');
+    if (p.sampleRate !== ACX_PRESET.sampleRate) no(`exports at 44.1 kHz (got ${p.sampleRate} Hz)`);
+    if (p.bitrateKbps !== undefined && p.bitrateKbps < ACX_PRESET.bitrateKbps)
+      no(`needs 192 kbps or more (got ${p.bitrateKbps} kbps)`);
+    if (p.subtitles.length || p.srtPath || p.vttPath) no('writes no subtitles: leave them out');
+    if (p.stems !== 'none' || p.stemsPath) no('writes no stems: leave them out');
+  }
+
+  private targets(id: string, p: ExportParams, projectName: string, chapterTitles: string[] = []) {
     const ext = FORMAT_EXTENSIONS[p.format];
     let audio: string;
     if (p.outputPath) {
@@ -146,6 +165,18 @@ export class ExportService {
       audio = path.join(this.dirs.root, 'exports', id, `${safe}.${ext}`);
     }
     const base = audio.slice(0, audio.length - path.extname(audio).length);
+    if (p.preset === 'acx') {
+      // One file per chapter next to the given path, named "<given name> - 01 - Title.mp3" (in the data folder,
+      // "01 - Title.mp3"), and the text report beside them.
+      const prefix = p.outputPath ? `${path.basename(base)} - ` : '';
+      const dir = path.dirname(audio);
+      return {
+        chapters: chapterTitles.map((title, i) =>
+          path.join(dir, prefix + chapterFileName(i + 1, chapterTitles.length, title)),
+        ),
+        report: path.join(dir, `${prefix}ACX report.txt`),
+      };
+    }
     for (const [given, want] of [
       [p.srtPath, '.srt'],
       [p.vttPath, '.vtt'],
@@ -154,6 +185,8 @@ export class ExportService {
       if (given && path.extname(given).toLowerCase() !== want)
         throw new ApiError('INVALID_INPUT', `${path.basename(given)}: this file must end in ${want}.`);
     return {
+      chapters: undefined,
+      report: undefined,
       audio,
       srt: p.subtitles.includes('srt') || p.srtPath ? (p.srtPath ?? `${base}.srt`) : undefined,
       vtt: p.subtitles.includes('vtt') || p.vttPath ? (p.vttPath ?? `${base}.vtt`) : undefined,
@@ -169,9 +202,22 @@ export class ExportService {
         'INVALID_INPUT',
         'Nothing to export: no line has a take yet. Generate the script first (Generate all).',
       );
+    if (p.preset === 'acx') this.checkAcx(p);
     const id = newId('exp');
-    const t = this.targets(id, p, plan.projectName);
-    const finals = Object.entries(t).filter(([, v]) => v !== undefined) as [keyof typeof t, string][];
+    const spans = p.preset === 'acx' ? chapterSpans(plan.lines, plan.projectName) : [];
+    const t = this.targets(
+      id,
+      p,
+      plan.projectName,
+      spans.map((c) => c.title),
+    );
+    type Kind = keyof typeof EXPORT_FILE_WHAT;
+    const finals: [Kind, string][] = [
+      ...(t.chapters ?? []).map((f): [Kind, string] => ['chapter', f]),
+      ...(['report', 'audio', 'srt', 'vtt', 'stems'] as const).flatMap((k): [Kind, string][] =>
+        k in t && t[k as keyof typeof t] ? [[k, t[k as keyof typeof t] as string]] : [],
+      ),
+    ];
     const seen = new Set<string>();
     for (const entry of finals) {
       // An existing device, named pipe, folder (or a link to one) is refused: the rename would replace it. A link to
@@ -191,7 +237,14 @@ export class ExportService {
     }
     const tag = randomBytes(6).toString('hex');
     const stage = (f: string) => path.join(path.dirname(f), `.${path.basename(f)}.${tag}.tmp-timbre`);
-    const staging = Object.fromEntries(finals.map(([k, f]) => [k, stage(f)])) as ExportWorkerRequest['staging'];
+    const stagedOf = finals.map(([, f]) => stage(f));
+    const staging: ExportWorkerRequest['staging'] = {
+      ...(Object.fromEntries(finals.flatMap(([k], i) => (k === 'chapter' ? [] : [[k, stagedOf[i]]]))) as Omit<
+        ExportWorkerRequest['staging'],
+        'chapters'
+      >),
+      chapters: finals.flatMap(([k], i) => (k === 'chapter' ? [stagedOf[i]] : [])),
+    };
     const job = this.save({
       id,
       projectId: p.projectId,
@@ -224,16 +277,18 @@ export class ExportService {
             .map((ext) => path.join(this.dirs.root, 'covers', `${plan.projectId}.${ext}`))
             .find((f) => existsSync(f)) ?? null,
         stems: p.stems,
+        preset: p.preset,
       },
       staging,
+      chapterNames: finals.flatMap(([k, f]) => (k === 'chapter' ? [path.basename(f)] : [])),
       known: combinedLoudness(plan, p.format === 'opus' ? 48_000 : p.sampleRate, (id) =>
-        storedAnalysis(this.repos, id),
+        storedAnalysis(this.repos, id, { peaks: false }),
       ),
-      missingAnalysis: [...new Set(plan.lines.map((l) => l.takeId))].filter((id) => !this.repos.takes.analysis(id)),
+      missingAnalysis: [...new Set(plan.lines.map((l) => l.takeId))].filter((id) => !this.repos.takes.hasAnalysis(id)),
     };
     const running: Running = {
       worker,
-      staged: Object.values(staging) as string[],
+      staged: stagedOf,
       prefixes: finals.map(([, f]) => ({ dir: path.dirname(f), prefix: `.${path.basename(f)}.${tag}` })),
       cancelled: false,
       done: Promise.resolve(job),
@@ -252,11 +307,11 @@ export class ExportService {
           if (!outcome.ok) throw outcome.error;
           if (running.cancelled) throw new ApiError('CANCELLED', 'Export cancelled');
           const files: ExportFile[] = [];
-          for (const [kind, f] of finals) {
+          for (const [i, [kind, f]] of finals.entries()) {
             // Checked again: something may have been created at the path while the export ran.
             await checkOutputTarget(f, { what: EXPORT_FILE_WHAT[kind] });
-            await fsp.rename(staging[kind]!, f);
-            files.push({ path: f, kind: kind === 'stems' ? 'stems' : kind, bytes: statSync(f).size });
+            await fsp.rename(stagedOf[i], f);
+            files.push({ path: f, kind: kind === 'chapter' ? 'audio' : kind, bytes: statSync(f).size });
           }
           for (const dir of new Set(finals.map(([, f]) => path.dirname(f)))) await fsyncDir(dir);
           const r = outcome.result.result;
@@ -269,6 +324,7 @@ export class ExportService {
             integratedLufs: r.integratedLufs,
             truePeakDbtp: r.truePeakDbtp,
             durationSeconds: r.durationSeconds,
+            ...(r.acx ? { acx: r.acx } : {}),
           });
         } catch (err) {
           this.cleanup(running);

@@ -12,6 +12,9 @@
  * Lossy codecs can overshoot the true-peak ceiling after decoding; when the decoded file's true peak is over the
  * ceiling the export is redone with the limiter's ceiling lowered by the overshoot (at most 3 attempts), so the
  * returned (measured) true peak is within the ceiling for every format.
+ *
+ * The streaming export (exportStream, used for episodes) measures instead the exact PCM it feeds to ffmpeg's stdin
+ * (no second decoding pass): see exportStream for what that means for lossy formats.
  */
 import { resolveFfmpeg } from '../audio/ffmpeg.js';
 import { spawn } from 'node:child_process';
@@ -109,6 +112,8 @@ export interface ExportResult {
 }
 
 const TMP_SUFFIX = '.tmp-timbre';
+/** Seconds of the programme a lossy streaming export encodes first to measure the codec's effect. */
+const CALIBRATION_SECONDS = 60;
 const LOSSY: ReadonlySet<ExportFormat> = new Set(['mp3', 'opus', 'm4a', 'm4b']);
 
 /** Default loudness preset for a channel count (podcast −16 LUFS stereo, −19 LUFS mono). */
@@ -381,6 +386,13 @@ export interface StreamSource {
 export interface StreamExportOptions extends ExportOptions {
   /** Output channels (default 2): the mono programme in each. */
   channels?: 1 | 2;
+  /** True-peak ceiling in dBTP when `loudness` is null (default −1; a loudness target brings its own). */
+  ceilingDb?: number;
+  /**
+   * Decode the encoded file back and measure it (default false: the PCM fed to the encoder is measured, which is
+   * exact for WAV/FLAC at the mix rate). Costs a second full pass.
+   */
+  verify?: boolean;
   /** Progress of the passes: 'loudness' (measuring), 'encoding' (applying + encoding), 'checking' (decoded back). */
   onProgress?: (phase: 'loudness' | 'encoding' | 'checking', fraction: number) => void;
 }
@@ -496,9 +508,18 @@ export function measureFile(
 /**
  * Export a mono programme in bounded memory: a measuring pass (skipped when the loudness is already known from
  * the takes' analyses), then an applying pass (gain, streaming true-peak limiter) that streams into ffmpeg's
- * stdin; the encoded temp file is decoded back and measured block by block, then renamed into place. When the
- * decoded file misses the ceiling (codec or resampling overshoot) or, after limiting, the target by more than
+ * stdin while a meter measures exactly the PCM written there (integrated loudness, loudness range, true peak);
+ * then the temp file is renamed into place. When, after limiting, the programme misses the target by more than
  * 0.3 LU, the export is redone with the correction (at most 3 attempts). Atomic like exportAudio.
+ *
+ * What the figures mean: for WAV and FLAC they are the file's own (lossless; ffmpeg's resampling to the export rate
+ * changes loudness by hundredths of a LU, and the limiter keeps 0.1 dB more headroom for its peaks). A lossy codec
+ * changes the programme: LAME at 128 kbit/s takes about 0.5 LU off speech and can overshoot the true peak. So a
+ * lossy export first encodes the programme's first minute, decodes it and compares it with what it fed: the gain
+ * compensates the loudness change, the limiter's ceiling leaves room for the overshoot (and at least 0.25 dB), and
+ * the returned figures are the fed PCM's corrected by that change, an estimate from the first minute rather than a
+ * measurement of the whole file. `verify: true` decodes the whole file back and measures it instead (redoing the
+ * export when it overshoots), at the cost of a second full pass.
  */
 export async function exportStream(src: StreamSource, opts: StreamExportOptions): Promise<ExportResult> {
   const nch = opts.channels ?? 2;
@@ -517,7 +538,7 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
   }
   const loud = opts.loudness === undefined ? defaultPreset(nch) : opts.loudness;
   const tgt: LoudnessTarget | null = loud === null ? null : typeof loud === 'string' ? LOUDNESS_PRESETS[loud] : loud;
-  const ceiling = tgt ? (tgt.truePeakCeiling ?? -1) : -1;
+  const ceiling = tgt ? (tgt.truePeakCeiling ?? -1) : (opts.ceilingDb ?? -1);
   const offset = channelsOffsetDb(nch);
   const signal = opts.signal;
   const cancelled = () => new ApiError('CANCELLED', 'Export cancelled');
@@ -544,58 +565,116 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
   const meta = opts.chapters?.length || opts.metadata ? tempPathFor(target + '.ffmeta') : undefined;
   // Headroom for what happens after the limiter: lossy coding, and ffmpeg's resampling to the export rate.
   let limiterCeiling = ceiling - 0.05 - (LOSSY.has(opts.format) ? 0.25 : 0) - (rate !== src.sampleRate ? 0.1 : 0);
+  // The PCM fed to ffmpeg, through the gain and the limiter; `frames` cuts it short (the codec calibration).
+  async function* applied(
+    g: number,
+    limiter: TruePeakLimiter,
+    meter: LoudnessMeter,
+    frames = Infinity,
+    progress = true,
+  ): AsyncGenerator<Float32Array> {
+    let done = 0;
+    // Scratch for the gained block: the limiter copies what it is given (its output is a fresh array, which the
+    // encoder's pipe may hold on to), so one buffer serves every block.
+    let scratch = new Float32Array(0);
+    for await (const whole of src.open()) {
+      if (signal?.aborted) throw cancelled();
+      const b = done + whole.length > frames ? whole.subarray(0, frames - done) : whole;
+      if (scratch.length < b.length) scratch = new Float32Array(b.length);
+      const y = scratch.subarray(0, b.length);
+      for (let i = 0; i < b.length; i++) y[i] = b[i] * g;
+      done += b.length;
+      if (progress) opts.onProgress?.('encoding', done / src.frames);
+      const out = limiter.push(y);
+      meter.push(out);
+      yield out;
+      if (done >= frames) break;
+    }
+    const last = limiter.flush();
+    meter.push(last);
+    yield last;
+  }
+  const encodeArgs = (out: string, withMeta: boolean): string[] => {
+    const cover = withMeta ? coverArgs(opts, meta ? 2 : 1) : { input: [], map: [] };
+    const m = withMeta && meta;
+    return [
+      '-nostdin',
+      '-y',
+      '-v',
+      'error',
+      '-f',
+      'f32le',
+      '-ar',
+      String(src.sampleRate),
+      '-ac',
+      '1',
+      '-i',
+      'pipe:0',
+      ...(m ? ['-f', 'ffmetadata', '-i', meta] : []),
+      ...cover.input,
+      ...(m ? ['-map_metadata', '1', '-map_chapters', '1'] : []),
+      '-map',
+      '0:a',
+      ...cover.map,
+      // An explicit matrix: ffmpeg's own mono → stereo upmix lowers each channel by 3 dB.
+      ...(nch === 2 ? ['-af', 'pan=stereo|c0=c0|c1=c0'] : []),
+      '-ar',
+      String(rate),
+      ...codecArgs(opts, nch),
+      ...(opts.extraFfmpegArgs ?? []),
+      out,
+    ];
+  };
+  // What the lossy codec does to this programme, measured on its first minute (encoded, decoded back, compared
+  // with what was fed): LAME at 128 kbit/s takes about 0.5 LU off eSpeak speech, and its true peak can overshoot.
+  // The gain compensates the loudness change and the limiter leaves room for the overshoot; the figures returned
+  // are the fed PCM's corrected by this change (an estimate for lossy formats: see the function comment).
+  const codec = { loudness: 0, peak: 0 };
+  const calibrate = LOSSY.has(opts.format) && !opts.verify;
+  const excerpt = tempPathFor(target + '.calibration');
   try {
     if (meta) await fsp.writeFile(meta, ffmetadata(opts.metadata, opts.format === 'wav' ? [] : opts.chapters));
+    if (calibrate) {
+      const frames = Math.min(src.frames, CALIBRATION_SECONDS * src.sampleRate);
+      const fedEx = new LoudnessMeter(src.sampleRate);
+      const limiter = new TruePeakLimiter(src.sampleRate, limiterCeiling);
+      await runEncoderStream(
+        bin,
+        encodeArgs(excerpt, false),
+        applied(Math.pow(10, gainDb / 20), limiter, fedEx, frames, false),
+        signal,
+      );
+      const dec = await measureFile(excerpt, rate, nch, bin, signal);
+      const fedM = fedEx.result();
+      if (Number.isFinite(dec.integrated) && Number.isFinite(fedM.integrated))
+        codec.loudness = dec.integrated - fedM.integrated;
+      if (Number.isFinite(dec.truePeak) && Number.isFinite(fedM.truePeak))
+        codec.peak = Math.max(0, dec.truePeak - fedM.truePeak);
+      await fsp.rm(excerpt, { force: true });
+      if (tgt) gainDb -= codec.loudness;
+      limiterCeiling = Math.min(limiterCeiling, ceiling - 0.05 - codec.peak - 0.1);
+    }
     for (let attempt = 1; ; attempt++) {
-      const cover = coverArgs(opts, meta ? 2 : 1);
       const g = Math.pow(10, gainDb / 20);
       const limiter = new TruePeakLimiter(src.sampleRate, limiterCeiling);
-      let done = 0;
-      async function* applied(): AsyncGenerator<Float32Array> {
-        for await (const b of src.open()) {
-          if (signal?.aborted) throw cancelled();
-          const y = new Float32Array(b.length);
-          for (let i = 0; i < b.length; i++) y[i] = b[i] * g;
-          done += b.length;
-          opts.onProgress?.('encoding', done / src.frames);
-          yield limiter.push(y);
-        }
-        yield limiter.flush();
-      }
-      const args = [
-        '-nostdin',
-        '-y',
-        '-v',
-        'error',
-        '-f',
-        'f32le',
-        '-ar',
-        String(src.sampleRate),
-        '-ac',
-        '1',
-        '-i',
-        'pipe:0',
-        ...(meta ? ['-f', 'ffmetadata', '-i', meta] : []),
-        ...cover.input,
-        ...(meta ? ['-map_metadata', '1', '-map_chapters', '1'] : []),
-        '-map',
-        '0:a',
-        ...cover.map,
-        // An explicit matrix: ffmpeg's own mono → stereo upmix lowers each channel by 3 dB.
-        ...(nch === 2 ? ['-af', 'pan=stereo|c0=c0|c1=c0'] : []),
-        '-ar',
-        String(rate),
-        ...codecArgs(opts, nch),
-        ...(opts.extraFfmpegArgs ?? []),
-        tmp,
-      ];
-      await runEncoderStream(bin, args, applied(), signal);
+      // Measures exactly what ffmpeg receives (the limiter's output, in order).
+      const fed = new LoudnessMeter(src.sampleRate);
+      await runEncoderStream(bin, encodeArgs(tmp, true), applied(g, limiter, fed), signal);
       await fsyncPath(tmp);
-      let checked = 0;
-      const m = await measureFile(tmp, rate, nch, bin, signal, (n) => {
-        checked += n;
-        opts.onProgress?.('checking', Math.min(1, (checked * src.sampleRate) / rate / src.frames));
-      });
+      let m: StreamLoudness;
+      let seconds: number;
+      if (opts.verify) {
+        let checked = 0;
+        m = await measureFile(tmp, rate, nch, bin, signal, (n) => {
+          checked += n;
+          opts.onProgress?.('checking', Math.min(1, (checked * src.sampleRate) / rate / src.frames));
+        });
+        seconds = m.frames / rate;
+      } else {
+        const f = fed.result();
+        m = { ...f, integrated: f.integrated + codec.loudness, truePeak: f.truePeak + codec.peak };
+        seconds = m.frames / src.sampleRate;
+      }
       const integrated = m.integrated + offset;
       const over = m.truePeak - ceiling;
       const loudErr = tgt && Number.isFinite(integrated) ? tgt.integrated - integrated : 0;
@@ -614,7 +693,7 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
         bytes,
         sampleRate: rate,
         channels: nch,
-        durationSec: m.frames / rate,
+        durationSec: seconds,
         integratedLufs: integrated,
         truePeakDbtp: m.truePeak,
         loudnessRange: m.loudnessRange,
@@ -630,6 +709,7 @@ export async function exportStream(src: StreamSource, opts: StreamExportOptions)
     throw e;
   } finally {
     if (meta) await fsp.rm(meta, { force: true }).catch(() => undefined);
+    if (calibrate) await fsp.rm(excerpt, { force: true }).catch(() => undefined);
   }
 }
 

@@ -13,7 +13,7 @@ import { resample } from '../../../native-models/dsp/resample.js';
 import { MixStream, layoutStream, type StreamLine, type StreamTiming } from '../../../native-models/dsp/mix-stream.js';
 import { combineProgramme, type TakeAnalysis } from '../../../native-models/dsp/take-analysis.js';
 import type { Repos } from '../db/repositories.js';
-import { parseInlineTags } from './line-state.js';
+import { DEFAULT_GAP_MS, parseInlineTags } from './line-state.js';
 
 export interface EpisodeLine {
   lineId: string;
@@ -42,30 +42,32 @@ export interface EpisodePlan {
 }
 
 export function episodePlan(repos: Repos, dirs: { root: string; takes: string }, projectId: string): EpisodePlan {
-  const project = repos.projects.detail(projectId, repos.lines);
+  // The line and take rows only (not the project's full detail with every line's staleness): a 10-hour book has
+  // thousands of lines, and this runs before every export.
+  const project = repos.projects.row(projectId);
+  const gapMs = project.gap_ms ?? DEFAULT_GAP_MS;
   const stored = repos.projects.musicBed(projectId);
   const lines: EpisodeLine[] = [];
   let missing = 0;
   // A chapter whose first lines have no take starts at the next line that has one.
   let pendingChapter: string | null = null;
-  for (const l of project.lines) {
-    const t = l.activeTake;
+  for (const l of repos.lines.rows(projectId)) {
     if (l.chapter) pendingChapter = pendingChapter ? `${pendingChapter} / ${l.chapter}` : l.chapter;
-    if (!t) {
+    const row = l.active_take_id ? repos.takes.rowOrNull(l.active_take_id) : null;
+    if (!row) {
       missing++;
       continue;
     }
     const chapter = pendingChapter;
     pendingChapter = null;
-    const row = repos.takes.row(t.id);
     lines.push({
       lineId: l.id,
       number: l.position + 1,
       speaker: l.speaker,
       file: path.join(dirs.takes, row.file),
-      takeId: t.id,
-      sampleRate: t.sampleRate,
-      durationMs: t.durationMs,
+      takeId: row.id,
+      sampleRate: row.sample_rate,
+      durationMs: row.duration_ms,
       text: parseInlineTags(l.text).text,
       chapter,
     });
@@ -74,10 +76,10 @@ export function episodePlan(repos: Repos, dirs: { root: string; takes: string },
     ? { file: path.join(dirs.root, 'music', stored.file), gainDb: stored.gainDb, duck: stored.duck }
     : null;
   const rev = createHash('sha256')
-    .update(JSON.stringify({ g: project.gapMs, b: bed, l: lines.map((l) => l.takeId) }))
+    .update(JSON.stringify({ g: gapMs, b: bed, l: lines.map((l) => l.takeId) }))
     .digest('hex')
     .slice(0, 16);
-  return { projectId, projectName: project.name, gapMs: project.gapMs, lines, missing, bed, rev };
+  return { projectId, projectName: project.name, gapMs, lines, missing, bed, rev };
 }
 
 /** Start/end of every line from take durations and gaps (the mix lays lines out exactly this way). */
@@ -219,7 +221,8 @@ export async function episodeSource(
 
 /**
  * Integrated loudness and true peak of the plain episode (no bed) from the takes' stored analyses, or null when a
- * take has none yet or the episode has a bed (then the export measures in a streaming pass).
+ * take has none yet or the episode has a bed (then the export measures in a streaming pass). The analyses are read
+ * one at a time (about 0.6 kB per second of take: a 10-hour book's would be 20 MB at once).
  */
 export function combinedLoudness(
   plan: EpisodePlan,
@@ -229,11 +232,14 @@ export function combinedLoudness(
   if (plan.bed || !plan.lines.length) return null;
   const rate = mixRateOf(plan, exportRate);
   const { timings, total } = layoutStream(streamLines(plan, rate), rate, 0, 0);
-  const items = [];
-  for (let i = 0; i < plan.lines.length; i++) {
-    const a = analysisOf(plan.lines[i].takeId);
-    if (!a) return null;
-    items.push({ analysis: a, startSec: timings[i].start });
+  let missing = false;
+  function* items() {
+    for (let i = 0; i < plan.lines.length && !missing; i++) {
+      const a = analysisOf(plan.lines[i].takeId);
+      if (!a) missing = true;
+      else yield { analysis: a, startSec: timings[i].start };
+    }
   }
-  return combineProgramme(items, total / rate, 1);
+  const r = combineProgramme(items(), total / rate, 1);
+  return missing ? null : r;
 }

@@ -15,11 +15,11 @@ import {
 import type { Repos } from '../db/repositories.js';
 
 /** The stored analysis, or null when there is none (or it cannot be read). */
-export function storedAnalysis(repos: Repos, takeId: string): TakeAnalysis | null {
+export function storedAnalysis(repos: Repos, takeId: string, opts?: { peaks?: boolean }): TakeAnalysis | null {
   const buf = repos.takes.analysis(takeId);
   if (!buf) return null;
   try {
-    return decodeAnalysis(buf);
+    return decodeAnalysis(buf, opts);
   } catch {
     return null;
   }

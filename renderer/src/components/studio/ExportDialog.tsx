@@ -8,6 +8,7 @@ import { formatBytes } from '../format';
 import { Icon } from '../Icon';
 import { Modal } from '../Modal';
 import { formatTime } from '../TakePlayer';
+import { AcxReportView } from '../../features/audiobook/AcxReportView';
 
 type Preset = 'wav16' | 'wav24' | 'flac' | 'mp3cbr' | 'mp3vbr' | 'opus' | 'm4a' | 'm4b';
 const PRESETS: { id: Preset; label: MessageKey }[] = [
@@ -48,6 +49,8 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
   const projectId = useStudio((s) => s.projectId);
   const hasTakes = useStudio((s) => s.lines.some((l) => l.activeTakeId));
   const [preset, setPreset] = useState<Preset>('mp3cbr');
+  const [delivery, setDelivery] = useState<'none' | 'acx'>('none');
+  const acx = delivery === 'acx';
   const [rate, setRate] = useState<Rate>(44100);
   const [channels, setChannels] = useState<1 | 2>(2);
   const [loudness, setLoudness] = useState<'podcast' | 'broadcast' | 'none'>('podcast');
@@ -95,16 +98,22 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
     setStarting(true);
     try {
       const subtitles: ('srt' | 'vtt')[] = [...(srt ? ['srt' as const] : []), ...(vtt ? ['vtt' as const] : [])];
-      const j = await api().call('export.start', {
-        projectId,
-        ...formatOf(preset),
-        sampleRate: rate,
-        channels,
-        loudness,
-        subtitles,
-        chapters,
-        stems,
-      });
+      // The ACX preset fixes format, rate and bit rate itself (mono, as ACX recommends); no subtitles or stems.
+      const j = await api().call(
+        'export.start',
+        acx
+          ? { projectId, preset: 'acx', format: 'mp3', mp3Mode: 'cbr', sampleRate: 44100, channels: 1 }
+          : {
+              projectId,
+              ...formatOf(preset),
+              sampleRate: rate,
+              channels,
+              loudness,
+              subtitles,
+              chapters,
+              stems,
+            },
+      );
       setJob(j);
     } catch (err) {
       setError(errorMessage(err));
@@ -129,7 +138,15 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
 
   const running = job?.status === 'running';
   const pct = job ? Math.round(job.progress * 100) : 0;
-  const target = loudness === 'podcast' ? (channels === 1 ? -19 : -16) : loudness === 'broadcast' ? -23 : null;
+  const target = acx
+    ? null
+    : loudness === 'podcast'
+      ? channels === 1
+        ? -19
+        : -16
+      : loudness === 'broadcast'
+        ? -23
+        : null;
 
   return (
     <Modal
@@ -163,6 +180,21 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
     >
       {!hasTakes && <p className="hint">{t('export.noTakes')}</p>}
       <fieldset className="dialog-grid" disabled={running}>
+        <label className="field">
+          <span className="field-label">{t('export.preset')}</span>
+          <select
+            className="input"
+            value={delivery}
+            onChange={(e) => setDelivery(e.target.value as typeof delivery)}
+            data-testid="export-preset"
+          >
+            <option value="none">{t('export.preset.none')}</option>
+            <option value="acx">{t('export.preset.acx')}</option>
+          </select>
+        </label>
+      </fieldset>
+      {acx && <p className="hint">{t('export.acxHint')}</p>}
+      <fieldset className="dialog-grid" disabled={running || acx} hidden={acx}>
         <label className="field">
           <span className="field-label">{t('export.format')}</span>
           <select className="input" value={preset} onChange={(e) => setPreset(e.target.value as Preset)}>
@@ -298,6 +330,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
                   </li>
                 ))}
               </ul>
+              {job.acx && <AcxReportView report={job.acx} />}
             </>
           )}
         </section>
