@@ -9,6 +9,9 @@
  * core services.
  */
 import { z } from 'zod';
+import { AlignResult, speechMethods } from './speech.js';
+
+export * from './speech.js';
 
 /** Limits that both sides agree on. */
 export const LIMITS = {
@@ -471,6 +474,8 @@ export const ConsentCheck = z.object({
   result: z.enum(['passed', 'failed', 'not-checked']),
   /** Plain English, e.g. "18.2 s of speech for an expected 20 s" or "not checked (no speech-recognition pack installed)". */
   detail: z.string(),
+  /** The words check: the statement aligned to the recording, word by word. */
+  alignment: AlignResult.optional(),
 });
 export type ConsentCheck = z.infer<typeof ConsentCheck>;
 
@@ -1098,6 +1103,7 @@ export const methods = {
   'export.get': call(z.object({ id: Id }).strict(), ExportJob),
   /** The project's exports, newest first (running ones included, so the UI re-attaches after a reload). */
   'export.list': call(z.object({ projectId: Id }).strict(), z.array(ExportJob)),
+  ...speechMethods,
 } as const;
 
 export type Methods = typeof methods;

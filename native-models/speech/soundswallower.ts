@@ -1,0 +1,330 @@
+/**
+ * The embedded aligner: SoundSwallower (MIT; PocketSphinx compiled to WebAssembly, with US-English and French
+ * acoustic models and dictionaries inside the npm package), so alignment works offline with nothing to download.
+ *
+ * Per call:
+ * 1. normalise the text (text.ts) and give every word a pronunciation: the model's dictionary, else eSpeak NG's
+ *    IPA mapped to the model's phones (g2p.ts);
+ * 2. forced alignment of the words (optional silences between them) → word and phone timings, acoustic scores;
+ *    when the audio cannot be aligned to the whole text (a partial reading, other speech, noise), a grammar in
+ *    which every word is optional finds which of the words were said, in order, and only those are aligned;
+ * 3. the contrast: a free phone loop decodes the same audio and its phones are aligned for their scores;
+ * 4. per word, GOP = (forced score − phone-loop score over the word's frames) / frames (verify.ts), the verdict.
+ */
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Decoder, Segment, SoundSwallowerModule } from 'soundswallower';
+import type { AlignedPhone, AlignedWord, AlignResult } from '../../preload/contract/speech.js';
+import { ALIGN_SAMPLE_RATE, AlignError, MAX_ALIGN_SECONDS, type AlignOptions, type SpeechAligner } from './aligner.js';
+import { espeakIpa, phoneMapFor, type PhoneMap } from './g2p.js';
+import { normaliseForAlignment, type NormalisedText } from './text.js';
+import { decide, UNEXPECTED_SPEECH_GOP, WORD_GOP_THRESHOLD, wordScore } from './verify.js';
+
+const FRAME_RATE = 100;
+/** Natural-log acoustic score per frame ×1000 ≈ nats (the decoder scales senone scores down by 2^10). */
+const GOP_UNITS = 1000;
+
+const MODELS: Record<string, string> = { en: 'en-us', fr: 'fr-fr' };
+
+function modelFor(lang: string): string {
+  const base = lang.toLowerCase().split(/[-_]/)[0];
+  const m = MODELS[base];
+  if (!m)
+    throw new AlignError(
+      'UNSUPPORTED',
+      `The embedded aligner has no model for "${lang}": it aligns English (en) and French (fr).`,
+    );
+  return m;
+}
+
+function packageDir(): string {
+  return path.dirname(createRequire(import.meta.url).resolve('soundswallower'));
+}
+
+interface ModelState {
+  decoder: Decoder;
+  phoneMap: PhoneMap;
+  loopGrammar: string;
+  /** Spoken word → the dictionary word used (itself, or an added entry). */
+  known: Map<string, string>;
+}
+
+interface Seg {
+  t: string;
+  start: number; // frame
+  frames: number;
+  logp: number; // natural log of the segment probability (acoustic + transitions), decoder units
+  phones: Seg[];
+}
+
+const isFiller = (t: string) => t.startsWith('<') || t.startsWith('[') || t.startsWith('+') || t === '(NULL)';
+const baseWord = (t: string) => t.replace(/\(\d+\)$/, '');
+
+function toSegs(s: Segment | null): Seg[] | null {
+  if (!s?.w) return null;
+  return s.w.map((w) => ({
+    t: w.t,
+    start: Math.round(w.b * FRAME_RATE),
+    frames: Math.max(1, Math.round(w.d * FRAME_RATE)),
+    logp: Math.log(Math.max(w.p, 1e-300)),
+    phones: (w.w ?? []).map((p) => ({
+      t: p.t,
+      start: Math.round(p.b * FRAME_RATE),
+      frames: Math.max(1, Math.round(p.d * FRAME_RATE)),
+      logp: Math.log(Math.max(p.p, 1e-300)),
+      phones: [],
+    })),
+  }));
+}
+
+export class SoundSwallowerAligner implements SpeechAligner {
+  readonly name = 'embedded aligner (SoundSwallower)';
+  readonly languages = ['en', 'fr'] as const;
+  private module?: Promise<SoundSwallowerModule>;
+  private readonly models = new Map<string, Promise<ModelState>>();
+
+  private async load(model: string): Promise<ModelState> {
+    let m = this.models.get(model);
+    if (!m) {
+      m = this.create(model);
+      this.models.set(model, m);
+      m.catch(() => this.models.delete(model));
+    }
+    return m;
+  }
+
+  private async create(model: string): Promise<ModelState> {
+    const dir = packageDir();
+    this.module ??= import('soundswallower').then((x) =>
+      x.default({ modelBase: `${path.join(dir, 'model')}${path.sep}` } as Partial<SoundSwallowerModule>),
+    );
+    const ss = await this.module;
+    const decoder = new ss.Decoder({
+      hmm: path.join(dir, 'model', model),
+      loglevel: 'FATAL',
+      samprate: ALIGN_SAMPLE_RATE,
+    });
+    await decoder.initialize();
+    const phoneset = JSON.parse(readFileSync(path.join(dir, 'model', model, 'phoneset.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    const phones = Object.keys(phoneset).filter((p) => phoneset[p] !== '-' && !p.startsWith('+') && p !== 'SIL');
+    // The phone loop's "words" are single phones: ph_<phone>.
+    decoder.add_words(...phones.map((p): [string, string] => [`ph_${p.toLowerCase()}`, p]));
+    const loopGrammar =
+      `#JSGF V1.0;\ngrammar loop;\npublic <loop> = <ph>+;\n` +
+      `<ph> = ${phones.map((p) => `ph_${p.toLowerCase()}`).join(' | ')};\n`;
+    return { decoder, phoneMap: phoneMapFor(phoneset), loopGrammar, known: new Map() };
+  }
+
+  /** Dictionary words for every spoken token, adding eSpeak pronunciations for words the dictionary lacks. */
+  private async pronounce(st: ModelState, model: string, tokens: string[]): Promise<string[]> {
+    const d = st.decoder;
+    const unknown = [...new Set(tokens)].filter((t) => !st.known.has(t));
+    const missing: string[] = [];
+    for (const t of unknown) {
+      // Dictionary entries are plain lower-case words; anything else gets a safe alias with its own pronunciation.
+      if (/^[\p{Ll}\p{N}'][\p{Ll}\p{N}'\p{M}]*$/u.test(t) && d.lookup_word(t) !== null) st.known.set(t, t);
+      else missing.push(t);
+    }
+    if (missing.length) {
+      const ipa = await espeakIpa(missing, model);
+      const entries: [string, string][] = [];
+      missing.forEach((t, i) => {
+        const phones = ipa[i] ? st.phoneMap.map(ipa[i]!) : null;
+        if (!phones)
+          throw new AlignError('INVALID_INPUT', `"${t}" cannot be pronounced in this language: spell it out in words.`);
+        const alias = `oov_${st.known.size + i}_x`;
+        entries.push([alias, phones.join(' ')]);
+        st.known.set(t, alias);
+      });
+      d.add_words(...entries);
+    }
+    return tokens.map((t) => st.known.get(t)!);
+  }
+
+  private decode(d: Decoder, audio: Float32Array, level: number): Seg[] | null {
+    d.start();
+    d.process_audio(audio, false, true);
+    d.stop();
+    try {
+      return toSegs(d.get_alignment({ align_level: level }));
+    } catch {
+      return null; // the decoder writes no JSON when no path reached the end of the grammar
+    }
+  }
+
+  private forced(d: Decoder, audio: Float32Array, words: string[]): Seg[] | null {
+    d.set_align_text(words.join(' '));
+    return this.decode(d, audio, 1);
+  }
+
+  /** Which of the words (in order) the audio holds, when it cannot be aligned to all of them. */
+  private findSaid(d: Decoder, audio: Float32Array, words: string[]): number[] {
+    const body = words.map((w) => `[${w}]`).join(' ');
+    d.set_grammar(`#JSGF V1.0;\ngrammar said;\npublic <said> = ${body};\n`);
+    d.start();
+    d.process_audio(audio, false, true);
+    d.stop();
+    const heard = d
+      .get_text()
+      .split(/\s+/)
+      .filter((w) => w && !isFiller(w))
+      .map(baseWord);
+    const idx: number[] = [];
+    let j = 0;
+    for (const h of heard) {
+      while (j < words.length && words[j] !== h) j++;
+      if (j < words.length) idx.push(j++);
+    }
+    return idx;
+  }
+
+  /** Per-frame log-likelihood of the best free phone sequence (the contrast). */
+  private phoneLoop(st: ModelState, audio: Float32Array, nFrames: number): Float64Array | null {
+    const d = st.decoder;
+    d.set_grammar(st.loopGrammar);
+    d.start();
+    d.process_audio(audio, false, true);
+    d.stop();
+    const hyp = d.get_text().trim();
+    if (!hyp) return null;
+    const segs = this.forced(d, audio, hyp.split(/\s+/));
+    if (!segs) return null;
+    const perFrame = new Float64Array(nFrames);
+    for (const s of segs) {
+      const v = s.logp / s.frames;
+      for (let f = s.start; f < s.start + s.frames && f < nFrames; f++) perFrame[f] = v;
+    }
+    return perFrame;
+  }
+
+  async align(audio: Float32Array, text: string, lang: string, opts: AlignOptions = {}): Promise<AlignResult> {
+    const durationSeconds = audio.length / ALIGN_SAMPLE_RATE;
+    if (durationSeconds > MAX_ALIGN_SECONDS)
+      throw new AlignError(
+        'INVALID_INPUT',
+        `The audio is ${durationSeconds.toFixed(0)} s long: the aligner takes at most ${MAX_ALIGN_SECONDS} s at a time. Cut it into shorter parts.`,
+      );
+    if (audio.length < ALIGN_SAMPLE_RATE / 10)
+      throw new AlignError('INVALID_INPUT', 'The audio is shorter than 0.1 s: there is nothing to align.');
+    let norm: NormalisedText;
+    try {
+      norm = normaliseForAlignment(text, lang);
+    } catch (err) {
+      throw new AlignError('INVALID_INPUT', (err as Error).message);
+    }
+    if (!norm.tokens.length) throw new AlignError('INVALID_INPUT', 'The text has no words to align.');
+    const model = modelFor(lang);
+    const check = () => {
+      if (opts.signal?.aborted) throw new AlignError('CANCELLED', 'The alignment was cancelled.');
+    };
+    const progress = (f: number, stage: string) => opts.onProgress?.(f, stage);
+
+    const st = await this.load(model);
+    check();
+    const dictWords = await this.pronounce(st, model, norm.tokens.map((t) => t.spoken));
+    progress(0.1, 'pronunciations');
+    check();
+    const d = st.decoder;
+    const nFrames = Math.ceil(audio.length / (ALIGN_SAMPLE_RATE / FRAME_RATE));
+
+    // Alignment: all the words, else only those the audio holds.
+    let kept = dictWords.map((_, i) => i);
+    let segs = this.forced(d, audio, dictWords);
+    if (!segs) {
+      kept = this.findSaid(d, audio, dictWords);
+      segs = kept.length ? this.forced(d, audio, kept.map((i) => dictWords[i])) : [];
+      if (!segs) {
+        kept = [];
+        segs = [];
+      }
+    }
+    progress(0.5, 'alignment');
+    check();
+    const loop = this.phoneLoop(st, audio, nFrames);
+    progress(0.9, 'contrast');
+    check();
+    const loopSum = (s: Seg) => {
+      if (!loop) return 0;
+      let sum = 0;
+      for (let f = s.start; f < s.start + s.frames && f < nFrames; f++) sum += loop[f];
+      return sum;
+    };
+
+    // Token results, in text order.
+    const tokenRes: ({ start: number; end: number; gopSum: number; frames: number; phones: Seg[] } | null)[] =
+      norm.tokens.map(() => null);
+    let unexpected = 0;
+    let k = 0;
+    for (const s of segs) {
+      const gopSum = (s.logp - loopSum(s)) * GOP_UNITS;
+      if (isFiller(s.t)) {
+        if (gopSum / s.frames < UNEXPECTED_SPEECH_GOP) unexpected += s.frames / FRAME_RATE;
+        continue;
+      }
+      const ti = kept[k++];
+      if (ti === undefined) continue;
+      tokenRes[ti] = { start: s.start, end: s.start + s.frames, gopSum, frames: s.frames, phones: s.phones };
+    }
+
+    // Written words: frame-weighted GOP over their spoken tokens; missing when any token is missing.
+    const words: AlignedWord[] = [];
+    const phones: AlignedPhone[] = [];
+    let allGop = 0;
+    let allFrames = 0;
+    norm.written.forEach((word, wi) => {
+      const toks = norm.tokens.map((t, i) => (t.from === wi ? tokenRes[i] : undefined)).filter((t) => t !== undefined);
+      if (!toks.length) return; // punctuation-only words were dropped already; nothing spoken here
+      if (toks.some((t) => t === null)) {
+        words.push({ word, start: null, end: null, score: 0, status: 'missing' });
+        allFrames += 10; // a missing word weighs like a short word with a very low score
+        allGop += 10 * 2 * WORD_GOP_THRESHOLD;
+        return;
+      }
+      const present = toks as NonNullable<(typeof toks)[number]>[];
+      const frames = present.reduce((a, t) => a + t.frames, 0);
+      const gop = present.reduce((a, t) => a + t.gopSum, 0) / frames;
+      allGop += gop * frames;
+      allFrames += frames;
+      const score = wordScore(gop);
+      words.push({
+        word,
+        start: present[0].start / FRAME_RATE,
+        end: present[present.length - 1].end / FRAME_RATE,
+        score: Math.round(score * 1000) / 1000,
+        status: gop >= WORD_GOP_THRESHOLD ? 'ok' : 'weak',
+      });
+      if (opts.phones)
+        for (const t of present)
+          for (const p of t.phones)
+            phones.push({
+              phone: p.t,
+              start: p.start / FRAME_RATE,
+              end: (p.start + p.frames) / FRAME_RATE,
+              word: words.length - 1,
+            });
+    });
+    const meanGop = allFrames ? allGop / allFrames : -Infinity;
+    const unexpectedSpeechSeconds = Math.round(unexpected * 100) / 100;
+    const { verdict, reasons } = decide({ words, meanGop, unexpectedSpeechSeconds });
+    progress(1, 'done');
+    return {
+      words,
+      ...(opts.phones ? { phones } : {}),
+      score: words.length ? Math.round((words.reduce((a, w) => a + w.score, 0) / words.length) * 1000) / 1000 : 0,
+      verdict,
+      unexpectedSpeechSeconds,
+      reasons,
+      aligner: `${this.name.replace(')', ` ${model})`)}`,
+      durationSeconds: Math.round(durationSeconds * 1000) / 1000,
+    };
+  }
+
+  dispose(): void {
+    for (const m of this.models.values()) void m.then((s) => s.decoder.delete()).catch(() => undefined);
+    this.models.clear();
+  }
+}
