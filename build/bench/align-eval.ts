@@ -93,7 +93,12 @@ async function main() {
       const cutH = Math.round(s.cut * 16000);
       cases.push({ kind: 'right', name: `${c.id} first half`, audio: c.audio.subarray(0, cutH), text: s.first });
       cases.push({ kind: 'right', name: `${c.id} second half`, audio: c.audio.subarray(cutH), text: s.second });
-      cases.push({ kind: 'partial reading', name: `${c.id} first half of audio`, audio: c.audio.subarray(0, cutH), text: c.text });
+      cases.push({
+        kind: 'partial reading',
+        name: `${c.id} first half of audio`,
+        audio: c.audio.subarray(0, cutH),
+        text: c.text,
+      });
       cases.push({
         kind: 'partial reading',
         name: `${c.id} first third of audio`,
@@ -103,14 +108,29 @@ async function main() {
       cases.push({ kind: 'extra speech', name: `${c.id} half the text, all the audio`, audio: c.audio, text: s.first });
     }
     for (const o of clips)
-      if (o.id !== c.id) cases.push({ kind: 'other statement', name: `${c.id} read as ${o.id}`, audio: c.audio, text: o.text });
+      if (o.id !== c.id)
+        cases.push({ kind: 'other statement', name: `${c.id} read as ${o.id}`, audio: c.audio, text: o.text });
     for (const [sec, kind, rms] of [
       [5, 'white', 0.003],
       [12, 'brown', 0.01],
     ] as const)
-      cases.push({ kind: 'silence with noise', name: `${sec} s ${kind} noise vs ${c.id}`, audio: noise(sec, rms, kind, sec), text: c.text });
+      cases.push({
+        kind: 'silence with noise',
+        name: `${sec} s ${kind} noise vs ${c.id}`,
+        audio: noise(sec, rms, kind, sec),
+        text: c.text,
+      });
   }
-  const rows: { kind: string; name: string; verdict: string; score: number; failed: number; words: number; unexpected: number; seconds: number }[] = [];
+  const rows: {
+    kind: string;
+    name: string;
+    verdict: string;
+    score: number;
+    failed: number;
+    words: number;
+    unexpected: number;
+    seconds: number;
+  }[] = [];
   let audioSeconds = 0;
   let alignMs = 0;
   for (const k of cases) {
@@ -146,8 +166,21 @@ async function main() {
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   else {
     for (const s of summary)
-      console.log(`${s.kind.padEnd(20)} expected ${s.expected.padEnd(8)} ${s.correct}/${s.cases} = ${(s.rate * 100).toFixed(1)} %`);
-    for (const e of out.errors) console.log('  wrong:', e.kind, '|', e.name, '|', e.verdict, e.score, `${e.failed}/${e.words} failed`, `${e.unexpected}s extra`);
+      console.log(
+        `${s.kind.padEnd(20)} expected ${s.expected.padEnd(8)} ${s.correct}/${s.cases} = ${(s.rate * 100).toFixed(1)} %`,
+      );
+    for (const e of out.errors)
+      console.log(
+        '  wrong:',
+        e.kind,
+        '|',
+        e.name,
+        '|',
+        e.verdict,
+        e.score,
+        `${e.failed}/${e.words} failed`,
+        `${e.unexpected}s extra`,
+      );
     console.log(`speed ${out.speedXRealtime.toFixed(1)}x real time, ${out.wallSeconds.toFixed(0)} s`);
   }
   aligner.dispose();

@@ -55,7 +55,7 @@ const EXTRA_IPA: Record<string, Record<string, string>> = {
 };
 
 /** Marks eSpeak writes that carry no phone: stress, syllable and word separators, ties. */
-const IGNORED = /[ˈˌ.‿͡_\-\s]/gu;
+const IGNORED = /[ˈˌ.‿_\-\s]|\u0361/gu;
 
 export class PhoneMap {
   private readonly table = new Map<string, string[]>();

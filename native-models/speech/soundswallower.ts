@@ -225,7 +225,11 @@ export class SoundSwallowerAligner implements SpeechAligner {
 
     const st = await this.load(model);
     check();
-    const dictWords = await this.pronounce(st, model, norm.tokens.map((t) => t.spoken));
+    const dictWords = await this.pronounce(
+      st,
+      model,
+      norm.tokens.map((t) => t.spoken),
+    );
     progress(0.1, 'pronunciations');
     check();
     const d = st.decoder;
@@ -236,7 +240,13 @@ export class SoundSwallowerAligner implements SpeechAligner {
     let segs = this.forced(d, audio, dictWords);
     if (!segs) {
       kept = this.findSaid(d, audio, dictWords);
-      segs = kept.length ? this.forced(d, audio, kept.map((i) => dictWords[i])) : [];
+      segs = kept.length
+        ? this.forced(
+            d,
+            audio,
+            kept.map((i) => dictWords[i]),
+          )
+        : [];
       if (!segs) {
         kept = [];
         segs = [];

@@ -109,8 +109,7 @@ export function cardinal(n: number): string[] {
 export function ordinal(n: number): string[] {
   const words = cardinal(n);
   const last = words[words.length - 1];
-  words[words.length - 1] =
-    ORDINAL_IRREGULAR[last] ?? (last.endsWith('y') ? `${last.slice(0, -1)}ieth` : `${last}th`);
+  words[words.length - 1] = ORDINAL_IRREGULAR[last] ?? (last.endsWith('y') ? `${last.slice(0, -1)}ieth` : `${last}th`);
   return words;
 }
 
