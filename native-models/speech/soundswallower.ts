@@ -25,6 +25,9 @@ const FRAME_RATE = 100;
 /** Natural-log acoustic score per frame ×1000 ≈ nats (the decoder scales senone scores down by 2^10). */
 const GOP_UNITS = 1000;
 
+/** Beam for the second try of a forced alignment (the decoder's default is 1e-48). */
+const WIDE_BEAM = 1e-80;
+
 const MODELS: Record<string, string> = { en: 'en-us', fr: 'fr-fr' };
 
 function modelFor(lang: string): string {
@@ -156,9 +159,20 @@ export class SoundSwallowerAligner implements SpeechAligner {
     }
   }
 
-  private forced(d: Decoder, audio: Float32Array, words: string[]): Seg[] | null {
+  private forced(d: Decoder, audio: Float32Array, words: string[], retry = true): Seg[] | null {
     d.set_align_text(words.join(' '));
-    return this.decode(d, audio, 1);
+    const segs = this.decode(d, audio, 1);
+    if (segs || !retry) return segs;
+    // The default beams prune hard (fast): a stretch that fits the text poorly (a date read another way, fast or
+    // synthetic speech) can lose every path. Once more with wide beams before concluding that words are missing.
+    const saved = (['beam', 'wbeam', 'pbeam'] as const).map((k) => [k, d.get_config(k)] as const);
+    for (const [k] of saved) d.set_config(k, WIDE_BEAM);
+    try {
+      d.set_align_text(words.join(' '));
+      return this.decode(d, audio, 1);
+    } finally {
+      for (const [k, v] of saved) d.set_config(k, v);
+    }
   }
 
   /** Which of the words (in order) the audio holds, when it cannot be aligned to all of them. */
@@ -191,7 +205,7 @@ export class SoundSwallowerAligner implements SpeechAligner {
     d.stop();
     const hyp = d.get_text().trim();
     if (!hyp) return null;
-    const segs = this.forced(d, audio, hyp.split(/\s+/));
+    const segs = this.forced(d, audio, hyp.split(/\s+/), false);
     if (!segs) return null;
     const perFrame = new Float64Array(nFrames);
     for (const s of segs) {
@@ -245,6 +259,7 @@ export class SoundSwallowerAligner implements SpeechAligner {
             d,
             audio,
             kept.map((i) => dictWords[i]),
+            false,
           )
         : [];
       if (!segs) {

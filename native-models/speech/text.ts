@@ -5,7 +5,8 @@
  * - case folded, punctuation dropped, curly apostrophes straightened, hyphens and slashes split words;
  * - English numbers become words: cardinals ("42" → forty two), ordinals ("21st" → twenty first), decimals
  *   ("3.5" → three point five), four-digit years read in pairs ("1961" → nineteen sixty one), ISO dates
- *   ("2026-12-05" → december fifth twenty twenty six), "%" → percent, "&" → and;
+ *   ("2026-12-05" → december fifth twenty twenty six), a day after a month name as an ordinal ("December 5" →
+ *   december fifth), "%" → percent, "&" → and;
  * - anything else (other scripts, symbols) is kept as a lower-case token for the letter-to-sound step.
  */
 
@@ -169,7 +170,10 @@ export function normaliseForAlignment(text: string, lang: string): NormalisedTex
     written.push(word);
     const from = written.length - 1;
     const lower = word.toLowerCase();
-    const num = english ? numberWords(lower) : null;
+    // "December 5" is read "december fifth".
+    const afterMonth = english && from > 0 && MONTHS.includes(written[from - 1].toLowerCase());
+    const day = afterMonth && /^\d{1,2}$/.test(lower) && Number(lower) >= 1 && Number(lower) <= 31;
+    const num = english ? (day ? ordinal(Number(lower)) : numberWords(lower)) : null;
     if (num) {
       for (const w of num) tokens.push({ spoken: w, from });
       continue;

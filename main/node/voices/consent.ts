@@ -172,6 +172,28 @@ export function expectedSeconds(text: string, language: string): number {
   return Math.max(3, (text.match(/[\p{L}\p{N}]+/gu) ?? []).length / 2.5);
 }
 
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** An ISO date as English statements write it ("December 5, 2026"): one way to read it aloud, for the words check. */
+export function spokenDate(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) return iso;
+  return `${MONTH_NAMES[Number(m[2]) - 1]} ${Number(m[3])}, ${m[1]}`;
+}
+
 export function statementText(
   p: { voiceName: string; speakerName: string; language: string },
   date: string,
@@ -183,7 +205,7 @@ export function statementText(
       `并且只用于我认可的用途。我知道我可以随时要求删除这个声音。验证词是：${words.join('、')}。`
     );
   return (
-    `My name is ${p.speakerName}, and today is ${date}. I agree that recordings of my voice may be used to create ` +
+    `My name is ${p.speakerName}, and today is ${spokenDate(date)}. I agree that recordings of my voice may be used to create ` +
     `a synthetic voice called "${p.voiceName}" in Timbre, only for purposes I have approved. I know I can ask for ` +
     `this voice to be deleted at any time. My verification words are: ${words.join(', ')}.`
   );
