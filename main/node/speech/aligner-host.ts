@@ -20,6 +20,8 @@ export function alignWorkerPath(): string {
 }
 
 interface Pending {
+  /** The thread running it (a terminated thread's exit must fail only its own calls). */
+  worker: Worker;
   resolve(r: AlignResult): void;
   reject(e: Error): void;
   onProgress?: AlignOptions['onProgress'];
@@ -39,7 +41,7 @@ export class AlignerHost {
       if (m.type === 'progress') p.onProgress?.(m.fraction, m.stage);
       else {
         this.pending.delete(m.id);
-        if (!this.pending.size) w.unref();
+        if (![...this.pending.values()].some((q) => q.worker === w)) w.unref();
         if (m.type === 'result') p.resolve(m.result);
         else p.reject(new AlignError(m.code, m.message));
       }
@@ -47,6 +49,7 @@ export class AlignerHost {
     const fail = (err: Error) => {
       if (this.worker === w) this.worker = undefined;
       for (const [id, p] of this.pending) {
+        if (p.worker !== w) continue;
         this.pending.delete(id);
         p.reject(new AlignError('FAILED', `The aligner stopped unexpectedly: ${err.message}`));
       }
@@ -82,6 +85,7 @@ export class AlignerHost {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => opts.signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
+        worker: w,
         resolve: (r) => {
           done();
           resolve(r);
