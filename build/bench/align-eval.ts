@@ -155,7 +155,21 @@ async function main() {
     const rs = rows.filter((r) => r.kind === kind);
     const want = kind === 'right' ? 'match' : 'mismatch';
     const ok = rs.filter((r) => r.verdict === want).length;
-    return { kind, expected: want, cases: rs.length, correct: ok, rate: rs.length ? ok / rs.length : 0 };
+    const scores = rs.map((r) => r.score);
+    const failedShare = rs.map((r) => r.failed / Math.max(1, r.words));
+    const unexpected = rs.map((r) => r.unexpected);
+    const range = (xs: number[]) => (xs.length ? [Math.min(...xs), Math.max(...xs)] : []);
+    return {
+      kind,
+      expected: want,
+      cases: rs.length,
+      correct: ok,
+      rate: rs.length ? ok / rs.length : 0,
+      /** [min, max] over the cases: the margins around the thresholds. */
+      scoreRange: range(scores),
+      failedWordShareRange: range(failedShare),
+      unexpectedSecondsRange: range(unexpected),
+    };
   });
   const out = {
     summary,
