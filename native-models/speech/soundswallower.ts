@@ -19,7 +19,14 @@ import type { AlignedPhone, AlignedWord, AlignResult } from '../../preload/contr
 import { ALIGN_SAMPLE_RATE, AlignError, MAX_ALIGN_SECONDS, type AlignOptions, type SpeechAligner } from './aligner.js';
 import { espeakIpa, phoneMapFor, type PhoneMap } from './g2p.js';
 import { normaliseForAlignment, type NormalisedText } from './text.js';
-import { decide, UNEXPECTED_SPEECH_GOP, WORD_GOP_THRESHOLD, wordScore } from './verify.js';
+import {
+  decide,
+  MIN_SPEECH_IN_SILENCE_FRAMES,
+  SPEECH_IN_SILENCE_GOP,
+  UNEXPECTED_SPEECH_GOP,
+  WORD_GOP_THRESHOLD,
+  wordScore,
+} from './verify.js';
 
 const FRAME_RATE = 100;
 /** Natural-log acoustic score per frame ×1000 ≈ nats (the decoder scales senone scores down by 2^10). */
@@ -196,8 +203,15 @@ export class SoundSwallowerAligner implements SpeechAligner {
     return idx;
   }
 
-  /** Per-frame log-likelihood of the best free phone sequence (the contrast). */
-  private phoneLoop(st: ModelState, audio: Float32Array, nFrames: number): Float64Array | null {
+  /**
+   * The contrast: per frame, the log-likelihood of the best free phone sequence, and whether that sequence has a
+   * phone (not silence) there.
+   */
+  private phoneLoop(
+    st: ModelState,
+    audio: Float32Array,
+    nFrames: number,
+  ): { perFrame: Float64Array; isPhone: Uint8Array } | null {
     const d = st.decoder;
     d.set_grammar(st.loopGrammar);
     d.start();
@@ -208,11 +222,16 @@ export class SoundSwallowerAligner implements SpeechAligner {
     const segs = this.forced(d, audio, hyp.split(/\s+/), false);
     if (!segs) return null;
     const perFrame = new Float64Array(nFrames);
+    const isPhone = new Uint8Array(nFrames);
     for (const s of segs) {
       const v = s.logp / s.frames;
-      for (let f = s.start; f < s.start + s.frames && f < nFrames; f++) perFrame[f] = v;
+      const phone = isFiller(s.t) ? 0 : 1;
+      for (let f = s.start; f < s.start + s.frames && f < nFrames; f++) {
+        perFrame[f] = v;
+        isPhone[f] = phone;
+      }
     }
-    return perFrame;
+    return { perFrame, isPhone };
   }
 
   async align(audio: Float32Array, text: string, lang: string, opts: AlignOptions = {}): Promise<AlignResult> {
@@ -275,7 +294,7 @@ export class SoundSwallowerAligner implements SpeechAligner {
     const loopSum = (s: Seg) => {
       if (!loop) return 0;
       let sum = 0;
-      for (let f = s.start; f < s.start + s.frames && f < nFrames; f++) sum += loop[f];
+      for (let f = s.start; f < s.start + s.frames && f < nFrames; f++) sum += loop.perFrame[f];
       return sum;
     };
 
@@ -287,7 +306,15 @@ export class SoundSwallowerAligner implements SpeechAligner {
     for (const s of segs) {
       const gopSum = (s.logp - loopSum(s)) * GOP_UNITS;
       if (isFiller(s.t)) {
-        if (gopSum / s.frames < UNEXPECTED_SPEECH_GOP) unexpected += s.frames / FRAME_RATE;
+        const gop = gopSum / s.frames;
+        if (gop < UNEXPECTED_SPEECH_GOP) unexpected += s.frames / FRAME_RATE;
+        else if (gop < SPEECH_IN_SILENCE_GOP && loop) {
+          // A long "silence" that fits silence only somewhat worse than phones: count it when the phone loop hears
+          // phones there for at least MIN_SPEECH_IN_SILENCE_FRAMES (someone read on after the text ended).
+          let phones = 0;
+          for (let f = s.start; f < s.start + s.frames && f < nFrames; f++) phones += loop.isPhone[f];
+          if (phones >= MIN_SPEECH_IN_SILENCE_FRAMES) unexpected += phones / FRAME_RATE;
+        }
         continue;
       }
       const ti = kept[k++];

@@ -19,6 +19,10 @@ export const MAX_FAILED_WORD_FRACTION = 0.2;
 export const OVERALL_GOP_THRESHOLD = -1.2;
 /** Silence-or-noise stretches whose audio fits phones this much better than silence count as unexpected speech. */
 export const UNEXPECTED_SPEECH_GOP = -3.5;
+/** A silence stretch with GOP under this (but above UNEXPECTED_SPEECH_GOP) counts the frames where the phone loop
+ * hears phones, when there are at least MIN_SPEECH_IN_SILENCE_FRAMES of them (10 ms frames). */
+export const SPEECH_IN_SILENCE_GOP = -2.0;
+export const MIN_SPEECH_IN_SILENCE_FRAMES = 50;
 /** More unexpected speech than this (seconds) is a mismatch (someone read more, or something else). */
 export const MAX_UNEXPECTED_SPEECH_SECONDS = 1.0;
 

@@ -12,7 +12,13 @@ import path from 'node:path';
 import type { Core } from '../../main/node/core.js';
 import { looksEncrypted } from '../../main/node/vault/index.js';
 import { spokenDate } from '../../main/node/voices/consent.js';
-import type { ConsentStatement, ConsentVerification, LibraryVoice, StagedAudio } from '../../preload/contract/index.js';
+import type {
+  AlignResult,
+  ConsentStatement,
+  ConsentVerification,
+  LibraryVoice,
+  StagedAudio,
+} from '../../preload/contract/index.js';
 import { makePocketFixture } from '../fixtures/pocket-tts-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 import { SPEECH_16K, allFiles, call, callError, openVoiceCore, spokenReading } from '../helpers/voices.js';
@@ -99,6 +105,19 @@ describe('consent statements', () => {
     const aligned = ok.checks[1].alignment!;
     expect(aligned.verdict).toBe('match');
     for (const w of st.words) expect(aligned.words.find((a) => a.word === w)?.status).toBe('ok');
+    // The same alignment over the API, for any text: a staged recording and a text. Only the first sentence of
+    // what was read: the rest is speech that is not in the text.
+    const direct = await call<AlignResult>(core, 'speech.align', {
+      stagingId: rec.stagingId,
+      text: st.text.split('.')[0],
+      language: 'en',
+    });
+    expect(direct.verdict).toBe('mismatch');
+    expect(direct.unexpectedSpeechSeconds).toBeGreaterThan(5);
+    expect(direct.words[0]).toMatchObject({ word: 'My', status: 'ok', start: expect.any(Number) });
+    expect((await callError(core, 'speech.align', { stagingId: rec.stagingId, text: 'x', language: 'de' })).code).toBe(
+      'INVALID_INPUT',
+    );
 
     const oneSecond = path.join(tmp, 'short.wav');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', A, '-t', '1', oneSecond]);
