@@ -22,6 +22,8 @@ import { normaliseForAlignment, type NormalisedText } from './text.js';
 import {
   decide,
   MIN_SPEECH_IN_SILENCE_FRAMES,
+  MIN_STRETCH_FRAMES,
+  STRETCH_FRAMES_PER_PHONE,
   SPEECH_IN_SILENCE_GOP,
   UNEXPECTED_SPEECH_GOP,
   WORD_GOP_THRESHOLD,
@@ -219,7 +221,7 @@ export class SoundSwallowerAligner implements SpeechAligner {
     d.stop();
     const hyp = d.get_text().trim();
     if (!hyp) return null;
-    const segs = this.forced(d, audio, hyp.split(/\s+/), false);
+    const segs = this.forced(d, audio, hyp.split(/\s+/), true);
     if (!segs) return null;
     const perFrame = new Float64Array(nFrames);
     const isPhone = new Uint8Array(nFrames);
@@ -319,7 +321,18 @@ export class SoundSwallowerAligner implements SpeechAligner {
       }
       const ti = kept[k++];
       if (ti === undefined) continue;
-      tokenRes[ti] = { start: s.start, end: s.start + s.frames, gopSum, frames: s.frames, phones: s.phones };
+      // A word held far longer than it takes to say has absorbed speech that is not in the text (the last words of a
+      // text stretched over what was read after it): the excess counts as such speech, and the word as weak.
+      const limit = Math.max(MIN_STRETCH_FRAMES, STRETCH_FRAMES_PER_PHONE * Math.max(1, s.phones.length));
+      const stretched = s.frames > limit;
+      if (stretched) unexpected += (s.frames - limit) / FRAME_RATE;
+      tokenRes[ti] = {
+        start: s.start,
+        end: s.start + s.frames,
+        gopSum: stretched ? Math.min(gopSum, (WORD_GOP_THRESHOLD - 1) * s.frames) : gopSum,
+        frames: s.frames,
+        phones: s.phones,
+      };
     }
 
     // Written words: frame-weighted GOP over their spoken tokens; missing when any token is missing.
@@ -361,7 +374,17 @@ export class SoundSwallowerAligner implements SpeechAligner {
     });
     const meanGop = allFrames ? allGop / allFrames : -Infinity;
     const unexpectedSpeechSeconds = Math.round(unexpected * 100) / 100;
-    const { verdict, reasons } = decide({ words, meanGop, unexpectedSpeechSeconds });
+    const decided = decide({ words, meanGop, unexpectedSpeechSeconds });
+    // Without the contrast nothing is verified: fail closed (a consent reading must be checked, not assumed).
+    const { verdict, reasons } = loop
+      ? decided
+      : {
+          verdict: 'mismatch' as const,
+          reasons: [
+            ...decided.reasons,
+            'The recording could not be compared with free speech sounds: record it again.',
+          ],
+        };
     progress(1, 'done');
     return {
       words,

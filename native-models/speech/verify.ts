@@ -23,6 +23,10 @@ export const UNEXPECTED_SPEECH_GOP = -3.5;
  * hears phones, when there are at least MIN_SPEECH_IN_SILENCE_FRAMES of them (10 ms frames). */
 export const SPEECH_IN_SILENCE_GOP = -2.0;
 export const MIN_SPEECH_IN_SILENCE_FRAMES = 50;
+/** A spoken word longer than max(MIN_STRETCH_FRAMES, STRETCH_FRAMES_PER_PHONE x its phones) frames is stretched
+ * over other speech: 1.2 s, or 0.35 s a phone (slow, careful reading is about 0.1–0.2 s a phone). */
+export const MIN_STRETCH_FRAMES = 120;
+export const STRETCH_FRAMES_PER_PHONE = 35;
 /** More unexpected speech than this (seconds) is a mismatch (someone read more, or something else). */
 export const MAX_UNEXPECTED_SPEECH_SECONDS = 1.0;
 

@@ -97,5 +97,5 @@ describe('timbre voices (statement, add --consent --clean, export, import)', () 
     } finally {
       cleanup();
     }
-  }, 180_000);
+  }, 300_000);
 });
