@@ -1,6 +1,6 @@
 /**
  * One engine's benchmark, in its own process so that peak RSS belongs to that engine alone.
- * Usage: tsx build/bench/engine-run.ts <espeak|pocket-tts|silero-vad> → one JSON line on stdout.
+ * Usage: tsx build/bench/engine-run.ts <espeak|pocket-tts|silero-vad|aligner> → one JSON line on stdout.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -118,6 +118,36 @@ async function main(): Promise<BenchResult> {
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       cores: os.availableParallelism(),
       runs,
+    };
+  }
+  if (which === 'aligner') {
+    // The embedded aligner (SoundSwallower, issue #10): the 10 real clips of ../shared/eval with their transcripts,
+    // each aligned and verified (forced alignment + phone-loop contrast), after one warm-up call loads the model.
+    const { loadClips } = await import('./align-eval.js');
+    const { SoundSwallowerAligner } = await import('../../native-models/speech/soundswallower.js');
+    const clips = loadClips();
+    const aligner = new SoundSwallowerAligner();
+    const tw = performance.now();
+    await aligner.align(clips[0].audio, clips[0].text, 'en');
+    const firstMs = performance.now() - tw;
+    let audio = 0;
+    const t0 = performance.now();
+    for (const c of clips) {
+      const r = await aligner.align(c.audio, c.text, 'en');
+      if (r.verdict !== 'match') throw new Error(`${c.id}: expected a match`);
+      audio += c.audio.length / 16000;
+    }
+    const wall = (performance.now() - t0) / 1000;
+    return {
+      engine: 'aligner',
+      graphs: 'embedded (SoundSwallower en-us, in the npm package)',
+      audioSeconds: audio,
+      computeSeconds: wall,
+      speedXRealtime: audio / wall,
+      firstAudioMs: firstMs,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      cores: os.availableParallelism(),
+      runs: clips.length,
     };
   }
   throw new Error(`unknown engine ${which}`);

@@ -43,6 +43,7 @@ const jobs = [
       cli: 'main/cli/index.ts',
       'synth.worker': 'main/node/jobs/synth.worker.ts',
       'export.worker': 'main/node/export/export.worker.ts',
+      'align.worker': 'main/node/speech/align.worker.ts',
     },
     outdir: 'dist/node',
   }),

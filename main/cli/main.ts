@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { appVersion } from '../node/app-root.js';
 import { resolveDataDir } from '../node/paths.js';
 import { CliError } from './cli-error.js';
+import { registerAlignCommand } from './commands/align.js';
 import { registerCleanCommand } from './commands/clean.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerModelsCommands } from './commands/models.js';
@@ -36,6 +37,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerRenderCommand(program, getDataDir);
   registerApiKeysCommands(program, getDataDir);
   registerMcpCommand(program, getDataDir);
+  registerAlignCommand(program);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {

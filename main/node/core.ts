@@ -8,6 +8,8 @@ import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { ApiServerStatus, EventName, EventPayload, VoiceInfo } from '../../preload/contract/index.js';
 import { ApiError, notFound, toApiError } from '../../native-models/common/errors.js';
+import { AlignError } from '../../native-models/speech/aligner.js';
+import { AlignerHost } from './speech/aligner-host.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
@@ -149,6 +151,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   staging.sweep();
   const recording = new RecordingService(staging, emit);
   const statements = new ConsentStatements(staging.dir);
+  const aligner = new AlignerHost();
+  const statementAligner = {
+    languages: ['en', 'fr'] as const,
+    align: (samples: Float32Array, sampleRate: number, text: string, language: string) =>
+      aligner.align(samples, sampleRate, text, language).catch((err: unknown) => {
+        throw err instanceof AlignError
+          ? new ApiError(err.code === 'FAILED' ? 'INTERNAL' : 'INVALID_INPUT', err.message)
+          : err;
+      }),
+  };
 
   /** A staged item as a voice sample: refused with the specific problem when no voice can be made from it. */
   const stagedSample = async (stagingId: string): Promise<NewSample> => {
@@ -174,7 +186,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         recording: { samples: rec.samples, sampleRate: rec.sampleRate, speechSeconds: item.report.speechSeconds },
         sample,
       },
-      installedConsentCheckers(layout.models),
+      installedConsentCheckers(layout.models, statementAligner),
     );
     return { statement, verification, wav: rec.wav };
   };
@@ -444,6 +456,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'recorder.discard': () => recording.discard(),
 
     'consent.statement': (p) => statements.create(p),
+    'speech.align': async ({ stagingId, text, language }) => {
+      const rec = await staging.samples(stagingId);
+      return statementAligner.align(rec.samples, rec.sampleRate, text, language);
+    },
     'consent.verify': async ({ statementId, stagingId, sampleStagingId }) => {
       const sample = sampleStagingId ? await staging.samples(sampleStagingId) : undefined;
       return (await checkStatement(statementId, stagingId, sample)).verification;
@@ -683,6 +699,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await voiceAudio.close();
       staging.closeWork();
       await engines.close();
+      await aligner.dispose();
       db.close();
     },
   };

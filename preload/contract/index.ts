@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { apiMethods } from './api.js';
 import { policyMethods } from './policy.js';
 import { timelineMethods } from './timeline.js';
+import { speechMethods } from './speech.js';
 import { appMethods } from './app.js';
 import { exportEvents, exportMethods } from './export.js';
 import { jobsEvents, jobsMethods } from './jobs.js';
@@ -33,6 +34,7 @@ export * from './api.js';
 export * from './policy.js';
 export * from './timeline.js';
 export * from './audiobook.js';
+export * from './speech.js';
 
 export const methods = {
   ...appMethods,
@@ -44,6 +46,7 @@ export const methods = {
   ...apiMethods,
   ...policyMethods,
   ...timelineMethods,
+  ...speechMethods,
 } as const;
 
 export const events = {

@@ -1,5 +1,6 @@
 /** The voice library: voice audio (staging, clean-up, recording), consent, library voices, the vault. Part of the one contract: see index.ts. */
 import { z } from 'zod';
+import { AlignResult } from './speech.js';
 import { ApiErrorShape, FilePath, Id, IsoTime, TimeWindow, call, empty } from './common.js';
 
 // --- Voice audio: staging, quality, recording, consent (issue #4) ----------------------------------------------
@@ -144,6 +145,8 @@ export const ConsentCheck = z.object({
   result: z.enum(['passed', 'failed', 'not-checked']),
   /** Plain English, e.g. "18.2 s of speech for an expected 20 s" or "not checked (no speech-recognition pack installed)". */
   detail: z.string(),
+  /** The words check: the statement aligned to the recording, word by word. */
+  alignment: AlignResult.optional(),
 });
 export type ConsentCheck = z.infer<typeof ConsentCheck>;
 

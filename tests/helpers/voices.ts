@@ -1,4 +1,6 @@
 /** Shared set-up for the voice library tests: a real core with the real VAD/GTCRN packs, and file scanning. */
+import { decodeWav, encodeWav } from '../../native-models/audio/wav.js';
+import { EspeakRuntime } from '../../native-models/espeak/runtime.js';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createCore, type Core } from '../../main/node/core.js';
@@ -46,4 +48,18 @@ export function allFiles(dir: string): string[] {
     const p = path.join(dir, n);
     return statSync(p).isDirectory() ? allFiles(p) : [p];
   });
+}
+
+/** `text` spoken by eSpeak over a quiet room (-60 dBFS noise), as a 16-bit WAV. */
+export async function spokenReading(text: string): Promise<Buffer> {
+  const out = await new EspeakRuntime().run(['-v', 'en-us', '-w', 'r.wav', text], { outputs: ['r.wav'], clockMs: 0 });
+  const wav = decodeWav(out.outputs.get('r.wav')!);
+  let seed = 11;
+  let brown = 0;
+  const x = wav.samples.map((v) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    brown = 0.98 * brown + (seed / 2 ** 32 - 0.5);
+    return v + brown * 0.0005;
+  });
+  return encodeWav(x, wav.sampleRate);
 }

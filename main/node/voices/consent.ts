@@ -5,7 +5,10 @@
  * verification words, in English or Simplified Chinese. The voice owner reads it aloud; the recording is staged like
  * any other audio. Verification is pluggable:
  * - duration (always): the VAD's speech seconds must be plausible for the text (0.5x–3x of its expected reading time);
- * - words: when a speech-recognition checker is installed, every verification word must be in the transcript;
+ * - words: the embedded aligner (SoundSwallower, offline: `native-models/speech/`) aligns the statement to the
+ *   recording and scores every word against a free phone loop: the reading must match the statement (verdict, score
+ *   and the words that failed; thresholds measured in docs/speech.md) and every verification word must pass. For
+ *   languages it has no model for (zh-CN), an installed speech-recognition pack checks the verification words;
  * - speaker: when a speaker-embedding checker is installed, the statement and the voice sample must be the same voice.
  * A check that cannot run says so ("not checked (no … pack installed)"); the overall status is 'failed' when any
  * check that ran failed, else 'verified'.
@@ -13,7 +16,12 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { ConsentCheck, ConsentStatement, ConsentVerification } from '../../../preload/contract/index.js';
+import type {
+  AlignResult,
+  ConsentCheck,
+  ConsentStatement,
+  ConsentVerification,
+} from '../../../preload/contract/index.js';
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { writeFileAtomic } from '../atomic-fs.js';
 import { newId } from '../ids.js';
@@ -34,17 +42,25 @@ export interface SpeakerVerifier {
   ): Promise<{ similarity: number; threshold: number }>;
 }
 
+/** A text-to-audio aligner (the embedded one, or an ASR pack's) for the words check. */
+export interface StatementAligner {
+  readonly languages: readonly string[];
+  align(samples: Float32Array, sampleRate: number, text: string, language: string): Promise<AlignResult>;
+}
+
 export interface ConsentCheckers {
+  aligner?: StatementAligner;
   transcriber?: Transcriber;
   speaker?: SpeakerVerifier;
 }
 
 /**
- * The checkers installed in `modelsDir`. No speech-recognition or speaker-embedding pack exists in the catalog yet,
- * so none are found; an ASR or speaker pack registers its checker here when it lands.
+ * The checkers available: the embedded aligner always (passed in by the core, which owns its worker); no
+ * speech-recognition or speaker-embedding pack exists in the catalog yet, so none are found in `modelsDir`; such a
+ * pack registers its checker here when it lands.
  */
-export function installedConsentCheckers(_modelsDir: string): ConsentCheckers {
-  return {};
+export function installedConsentCheckers(_modelsDir: string, aligner?: StatementAligner): ConsentCheckers {
+  return aligner ? { aligner } : {};
 }
 
 /** Accepted range of speech seconds, as a multiple of the statement's expected reading time. */
@@ -52,7 +68,7 @@ export const DURATION_MIN_RATIO = 0.5;
 export const DURATION_MAX_RATIO = 3;
 
 // Short, concrete, unambiguous words that speech recognisers get right.
-const WORDS_EN = [
+export const WORDS_EN = [
   'apple',
   'river',
   'candle',
@@ -89,7 +105,7 @@ const WORDS_EN = [
   'kettle',
   'lemon',
   'mirror',
-  'nutmeg',
+  'ribbon',
   'oyster',
   'parrot',
   'quilt',
@@ -156,6 +172,28 @@ export function expectedSeconds(text: string, language: string): number {
   return Math.max(3, (text.match(/[\p{L}\p{N}]+/gu) ?? []).length / 2.5);
 }
 
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** An ISO date as English statements write it ("December 5, 2026"): one way to read it aloud, for the words check. */
+export function spokenDate(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) return iso;
+  return `${MONTH_NAMES[Number(m[2]) - 1]} ${Number(m[3])}, ${m[1]}`;
+}
+
 export function statementText(
   p: { voiceName: string; speakerName: string; language: string },
   date: string,
@@ -167,7 +205,7 @@ export function statementText(
       `并且只用于我认可的用途。我知道我可以随时要求删除这个声音。验证词是：${words.join('、')}。`
     );
   return (
-    `My name is ${p.speakerName}, and today is ${date}. I agree that recordings of my voice may be used to create ` +
+    `My name is ${p.speakerName}, and today is ${spokenDate(date)}. I agree that recordings of my voice may be used to create ` +
     `a synthetic voice called "${p.voiceName}" in Timbre, only for purposes I have approved. I know I can ask for ` +
     `this voice to be deleted at any time. My verification words are: ${words.join(', ')}.`
   );
@@ -253,7 +291,35 @@ export async function verifyStatement(input: VerifyInput, checkers: ConsentCheck
         : `${sp.toFixed(1)} s of speech is far longer than the statement (about ${exp.toFixed(0)} s). Record only the statement.`,
   });
 
-  if (checkers.transcriber) {
+  const alignLang = statement.language.split('-')[0];
+  if (checkers.aligner && checkers.aligner.languages.includes(alignLang)) {
+    const a = await checkers.aligner.align(recording.samples, recording.sampleRate, statement.text, alignLang);
+    const norm = (w: string) => normalise(w).trim();
+    const failedWords = a.words.filter((w) => w.status !== 'ok');
+    const failedVerification = statement.words.filter(
+      (v) => !a.words.some((w) => norm(w.word) === norm(v) && w.status === 'ok'),
+    );
+    const passed = a.verdict === 'match' && failedVerification.length === 0;
+    const pct = `${Math.round(a.score * 100)} %`;
+    const quote = (ws: string[]) => ws.map((w) => `"${w}"`).join(', ');
+    checks.push({
+      check: 'words',
+      result: passed ? 'passed' : 'failed',
+      detail: passed
+        ? `The reading matches the statement (score ${pct}${failedWords.length ? `; unclear: ${quote(failedWords.map((w) => w.word))}` : ''}).`
+        : [
+            `The reading does not match the statement (score ${pct}).`,
+            failedVerification.length
+              ? `Verification word${failedVerification.length > 1 ? 's' : ''} not heard clearly: ${quote(failedVerification)}.`
+              : '',
+            ...a.reasons,
+            'Record it again, reading the whole statement as written.',
+          ]
+            .filter(Boolean)
+            .join(' '),
+      alignment: a,
+    });
+  } else if (checkers.transcriber) {
     const said = ` ${normalise(await checkers.transcriber.transcribe(recording.samples, recording.sampleRate, statement.language))} `;
     const missing = statement.words.filter((w) =>
       statement.language === 'zh-CN'

@@ -3,6 +3,7 @@ import type { ConsentStatement, ConsentVerification, StagedAudio } from '../../.
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';
+import { AlignedWords } from '../../features/voices/AlignedWords';
 import { noteVaultError } from '../../store/voices';
 import { TakeControls } from './RecordStep';
 import { useTake } from './useTake';
@@ -295,6 +296,7 @@ function Verification({ v }: { v: ConsentVerification }) {
                   : t('con.result.skipped')}
             </span>
             <span className="check-detail muted small">{c.detail}</span>
+            {c.alignment && <AlignedWords a={c.alignment} />}
           </li>
         ))}
       </ul>

@@ -1,0 +1,195 @@
+/**
+ * Text normalisation for alignment: the words a person says when reading `text` aloud, each tied to the written
+ * word it comes from (so results are shown against what the user typed).
+ *
+ * - case folded, punctuation dropped, curly apostrophes straightened, hyphens and slashes split words;
+ * - English numbers become words: cardinals ("42" → forty two), ordinals ("21st" → twenty first), decimals
+ *   ("3.5" → three point five), four-digit years read in pairs ("1961" → nineteen sixty one), ISO dates
+ *   ("2026-12-05" → december fifth twenty twenty six), a day after a month name as an ordinal ("December 5" →
+ *   december fifth), "%" → percent, "&" → and;
+ * - anything else (other scripts, symbols) is kept as a lower-case token for the letter-to-sound step.
+ */
+
+export interface SpokenToken {
+  /** The spoken word, lower case (what the dictionary is looked up with). */
+  spoken: string;
+  /** Index of the written word in `NormalisedText.written` it was read from. */
+  from: number;
+}
+
+export interface NormalisedText {
+  /** The written words as typed (punctuation trimmed), for display. */
+  written: string[];
+  tokens: SpokenToken[];
+}
+
+/** Bounds: longer input is refused before any work (each token costs decoder states and memory). */
+export const MAX_ALIGN_TEXT_CHARS = 5000;
+export const MAX_ALIGN_WORDS = 400;
+
+const ONES = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+];
+const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
+const SCALES: [number, string][] = [
+  [1e9, 'billion'],
+  [1e6, 'million'],
+  [1e3, 'thousand'],
+];
+const ORDINAL_IRREGULAR: Record<string, string> = {
+  one: 'first',
+  two: 'second',
+  three: 'third',
+  five: 'fifth',
+  eight: 'eighth',
+  nine: 'ninth',
+  twelve: 'twelfth',
+};
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+
+function under1000(n: number): string[] {
+  const out: string[] = [];
+  if (n >= 100) {
+    out.push(ONES[Math.floor(n / 100)], 'hundred');
+    n %= 100;
+  }
+  if (n >= 20) {
+    out.push(TENS[Math.floor(n / 10)]);
+    if (n % 10) out.push(ONES[n % 10]);
+  } else if (n > 0 || out.length === 0) out.push(ONES[n]);
+  return out;
+}
+
+/** A non-negative integer below 10^12 as English words. */
+export function cardinal(n: number): string[] {
+  if (!Number.isInteger(n) || n < 0 || n >= 1e12) throw new RangeError(`cardinal: ${n}`);
+  if (n < 1000) return under1000(n);
+  const out: string[] = [];
+  for (const [size, name] of SCALES) {
+    if (n >= size) {
+      out.push(...under1000(Math.floor(n / size)), name);
+      n %= size;
+    }
+  }
+  if (n > 0) out.push(...under1000(n));
+  return out;
+}
+
+export function ordinal(n: number): string[] {
+  const words = cardinal(n);
+  const last = words[words.length - 1];
+  words[words.length - 1] = ORDINAL_IRREGULAR[last] ?? (last.endsWith('y') ? `${last.slice(0, -1)}ieth` : `${last}th`);
+  return words;
+}
+
+/** A year as people read it: 1961 → nineteen sixty one, 2005 → two thousand five, 2026 → twenty twenty six. */
+export function year(n: number): string[] {
+  if (n < 1100 || n > 2999) return cardinal(n);
+  const hi = Math.floor(n / 100);
+  const lo = n % 100;
+  if (lo === 0) return n % 1000 === 0 ? cardinal(n) : [...cardinal(hi), 'hundred'];
+  if (n >= 2000 && n < 2010) return cardinal(n);
+  return [...cardinal(hi), ...(lo < 10 ? ['oh', ONES[lo]] : cardinal(lo))];
+}
+
+function numberWords(raw: string): string[] | null {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
+  if (iso) {
+    const m = Number(iso[2]);
+    const d = Number(iso[3]);
+    if (m >= 1 && m <= 12 && d >= 1 && d <= 31) return [MONTHS[m - 1], ...ordinal(d), ...year(Number(iso[1]))];
+  }
+  const ord = /^(\d{1,9})(st|nd|rd|th)$/.exec(raw);
+  if (ord) return ordinal(Number(ord[1]));
+  const pct = /^(\d[\d,.]*)%$/.exec(raw);
+  if (pct) {
+    const w = numberWords(pct[1]);
+    return w ? [...w, 'percent'] : null;
+  }
+  if (/^\d{1,3}(,\d{3})+$/.test(raw)) return cardinal(Number(raw.replace(/,/g, '')));
+  const dec = /^(\d{1,12})\.(\d{1,6})$/.exec(raw);
+  if (dec) return [...cardinal(Number(dec[1])), 'point', ...[...dec[2]].map((c) => ONES[Number(c)])];
+  if (/^\d{4}$/.test(raw)) return year(Number(raw));
+  if (/^\d{1,11}$/.test(raw)) return cardinal(Number(raw));
+  if (/^\d{12,}$/.test(raw)) return [...raw].map((c) => ONES[Number(c)]);
+  return null;
+}
+
+/**
+ * Split `text` into written words and the spoken tokens read from them. Throws RangeError past the bounds above
+ * (callers turn it into a plain message).
+ */
+export function normaliseForAlignment(text: string, lang: string): NormalisedText {
+  if (text.length > MAX_ALIGN_TEXT_CHARS)
+    throw new RangeError(`The text is too long to align (${text.length} characters; at most ${MAX_ALIGN_TEXT_CHARS}).`);
+  const english = lang.startsWith('en');
+  const written: string[] = [];
+  const tokens: SpokenToken[] = [];
+  const cleaned = text.normalize('NFKC').replace(/[’‘ʼ]/g, "'");
+  for (const m of cleaned.matchAll(/\S+/gu)) {
+    const word = m[0].replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}%]+$/gu, '');
+    if (!word) {
+      if (m[0] === '&') {
+        written.push('&');
+        tokens.push({ spoken: english ? 'and' : 'et', from: written.length - 1 });
+      }
+      continue;
+    }
+    written.push(word);
+    const from = written.length - 1;
+    const lower = word.toLowerCase();
+    // "December 5" is read "december fifth".
+    const afterMonth = english && from > 0 && MONTHS.includes(written[from - 1].toLowerCase());
+    const day = afterMonth && /^\d{1,2}$/.test(lower) && Number(lower) >= 1 && Number(lower) <= 31;
+    const num = english ? (day ? ordinal(Number(lower)) : numberWords(lower)) : null;
+    if (num) {
+      for (const w of num) tokens.push({ spoken: w, from });
+      continue;
+    }
+    // Hyphens, slashes and other joiners split a written word into spoken ones; apostrophes stay ("there's").
+    for (const part of lower.split(/[^\p{L}\p{N}'\p{M}]+/u)) {
+      const p = part.replace(/^'+|'+$/g, '');
+      if (!p) continue;
+      const sub = english && /^\d+$/.test(p) ? numberWords(p) : null;
+      if (sub) for (const w of sub) tokens.push({ spoken: w, from });
+      else tokens.push({ spoken: p, from });
+    }
+  }
+  if (tokens.length > MAX_ALIGN_WORDS)
+    throw new RangeError(
+      `The text is too long to align (${tokens.length} spoken words; at most ${MAX_ALIGN_WORDS}). Split it into shorter parts.`,
+    );
+  return { written, tokens };
+}

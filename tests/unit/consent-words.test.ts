@@ -1,0 +1,108 @@
+/**
+ * The consent words check with the embedded aligner (no pack installed): a reading of the designated statement is
+ * accepted; a reading of another statement (other name, other verification words), half the statement, or room
+ * noise is refused with the failed words. Readings are real eSpeak speech over a quiet room. The aligner runs in its
+ * worker thread (dist/node/align.worker.js), as in the core.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeWav } from '../../native-models/audio/wav.js';
+import { resample } from '../../native-models/dsp/resample.js';
+import { EspeakRuntime } from '../../native-models/espeak/runtime.js';
+import { AlignerHost } from '../../main/node/speech/aligner-host.js';
+import { ROOT } from '../helpers/server-process.js';
+import {
+  installedConsentCheckers,
+  statementText,
+  verifyStatement,
+  type StatementAligner,
+} from '../../main/node/voices/consent.js';
+import type { ConsentStatement } from '../../preload/contract/index.js';
+import { noise } from '../../build/bench/align-eval.js';
+
+// The aligner runs in its worker thread, as in the core (a long decode never blocks this thread).
+const host = new AlignerHost();
+beforeAll(() => {
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+});
+afterAll(() => host.dispose());
+const aligner: StatementAligner = {
+  languages: ['en', 'fr'],
+  align: (samples, rate, text, lang) => host.align(samples, rate, text, lang),
+};
+const rt = new EspeakRuntime();
+
+async function read(text: string): Promise<Float32Array> {
+  const out = await rt.run(['-v', 'en-us', '-s', '160', '-w', 'r.wav', text], { outputs: ['r.wav'], clockMs: 0 });
+  const wav = decodeWav(out.outputs.get('r.wav')!);
+  const x = resample(wav.samples, wav.sampleRate, 16000);
+  const room = noise(x.length / 16000, 0.001, 'brown', 5);
+  return x.map((v, i) => v + room[i]);
+}
+
+const statement = (speakerName: string, words: string[]): ConsentStatement => {
+  const text = statementText({ voiceName: 'Narrator', speakerName, language: 'en' }, '2026-12-05', words);
+  return { statementId: 'cst_test', text, words, date: '2026-12-05', language: 'en', expectedSeconds: 20 };
+};
+const designated = statement('Maria Lopez', ['river', 'candle', 'tiger']);
+
+async function verify(audio: Float32Array) {
+  return verifyStatement(
+    { statement: designated, recording: { samples: audio, sampleRate: 16000, speechSeconds: 20 } },
+    installedConsentCheckers('/nonexistent', aligner),
+  );
+}
+
+describe('consent words check (embedded aligner)', () => {
+  it('accepts a reading of the designated statement and reports every word', async () => {
+    const v = await verify(await read(designated.text));
+    const words = v.checks.find((c) => c.check === 'words')!;
+    expect(words.result, words.detail).toBe('passed');
+    expect(words.alignment!.verdict).toBe('match');
+    expect(words.alignment!.words.map((w) => w.word)).toContain('candle');
+    expect(words.alignment!.words.find((w) => w.word === 'candle')!.status).toBe('ok');
+  }, 120_000);
+
+  it('refuses a reading of another statement and names the verification words not heard', async () => {
+    const v = await verify(await read(statement('John Smith', ['apple', 'violin', 'meadow']).text));
+    const words = v.checks.find((c) => c.check === 'words')!;
+    expect(words.result).toBe('failed');
+    expect(v.status).toBe('failed');
+    expect(words.alignment!.verdict).toBe('mismatch');
+    // At least one verification word is named; the name read differs too. (When the whole text cannot be aligned,
+    // a word can still be matched onto similar audio: the statement-level verdict is what refuses the reading.)
+    expect(words.detail).toMatch(/Verification words? not heard clearly: .*"(river|candle|tiger)"/);
+    expect(words.alignment!.words.find((w) => w.word === 'Maria')!.status).not.toBe('ok');
+  }, 120_000);
+
+  it('refuses half of the statement', async () => {
+    const half = designated.text.split(' ');
+    const v = await verify(await read(half.slice(0, Math.floor(half.length / 2)).join(' ')));
+    const words = v.checks.find((c) => c.check === 'words')!;
+    expect(words.result).toBe('failed');
+    expect(words.alignment!.words.filter((w) => w.status !== 'ok').length).toBeGreaterThan(10);
+  }, 120_000);
+
+  it('refuses room noise', async () => {
+    const v = await verify(noise(20, 0.003, 'brown', 9));
+    expect(v.checks.find((c) => c.check === 'words')!.result).toBe('failed');
+  }, 120_000);
+
+  it('cancels through the host: progress arrives, an abort stops the worker, the next call runs on a fresh one', async () => {
+    const audio = await read(designated.text);
+    const ac = new AbortController();
+    const stages: string[] = [];
+    const run = host.align(audio, 16000, designated.text, 'en', {
+      signal: ac.signal,
+      onProgress: (f, stage) => {
+        stages.push(stage);
+        if (f >= 0.1) ac.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(stages).toEqual(['pronunciations']);
+    const again = await host.align(audio.subarray(0, 16000 * 3), 16000, 'My name is Maria Lopez', 'en');
+    expect(again.words).toHaveLength(5);
+  }, 120_000);
+});
