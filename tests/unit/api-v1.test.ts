@@ -474,3 +474,44 @@ describe('Settings: let other computers use the API while the studio runs', () =
     },
   );
 });
+
+describe('library voices on /v1', () => {
+  it('a library voice is found by id and by name; without a cloning pack it is listed unavailable and refused with why', async () => {
+    const ok = async <T>(m: string, p: unknown) => {
+      const r = await server.rpc<T>(m, p);
+      if (!r.ok) throw new Error(`${m}: ${r.error.message}`);
+      return r.result;
+    };
+    await ok('vault.unlock', { passphrase: 'api test vault passphrase' });
+    await ok('models.import', { path: path.resolve('../shared/models/silero-vad') });
+    await expect
+      .poll(
+        async () =>
+          (await ok<{ id: string; status: string }[]>('models.list', {})).find((p) => p.id === 'silero-vad')?.status,
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBe('installed');
+    const voice = await ok<{ voiceId: string }>('library.import', {
+      name: 'Narrator Nell',
+      path: path.resolve('../shared/eval/speech/16k/ls_103-1240-0000.wav'),
+      attest: { name: 'Test Operator', purpose: 'API tests' },
+    });
+    const list = (await (
+      await fetch(`${server.url}/v1/audio/voices`, { headers: { Authorization: `Bearer ${server.token}` } })
+    ).json()) as { data: { id: string; name: string; engine: string; available: boolean }[] };
+    expect(list.data.find((v) => v.id === voice.voiceId)).toEqual(
+      expect.objectContaining({ name: 'Narrator Nell', engine: 'library', available: false }),
+    );
+    for (const v of [voice.voiceId, 'narrator nell', { id: voice.voiceId }]) {
+      const err = await client.audio.speech.create({ model: 'tts-1', voice: v as string, input: 'Hello.' }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      const e = err as InstanceType<typeof OpenAI.APIError>;
+      expect(e.status, JSON.stringify(v)).toBe(400); // found (not 404 voice_not_found), but it cannot speak yet
+      expect(e.message).toMatch(/Narrator Nell.*cloning model pack/);
+    }
+  });
+});
