@@ -5,7 +5,12 @@
  * and the spoken text (tags removed, dictionary applied). A line is stale when any of these differ from what
  * generating it now would use.
  */
-import type { DictionaryEntry, ParsedLineSummary, StaleReason, SynthesisOptions } from '../../../preload/contract/index.js';
+import type {
+  DictionaryEntry,
+  ParsedLineSummary,
+  StaleReason,
+  SynthesisOptions,
+} from '../../../preload/contract/index.js';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { compileDictionary, DictionaryError, type CompiledDictionary } from '../../common/script/pronunciation.js';
 import { parseInlineTags, type ParsedLine, type Segment } from '../../common/script/tags.js';
