@@ -2,7 +2,7 @@
  * End-to-end: the Models view and the inference settings against the real `timbre serve`, in headless Chromium.
  * Imports the real Silero VAD pack from ../shared/models through the UI, verifies and removes it, checks that a pack
  * with licence terms asks for acceptance before any download (and that cancelling downloads nothing), that the
- * inference settings persist, and audits the view with axe in light and dark (refreshing docs/screenshots/models-*).
+ * inference settings persist, and audits the view with axe in light and dark (screenshots: tests/e2e/shots.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+import { SHOTS } from './shots.js';
 const SILERO = path.resolve(ROOT, '..', 'shared', 'models', 'silero-vad');
 
 let server: ServerProcess;

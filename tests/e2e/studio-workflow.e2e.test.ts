@@ -15,7 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+import { SHOTS } from './shots.js';
 
 const PROJECT = 'Night Shift · Episode 7';
 // One sentence per line, short enough for one two-row subtitle cue each (so cues map 1:1 to lines).

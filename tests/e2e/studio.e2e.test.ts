@@ -1,7 +1,7 @@
 /**
  * End-to-end: the real `timbre serve` process, the built renderer, headless Chromium.
  * Covers the podcaster's path (project → three lines → Generate all → listen → reload → delete), accessibility
- * (axe-core on Projects and Studio, light and dark) and refreshes the screenshots in docs/screenshots/.
+ * (axe-core on Projects and Studio, light and dark) and writes screenshots (tests/e2e/shots.ts: docs/screenshots/ with TIMBRE_UPDATE_SCREENSHOTS=1).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+import { SHOTS } from './shots.js';
 
 const LINES = [
   'Welcome back to Northern Lights, the show about life at the edge of winter.',

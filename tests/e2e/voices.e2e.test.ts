@@ -3,7 +3,7 @@
  * GTCRN packs from ../shared/models. Imports an eval clip through the browser upload, reads its quality report,
  * cleans it and switches A/B, attests consent and saves it; records a second voice through a PulseAudio virtual
  * microphone (room-noise check, a paragraph, a consent statement with its verification); picks the voice in the
- * Studio; deletes it and checks the data folder; axe in light and dark, refreshing docs/screenshots/voices-*.
+ * Studio; deletes it and checks the data folder; axe in light and dark, with screenshots (tests/e2e/shots.ts).
  *
  * The server runs without a reachable keychain (a dead D-Bus address), so voice data needs a passphrase: the test
  * unlocks it through the UI the first time Timbre asks.
@@ -18,7 +18,7 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { startVirtualMic, type VirtualMic } from '../helpers/pulse';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+import { SHOTS } from './shots.js';
 const MODELS = path.resolve(ROOT, '..', 'shared', 'models');
 const SPEECH = path.resolve(ROOT, '..', 'shared', 'eval', 'speech', 'native');
 const CLIP = path.join(SPEECH, 'ls_103-1240-0000.wav');
