@@ -36,6 +36,18 @@ for (const n of ["unit", "e2e"]) {
     if (r.numFailedTestSuites && !r.numFailedTests) f += r.numFailedTestSuites;
   } catch { f += 1; console.error(`no results for the ${n} suite`); }
 }
+// Name every failure in the last lines of the output, where a CI log tail will show it.
+for (const n of ["unit", "e2e"]) {
+  let r; try { r = JSON.parse(fs.readFileSync(`test-results/${n}.json`, "utf8")); } catch { continue; }
+  for (const file of r.testResults || []) {
+    const rel = String(file.name).replace(process.cwd() + "/", "");
+    const failed = (file.assertionResults || []).filter((a) => a.status === "failed");
+    if (file.status === "failed" && failed.length === 0)
+      console.error(`FAILED ${n}: ${rel}: ${String(file.message || "suite failed").split("\n")[0].slice(0, 300)}`);
+    for (const a of failed)
+      console.error(`FAILED ${n}: ${rel} > ${a.fullName}: ${String((a.failureMessages || [""])[0]).split("\n")[0].slice(0, 300)}`);
+  }
+}
 console.log(`Tests: ${p} passed, ${f} failed, ${s} skipped`);
 '
 exit $fail

@@ -150,7 +150,8 @@ describe('Models view', () => {
     const silero = card('Silero VAD');
     await expect.poll(() => silero.locator('.chip').first().innerText(), { timeout: 60_000 }).toBe('Installed');
     expect(await packStatus('silero-vad')).toBe('installed');
-    expect(await page.getByRole('textbox', { name: 'Folder or .zip file' }).inputValue()).toBe('');
+    // The store marks the pack installed a moment before the form clears its field.
+    await expect.poll(() => page.getByRole('textbox', { name: 'Folder or .zip file' }).inputValue()).toBe('');
 
     await page.getByRole('button', { name: 'Verify the files of Silero VAD' }).click();
     const result = page.getByRole('status', { name: 'Verification of Silero VAD' });
