@@ -9,6 +9,7 @@ import { registerAlignCommand } from './commands/align.js';
 import { registerCleanCommand } from './commands/clean.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerModelsCommands } from './commands/models.js';
+import { registerQcCommand } from './commands/qc.js';
 import { registerRecordCommand } from './commands/record.js';
 import { registerRenderCommand } from './commands/render.js';
 import { registerApiKeysCommands } from './commands/api-keys.js';
@@ -38,6 +39,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerApiKeysCommands(program, getDataDir);
   registerMcpCommand(program, getDataDir);
   registerAlignCommand(program);
+  registerQcCommand(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {

@@ -10,6 +10,7 @@ import type { ApiServerStatus, EventName, EventPayload, VoiceInfo } from '../../
 import { ApiError, notFound, toApiError } from '../../native-models/common/errors.js';
 import { AlignError } from '../../native-models/speech/aligner.js';
 import { AlignerHost } from './speech/aligner-host.js';
+import { TakeQcService } from './speech/take-qc.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
@@ -61,6 +62,8 @@ export interface Core {
   readonly speech: SpeechService;
   /** API keys and the log of calls made with them. */
   readonly apiKeys: ApiKeys;
+  /** Take QC: each take aligned to its text (background after generation; `projects.qc`, `timbre qc`). */
+  readonly qc: TakeQcService;
   /** The web server tells the core where the API answers (for `apiServer.status` and Settings). */
   setApiServer(status: ApiServerStatus): void;
   /** The web server lets Settings open or close the listener for other computers (`apiServer.setRemote`). */
@@ -229,6 +232,28 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   const changed = (projectId: string) => emit('project.changed', { projectId });
 
+  const engineVoices = async (): Promise<VoiceInfo[]> =>
+    (voicesCache ??= (await engines.listVoices()).map((v) => ({
+      id: `${v.engineId}:${v.id}`,
+      engineId: v.engineId,
+      name: v.name,
+      language: v.language,
+      gender: v.gender,
+    })));
+  const takeQc = new TakeQcService({
+    repos,
+    takesDir: layout.takes,
+    aligner,
+    languageOf: async (voiceId) => {
+      const mine = library.list().find((v) => v.voiceId === voiceId);
+      if (mine) return mine.language;
+      return (await engineVoices()).find((v) => v.id === voiceId)?.language ?? null;
+    },
+    onChecked: (projectId) => changed(projectId),
+    log,
+  });
+  jobs.onTakeCreated = (takeId, projectId) => takeQc.schedule(takeId, projectId);
+
   const apiKeys = new ApiKeys(db);
   let apiServer: ApiServerStatus = { baseUrl: null, remote: false, listen: null };
   let apiServerControl: ApiServerControl | null = null;
@@ -367,13 +392,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         license: e.license,
       })),
     'voices.list': async ({ engineId }) => {
-      voicesCache ??= (await engines.listVoices()).map((v) => ({
-        id: `${v.engineId}:${v.id}`,
-        engineId: v.engineId,
-        name: v.name,
-        language: v.language,
-        gender: v.gender,
-      }));
+      voicesCache = await engineVoices();
       const mine: VoiceInfo[] = library.list().map((v) => ({
         id: v.voiceId,
         engineId: LIBRARY_ENGINE,
@@ -600,6 +619,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return { ...r, wavBase64 };
     },
     'takes.peaks': ({ takeId, perSecond }) => takePeaks(repos, layout.takes, takeId, perSecond),
+    'takes.qc': ({ takeId }) => takeQc.get(takeId),
+    'projects.qc': ({ projectId }) => takeQc.project(projectId),
     'timeline.overview': ({ projectId, from, to, buckets }) => overviews.overview(projectId, from, to, buckets),
     'timeline.playQueue': ({ projectId, from, lineId, count }) =>
       overviews.playQueue(projectId, { from, lineId }, count),
@@ -655,6 +676,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     exports: exportsService,
     speech,
     apiKeys,
+    qc: takeQc,
     setApiServer(status) {
       apiServer = status;
     },
@@ -699,6 +721,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await voiceAudio.close();
       staging.closeWork();
       await engines.close();
+      takeQc.stop();
+      await takeQc.idle();
       await aligner.dispose();
       db.close();
     },

@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import { apiMethods } from './api.js';
 import { policyMethods } from './policy.js';
 import { timelineMethods } from './timeline.js';
-import { speechMethods } from './speech.js';
+import { qcMethods, speechMethods } from './speech.js';
 import { appMethods } from './app.js';
 import { exportEvents, exportMethods } from './export.js';
 import { jobsEvents, jobsMethods } from './jobs.js';
@@ -47,6 +47,7 @@ export const methods = {
   ...policyMethods,
   ...timelineMethods,
   ...speechMethods,
+  ...qcMethods,
 } as const;
 
 export const events = {

@@ -62,3 +62,70 @@ export const speechMethods = {
     AlignResult,
   ),
 };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Take QC: every take aligned to the text it was made from; what a listener would catch, found by ear.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** One thing QC found in a take. Times are seconds from the start of the take. */
+export const QcIssue = z.discriminatedUnion('kind', [
+  /** Words of the text the take does not say. */
+  z.object({ kind: z.literal('missing-words'), words: z.array(z.string()) }),
+  /** Words aligned but sounding like something else (garbled, mispronounced). */
+  z.object({ kind: z.literal('unclear-words'), words: z.array(z.string()) }),
+  /** Speech that is not in the text: a repeated phrase, an added word, babble. */
+  z.object({ kind: z.literal('extra-speech'), seconds: z.number().nonnegative() }),
+  /** A pause inside the take much longer than a reader would make. */
+  z.object({ kind: z.literal('long-silence'), at: z.number().nonnegative(), seconds: z.number().nonnegative() }),
+  /** Samples at full scale: the take is distorted there. */
+  z.object({ kind: z.literal('clipping'), at: z.number().nonnegative(), samples: z.number().int().positive() }),
+]);
+export type QcIssue = z.infer<typeof QcIssue>;
+
+export const TakeQc = z.object({
+  takeId: z.string(),
+  /** ok: nothing found; flagged: see issues; unchecked: QC could not run (see reason). */
+  status: z.enum(['ok', 'flagged', 'unchecked']),
+  /** 0..1: the aligner's overall score (null when unchecked). */
+  score: z.number().min(0).max(1).nullable(),
+  issues: z.array(QcIssue),
+  /** One plain sentence for the badge's tooltip. */
+  summary: z.string(),
+  /** The take's written words with their times (used for word-timed subtitles); empty when unchecked. */
+  words: z.array(AlignedWord),
+  aligner: z.string().nullable(),
+  /** Why QC could not run (unchecked only), e.g. a language the aligner has no model for. */
+  reason: z.string().nullable(),
+});
+export type TakeQc = z.infer<typeof TakeQc>;
+
+export const LineQc = z.object({
+  lineId: z.string(),
+  /** 1-based line number in the script. */
+  number: z.number().int().positive(),
+  speaker: z.string().nullable(),
+  text: z.string(),
+  qc: TakeQc,
+});
+export type LineQc = z.infer<typeof LineQc>;
+
+export const ProjectQc = z.object({
+  projectId: z.string(),
+  /** Lines with an active take, flagged first (then unchecked, then ok), each in script order. */
+  lines: z.array(LineQc),
+  flagged: z.number().int().nonnegative(),
+  unchecked: z.number().int().nonnegative(),
+  ok: z.number().int().nonnegative(),
+  /** Lines with no active take (nothing to check). */
+  withoutTake: z.number().int().nonnegative(),
+});
+export type ProjectQc = z.infer<typeof ProjectQc>;
+
+const QcId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+export const qcMethods = {
+  /** QC of one take: stored after the take was made, computed now if it has none yet. */
+  'takes.qc': call(z.object({ takeId: QcId }).strict(), TakeQc),
+  /** QC of every active take of a project (checks the takes that have none yet), flagged lines first. */
+  'projects.qc': call(z.object({ projectId: QcId }).strict(), ProjectQc),
+};

@@ -638,6 +638,44 @@ export class TakesRepo {
       .all(projectId) as { take_id: string; h: Buffer; n: number; p: Buffer | null }[];
   }
 
+  /** The stored QC of a take (take_qc JSON), or null when it has none yet. */
+  qc(id: string): string | null {
+    const r = this.db.prepare('SELECT data FROM take_qc WHERE take_id = ?').get(id) as { data: string } | undefined;
+    return r?.data ?? null;
+  }
+
+  /** Store a take's QC (no-op when the take is gone). */
+  setQc(id: string, status: 'ok' | 'flagged' | 'unchecked', data: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO take_qc (take_id, status, data) SELECT id, ?, ? FROM takes WHERE id = ? ON CONFLICT(take_id) DO UPDATE SET status = excluded.status, data = excluded.data',
+      )
+      .run(status, data, id);
+  }
+
+  /** Stored QC of the given takes (those that have one), in one query per 500 ids. */
+  qcOf(ids: readonly string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT take_id, data FROM take_qc WHERE take_id IN (${part.map(() => '?').join(',')})`)
+        .all(...part) as { take_id: string; data: string }[];
+      for (const r of rows) out.set(r.take_id, r.data);
+    }
+    return out;
+  }
+
+  /** QC status of each active take of a project that has one (for the line badges). */
+  qcStatusOfProject(projectId: string): Map<string, 'ok' | 'flagged' | 'unchecked'> {
+    const rows = this.db
+      .prepare(
+        `SELECT q.take_id, q.status FROM lines l JOIN take_qc q ON q.take_id = l.active_take_id WHERE l.project_id = ?`,
+      )
+      .all(projectId) as { take_id: string; status: 'ok' | 'flagged' | 'unchecked' }[];
+    return new Map(rows.map((r) => [r.take_id, r.status]));
+  }
+
   /** Files of every take, including takes of deleted lines kept for undo (the trash). */
   allFiles(): Set<string> {
     const files = new Set((this.db.prepare('SELECT file FROM takes').all() as { file: string }[]).map((r) => r.file));

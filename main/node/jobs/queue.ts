@@ -66,6 +66,8 @@ export class JobQueue {
     engineId: string,
     voiceId: string,
   ) => Promise<{ engineId: string; voiceId: string; options?: Record<string, string> } | null> = async () => null;
+  /** Told about every take made (take QC checks it in the background). */
+  onTakeCreated: (takeId: string, projectId: string) => void = () => {};
 
   constructor(
     private readonly db: Db,
@@ -469,6 +471,7 @@ export class JobQueue {
         throw err;
       }
       this.emit('project.changed', { projectId: job.projectId! });
+      this.onTakeCreated(takeId, job.projectId!);
     } catch (err) {
       if (this.stopped) return;
       const e = this.cancelled.has(jobId) ? new ApiError('CANCELLED', 'Cancelled') : toApiError(err);

@@ -1,0 +1,188 @@
+/**
+ * Take QC in the core: align each take to the text it was made from (the embedded aligner, in its worker) and
+ * store what was found (take_qc). New takes are checked in the background one at a time, after generation, so
+ * QC never slows generating down; `projects.qc` / `timbre qc` check whatever has not been checked yet.
+ *
+ * QC never blocks anything: a flagged take stays the active take until the user picks another.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { LineQc, ProjectQc, TakeQc } from '../../../preload/contract/index.js';
+import { TakeQc as TakeQcSchema } from '../../../preload/contract/index.js';
+import { ApiError } from '../../../native-models/common/errors.js';
+import { decodeWav } from '../../../native-models/audio/wav.js';
+import { AlignError, MAX_ALIGN_SECONDS } from '../../../native-models/speech/aligner.js';
+import { scanClipping, takeQc, uncheckedQc } from '../../../native-models/speech/qc.js';
+import { MAX_ALIGN_WORDS, normaliseForAlignment } from '../../../native-models/speech/text.js';
+import { parseInlineTags } from '../../common/script/tags.js';
+import type { Repos } from '../db/repositories.js';
+import type { AlignerHost } from './aligner-host.js';
+
+/** Languages the embedded aligner has models for, from a voice's language code ("en-us" → "en"). */
+export function alignLanguage(language: string | null | undefined): 'en' | 'fr' | null {
+  const base = (language ?? '').toLowerCase().split(/[-_]/)[0];
+  return base === 'en' || base === 'fr' ? base : null;
+}
+
+export interface TakeQcDeps {
+  repos: Repos;
+  takesDir: string;
+  aligner: AlignerHost;
+  /** The language of a voice id as takes record it (e.g. "espeak:en-us", "library:vc_…"); null when unknown. */
+  languageOf: (voiceId: string) => Promise<string | null>;
+  /** Called after a background check stored its result. */
+  onChecked?: (projectId: string, qc: TakeQc) => void;
+  log?: (message: string) => void;
+}
+
+export class TakeQcService {
+  private readonly waiting: { takeId: string; projectId: string }[] = [];
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(private readonly d: TakeQcDeps) {}
+
+  /** The stored QC of a take, or null when it has none (or it cannot be read). */
+  stored(takeId: string): TakeQc | null {
+    const raw = this.d.repos.takes.qc(takeId);
+    if (!raw) return null;
+    const parsed = TakeQcSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  }
+
+  /** The stored QC, or a fresh check (stored) when there is none. */
+  async get(takeId: string, signal?: AbortSignal): Promise<TakeQc> {
+    return this.stored(takeId) ?? this.check(takeId, signal);
+  }
+
+  /** Check a take now and store the result. */
+  async check(takeId: string, signal?: AbortSignal): Promise<TakeQc> {
+    const row = this.d.repos.takes.row(takeId);
+    const qc = await this.compute(row, signal);
+    this.d.repos.takes.setQc(takeId, qc.status, JSON.stringify(qc));
+    return qc;
+  }
+
+  private async compute(
+    row: { id: string; file: string; text: string; spoken_text: string | null; voice_id: string },
+    signal?: AbortSignal,
+  ): Promise<TakeQc> {
+    const parsed = parseInlineTags(row.text);
+    const text = row.spoken_text ?? parsed.text;
+    const language = alignLanguage(await this.d.languageOf(row.voice_id));
+    if (!language)
+      return uncheckedQc(row.id, 'the aligner has no model for this voice’s language (English and French only).');
+    let words = 0;
+    try {
+      words = normaliseForAlignment(text, language).tokens.length;
+    } catch {
+      words = MAX_ALIGN_WORDS + 1;
+    }
+    if (words === 0) return uncheckedQc(row.id, 'the line has no words to check.');
+    if (words > MAX_ALIGN_WORDS)
+      return uncheckedQc(row.id, `the line has more than ${MAX_ALIGN_WORDS} words: split it to have it checked.`);
+    const data = await fsp.readFile(path.join(this.d.takesDir, row.file)).catch((err: NodeJS.ErrnoException) => {
+      throw new ApiError(
+        'NOT_FOUND',
+        `The audio file of a take is missing (${path.basename(row.file)}): generate the line again. (${err.code ?? err.message})`,
+      );
+    });
+    const wav = decodeWav(data);
+    const duration = wav.samples.length / wav.sampleRate;
+    if (duration > MAX_ALIGN_SECONDS)
+      return uncheckedQc(
+        row.id,
+        `the take is ${Math.round(duration)} s long; takes of up to ${MAX_ALIGN_SECONDS} s are checked: split the line.`,
+      );
+    if (duration < 0.1) return uncheckedQc(row.id, 'the take is shorter than 0.1 s.');
+    let alignment;
+    try {
+      alignment = await this.d.aligner.align(wav.samples, wav.sampleRate, text, language, { signal });
+    } catch (err) {
+      if (err instanceof AlignError && err.code === 'CANCELLED') throw new ApiError('CANCELLED', 'Cancelled');
+      if (err instanceof AlignError && err.code === 'INVALID_INPUT')
+        return uncheckedQc(row.id, lowerFirst(err.message));
+      throw err;
+    }
+    const pauses = parsed.segments.map((s) => ('pause' in s ? s.pause : 0));
+    return takeQc({
+      takeId: row.id,
+      alignment,
+      durationSeconds: duration,
+      clipping: scanClipping(wav.samples, wav.sampleRate),
+      deliberatePauseSeconds: Math.max(0, ...pauses),
+    });
+  }
+
+  /** QC of every active take of a project, checking those without one; flagged lines first. */
+  async project(
+    projectId: string,
+    opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<ProjectQc> {
+    this.d.repos.projects.row(projectId); // NOT_FOUND for an unknown project
+    const rows = this.d.repos.lines.rows(projectId);
+    let withoutTake = 0;
+    const withTake = rows.filter((l) => {
+      if (l.active_take_id) return true;
+      withoutTake++;
+      return false;
+    });
+    const stored = this.d.repos.takes.qcOf(withTake.map((l) => l.active_take_id!));
+    const lines: LineQc[] = [];
+    let done = 0;
+    for (const l of withTake) {
+      if (opts.signal?.aborted) throw new ApiError('CANCELLED', 'Cancelled');
+      const raw = stored.get(l.active_take_id!);
+      let qc: TakeQc | null = null;
+      if (raw) {
+        const p = TakeQcSchema.safeParse(JSON.parse(raw));
+        if (p.success) qc = p.data;
+      }
+      if (!qc) {
+        try {
+          qc = await this.check(l.active_take_id!, opts.signal);
+        } catch (err) {
+          if (err instanceof ApiError && err.code === 'CANCELLED') throw err;
+          qc = uncheckedQc(l.active_take_id!, lowerFirst((err as Error).message));
+        }
+      }
+      lines.push({ lineId: l.id, number: l.position + 1, speaker: l.speaker, text: parseInlineTags(l.text).text, qc });
+      opts.onProgress?.(++done, withTake.length);
+    }
+    const rank = { flagged: 0, unchecked: 1, ok: 2 } as const;
+    lines.sort((a, b) => rank[a.qc.status] - rank[b.qc.status] || a.number - b.number);
+    const count = (s: TakeQc['status']) => lines.filter((l) => l.qc.status === s).length;
+    return { projectId, lines, flagged: count('flagged'), unchecked: count('unchecked'), ok: count('ok'), withoutTake };
+  }
+
+  /** Check a new take in the background (after the ones already waiting). */
+  schedule(takeId: string, projectId: string): void {
+    if (this.stopped) return;
+    this.waiting.push({ takeId, projectId });
+    this.running ??= this.drain().finally(() => (this.running = null));
+  }
+
+  private async drain(): Promise<void> {
+    for (let next = this.waiting.shift(); next && !this.stopped; next = this.waiting.shift()) {
+      try {
+        if (!this.d.repos.takes.rowOrNull(next.takeId) || this.stored(next.takeId)) continue;
+        const qc = await this.check(next.takeId);
+        this.d.onChecked?.(next.projectId, qc);
+      } catch (err) {
+        this.d.log?.(`QC of take ${next.takeId} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Resolves when every scheduled check has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.waiting.length = 0;
+  }
+}
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
