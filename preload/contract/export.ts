@@ -7,7 +7,7 @@ import { ApiErrorShape, FilePath, Id, IsoTime, call } from './common.js';
 export const ExportFormat = z.enum(['wav', 'flac', 'mp3', 'opus', 'm4a', 'm4b']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
-export const ExportFileKind = z.enum(['audio', 'srt', 'vtt', 'stems', 'report']);
+export const ExportFileKind = z.enum(['audio', 'srt', 'vtt', 'words-vtt', 'stems', 'report']);
 export const ExportFile = z.object({
   path: z.string(),
   kind: ExportFileKind,
@@ -51,9 +51,13 @@ export const exportMethods = {
         sampleRate: z.union([z.literal(22050), z.literal(24000), z.literal(44100), z.literal(48000)]).default(44100),
         channels: z.union([z.literal(1), z.literal(2)]).default(2),
         loudness: z.enum(['podcast', 'broadcast', 'none']).default('podcast'),
+        /**
+         * Subtitle files next to the audio: readable cues timed from each take's words (take QC's alignment; lines
+         * not aligned are spread by length). `words-vtt`: WebVTT with a timestamp before every word (`.words.vtt`).
+         */
         subtitles: z
-          .array(z.enum(['srt', 'vtt']))
-          .max(2)
+          .array(z.enum(['srt', 'vtt', 'words-vtt']))
+          .max(3)
           .default([]),
         chapters: z.boolean().default(true),
         stems: z.enum(['none', 'line', 'speaker']).default('none'),

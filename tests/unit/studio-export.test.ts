@@ -12,7 +12,7 @@ import yauzl from 'yauzl';
 import { createCore, type Core } from '../../main/node/core.js';
 import { parseSrt, parseVtt } from '../../main/common/script/subtitles.js';
 import { startWebServer } from '../../main/node/server/web-server.js';
-import type { ExportJob, ProjectDetail, Timeline } from '../../preload/contract/index.js';
+import type { ExportJob, ProjectDetail, TakeQc, Timeline } from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -54,6 +54,7 @@ beforeAll(async () => {
   });
   await call('jobs.generate', { projectId });
   await core.jobs.idle();
+  await core.qc.idle(); // every take aligned: the subtitles are timed from its words
   timeline = await call<Timeline>('projects.timeline', { id: projectId });
   detail = await call<ProjectDetail>('projects.get', { id: projectId });
 }, 300_000);
@@ -187,16 +188,34 @@ describe('export', () => {
         ch.forEach((c, i) => expect(Number(c.start_time)).toBeCloseTo(chStarts[i], 1));
         expect(Number(ch[1].end_time)).toBeCloseTo(timeline.durationSeconds, 1);
       }
+      // Word-timed cues: each line's cues say its text, start when its first word is heard (take QC's alignment),
+      // stay inside the line's time and the layout limits, and never overlap.
       const srt = parseSrt(readFileSync(path.join(t.dir, 'ch', 'episode.srt'), 'utf8'));
-      const spoken = detail.lines.filter((l) => l.activeTake);
-      expect(srt).toHaveLength(spoken.length);
-      srt.forEach((cue, i) => {
-        expect(cue.start).toBeCloseTo(timeline.lines[i].start, 2);
-        expect(cue.end).toBeCloseTo(timeline.lines[i].end, 2);
-        expect(cue.text.replace(/\n/g, ' ')).toBe(detail.lines[i].text);
-      });
       const vtt = parseVtt(readFileSync(path.join(t.dir, 'ch', 'episode.vtt'), 'utf8'));
-      expect(vtt.map((c) => c.speaker)).toEqual(detail.lines.map((l) => l.speaker));
+      expect(vtt.map((c) => [c.start, c.end, c.text])).toEqual(srt.map((c) => [c.start, c.end, c.text]));
+      const spoken = detail.lines.filter((l) => l.activeTake);
+      expect(srt.length).toBeGreaterThanOrEqual(spoken.length);
+      let k = 0;
+      for (const [i, line] of spoken.entries()) {
+        const span = timeline.lines.find((x) => x.lineId === line.id)!;
+        const next = spoken[i + 1] ? timeline.lines.find((x) => x.lineId === spoken[i + 1].id)!.start : Infinity;
+        const qc = await call<TakeQc>('takes.qc', { takeId: line.activeTake!.id });
+        expect(qc.status, qc.summary).toBe('ok');
+        const first = k;
+        const said: string[] = [];
+        while (k < srt.length && said.join(' ') !== line.text) said.push(srt[k++].text.replace(/\n/g, ' '));
+        expect(said.join(' ')).toBe(line.text);
+        expect(srt[first].start).toBeCloseTo(span.start + qc.words[0].start!, 2);
+        for (let c = first; c < k; c++) {
+          expect(srt[c].start).toBeGreaterThanOrEqual(span.start - 0.001);
+          expect(srt[c].end).toBeLessThanOrEqual(Math.min(next, Math.max(span.end, srt[c].start + 7)) + 0.001);
+          expect(srt[c].text.split('\n').length).toBeLessThanOrEqual(2);
+          for (const row of srt[c].text.split('\n')) expect(row.length).toBeLessThanOrEqual(42);
+          if (c > 0) expect(srt[c].start).toBeGreaterThanOrEqual(srt[c - 1].end);
+          expect(vtt[c].speaker).toBe(line.speaker);
+        }
+      }
+      expect(k).toBe(srt.length);
     },
     SLOW,
   );

@@ -13,6 +13,7 @@ interface ExportCliOptions {
   output: string;
   srt?: string;
   vtt?: string;
+  wordsVtt?: string;
   stems?: string;
   sampleRate: string;
   channels: string;
@@ -44,8 +45,9 @@ export function registerExportCommand(program: Command, getDataDir: () => string
         .default('podcast'),
     )
     .requiredOption('-o, --output <file>', 'the audio file to write')
-    .option('--srt <file>', 'also write SRT subtitles from the line timings')
+    .option('--srt <file>', "also write SRT subtitles, cues timed from each take's words")
     .option('--vtt <file>', 'also write WebVTT subtitles')
+    .option('--words-vtt <file>', 'also write word-level WebVTT (a timestamp before every word)')
     .addOption(
       new Option('--stems <by>', 'also write stems, one file per line or per speaker, zipped').choices([
         'line',
@@ -116,6 +118,7 @@ export function registerExportCommand(program: Command, getDataDir: () => string
             ...parsed.data,
             srtPath: o.srt ? abs(o.srt) : undefined,
             vttPath: o.vtt ? abs(o.vtt) : undefined,
+            wordsVttPath: o.wordsVtt ? abs(o.wordsVtt) : undefined,
           });
         } catch (err) {
           const e = toApiError(err);

@@ -22,7 +22,15 @@ export interface ExportWorkerRequest {
   plan: EpisodePlan;
   options: ExportSettings;
   /** Where the worker writes; the service renames these into place on success. */
-  staging: { audio?: string; srt?: string; vtt?: string; stems?: string; chapters?: string[]; report?: string };
+  staging: {
+    audio?: string;
+    srt?: string;
+    vtt?: string;
+    wordsVtt?: string;
+    stems?: string;
+    chapters?: string[];
+    report?: string;
+  };
   /** ACX preset: the chapter files' final names (for the report), in chapter order. */
   chapterNames?: string[];
   /** Loudness of the plain mix combined from the takes' stored analyses (null: the worker measures it). */

@@ -26,6 +26,7 @@ const EXPORT_FILE_WHAT = {
   audio: 'The export file',
   srt: 'The SRT subtitle file',
   vtt: 'The WebVTT subtitle file',
+  'words-vtt': 'The word-level WebVTT file',
   stems: 'The stems file',
   chapter: 'A chapter file',
   report: 'The ACX report',
@@ -35,6 +36,7 @@ export type ExportParams = MethodParams<'export.start'> & {
   /** CLI: explicit subtitle paths (default: next to the audio with .srt / .vtt). */
   srtPath?: string;
   vttPath?: string;
+  wordsVttPath?: string;
   stemsPath?: string;
 };
 
@@ -134,7 +136,7 @@ export class ExportService {
     if (p.sampleRate !== ACX_PRESET.sampleRate) no(`exports at 44.1 kHz (got ${p.sampleRate} Hz)`);
     if (p.bitrateKbps !== undefined && p.bitrateKbps < ACX_PRESET.bitrateKbps)
       no(`needs 192 kbps or more (got ${p.bitrateKbps} kbps)`);
-    if (p.subtitles.length || p.srtPath || p.vttPath) no('writes no subtitles: leave them out');
+    if (p.subtitles.length || p.srtPath || p.vttPath || p.wordsVttPath) no('writes no subtitles: leave them out');
     if (p.stems !== 'none' || p.stemsPath) no('writes no stems: leave them out');
   }
 
@@ -180,6 +182,7 @@ export class ExportService {
     for (const [given, want] of [
       [p.srtPath, '.srt'],
       [p.vttPath, '.vtt'],
+      [p.wordsVttPath, '.vtt'],
       [p.stemsPath, '.zip'],
     ] as const)
       if (given && path.extname(given).toLowerCase() !== want)
@@ -190,6 +193,8 @@ export class ExportService {
       audio,
       srt: p.subtitles.includes('srt') || p.srtPath ? (p.srtPath ?? `${base}.srt`) : undefined,
       vtt: p.subtitles.includes('vtt') || p.vttPath ? (p.vttPath ?? `${base}.vtt`) : undefined,
+      'words-vtt':
+        p.subtitles.includes('words-vtt') || p.wordsVttPath ? (p.wordsVttPath ?? `${base}.words.vtt`) : undefined,
       stems: p.stems !== 'none' ? (p.stemsPath ?? `${base}-stems.zip`) : undefined,
     };
   }
@@ -214,7 +219,7 @@ export class ExportService {
     type Kind = keyof typeof EXPORT_FILE_WHAT;
     const finals: [Kind, string][] = [
       ...(t.chapters ?? []).map((f): [Kind, string] => ['chapter', f]),
-      ...(['report', 'audio', 'srt', 'vtt', 'stems'] as const).flatMap((k): [Kind, string][] =>
+      ...(['report', 'audio', 'srt', 'vtt', 'words-vtt', 'stems'] as const).flatMap((k): [Kind, string][] =>
         k in t && t[k as keyof typeof t] ? [[k, t[k as keyof typeof t] as string]] : [],
       ),
     ];
@@ -239,10 +244,9 @@ export class ExportService {
     const stage = (f: string) => path.join(path.dirname(f), `.${path.basename(f)}.${tag}.tmp-timbre`);
     const stagedOf = finals.map(([, f]) => stage(f));
     const staging: ExportWorkerRequest['staging'] = {
-      ...(Object.fromEntries(finals.flatMap(([k], i) => (k === 'chapter' ? [] : [[k, stagedOf[i]]]))) as Omit<
-        ExportWorkerRequest['staging'],
-        'chapters'
-      >),
+      ...(Object.fromEntries(
+        finals.flatMap(([k], i) => (k === 'chapter' ? [] : [[k === 'words-vtt' ? 'wordsVtt' : k, stagedOf[i]]])),
+      ) as Omit<ExportWorkerRequest['staging'], 'chapters'>),
       chapters: finals.flatMap(([k], i) => (k === 'chapter' ? [stagedOf[i]] : [])),
     };
     const job = this.save({
@@ -260,6 +264,21 @@ export class ExportService {
     });
     this.emit('export.progress', job);
 
+    // Word-timed subtitles: each take's aligned words, when take QC has them.
+    if (staging.srt || staging.vtt || staging.wordsVtt) {
+      const stored = this.repos.takes.qcOf(plan.lines.map((l) => l.takeId));
+      for (const l of plan.lines) {
+        const raw = stored.get(l.takeId);
+        if (!raw) continue;
+        try {
+          const words = (JSON.parse(raw) as { words?: { word: string; start: number | null; end: number | null }[] })
+            .words;
+          l.words = Array.isArray(words) ? words.map((w) => ({ word: w.word, start: w.start, end: w.end })) : null;
+        } catch {
+          l.words = null;
+        }
+      }
+    }
     const worker = new Worker(exportWorkerPath());
     const req: ExportWorkerRequest = {
       plan,

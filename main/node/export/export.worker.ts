@@ -11,7 +11,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { toApiError, ApiError } from '../../../native-models/common/errors.js';
-import { writeSrt, writeVtt, type Cue } from '../../common/script/subtitles.js';
+import { writeSrt, writeVtt } from '../../common/script/subtitles.js';
+import { timeWords, wordCues, writeWordVtt } from '../../common/script/word-cues.js';
 import { episodeSource, type EpisodeSource } from '../studio/episode.js';
 import { exportStems, exportStream, type Stem, type StreamSource } from './export.js';
 import { analyseTake, encodeAnalysis } from '../../../native-models/dsp/take-analysis.js';
@@ -151,14 +152,19 @@ async function run(req: ExportWorkerRequest): Promise<void> {
     },
   );
   send({ type: 'progress', phase: 'subtitles', progress: 0.8 });
-  const cues: Cue[] = ep.timings.map((t, i) => ({
-    start: t.start,
-    end: t.end,
-    text: req.plan.lines[i].text,
-    speaker: req.plan.lines[i].speaker ?? undefined,
-  }));
+  // Readable cues timed from each take's words (spread by length where a take has no alignment).
+  const cues = wordCues(
+    ep.timings.map((t, i) => {
+      const line = req.plan.lines[i];
+      return {
+        words: timeWords(line.text, line.words ?? null, { start: t.start, end: t.end, offset: t.start }),
+        speaker: line.speaker ?? undefined,
+      };
+    }),
+  );
   if (req.staging.srt) await writeText(req.staging.srt, writeSrt(cues));
   if (req.staging.vtt) await writeText(req.staging.vtt, writeVtt(cues));
+  if (req.staging.wordsVtt) await writeText(req.staging.wordsVtt, writeWordVtt(cues));
   if (req.staging.stems && o.stems !== 'none') {
     send({ type: 'progress', phase: 'stems', progress: 0.85 });
     // Per line: each take alone; per speaker: full-length tracks, the other speakers' lines silent, no bed.

@@ -366,8 +366,7 @@ export class JobQueue {
     }
     job = this.repos.jobs.update(jobId, { status: 'running', progress: 0 });
     this.emit('job.updated', job);
-    let running: Job = job;
-    let lastPersist = Date.now();
+    const running: Job = job;
     const speed = plan.parsed.settings.speed ?? 1;
     const gain = Math.pow(10, (plan.parsed.settings.gainDb ?? 0) / 20);
     const out: Float32Array[] = [];
@@ -421,13 +420,11 @@ export class JobQueue {
               // The row is gone when its project was deleted meanwhile; the cancel is already on its way.
               if (!this.repos.jobs.find(jobId)) return;
               const progress = Math.min(0.99, (done + Math.min(1, fraction)) / texts);
-              // Events every 100 ms; the row (for re-attaching after a reload) at most once a second, which keeps
-              // the write-ahead log small (a nearly full disk still has room for the job's final state).
-              if (now - lastPersist >= 1000) {
-                lastPersist = now;
-                running = this.repos.jobs.update(jobId, { progress });
-                this.emit('job.updated', running);
-              } else this.emit('job.updated', { ...running, progress, updatedAt: new Date(now).toISOString() });
+              // Events every 100 ms, never written to the database: a page that reloads gets the next event within
+              // 100 ms, and a running job writes only its start and its end. Progress writes grew the write-ahead
+              // log with the take's length (slower on a loaded machine), so a nearly full disk sometimes had no
+              // room left for the job's final state, which then stayed 'running'.
+              this.emit('job.updated', { ...running, progress, updatedAt: new Date(now).toISOString() });
             },
           },
         );

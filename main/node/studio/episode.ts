@@ -27,6 +27,8 @@ export interface EpisodeLine {
   durationMs: number;
   /** Display text for subtitles (tags removed, before the dictionary). */
   text: string;
+  /** The take's aligned words (take QC), seconds from the take's start; set by the export when it writes subtitles. */
+  words?: { word: string; start: number | null; end: number | null }[] | null;
   chapter: string | null;
 }
 
