@@ -176,6 +176,8 @@ export function registerRenderCommand(program: Command, getDataDir: () => string
           draw();
         });
         await core.jobs.idle();
+        // Subtitles are timed from each take's words: let take QC align the takes just made.
+        if (exportInput.data.subtitles.length) await core.qc.idle();
         stop();
         if (tty) process.stderr.write('\r\x1b[K');
         if (cancelled) throw new CliError('Cancelled', 1);
