@@ -12,7 +12,8 @@
  *   one word stretched over more than STRETCHED_WORD_SECONDS with a score under STRETCHED_WORD_SCORE (the
  *   aligner laid it over a repeat);
  * - long silence: a pause between words (or at either end) longer than LONG_SILENCE_SECONDS plus the longest pause
- *   the line asks for with a tag;
+ *   the line asks for with a tag; such a "pause" that is mostly sound (frames within SOUND_WITHIN_DB of the take's
+ *   loud level) is speech the aligner did not place, e.g. the text said a second time, and counts as extra speech;
  * - clipping: runs of at least CLIP_RUN samples at full scale.
  *
  * Pure and process-neutral: the caller decodes the take and runs the aligner.
@@ -67,12 +68,50 @@ export function scanClipping(samples: Float32Array, sampleRate: number): ClipSca
 
 const round = (s: number) => Math.round(s * 100) / 100;
 
+/** A frame this close (dB) to the take's loud frames counts as sound, not pause. */
+export const SOUND_WITHIN_DB = 25;
+/** A "pause" whose frames are sound for more than this fraction is speech the aligner left out (a repeat). */
+export const SOUNDING_PAUSE_FRACTION = 0.3;
+
+/** Loudness of 20 ms frames (dB), to tell a real pause from speech the aligner did not place. */
+export interface FrameLevels {
+  frameSeconds: number;
+  db: Float32Array;
+  /** The take's loud level: the 95th percentile of its frames (dB). */
+  loudDb: number;
+}
+
+export function frameLevels(samples: Float32Array, sampleRate: number, frameSeconds = 0.02): FrameLevels {
+  const n = Math.max(1, Math.round(sampleRate * frameSeconds));
+  const frames = Math.floor(samples.length / n);
+  const db = new Float32Array(frames);
+  for (let f = 0; f < frames; f++) {
+    let e = 0;
+    for (let i = f * n; i < (f + 1) * n; i++) e += samples[i] * samples[i];
+    db[f] = 10 * Math.log10(e / n + 1e-12);
+  }
+  const sorted = Float32Array.from(db).sort();
+  const loudDb = sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] : -120;
+  return { frameSeconds, db, loudDb };
+}
+
+/** Seconds of sound (not pause) between `from` and `to`. */
+function soundingSeconds(l: FrameLevels, from: number, to: number): number {
+  let n = 0;
+  const a = Math.max(0, Math.floor(from / l.frameSeconds));
+  const b = Math.min(l.db.length, Math.ceil(to / l.frameSeconds));
+  for (let f = a; f < b; f++) if (l.db[f] > l.loudDb - SOUND_WITHIN_DB) n++;
+  return n * l.frameSeconds;
+}
+
 export interface QcInput {
   takeId: string;
   alignment: AlignResult;
   /** The take's length (seconds). */
   durationSeconds: number;
   clipping: ClipScan;
+  /** Frame levels: a long "pause" that is mostly sound is reported as extra speech. */
+  levels?: FrameLevels;
   /** The longest deliberate pause the line asks for (its [pause] tags), seconds. */
   deliberatePauseSeconds?: number;
 }
@@ -85,6 +124,29 @@ export function takeQc(p: QcInput): TakeQc {
   if (missing.length) issues.push({ kind: 'missing-words', words: missing });
   const unclear = weakClusters(a.words);
   if (unclear.length) issues.push({ kind: 'unclear-words', words: unclear.map((i) => a.words[i].word) });
+  const limit = LONG_SILENCE_SECONDS + Math.max(0, p.deliberatePauseSeconds ?? 0);
+  const heard = a.words.filter((w) => w.start !== null && w.end !== null) as {
+    start: number;
+    end: number;
+  }[];
+  // Gaps between the placed words (and at either end) longer than a reader's pause: silence, or speech the aligner
+  // left out (a phrase said again after the text ended goes there).
+  const gaps: { at: number; seconds: number }[] = [];
+  let prevEnd = 0;
+  for (const w of heard) {
+    if (w.start - prevEnd > limit) gaps.push({ at: prevEnd, seconds: w.start - prevEnd });
+    prevEnd = Math.max(prevEnd, w.end);
+  }
+  if (heard.length && p.durationSeconds - prevEnd > limit)
+    gaps.push({ at: prevEnd, seconds: p.durationSeconds - prevEnd });
+  let soundingGaps = 0;
+  const pauses: QcIssue[] = [];
+  for (const g of gaps) {
+    const sound = p.levels ? soundingSeconds(p.levels, g.at, g.at + g.seconds) : 0;
+    if (sound > g.seconds * SOUNDING_PAUSE_FRACTION) soundingGaps += sound;
+    else pauses.push({ kind: 'long-silence', at: round(g.at), seconds: round(g.seconds) });
+  }
+
   const stretched = a.words
     .filter(
       (w) =>
@@ -94,23 +156,10 @@ export function takeQc(p: QcInput): TakeQc {
         w.score < STRETCHED_WORD_SCORE,
     )
     .reduce((sum, w) => sum + (w.end! - w.start!), 0);
-  const extra = a.unexpectedSpeechSeconds + stretched;
-  if (a.unexpectedSpeechSeconds > EXTRA_SPEECH_SECONDS || stretched > 0)
+  const extra = a.unexpectedSpeechSeconds + stretched + soundingGaps;
+  if (a.unexpectedSpeechSeconds > EXTRA_SPEECH_SECONDS || stretched > 0 || soundingGaps > 0)
     issues.push({ kind: 'extra-speech', seconds: round(extra) });
-
-  const limit = LONG_SILENCE_SECONDS + Math.max(0, p.deliberatePauseSeconds ?? 0);
-  const heard = a.words.filter((w) => w.start !== null && w.end !== null) as {
-    start: number;
-    end: number;
-  }[];
-  let prevEnd = 0;
-  for (const w of heard) {
-    if (w.start - prevEnd > limit)
-      issues.push({ kind: 'long-silence', at: round(prevEnd), seconds: round(w.start - prevEnd) });
-    prevEnd = Math.max(prevEnd, w.end);
-  }
-  if (heard.length && p.durationSeconds - prevEnd > limit)
-    issues.push({ kind: 'long-silence', at: round(prevEnd), seconds: round(p.durationSeconds - prevEnd) });
+  issues.push(...pauses);
 
   if (p.clipping.samples > 0)
     issues.push({ kind: 'clipping', at: round(p.clipping.firstAt ?? 0), samples: p.clipping.samples });

@@ -100,6 +100,8 @@ export const Line = z.object({
   staleReasons: z.array(StaleReason),
   /** Title of a chapter that starts at this line, or null. */
   chapter: z.string().nullable(),
+  /** Take QC of the active take (`takes.qc` for the findings); null while it has not been checked (or no take). */
+  qc: z.enum(['ok', 'flagged', 'unchecked']).nullable(),
   parsed: ParsedLineSummary,
   updatedAt: IsoTime,
 });

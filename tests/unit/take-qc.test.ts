@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../native-models/audio/wav.js';
 import type { AlignResult, ProjectQc, TakeQc } from '../../preload/contract/index.js';
-import { scanClipping, takeQc, weakClusters } from '../../native-models/speech/qc.js';
+import { frameLevels, scanClipping, takeQc, weakClusters } from '../../native-models/speech/qc.js';
 import { AlignerHost } from '../../main/node/speech/aligner-host.js';
 import { createCore, type Core } from '../../main/node/core.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -70,6 +70,36 @@ describe('QC rules', () => {
       deliberatePauseSeconds: 2,
     });
     expect(tail.issues).toEqual([{ kind: 'long-silence', at: 3.4, seconds: 4.6 }]);
+  });
+
+  it('calls a "pause" that is mostly sound extra speech (a repeat the aligner left out), not a pause', () => {
+    const rate = 16_000;
+    const x = new Float32Array(rate * 4);
+    const tone = (from: number, to: number) => {
+      for (let i = Math.round(from * rate); i < Math.round(to * rate); i++) x[i] = 0.3 * Math.sin(i * 0.2);
+    };
+    tone(0.1, 0.5);
+    tone(3.0, 3.4);
+    const words = [word('one', 0.1, 0.5), word('two', 3.0, 3.4)];
+    const quiet = takeQc({
+      takeId: 't',
+      alignment: alignment(words),
+      durationSeconds: 3.6,
+      clipping: noClip,
+      levels: frameLevels(x.subarray(0, 3.6 * rate), rate),
+    });
+    expect(quiet.issues).toEqual([{ kind: 'long-silence', at: 0.5, seconds: 2.5 }]);
+    tone(0.6, 2.9); // the gap now sounds
+    const loud = takeQc({
+      takeId: 't',
+      alignment: alignment(words),
+      durationSeconds: 3.6,
+      clipping: noClip,
+      levels: frameLevels(x.subarray(0, 3.6 * rate), rate),
+    });
+    expect(loud.issues).toHaveLength(1);
+    expect(loud.issues[0].kind).toBe('extra-speech');
+    expect((loud.issues[0] as { seconds: number }).seconds).toBeCloseTo(2.3, 1);
   });
 
   it('finds runs of full-scale samples, not single peaks', () => {
@@ -225,6 +255,9 @@ describe('QC in the core and `timbre qc`', () => {
     const again = await call<ProjectQc>('projects.qc', { projectId });
     expect(again.lines[0].lineId).toBe(target.lineId);
     expect(again.lines[0].qc.status, again.lines[0].qc.summary).toBe('flagged');
+    // The second reading lies after the last placed word: sound, so extra speech rather than a long pause.
+    expect(again.lines[0].qc.issues.map((i) => i.kind)).toContain('extra-speech');
+    expect(again.lines[0].qc.issues.map((i) => i.kind)).not.toContain('long-silence');
     expect(again.flagged).toBe(1);
     expect(again.ok).toBe(2);
     await core.close();

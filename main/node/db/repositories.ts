@@ -372,7 +372,12 @@ export class LinesRepo {
     return { parsed, segments, spokenText: spokenTextOf(segments), options, voiceId };
   }
 
-  private toLine(r: LineRow, ctx: LineContext, activeRow: TakeRow | null): Line {
+  private toLine(
+    r: LineRow,
+    ctx: LineContext,
+    activeRow: TakeRow | null,
+    qc: 'ok' | 'flagged' | 'unchecked' | null = activeRow ? this.takes.qcStatus(activeRow.id) : null,
+  ): Line {
     const plan = this.plan(r, ctx);
     const active = activeRow ? toTake(activeRow) : null;
     let madeFrom: MadeFrom | null = null;
@@ -407,6 +412,7 @@ export class LinesRepo {
       stale: reasons.length > 0,
       staleReasons: reasons,
       chapter: r.chapter,
+      qc: activeRow ? qc : null,
       parsed: summarize(plan.parsed, r.text),
       updatedAt: r.updated_at,
     };
@@ -416,11 +422,12 @@ export class LinesRepo {
     const ctx = this.context(projectId);
     const rows = this.db
       .prepare(
-        `SELECT l.*, ${TAKE_COLS} FROM lines l LEFT JOIN takes t ON t.id = l.active_take_id
+        `SELECT l.*, ${TAKE_COLS}, q.status AS qc_status FROM lines l LEFT JOIN takes t ON t.id = l.active_take_id
+         LEFT JOIN take_qc q ON q.take_id = l.active_take_id
          WHERE l.project_id = ? ORDER BY l.position`,
       )
-      .all(projectId) as (LineRow & PrefixedTake)[];
-    return rows.map((r) => this.toLine(r, ctx, unprefixTake(r)));
+      .all(projectId) as (LineRow & PrefixedTake & { qc_status: 'ok' | 'flagged' | 'unchecked' | null })[];
+    return rows.map((r) => this.toLine(r, ctx, unprefixTake(r), r.qc_status));
   }
 
   /** What the timeline lays out, in script order: one light row per line with its active take's duration. */
@@ -644,6 +651,13 @@ export class TakesRepo {
     return r?.data ?? null;
   }
 
+  /** The QC status of a take, or null when it has not been checked. */
+  qcStatus(id: string): 'ok' | 'flagged' | 'unchecked' | null {
+    const r = this.db.prepare('SELECT status FROM take_qc WHERE take_id = ?').get(id) as
+      { status: 'ok' | 'flagged' | 'unchecked' } | undefined;
+    return r?.status ?? null;
+  }
+
   /** Store a take's QC (no-op when the take is gone). */
   setQc(id: string, status: 'ok' | 'flagged' | 'unchecked', data: string): void {
     this.db
@@ -664,16 +678,6 @@ export class TakesRepo {
       for (const r of rows) out.set(r.take_id, r.data);
     }
     return out;
-  }
-
-  /** QC status of each active take of a project that has one (for the line badges). */
-  qcStatusOfProject(projectId: string): Map<string, 'ok' | 'flagged' | 'unchecked'> {
-    const rows = this.db
-      .prepare(
-        `SELECT q.take_id, q.status FROM lines l JOIN take_qc q ON q.take_id = l.active_take_id WHERE l.project_id = ?`,
-      )
-      .all(projectId) as { take_id: string; status: 'ok' | 'flagged' | 'unchecked' }[];
-    return new Map(rows.map((r) => [r.take_id, r.status]));
   }
 
   /** Files of every take, including takes of deleted lines kept for undo (the trash). */

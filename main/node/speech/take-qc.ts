@@ -12,7 +12,7 @@ import { TakeQc as TakeQcSchema } from '../../../preload/contract/index.js';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { decodeWav } from '../../../native-models/audio/wav.js';
 import { AlignError, MAX_ALIGN_SECONDS } from '../../../native-models/speech/aligner.js';
-import { scanClipping, takeQc, uncheckedQc } from '../../../native-models/speech/qc.js';
+import { frameLevels, scanClipping, takeQc, uncheckedQc } from '../../../native-models/speech/qc.js';
 import { MAX_ALIGN_WORDS, normaliseForAlignment } from '../../../native-models/speech/text.js';
 import { parseInlineTags } from '../../common/script/tags.js';
 import type { Repos } from '../db/repositories.js';
@@ -110,6 +110,7 @@ export class TakeQcService {
       alignment,
       durationSeconds: duration,
       clipping: scanClipping(wav.samples, wav.sampleRate),
+      levels: frameLevels(wav.samples, wav.sampleRate),
       deliberatePauseSeconds: Math.max(0, ...pauses),
     });
   }

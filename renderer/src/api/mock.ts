@@ -205,6 +205,7 @@ export function createMockApi(): ClientApi {
         stale: false,
         staleReasons: [],
         chapter: null,
+        qc: null,
         parsed: { empty: !p.text?.trim(), tagsOnly: false, pauseSeconds: 0, speed: null, gainDb: null, errors: [] },
         updatedAt: now(),
       };

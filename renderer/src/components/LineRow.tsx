@@ -6,6 +6,7 @@ import { Icon } from './Icon';
 import { TakePlayer } from './TakePlayer';
 import { VoicePicker } from './VoicePicker';
 import { speakerStyle } from './studio/ImportDialog';
+import { QcBadge } from '../features/qc/QcBadge';
 
 export const DRAG_TYPE = 'application/x-timbre-line';
 
@@ -198,6 +199,7 @@ export const LineRow = memo(function LineRow(props: Props) {
               </span>
             </span>
           )}
+          {!active && <QcBadge status={line.qc} takeId={line.activeTakeId} lineNumber={n} />}
           {line.locked && (
             <span className="chip chip-locked">
               <Icon name="lock" size={12} />

@@ -542,6 +542,7 @@ export const useStudio = create<StudioState>((set, get) => {
         stale: false,
         staleReasons: [],
         chapter: null,
+        qc: null,
         parsed: { empty: text.trim() === '', tagsOnly: false, pauseSeconds: 0, speed: null, gainDb: null, errors: [] },
         updatedAt: new Date().toISOString(),
       };

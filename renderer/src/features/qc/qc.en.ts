@@ -1,0 +1,21 @@
+/** English strings of take QC (the badge on each line and the findings it opens). */
+export const qcEn = {
+  'qc.ok': 'QC ok',
+  'qc.flagged': 'Check',
+  'qc.unchecked': 'Not checked',
+  'qc.okTip': 'Take QC: every word heard, no long pauses, no clipping.',
+  'qc.flaggedTip': 'Take QC found something in this take: show what',
+  'qc.uncheckedTip': 'Take QC could not check this take: show why',
+  'qc.findings': 'What take QC found in line {n}',
+  'qc.loading': 'Loading the findings…',
+  'qc.score': 'Alignment score {score} %',
+  'qc.keep': 'QC never blocks a take: keep it if it sounds right to you, or generate the line again.',
+  'qc.missing': 'Not heard: {words}.',
+  'qc.unclear': 'Missing or unclear around {words}.',
+  'qc.extra': '{seconds} s of speech that is not in the text (a repeat?).',
+  'qc.silence': 'A {seconds} s pause at {at} s.',
+  'qc.clipping': 'Clipping at {at} s ({samples} samples at full scale).',
+  'qc.filter': 'Only lines to check ({count})',
+  'qc.filterOff': 'Show all lines',
+  'qc.filterEmpty': 'Take QC flagged no line.',
+} as const;
