@@ -199,7 +199,14 @@ export const LineRow = memo(function LineRow(props: Props) {
               </span>
             </span>
           )}
-          {!active && <QcBadge status={line.qc} takeId={line.activeTakeId} lineNumber={n} />}
+          {!active && (
+            <QcBadge
+              key={`${line.activeTakeId}:${line.qc}`}
+              status={line.qc}
+              takeId={line.activeTakeId}
+              lineNumber={n}
+            />
+          )}
           {line.locked && (
             <span className="chip chip-locked">
               <Icon name="lock" size={12} />

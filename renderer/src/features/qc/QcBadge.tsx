@@ -28,7 +28,8 @@ export function describeQcIssue(t: Translator, i: QcIssue): string {
 
 /**
  * The take QC badge of a line: "QC ok" quietly, "Check" (flagged) or "Not checked" as a button that opens the
- * findings (fetched with `takes.qc` when opened). Never blocks anything.
+ * findings (fetched with `takes.qc` when opened). Never blocks anything. Render it with a `key` of the take and
+ * its status, so a new take or a new result starts closed and fetches afresh.
  */
 export function QcBadge({
   status,
@@ -44,12 +45,6 @@ export function QcBadge({
   const [qc, setQc] = useState<TakeQc | null>(null);
   const [error, setError] = useState<string | null>(null);
   const panelId = useId();
-
-  useEffect(() => {
-    setQc(null);
-    setError(null);
-    setOpen(false);
-  }, [takeId, status]);
 
   useEffect(() => {
     if (!open || !takeId || qc) return;
