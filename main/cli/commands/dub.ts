@@ -51,11 +51,12 @@ function fmtTime(s: number): string {
 }
 
 /** Voices from the core: engine voices and library voices (decrypted conditioning), one worker for all takes. */
-function coreDeps(core: Core): DubDeps {
+function coreDeps(getCore: () => Promise<Core>): DubDeps {
   let voices: VoiceInfo[] | null = null;
   let n = 0;
   return {
     async resolveVoice(arg) {
+      const core = await getCore();
       if (!voices) {
         const r = await core.dispatch('voices.list', {});
         if (!r.ok) throw new ApiError(r.error.code, r.error.message);
@@ -73,6 +74,7 @@ function coreDeps(core: Core): DubDeps {
       } satisfies ResolvedVoice;
     },
     async synthesize(voice, text, options, signal) {
+      const core = await getCore();
       const jobId = `dub-${++n}`;
       const chunks: Float32Array[] = [];
       let total = 0;
@@ -189,12 +191,15 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
         ...(o.vtt ? { vtt: abs(o.vtt) } : {}),
         ...(o.stems ? { stems: abs(o.stems) } : {}),
       };
-      const core = await createCore({
-        dataDir: getDataDir(),
-        transport: 'web',
-        version: appVersion(),
-        log: () => undefined,
-      });
+      // The core (data folder, voice library, synthesis worker) opens only once the input has passed its checks.
+      const opened: { core: Promise<Core> | null } = { core: null };
+      const getCore = () =>
+        (opened.core ??= createCore({
+          dataDir: getDataDir(),
+          transport: 'web',
+          version: appVersion(),
+          log: () => undefined,
+        }));
       const ac = new AbortController();
       const onSig = () => ac.abort();
       process.once('SIGINT', onSig);
@@ -218,7 +223,7 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
       };
       let report: DubReport;
       try {
-        report = await runDub(options, coreDeps(core), { signal: ac.signal, onProgress });
+        report = await runDub(options, coreDeps(getCore), { signal: ac.signal, onProgress });
         if (o.report) await writeFileAtomic(abs(o.report), `${JSON.stringify(report, null, 2)}\n`);
       } catch (err) {
         if (err instanceof CliError) throw err;
@@ -229,7 +234,7 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
         if (show) process.stderr.write('\r\x1b[K');
         process.off('SIGINT', onSig);
         process.off('SIGTERM', onSig);
-        await core.close();
+        if (opened.core) await (await opened.core).close();
       }
       if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       const tooLong = report.segments.filter((s) => s.fit === 'too-long');

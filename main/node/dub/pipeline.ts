@@ -55,7 +55,7 @@ const BLOCK = 1 << 15;
 const DUCK_ATTACK_S = 0.15;
 const DUCK_RELEASE_S = 0.3;
 /** Kept around a take's speech when trimming its edge silence. */
-const TRIM_PAD_BEFORE_S = 0.01;
+const TRIM_PAD_BEFORE_S = 0.005;
 const TRIM_PAD_AFTER_S = 0.03;
 
 export interface ResolvedVoice {
@@ -108,7 +108,7 @@ const OUTPUTS: Record<string, OutputKind> = {
     audioCodec: ['aac', '-b:a', '192k'],
     subtitleCodec: 'mov_text',
     videoCodecs: null,
-    copyAudio: ['aac', 'mp3', 'ac3', 'eac3', 'alac', 'opus', 'flac'],
+    copyAudio: ['aac', 'mp3', 'ac3', 'eac3', 'alac', 'opus'],
   },
   '.m4v': {
     format: 'mp4',
@@ -129,7 +129,7 @@ const OUTPUTS: Record<string, OutputKind> = {
   '.mkv': {
     format: 'matroska',
     video: true,
-    audioCodec: ['aac', '-b:a', '192k'],
+    audioCodec: ['libopus', '-b:a', '160k'],
     subtitleCodec: 'srt',
     videoCodecs: null,
     copyAudio: ['aac', 'mp3', 'ac3', 'eac3', 'opus', 'vorbis', 'flac', 'pcm_s16le', 'pcm_s24le', 'dts', 'truehd'],
@@ -443,6 +443,11 @@ export async function prepareDub(options: DubOptions, deps: DubDeps, signal?: Ab
 
 type Prepared = Awaited<ReturnType<typeof prepareDub>>;
 
+/** --keep-original copies the source's audio when the container takes its codec (else it is re-encoded). */
+function keepOriginalCopy(p: Prepared): boolean {
+  return p.s.keepOriginal && p.kind.video && !!p.probe.audio && p.kind.copyAudio.includes(p.probe.audio.codec);
+}
+
 async function preflightVideoCopy(p: Prepared, work: string, signal?: AbortSignal): Promise<void> {
   // ffmpeg's own verdict on copying this video into this container, on one frame, before hours of work.
   const probeOut = path.join(work, `preflight${p.kind.ext}`);
@@ -456,6 +461,7 @@ async function preflightVideoCopy(p: Prepared, work: string, signal?: AbortSigna
       p.input,
       '-map',
       '0:v:0',
+      ...(keepOriginalCopy(p) ? ['-map', '0:a:0', '-c:a', 'copy'] : []),
       '-c:v',
       'copy',
       '-frames:v',
@@ -471,7 +477,7 @@ async function preflightVideoCopy(p: Prepared, work: string, signal?: AbortSigna
   if (r.code !== 0)
     throw new ApiError(
       'INVALID_INPUT',
-      `The ${p.probe.video!.codec} video cannot be copied into a ${p.kind.ext} file: ${r.stderr.trim().split('\n').pop()}. Try .mkv.`,
+      `The ${p.probe.video!.codec} video${keepOriginalCopy(p) ? ` (or the ${p.probe.audio!.codec} audio)` : ''} cannot be copied into a ${p.kind.ext} file: ${r.stderr.trim().split('\n').pop()}. Try .mkv.`,
     );
 }
 
@@ -688,8 +694,7 @@ export async function runDub(options: DubOptions, deps: DubDeps, hooks: DubHooks
     if (kind.video) args.push('-c:v', 'copy');
     args.push('-c:a:0', kind.audioCodec[0], ...kind.audioCodec.slice(1));
     if (keepOriginal) {
-      const copy = kind.copyAudio.includes(probe.audio!.codec);
-      args.push('-c:a:1', ...(copy ? ['copy'] : kind.audioCodec));
+      args.push('-c:a:1', ...(keepOriginalCopy(p) ? ['copy'] : kind.audioCodec));
     }
     if (subFiles.length) args.push('-c:s', kind.subtitleCodec!);
     const lang = kind.format === 'matroska' ? (s.language ?? null) : containerLanguage(s.language);
