@@ -67,6 +67,8 @@ export const DubOptions = z
     output: z.string().min(1),
     srt: z.string().min(1).optional(),
     vtt: z.string().min(1).optional(),
+    /** Where to write the report (JSON), atomically, before the output is put in place. */
+    report: z.string().min(1).optional(),
     /** Folder for the stems (dialogue.wav, background.wav). */
     stems: z.string().min(1).optional(),
   })

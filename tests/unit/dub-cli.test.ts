@@ -7,9 +7,9 @@
  * by centre cancellation (center), subtitle tracks and sidecars matching the cues, loudness within 1 LU of the preset,
  * the source unchanged; bad input refused with exit 2 and nothing written.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../native-models/audio/wav.js';
@@ -398,5 +398,50 @@ describe('timbre dub', () => {
       expect(existsSync(out)).toBe(false);
     }
     expect(readdirSync(dir).filter((f) => f.includes('tmp-timbre'))).toEqual([]);
+  }, 120_000);
+
+  it('Ctrl-C while generating: exit 1, nothing at the output paths, the temporary folder removed', async () => {
+    const many = Array.from(
+      { length: 40 },
+      (_, i) => `${i + 1}\n${ts(0.5 * i)} --> ${ts(0.5 * i + 0.45)}\nWord ${i}.\n`,
+    );
+    writeFileSync(path.join(dir, 'many.srt'), many.join('\n'));
+    const tmp = path.join(dir, 'tmp');
+    mkdirSync(tmp);
+    const out = path.join(dir, 'cancelled.mp4');
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin/timbre.mjs'),
+        '--data-dir',
+        data,
+        'dub',
+        src,
+        '--subs',
+        'many.srt',
+        '-o',
+        out,
+        '--srt',
+        'cancelled.srt',
+        '--progress',
+      ],
+      { cwd: dir, env: { ...process.env, TMPDIR: tmp } },
+    );
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        if (/generating 3\//.test(stderr)) resolve();
+      });
+      void exited.then(() => resolve());
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/Cancelled: nothing was written/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(path.join(dir, 'cancelled.srt'))).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('tmp-timbre'))).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
   }, 120_000);
 });

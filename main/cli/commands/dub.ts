@@ -8,7 +8,6 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { appVersion } from '../../node/app-root.js';
-import { writeFileAtomic } from '../../node/atomic-fs.js';
 import { createCore, type Core } from '../../node/core.js';
 import { runDub, type DubDeps, type ResolvedVoice } from '../../node/dub/pipeline.js';
 import { ApiError, toApiError } from '../../../native-models/common/errors.js';
@@ -190,6 +189,7 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
         ...(o.srt ? { srt: abs(o.srt) } : {}),
         ...(o.vtt ? { vtt: abs(o.vtt) } : {}),
         ...(o.stems ? { stems: abs(o.stems) } : {}),
+        ...(o.report ? { report: abs(o.report) } : {}),
       };
       // The core (data folder, voice library, synthesis worker) opens only once the input has passed its checks.
       const opened: { core: Promise<Core> | null } = { core: null };
@@ -224,7 +224,6 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
       let report: DubReport;
       try {
         report = await runDub(options, coreDeps(getCore), { signal: ac.signal, onProgress });
-        if (o.report) await writeFileAtomic(abs(o.report), `${JSON.stringify(report, null, 2)}\n`);
       } catch (err) {
         if (err instanceof CliError) throw err;
         const e = toApiError(err);

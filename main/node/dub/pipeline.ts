@@ -375,9 +375,9 @@ export async function prepareDub(options: DubOptions, deps: DubDeps, signal?: Ab
   const input = path.resolve(s.input);
   const output = path.resolve(s.output);
   await checkInputFile(input, { what: 'The video' });
-  for (const o of [output, s.srt, s.vtt].filter((x): x is string => !!x))
+  for (const o of [output, s.srt, s.vtt, s.report].filter((x): x is string => !!x))
     await checkOutputTarget(path.resolve(o), { what: 'The output file' });
-  if ([s.srt, s.vtt].some((x) => x && path.resolve(x) === output) || path.resolve(s.input) === output)
+  if ([s.srt, s.vtt, s.report].some((x) => x && path.resolve(x) === output) || path.resolve(s.input) === output)
     throw new ApiError('INVALID_INPUT', 'The output must not be the input or a subtitle file.');
   const kind = outputKind(output);
   if (s.language && kind.subtitleCodec && kind.format !== 'matroska' && !containerLanguage(s.language))
@@ -407,6 +407,11 @@ export async function prepareDub(options: DubOptions, deps: DubDeps, signal?: Ab
     throw new ApiError(
       'INVALID_INPUT',
       `--background center removes the centre of a stereo mix; this source has ${probe.audio ? `${probe.audio.channels} channel` : 'no audio'}. Use --background duck.`,
+    );
+  if (s.keepOriginal && !kind.video)
+    throw new ApiError(
+      'INVALID_INPUT',
+      '--keep-original adds a second audio track: write a video (.mp4, .mkv, .mov, .webm).',
     );
   if (s.keepOriginal && !probe.audio) throw new ApiError('INVALID_INPUT', '--keep-original: the source has no audio.');
   // Cues past the end of the media are dropped (warned); cues running past it end there.
@@ -778,12 +783,7 @@ export async function runDub(options: DubOptions, deps: DubDeps, hooks: DubHooks
       );
       written.push(path.resolve(s.vtt));
     }
-    // The output last: nothing is at the output path unless everything before worked.
-    const fh = await fsp.open(tmpOut, 'r+');
-    await fh.sync();
-    await fh.close();
-    await fsp.rename(tmpOut, p.output);
-    const report: DubReport = {
+    const report: DubReport = DubReport.parse({
       source: {
         path: p.input,
         format: probe.format,
@@ -822,9 +822,18 @@ export async function runDub(options: DubOptions, deps: DubDeps, hooks: DubHooks
       speakingRates: rates.measured(),
       warnings: p.warnings,
       wallSeconds: Math.round((Date.now() - started) / 100) / 10,
-    };
+    });
+    if (s.report) {
+      await writeFileAtomic(path.resolve(s.report), `${JSON.stringify(report, null, 2)}\n`);
+      written.push(path.resolve(s.report));
+    }
+    // The output last: nothing is at the output path unless everything before worked.
+    const fh = await fsp.open(tmpOut, 'r+');
+    await fh.sync();
+    await fh.close();
+    await fsp.rename(tmpOut, p.output);
     progress('done', 1);
-    return DubReport.parse(report);
+    return report;
   } catch (err) {
     await fsp.rm(tmpOut, { force: true }).catch(() => undefined);
     for (const f of written) await fsp.rm(f, { force: true }).catch(() => undefined);
