@@ -158,3 +158,24 @@ export const DubProgress = z.object({
   segments: z.number().int().optional(),
 });
 export type DubProgress = z.infer<typeof DubProgress>;
+
+/** Fit before generating (`timbre dub --plan`): each segment's predicted length and fit, nothing generated. */
+export const DubPlan = z.object({
+  segments: z.array(
+    DubSegment.pick({
+      index: true,
+      cueStart: true,
+      cueEnd: true,
+      speaker: true,
+      voice: true,
+      text: true,
+      borrowLimitSeconds: true,
+      predictedSeconds: true,
+      predictedFit: true,
+    }),
+  ),
+  /** Per voice: letters and digits per second, calibrated on one take of that voice's longest cue. */
+  speakingRates: z.record(z.string(), z.number()),
+  warnings: z.array(z.string()),
+});
+export type DubPlan = z.infer<typeof DubPlan>;

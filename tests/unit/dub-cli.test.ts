@@ -16,7 +16,7 @@ import { decodeWav } from '../../native-models/audio/wav.js';
 import { measureLoudness } from '../../native-models/dsp/loudness.js';
 import { resample } from '../../native-models/dsp/resample.js';
 import { parseSrt } from '../../main/common/script/subtitles.js';
-import { DubReport } from '../../preload/contract/dub.js';
+import { DubPlan, DubReport } from '../../preload/contract/dub.js';
 import { ROOT } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -335,6 +335,18 @@ describe('timbre dub', () => {
     // Nothing else was left next to the output.
     expect(readdirSync(dir).filter((f) => f.includes('tmp-timbre'))).toEqual([]);
   }, 120_000);
+
+  it("--plan predicts each segment's fit before generating and writes nothing", () => {
+    const out = path.join(dir, 'planned.mp4');
+    const r = timbre(['dub', src, '--subs', 'target.srt', '-o', out, '--plan', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const plan = DubPlan.parse(JSON.parse(r.stdout));
+    expect(plan.segments.map((s) => s.predictedFit)).toEqual(['fits', 'too-long', 'fits', 'too-long']);
+    expect(plan.speakingRates['espeak:en-us']).toBeGreaterThan(8);
+    expect(plan.speakingRates['espeak:en-us']).toBeLessThan(25);
+    expect(r.stderr).toMatch(/4 segments, 2 predicted too long/);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 
   it('center into MKV: the centred speech is removed, the stereo background kept', () => {
     const out = path.join(dir, 'center.mkv');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { appVersion } from '../../node/app-root.js';
 import { createCore, type Core } from '../../node/core.js';
-import { runDub, type DubDeps, type ResolvedVoice } from '../../node/dub/pipeline.js';
+import { planDub, runDub, type DubDeps, type ResolvedVoice } from '../../node/dub/pipeline.js';
 import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import type { DubOptions, DubProgress, DubReport, VoiceInfo } from '../../../preload/contract/index.js';
 import { CliError } from '../cli-error.js';
@@ -38,6 +38,7 @@ interface DubCliOptions {
   report?: string;
   json?: boolean;
   progress?: boolean;
+  plan?: boolean;
 }
 
 /** Engines that re-generate at a faster speaking rate (`speed` option), and the fastest rate used for fitting. */
@@ -159,6 +160,10 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
     .option('--stems <folder>', 'also write the stems: dialogue.wav and background.wav')
     .option('--report <file>', 'write the report (JSON: timing, fit and loudness of every segment)')
     .option('--json', 'print the report on stdout')
+    .option(
+      '--plan',
+      "fit before generating: predict each segment's length and fit (one calibration take per voice) and write nothing",
+    )
     .option('--progress', 'show progress on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'no progress on stderr')
     .action(async (video: string, o: DubCliOptions) => {
@@ -221,6 +226,31 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
           `\r[${'#'.repeat(full)}${' '.repeat(width - full)}] ${(p.fraction * 100).toFixed(0).padStart(3)} % ${p.phase}${seg}, about ${fmtTime(eta)} left\x1b[K`,
         );
       };
+      if (o.plan) {
+        try {
+          const plan = await planDub(options, coreDeps(getCore), { signal: ac.signal, onProgress });
+          if (show) process.stderr.write('\r\x1b[K');
+          if (o.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+          else
+            for (const s of plan.segments)
+              process.stdout.write(
+                `${String(s.index + 1).padStart(4)}  ${s.cueStart.toFixed(2).padStart(8)} s  ${(s.cueEnd - s.cueStart).toFixed(2).padStart(6)} s slot  ${s.predictedSeconds.toFixed(2).padStart(6)} s predicted  ${s.predictedFit.padEnd(9)}  ${s.text.replace(/\n/g, ' ').slice(0, 60)}\n`,
+              );
+          const flagged = plan.segments.filter((s) => s.predictedFit === 'too-long').length;
+          process.stderr.write(
+            `${plan.segments.length} segments, ${flagged} predicted too long (shorten their text, or allow more --max-stretch / --max-borrow).\n`,
+          );
+          return;
+        } catch (err) {
+          if (err instanceof CliError) throw err;
+          const e = toApiError(err);
+          throw new CliError(e.message, e.code === 'INVALID_INPUT' || e.code === 'NOT_FOUND' ? 2 : 1);
+        } finally {
+          process.off('SIGINT', onSig);
+          process.off('SIGTERM', onSig);
+          if (opened.core) await (await opened.core).close();
+        }
+      }
       let report: DubReport;
       try {
         report = await runDub(options, coreDeps(getCore), { signal: ac.signal, onProgress });

@@ -23,6 +23,7 @@ import { timeStretch } from '../../../native-models/dsp/stretch.js';
 import {
   DUB_LIMITS,
   DubOptions,
+  DubPlan,
   DubReport,
   type DubProgress,
   type DubSegment,
@@ -508,6 +509,47 @@ async function limitedLoudness(
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * Fit before generating, for the whole file: one calibration take per voice (its longest cue) sets that voice's
+ * speaking rate, then every segment's length and fit are predicted. Nothing is written.
+ */
+export async function planDub(options: DubOptions, deps: DubDeps, hooks: DubHooks = {}): Promise<DubPlan> {
+  const p = await prepareDub(options, deps, hooks.signal);
+  const spoken = (c: DubCue) => c.text.replace(/\s*\n\s*/g, ' ');
+  const longest = new Map<string, { voice: ResolvedVoice; text: string }>();
+  for (const c of p.cues) {
+    const v = p.voiceFor(c);
+    const cur = longest.get(v.id);
+    if (!cur || spoken(c).length > cur.text.length) longest.set(v.id, { voice: v, text: spoken(c) });
+  }
+  const rates = new SpeakingRateModel();
+  let k = 0;
+  for (const { voice, text } of longest.values()) {
+    aborted(hooks.signal);
+    hooks.onProgress?.({ phase: 'generating', fraction: k++ / longest.size });
+    const r = await deps.synthesize(voice, text, voice.options, hooks.signal ?? new AbortController().signal);
+    rates.observe(voice.id, text, trimEdgeSilence(r.pcm, r.sampleRate).length / r.sampleRate);
+  }
+  const segments = p.cues.map((c, i) => {
+    const voice = p.voiceFor(c);
+    const limit = borrowLimit(p.cues, i, p.probe.durationSeconds, p.s.maxBorrow);
+    const predicted = rates.predictSeconds(voice.id, spoken(c));
+    return {
+      index: i,
+      cueStart: c.start,
+      cueEnd: c.end,
+      speaker: c.speaker,
+      voice: voice.id,
+      text: c.text,
+      borrowLimitSeconds: r3(limit),
+      predictedSeconds: r3(predicted),
+      predictedFit: predictFit(predicted, c.end - c.start, limit, p.s.maxStretch),
+    };
+  });
+  hooks.onProgress?.({ phase: 'done', fraction: 1 });
+  return DubPlan.parse({ segments, speakingRates: rates.measured(), warnings: p.warnings });
 }
 
 /** Run a dub. Returns the report (also written to `reportPath` by the caller if asked). */
