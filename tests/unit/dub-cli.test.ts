@@ -376,6 +376,26 @@ describe('timbre dub', () => {
     ]);
   }, 120_000);
 
+  it("audio in, audio out (--background none): the dub alone, the source's length; a video output is refused", () => {
+    const wav = path.join(dir, 'talk.wav');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', src, '-map', '0:a', '-t', '8', '-ac', '1', wav]);
+    writeFileSync(path.join(dir, 'one.srt'), '1\n00:00:02,000 --> 00:00:05,000\nOnly this is spoken.\n');
+    const out = path.join(dir, 'talk-dub.wav');
+    const r = timbre(['dub', wav, '--subs', 'one.srt', '--background', 'none', '-o', out, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = DubReport.parse(JSON.parse(r.stdout));
+    expect(report.output.videoCopied).toBe(false);
+    const pcm = decodeAudio(out);
+    expect(Math.abs(pcm.length - 8 * RATE)).toBeLessThanOrEqual(1);
+    const energy = (a: number, b: number) => pcm.subarray(a * RATE, b * RATE).reduce((e, v) => e + v * v, 0);
+    expect(energy(0, 1.9)).toBe(0); // nothing of the original: the dub alone
+    expect(energy(5.5, 8)).toBe(0);
+    expect(energy(2, 4)).toBeGreaterThan(100);
+    const v = timbre(['dub', wav, '--subs', 'one.srt', '-o', path.join(dir, 'talk.mp4')]);
+    expect(v.status).toBe(2);
+    expect(v.stderr).toMatch(/has no video stream: write audio instead/);
+  }, 60_000);
+
   it('refuses bad input with exit 2 (or 1 for a missing pack), a plain message, and writes nothing', () => {
     writeFileSync(path.join(dir, 'bad.srt'), '1\n00:00:0x,000 --> 00:00:01,000\nHi\n');
     writeFileSync(path.join(dir, 'junk.mp4'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
