@@ -602,7 +602,15 @@ export async function runDub(options: DubOptions, deps: DubDeps, hooks: DubHooks
         let speakingRate = 1;
         const take = async (rate: number) => {
           const opts = { ...voice.options, ...(rate !== 1 ? { speed: Math.round(rate * 1000) / 1000 } : {}) };
-          const r = await deps.synthesize(voice, spoken, opts, signal ?? new AbortController().signal);
+          const r = await deps
+            .synthesize(voice, spoken, opts, signal ?? new AbortController().signal)
+            .catch((err: unknown) => {
+              if (!(err instanceof ApiError) || err.code === 'CANCELLED') throw err;
+              throw new ApiError(
+                err.code,
+                `Segment ${i + 1} at ${cue.start.toFixed(2)} s ("${spoken.slice(0, 40)}") with ${voice.id}: ${err.message}`,
+              );
+            });
           const trimmed = trimEdgeSilence(r.pcm, r.sampleRate);
           return { pcm: trimmed, rate: r.sampleRate, seconds: trimmed.length / r.sampleRate };
         };
