@@ -192,6 +192,10 @@ beforeAll(() => {
     src,
   ]);
   writeFileSync(path.join(dir, 'target.srt'), SRT);
+  writeFileSync(
+    path.join(dir, 'source.vtt'),
+    `WEBVTT\n\n${SPEECH.map((sp, i) => `${ts(sp.at).replace(',', '.')} --> ${ts(sp.at + 3).replace(',', '.')}\nOriginal line ${i + 1}\n`).join('\n')}`,
+  );
 }, 60_000);
 
 describe('timbre dub', () => {
@@ -220,6 +224,10 @@ describe('timbre dub', () => {
       'stems',
       '--loudness',
       '-16',
+      '--source-subs',
+      'source.vtt',
+      '--source-language',
+      'en',
     ]);
     expect(r.stderr + r.stdout).toMatch(/Wrote .*dubbed\.mp4/);
     expect(r.status).toBe(0);
@@ -307,10 +315,17 @@ describe('timbre dub', () => {
       tags?: { language?: string };
       disposition: { default: number };
     }[];
-    expect(streams.map((s) => s.codec_type)).toEqual(['video', 'audio', 'audio', 'subtitle']);
+    expect(streams.map((s) => s.codec_type)).toEqual(['video', 'audio', 'audio', 'subtitle', 'subtitle']);
     expect(streams[1]).toMatchObject({ codec_name: 'aac', tags: { language: 'fre' }, disposition: { default: 1 } });
     expect(streams[2].disposition.default).toBe(0);
     expect(streams[3]).toMatchObject({ codec_name: 'mov_text', tags: { language: 'fre' } });
+    expect(streams[4]).toMatchObject({ codec_name: 'mov_text', tags: { language: 'eng' } });
+    const sourceTrack = parseSrt(
+      execFileSync('ffmpeg', ['-v', 'error', '-i', out, '-map', '0:s:1', '-f', 'srt', '-'], { encoding: 'utf8' }),
+    );
+    expect(sourceTrack.map((c) => [c.start, c.end, c.text])).toEqual(
+      SPEECH.map((sp, i) => [sp.at, sp.at + 3, `Original line ${i + 1}`]),
+    );
     const flat = (t: string) => t.replace(/\s+/g, ' ').trim();
     const expectCues = (cues: { start: number; end: number; text: string }[]) => {
       expect(cues.map((c) => [c.start, c.end, flat(c.text)])).toEqual(CUES.map((c) => [c.start, c.end, c.text]));
