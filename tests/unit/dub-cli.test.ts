@@ -7,7 +7,7 @@
  * by centre cancellation (center), subtitle tracks and sidecars matching the cues, loudness within 1 LU of the preset,
  * the source unchanged; bad input refused with exit 2 and nothing written.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -53,11 +53,19 @@ let speech: Float32Array;
 let bgL: Float32Array;
 let bgR: Float32Array;
 
-function timbre(args: string[]) {
-  return spawnSync(process.execPath, [path.join(ROOT, 'bin/timbre.mjs'), '--data-dir', data, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    timeout: 120_000,
+/** Run `timbre` without blocking this worker's event loop (a dub takes seconds; vitest's RPC must keep answering). */
+function timbre(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/timbre.mjs'), '--data-dir', data, ...args], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
 
@@ -199,10 +207,10 @@ beforeAll(() => {
 }, 60_000);
 
 describe('timbre dub', () => {
-  it('duck (default) into MP4: video copied, timing, fit, background, ducking, subtitles, loudness', () => {
+  it('duck (default) into MP4: video copied, timing, fit, background, ducking, subtitles, loudness', async () => {
     const before = sha(src);
     const out = path.join(dir, 'dubbed.mp4');
-    const r = timbre([
+    const r = await timbre([
       'dub',
       src,
       '--subs',
@@ -351,9 +359,9 @@ describe('timbre dub', () => {
     expect(readdirSync(dir).filter((f) => f.includes('tmp-timbre'))).toEqual([]);
   }, 120_000);
 
-  it("--plan predicts each segment's fit before generating and writes nothing", () => {
+  it("--plan predicts each segment's fit before generating and writes nothing", async () => {
     const out = path.join(dir, 'planned.mp4');
-    const r = timbre(['dub', src, '--subs', 'target.srt', '-o', out, '--plan', '--json']);
+    const r = await timbre(['dub', src, '--subs', 'target.srt', '-o', out, '--plan', '--json']);
     expect(r.status, r.stderr).toBe(0);
     const plan = DubPlan.parse(JSON.parse(r.stdout));
     expect(plan.segments.map((s) => s.predictedFit)).toEqual(['fits', 'too-long', 'fits', 'too-long']);
@@ -363,9 +371,20 @@ describe('timbre dub', () => {
     expect(existsSync(out)).toBe(false);
   }, 60_000);
 
-  it('center into MKV: the centred speech is removed, the stereo background kept', () => {
+  it('center into MKV: the centred speech is removed, the stereo background kept', async () => {
     const out = path.join(dir, 'center.mkv');
-    const r = timbre(['dub', src, '--subs', 'target.srt', '--background', 'center', '--language', 'de', '-o', out]);
+    const r = await timbre([
+      'dub',
+      src,
+      '--subs',
+      'target.srt',
+      '--background',
+      'center',
+      '--language',
+      'de',
+      '-o',
+      out,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(videoPackets(out)).toEqual(videoPackets(src));
     const dub = decodeAudio(out).subarray(0, DURATION * RATE);
@@ -391,12 +410,12 @@ describe('timbre dub', () => {
     ]);
   }, 120_000);
 
-  it("audio in, audio out (--background none): the dub alone, the source's length; a video output is refused", () => {
+  it("audio in, audio out (--background none): the dub alone, the source's length; a video output is refused", async () => {
     const wav = path.join(dir, 'talk.wav');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', src, '-map', '0:a', '-t', '8', '-ac', '1', wav]);
     writeFileSync(path.join(dir, 'one.srt'), '1\n00:00:02,000 --> 00:00:05,000\nOnly this is spoken.\n');
     const out = path.join(dir, 'talk-dub.wav');
-    const r = timbre(['dub', wav, '--subs', 'one.srt', '--background', 'none', '-o', out, '--json']);
+    const r = await timbre(['dub', wav, '--subs', 'one.srt', '--background', 'none', '-o', out, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const report = DubReport.parse(JSON.parse(r.stdout));
     expect(report.output.videoCopied).toBe(false);
@@ -406,12 +425,12 @@ describe('timbre dub', () => {
     expect(energy(0, 1.9)).toBe(0); // nothing of the original: the dub alone
     expect(energy(5.5, 8)).toBe(0);
     expect(energy(2, 4)).toBeGreaterThan(100);
-    const v = timbre(['dub', wav, '--subs', 'one.srt', '-o', path.join(dir, 'talk.mp4')]);
+    const v = await timbre(['dub', wav, '--subs', 'one.srt', '-o', path.join(dir, 'talk.mp4')]);
     expect(v.status).toBe(2);
     expect(v.stderr).toMatch(/has no video stream: write audio instead/);
   }, 60_000);
 
-  it('refuses bad input with exit 2 (or 1 for a missing pack), a plain message, and writes nothing', () => {
+  it('refuses bad input with exit 2 (or 1 for a missing pack), a plain message, and writes nothing', async () => {
     writeFileSync(path.join(dir, 'bad.srt'), '1\n00:00:0x,000 --> 00:00:01,000\nHi\n');
     writeFileSync(path.join(dir, 'junk.mp4'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
     const out = path.join(dir, 'never.mp4');
@@ -439,7 +458,7 @@ describe('timbre dub', () => {
       [['dub', path.join(dir, 'source.f32'), '--subs', 'target.srt', '-o', out], 2, /not a video or audio file/],
     ];
     for (const [args, code, msg] of cases) {
-      const r = timbre(args);
+      const r = await timbre(args);
       expect(r.stderr, args.join(' ')).toMatch(msg);
       expect(r.status, args.join(' ')).toBe(code);
       expect(existsSync(out)).toBe(false);
