@@ -17,6 +17,8 @@
  * `npm run bench -- --voice-long [--json] [--seconds 3600] [--rate 48000] [--denoise-seconds 120]` (issue #9, long
  * recordings): a one-hour recording staged, cleaned whole and a stretch denoised in one fresh process: wall seconds
  * per step and peak RSS of the whole process (target ≤ 400 MB). See voice-long-bench.ts.
+ * `npm run bench -- --dub [--json] [--dub-minutes 45]` (issue #11): a synthetic video of that length dubbed with
+ * eSpeak by `timbre dub` in a fresh process: videoSeconds, wallSeconds, peakRssMb. See dub-bench.ts.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -46,6 +48,12 @@ if (args.includes('--voice-long')) {
     rate: num('--rate', 48_000),
     denoiseSeconds: num('--denoise-seconds', 120),
   });
+  process.exit();
+}
+if (args.includes('--dub')) {
+  const { runDubBench } = await import('./dub-bench.js');
+  const mi = args.indexOf('--dub-minutes');
+  process.exitCode = await runDubBench(json, mi >= 0 ? Number(args[mi + 1]) : 45);
   process.exit();
 }
 const onlyIdx = args.indexOf('--only');

@@ -17,6 +17,7 @@ import { registerMcpCommand } from './commands/mcp.js';
 import { registerSayCommand } from './commands/say.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerVoicesCommands } from './commands/voices.js';
+import { registerDubCommand } from './commands/dub.js';
 
 export async function runCli(argv: string[]): Promise<number> {
   const program = new Command();
@@ -40,6 +41,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerMcpCommand(program, getDataDir);
   registerAlignCommand(program);
   registerQcCommand(program, getDataDir);
+  registerDubCommand(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {

@@ -35,6 +35,7 @@ export * from './policy.js';
 export * from './timeline.js';
 export * from './audiobook.js';
 export * from './speech.js';
+export * from './dub.js';
 
 export const methods = {
   ...appMethods,

@@ -1,0 +1,280 @@
+/**
+ * `timbre dub VIDEO --subs TARGET.srt [--source-subs SOURCE.srt] [--voice VOICE] [--speaker-voice SPEAKER=VOICE]...
+ * [--background duck|center|separate|none] [--max-stretch 1.15] [--language CODE] -o OUT.mp4|OUT.mkv|OUT.wav
+ * [--srt OUT.srt] [--report REPORT.json]`: dub a video (or audio) from subtitles, offline (docs/dubbing.md).
+ * Progress on stderr; exit 0 when the file was written (too-long segments are listed in the report), 1 on failure,
+ * 2 on usage errors. Nothing is written on failure.
+ */
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { appVersion } from '../../node/app-root.js';
+import { createCore, type Core } from '../../node/core.js';
+import { planDub, runDub, type DubDeps, type ResolvedVoice } from '../../node/dub/pipeline.js';
+import { ApiError, toApiError } from '../../../native-models/common/errors.js';
+import type { DubOptions, DubProgress, DubReport, VoiceInfo } from '../../../preload/contract/index.js';
+import { CliError } from '../cli-error.js';
+import { knob } from '../knobs.js';
+import { checkOutputPath } from '../output-path.js';
+import { resolveVoiceArg } from './render.js';
+
+interface DubCliOptions {
+  subs: string;
+  sourceSubs?: string;
+  voice?: string;
+  speakerVoice: string[];
+  background: 'duck' | 'center' | 'separate' | 'none';
+  maxStretch: number;
+  maxBorrow: number;
+  duckDb: number;
+  loudness: string;
+  language?: string;
+  sourceLanguage?: string;
+  keepOriginal?: boolean;
+  speakerPrefix: boolean;
+  output: string;
+  srt?: string;
+  vtt?: string;
+  stems?: string;
+  report?: string;
+  json?: boolean;
+  progress?: boolean;
+  plan?: boolean;
+}
+
+/** Engines that re-generate at a faster speaking rate (`speed` option), and the fastest rate used for fitting. */
+const FASTER_RATE: Record<string, number> = { espeak: 1.6 };
+
+function fmtTime(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '?';
+  const m = Math.floor(s / 60);
+  return m ? `${m} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`;
+}
+
+/** Voices from the core: engine voices and library voices (decrypted conditioning), one worker for all takes. */
+function coreDeps(getCore: () => Promise<Core>): DubDeps {
+  let voices: VoiceInfo[] | null = null;
+  let n = 0;
+  return {
+    async resolveVoice(arg) {
+      const core = await getCore();
+      if (!voices) {
+        const r = await core.dispatch('voices.list', {});
+        if (!r.ok) throw new ApiError(r.error.code, r.error.message);
+        voices = r.result as VoiceInfo[];
+      }
+      const id = resolveVoiceArg(voices, arg);
+      const engine = id.slice(0, id.indexOf(':'));
+      const r = await core.speech.resolve({ model: engine === 'library' ? 'tts-1' : engine, voice: { id } });
+      return {
+        id,
+        engineId: r.engineId,
+        voiceId: r.voiceId,
+        options: r.options,
+        maxRate: FASTER_RATE[r.engineId] ?? null,
+      } satisfies ResolvedVoice;
+    },
+    async synthesize(voice, text, options, signal) {
+      const core = await getCore();
+      const jobId = `dub-${++n}`;
+      const chunks: Float32Array[] = [];
+      let total = 0;
+      const onAbort = () => core.engines.cancel(jobId);
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const res = await core.engines.synthesize(
+          { jobId, engineId: voice.engineId, voiceId: voice.voiceId, text, options, seed: 1 },
+          {
+            onChunk: (pcm) => {
+              chunks.push(pcm);
+              total += pcm.length;
+            },
+            onProgress: () => undefined,
+          },
+        );
+        const pcm = new Float32Array(total);
+        let at = 0;
+        for (const c of chunks) {
+          pcm.set(c, at);
+          at += c.length;
+        }
+        return { pcm, sampleRate: res.sampleRate };
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    },
+  };
+}
+
+export function registerDubCommand(program: Command, getDataDir: () => string): void {
+  program
+    .command('dub')
+    .description('dub a video (or audio) from subtitles: the same video out, speaking the subtitles (offline)')
+    .argument('<video>', 'the video (MP4, MKV, MOV, WebM) or audio file; it is never modified')
+    .requiredOption('--subs <file>', 'target-language subtitles to speak: SRT, VTT or ASS/SSA (encoding detected)')
+    .option('--source-subs <file>', 'source-language subtitles, added as a second subtitle track')
+    .option('--voice <voice>', 'voice for every speaker without its own: an id (espeak:en-us+f2, library:<id>) or name')
+    .option(
+      '--speaker-voice <speaker=voice>',
+      'a speaker\'s voice, e.g. ANNA=espeak:fr+f3 (speakers: ASS Name field, WebVTT <v>, or "NAME: " at the start of a cue); repeat per speaker',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .addOption(
+      new Option(
+        '--background <mode>',
+        'duck: the original ducked under the dub (default); center: stereo centre removed; separate: a separation pack; none: dub only',
+      )
+        .choices(['duck', 'center', 'separate', 'none'])
+        .default('duck'),
+    )
+    .addOption(
+      new Option('--max-stretch <x>', 'largest time-stretch of a take, 1 to 1.4')
+        .argParser(knob('--max-stretch', { min: 1, max: 1.4 }))
+        .default(1.15),
+    )
+    .addOption(
+      new Option('--max-borrow <s>', 'most silence borrowed from the gap after a cue, 0 to 5 seconds')
+        .argParser(knob('--max-borrow', { min: 0, max: 5, unit: 's' }))
+        .default(1),
+    )
+    .addOption(
+      new Option('--duck-db <db>', 'how far the original is ducked under the dub, 15 to 60 dB')
+        .argParser(knob('--duck-db', { min: 15, max: 60, unit: 'dB' }))
+        .default(20),
+    )
+    .addOption(
+      new Option('--loudness <lufs>', 'loudness of the result: -23 (broadcast, EBU R128), -16 or -14 (web)')
+        .choices(['-23', '-16', '-14'])
+        .default('-16'),
+    )
+    .option('--language <code>', 'language of the dub track and its subtitles (ISO 639: fr, fra, pt-BR)')
+    .option('--source-language <code>', 'language of the --source-subs track')
+    .option('--keep-original', 'keep the original audio as a second (not default) track')
+    .option('--no-speaker-prefix', 'do not read "NAME: " at the start of a cue as its speaker')
+    .requiredOption(
+      '-o, --output <file>',
+      'the file to write: .mp4, .mkv, .mov, .webm (video copied) or .wav, .flac, .mp3, .m4a',
+    )
+    .option('--srt <file>', 'also write the target subtitles as SRT')
+    .option('--vtt <file>', 'also write the target subtitles as WebVTT')
+    .option('--stems <folder>', 'also write the stems: dialogue.wav and background.wav')
+    .option('--report <file>', 'write the report (JSON: timing, fit and loudness of every segment)')
+    .option('--json', 'print the report on stdout')
+    .option(
+      '--plan',
+      "fit before generating: predict each segment's length and fit (one calibration take per voice) and write nothing",
+    )
+    .option('--progress', 'show progress on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'no progress on stderr')
+    .action(async (video: string, o: DubCliOptions) => {
+      const abs = (p: string) => path.resolve(process.cwd(), p);
+      if (o.report) await checkOutputPath(abs(o.report), 'The report file');
+      const speakerVoices = o.speakerVoice.map((sv) => {
+        const i = sv.indexOf('=');
+        if (i <= 0 || i === sv.length - 1)
+          throw new CliError(`--speaker-voice needs SPEAKER=VOICE (e.g. ANNA=espeak:fr+f3), not "${sv}"`, 2);
+        return { speaker: sv.slice(0, i).trim(), voice: sv.slice(i + 1).trim() };
+      });
+      const options: DubOptions = {
+        input: abs(video),
+        subs: abs(o.subs),
+        ...(o.sourceSubs ? { sourceSubs: abs(o.sourceSubs) } : {}),
+        ...(o.voice ? { voice: o.voice } : {}),
+        speakerVoices,
+        background: o.background,
+        maxStretch: o.maxStretch,
+        maxBorrow: o.maxBorrow,
+        duckDb: o.duckDb,
+        loudness: Number(o.loudness) as -23 | -16 | -14,
+        ...(o.language ? { language: o.language } : {}),
+        ...(o.sourceLanguage ? { sourceLanguage: o.sourceLanguage } : {}),
+        keepOriginal: !!o.keepOriginal,
+        speakerPrefix: o.speakerPrefix,
+        output: abs(o.output),
+        ...(o.srt ? { srt: abs(o.srt) } : {}),
+        ...(o.vtt ? { vtt: abs(o.vtt) } : {}),
+        ...(o.stems ? { stems: abs(o.stems) } : {}),
+        ...(o.report ? { report: abs(o.report) } : {}),
+      };
+      // The core (data folder, voice library, synthesis worker) opens only once the input has passed its checks.
+      const opened: { core: Promise<Core> | null } = { core: null };
+      const getCore = () =>
+        (opened.core ??= createCore({
+          dataDir: getDataDir(),
+          transport: 'web',
+          version: appVersion(),
+          log: () => undefined,
+        }));
+      const ac = new AbortController();
+      const onSig = () => ac.abort();
+      process.once('SIGINT', onSig);
+      process.once('SIGTERM', onSig);
+      const show = o.progress ?? process.stderr.isTTY === true;
+      const started = Date.now();
+      let last = 0;
+      const onProgress = (p: DubProgress) => {
+        if (!show) return;
+        const now = Date.now();
+        if (now - last < 200 && p.phase !== 'done') return;
+        last = now;
+        const elapsed = (now - started) / 1000;
+        const eta = p.fraction > 0.02 ? (elapsed / p.fraction) * (1 - p.fraction) : NaN;
+        const width = 24;
+        const full = Math.round(p.fraction * width);
+        const seg = p.segments ? ` ${(p.segment ?? 0) + 1}/${p.segments}` : '';
+        process.stderr.write(
+          `\r[${'#'.repeat(full)}${' '.repeat(width - full)}] ${(p.fraction * 100).toFixed(0).padStart(3)} % ${p.phase}${seg}, about ${fmtTime(eta)} left\x1b[K`,
+        );
+      };
+      if (o.plan) {
+        try {
+          const plan = await planDub(options, coreDeps(getCore), { signal: ac.signal, onProgress });
+          if (show) process.stderr.write('\r\x1b[K');
+          if (o.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+          else
+            for (const s of plan.segments)
+              process.stdout.write(
+                `${String(s.index + 1).padStart(4)}  ${s.cueStart.toFixed(2).padStart(8)} s  ${(s.cueEnd - s.cueStart).toFixed(2).padStart(6)} s slot  ${s.predictedSeconds.toFixed(2).padStart(6)} s predicted  ${s.predictedFit.padEnd(9)}  ${s.text.replace(/\n/g, ' ').slice(0, 60)}\n`,
+              );
+          const flagged = plan.segments.filter((s) => s.predictedFit === 'too-long').length;
+          process.stderr.write(
+            `${plan.segments.length} segments, ${flagged} predicted too long (shorten their text, or allow more --max-stretch / --max-borrow).\n`,
+          );
+          return;
+        } catch (err) {
+          if (err instanceof CliError) throw err;
+          const e = toApiError(err);
+          throw new CliError(e.message, e.code === 'INVALID_INPUT' || e.code === 'NOT_FOUND' ? 2 : 1);
+        } finally {
+          process.off('SIGINT', onSig);
+          process.off('SIGTERM', onSig);
+          if (opened.core) await (await opened.core).close();
+        }
+      }
+      let report: DubReport;
+      try {
+        report = await runDub(options, coreDeps(getCore), { signal: ac.signal, onProgress });
+      } catch (err) {
+        if (err instanceof CliError) throw err;
+        const e = toApiError(err);
+        if (e.code === 'CANCELLED') throw new CliError('Cancelled: nothing was written.', 1);
+        throw new CliError(e.message, e.code === 'INVALID_INPUT' || e.code === 'NOT_FOUND' ? 2 : 1);
+      } finally {
+        if (show) process.stderr.write('\r\x1b[K');
+        process.off('SIGINT', onSig);
+        process.off('SIGTERM', onSig);
+        if (opened.core) await (await opened.core).close();
+      }
+      if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      const tooLong = report.segments.filter((s) => s.fit === 'too-long');
+      const count = (k: string) => report.segments.filter((s) => s.fit === k).length;
+      process.stderr.write(
+        `Wrote ${report.output.path} (${report.output.durationSeconds.toFixed(2)} s${report.output.videoCopied ? ', video copied' : ''}): ${report.segments.length} segments (${count('fits')} fit, ${count('borrowed')} borrowed, ${count('stretched')} stretched, ${tooLong.length} too long), ${report.loudness.integratedLufs.toFixed(1)} LUFS, true peak ${report.loudness.truePeakDbtp.toFixed(1)} dBTP, in ${fmtTime(report.wallSeconds)}.\n`,
+      );
+      for (const s of tooLong)
+        process.stderr.write(
+          `  segment ${s.index + 1} at ${s.cueStart.toFixed(2)} s is too long by ${s.tooLongBySeconds.toFixed(2)} s: "${s.text.slice(0, 60)}"\n`,
+        );
+      for (const w of report.warnings) process.stderr.write(`  note: ${w}\n`);
+    });
+}
