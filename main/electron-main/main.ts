@@ -18,6 +18,7 @@ import { menuTemplate } from './menu.js';
 import { APP_ENTRY_URL, APP_SCHEME, MEDIA_SCHEME } from './origin.js';
 import { hardenSession, hardenWebContents, isAllowedExternalUrl } from './security.js';
 import { readShellPrefs, writeShellPrefs } from './shell-prefs.js';
+import { updateFeedHost } from '../node/privacy/ledger.js';
 import { createUpdater, updateEngineSettings, updatesDisabledByPolicy, type ShellUpdater } from './updater.js';
 import { currentPolicy } from '../node/policy/policy.js';
 import { createAppProtocolHandler, mainWindowOptions, PRIVILEGED_SCHEMES } from './window.js';
@@ -160,6 +161,12 @@ async function main() {
       : 'Updates are only available in installed builds.',
     autoCheckEnabled: () => readShellPrefs(dataDir).autoCheckUpdates,
     log,
+    onNetwork: (why) =>
+      core.ledger.record('network.request', {
+        host: updateFeedHost(currentPolicy().policy.updates?.feedUrl),
+        why,
+        bytes: null,
+      }),
   });
   updater.onStatus((s) => {
     if (s.state === 'downloading') mainWindow?.setProgressBar(s.percent / 100);

@@ -14,6 +14,7 @@ import { apiMethods } from './api.js';
 import { policyMethods } from './policy.js';
 import { timelineMethods } from './timeline.js';
 import { speechMethods } from './speech.js';
+import { privacyMethods } from './privacy.js';
 import { appMethods } from './app.js';
 import { exportEvents, exportMethods } from './export.js';
 import { jobsEvents, jobsMethods } from './jobs.js';
@@ -35,6 +36,7 @@ export * from './policy.js';
 export * from './timeline.js';
 export * from './audiobook.js';
 export * from './speech.js';
+export * from './privacy.js';
 
 export const methods = {
   ...appMethods,
@@ -47,6 +49,7 @@ export const methods = {
   ...policyMethods,
   ...timelineMethods,
   ...speechMethods,
+  ...privacyMethods,
 } as const;
 
 export const events = {

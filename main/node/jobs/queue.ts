@@ -21,6 +21,7 @@ import {
 import { timeStretch } from '../../../native-models/dsp/stretch.js';
 import { analyseTake, encodeAnalysis } from '../../../native-models/dsp/take-analysis.js';
 import type { WorkerHost } from './worker-host.js';
+import { noLedger, type LedgerSink } from '../privacy/ledger.js';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -66,6 +67,8 @@ export class JobQueue {
     engineId: string,
     voiceId: string,
   ) => Promise<{ engineId: string; voiceId: string; options?: Record<string, string> } | null> = async () => null;
+  /** The privacy ledger (the core sets it): each generation records which model ran on which line. */
+  ledger: LedgerSink = noLedger;
 
   constructor(
     private readonly db: Db,
@@ -364,6 +367,15 @@ export class JobQueue {
     }
     job = this.repos.jobs.update(jobId, { status: 'running', progress: 0 });
     this.emit('job.updated', job);
+    // The privacy ledger: which model ran on which item (ids only, never the text).
+    this.ledger.record('model.run', {
+      engine: voice.engineId,
+      voice: apiVoiceId,
+      item: 'line',
+      lineId: job.lineId,
+      projectId: job.projectId,
+      jobId,
+    });
     let running: Job = job;
     let lastPersist = Date.now();
     const speed = plan.parsed.settings.speed ?? 1;

@@ -7,6 +7,7 @@ import { migration0005 } from './0005-studio.js';
 import { migration0009 } from './0009-take-analysis.js';
 import { migration0012 } from './0012-job-resume.js';
 import { migration0020 } from './0020-api-keys.js';
+import { migration0040 } from './0040-privacy-ledger.js';
 
 /**
  * Every migration, in order. Add one file per schema change and list it here; never edit a shipped migration.
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   migration0009,
   migration0012,
   migration0020,
+  migration0040,
 ];
