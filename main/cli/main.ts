@@ -16,6 +16,7 @@ import { registerMcpCommand } from './commands/mcp.js';
 import { registerSayCommand } from './commands/say.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerVoicesCommands } from './commands/voices.js';
+import { registerPrivacyCommands } from './commands/privacy.js';
 
 export async function runCli(argv: string[]): Promise<number> {
   const program = new Command();
@@ -38,6 +39,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerApiKeysCommands(program, getDataDir);
   registerMcpCommand(program, getDataDir);
   registerAlignCommand(program);
+  registerPrivacyCommands(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {
