@@ -138,6 +138,8 @@ async function main() {
   protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir()));
 
   const core: Core = await createCore({ dataDir, transport: 'electron', version: appVersion(), log });
+  // Privacy → "Show in folder": the file manager opens at the holding's folder (the renderer only names the kind).
+  core.setRevealer((file) => shell.showItemInFolder(file));
   protocol.handle(MEDIA_SCHEME, createMediaHandler(core));
   const disposeIpc = registerIpc({
     ipcMain,

@@ -1,5 +1,6 @@
 import { policyEn } from '../features/policy/policy.en';
 import { apiEn } from '../features/api/api.en';
+import { privacyEn } from '../features/privacy/privacy.en';
 import { voicesEn } from './voices.en';
 
 /** English UI strings. Keys are grouped by view; `{name}` placeholders are filled by `t(key, { name })`. */
@@ -576,6 +577,8 @@ export const en = {
   ...voicesEn,
   ...apiEn,
   ...policyEn,
+  // privacy center (#13)
+  ...privacyEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

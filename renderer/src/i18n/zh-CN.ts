@@ -1,5 +1,6 @@
 import { policyZhCN } from '../features/policy/policy.zh-CN';
 import { apiZhCN } from '../features/api/api.zh-CN';
+import { privacyZhCN } from '../features/privacy/privacy.zh-CN';
 import type { Dictionary } from './en';
 import { voicesZhCN } from './voices.zh-CN';
 
@@ -566,4 +567,6 @@ export const zhCN: Dictionary = {
   ...voicesZhCN,
   ...apiZhCN,
   ...policyZhCN,
+  // privacy center (#13)
+  ...privacyZhCN,
 };

@@ -16,6 +16,7 @@ import { ProjectsView } from './ProjectsView';
 import { SettingsView } from './SettingsView';
 import { StudioView } from './StudioView';
 import { VoicesView } from './voices/VoicesView';
+import { PrivacyView } from '../features/privacy/PrivacyView';
 import { MicIndicator } from './voices/MicIndicator';
 
 type Phase = { kind: 'booting' } | { kind: 'no-token' } | { kind: 'failed'; message: string } | { kind: 'ready' };
@@ -140,6 +141,7 @@ const NAV: { view: View; icon: IconName }[] = [
   { view: 'voices', icon: 'voices' },
   { view: 'models', icon: 'models' },
   { view: 'settings', icon: 'settings' },
+  { view: 'privacy', icon: 'lock' },
 ];
 
 function Shell() {
@@ -235,6 +237,7 @@ function Shell() {
         {view === 'voices' && <VoicesView />}
         {view === 'models' && <ModelsView />}
         {view === 'settings' && <SettingsView />}
+        {view === 'privacy' && <PrivacyView />}
       </main>
       <Toasts />
     </div>
