@@ -10,7 +10,7 @@ export const privacyEn = {
   'privacy.size': 'Size',
   'privacy.location': 'Location',
   'privacy.showInFolder': 'Show in folder',
-  'privacy.showInFolderLabel': 'Show {kind} in the file manager',
+  'privacy.showInFolderLabel': 'Show in folder: {kind}',
   'privacy.pathCopied': 'The folder is {path}',
   'privacy.truncated': 'The data folder is very large: sizes are lower bounds.',
   'privacy.kind.projects': 'Projects (database, music beds, covers)',

@@ -12,7 +12,7 @@ export const privacyZhCN: Record<keyof typeof privacyEn, string> = {
   'privacy.size': '大小',
   'privacy.location': '位置',
   'privacy.showInFolder': '在文件夹中显示',
-  'privacy.showInFolderLabel': '在文件管理器中显示{kind}',
+  'privacy.showInFolderLabel': '在文件夹中显示：{kind}',
   'privacy.pathCopied': '文件夹位于 {path}',
   'privacy.truncated': '数据文件夹非常大：显示的大小是下限。',
   'privacy.kind.projects': '项目（数据库、背景音乐、封面）',
