@@ -14,7 +14,7 @@
  * that holds no project, take or voice (no merge: ids would collide and a half merge cannot be undone cleanly);
  * anything wrong in the archive stops the import before the database changes, and the files it wrote are removed.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, renameSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, renameSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -62,6 +62,7 @@ const dec = (v: unknown): unknown =>
     ? Buffer.from((v as { $base64: string }).$base64, 'base64')
     : v;
 
+const STORED = { compress: false } as const;
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
 const SAFE_TAKE_FILE = /^[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
 
@@ -76,9 +77,14 @@ export async function exportArchive(
   const tmp = await mkdtemp(path.join(root, '.privacy-export-'));
   const counts: ArchiveCounts = { projects: 0, lines: 0, takes: 0, voices: 0, consentRecords: 0 };
   // The zip streams into the temporary file as entries are added; each entry is read from disk when its turn comes.
-  const written = (async () => {
-    for await (const chunk of zip.outputStream as AsyncIterable<Buffer>) await out.write(chunk);
-  })();
+  // A file that cannot be read part-way (yazl emits it on the zip) fails the export as a whole.
+  const failed = new Promise<never>((_, reject) => zip.on('error', reject));
+  const written = Promise.race([
+    (async () => {
+      for await (const chunk of zip.outputStream as AsyncIterable<Buffer>) await out.write(chunk);
+    })(),
+    failed,
+  ]);
   written.catch(() => undefined);
   try {
     const json = (name: string, v: unknown) => zip.addBuffer(Buffer.from(JSON.stringify(v, null, 1)), name);
@@ -119,25 +125,31 @@ export async function exportArchive(
       for (const t of rows.takes) {
         const file = String(t.file);
         const abs = path.join(root, 'takes', file);
-        if (existsSync(abs)) zip.addReadStream(createReadStream(abs), `projects/${pid}/takes/${path.basename(file)}`);
+        // Files are opened when their turn comes (yazl reports a failure on the zip). Audio is stored, not deflated: PCM hardly compresses, and storing keeps the export as fast as a copy.
+        if (existsSync(abs)) zip.addFile(abs, `projects/${pid}/takes/${path.basename(file)}`, STORED);
       }
       const bed = rows.projects[0]?.music_bed
         ? (JSON.parse(String(rows.projects[0].music_bed)) as { file?: string })
         : null;
       if (bed?.file && existsSync(path.join(root, 'music', bed.file)))
-        zip.addReadStream(createReadStream(path.join(root, 'music', bed.file)), `projects/${pid}/music/${bed.file}`);
+        zip.addFile(path.join(root, 'music', bed.file), `projects/${pid}/music/${bed.file}`, STORED);
       for (const name of existsSync(path.join(root, 'covers')) ? readdirSync(path.join(root, 'covers')) : [])
-        if (name.startsWith(`${pid}.`))
-          zip.addReadStream(createReadStream(path.join(root, 'covers', name)), `projects/${pid}/covers/${name}`);
+        if (name.startsWith(`${pid}.`)) zip.addFile(path.join(root, 'covers', name), `projects/${pid}/covers/${name}`);
     }
     zip.end();
     await written;
     await out.commit();
   } catch (err) {
-    zip.end();
-    await written.catch(() => undefined);
+    (zip.outputStream as NodeJS.ReadableStream & { destroy(): void }).destroy();
     await out.abort();
-    throw err;
+    if (err instanceof ApiError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT')
+      throw new ApiError('DISK_FULL', `The disk is full: ${target} could not be written. Nothing was left behind.`);
+    throw new ApiError(
+      'INTERNAL',
+      `The archive could not be written (${(err as Error).message}). Nothing was left behind; try again, or check the data folder.`,
+    );
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
