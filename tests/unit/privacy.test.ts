@@ -162,6 +162,42 @@ describe('the privacy ledger', () => {
   });
 });
 
+describe('network requests in the ledger', () => {
+  it('a real pack download (from a mirror the policy names) records each request: host, bytes, why', async () => {
+    const served: { url: string; bytes: number }[] = [];
+    const mirror = createServer((req, res) => {
+      const m = /^\/packs\/silero-vad\/(silero_vad\.onnx|LICENSE)$/.exec(req.url!);
+      if (!m) return void res.writeHead(404).end();
+      const body = readFileSync(path.join(SHARED_MODELS, 'silero-vad', m[1]));
+      served.push({ url: req.url!, bytes: body.length });
+      res.writeHead(200).end(body);
+    });
+    await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => mirror.close(r)));
+    const port = (mirror.address() as AddressInfo).port;
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const policy = path.join(t.dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ packMirrorUrl: `http://127.0.0.1:${port}/packs/` }));
+    process.env.TIMBRE_POLICY_FILE = policy;
+    resetPolicyCache();
+    const { core } = await open(path.join(t.dir, 'data'));
+    const done = new Promise<void>((resolve) =>
+      core.subscribe((event, payload) => {
+        if (event === 'model.updated' && (payload as { pack: { status: string } }).pack?.status === 'installed')
+          resolve();
+      }),
+    );
+    await call(core, 'models.download', { id: 'silero-vad', acceptTerms: true });
+    await done;
+    const requests = (await ledger(core, 'network.request')).entries.map((e) => e.detail).reverse();
+    expect(served.length).toBeGreaterThan(0);
+    expect(requests).toEqual(
+      served.map((s) => ({ host: `127.0.0.1:${port}`, why: 'user-asked download', bytes: s.bytes, status: 200 })),
+    );
+  });
+});
+
 describe('what Timbre holds', () => {
   it('counts and sizes each kind from the database and the data folder', async () => {
     const { core, dir } = await open();
