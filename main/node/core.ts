@@ -514,6 +514,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return staging.get(item.stagingId);
     },
     'voiceAudio.clean': async ({ stagingId, trim, denoise, normalize, window }) => {
+      ledger.record('model.run', {
+        engine: denoise ? 'gtcrn+silero-vad' : 'silero-vad',
+        item: 'staged',
+        itemId: stagingId,
+      });
       // In streaming passes over blocks (temporary audio encrypted in staging/work): memory does not grow with length.
       const store = staging.workStore();
       try {
@@ -551,10 +556,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     'consent.statement': (p) => statements.create(p),
     'speech.align': async ({ stagingId, text, language }) => {
+      ledger.record('model.run', { engine: 'aligner', item: 'staged', itemId: stagingId, language });
       const rec = await staging.samples(stagingId);
       return statementAligner.align(rec.samples, rec.sampleRate, text, language);
     },
     'consent.verify': async ({ statementId, stagingId, sampleStagingId }) => {
+      ledger.record('model.run', { engine: 'consent-checks', item: 'staged', itemId: stagingId });
       const sample = sampleStagingId ? await staging.samples(sampleStagingId) : undefined;
       return (await checkStatement(statementId, stagingId, sample)).verification;
     },
@@ -596,6 +603,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         statements.remove(consent.statementId);
       }
       for (const id of stagingIds) staging.remove(id);
+      // Cloning ran each installed cloning engine on the voice's first sample.
+      for (const engine of voice.engines) ledger.record('model.run', { engine, item: 'voice', itemId: voice.id });
       voicesChanged();
       return voice;
     },
@@ -613,6 +622,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     'library.removeSample': ({ id, sampleId }) => library.removeSample(id, sampleId),
     'library.preview': async ({ id, text }) => {
+      ledger.record('model.run', { engine: 'library', voice: `library:${id}`, item: 'preview' });
       const audio = await library.preview(id, text);
       const item = await staging.put(audio.samples, audio.sampleRate, { source: 'preview', voiceId: id });
       return staging.get(item.stagingId);
@@ -700,6 +710,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     'dictionary.preview': async ({ projectId, text, entries, synthesize, voiceId }) => {
       const r = studio.previewDictionary(projectId, text, entries);
+      if (synthesize)
+        ledger.record('model.run', { engine: 'preview', voice: voiceId ?? null, item: 'dictionary', projectId });
       const wavBase64 = synthesize ? await jobs.previewWav(projectId, r.text, voiceId) : null;
       return { ...r, wavBase64 };
     },

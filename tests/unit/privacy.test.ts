@@ -98,6 +98,12 @@ describe('the privacy ledger', () => {
     await call(core, 'models.import', { path: path.join(SHARED_MODELS, 'silero-vad') });
     await call(core, 'vault.unlock', { passphrase: 'ledger test passphrase' });
     const staged = await call<StagedAudio>(core, 'voiceAudio.stage', { path: SPEECH });
+    await call(core, 'voiceAudio.clean', { stagingId: staged.stagingId, trim: true, normalize: true, denoise: false });
+    expect((await ledger(core, 'model.run')).entries[0].detail).toEqual({
+      engine: 'silero-vad',
+      item: 'staged',
+      itemId: staged.stagingId,
+    });
     const imports = (await ledger(core, 'file.imported')).entries.map((e) => e.detail);
     expect(imports).toContainEqual({
       kind: 'audio',
@@ -389,8 +395,7 @@ describe('export everything, import into an empty data folder, erase', () => {
         .filter(existsSync)
         .some((f) => readFileSync(f).includes(Buffer.from(secret)));
     // The text is really in the database's bytes before.
-    core.repos.projects.list();
-    expect(scan() || readFileSync(path.join(dir, 'timbre.sqlite-wal')).includes(Buffer.from('Zanzibar'))).toBe(true);
+    expect(scan()).toBe(true);
     const r = await call<EraseReport>(core, 'privacy.erase', { confirm: 'ERASE EVERYTHING' });
     expect(r.rows.lines).toBe(2);
     expect(r.rows.takes).toBe(2);
