@@ -155,7 +155,7 @@ function Shell() {
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);
 
-  // Ctrl/Cmd+1..5 switch views.
+  // Ctrl/Cmd+1..6 switch views.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) return;
