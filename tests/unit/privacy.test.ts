@@ -9,9 +9,20 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import yazl from 'yazl';
+import { pipeline } from 'node:stream/promises';
 import { createCore, type Core } from '../../main/node/core.js';
 import { resetPolicyCache } from '../../main/node/policy/policy.js';
 import { ledgeredFetch, type LedgerSink } from '../../main/node/privacy/ledger.js';
@@ -382,6 +393,61 @@ describe('export everything, import into an empty data folder, erase', () => {
     expect(e.message).toMatch(/not a Timbre archive.*Nothing was changed/);
     expect(readdirSync(dir).filter((n) => n.startsWith('.privacy'))).toEqual([]);
     expect(core.repos.projects.list()).toEqual([]);
+  });
+
+  it('refuses hostile archives (unexpected entries, a take naming a file outside its project, a wrong format) and changes nothing', async () => {
+    const { core, dir } = await open();
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const manifest = { format: 'timbre-archive', version: 1 };
+    const project = (takeFile: string) => ({
+      projects: [{ id: 'prj_a', name: 'Evil', created_at: 'x', updated_at: 'x' }],
+      lines: [],
+      takes: [{ id: 'take_a', line_id: 'l', project_id: 'prj_a', file: takeFile }],
+      take_analysis: [],
+    });
+    const cases: [string, [string, unknown][], RegExp][] = [
+      ['format.zip', [['manifest.json', { format: 'other', version: 1 }]], /not a Timbre archive manifest/],
+      ['order.zip', [['settings.json', []]], /does not start with manifest\.json/],
+      [
+        'extra.zip',
+        [
+          ['manifest.json', manifest],
+          ['projects/prj_a/other/x.wav', 'x'],
+        ],
+        /unexpected entry projects\/prj_a\/other\/x\.wav/,
+      ],
+      [
+        'escape.zip',
+        [
+          ['manifest.json', manifest],
+          ['projects/prj_a/project.json', project('../../vault.json')],
+        ],
+        /names the file "\.\.\/\.\.\/vault\.json"/,
+      ],
+      [
+        'missing.zip',
+        [
+          ['manifest.json', manifest],
+          ['projects/prj_a/project.json', project('prj_a/take_a.wav')],
+        ],
+        /the audio of take take_a is missing/,
+      ],
+    ];
+    for (const [name, entries, why] of cases) {
+      const zip = new yazl.ZipFile();
+      for (const [n, v] of entries) zip.addBuffer(Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)), n);
+      zip.end();
+      const file = path.join(t.dir, name);
+      await pipeline(zip.outputStream, createWriteStream(file));
+      const e = await callError(core, 'privacy.import', { path: file, passphrase: 'whatever passphrase' });
+      expect(e.code, name).toBe('INVALID_INPUT');
+      expect(e.message, name).toMatch(why);
+      expect(e.message, name).toMatch(/Nothing was changed/);
+    }
+    expect(core.repos.projects.list()).toEqual([]);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.privacy'))).toEqual([]);
+    expect(readdirSync(path.join(dir, 'takes'))).toEqual([]);
   });
 
   it('erase leaves no file, no row and no line text in the database file or its -wal', async () => {
