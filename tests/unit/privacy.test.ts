@@ -16,6 +16,7 @@ import {
   readFileSync,
   readdirSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -26,6 +27,7 @@ import { pipeline } from 'node:stream/promises';
 import { createCore, type Core } from '../../main/node/core.js';
 import { resetPolicyCache } from '../../main/node/policy/policy.js';
 import { ledgeredFetch, type LedgerSink } from '../../main/node/privacy/ledger.js';
+import { walk, WalkBudget } from '../../main/node/privacy/holdings.js';
 import type {
   ArchiveCounts,
   EraseReport,
@@ -233,6 +235,23 @@ describe('what Timbre holds', () => {
     expect(by.logs.count).toBeGreaterThan(0); // the ledger's own entries
     expect(r.truncated).toBe(false);
     expect(r.retention.stagedUploadsHours).toEqual({ value: 24, fixedByPolicy: false });
+  });
+});
+
+describe('the holdings walk', () => {
+  it('stops at its budget and says so, and does not follow links', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    mkdirSync(path.join(t.dir, 'a', 'b'), { recursive: true });
+    for (let i = 0; i < 30; i++) writeFileSync(path.join(t.dir, 'a', 'b', `f${i}`), Buffer.alloc(10));
+    symlinkSync('/usr', path.join(t.dir, 'a', 'link'));
+    const all = new WalkBudget();
+    expect(walk(t.dir, all)).toEqual({ files: 30, bytes: 300 });
+    expect(all.truncated).toBe(false);
+    const small = new WalkBudget(12);
+    const w = walk(t.dir, small);
+    expect(small.truncated).toBe(true);
+    expect(w.files).toBeLessThanOrEqual(12);
   });
 });
 
