@@ -18,6 +18,7 @@ import { registerSayCommand } from './commands/say.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerVoicesCommands } from './commands/voices.js';
 import { registerDubCommand } from './commands/dub.js';
+import { registerPrivacyCommands } from './commands/privacy.js';
 
 export async function runCli(argv: string[]): Promise<number> {
   const program = new Command();
@@ -42,6 +43,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerAlignCommand(program);
   registerQcCommand(program, getDataDir);
   registerDubCommand(program, getDataDir);
+  registerPrivacyCommands(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {

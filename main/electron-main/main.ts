@@ -18,6 +18,7 @@ import { menuTemplate } from './menu.js';
 import { APP_ENTRY_URL, APP_SCHEME, MEDIA_SCHEME } from './origin.js';
 import { hardenSession, hardenWebContents, isAllowedExternalUrl } from './security.js';
 import { readShellPrefs, writeShellPrefs } from './shell-prefs.js';
+import { updateFeedHost } from '../node/privacy/ledger.js';
 import { createUpdater, updateEngineSettings, updatesDisabledByPolicy, type ShellUpdater } from './updater.js';
 import { currentPolicy } from '../node/policy/policy.js';
 import { createAppProtocolHandler, mainWindowOptions, PRIVILEGED_SCHEMES } from './window.js';
@@ -137,6 +138,8 @@ async function main() {
   protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir()));
 
   const core: Core = await createCore({ dataDir, transport: 'electron', version: appVersion(), log });
+  // Privacy → "Show in folder": the file manager opens at the holding's folder (the renderer only names the kind).
+  core.setRevealer((file) => shell.showItemInFolder(file));
   protocol.handle(MEDIA_SCHEME, createMediaHandler(core));
   const disposeIpc = registerIpc({
     ipcMain,
@@ -160,6 +163,12 @@ async function main() {
       : 'Updates are only available in installed builds.',
     autoCheckEnabled: () => readShellPrefs(dataDir).autoCheckUpdates,
     log,
+    onNetwork: (why) =>
+      core.ledger.record('network.request', {
+        host: updateFeedHost(currentPolicy().policy.updates?.feedUrl),
+        why,
+        bytes: null,
+      }),
   });
   updater.onStatus((s) => {
     if (s.state === 'downloading') mainWindow?.setProgressBar(s.percent / 100);

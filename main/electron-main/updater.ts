@@ -54,6 +54,8 @@ export interface UpdaterOptions {
   /** The user's setting "Check for updates automatically" (default off). Read at start. */
   autoCheckEnabled: () => boolean | Promise<boolean>;
   log?: (message: string) => void;
+  /** The privacy ledger: each check or download the updater starts (it makes network requests). */
+  onNetwork?: (why: 'update check' | 'update download') => void;
 }
 
 /** Policy switch for managed deployments that update through their own software distribution. */
@@ -150,11 +152,17 @@ export function createUpdater(opts: UpdaterOptions): ShellUpdater {
     },
     checkForUpdates() {
       if (!engine) return Promise.resolve(status);
-      return once(() => engine.checkForUpdates());
+      return once(() => {
+        opts.onNetwork?.('update check');
+        return engine.checkForUpdates();
+      });
     },
     downloadUpdate() {
       if (!engine || status.state !== 'available') return Promise.resolve(status);
-      return once(() => engine.downloadUpdate());
+      return once(() => {
+        opts.onNetwork?.('update download');
+        return engine.downloadUpdate();
+      });
     },
     quitAndInstall() {
       if (engine && status.state === 'downloaded') engine.quitAndInstall(false, true);

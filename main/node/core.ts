@@ -3,7 +3,7 @@
  * loopback web server) and the CLI build exactly one of these and talk to it through `dispatch`.
  */
 import path from 'node:path';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { ApiServerStatus, EventName, EventPayload, VoiceInfo } from '../../preload/contract/index.js';
@@ -37,6 +37,8 @@ import { episodePlan, timelineOf } from './studio/episode.js';
 import { takePeaks } from './studio/take-analysis-store.js';
 import { TimelineOverviews } from './studio/timeline-overview.js';
 import { ExportService } from './export/export-service.js';
+import { Ledger, type Clock } from './privacy/ledger.js';
+import { PrivacyService } from './privacy/privacy-service.js';
 
 export type { RpcResponse };
 
@@ -46,6 +48,8 @@ export interface CoreOptions {
   version: string;
   /** Log sink for internal errors (stderr by default). */
   log?: (msg: string) => void;
+  /** The clock retention and the privacy ledger read (tests advance it instead of waiting). */
+  clock?: Clock;
 }
 
 export interface Core {
@@ -83,6 +87,12 @@ export interface Core {
   exportFilePath(exportId: string, index: number): string;
   /** What startup recovery found (interrupted jobs, temp and orphan files removed). */
   readonly recovery: RecoveryReport;
+  /** The privacy ledger (docs/privacy.md): the shells record what only they see (update checks). */
+  readonly ledger: Ledger;
+  /** The privacy center: report, retention, export/import/erase of everything. */
+  readonly privacy: PrivacyService;
+  /** The Electron shell shows a folder in the file manager (privacy.showInFolder); web mode has none. */
+  setRevealer(reveal: ((file: string) => void) | null): void;
   close(): Promise<void>;
 }
 
@@ -131,6 +141,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const layout = dataLayout(opts.dataDir);
   const db = openDatabase(layout.db);
   const repos = createRepos(db);
+  const clock = opts.clock ?? Date.now;
+  const ledger = new Ledger(db, clock, (err) =>
+    log(`[timbre] privacy ledger: ${err instanceof Error ? err.message : String(err)}`),
+  );
   const { interruptedIds, ...recovered } = recover(db, repos, layout);
   const startedAt = new Date().toISOString();
   const bus = new EventEmitter();
@@ -142,17 +156,18 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   const engines = new WorkerHost({ modelsDir: layout.models, ...engineSettings() });
   const jobs = new JobQueue(db, repos, layout.takes, engines, emit);
+  jobs.ledger = ledger;
   let voicesCache: VoiceInfo[] | null = null;
   const reloadEngines = () => {
     voicesCache = null;
     engines.reload(engineSettings());
   };
-  const models = new ModelsService(layout.root, emit, reloadEngines);
+  const models = new ModelsService(layout.root, emit, reloadEngines, undefined, ledger);
   const library = new VoiceLibrary(db, layout.root, layout.voices, engines);
   const voiceAudio = new VoiceAudio(layout.models);
   const staging = new StagingStore(path.join(layout.root, 'staging'), () => library.openVault(), voiceAudio);
   staging.sweep();
-  const recording = new RecordingService(staging, emit);
+  const recording = new RecordingService(staging, emit, ledger);
   const statements = new ConsentStatements(staging.dir);
   const aligner = new AlignerHost();
   const statementAligner = {
@@ -254,7 +269,80 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   jobs.onTakeCreated = (takeId, projectId) => takeQc.schedule(takeId, projectId);
 
-  const apiKeys = new ApiKeys(db);
+  const apiKeys = new ApiKeys(db, ledger);
+  /**
+   * The ledger's `file.imported`: what kind, how it came (a file on this computer or an upload), its size and type
+   * (extension), the item it became; never the file's name or path (names often carry people's names).
+   */
+  const fileImported = (kind: string, how: 'file' | 'upload', bytes: number | null, name: string, item: string) =>
+    ledger.record('file.imported', {
+      kind,
+      how,
+      bytes,
+      type: path.extname(name).slice(1).toLowerCase().slice(0, 10) || 'none',
+      item,
+    });
+  const sizeOf = (file: string): number | null => {
+    try {
+      return statSync(file).size;
+    } catch {
+      return null;
+    }
+  };
+  // The ledger's `export.written` for studio exports (files, bytes, where), once each finishes.
+  bus.on('event', (event: EventName, payload: unknown) => {
+    if (event !== 'export.done') return;
+    const job = payload as EventPayload<'export.done'>;
+    if (job.status !== 'done') return;
+    ledger.record('export.written', {
+      kind: 'project',
+      projectId: job.projectId,
+      exportId: job.id,
+      files: job.files.length,
+      bytes: job.files.reduce((n, f) => n + f.bytes, 0),
+      type: path.extname(job.files[0]?.path ?? '').slice(1) || 'none',
+      inDataFolder: job.files.every((f) => path.resolve(f.path).startsWith(path.join(layout.root, 'exports'))),
+    });
+  });
+  let revealer: ((file: string) => void) | null = null;
+  const privacy = new PrivacyService({
+    db,
+    root: layout.root,
+    ledger,
+    clock,
+    policy: () => policy,
+    library: {
+      // A policy that turns voice export off keeps voices out of the archive too.
+      voiceIds: () => (policy.policy.voiceExport === false ? [] : library.list().map((v) => v.id)),
+      exportTo: (id, passphrase, target) => library.exportTo(id, passphrase, target),
+      importFrom: (data, passphrase, where) => library.importFrom(data, passphrase, where),
+      delete: (id) => void library.delete(id, false),
+    },
+    sweepStaging: (maxAgeMs, now) => staging.sweep(maxAgeMs, now),
+    deleteTakes: (ids) => {
+      const r = studio.deleteTakes(ids, true);
+      studio.removeFiles(r.files);
+      r.projectIds.forEach(changed);
+    },
+    quiesce: async () => {
+      for (const p of repos.projects.list()) {
+        jobs.cancelProject(p.id);
+        for (const e of exportsService.list(p.id).filter((x) => x.status === 'running')) {
+          exportsService.cancel(e.id);
+          await exportsService.wait(e.id).catch(() => undefined);
+        }
+      }
+      await jobs.idle();
+      await recording.discard().catch(() => undefined);
+    },
+    afterReset: () => {
+      library.close();
+      voicesCache = null;
+      overviews.invalidate();
+      dataLayout(layout.root);
+    },
+  });
+  privacy.start(log);
   let apiServer: ApiServerStatus = { baseUrl: null, remote: false, listen: null };
   let apiServerControl: ApiServerControl | null = null;
   const handlers: Handlers = {
@@ -413,13 +501,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'runtime.info': () => ({ providers: detectExecutionProviders(), cores: os.availableParallelism() }),
 
     'library.list': () => library.list(),
-    'library.import': (p) => {
+    'library.import': async (p) => {
       // This call only takes an attestation as consent.
       if (policy.policy.cloningRequiresVerifiedConsent)
         throw policyDenied(
           'A voice needs a consent statement read by its owner and checked (an attestation is not enough)',
         );
-      return library.import(p);
+      const v = await library.import(p);
+      fileImported('audio', 'file', sizeOf(p.path), p.path, v.id);
+      return v;
     },
     'library.rename': ({ id, name }) => library.rename(id, name),
     'library.delete': ({ id, deleteTakes }) => {
@@ -437,8 +527,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return { unlocked: true as const };
     },
 
-    'voiceAudio.stage': async ({ path: file }) => staging.get((await staging.putFile(file)).stagingId),
+    'voiceAudio.stage': async ({ path: file }) => {
+      const item = await staging.putFile(file);
+      fileImported('audio', 'file', sizeOf(file), file, item.stagingId);
+      return staging.get(item.stagingId);
+    },
     'voiceAudio.clean': async ({ stagingId, trim, denoise, normalize, window }) => {
+      ledger.record('model.run', {
+        engine: denoise ? 'gtcrn+silero-vad' : 'silero-vad',
+        item: 'staged',
+        itemId: stagingId,
+      });
       // In streaming passes over blocks (temporary audio encrypted in staging/work): memory does not grow with length.
       const store = staging.workStore();
       try {
@@ -476,10 +575,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     'consent.statement': (p) => statements.create(p),
     'speech.align': async ({ stagingId, text, language }) => {
+      ledger.record('model.run', { engine: 'aligner', item: 'staged', itemId: stagingId, language });
       const rec = await staging.samples(stagingId);
       return statementAligner.align(rec.samples, rec.sampleRate, text, language);
     },
     'consent.verify': async ({ statementId, stagingId, sampleStagingId }) => {
+      ledger.record('model.run', { engine: 'consent-checks', item: 'staged', itemId: stagingId });
       const sample = sampleStagingId ? await staging.samples(sampleStagingId) : undefined;
       return (await checkStatement(statementId, stagingId, sample)).verification;
     },
@@ -521,6 +622,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         statements.remove(consent.statementId);
       }
       for (const id of stagingIds) staging.remove(id);
+      // Cloning ran each installed cloning engine on the voice's first sample.
+      for (const engine of voice.engines) ledger.record('model.run', { engine, item: 'voice', itemId: voice.id });
       voicesChanged();
       return voice;
     },
@@ -538,18 +641,23 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     'library.removeSample': ({ id, sampleId }) => library.removeSample(id, sampleId),
     'library.preview': async ({ id, text }) => {
+      ledger.record('model.run', { engine: 'library', voice: `library:${id}`, item: 'preview' });
       const audio = await library.preview(id, text);
       const item = await staging.put(audio.samples, audio.sampleRate, { source: 'preview', voiceId: id });
       return staging.get(item.stagingId);
     },
-    'library.export': ({ id, path: target, passphrase }) => {
+    'library.export': async ({ id, path: target, passphrase }) => {
       if (policy.policy.voiceExport === false) throw policyDenied('Exporting voices is turned off');
-      return library.exportTo(id, passphrase, target);
+      const r = await library.exportTo(id, passphrase, target);
+      ledger.record('export.written', { kind: 'voice', voiceId: id, bytes: r.bytes, inDataFolder: !target });
+      return r;
     },
     'library.importFile': async ({ path: file, uploadId, passphrase }) => {
       let voice;
-      if (file) voice = await library.importFile(file, passphrase);
-      else {
+      if (file) {
+        voice = await library.importFile(file, passphrase);
+        fileImported('voice-file', 'file', sizeOf(file), file, voice.id);
+      } else {
         const up = path.join(staging.dir, `${uploadId}.upload`);
         if (!existsSync(up)) throw notFound('Uploaded voice file', uploadId!);
         voice = await library.importFrom(
@@ -602,6 +710,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     'projects.setMix': async ({ id, gapMs, musicBed }) => {
       const d = await studio.setMix(id, { gapMs, musicBed });
+      const src = musicBed?.source;
+      if (src && 'path' in src) fileImported('music', 'file', sizeOf(src.path), src.path, id);
+      else if (src) fileImported('music', 'upload', Math.floor((src.base64.length * 3) / 4), src.fileName, id);
       changed(id);
       return d;
     },
@@ -609,12 +720,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'script.preview': ({ text, format }) => previewScript(text, format),
     'script.import': async ({ projectId, source, mode }) => {
       const d = await studio.importScript(projectId, source, mode);
+      if ('path' in source) fileImported('script', 'file', sizeOf(source.path), source.path, projectId);
+      else if ('fileName' in source)
+        fileImported('script', 'upload', Math.floor((source.base64.length * 3) / 4), source.fileName, projectId);
       emit('projects.changed', {});
       changed(projectId);
       return d;
     },
     'dictionary.preview': async ({ projectId, text, entries, synthesize, voiceId }) => {
       const r = studio.previewDictionary(projectId, text, entries);
+      if (synthesize)
+        ledger.record('model.run', { engine: 'preview', voice: voiceId ?? null, item: 'dictionary', projectId });
       const wavBase64 = synthesize ? await jobs.previewWav(projectId, r.text, voiceId) : null;
       return { ...r, wavBase64 };
     },
@@ -642,10 +758,38 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       repos.projects.row(projectId);
       return exportsService.list(projectId);
     },
+
+    'privacy.report': () => privacy.report(),
+    'privacy.ledger': ({ limit, beforeId, kind }) => ledger.page(limit, beforeId, kind),
+    'privacy.exportLedger': async ({ path: target }) => {
+      const r = await ledger.exportTo(path.resolve(target));
+      ledger.record('export.written', { kind: 'ledger', entries: r.entries });
+      return r;
+    },
+    'privacy.setRetention': (p) => privacy.setRetention(p),
+    'privacy.sweep': () => privacy.sweep(),
+    'privacy.showInFolder': ({ kind }) => {
+      const where = privacy.location(kind);
+      if (!revealer) return { shown: false, path: where };
+      revealer(where);
+      return { shown: true, path: where };
+    },
+    'privacy.export': ({ path: target, passphrase }) => privacy.exportAll(target, passphrase),
+    'privacy.import': async ({ path: file, passphrase }) => {
+      const r = await privacy.importAll(file, passphrase);
+      emit('projects.changed', {});
+      return r;
+    },
+    'privacy.erase': async () => {
+      const r = await privacy.erase();
+      emit('projects.changed', {});
+      return r;
+    },
   };
 
   const speech = new SpeechService({
     engines,
+    ledger,
     voices: async () => (await handlers['voices.list']({})) as VoiceInfo[],
     availableEngines: async () => (await engines.listEngines()).filter((e) => e.available).map((e) => e.id),
     usableLibraryVoices: () =>
@@ -684,6 +828,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       apiServerControl = control;
     },
     recovery,
+    ledger,
+    privacy,
+    setRevealer(reveal) {
+      revealer = reveal;
+    },
     dispatch,
     exportFilePath: (id, index) => exportsService.filePath(id, index),
     subscribe(listener) {
@@ -695,8 +844,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     uploadMaxBytes: UPLOAD_MAX_BYTES,
     async upload(kind, name, bytes) {
       try {
-        if (kind === 'audio') return { ok: true, result: staging.get((await staging.putBytes(bytes, name)).stagingId) };
-        return { ok: true, result: { uploadId: await library.keepUpload(staging.dir, bytes) } };
+        if (kind === 'audio') {
+          const item = await staging.putBytes(bytes, name);
+          fileImported('audio', 'upload', bytes.length, name, item.stagingId);
+          return { ok: true, result: staging.get(item.stagingId) };
+        }
+        const uploadId = await library.keepUpload(staging.dir, bytes);
+        fileImported('voice-file', 'upload', bytes.length, name, uploadId);
+        return { ok: true, result: { uploadId } };
       } catch (err) {
         const e = toApiError(err);
         if (e.code === 'INTERNAL')
@@ -713,6 +868,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async close() {
       if (closed) return;
       closed = true;
+      privacy.stop();
       jobs.stop();
       await recording.close();
       await exportsService.close();

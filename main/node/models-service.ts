@@ -7,6 +7,7 @@ import type { ApiErrorShape, EventName, EventPayload, ModelPack } from '../../pr
 import { PackError, PackManager, type PackListing } from '../../native-models/packs/index.js';
 import { ApiError } from '../../native-models/common/errors.js';
 import { packPolicy } from './policy/policy.js';
+import { ledgeredFetch, noLedger, type LedgerSink } from './privacy/ledger.js';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -45,8 +46,12 @@ export class ModelsService {
     /** Called when a pack was installed or removed, so engines reload. */
     private readonly onPacksChanged: () => void,
     packs?: PackManager,
+    /** The privacy ledger: every download request (host, bytes, why) and every import. */
+    private readonly ledger: LedgerSink = noLedger,
   ) {
-    this.packs = packs ?? new PackManager({ dataDir, policy: packPolicy() });
+    this.packs =
+      packs ??
+      new PackManager({ dataDir, policy: packPolicy(), fetchImpl: ledgeredFetch(ledger, 'user-asked download') });
   }
 
   private toApi(l: PackListing): ModelPack {
@@ -129,6 +134,7 @@ export class ModelsService {
       });
       this.onPacksChanged();
       const pack = this.toApi(listing);
+      this.ledger.record('file.imported', { kind: 'model-pack', packId: pack.id, bytes: pack.bytesPresent });
       this.emit('model.updated', { pack, error: null });
       return pack;
     } catch (err) {

@@ -14,6 +14,7 @@ import { apiMethods } from './api.js';
 import { policyMethods } from './policy.js';
 import { timelineMethods } from './timeline.js';
 import { qcMethods, speechMethods } from './speech.js';
+import { privacyMethods } from './privacy.js';
 import { appMethods } from './app.js';
 import { exportEvents, exportMethods } from './export.js';
 import { jobsEvents, jobsMethods } from './jobs.js';
@@ -36,6 +37,7 @@ export * from './timeline.js';
 export * from './audiobook.js';
 export * from './speech.js';
 export * from './dub.js';
+export * from './privacy.js';
 
 export const methods = {
   ...appMethods,
@@ -49,6 +51,7 @@ export const methods = {
   ...timelineMethods,
   ...speechMethods,
   ...qcMethods,
+  ...privacyMethods,
 } as const;
 
 export const events = {

@@ -107,4 +107,17 @@ describe('updater', () => {
     updater.dispose();
     expect(engine.eventNames()).toEqual([]);
   });
+
+  it('tells the privacy ledger of each check and download it makes, and of nothing else (#13)', async () => {
+    const engine = fakeEngine({ available: '9.9.9' });
+    const seen: string[] = [];
+    const u = createUpdater({ engine, autoCheckEnabled: () => false, onNetwork: (why) => seen.push(why) });
+    await u.start();
+    expect(seen).toEqual([]);
+    await u.checkForUpdates();
+    await u.downloadUpdate();
+    expect(seen).toEqual(['update check', 'update download']);
+    expect(engine.checkForUpdates).toHaveBeenCalledTimes(1);
+    expect(engine.downloadUpdate).toHaveBeenCalledTimes(1);
+  });
 });

@@ -42,7 +42,7 @@ async function withCore<T>(
 }
 
 /** A passphrase for voice files: TIMBRE_VOICE_PASSPHRASE, else asked on the terminal (not echoed). */
-async function voicePassphrase(confirm: boolean): Promise<string> {
+export async function voicePassphrase(confirm: boolean): Promise<string> {
   const env = process.env.TIMBRE_VOICE_PASSPHRASE;
   if (env) return env;
   if (!process.stdin.isTTY || !process.stderr.isTTY)

@@ -9,6 +9,7 @@ import type { ApiKey, ApiKeyScope, ApiLogEntry } from '../../../preload/contract
 import { ApiError } from '../../../native-models/common/errors.js';
 import type { Db } from '../db/database.js';
 import { newId } from '../ids.js';
+import { noLedger, type LedgerSink } from '../privacy/ledger.js';
 
 const KEY_PREFIX = 'tmb_';
 /** Log rows kept (the oldest are removed as new ones arrive). */
@@ -46,7 +47,10 @@ export function scopeAllows(scope: ApiKeyScope, pathname: string): boolean {
 export class ApiKeys {
   private logCount = 0;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly ledger: LedgerSink = noLedger,
+  ) {}
 
   list(): ApiKey[] {
     return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at DESC, rowid DESC').all() as KeyRow[]).map(
@@ -102,6 +106,8 @@ export class ApiKeys {
       if (++this.logCount % 100 === 0)
         this.db.prepare('DELETE FROM api_log WHERE id <= (SELECT max(id) FROM api_log) - ?').run(API_LOG_KEEP);
     })();
+    // The privacy ledger keeps every call made with a key (the api_log above keeps the newest 10,000 only).
+    this.ledger.record('api.call', { keyId: e.keyId, method: e.method, path: e.path, status: e.status });
   }
 
   log(limit: number, beforeId?: number): ApiLogEntry[] {

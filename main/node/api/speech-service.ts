@@ -4,6 +4,7 @@
  * at a time in arrival order (the synthesis worker is one thread: running several at once only interleaves them),
  * with a bounded wait list (more → 429). Cancelling (the client went away) stops the engine.
  */
+import type { LedgerSink } from '../privacy/ledger.js';
 import { randomBytes } from 'node:crypto';
 import type { SpeechRequest, VoiceInfo } from '../../../preload/contract/index.js';
 import { SPEECH_LIMITS } from '../../../preload/contract/index.js';
@@ -48,6 +49,8 @@ export interface SpeechDeps {
   usableLibraryVoices(): Set<string>;
   /** A library voice as an engine voice plus options (its cloning conditioning); throws when it cannot be used. */
   resolveLibrary(voiceId: string): Promise<{ engineId: string; voiceId: string; options?: Record<string, string> }>;
+  /** The privacy ledger: each request records which model ran (never the text). */
+  ledger?: LedgerSink;
 }
 
 export interface ResolvedSpeech {
@@ -183,6 +186,7 @@ export class SpeechService {
     };
     try {
       if (signal?.aborted) throw new ApiError('CANCELLED', 'Cancelled');
+      this.deps.ledger?.record('model.run', { engine: voice.engineId, voice: voice.label, item: 'api', jobId });
       await this.deps.engines.synthesize(
         { jobId, engineId: voice.engineId, voiceId: voice.voiceId, text: req.input, options: voice.options },
         {

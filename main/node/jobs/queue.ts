@@ -21,6 +21,7 @@ import {
 import { timeStretch } from '../../../native-models/dsp/stretch.js';
 import { analyseTake, encodeAnalysis } from '../../../native-models/dsp/take-analysis.js';
 import type { WorkerHost } from './worker-host.js';
+import { noLedger, type LedgerSink } from '../privacy/ledger.js';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -68,6 +69,8 @@ export class JobQueue {
   ) => Promise<{ engineId: string; voiceId: string; options?: Record<string, string> } | null> = async () => null;
   /** Told about every take made (take QC checks it in the background). */
   onTakeCreated: (takeId: string, projectId: string) => void = () => {};
+  /** The privacy ledger (the core sets it): each generation records which model ran on which line. */
+  ledger: LedgerSink = noLedger;
 
   constructor(
     private readonly db: Db,
@@ -367,6 +370,15 @@ export class JobQueue {
     job = this.repos.jobs.update(jobId, { status: 'running', progress: 0 });
     this.emit('job.updated', job);
     const running: Job = job;
+    // The privacy ledger: which model ran on which item (ids only, never the text).
+    this.ledger.record('model.run', {
+      engine: voice.engineId,
+      voice: apiVoiceId,
+      item: 'line',
+      lineId: job.lineId,
+      projectId: job.projectId,
+      jobId,
+    });
     const speed = plan.parsed.settings.speed ?? 1;
     const gain = Math.pow(10, (plan.parsed.settings.gainDb ?? 0) / 20);
     const out: Float32Array[] = [];

@@ -634,6 +634,7 @@ export class VoiceLibrary {
       tags: v.tags ?? [],
       samples,
       consent,
+      ...(typeof v.createdAt === 'string' ? { createdAt: v.createdAt } : {}),
     });
     if (c.method === 'attestation')
       this.db.prepare('UPDATE voice_consents SET created_at = ? WHERE voice_id = ?').run(c.at, voice.id);

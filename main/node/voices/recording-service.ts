@@ -8,6 +8,7 @@ import type { RecorderDevices, RecorderPurpose, RecorderStatus, StagedAudio } fr
 import { ApiError, type ApiError as ApiErrorT } from '../../../native-models/common/errors.js';
 import type { Emit } from '../jobs/queue.js';
 import { findOnPath, listInputDevices } from '../recorder/devices.js';
+import { noLedger, type LedgerSink } from '../privacy/ledger.js';
 import { Recorder, RecorderError, installHint, type EndReason } from '../recorder/recorder.js';
 import { estimateNoiseFloor } from '../recorder/room-noise.js';
 import { diskFullAsApiError, type StagingStore } from './staging.js';
@@ -54,11 +55,23 @@ export class RecordingService {
   private endReason: EndReason | null = null;
   private endError: RecorderError | null = null;
 
+  /** When the microphone was opened (for the ledger's `microphone.closed`), or null while it is closed. */
+  private micOpenedAt: number | null = null;
+
   constructor(
     private readonly staging: StagingStore,
     private readonly emit: Emit,
+    private readonly ledger: LedgerSink = noLedger,
   ) {
     this.listen();
+  }
+
+  /** The privacy ledger sees the microphone open and close (it is open only while a take records). */
+  private micClosed(how: string): void {
+    if (this.micOpenedAt === null) return;
+    const seconds = Math.round((Date.now() - this.micOpenedAt) / 100) / 10;
+    this.micOpenedAt = null;
+    this.ledger.record('microphone.closed', { purpose: this.purpose ?? 'sample', how, seconds });
   }
 
   private listen(): void {
@@ -73,6 +86,7 @@ export class RecordingService {
       }),
     );
     this.recorder.on('ended', ({ reason, error }) => {
+      this.micClosed(reason);
       this.endReason = reason;
       this.endError = error ?? null;
       this.changed();
@@ -138,6 +152,8 @@ export class RecordingService {
     });
     try {
       await wrap(() => this.recorder.start({ device: opts.device, maxSeconds: opts.maxSeconds }));
+      this.micOpenedAt = Date.now();
+      this.ledger.record('microphone.opened', { purpose: opts.purpose, device: opts.device ? 'chosen' : 'default' });
     } catch (err) {
       this.changed();
       throw err;
@@ -160,6 +176,7 @@ export class RecordingService {
     const purpose = this.purpose ?? 'sample';
     // The take stays in its 16-bit chunks and is staged in blocks (an hour-long take is never copied whole).
     const take = await wrap(() => this.recorder.stopToSource());
+    this.micClosed('stopped');
     this.changed();
     if (take.source.length < take.sampleRate * 0.1)
       throw new ApiError('INVALID_INPUT', 'The recording is shorter than 0.1 s: nothing was kept. Record again.', {
@@ -179,6 +196,7 @@ export class RecordingService {
 
   async discard(): Promise<{ discarded: true }> {
     await this.recorder.discard();
+    this.micClosed('discarded');
     this.changed();
     return { discarded: true };
   }
@@ -186,5 +204,6 @@ export class RecordingService {
   /** Close the microphone (app shutdown). */
   async close(): Promise<void> {
     await this.recorder.discard().catch(() => undefined);
+    this.micClosed('shutdown');
   }
 }

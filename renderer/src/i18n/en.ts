@@ -1,6 +1,7 @@
 import { qcEn } from '../features/qc/qc.en';
 import { policyEn } from '../features/policy/policy.en';
 import { apiEn } from '../features/api/api.en';
+import { privacyEn } from '../features/privacy/privacy.en';
 import { voicesEn } from './voices.en';
 
 /** English UI strings. Keys are grouped by view; `{name}` placeholders are filled by `t(key, { name })`. */
@@ -578,6 +579,8 @@ export const en = {
   ...apiEn,
   ...policyEn,
   ...qcEn,
+  // privacy center (#13)
+  ...privacyEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

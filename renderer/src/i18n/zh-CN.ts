@@ -1,6 +1,7 @@
 import { qcZhCN } from '../features/qc/qc.zh-CN';
 import { policyZhCN } from '../features/policy/policy.zh-CN';
 import { apiZhCN } from '../features/api/api.zh-CN';
+import { privacyZhCN } from '../features/privacy/privacy.zh-CN';
 import type { Dictionary } from './en';
 import { voicesZhCN } from './voices.zh-CN';
 
@@ -568,4 +569,6 @@ export const zhCN: Dictionary = {
   ...apiZhCN,
   ...policyZhCN,
   ...qcZhCN,
+  // privacy center (#13)
+  ...privacyZhCN,
 };

@@ -16,6 +16,7 @@ import { ProjectsView } from './ProjectsView';
 import { SettingsView } from './SettingsView';
 import { StudioView } from './StudioView';
 import { VoicesView } from './voices/VoicesView';
+import { PrivacyView } from '../features/privacy/PrivacyView';
 import { MicIndicator } from './voices/MicIndicator';
 
 type Phase = { kind: 'booting' } | { kind: 'no-token' } | { kind: 'failed'; message: string } | { kind: 'ready' };
@@ -140,6 +141,7 @@ const NAV: { view: View; icon: IconName }[] = [
   { view: 'voices', icon: 'voices' },
   { view: 'models', icon: 'models' },
   { view: 'settings', icon: 'settings' },
+  { view: 'privacy', icon: 'lock' },
 ];
 
 function Shell() {
@@ -153,7 +155,7 @@ function Shell() {
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);
 
-  // Ctrl/Cmd+1..5 switch views.
+  // Ctrl/Cmd+1..6 switch views.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) return;
@@ -235,6 +237,7 @@ function Shell() {
         {view === 'voices' && <VoicesView />}
         {view === 'models' && <ModelsView />}
         {view === 'settings' && <SettingsView />}
+        {view === 'privacy' && <PrivacyView />}
       </main>
       <Toasts />
     </div>

@@ -3,6 +3,7 @@ import { ExecutionProvider, type Settings } from '../../../preload/contract/inde
 import type { MessageKey } from '../i18n';
 import { useT } from '../i18n/useT';
 import { useModels } from '../store/models';
+import { VIEWS } from '../store/nav';
 import { useSettings } from '../store/settings';
 import { announce } from '../store/toasts';
 import { isMac } from './ProjectsView';
@@ -31,7 +32,7 @@ export function SettingsView() {
     ['Alt+↑ / Alt+↓', t('shortcut.moveLine')],
     [`${mod}+Enter`, t('shortcut.generateLine')],
     [`${mod}+Shift+Enter`, t('shortcut.generateAll')],
-    [`${mod}+1 … 5`, t('shortcut.navigate')],
+    [`${mod}+1 … ${VIEWS.length}`, t('shortcut.navigate')],
   ];
 
   return (
