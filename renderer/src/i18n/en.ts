@@ -1,3 +1,4 @@
+import { studioUxEn } from '../features/studio/studio.en';
 import { policyEn } from '../features/policy/policy.en';
 import { apiEn } from '../features/api/api.en';
 import { voicesEn } from './voices.en';
@@ -576,6 +577,7 @@ export const en = {
   ...voicesEn,
   ...apiEn,
   ...policyEn,
+  ...studioUxEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { studioUxZhCN } from '../features/studio/studio.zh-CN';
 import { policyZhCN } from '../features/policy/policy.zh-CN';
 import { apiZhCN } from '../features/api/api.zh-CN';
 import type { Dictionary } from './en';
@@ -566,4 +567,5 @@ export const zhCN: Dictionary = {
   ...voicesZhCN,
   ...apiZhCN,
   ...policyZhCN,
+  ...studioUxZhCN,
 };

@@ -2,7 +2,8 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 import { LIMITS } from '../../../preload/contract/index.js';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
-import { DRAG_TYPE, LineRow } from '../components/LineRow';
+import { DRAG_TYPE, LineRow } from '../features/studio/LineRow';
+import { batchProgress, readyCount, staleCount as countStale } from '../features/studio/progress';
 import { SaveIndicator } from '../components/SaveIndicator';
 import { VoicePicker } from '../components/VoicePicker';
 import { KnobsDialog } from '../components/KnobsDialog';
@@ -111,6 +112,9 @@ function Studio() {
   const selected = useStudio((s) => s.selected);
   const current = useStudio((s) => s.current);
   const focus = useStudio((s) => s.focus);
+  const batchId = useStudio((s) => s.batchId);
+  const playingLine = useStudio((s) => s.playingLine);
+  const reveal = useStudio((s) => s.reveal);
   const live = useLiveListen();
   const [dragId, setDragId] = useState<string | null>(null);
   const [drop, setDrop] = useState<{ index: number; edge: 'before' | 'after' } | null>(null);
@@ -118,15 +122,16 @@ function Studio() {
   const scrollRef = useRef<HTMLDivElement>(null);
 
   const activeJobs = useMemo(() => Object.values(jobs).filter(isActive), [jobs]);
-  const ready = lines.filter((l) => l.activeTake && !isActive(jobs[l.id])).length;
+  const ready = useMemo(() => readyCount(lines, jobs, drafts), [lines, jobs, drafts]);
   const selectedIds = useMemo(() => lines.filter((l) => selected[l.id]).map((l) => l.id), [lines, selected]);
+  // The whole batch's progress (done lines count whole), the same figure as the queue panel's.
   const overall = useMemo(() => {
     if (activeJobs.length === 0) return null;
-    const total = activeJobs.reduce((sum, j) => sum + (j.status === 'running' ? j.progress : 0), 0);
-    return Math.round((total / activeJobs.length) * 100);
-  }, [activeJobs]);
+    const p = batchProgress(jobs, batchId, new Set(lines.map((l) => l.id)));
+    return p.total ? Math.round(p.fraction * 100) : null;
+  }, [activeJobs, jobs, batchId, lines]);
 
-  const staleCount = useMemo(() => lines.filter((l) => !l.locked && (l.stale || !l.activeTakeId)).length, [lines]);
+  const staleCount = useMemo(() => countStale(lines, jobs), [lines, jobs]);
   const rows = useMemo(() => {
     const out: (
       | { kind: 'line'; key: string; line: (typeof lines)[number]; index: number }
@@ -147,12 +152,40 @@ function Studio() {
     getItemKey: (i) => rows[i].key,
   });
 
+  const rowIndexOf = useCallback(
+    (lineId: string) => rows.findIndex((r) => r.kind === 'line' && r.line.id === lineId),
+    [rows],
+  );
   // A focus request for a line outside the rendered window: scroll it in first (the row focuses itself on mount).
   useEffect(() => {
     if (!focus) return;
-    const index = rows.findIndex((r) => r.kind === 'line' && r.line.id === focus.lineId);
+    const index = rowIndexOf(focus.lineId);
     if (index >= 0) virtualizer.scrollToIndex(index, { align: 'auto' });
-  }, [focus, rows, virtualizer]);
+  }, [focus, rowIndexOf, virtualizer]);
+  // A line picked on the timeline: scroll the (virtual) list to it.
+  useEffect(() => {
+    if (!reveal) return;
+    const index = rowIndexOf(reveal.lineId);
+    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when a new reveal is asked for
+  }, [reveal]);
+  // Follow the episode preview: the playing line is scrolled into view, unless the user is typing in a line.
+  useEffect(() => {
+    if (!playingLine) return;
+    const el = document.activeElement;
+    if (el instanceof HTMLTextAreaElement && el.classList.contains('line-text')) return;
+    const index = rowIndexOf(playingLine);
+    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the playing line changes
+  }, [playingLine]);
+
+  // One tab stop for the whole list (a roving tabindex): the current line if it is rendered, else the first one shown.
+  const virtualItems = virtualizer.getVirtualItems();
+  const renderedLineIds = virtualItems.flatMap((v) => {
+    const r = rows[v.index];
+    return r?.kind === 'line' ? [r.line.id] : [];
+  });
+  const tabLineId = current && renderedLineIds.includes(current) ? current : (renderedLineIds[0] ?? null);
 
   useStudioShortcuts({ openShortcuts: () => setShortcutsOpen(true) });
 
@@ -332,7 +365,7 @@ function Studio() {
       </header>
 
       <div className="studio-body">
-        <div className="studio-scroll" ref={scrollRef}>
+        <section className="studio-scroll" ref={scrollRef} aria-label={t('studio.linesLabel')}>
           {lines.length === 0 ? (
             <EmptyState
               icon="edit"
@@ -354,7 +387,7 @@ function Studio() {
                 style={{ height: virtualizer.getTotalSize() }}
                 onDragLeave={(e) => e.currentTarget === e.target && setDrop(null)}
               >
-                {virtualizer.getVirtualItems().map((v) => {
+                {virtualItems.map((v) => {
                   const row = rows[v.index];
                   if (row.kind === 'chapter')
                     return (
@@ -395,6 +428,8 @@ function Studio() {
                         onDragStartRow={setDragId}
                         selected={!!selected[line.id]}
                         current={current === line.id}
+                        tabStop={tabLineId === line.id}
+                        playing={playingLine === line.id}
                       />
                     </li>
                   );
@@ -414,7 +449,7 @@ function Studio() {
               </div>
             </>
           )}
-        </div>
+        </section>
         <aside className="studio-side" aria-label={t('studio.sidePanels')}>
           <QueuePanel />
           <SpeakersPanel />
