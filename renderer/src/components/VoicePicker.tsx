@@ -165,6 +165,8 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
   };
 
   const genderLabel = (v: VoiceInfo) => t(`voice.gender.${v.gender}`);
+  /** Name and language: the button's visible text (long names are cut off, so also its tooltip). */
+  const fullName = (v: VoiceInfo) => `${v.name} · ${languageName(v.language, t.locale)}`;
   let index = query.trim() ? 0 : 1;
 
   return (
@@ -176,8 +178,8 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
         aria-haspopup="listbox"
         disabled={disabled}
         aria-expanded={open}
-        aria-label={`${label}: ${current ? current.name : noneLabel}`}
-        title={current ? `${current.name} · ${languageName(current.language, t.locale)}` : noneLabel}
+        aria-label={`${label}: ${current ? (compact ? current.name : fullName(current)) : noneLabel}`}
+        title={current ? fullName(current) : noneLabel}
         onClick={() => (open ? close() : openPicker())}
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown' && !open) {

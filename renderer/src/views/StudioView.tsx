@@ -12,7 +12,7 @@ import { useCatalog } from '../store/catalog';
 import { useLiveListen } from '../store/events';
 import { useNav } from '../store/nav';
 import { isActive, useStudio } from '../store/studio';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
 import { HistoryButtons, ShortcutsDialog, useStudioShortcuts } from '../components/studio/Shortcuts';
 import { ImportDialog, scriptKind } from '../components/studio/ImportDialog';
 import { SpeakersPanel } from '../components/studio/SpeakersPanel';
@@ -143,8 +143,23 @@ function Studio() {
     });
     return out;
   }, [lines]);
+  // The current line's row stays rendered even when scrolled away: it is the list's one tab stop (roving
+  // tabindex), so Tab and Shift+Tab always come back to the line the user was on.
+  const currentRow = useMemo(
+    () => (current ? rows.findIndex((r) => r.kind === 'line' && r.line.id === current) : -1),
+    [rows, current],
+  );
+  const rangeExtractor = useCallback(
+    (range: Range) => {
+      const indexes = defaultRangeExtractor(range);
+      if (currentRow < 0 || indexes.includes(currentRow)) return indexes;
+      return [...indexes, currentRow].sort((a, b) => a - b);
+    },
+    [currentRow],
+  );
   // eslint-disable-next-line react-hooks/incompatible-library -- Studio re-renders with the lines anyway; rows are memo'd
   const virtualizer = useVirtualizer({
+    rangeExtractor,
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: (i) => (rows[i].kind === 'chapter' ? 44 : 130),

@@ -66,7 +66,8 @@ export function QueuePanel() {
               <div className="progress-bar" style={{ width: `${Math.max(2, overall)}%` }} />
             </div>
           </div>
-          <ul className="queue-list">
+          {/* Scrolls when long: focusable so keyboard users can scroll it too. */}
+          <ul className="queue-list" tabIndex={0} aria-label={t('queue.title')}>
             {shown.map((j) => {
               const n = numberOf.get(j.lineId!) ?? 0;
               const pct = j.status === 'done' ? 100 : j.status === 'running' ? Math.round(j.progress * 100) : 0;
