@@ -414,6 +414,28 @@ describe('counters, A/B and following playback with real takes', () => {
     await expect.poll(() => page.locator('.studio-summary').innerText()).toMatch(/Ready 13\/13/);
   });
 
+  it('a "Failed" banner clears once the line’s voice is reverted', async () => {
+    const line13 = (await detail()).lines[12];
+    // A voice no engine has: generation fails with the engine's message.
+    await rpc('lines.update', { id: line13.id, voiceId: 'espeak:xx-nope' });
+    await rpc('jobs.generate', { projectId, lineIds: [line13.id] });
+    await settled();
+    await page.locator('.studio-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const failed = card(13).locator('.chip-danger');
+    await expect.poll(() => failed.innerText()).toMatch(/^Failed: .*xx-nope/);
+    // Back to the speaker's voice in the picker: the failure no longer applies.
+    await page.getByRole('button', { name: /^Voice for line 13:/ }).click();
+    await page.locator('.voice-popover').getByRole('option').first().click();
+    await expect.poll(async () => (await detail()).lines[12].voiceId).toBe(null);
+    await expect.poll(() => failed.count()).toBe(0);
+    // Still gone after a reload (the line changed after the job failed).
+    await page.reload();
+    await card(1).waitFor();
+    await page.locator('.studio-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await card(13).waitFor();
+    expect(await card(13).locator('.chip-danger').count()).toBe(0);
+  });
+
   it('A/B from a position past the shorter take’s end starts it at 0 and plays; each take’s text is shown', async () => {
     const line1 = (await detail()).lines[0];
     const longText = `${TEXTS[0]} We will sail through the whole night together, from dusk until the early dawn.`;
