@@ -424,7 +424,9 @@ describe('counters, A/B and following playback with real takes', () => {
     const failed = card(13).locator('.chip-danger');
     await expect.poll(() => failed.innerText()).toMatch(/^Failed: .*xx-nope/);
     // Back to the speaker's voice in the picker: the failure no longer applies.
-    await page.getByRole('button', { name: /^Voice for line 13:/ }).click();
+    await card(13)
+      .getByRole('button', { name: /^Voice for line 13:/ })
+      .click();
     await page.locator('.voice-popover').getByRole('option').first().click();
     await expect.poll(async () => (await detail()).lines[12].voiceId).toBe(null);
     await expect.poll(() => failed.count()).toBe(0);
@@ -442,6 +444,7 @@ describe('counters, A/B and following playback with real takes', () => {
     await rpc('lines.update', { id: line1.id, text: longText });
     await rpc('jobs.generate', { projectId, lineIds: [line1.id] });
     await settled();
+    await page.locator('.studio-scroll').evaluate((el) => (el.scrollTop = 0));
     await page.getByRole('textbox', { name: 'Line 1', exact: true }).click();
     await page.keyboard.press('Escape');
     const compare = page.getByRole('group', { name: 'Compare two takes' });

@@ -172,10 +172,14 @@ function Studio() {
     [rows],
   );
   // A focus request for a line outside the rendered window: scroll it in first (the row focuses itself on mount).
+  // Once per request: a later refresh of the lines must not scroll the list back to an old request's line.
+  const scrolledFocusN = useRef(0);
   useEffect(() => {
-    if (!focus) return;
+    if (!focus || focus.n === scrolledFocusN.current) return;
     const index = rowIndexOf(focus.lineId);
-    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'auto' });
+    if (index < 0) return; // a line still being created: its row appears with the next lines
+    scrolledFocusN.current = focus.n;
+    virtualizer.scrollToIndex(index, { align: 'auto' });
   }, [focus, rowIndexOf, virtualizer]);
   // A line picked on the timeline: scroll the (virtual) list to it.
   useEffect(() => {
