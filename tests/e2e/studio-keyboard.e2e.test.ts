@@ -183,7 +183,7 @@ describe('the studio by keyboard and for a newcomer (issue 15)', () => {
     expect(await page.getByRole('main').count()).toBe(1);
     expect(await page.getByRole('navigation').count()).toBeGreaterThanOrEqual(1);
     await page.getByRole('complementary', { name: 'Queue, speakers and takes' }).waitFor();
-    await page.getByRole('region', { name: 'Script lines' }).first().waitFor();
+    await page.getByRole('region', { name: 'Script', exact: true }).waitFor();
     // Line 2 is GUEST's: its picker says GUEST's voice, not "Project voice"; line 1 names the project voice.
     await page.getByRole('button', { name: `Voice for line 2: ${voices[1].name} (voice of GUEST)` }).waitFor();
     await page.getByRole('button', { name: `Voice for line 1: Project voice: ${voices[0].name}` }).waitFor();

@@ -384,7 +384,7 @@ function Studio() {
       </header>
 
       <div className="studio-body">
-        <section className="studio-scroll" ref={scrollRef} aria-label={t('studio.linesLabel')}>
+        <section className="studio-scroll" ref={scrollRef} aria-label={t('studioUx.script')}>
           {lines.length === 0 ? (
             <EmptyState
               icon="edit"
