@@ -540,6 +540,31 @@ describe('counters, A/B and following playback with real takes', () => {
     await expect.poll(() => page.locator('.line-row[aria-current]').count()).toBe(0);
   });
 
+  it('offers a compact density that fits about twice as many lines', async () => {
+    const fullyShown = () =>
+      page.evaluate(() => {
+        const box = document.querySelector('.studio-scroll')!.getBoundingClientRect();
+        return [...document.querySelectorAll('.line-row')].filter((r) => {
+          const b = r.getBoundingClientRect();
+          return b.top >= box.top - 1 && b.bottom <= box.bottom + 1;
+        }).length;
+      });
+    await page.locator('.studio-scroll').evaluate((el) => (el.scrollTop = 0));
+    const compact = page.getByRole('button', { name: 'Compact lines' });
+    expect(await compact.getAttribute('aria-pressed')).toBe('false');
+    const comfortable = await fullyShown();
+    await compact.click();
+    await expect.poll(() => page.locator('.lines.compact').count()).toBe(1);
+    await expect.poll(fullyShown).toBeGreaterThanOrEqual(comfortable * 2);
+    // Remembered across a reload.
+    await page.reload();
+    await card(1).waitFor();
+    expect(await page.getByRole('button', { name: 'Compact lines' }).getAttribute('aria-pressed')).toBe('true');
+    await expectAccessible(page, 'studio, compact lines');
+    await page.getByRole('button', { name: 'Compact lines' }).click();
+    await expect.poll(() => page.locator('.lines.compact').count()).toBe(0);
+  });
+
   it('stays accessible in dark mode', async () => {
     await page
       .getByRole('navigation')

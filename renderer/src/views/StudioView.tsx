@@ -22,6 +22,7 @@ import { Timeline } from '../features/studio/timeline/Timeline';
 import { ExportDialog } from '../components/studio/ExportDialog';
 import { DictionaryDialog } from '../components/studio/DictionaryDialog';
 import { toast } from '../store/toasts';
+import { useDensity } from '../features/studio/density';
 
 export function StudioView() {
   const t = useT();
@@ -120,6 +121,7 @@ function Studio() {
   const [drop, setDrop] = useState<{ index: number; edge: 'before' | 'after' } | null>(null);
   const studio = useStudio.getState;
   const scrollRef = useRef<HTMLDivElement>(null);
+  const [density, setDensity] = useDensity();
 
   const activeJobs = useMemo(() => Object.values(jobs).filter(isActive), [jobs]);
   const ready = useMemo(() => readyCount(lines, jobs, drafts), [lines, jobs, drafts]);
@@ -162,7 +164,7 @@ function Studio() {
     rangeExtractor,
     count: rows.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: (i) => (rows[i].kind === 'chapter' ? 44 : 130),
+    estimateSize: (i) => (rows[i].kind === 'chapter' ? 44 : density === 'compact' ? 64 : 130),
     overscan: 8,
     getItemKey: (i) => rows[i].key,
   });
@@ -363,6 +365,18 @@ function Studio() {
           <span className="muted">
             {t.plural('projects.lines', lines.length)} · {t('status.done')} {ready}/{lines.length}
           </span>
+          <button
+            type="button"
+            className="link-btn"
+            aria-pressed={density === 'compact'}
+            title={t('studioUx.compactHint')}
+            onClick={() => {
+              setDensity(density === 'compact' ? 'comfortable' : 'compact');
+              requestAnimationFrame(() => virtualizer.measure());
+            }}
+          >
+            {t('studioUx.compact')}
+          </button>
           {selectedIds.length > 0 && (
             <button type="button" className="link-btn" onClick={() => studio().clearSelection()}>
               {t('studio.clearSelection', { count: selectedIds.length })}
@@ -401,7 +415,7 @@ function Studio() {
           ) : (
             <>
               <ol
-                className="lines"
+                className={`lines${density === 'compact' ? ' compact' : ''}`}
                 aria-label={t('studio.linesLabel')}
                 style={{ height: virtualizer.getTotalSize() }}
                 onDragLeave={(e) => e.currentTarget === e.target && setDrop(null)}

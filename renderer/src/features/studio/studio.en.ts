@@ -10,4 +10,6 @@ export const studioUxEn = {
   'studioUx.madeFromCurrent': 'Made from the current text',
   'studioUx.abText': '{which}: take {k}',
   'studioUx.progressLabel': 'Generation of the batch: {done} of {total} lines done',
+  'studioUx.compact': 'Compact lines',
+  'studioUx.compactHint': 'Show more lines at once: each line on one row, its tools on hover or focus',
 } as const;

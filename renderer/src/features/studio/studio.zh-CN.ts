@@ -12,4 +12,6 @@ export const studioUxZhCN: Record<keyof typeof studioUxEn, string> = {
   'studioUx.madeFromCurrent': '生成自当前文本',
   'studioUx.abText': '{which}：第 {k} 条',
   'studioUx.progressLabel': '本批生成进度：已完成 {done}/{total} 行',
+  'studioUx.compact': '紧凑行',
+  'studioUx.compactHint': '一次显示更多行：每行占一排，悬停或聚焦时显示工具',
 } as const;
