@@ -684,7 +684,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'jobs.generate': ({ projectId, lineIds, scope }) => jobs.enqueue(projectId, lineIds, scope),
     'jobs.generateBatch': ({ projectId, lineIds, scope }) => jobs.enqueueBatch(projectId, lineIds, scope),
     'jobs.cancelBatch': ({ batchId }) => jobs.cancelBatch(batchId),
-    'jobs.list': ({ projectId }) => repos.jobs.list(projectId),
+    'jobs.list': ({ projectId }) => (projectId ? repos.jobs.latestPerLine(projectId) : repos.jobs.list()),
     'jobs.cancel': ({ id }) => jobs.cancel(id),
     'jobs.resumeInterrupted': ({ projectId }) => jobs.resumeInterrupted({ projectId }),
     'jobs.recovery': ({ projectId }) => {

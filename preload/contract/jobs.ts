@@ -64,7 +64,10 @@ export const jobsMethods = {
       ),
     }),
   ),
-  /** Jobs still queued or running (the UI re-attaches to them after a reload) plus recently finished ones. */
+  /**
+   * Jobs still queued or running (the UI re-attaches to them after a reload) plus finished ones: with `projectId`, the
+   * latest job of every line of the project (a whole batch, however long); without, the 50 most recent.
+   */
   'jobs.list': call(z.object({ projectId: Id.optional() }).strict(), z.array(Job)),
   'jobs.cancel': call(z.object({ id: Id }).strict(), Job),
   /** Cancel every queued or running job of a batch. */

@@ -190,6 +190,34 @@ describe('job queue with the real eSpeak worker', () => {
     expect(bad.ok || bad.error.code).toBe('NOT_FOUND');
   });
 
+  it('lists the latest job of every line, so a batch longer than 50 lines is described whole after a reload', async () => {
+    const { core: c } = await open();
+    const p = await call<{ id: string }>(c, 'projects.create', { name: 'Long batch' });
+    const N = 75;
+    await call(c, 'script.import', {
+      projectId: p.id,
+      source: { text: Array.from({ length: N }, (_, i) => `Sentence ${i + 1}.`).join('\n\n'), format: 'txt' },
+      mode: 'append',
+    });
+    const batch = await call<{ batchId: string; jobs: Job[] }>(c, 'jobs.generateBatch', { projectId: p.id });
+    expect(batch.jobs).toHaveLength(N);
+    await call(c, 'jobs.cancelBatch', { batchId: batch.batchId });
+    await c.jobs.idle();
+    const listed = await call<Job[]>(c, 'jobs.list', { projectId: p.id });
+    // Every line's job, all of the batch (the old query returned the 50 most recent rows).
+    expect(listed).toHaveLength(N);
+    expect(new Set(listed.map((j) => j.batchId))).toEqual(new Set([batch.batchId]));
+    // A line generated again: its newer job replaces the batch's one (one job per line).
+    const line = listed[10].lineId!;
+    const [again] = await call<Job[]>(c, 'jobs.generate', { projectId: p.id, lineIds: [line] });
+    await c.jobs.idle();
+    const after = await call<Job[]>(c, 'jobs.list', { projectId: p.id });
+    expect(after).toHaveLength(N);
+    expect(after.filter((j) => j.lineId === line).map((j) => j.id)).toEqual([again.id]);
+    // Without a project: the most recent jobs, bounded.
+    expect((await call<Job[]>(c, 'jobs.list', {})).length).toBe(50);
+  });
+
   it('deleting a project while it generates cancels its jobs and removes its files', async () => {
     const { core: c } = await open();
     const p = await call<{ id: string }>(c, 'projects.create', { name: 'Doomed' });

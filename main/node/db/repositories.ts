@@ -787,6 +787,25 @@ export class JobsRepo {
     return rows.map(toJob);
   }
 
+  /**
+   * What the studio re-attaches to after a reload: the latest job of every line of the project (so the queue can
+   * describe a whole batch, however long, not just the most recent rows) plus every queued or running job. Bounded
+   * by the project's line count (LIMITS.linesPerProjectMax); each line's latest job is found through `jobs_line`.
+   */
+  latestPerLine(projectId: string): Job[] {
+    const rows = this.db
+      .prepare(
+        `SELECT j.rowid AS seq, j.* FROM lines l JOIN jobs j ON j.rowid = (
+           SELECT rowid FROM jobs WHERE line_id = l.id ORDER BY created_at DESC, rowid DESC LIMIT 1)
+         WHERE l.project_id = ?
+         UNION
+         SELECT rowid AS seq, * FROM jobs WHERE project_id = ? AND status IN ('queued', 'running')
+         ORDER BY created_at, seq`,
+      )
+      .all(projectId, projectId) as JobRow[];
+    return rows.map(toJob);
+  }
+
   listBatch(batchId: string): Job[] {
     return (this.db.prepare('SELECT * FROM jobs WHERE batch_id = ? ORDER BY rowid').all(batchId) as JobRow[]).map(
       toJob,

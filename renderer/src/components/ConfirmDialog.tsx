@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useT } from '../i18n/useT';
+import { useDialogFocusRestore } from './useDialogFocusRestore';
 
 interface Props {
   open: boolean;
@@ -17,6 +18,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger, bus
   const t = useT();
   const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
+  useDialogFocusRestore(ref, open);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { SynthesisOptions } from '../../../preload/contract/index.js';
 import { useT } from '../i18n/useT';
+import { useDialogFocusRestore } from './useDialogFocusRestore';
 
 interface Props {
   open: boolean;
@@ -21,6 +22,7 @@ const FIELDS: { key: NumKey; min: number; max: number; step: number; fallback: n
 export function KnobsDialog({ open, value, onSave, onClose }: Props) {
   const t = useT();
   const ref = useRef<HTMLDialogElement>(null);
+  useDialogFocusRestore(ref, open);
   const [draft, setDraft] = useState<SynthesisOptions>(value);
   useEffect(() => {
     const d = ref.current;

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { useT } from '../i18n/useT';
 import { Icon } from './Icon';
+import { useDialogFocusRestore } from './useDialogFocusRestore';
 
 interface Props {
   open: boolean;
@@ -18,6 +19,7 @@ export function Modal({ open, title, className, children, actions, onClose }: Pr
   const t = useT();
   const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
+  useDialogFocusRestore(ref, open);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;

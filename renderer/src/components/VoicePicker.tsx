@@ -1,8 +1,9 @@
-import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { VoiceInfo } from '../../../preload/contract/index.js';
 import { useT } from '../i18n/useT';
 import { useCatalog } from '../store/catalog';
 import { Icon } from './Icon';
+import { placePopover } from './popover';
 
 export function languageName(code: string, locale: string): string {
   try {
@@ -78,7 +79,17 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
   const buttonRef = useRef<HTMLButtonElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
+  const popRef = useRef<HTMLDivElement>(null);
   const uid = useId();
+
+  // The options open in the top layer (the Popover API), placed in the viewport next to the button: never behind the
+  // next line card, never clipped by a panel's overflow or the window's edge.
+  useLayoutEffect(() => {
+    const pop = popRef.current;
+    const button = buttonRef.current;
+    if (!open || !pop || !button) return;
+    return placePopover(pop, button, { align: compact ? 'end' : 'start' });
+  }, [open, compact]);
 
   useEffect(() => {
     void load();
@@ -115,7 +126,8 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
     if (!open) return;
     inputRef.current?.focus();
     const onDown = (e: MouseEvent) => {
-      if (!rootRef.current?.contains(e.target as Node)) setOpen(false);
+      const target = e.target as Node;
+      if (!rootRef.current?.contains(target) && !popRef.current?.contains(target)) setOpen(false);
     };
     document.addEventListener('mousedown', onDown);
     return () => document.removeEventListener('mousedown', onDown);
@@ -153,6 +165,8 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
   };
 
   const genderLabel = (v: VoiceInfo) => t(`voice.gender.${v.gender}`);
+  /** Name and language: the button's visible text (long names are cut off, so also its tooltip). */
+  const fullName = (v: VoiceInfo) => `${v.name} · ${languageName(v.language, t.locale)}`;
   let index = query.trim() ? 0 : 1;
 
   return (
@@ -164,7 +178,8 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
         aria-haspopup="listbox"
         disabled={disabled}
         aria-expanded={open}
-        aria-label={`${label}: ${current ? current.name : noneLabel}`}
+        aria-label={`${label}: ${current ? (compact ? current.name : fullName(current)) : noneLabel}`}
+        title={current ? fullName(current) : noneLabel}
         onClick={() => (open ? close() : openPicker())}
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown' && !open) {
@@ -181,7 +196,7 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
         <Icon name="chevron" size={14} />
       </button>
       {open && (
-        <div className="voice-popover" role="dialog" aria-label={label}>
+        <div className="voice-popover" role="dialog" aria-label={label} ref={popRef} popover="manual">
           <div className="voice-search">
             <Icon name="search" size={15} />
             <input

@@ -1,4 +1,5 @@
 import { qcEn } from '../features/qc/qc.en';
+import { studioUxEn } from '../features/studio/studio.en';
 import { policyEn } from '../features/policy/policy.en';
 import { apiEn } from '../features/api/api.en';
 import { privacyEn } from '../features/privacy/privacy.en';
@@ -581,6 +582,7 @@ export const en = {
   ...qcEn,
   // privacy center (#13)
   ...privacyEn,
+  ...studioUxEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,4 +1,5 @@
 import { qcZhCN } from '../features/qc/qc.zh-CN';
+import { studioUxZhCN } from '../features/studio/studio.zh-CN';
 import { policyZhCN } from '../features/policy/policy.zh-CN';
 import { apiZhCN } from '../features/api/api.zh-CN';
 import { privacyZhCN } from '../features/privacy/privacy.zh-CN';
@@ -571,4 +572,5 @@ export const zhCN: Dictionary = {
   ...qcZhCN,
   // privacy center (#13)
   ...privacyZhCN,
+  ...studioUxZhCN,
 };

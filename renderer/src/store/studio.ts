@@ -16,6 +16,7 @@ import { isReplaying, useHistory } from './history';
 import { announce, toast, useToasts } from './toasts';
 
 export type SaveState = 'pending' | 'saving' | 'error';
+export type FocusCaret = 'start' | 'end' | 'keep' | 'row';
 
 /**
  * A line as the studio shows it. `key` stays the same when a line created optimistically (id `tmp-…`, `pending`)
@@ -38,8 +39,17 @@ interface StudioState {
   jobs: Record<string, Job>;
   status: 'idle' | 'loading' | 'ready' | 'error';
   error: string | null;
-  /** Ask a line row to take keyboard focus (after add/delete/move). */
-  focus: { lineId: string; caret: 'start' | 'end' | 'keep'; n: number } | null;
+  /**
+   * Ask a line row to take keyboard focus (after add/delete/move). `row` focuses the line card itself (J/K, arrow keys
+   * between lines): navigation never puts the caret in the text, so the next key cannot type into the script.
+   */
+  focus: { lineId: string; caret: FocusCaret; n: number } | null;
+  /** The line the episode preview is playing (the script follows it). */
+  playingLine: string | null;
+  setPlayingLine(lineId: string | null): void;
+  /** Ask the script list to scroll a line into view (a click on the timeline). */
+  reveal: { lineId: string; n: number } | null;
+  revealLine(lineId: string): void;
   /** The line the user is on (last focused or clicked): target of Space, Ctrl+Enter, Ctrl+L, J/K. */
   current: string | null;
   /** Lines selected for "Generate selection" (checkboxes, Shift/Ctrl+click). */
@@ -84,7 +94,7 @@ interface StudioState {
   applyJob(job: Job): void;
   flushSaves(lineIds?: string[]): Promise<boolean>;
   retrySaves(): void;
-  requestFocus(lineId: string, caret?: 'start' | 'end' | 'keep'): void;
+  requestFocus(lineId: string, caret?: FocusCaret): void;
   setCurrent(lineId: string): void;
   /** Split a line at a caret position into two lines (the first keeps the takes). */
   split(lineId: string, at: number): Promise<void>;
@@ -329,6 +339,19 @@ export const useStudio = create<StudioState>((set, get) => {
     });
   };
 
+  /**
+   * Forget failed jobs once something that could fix them changed (project voice, speaker voices): the "Failed" chip
+   * must not outlive its cause. Line-level changes need no call: the line's newer `updatedAt` hides the failure.
+   */
+  const clearFailed = () =>
+    set((s) => {
+      const failed = Object.keys(s.jobs).filter((id) => s.jobs[id].status === 'failed');
+      if (!failed.length) return {};
+      const jobs = { ...s.jobs };
+      for (const id of failed) delete jobs[id];
+      return { jobs };
+    });
+
   const patchLine = (lineId: string, patch: Partial<Line>) =>
     set((s) => ({ lines: s.lines.map((l) => (l.id === lineId ? { ...l, ...patch } : l)) }));
 
@@ -404,6 +427,16 @@ export const useStudio = create<StudioState>((set, get) => {
     interrupted: 0,
     takesRev: 0,
     speakerNames: [],
+    playingLine: null,
+    reveal: null,
+
+    setPlayingLine(lineId) {
+      if (get().playingLine !== lineId) set({ playingLine: lineId });
+    },
+
+    revealLine(lineId) {
+      set({ reveal: { lineId, n: ++focusN } });
+    },
 
     async open(projectId) {
       if (get().projectId === projectId && get().status === 'ready') return get().refresh(true);
@@ -514,6 +547,7 @@ export const useStudio = create<StudioState>((set, get) => {
       set({ project: { ...project, voiceId } });
       try {
         await api().call('projects.setVoice', { id: projectId, voiceId });
+        clearFailed();
       } catch (err) {
         set((s) => ({ project: s.project ? { ...s.project, voiceId: project.voiceId } : s.project }));
         toast.error(errorMessage(err));
@@ -644,7 +678,8 @@ export const useStudio = create<StudioState>((set, get) => {
       if (!before) return;
       set((s) => ({ lines: s.lines.map((l) => (l.id === lineId ? { ...l, voiceId } : l)) }));
       try {
-        await api().call('lines.update', { id: lineId, voiceId });
+        const line = await api().call('lines.update', { id: lineId, voiceId });
+        patchLine(lineId, line);
         record(
           currentT()('history.voice', { n: lineNo(lineId) }),
           () => get().setLineVoice(resolveId(lineId), before.voiceId),
@@ -820,6 +855,7 @@ export const useStudio = create<StudioState>((set, get) => {
       try {
         const detail = await api().call('projects.setSpeakers', { id: projectId, speakers });
         mergeServer(detail);
+        clearFailed();
         record(
           currentT()('history.speakers'),
           () => get().setSpeakers(before),

@@ -5,6 +5,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { EmptyState } from '../components/EmptyState';
 import { formatBytes, formatEta } from '../components/format';
 import { Icon } from '../components/Icon';
+import { useDialogFocusRestore } from '../components/useDialogFocusRestore';
 import { languageName } from '../components/VoicePicker';
 import type { Translator } from '../i18n';
 import { PolicyNote } from '../features/policy/PolicyNote';
@@ -485,6 +486,7 @@ function TermsDialog({
   const checkRef = useRef<HTMLInputElement>(null);
   const [accepted, setAccepted] = useState(false);
   const open = !!pack;
+  useDialogFocusRestore(ref, open);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;

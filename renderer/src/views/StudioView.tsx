@@ -2,7 +2,8 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 import { LIMITS } from '../../../preload/contract/index.js';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
-import { DRAG_TYPE, LineRow } from '../components/LineRow';
+import { DRAG_TYPE, LineRow } from '../features/studio/LineRow';
+import { batchProgress, readyCount, staleCount as countStale } from '../features/studio/progress';
 import { SaveIndicator } from '../components/SaveIndicator';
 import { VoicePicker } from '../components/VoicePicker';
 import { KnobsDialog } from '../components/KnobsDialog';
@@ -11,7 +12,7 @@ import { useCatalog } from '../store/catalog';
 import { useLiveListen } from '../store/events';
 import { useNav } from '../store/nav';
 import { isActive, useStudio } from '../store/studio';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
 import { HistoryButtons, ShortcutsDialog, useStudioShortcuts } from '../components/studio/Shortcuts';
 import { ImportDialog, scriptKind } from '../components/studio/ImportDialog';
 import { SpeakersPanel } from '../components/studio/SpeakersPanel';
@@ -21,6 +22,7 @@ import { Timeline } from '../features/studio/timeline/Timeline';
 import { ExportDialog } from '../components/studio/ExportDialog';
 import { DictionaryDialog } from '../components/studio/DictionaryDialog';
 import { toast } from '../store/toasts';
+import { useDensity } from '../features/studio/density';
 
 export function StudioView() {
   const t = useT();
@@ -111,22 +113,27 @@ function Studio() {
   const selected = useStudio((s) => s.selected);
   const current = useStudio((s) => s.current);
   const focus = useStudio((s) => s.focus);
+  const batchId = useStudio((s) => s.batchId);
+  const playingLine = useStudio((s) => s.playingLine);
+  const reveal = useStudio((s) => s.reveal);
   const live = useLiveListen();
   const [dragId, setDragId] = useState<string | null>(null);
   const [drop, setDrop] = useState<{ index: number; edge: 'before' | 'after' } | null>(null);
   const studio = useStudio.getState;
   const scrollRef = useRef<HTMLDivElement>(null);
+  const [density, setDensity] = useDensity();
 
   const activeJobs = useMemo(() => Object.values(jobs).filter(isActive), [jobs]);
-  const ready = lines.filter((l) => l.activeTake && !isActive(jobs[l.id])).length;
+  const ready = useMemo(() => readyCount(lines, jobs, drafts), [lines, jobs, drafts]);
   const selectedIds = useMemo(() => lines.filter((l) => selected[l.id]).map((l) => l.id), [lines, selected]);
+  // The whole batch's progress (done lines count whole), the same figure as the queue panel's.
   const overall = useMemo(() => {
     if (activeJobs.length === 0) return null;
-    const total = activeJobs.reduce((sum, j) => sum + (j.status === 'running' ? j.progress : 0), 0);
-    return Math.round((total / activeJobs.length) * 100);
-  }, [activeJobs]);
+    const p = batchProgress(jobs, batchId, new Set(lines.map((l) => l.id)));
+    return p.total ? Math.round(p.fraction * 100) : null;
+  }, [activeJobs, jobs, batchId, lines]);
 
-  const staleCount = useMemo(() => lines.filter((l) => !l.locked && (l.stale || !l.activeTakeId)).length, [lines]);
+  const staleCount = useMemo(() => countStale(lines, jobs), [lines, jobs]);
   const rows = useMemo(() => {
     const out: (
       | { kind: 'line'; key: string; line: (typeof lines)[number]; index: number }
@@ -138,21 +145,68 @@ function Studio() {
     });
     return out;
   }, [lines]);
+  // The current line's row stays rendered even when scrolled away: it is the list's one tab stop (roving
+  // tabindex), so Tab and Shift+Tab always come back to the line the user was on.
+  const currentRow = useMemo(
+    () => (current ? rows.findIndex((r) => r.kind === 'line' && r.line.id === current) : -1),
+    [rows, current],
+  );
+  const rangeExtractor = useCallback(
+    (range: Range) => {
+      const indexes = defaultRangeExtractor(range);
+      if (currentRow < 0 || indexes.includes(currentRow)) return indexes;
+      return [...indexes, currentRow].sort((a, b) => a - b);
+    },
+    [currentRow],
+  );
   // eslint-disable-next-line react-hooks/incompatible-library -- Studio re-renders with the lines anyway; rows are memo'd
   const virtualizer = useVirtualizer({
+    rangeExtractor,
     count: rows.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: (i) => (rows[i].kind === 'chapter' ? 44 : 130),
+    estimateSize: (i) => (rows[i].kind === 'chapter' ? 44 : density === 'compact' ? 64 : 130),
     overscan: 8,
     getItemKey: (i) => rows[i].key,
   });
 
+  const rowIndexOf = useCallback(
+    (lineId: string) => rows.findIndex((r) => r.kind === 'line' && r.line.id === lineId),
+    [rows],
+  );
   // A focus request for a line outside the rendered window: scroll it in first (the row focuses itself on mount).
+  // Once per request: a later refresh of the lines must not scroll the list back to an old request's line.
+  const scrolledFocusN = useRef(0);
   useEffect(() => {
-    if (!focus) return;
-    const index = rows.findIndex((r) => r.kind === 'line' && r.line.id === focus.lineId);
-    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'auto' });
-  }, [focus, rows, virtualizer]);
+    if (!focus || focus.n === scrolledFocusN.current) return;
+    const index = rowIndexOf(focus.lineId);
+    if (index < 0) return; // a line still being created: its row appears with the next lines
+    scrolledFocusN.current = focus.n;
+    virtualizer.scrollToIndex(index, { align: 'auto' });
+  }, [focus, rowIndexOf, virtualizer]);
+  // A line picked on the timeline: scroll the (virtual) list to it.
+  useEffect(() => {
+    if (!reveal) return;
+    const index = rowIndexOf(reveal.lineId);
+    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when a new reveal is asked for
+  }, [reveal]);
+  // Follow the episode preview: the playing line is scrolled into view, unless the user is typing in a line.
+  useEffect(() => {
+    if (!playingLine) return;
+    const el = document.activeElement;
+    if (el instanceof HTMLTextAreaElement && el.classList.contains('line-text')) return;
+    const index = rowIndexOf(playingLine);
+    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the playing line changes
+  }, [playingLine]);
+
+  // One tab stop for the whole list (a roving tabindex): the current line if it is rendered, else the first one shown.
+  const virtualItems = virtualizer.getVirtualItems();
+  const renderedLineIds = virtualItems.flatMap((v) => {
+    const r = rows[v.index];
+    return r?.kind === 'line' ? [r.line.id] : [];
+  });
+  const tabLineId = current && renderedLineIds.includes(current) ? current : (renderedLineIds[0] ?? null);
 
   useStudioShortcuts({ openShortcuts: () => setShortcutsOpen(true) });
 
@@ -311,6 +365,18 @@ function Studio() {
           <span className="muted">
             {t.plural('projects.lines', lines.length)} · {t('status.done')} {ready}/{lines.length}
           </span>
+          <button
+            type="button"
+            className="link-btn"
+            aria-pressed={density === 'compact'}
+            title={t('studioUx.compactHint')}
+            onClick={() => {
+              setDensity(density === 'compact' ? 'comfortable' : 'compact');
+              requestAnimationFrame(() => virtualizer.measure());
+            }}
+          >
+            {t('studioUx.compact')}
+          </button>
           {selectedIds.length > 0 && (
             <button type="button" className="link-btn" onClick={() => studio().clearSelection()}>
               {t('studio.clearSelection', { count: selectedIds.length })}
@@ -332,7 +398,7 @@ function Studio() {
       </header>
 
       <div className="studio-body">
-        <div className="studio-scroll" ref={scrollRef}>
+        <section className="studio-scroll" ref={scrollRef} aria-label={t('studioUx.script')}>
           {lines.length === 0 ? (
             <EmptyState
               icon="edit"
@@ -349,12 +415,12 @@ function Studio() {
           ) : (
             <>
               <ol
-                className="lines"
+                className={`lines${density === 'compact' ? ' compact' : ''}`}
                 aria-label={t('studio.linesLabel')}
                 style={{ height: virtualizer.getTotalSize() }}
                 onDragLeave={(e) => e.currentTarget === e.target && setDrop(null)}
               >
-                {virtualizer.getVirtualItems().map((v) => {
+                {virtualItems.map((v) => {
                   const row = rows[v.index];
                   if (row.kind === 'chapter')
                     return (
@@ -395,6 +461,8 @@ function Studio() {
                         onDragStartRow={setDragId}
                         selected={!!selected[line.id]}
                         current={current === line.id}
+                        tabStop={tabLineId === line.id}
+                        playing={playingLine === line.id}
                       />
                     </li>
                   );
@@ -414,7 +482,7 @@ function Studio() {
               </div>
             </>
           )}
-        </div>
+        </section>
         <aside className="studio-side" aria-label={t('studio.sidePanels')}>
           <QueuePanel />
           <SpeakersPanel />

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { useT } from '../../i18n/useT';
 import { isActive, useStudio } from '../../store/studio';
 import { Icon } from '../Icon';
+import { batchProgress } from '../../features/studio/progress';
 
 /** One queue for every generation of the project: overall and per-line progress, cancel. */
 export function QueuePanel() {
@@ -12,24 +13,14 @@ export function QueuePanel() {
   const interrupted = useStudio((s) => s.interrupted);
   const numberOf = useMemo(() => new Map(lines.map((l, i) => [l.id, i + 1])), [lines]);
 
+  const progress = useMemo(() => batchProgress(jobs, batchId, new Set(numberOf.keys())), [jobs, batchId, numberOf]);
   const shown = useMemo(
-    () =>
-      Object.values(jobs)
-        .filter((j) => isActive(j) || (batchId !== null && j.batchId === batchId))
-        .filter((j) => j.lineId && numberOf.has(j.lineId))
-        .sort((x, y) => (numberOf.get(x.lineId!) ?? 0) - (numberOf.get(y.lineId!) ?? 0)),
-    [jobs, batchId, numberOf],
+    () => [...progress.jobs].sort((x, y) => (numberOf.get(x.lineId!) ?? 0) - (numberOf.get(y.lineId!) ?? 0)),
+    [progress, numberOf],
   );
   const active = shown.filter(isActive);
-  const done = shown.filter((j) => j.status === 'done').length;
-  const overall =
-    shown.length === 0
-      ? 0
-      : Math.round(
-          (shown.reduce((sum, j) => sum + (j.status === 'done' ? 1 : j.status === 'running' ? j.progress : 0), 0) /
-            shown.length) *
-            100,
-        );
+  const done = progress.done;
+  const overall = Math.round(progress.fraction * 100);
 
   return (
     <section className="side-panel queue-panel" aria-labelledby="queue-title">
@@ -75,7 +66,8 @@ export function QueuePanel() {
               <div className="progress-bar" style={{ width: `${Math.max(2, overall)}%` }} />
             </div>
           </div>
-          <ul className="queue-list">
+          {/* Scrolls when long: focusable so keyboard users can scroll it too. */}
+          <ul className="queue-list" tabIndex={0} aria-label={t('queue.title')}>
             {shown.map((j) => {
               const n = numberOf.get(j.lineId!) ?? 0;
               const pct = j.status === 'done' ? 100 : j.status === 'running' ? Math.round(j.progress * 100) : 0;

@@ -19,6 +19,9 @@ export const SHORTCUTS: { keys: string[]; action: MessageKey }[] = [
   { keys: ['J', 'Alt+↓'], action: 'shortcuts.next' },
   { keys: ['K', 'Alt+↑'], action: 'shortcuts.previous' },
   { keys: ['↑', '↓'], action: 'shortcuts.arrows' },
+  { keys: ['↑', '↓', 'Home', 'End'], action: 'studioUx.shortcutCards' },
+  { keys: ['Enter', 'F2'], action: 'studioUx.shortcutEdit' },
+  { keys: ['Escape'], action: 'studioUx.shortcutLeave' },
   { keys: [`${MOD}+Shift+S`], action: 'shortcuts.split' },
   { keys: [`${MOD}+Shift+M`], action: 'shortcuts.merge' },
   { keys: [`${MOD}+L`], action: 'shortcuts.lock' },
@@ -104,13 +107,16 @@ const isTextField = (el: Element | null) =>
     (el as HTMLElement).isContentEditable);
 const isControl = (el: Element | null) => !!el && !!el.closest('button, a, input, select, textarea, [role="slider"]');
 
-/** Move the current line by `delta` and focus its text. */
+/**
+ * Move the current line by `delta` and focus its card, never its text: the next J, K or Space must act again,
+ * not type into the script.
+ */
 function step(delta: number) {
   const s = useStudio.getState();
   if (s.lines.length === 0) return;
   const index = s.lines.findIndex((l) => l.id === s.current);
   const next = index < 0 ? 0 : Math.max(0, Math.min(s.lines.length - 1, index + delta));
-  s.requestFocus(s.lines[next].id, 'end');
+  s.requestFocus(s.lines[next].id, 'row');
 }
 
 /** Click the play button of a line's take (the row owns the <audio>). */

@@ -8,6 +8,9 @@ import { ConfirmDialog } from '../ConfirmDialog';
 import { Icon } from '../Icon';
 import { formatTime } from '../TakePlayer';
 
+/** A position this close to a take's end does not carry over to the other take (it would end at once). */
+const AB_END_MARGIN = 0.25;
+
 /** Take history of the current line: choose the active take, compare two takes A/B, delete takes in bulk. */
 export function TakesPanel() {
   // A fresh panel per line: playback, marks and the A/B choice never leak to another line.
@@ -58,15 +61,31 @@ function LineTakes() {
   }, [lineId, rev, activeTakeId, line?.activeTake?.id]);
 
   const numberOf = (id: string) => takes.length - takes.findIndex((x) => x.id === id);
+  /** Seconds of a take: the stored length, or the loaded file's when shorter. */
+  const lengthOf = (id: string | null, el: HTMLAudioElement | null) => {
+    const stored = (takes.find((x) => x.id === id)?.durationMs ?? 0) / 1000;
+    return el && Number.isFinite(el.duration) && el.duration > 0
+      ? Math.min(stored || el.duration, el.duration)
+      : stored;
+  };
+  /**
+   * Play A or B. Switching while the other take plays keeps the position only when it lies inside both takes (with
+   * a short margin before either end); otherwise the take starts from its beginning. Pressing the button of the take
+   * already playing keeps it playing; pressing it again after it ended plays it again.
+   */
   const switchTo = (which: 'A' | 'B') => {
     const from = which === 'A' ? audioB.current : audioA.current;
     const to = which === 'A' ? audioA.current : audioB.current;
     if (!to) return;
     audioOne.current?.pause();
     setSingle(null);
-    const at = from && !from.paused ? from.currentTime : playing ? (from?.currentTime ?? 0) : to.currentTime;
+    if (playing === which && !to.paused && !to.ended) return;
+    const at = playing && playing !== which && from ? from.currentTime : null;
     from?.pause();
-    if (Number.isFinite(at)) to.currentTime = Math.min(at, Number.isFinite(to.duration) ? to.duration : at);
+    const fromLen = lengthOf(which === 'A' ? b : a, from);
+    const toLen = lengthOf(which === 'A' ? a : b, to);
+    const inside = at !== null && Number.isFinite(at) && at < fromLen - AB_END_MARGIN && at < toLen - AB_END_MARGIN;
+    to.currentTime = inside ? at : 0;
     void to.play().catch(() => setError(t('player.loadFailed')));
     setPlaying(which);
   };
@@ -221,6 +240,26 @@ function LineTakes() {
               )}
               <audio ref={audioA} src={a ? api().takeAudioUrl(a) : undefined} preload="auto" onEnded={stopAb} />
               <audio ref={audioB} src={b ? api().takeAudioUrl(b) : undefined} preload="auto" onEnded={stopAb} />
+              <ul className="ab-texts">
+                {(
+                  [
+                    ['A', a],
+                    ['B', b],
+                  ] as const
+                ).map(([which, id]) => {
+                  const take = takes.find((x) => x.id === id);
+                  if (!take) return null;
+                  const same = take.text.trim() === (line?.text ?? '').trim();
+                  return (
+                    <li key={which} data-ab={which}>
+                      <strong>{t('studioUx.abText', { which, k: numberOf(take.id) })}</strong>{' '}
+                      <span className={same ? 'muted' : undefined}>
+                        {same ? t('studioUx.madeFromCurrent') : t('studioUx.madeFrom', { text: take.text })}
+                      </span>
+                    </li>
+                  );
+                })}
+              </ul>
             </div>
           )}
 

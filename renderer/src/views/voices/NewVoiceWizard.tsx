@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { RecorderDevices, StagedAudio } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
+import { useDialogFocusRestore } from '../../components/useDialogFocusRestore';
 import { useT } from '../../i18n/useT';
 import { micOpen, noteVaultError, useLibrary, useRecorder } from '../../store/voices';
 import { MicIndicator } from './MicIndicator';
@@ -38,6 +39,7 @@ export function WizardDialog({
   className?: string;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  useDialogFocusRestore(ref, open);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;

@@ -3,6 +3,7 @@ import type { LibraryVoice } from '../../../../preload/contract/index.js';
 import { errorMessage } from '../../api';
 import { EmptyState } from '../../components/EmptyState';
 import { Icon } from '../../components/Icon';
+import { useDialogFocusRestore } from '../../components/useDialogFocusRestore';
 import { languageName } from '../../components/VoicePicker';
 import { useT } from '../../i18n/useT';
 import { useCatalog } from '../../store/catalog';
@@ -178,6 +179,7 @@ function ModalDialog({
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  useDialogFocusRestore(ref, open);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;

@@ -160,13 +160,18 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
     performance.mark('timeline-open');
     const p = new LinePlayer(projectId, {
       time: (s) => setTime(s),
-      playing: (on) => setPlaying(on),
+      playing: (on) => {
+        setPlaying(on);
+        if (!on) useStudio.getState().setPlayingLine(null);
+      },
+      line: (lineId) => useStudio.getState().setPlayingLine(lineId),
       error: (m) => setError(m),
     });
     playerRef.current = p;
     return () => {
       p.dispose();
       playerRef.current = null;
+      useStudio.getState().setPlayingLine(null);
     };
   }, [projectId]);
 
@@ -441,6 +446,7 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
     const line = data.lines.find((s) => at >= s.start && at < s.end);
     if (line) {
       useStudio.getState().setCurrent(line.lineId);
+      useStudio.getState().revealLine(line.lineId);
       seek(line.start);
       return;
     }
@@ -772,6 +778,7 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
                     if (l.item.kind === 'group') setView({ from: l.item.start, to: l.item.end }, true);
                     else {
                       useStudio.getState().setCurrent(l.item.id);
+                      useStudio.getState().revealLine(l.item.id);
                       seek(l.item.start);
                     }
                   }}

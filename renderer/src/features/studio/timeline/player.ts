@@ -11,6 +11,8 @@ export interface PlayerEvents {
   /** The playhead (seconds into the episode); called on every animation frame while playing. */
   time(t: number): void;
   playing(on: boolean): void;
+  /** The line whose take starts playing (the script follows it). */
+  line?(lineId: string): void;
   error(message: string): void;
 }
 
@@ -153,6 +155,7 @@ export class LinePlayer {
     this.silence = null;
     if (offset > 0) el.currentTime = offset;
     el.onended = () => this.lineEnded(span, tok);
+    this.events.line?.(span.lineId);
     el.onerror = () => this.fail(new Error(`Line ${span.number}'s take could not be played.`));
     el.play().catch((err: unknown) => tok === this.token && this.fail(err));
     // Keep a few lines ahead, and the next line's file loading.

@@ -1,12 +1,15 @@
 import { memo, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
-import { LIMITS, type Job } from '../../../preload/contract/index.js';
-import { useT } from '../i18n/useT';
-import { isActive, useStudio, type StudioLine } from '../store/studio';
-import { Icon } from './Icon';
-import { TakePlayer } from './TakePlayer';
-import { VoicePicker } from './VoicePicker';
-import { speakerStyle } from './studio/ImportDialog';
-import { QcBadge } from '../features/qc/QcBadge';
+import { LIMITS, type Job } from '../../../../preload/contract/index.js';
+import { useT } from '../../i18n/useT';
+import { useCatalog } from '../../store/catalog';
+import { isActive, useStudio, type StudioLine } from '../../store/studio';
+import { Icon } from '../../components/Icon';
+import { TakePlayer } from '../../components/TakePlayer';
+import { VoicePicker } from '../../components/VoicePicker';
+import { speakerStyle } from '../../components/studio/ImportDialog';
+import { showsFailure } from './progress';
+import { useRovingRow } from './roving';
+import { QcBadge } from '../qc/QcBadge';
 
 export const DRAG_TYPE = 'application/x-timbre-line';
 
@@ -25,24 +28,66 @@ interface Props {
   onDragStartRow(lineId: string): void;
   selected: boolean;
   current: boolean;
+  /** The list's one tab stop (roving tabindex): Tab lands on this line's card. */
+  tabStop: boolean;
+  /** The episode preview is playing this line. */
+  playing: boolean;
 }
 
 /** Focus requests already applied: a row that scrolls back into view must not steal focus again. */
 let appliedFocusN = 0;
 
-/** One script line: text, voice override, generation status, take player, reorder and delete controls. */
+/**
+ * The voice a line without its own voice uses, in words: its speaker's voice when the Speakers panel maps one, else
+ * the project's ("Project voice" alone only when neither is set).
+ */
+function useInheritedVoiceLabel(speaker: string | null): string {
+  const t = useT();
+  const speakerVoice = useStudio((s) =>
+    speaker ? (s.project?.speakers.find((x) => x.name === speaker)?.voiceId ?? null) : null,
+  );
+  const projectVoice = useStudio((s) => s.project?.voiceId ?? null);
+  const name = useCatalog((s) => {
+    const id = speakerVoice ?? projectVoice;
+    return id ? (s.voices.find((v) => v.id === id)?.name ?? id.split(':').pop() ?? id) : null;
+  });
+  if (speakerVoice && speaker) return t('studioUx.speakerVoice', { speaker, voice: name ?? '' });
+  if (projectVoice && name) return t('studioUx.projectVoiceNamed', { voice: name });
+  return t('studio.useProjectVoice');
+}
+
+/**
+ * One script line: text, voice override, generation status, take player, reorder and delete controls.
+ *
+ * Keyboard: the card is one tab stop (the list's roving tabindex); ↑/↓ move between cards, Enter or F2 edits the
+ * text (Tab then walks this line's controls), Escape goes back to the card. J/K and Space act on cards and never
+ * type, because navigation focuses the card, not the text.
+ */
 export const LineRow = memo(function LineRow(props: Props) {
-  const { line, index, count, text, job, saveError, dropEdge, dragging, selected, current } = props;
+  const { line, index, count, text, job: latestJob, saveError, dropEdge, dragging, selected, current } = props;
   const t = useT();
   const n = index + 1;
   const rowRef = useRef<HTMLDivElement>(null);
   const textRef = useRef<HTMLTextAreaElement>(null);
   const focus = useStudio((s) => (s.focus?.lineId === line.id ? s.focus : null));
   const [composing, setComposing] = useState(false);
+  const inheritedVoice = useInheritedVoiceLabel(line.speaker);
+  const roving = useRovingRow(rowRef);
+  // A failure stays shown until the line changes after it (voice reverted, text fixed).
+  const job = latestJob?.status === 'failed' && !showsFailure(latestJob, line) ? undefined : latestJob;
 
   useEffect(() => {
+    if (!focus || focus.n <= appliedFocusN) return;
+    if (focus.caret === 'row') {
+      const row = rowRef.current;
+      if (!row) return;
+      appliedFocusN = focus.n;
+      row.focus({ preventScroll: true });
+      row.scrollIntoView({ block: 'nearest' });
+      return;
+    }
     const el = textRef.current;
-    if (!focus || !el || focus.n <= appliedFocusN) return;
+    if (!el) return;
     appliedFocusN = focus.n;
     el.focus({ preventScroll: false });
     if (focus.caret === 'end') el.setSelectionRange(el.value.length, el.value.length);
@@ -59,9 +104,39 @@ export const LineRow = memo(function LineRow(props: Props) {
   const player =
     take && !active ? take : !take && job?.status === 'done' && job.takeId ? { id: job.takeId, durationMs: 0 } : null;
 
+  /** Keys on the card itself (not inside it): move between lines, start editing. */
+  const onRowKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.target !== e.currentTarget || e.altKey || e.ctrlKey || e.metaKey) return;
+    const lines = studio().lines;
+    const to =
+      e.key === 'ArrowUp'
+        ? index - 1
+        : e.key === 'ArrowDown'
+          ? index + 1
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? lines.length - 1
+              : null;
+    if (to !== null) {
+      e.preventDefault();
+      if (to >= 0 && to < lines.length && to !== index) studio().requestFocus(lines[to].id, 'row');
+      return;
+    }
+    if ((e.key === 'Enter' || e.key === 'F2') && !e.shiftKey) {
+      e.preventDefault();
+      studio().requestFocus(line.id, 'end');
+    }
+  };
+
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (composing || e.nativeEvent.isComposing) return;
     const el = e.currentTarget;
+    if (e.key === 'Escape' && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      studio().requestFocus(line.id, 'row');
+      return;
+    }
     const atEnd = el.selectionStart === el.value.length && el.selectionEnd === el.value.length;
     const atStart = el.selectionStart === 0 && el.selectionEnd === 0;
     const mod = e.ctrlKey || e.metaKey;
@@ -112,13 +187,22 @@ export const LineRow = memo(function LineRow(props: Props) {
   return (
     <div
       ref={rowRef}
+      role="group"
+      aria-label={t('studio.lineLabel', { n })}
+      aria-current={props.playing ? 'true' : undefined}
+      tabIndex={props.tabStop ? 0 : -1}
       className={`line-row ${statusClass}${dragging ? ' dragging' : ''}${dropEdge ? ` drop-${dropEdge}` : ''}${
         selected ? ' selected' : ''
-      }${current ? ' current' : ''}`}
+      }${current ? ' current' : ''}${props.playing ? ' playing' : ''}`}
       data-line-id={line.id}
       onDragOver={onDragOver}
       onDrop={props.onDropRow}
-      onFocus={() => studio().setCurrent(line.id)}
+      onKeyDown={onRowKeyDown}
+      onFocus={(e) => {
+        roving.onFocus(e);
+        studio().setCurrent(line.id);
+      }}
+      onBlur={roving.onBlur}
       onMouseDown={(e) => {
         if (line.pending) return;
         studio().setCurrent(line.id);
@@ -230,7 +314,7 @@ export const LineRow = memo(function LineRow(props: Props) {
               compact
               value={line.voiceId}
               label={t('studio.lineVoice', { n })}
-              noneLabel={t('studio.useProjectVoice')}
+              noneLabel={inheritedVoice}
               disabled={line.pending}
               onChange={(v) => void studio().setLineVoice(line.id, v)}
             />
