@@ -264,6 +264,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (mine) return mine.language;
       return (await engineVoices()).find((v) => v.id === voiceId)?.language ?? null;
     },
+    onAlign: (takeId, language) =>
+      ledger.record('model.run', { engine: 'aligner', item: 'take', itemId: takeId, language }),
     onChecked: (projectId) => changed(projectId),
     log,
   });

@@ -30,6 +30,8 @@ export interface TakeQcDeps {
   aligner: AlignerHost;
   /** The language of a voice id as takes record it (e.g. "espeak:en-us", "library:vc_…"); null when unknown. */
   languageOf: (voiceId: string) => Promise<string | null>;
+  /** Called before a take is aligned (the privacy ledger's model run). */
+  onAlign?: (takeId: string, language: string) => void;
   /** Called after a background check stored its result. */
   onChecked?: (projectId: string, qc: TakeQc) => void;
   log?: (message: string) => void;
@@ -96,6 +98,7 @@ export class TakeQcService {
       );
     if (duration < 0.1) return uncheckedQc(row.id, 'the take is shorter than 0.1 s.');
     let alignment;
+    this.d.onAlign?.(row.id, language);
     try {
       alignment = await this.d.aligner.align(wav.samples, wav.sampleRate, text, language, { signal });
     } catch (err) {
