@@ -1,7 +1,7 @@
 /**
  * End-to-end (issue #10): take QC in the studio. Lines generated with eSpeak get a quiet "QC ok" badge once the
  * background check has aligned them; a take whose audio says its text twice gets a "Check" button whose findings
- * name the problem in plain words; axe stays clean with the findings open.
+ * name the problem in plain words; axe stays clean with the findings open; "Only lines to check" filters the script.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -105,6 +105,18 @@ describe('take QC in the studio', () => {
     expect(await findings.innerText()).toContain('QC never blocks a take');
     expect(await check.getAttribute('aria-expanded')).toBe('true');
     await expectAccessible(page, 'Studio with take QC findings open');
+  });
+
+  it('"Only lines to check" shows the flagged line alone, and "Show all lines" brings the others back', async () => {
+    const rows = page.locator('ol.lines .line-row');
+    expect(await rows.count()).toBe(2);
+    await page.getByRole('button', { name: 'Only lines to check (1)' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().locator('button[data-qc="flagged"]').count()).toBe(1);
+    const all = page.getByRole('button', { name: 'Show all lines' });
+    expect(await all.getAttribute('aria-pressed')).toBe('true');
+    await all.click();
+    await expect.poll(() => rows.count()).toBe(2);
   });
 
   it('ran without page errors', () => {

@@ -98,6 +98,8 @@ export function StudioView() {
 
 function Studio() {
   const [knobsOpen, setKnobsOpen] = useState(false);
+  // Take QC's "review flagged lines": only the lines whose take QC flagged.
+  const [onlyFlagged, setOnlyFlagged] = useState(false);
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
   const [importOpen, setImportOpen] = useState(false);
   const [importFile, setImportFile] = useState<File | null>(null);
@@ -140,11 +142,13 @@ function Studio() {
       | { kind: 'chapter'; key: string; title: string }
     )[] = [];
     lines.forEach((line, index) => {
-      if (line.chapter) out.push({ kind: 'chapter', key: `ch-${line.key}`, title: line.chapter });
+      if (onlyFlagged && line.qc !== 'flagged') return;
+      if (line.chapter && !onlyFlagged) out.push({ kind: 'chapter', key: `ch-${line.key}`, title: line.chapter });
       out.push({ kind: 'line', key: line.key, line, index });
     });
     return out;
-  }, [lines]);
+  }, [lines, onlyFlagged]);
+  const flaggedCount = useMemo(() => lines.filter((l) => l.qc === 'flagged').length, [lines]);
   // The current line's row stays rendered even when scrolled away: it is the list's one tab stop (roving
   // tabindex), so Tab and Shift+Tab always come back to the line the user was on.
   const currentRow = useMemo(
@@ -377,6 +381,19 @@ function Studio() {
           >
             {t('studioUx.compact')}
           </button>
+          {(flaggedCount > 0 || onlyFlagged) && (
+            <button
+              type="button"
+              className="link-btn"
+              aria-pressed={onlyFlagged}
+              onClick={() => {
+                setOnlyFlagged(!onlyFlagged);
+                requestAnimationFrame(() => virtualizer.measure());
+              }}
+            >
+              {onlyFlagged ? t('qc.filterOff') : t('qc.filter', { count: flaggedCount })}
+            </button>
+          )}
           {selectedIds.length > 0 && (
             <button type="button" className="link-btn" onClick={() => studio().clearSelection()}>
               {t('studio.clearSelection', { count: selectedIds.length })}
@@ -414,6 +431,7 @@ function Studio() {
             </EmptyState>
           ) : (
             <>
+              {onlyFlagged && rows.length === 0 && <p className="muted qc-filter-empty">{t('qc.filterEmpty')}</p>}
               <ol
                 className={`lines${density === 'compact' ? ' compact' : ''}`}
                 aria-label={t('studio.linesLabel')}
