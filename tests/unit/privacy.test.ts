@@ -80,6 +80,7 @@ async function projectWithTakes(core: Core, texts: string[]) {
   for (const text of texts) lines.push(await call<{ id: string }>(core, 'lines.add', { projectId: p.id, text }));
   await call(core, 'jobs.generate', { projectId: p.id });
   await core.jobs.idle();
+  await core.qc.idle(); // each take's QC too: the archive carries it
   return { projectId: p.id, lineIds: lines.map((l) => l.id) };
 }
 
@@ -98,9 +99,12 @@ describe('the privacy ledger', () => {
     const { core } = await open();
     const secret = 'The treasure is buried under the old oak tree';
     const { projectId, lineIds } = await projectWithTakes(core, [secret]);
+    // The generation, then take QC aligning the new take (newest first).
     const runs = (await ledger(core, 'model.run')).entries;
-    expect(runs).toHaveLength(1);
-    expect(runs[0].detail).toMatchObject({
+    expect(runs).toHaveLength(2);
+    const take = core.repos.takes.listForLine(lineIds[0])[0];
+    expect(runs[0].detail).toEqual({ engine: 'aligner', item: 'take', itemId: take.id, language: 'en' });
+    expect(runs[1].detail).toMatchObject({
       engine: 'espeak',
       voice: 'espeak:en-us',
       item: 'line',
@@ -424,6 +428,7 @@ describe('export everything, import into an empty data folder, erase', () => {
       lines: [],
       takes: [{ id: 'take_a', line_id: 'l', project_id: 'prj_a', file: takeFile }],
       take_analysis: [],
+      take_qc: [],
     });
     const cases: [string, [string, unknown][], RegExp][] = [
       ['format.zip', [['manifest.json', { format: 'other', version: 1 }]], /not a Timbre archive manifest/],

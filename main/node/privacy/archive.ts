@@ -36,7 +36,7 @@ export const ARCHIVE_JSON_MAX_BYTES = 256 * 1024 * 1024;
 export const ARCHIVE_FILE_MAX_BYTES = 4 * 1024 * 1024 * 1024;
 
 /** The tables a project's rows come from, in insertion order (parents first). */
-const PROJECT_TABLES = ['projects', 'lines', 'takes', 'take_analysis'] as const;
+const PROJECT_TABLES = ['projects', 'lines', 'takes', 'take_analysis', 'take_qc'] as const;
 type Row = Record<string, unknown>;
 
 export interface ArchiveLibrary {
@@ -119,6 +119,9 @@ export async function exportArchive(
         takes: db.prepare('SELECT * FROM takes WHERE project_id = ? ORDER BY created_at, id').all(pid) as Row[],
         take_analysis: db
           .prepare('SELECT a.* FROM take_analysis a JOIN takes t ON t.id = a.take_id WHERE t.project_id = ?')
+          .all(pid) as Row[],
+        take_qc: db
+          .prepare('SELECT q.* FROM take_qc q JOIN takes t ON t.id = q.take_id WHERE t.project_id = ?')
           .all(pid) as Row[],
       };
       json(`projects/${pid}/project.json`, Object.fromEntries(Object.entries(rows).map(([t, r]) => [t, r.map(enc)])));
