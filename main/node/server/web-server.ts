@@ -642,6 +642,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       }
       const exp = /^\/api\/media\/exports\/([A-Za-z0-9_-]{1,64})\/(\d{1,3})$/.exec(url.pathname);
       if (exp && (req.method === 'GET' || req.method === 'HEAD')) return serveExport(exp[1], Number(exp[2]), req, res);
+      // The page asks here whether its token still works when the event socket drops: a browser never sees the 401
+      // of a refused WebSocket handshake, so this is how it tells "the server was restarted with a new token" (401,
+      // from the gate above) from "the server is not reachable" (no answer).
+      if (url.pathname === '/api/session' && (req.method === 'GET' || req.method === 'HEAD'))
+        return sendJson(res, 200, { ok: true, result: { transport: 'web' } });
       if (url.pathname.startsWith('/api/'))
         return sendError(res, 404, { code: 'NOT_FOUND', message: `No API route ${url.pathname}` });
       if (req.method !== 'GET' && req.method !== 'HEAD')
