@@ -136,7 +136,13 @@ async function main() {
   hardenSession(session.defaultSession, { allowDevTools: devTools });
   protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir()));
 
-  const core: Core = await createCore({ dataDir, transport: 'electron', version: appVersion(), log });
+  const core: Core = await createCore({
+    dataDir,
+    transport: 'electron',
+    version: appVersion(),
+    log,
+    revealFile: (file) => shell.showItemInFolder(file),
+  });
   protocol.handle(MEDIA_SCHEME, createMediaHandler(core));
   const disposeIpc = registerIpc({
     ipcMain,

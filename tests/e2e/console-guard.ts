@@ -55,7 +55,14 @@ export function guardPage(page: Page, always: Allowance[] = []): PageGuard {
   });
   page.on('response', (r) => {
     if (r.status() < 400 || isAllowed({ url: r.url(), status: r.status() })) return;
-    problems.push(`HTTP ${r.status()} ${r.request().method()} ${redact(r.url())}`);
+    let call = '';
+    try {
+      const m = (r.request().postDataJSON() as { method?: unknown } | null)?.method;
+      if (typeof m === 'string') call = ` (${m})`;
+    } catch {
+      // not JSON
+    }
+    problems.push(`HTTP ${r.status()} ${r.request().method()} ${redact(r.url())}${call}`);
   });
   page.on('requestfailed', (r) => {
     const text = r.failure()?.errorText ?? 'failed';

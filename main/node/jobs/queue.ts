@@ -66,6 +66,11 @@ export class JobQueue {
     engineId: string,
     voiceId: string,
   ) => Promise<{ engineId: string; voiceId: string; options?: Record<string, string> } | null> = async () => null;
+  /**
+   * Why a voice cannot speak at all right now (a library voice with no cloning data: no cloning pack), or null. Checked
+   * before anything is queued, so generating refuses at once with that reason instead of failing line by line.
+   */
+  voiceProblem: (voiceId: string) => string | null = () => null;
 
   constructor(
     private readonly db: Db,
@@ -153,7 +158,12 @@ export class JobQueue {
     const checked = new Set<string>();
     for (const l of chosen) {
       const v = resolveVoice({ lineVoice: l.voiceId, speaker: l.speaker, ...ctx, speakers: ctx.speakers });
-      if (!checked.has(v)) parseVoiceId(v);
+      if (!checked.has(v)) {
+        parseVoiceId(v);
+        const problem = this.voiceProblem(v);
+        if (problem)
+          throw new ApiError('ENGINE_UNAVAILABLE', `Line ${l.position + 1}: ${problem}`, { lineId: l.id, voiceId: v });
+      }
       checked.add(v);
     }
     const batchId = newId('batch');

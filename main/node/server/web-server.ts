@@ -20,6 +20,7 @@ import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import type { Core } from '../core.js';
 import { uploadHeadProblem } from '../audio/decode.js';
 import { handleV1, sendOpenAiError } from './v1.js';
+import { contentDisposition } from '../export/file-name.js';
 import { scopeAllows } from '../api/api-keys.js';
 import { currentPolicy, policyDenied } from '../policy/policy.js';
 import type { ApiKey } from '../../../preload/contract/index.js';
@@ -380,7 +381,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return serveFile(file, req, res, {
       'Content-Type': EXPORT_TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream',
       'Cache-Control': 'private, no-store',
-      'Content-Disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'Content-Disposition': contentDisposition(name),
     });
   }
 

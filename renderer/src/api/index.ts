@@ -4,7 +4,7 @@ import type { ClientApi } from './types';
 import { createWebApi, forgetWebToken, readWebToken, rememberWebToken } from './web';
 export { takeTokenFromHash, tokenFromPasted } from './web';
 
-export { ApiError, errorMessage, isApiError } from './errors';
+export { ApiError, errorMessage, isApiError, redactSecrets } from './errors';
 export type { ClientApi, ConnectionState } from './types';
 
 declare global {

@@ -107,6 +107,7 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
     if (refocus) buttonRef.current?.focus();
   };
   const choose = (o: Option) => {
+    if (o.voice?.unavailableReason) return; // listed so it can be found, but it cannot speak: see its reason
     onChange(o.id);
     close();
   };
@@ -230,7 +231,9 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
                         id={optionId(i)}
                         role="option"
                         aria-selected={value === v.id}
-                        className={`voice-option${active === i ? ' active' : ''}`}
+                        aria-disabled={v.unavailableReason ? true : undefined}
+                        title={v.unavailableReason}
+                        className={`voice-option${active === i ? ' active' : ''}${v.unavailableReason ? ' unavailable' : ''}`}
                         onMouseEnter={() => setActive(i)}
                         onClick={() => choose({ id: v.id, voice: v })}
                       >
@@ -239,6 +242,9 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
                           <span className="muted">
                             · {genderLabel(v)} · {v.engineId}
                           </span>
+                          {v.unavailableReason && (
+                            <span className="voice-unavailable">{t('pick.needsClonePack')}</span>
+                          )}
                         </span>
                         {value === v.id && <Icon name="check" size={15} />}
                       </li>

@@ -7,4 +7,13 @@ export const uxAppZhCN: Record<keyof typeof uxAppEn, string> = {
   'reconnect.notALink': '请粘贴 timbre serve 打印的完整地址（其中包含 #token=…）。',
   'reconnect.refused': '服务器也不接受此密钥：请复制最近一次 timbre serve 打印的地址。',
   'reconnect.unreachable': '暂时无法通过此地址连接 Timbre。请重新运行 timbre serve，然后打开或粘贴它打印的地址。',
+  'exportLoc.keptIn': '副本保存在：',
+  'exportLoc.showInFolder': '在文件夹中显示',
+  'exportLoc.webHint': '该文件夹位于运行 Timbre 的电脑上；使用“下载”可在此保存一份副本。',
+  'pick.needsClonePack': '不可用：需要声音克隆模型包（请在“模型”中安装 Pocket TTS）',
+  'clone.noPack': '尚未安装声音克隆模型包。您现在可以录制或导入声音并保存，但只有安装该模型包后，Timbre 才能用它说话。',
+  'clone.getPack': '在“模型”中获取 {name}',
+  'clone.openModels': '打开“模型”',
+  'clone.needsPacks': 'Timbre 需要 {names} 模型包来检查录音，但它尚未安装。请在“模型”中安装，然后重新选择文件。',
+  'consentWhy.noRecorder': '此处不可用：声音所有者需要对着麦克风朗读同意书，而 Timbre 无法在此电脑上录音。',
 };

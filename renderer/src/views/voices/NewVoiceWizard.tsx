@@ -11,6 +11,7 @@ import { ConsentStep, consentReady, type ConsentState } from './ConsentStep';
 import { RecordStep, type RecordResult } from './RecordStep';
 import { blocked, ReviewPanel, reviewItem, usedAudio, type ReviewItem } from './ReviewPanel';
 import { DevicePicker, ImportDropZone } from './SourcePicker';
+import { CloningNotice, openModels } from '../../features/voices/PackNotices';
 
 type Step = 'source' | 'record' | 'review' | 'consent' | 'save';
 const STEPS: Step[] = ['source', 'record', 'review', 'consent', 'save'];
@@ -268,6 +269,7 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
 
           {step === 'source' && (
             <div className="source-step">
+              <CloningNotice onOpenModels={() => openModels(close)} />
               <fieldset className="field">
                 <legend className="field-label">{t('src.heading')}</legend>
                 <div className="choice-list two">
@@ -300,7 +302,7 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
               {source === 'record' ? (
                 <DevicePicker devices={devices} value={device} onChange={setDevice} />
               ) : (
-                <ImportDropZone onStaged={onImported} />
+                <ImportDropZone onStaged={onImported} onOpenModels={() => openModels(close)} />
               )}
             </div>
           )}
