@@ -497,7 +497,10 @@ describe('Voices view', () => {
     await poll(() => page.getByRole('button', { name: /^Project voice:/ }).innerText()).toContain(VOICE);
     guard.allow({ url: /\/api\/rpc$/, status: 424 }); // the refused generation
     await page.getByRole('button', { name: 'Generate line 1' }).click();
-    await page.getByText(/needs a voice-cloning model pack to speak\. Install Pocket TTS in Models/).first().waitFor();
+    await page
+      .getByText(/needs a voice-cloning model pack to speak\. Install Pocket TTS in Models/)
+      .first()
+      .waitFor();
   });
 
   it('duplicates a voice, and exports one to a .timbrevoice file that imports back', async () => {

@@ -4,7 +4,12 @@ import { contentDisposition, MAX_FILE_NAME_BYTES, safeFileName } from '../../mai
 
 describe('safeFileName', () => {
   it('keeps dashes, accents, quotes, brackets, CJK and emoji', () => {
-    for (const name of ['Episode 1 — Pilot', "L'été (bonus) #3 & more", '第二集：开始'.replace('：', ' '), 'Podcast 🎙️ 12'])
+    for (const name of [
+      'Episode 1 — Pilot',
+      "L'été (bonus) #3 & more",
+      '第二集：开始'.replace('：', ' '),
+      'Podcast 🎙️ 12',
+    ])
       expect(safeFileName(name, 'x')).toBe(name);
   });
 

@@ -8,7 +8,9 @@ const TOKEN = 'Zq3_x-9fJ2kLmN0pQrStUvWxYz012345';
 describe('redactSecrets', () => {
   it('removes the token from media URLs (query or fragment) and Bearer headers, keeping the rest', () => {
     const url = `http://127.0.0.1:4567/api/media/takes/abc.wav?token=${TOKEN}`;
-    expect(redactSecrets(`Cannot play ${url}.`)).toBe('Cannot play http://127.0.0.1:4567/api/media/takes/abc.wav?token=….');
+    expect(redactSecrets(`Cannot play ${url}.`)).toBe(
+      'Cannot play http://127.0.0.1:4567/api/media/takes/abc.wav?token=….',
+    );
     expect(redactSecrets(`open http://127.0.0.1:1/#token=${TOKEN}&x=1`)).toBe('open http://127.0.0.1:1/#token=…&x=1');
     expect(redactSecrets(`Authorization: Bearer ${TOKEN}`)).toBe('Authorization: Bearer …');
     expect(redactSecrets('Line 3 failed: the voice is missing')).toBe('Line 3 failed: the voice is missing');

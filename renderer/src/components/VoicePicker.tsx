@@ -3,13 +3,18 @@ import type { VoiceInfo } from '../../../preload/contract/index.js';
 import { useT } from '../i18n/useT';
 import { useCatalog } from '../store/catalog';
 import { Icon } from './Icon';
+import { useStudio } from '../store/studio';
+import {
+  groupHint,
+  languageLabel,
+  preferredLanguages,
+  rankLanguages,
+  usedLanguages,
+} from '../features/voices/languages';
+import { PreviewButton } from '../features/voices/PreviewButton';
 
 export function languageName(code: string, locale: string): string {
-  try {
-    return new Intl.DisplayNames([locale], { type: 'language' }).of(code) ?? code;
-  } catch {
-    return code;
-  }
+  return languageLabel(code, locale);
 }
 
 interface Props {
@@ -34,7 +39,7 @@ interface Group {
   voices: VoiceInfo[];
 }
 
-function buildGroups(voices: VoiceInfo[], query: string, locale: string): Group[] {
+function buildGroups(voices: VoiceInfo[], query: string, locale: string, preferred: readonly string[] = []): Group[] {
   const q = query.trim().toLowerCase();
   const match = (v: VoiceInfo) =>
     !q ||
@@ -48,13 +53,14 @@ function buildGroups(voices: VoiceInfo[], query: string, locale: string): Group[
     list.push(v);
     byLang.set(v.language, list);
   }
-  return [...byLang.entries()]
-    .map(([lang, list]) => ({
+  return rankLanguages(
+    [...byLang.entries()].map(([lang, list]) => ({
       lang,
-      name: languageName(lang, locale),
+      name: languageLabel(lang, locale, groupHint(list)),
       voices: list.sort((a, b) => a.name.localeCompare(b.name)),
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    })),
+    preferred,
+  );
 }
 
 function toOptions(groups: Group[], query: string): Option[] {
@@ -84,7 +90,20 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
     void load();
   }, [load]);
 
-  const groups = useMemo(() => buildGroups(voices, query, t.locale), [voices, query, t.locale]);
+  // Languages to list first, worked out when the picker opens (not on every edit of the script).
+  const [preferred, setPreferred] = useState<string[]>([]);
+  const currentPreferred = () => {
+    const { project, lines } = useStudio.getState();
+    return preferredLanguages(
+      t.locale,
+      usedLanguages(voices, [
+        project?.voiceId,
+        ...(project?.speakers ?? []).map((sp) => sp.voiceId),
+        ...lines.map((l) => l.voiceId),
+      ]),
+    );
+  };
+  const groups = useMemo(() => buildGroups(voices, query, t.locale, preferred), [voices, query, t.locale, preferred]);
 
   const options = useMemo(() => toOptions(groups, query), [groups, query]);
 
@@ -93,7 +112,9 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
 
   const openPicker = () => {
     setQuery('');
-    const all = toOptions(buildGroups(voices, '', t.locale), '');
+    const first = currentPreferred();
+    setPreferred(first);
+    const all = toOptions(buildGroups(voices, '', t.locale, first), '');
     setActive(
       Math.max(
         0,
@@ -202,6 +223,9 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
               }}
               onKeyDown={onKey}
             />
+            {options[active]?.voice && options[active].voice.engineId !== 'library' && (
+              <PreviewButton voiceId={options[active].voice.id} name={options[active].voice.name} small />
+            )}
           </div>
           <ul className="voice-list" role="listbox" id={`${uid}-list`} aria-label={label} ref={listRef}>
             {!query.trim() && (
@@ -242,9 +266,7 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
                           <span className="muted">
                             · {genderLabel(v)} · {v.engineId}
                           </span>
-                          {v.unavailableReason && (
-                            <span className="voice-unavailable">{t('pick.needsClonePack')}</span>
-                          )}
+                          {v.unavailableReason && <span className="voice-unavailable">{t('pick.needsClonePack')}</span>}
                         </span>
                         {value === v.id && <Icon name="check" size={15} />}
                       </li>

@@ -24,7 +24,9 @@ export interface Translator {
 function fill(template: string, params?: Params): string {
   if (!params) return template;
   // A value filled into a message (often an error's text) never shows an access token.
-  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? redactSecrets(String(params[name])) : m));
+  return template.replace(/\{(\w+)\}/g, (m, name: string) =>
+    name in params ? redactSecrets(String(params[name])) : m,
+  );
 }
 
 export function makeTranslator(locale: Locale): Translator {

@@ -19,4 +19,10 @@ export const uxAppEn = {
     'Timbre needs its {names} pack to check recordings, and it is not installed. Install it in Models, then choose the file again.',
   'consentWhy.noRecorder':
     'Not available here: the owner reads the statement into a microphone, and Timbre cannot record on this computer.',
+  'listen.voice': 'Listen to {name}',
+  'listen.stop': 'Stop {name}',
+  'listen.failed': 'Could not play the preview: {message}',
+  'vsearch.label': 'Search voices',
+  'vsearch.placeholder': 'Search by name, language or engine',
+  'vsearch.none': 'No built-in voice matches “{query}”.',
 } as const;

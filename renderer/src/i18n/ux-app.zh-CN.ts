@@ -16,4 +16,10 @@ export const uxAppZhCN: Record<keyof typeof uxAppEn, string> = {
   'clone.openModels': '打开“模型”',
   'clone.needsPacks': 'Timbre 需要 {names} 模型包来检查录音，但它尚未安装。请在“模型”中安装，然后重新选择文件。',
   'consentWhy.noRecorder': '此处不可用：声音所有者需要对着麦克风朗读同意书，而 Timbre 无法在此电脑上录音。',
+  'listen.voice': '试听 {name}',
+  'listen.stop': '停止 {name}',
+  'listen.failed': '无法播放试听：{message}',
+  'vsearch.label': '搜索声音',
+  'vsearch.placeholder': '按名称、语言或引擎搜索',
+  'vsearch.none': '没有与“{query}”匹配的内置声音。',
 };
