@@ -273,6 +273,37 @@ describe('Voices view', () => {
     }).toBe(true);
   });
 
+  it('draws the review waveform under the real CSP without a violation', async () => {
+    // The suite's page bypasses CSP (for axe): this one has the page's own policy, as a user's browser does.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+    const p = await context.newPage();
+    const strict = guardPage(p);
+    try {
+      await p.goto(`${base}/#token=${token}`);
+      await p
+        .getByRole('navigation')
+        .getByRole('button', { name: /^Voices/ })
+        .click();
+      await p.getByRole('button', { name: 'New voice' }).first().click();
+      const dialog = p.getByRole('dialog', { name: 'New voice' });
+      await dialog.locator('input[type="file"]').setInputFiles(CLIP);
+      await poll(() => dialog.getByRole('button', { name: 'Play the Original audio' }).isEnabled(), {
+        timeout: 60_000,
+      }).toBe(true);
+      // wavesurfer's rules arrive as an adopted style sheet, not an inline <style> the policy refuses.
+      expect(
+        await dialog
+          .locator('.waveform > div')
+          .first()
+          .evaluate((el) => el.shadowRoot?.adoptedStyleSheets.length ?? 0),
+      ).toBeGreaterThan(0);
+      await p.keyboard.press('Escape');
+      strict.expectClean();
+    } finally {
+      await context.close();
+    }
+  });
+
   it('cleans it up (denoise, trim, normalise, a trim window) and switches A/B at the same position', async () => {
     const dialog = wizard();
     await dialog.getByRole('checkbox', { name: /Keep only the selected part/ }).check();
