@@ -665,7 +665,34 @@ describe('Voices view on a computer that cannot record', () => {
     expect(await dialog.getByRole('button', { name: 'Start the session' }).isDisabled()).toBe(true);
     await dialog.getByRole('radio', { name: /Import a recording/ }).check();
     await dialog.getByRole('button', { name: 'Choose a file…' }).waitFor();
-    await p.keyboard.press('Escape');
+    // Imported audio goes on to consent, where reading the statement needs a microphone: disabled, saying why.
+    const imported = await fetch(`${s.base}/api/rpc`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${s.token}` },
+      body: JSON.stringify({
+        method: 'models.import',
+        params: { path: path.join(MODELS, 'silero-vad'), acceptTerms: false },
+      }),
+    });
+    expect(imported.status).toBe(200);
+    await dialog.locator('input[type="file"]').setInputFiles(CLIP);
+    const report = dialog.getByRole('heading', { name: 'Quality report' });
+    await poll(
+      async () =>
+        (await report.isVisible()) ? 'report' : (await dialog.locator('.vault-unlock').isVisible()) ? 'locked' : '',
+      { timeout: 60_000 },
+    ).not.toBe('');
+    if (await unlockIfAsked(dialog)) await report.waitFor({ timeout: 60_000 });
+    await dialog.getByRole('button', { name: 'Next', exact: true }).click();
+    const statement = dialog.getByRole('radio', { name: /^The owner reads a consent statement/ });
+    await statement.waitFor();
+    expect(await statement.isDisabled()).toBe(true);
+    await dialog
+      .getByText(
+        'Not available here: the owner reads the statement into a microphone, and Timbre cannot record on this computer.',
+      )
+      .waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
     await poll(() => dialog.isVisible()).toBe(false);
     await p.close();
     expect(pageErrors).toEqual([]);
