@@ -145,12 +145,13 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
     setDevices(null);
   };
 
-  const close = () => {
+  /** Close, discarding what was staged, except what a saved voice took over (the core removed those already). */
+  const close = (consumed: ReadonlySet<string> = new Set()) => {
     if (micOpen(useRecorder.getState().status))
       void api()
         .call('recorder.discard', {})
         .catch(() => undefined);
-    discard(allStaged());
+    discard(allStaged().filter((id) => !id || !consumed.has(id)));
     reset();
     onClose();
   };
@@ -212,8 +213,13 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
       });
       upsert(voice);
       toast.success(t('vsave.savedVoice', { name: voice.name }));
-      // The voice holds its own encrypted copies now: nothing staged for it needs to stay.
-      close();
+      // The voice holds its own encrypted copies now: nothing staged for it needs to stay (what it used is gone).
+      close(
+        new Set([
+          ...stagingIds,
+          ...(consent.kind === 'statement' && consent.recording ? [consent.recording.stagingId] : []),
+        ]),
+      );
     } catch (err) {
       noteVaultError(err);
       setSaveError(t('vsave.failedVoice', { message: errorMessage(err) }));
