@@ -563,6 +563,7 @@ describe('Voices view', () => {
     await page.getByRole('button', { name: 'Import .timbrevoice' }).click();
     const imp = page.getByRole('dialog', { name: 'Import a voice file' });
     await imp.getByLabel('Voice file', { exact: true }).setInputFiles(file);
+    guard.allow({ url: /\/api\/rpc$/, status: 400 }); // the wrong passphrase this test tries on purpose
     await imp.getByLabel('Passphrase', { exact: true }).fill('wrong passphrase');
     await imp.getByRole('button', { name: 'Import', exact: true }).click();
     await imp.getByText(/^Could not import the voice file: /).waitFor({ timeout: 60_000 });
