@@ -137,9 +137,13 @@ async function main() {
   hardenSession(session.defaultSession, { allowDevTools: devTools });
   protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir()));
 
-  const core: Core = await createCore({ dataDir, transport: 'electron', version: appVersion(), log });
-  // Privacy → "Show in folder": the file manager opens at the holding's folder (the renderer only names the kind).
-  core.setRevealer((file) => shell.showItemInFolder(file));
+  const core: Core = await createCore({
+    dataDir,
+    transport: 'electron',
+    version: appVersion(),
+    log,
+    revealFile: (file) => shell.showItemInFolder(file),
+  });
   protocol.handle(MEDIA_SCHEME, createMediaHandler(core));
   const disposeIpc = registerIpc({
     ipcMain,

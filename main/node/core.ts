@@ -16,7 +16,7 @@ import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
 import { JobQueue, parseVoiceId, type Emit } from './jobs/queue.js';
 import { WorkerHost } from './jobs/worker-host.js';
-import { SpeechService } from './api/speech-service.js';
+import { SPEECH_RATE, SpeechService } from './api/speech-service.js';
 import { ApiKeys } from './api/api-keys.js';
 import { currentPolicy, policyDenied } from './policy/policy.js';
 import { dataLayout, type DataLayout } from './paths.js';
@@ -36,6 +36,7 @@ import { previewScript, StudioService } from './studio/studio-service.js';
 import { episodePlan, timelineOf } from './studio/episode.js';
 import { takePeaks } from './studio/take-analysis-store.js';
 import { TimelineOverviews } from './studio/timeline-overview.js';
+import { voicePreview } from './voices/voice-preview.js';
 import { ExportService } from './export/export-service.js';
 import { Ledger, type Clock } from './privacy/ledger.js';
 import { PrivacyService } from './privacy/privacy-service.js';
@@ -50,6 +51,8 @@ export interface CoreOptions {
   log?: (msg: string) => void;
   /** The clock retention and the privacy ledger read (tests advance it instead of waiting). */
   clock?: Clock;
+  /** Show a file in the system's file manager (the desktop shell passes Electron's shell.showItemInFolder). */
+  revealFile?: (absPath: string) => void;
 }
 
 export interface Core {
@@ -134,6 +137,13 @@ function recover(
   return { interruptedJobs: interruptedIds.length, tempFilesRemoved, orphanTakesRemoved, interruptedIds };
 }
 
+/** Why a library voice cannot speak now (it has no cloning data: no cloning pack was installed), or null. */
+function libraryVoiceProblem(v: { name: string; engines: string[] }): string | null {
+  return v.engines.length
+    ? null
+    : `the voice "${v.name}" needs a voice-cloning model pack to speak. Install Pocket TTS in Models, then generate again.`;
+}
+
 export async function createCore(opts: CoreOptions): Promise<Core> {
   // A managed policy is read first: a broken one stops Timbre before anything is opened (fail closed).
   const policy = currentPolicy();
@@ -209,6 +219,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return { statement, verification, wav: rec.wav };
   };
   const voicesChanged = () => emit('projects.changed', {});
+  jobs.voiceProblem = (voice) => {
+    if (!voice.startsWith(`${LIBRARY_ENGINE}:`)) return null;
+    const id = voice.slice(LIBRARY_ENGINE.length + 1);
+    const v = library.list().find((x) => x.id === id);
+    return v ? libraryVoiceProblem(v) : null;
+  };
   jobs.resolveVoice = async (engineId, voiceId) => {
     if (engineId !== LIBRARY_ENGINE) return null;
     const r = await library.resolve(voiceId);
@@ -306,7 +322,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       inDataFolder: job.files.every((f) => path.resolve(f.path).startsWith(path.join(layout.root, 'exports'))),
     });
   });
-  let revealer: ((file: string) => void) | null = null;
+  // "Show in folder" (exports, the privacy center): the desktop shell's file manager; none in web mode.
+  let revealer: ((file: string) => void) | null = opts.revealFile ?? null;
   const privacy = new PrivacyService({
     db,
     root: layout.root,
@@ -483,17 +500,43 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       })),
     'voices.list': async ({ engineId }) => {
       voicesCache = await engineVoices();
-      const mine: VoiceInfo[] = library.list().map((v) => ({
-        id: v.voiceId,
-        engineId: LIBRARY_ENGINE,
-        name: v.name,
-        language: v.language,
-        gender: 'unknown',
-      }));
+      const mine: VoiceInfo[] = library.list().map((v) => {
+        const problem = libraryVoiceProblem(v);
+        return {
+          id: v.voiceId,
+          engineId: LIBRARY_ENGINE,
+          name: v.name,
+          language: v.language,
+          gender: 'unknown',
+          ...(problem ? { unavailableReason: problem } : {}),
+        };
+      });
       const all = [...mine, ...voicesCache];
       return engineId ? all.filter((v) => v.engineId === engineId) : all;
     },
 
+    'voices.preview': async ({ voiceId }) => {
+      if (voiceId.startsWith(`${LIBRARY_ENGINE}:`))
+        throw new ApiError('INVALID_INPUT', 'A voice of your library is previewed with library.preview.');
+      const voice = ((await handlers['voices.list']({})) as VoiceInfo[]).find((v) => v.id === voiceId);
+      if (!voice) throw new ApiError('NOT_FOUND', `No voice "${voiceId}" among the installed engines' voices.`);
+      const out = await voicePreview(
+        {
+          cacheDir: path.join(layout.root, 'cache', 'previews'),
+          speak: async (engineId, id, text, onAudio) => {
+            await speech.speak({ model: engineId, voice: voiceId, input: text, speed: 1 }, onAudio, undefined, {
+              engineId,
+              voiceId: id,
+              options: {},
+              label: voiceId,
+            });
+            return { sampleRate: SPEECH_RATE };
+          },
+        },
+        voice,
+      );
+      return { wav: out.wav.toString('base64'), text: out.text, cached: out.cached };
+    },
     'models.list': () => models.list(),
     'models.download': ({ id, acceptTerms }) => models.download(id, acceptTerms),
     'models.import': ({ path: source, acceptTerms }) => models.import(source, acceptTerms),
@@ -756,6 +799,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'export.start': (p) => exportsService.start(p),
     'export.cancel': ({ id }) => exportsService.cancel(id),
     'export.get': ({ id }) => exportsService.get(id),
+    'export.reveal': ({ id, index }) => {
+      const file = exportsService.filePath(id, index);
+      if (!revealer) return { revealed: false };
+      revealer(file);
+      return { revealed: true };
+    },
     'export.list': ({ projectId }) => {
       repos.projects.row(projectId);
       return exportsService.list(projectId);

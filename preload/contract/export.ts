@@ -73,6 +73,14 @@ export const exportMethods = {
   'export.get': call(z.object({ id: Id }).strict(), ExportJob),
   /** The project's exports, newest first (running ones included, so the UI re-attaches after a reload). */
   'export.list': call(z.object({ projectId: Id }).strict(), z.array(ExportJob)),
+  /**
+   * Show a finished export's file (`index` into its `files`) in the system's file manager. Only the desktop app can
+   * (`revealed: true`); in web mode the page offers a download instead (`revealed: false`). NOT_FOUND when gone.
+   */
+  'export.reveal': call(
+    z.object({ id: Id, index: z.number().int().min(0).max(999) }).strict(),
+    z.object({ revealed: z.boolean() }).strict(),
+  ),
 } as const;
 
 export const exportEvents = {

@@ -21,6 +21,8 @@ export const VoiceInfo = z.object({
   name: z.string(),
   language: z.string(),
   gender: z.enum(['female', 'male', 'unknown']),
+  /** Set when the voice cannot speak now, saying why and what to do (a library voice without a cloning pack). */
+  unavailableReason: z.string().optional(),
 });
 export type VoiceInfo = z.infer<typeof VoiceInfo>;
 
@@ -93,6 +95,14 @@ export const modelsMethods = {
   ),
   'models.remove': call(z.object({ id: z.string().max(100) }).strict(), ModelPack),
   'runtime.info': call(empty, RuntimeInfo),
+  /**
+   * A short sentence in the voice's language spoken by an engine voice (`<engine>:<voice>`), as a base64 WAV: made
+   * once, then served from the data folder's cache. Library voices use library.preview.
+   */
+  'voices.preview': call(
+    z.object({ voiceId: z.string().min(1).max(200) }).strict(),
+    z.object({ wav: z.string(), text: z.string(), cached: z.boolean() }).strict(),
+  ),
 } as const;
 
 export const modelsEvents = {

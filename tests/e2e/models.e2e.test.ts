@@ -8,8 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './axe.js';
+import { guardPage, type PageGuard } from './console-guard.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -24,6 +25,7 @@ let token: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let guard: PageGuard;
 const pageErrors: string[] = [];
 /** Every models.* call the page made, to prove nothing was downloaded behind the user's back. */
 const modelCalls: string[] = [];
@@ -95,6 +97,7 @@ beforeAll(async () => {
     bypassCSP: true,
   });
   page = await context.newPage();
+  guard = guardPage(page);
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('request', (r) => {
     if (!r.url().endsWith('/api/rpc')) return;
@@ -104,6 +107,9 @@ beforeAll(async () => {
   await page.goto(`${base}/#token=${token}`);
   await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
 });
+
+// Any console error or failed response fails the test it happened in (tests/e2e/console-guard.ts).
+afterEach(() => guard?.expectClean());
 
 afterAll(async () => {
   await browser?.close();
@@ -170,6 +176,7 @@ describe('Models view', () => {
   });
 
   it('explains a failed import next to the field', async () => {
+    guard.allow({ url: /\/api\/rpc$/, status: 400 }); // the import of a missing file this test makes on purpose
     await page.getByRole('textbox', { name: 'Folder or .zip file' }).fill(path.join(dataDir, 'no-such-pack.zip'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await expect

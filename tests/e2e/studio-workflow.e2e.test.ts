@@ -9,8 +9,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './axe.js';
+import { guardPage, type PageGuard } from './console-guard.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -57,6 +58,7 @@ interface TimelineData {
 let server: ServerProcess;
 let browser: Browser;
 let page: Page;
+let guard: PageGuard;
 let cleanup: () => void;
 let projectId: string;
 const pageErrors: string[] = [];
@@ -134,12 +136,16 @@ beforeAll(async () => {
     ],
   });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-US', colorScheme: 'light' });
+  guard = guardPage(page);
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
   });
   projectId = (await rpc<{ id: string }>('projects.create', { name: PROJECT })).id;
 }, 120_000);
+
+// Any console error or failed response fails the test it happened in (tests/e2e/console-guard.ts).
+afterEach(() => guard?.expectClean());
 
 afterAll(async () => {
   await browser?.close();
@@ -435,6 +441,7 @@ describe('Studio workflow: script to exported episode', () => {
   });
 
   it('edits the pronunciation dictionary: a loop is refused with a clear message, a good entry marks lines stale', async () => {
+    guard.allow({ url: /\/api\/rpc$/, status: 400 }); // the looping dictionary this test saves on purpose
     await page.getByRole('button', { name: 'Pronunciation' }).click();
     const dialog = page.getByRole('dialog', { name: 'Pronunciation dictionary' });
     await dialog.getByRole('button', { name: 'Add a word' }).click();

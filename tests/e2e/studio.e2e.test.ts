@@ -7,8 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './axe.js';
+import { guardPage, type PageGuard } from './console-guard.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -28,6 +29,7 @@ let base: string;
 let token: string;
 let browser: Browser;
 let page: Page;
+let guard: PageGuard;
 const pageErrors: string[] = [];
 
 async function rpc<T>(method: string, params: unknown): Promise<T> {
@@ -80,11 +82,15 @@ beforeAll(async () => {
     ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US', colorScheme: 'light' });
+  guard = guardPage(page);
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
   });
 });
+
+// Any console error or failed response fails the test it happened in (tests/e2e/console-guard.ts).
+afterEach(() => guard?.expectClean());
 
 afterAll(async () => {
   await browser?.close();
@@ -254,6 +260,7 @@ describe('Timbre studio in the browser', () => {
     await nav('Studio');
     const line1 = page.getByRole('textbox', { name: 'Line 1' });
     await line1.waitFor();
+    guard.allow({ url: /\/api\/rpc$/, status: 503 }); // the outage this test simulates
     await page.route('**/api/rpc', async (route) => {
       const body = route.request().postDataJSON() as { method?: string } | null;
       if (body?.method !== 'lines.update') return route.continue();
@@ -288,6 +295,8 @@ describe('Timbre studio in the browser', () => {
     await nav('Projects');
     await page.getByRole('button', { name: 'Open Scratch take' }).click();
     await page.getByRole('button', { name: 'Add the first line' }).waitFor();
+    // A call the page has in flight for the project (its timeline) when another window deletes it answers 404.
+    guard.allow({ url: /\/api\/rpc$/, status: 404 });
     await rpc('projects.delete', { id: scratch.id });
     await page.getByText('The project “Scratch take” was deleted in another window.').waitFor();
     await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();

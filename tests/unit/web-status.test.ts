@@ -59,3 +59,14 @@ describe('statuses of failures the user can act on', () => {
     expect(body.error.message).toMatch(/Wrong passphrase/);
   });
 });
+
+describe('GET /api/session (how the page tells a restart from an outage)', () => {
+  it('answers 200 with the token and 401 UNAUTHORIZED with another one', async () => {
+    const ok = await fetch(`${server.url}/api/session`, { headers: { Authorization: `Bearer ${server.token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ ok: true, result: { transport: 'web' } });
+    const stale = await fetch(`${server.url}/api/session`, { headers: { Authorization: 'Bearer an-old-token' } });
+    expect(stale.status).toBe(401);
+    expect(((await stale.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+  });
+});

@@ -25,6 +25,14 @@ export function registerServeCommand(program: Command, getDataDir: () => string)
         );
       if (opts.listen !== undefined && net.isIP(opts.listen) === 0)
         throw new CliError(`--listen needs an IP address (e.g. 0.0.0.0 or 192.168.1.20), not "${opts.listen}"`, 2);
+      // A fixed access token (TIMBRE_SERVE_TOKEN), so an open studio page reconnects by itself after a restart; a
+      // random one per launch otherwise. Read from the environment only: a command-line flag would show in `ps`.
+      const fixedToken = process.env.TIMBRE_SERVE_TOKEN;
+      if (fixedToken !== undefined && !/^[A-Za-z0-9_-]{32,128}$/.test(fixedToken))
+        throw new CliError(
+          'TIMBRE_SERVE_TOKEN must be 32 to 128 letters, digits, "-" or "_" (e.g. the output of: openssl rand -base64 32 | tr "+/" "-_" | tr -d "=")',
+          2,
+        );
       const core = await createCore({ dataDir: getDataDir(), transport: 'web', version: appVersion() });
       const r = core.recovery;
       if (r.interruptedJobs || r.orphanTakesRemoved || r.tempFilesRemoved)
@@ -41,6 +49,7 @@ export function registerServeCommand(program: Command, getDataDir: () => string)
         staticDir: rendererDir(),
         version: appVersion(),
         listen: opts.listen,
+        token: fixedToken,
       }).catch((err: NodeJS.ErrnoException) => {
         throw new CliError(
           err.code === 'EADDRINUSE' ? `Port ${opts.port} is in use: pick another with --port` : err.message,

@@ -21,6 +21,7 @@ import type { ExportWorkerMessage, ExportWorkerRequest } from './export-protocol
 import { FORMAT_EXTENSIONS } from './export.js';
 import { ACX_PRESET, chapterFileName, chapterSpans } from './audiobook.js';
 import { checkOutputTarget } from '../../../native-models/common/safe-fs.js';
+import { safeFileName } from './file-name.js';
 
 const EXPORT_FILE_WHAT = {
   audio: 'The export file',
@@ -163,7 +164,7 @@ export class ExportService {
         );
       audio = given ? p.outputPath : `${p.outputPath}.${ext}`;
     } else {
-      const safe = projectName.replace(/[^\p{L}\p{N} ._-]+/gu, '_').trim() || 'episode';
+      const safe = safeFileName(projectName, 'episode');
       audio = path.join(this.dirs.root, 'exports', id, `${safe}.${ext}`);
     }
     const base = audio.slice(0, audio.length - path.extname(audio).length);

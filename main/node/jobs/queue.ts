@@ -71,6 +71,11 @@ export class JobQueue {
   onTakeCreated: (takeId: string, projectId: string) => void = () => {};
   /** The privacy ledger (the core sets it): each generation records which model ran on which line. */
   ledger: LedgerSink = noLedger;
+  /**
+   * Why a voice cannot speak at all right now (a library voice with no cloning data: no cloning pack), or null. Checked
+   * before anything is queued, so generating refuses at once with that reason instead of failing line by line.
+   */
+  voiceProblem: (voiceId: string) => string | null = () => null;
 
   constructor(
     private readonly db: Db,
@@ -158,7 +163,12 @@ export class JobQueue {
     const checked = new Set<string>();
     for (const l of chosen) {
       const v = resolveVoice({ lineVoice: l.voiceId, speaker: l.speaker, ...ctx, speakers: ctx.speakers });
-      if (!checked.has(v)) parseVoiceId(v);
+      if (!checked.has(v)) {
+        parseVoiceId(v);
+        const problem = this.voiceProblem(v);
+        if (problem)
+          throw new ApiError('ENGINE_UNAVAILABLE', `Line ${l.position + 1}: ${problem}`, { lineId: l.id, voiceId: v });
+      }
       checked.add(v);
     }
     const batchId = newId('batch');

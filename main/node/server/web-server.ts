@@ -20,6 +20,7 @@ import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import type { Core } from '../core.js';
 import { uploadHeadProblem } from '../audio/decode.js';
 import { handleV1, sendOpenAiError } from './v1.js';
+import { contentDisposition } from '../export/file-name.js';
 import { scopeAllows } from '../api/api-keys.js';
 import { currentPolicy, policyDenied } from '../policy/policy.js';
 import type { ApiKey } from '../../../preload/contract/index.js';
@@ -380,7 +381,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return serveFile(file, req, res, {
       'Content-Type': EXPORT_TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream',
       'Cache-Control': 'private, no-store',
-      'Content-Disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'Content-Disposition': contentDisposition(name),
     });
   }
 
@@ -642,6 +643,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       }
       const exp = /^\/api\/media\/exports\/([A-Za-z0-9_-]{1,64})\/(\d{1,3})$/.exec(url.pathname);
       if (exp && (req.method === 'GET' || req.method === 'HEAD')) return serveExport(exp[1], Number(exp[2]), req, res);
+      // The page asks here whether its token still works when the event socket drops: a browser never sees the 401
+      // of a refused WebSocket handshake, so this is how it tells "the server was restarted with a new token" (401,
+      // from the gate above) from "the server is not reachable" (no answer).
+      if (url.pathname === '/api/session' && (req.method === 'GET' || req.method === 'HEAD'))
+        return sendJson(res, 200, { ok: true, result: { transport: 'web' } });
       if (url.pathname.startsWith('/api/'))
         return sendError(res, 404, { code: 'NOT_FOUND', message: `No API route ${url.pathname}` });
       if (req.method !== 'GET' && req.method !== 'HEAD')

@@ -26,11 +26,19 @@ export class ApiError extends Error {
   }
 }
 
-/** The message to show a person for any thrown value. */
+/**
+ * A text with any access token removed (`?token=…`/`#token=…` in media URLs, `Bearer …`), so an error shown on the
+ * page or copied into a bug report never carries the key to the studio.
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(/([?#&]token=)[\w%-]+/gi, '$1…').replace(/(\bBearer\s+)[\w.~+/=-]+/g, '$1…');
+}
+
+/** The message to show a person for any thrown value (never with an access token in it). */
 export function errorMessage(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
+  if (err instanceof ApiError) return redactSecrets(err.message);
+  if (err instanceof Error) return redactSecrets(err.message);
+  return redactSecrets(String(err));
 }
 
 export const isApiError = (err: unknown, code?: ApiError['code']): err is ApiError =>

@@ -1,9 +1,10 @@
 import type { PreloadBridge } from '../../../preload/contract/index.js';
 import { createElectronApi } from './bridge';
 import type { ClientApi } from './types';
-import { createWebApi, forgetWebToken, readWebToken } from './web';
+import { createWebApi, forgetWebToken, readWebToken, rememberWebToken } from './web';
+export { takeTokenFromHash, tokenFromPasted } from './web';
 
-export { ApiError, errorMessage, isApiError } from './errors';
+export { ApiError, errorMessage, isApiError, redactSecrets } from './errors';
 export type { ClientApi, ConnectionState } from './types';
 
 declare global {
@@ -57,4 +58,22 @@ async function doBoot(): Promise<Boot> {
     },
   });
   return { kind: 'ready', api: current };
+}
+
+/**
+ * Web mode: use a new access token (the restarted server's). With a connection, the server is asked first and the
+ * token kept only when it accepts it (true; false when it refuses it; rejects when unreachable). Before boot (no
+ * token yet) it is kept and the next `bootApi` uses it.
+ */
+export async function switchWebToken(token: string): Promise<boolean> {
+  if (window.timbreBridge) return true;
+  if (!current) {
+    rememberWebToken(token);
+    booting = null;
+    return true;
+  }
+  if (!current.switchToken) return true;
+  const ok = await current.switchToken(token);
+  if (ok) rememberWebToken(token);
+  return ok;
 }

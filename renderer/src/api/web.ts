@@ -18,25 +18,46 @@ const TOKEN_KEY = 'timbre.token';
  * (so a reload keeps working) and removed from the address bar and history.
  */
 export function readWebToken(): string | null {
-  const hash = window.location.hash.replace(/^#/, '');
-  const params = new URLSearchParams(hash);
-  const fromHash = params.get('token');
+  const fromHash = takeTokenFromHash();
   if (fromHash) {
-    try {
-      sessionStorage.setItem(TOKEN_KEY, fromHash);
-    } catch {
-      // storage disabled: the token still works for this page load
-    }
-    params.delete('token');
-    const rest = params.toString();
-    const { pathname, search } = window.location;
-    history.replaceState(history.state, '', pathname + search + (rest ? `#${rest}` : ''));
+    rememberWebToken(fromHash);
     return fromHash;
   }
   try {
     return sessionStorage.getItem(TOKEN_KEY);
   } catch {
     return null;
+  }
+}
+
+/**
+ * The token in the address bar's fragment (`#token=…`), removed from it and from history; null when there is none.
+ * Also read on `hashchange`: opening the URL of a restarted `timbre serve` in the same tab changes only the fragment.
+ */
+export function takeTokenFromHash(): string | null {
+  const params = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+  const fromHash = params.get('token');
+  if (!fromHash) return null;
+  params.delete('token');
+  const rest = params.toString();
+  const { pathname, search } = window.location;
+  history.replaceState(history.state, '', pathname + search + (rest ? `#${rest}` : ''));
+  return fromHash;
+}
+
+/** The token out of what a person pasted: the whole studio URL (…#token=…) or the token alone; null if neither. */
+export function tokenFromPasted(text: string): string | null {
+  const s = text.trim();
+  const m = /[#&]token=([A-Za-z0-9_-]+)/.exec(s);
+  if (m) return m[1];
+  return /^[A-Za-z0-9_-]{16,256}$/.test(s) ? s : null;
+}
+
+export function rememberWebToken(token: string): void {
+  try {
+    sessionStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    // storage disabled: the token still works for this page load
   }
 }
 
@@ -56,13 +77,20 @@ interface WebOptions {
 }
 
 /** Transport over the loopback HTTP + WebSocket server of `timbre serve`. */
-export function createWebApi({ token, origin = window.location.origin, onUnauthorized }: WebOptions): ClientApi {
+export function createWebApi({
+  token: firstToken,
+  origin = window.location.origin,
+  onUnauthorized,
+}: WebOptions): ClientApi {
   const hub = new EventHub();
   const connListeners = new Set<(s: ConnectionState) => void>();
+  let token = firstToken;
   let connection: ConnectionState = 'connecting';
   let attempt = 0;
   let socket: WebSocket | null = null;
   let retryTimer: number | undefined;
+  /** The server refused the token: nothing retries until a new token comes (switchToken). */
+  let refused = false;
 
   const setConnection = (s: ConnectionState) => {
     if (s === connection) return;
@@ -77,8 +105,35 @@ export function createWebApi({ token, origin = window.location.origin, onUnautho
     return u.toString();
   };
 
+  /**
+   * Does the server accept `candidate`? true / false (401), or null when it cannot be reached. A browser never sees
+   * the status of a refused WebSocket handshake, so this plain request is how a restart with a new token (401) is
+   * told apart from a server that is down (no answer).
+   */
+  const probe = async (candidate: string): Promise<boolean | null> => {
+    try {
+      const res = await fetch(new URL('/api/session', origin), {
+        headers: { Authorization: `Bearer ${candidate}` },
+        cache: 'no-store',
+      });
+      if (res.status === 401) return false;
+      return res.ok ? true : null;
+    } catch {
+      return null;
+    }
+  };
+
+  const refuse = () => {
+    if (refused) return;
+    refused = true;
+    window.clearTimeout(retryTimer);
+    setConnection('unauthorized');
+    onUnauthorized?.();
+  };
+
   const connect = () => {
     window.clearTimeout(retryTimer);
+    if (refused) return;
     let ws: WebSocket;
     try {
       ws = new WebSocket(wsUrl());
@@ -107,23 +162,43 @@ export function createWebApi({ token, origin = window.location.origin, onUnautho
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = null;
-      scheduleReconnect();
+      if (!refused) setConnection('reconnecting');
+      // Ask first whether the token still works: a refused token stops here (no retry can ever succeed with it).
+      void probe(token).then((ok) => {
+        if (socket || refused) return;
+        if (ok === false) refuse();
+        else scheduleReconnect(ok === null);
+      });
     };
     ws.onerror = () => {
       // onclose follows and schedules the retry
     };
   };
 
-  const scheduleReconnect = () => {
+  /** Try again after a backoff; while the server is unreachable, poll /api/session rather than the socket. */
+  const scheduleReconnect = (unreachable = false) => {
+    if (refused) return;
     setConnection('reconnecting');
     const delay = Math.min(10_000, 500 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
     attempt = Math.min(attempt + 1, 6);
-    retryTimer = window.setTimeout(connect, delay);
+    window.clearTimeout(retryTimer);
+    retryTimer = window.setTimeout(
+      () => {
+        if (!unreachable) return connect();
+        void probe(token).then((ok) => {
+          if (socket || refused) return;
+          if (ok === false) refuse();
+          else if (ok) connect();
+          else scheduleReconnect(true);
+        });
+      },
+      unreachable ? delay : Math.min(delay, 1000),
+    );
   };
 
   // Reconnect at once when the machine wakes up or the tab comes back.
   window.addEventListener('online', () => {
-    if (!socket) connect();
+    if (!socket && !refused) connect();
   });
   /**
    * PUT /api/uploads: the file's bytes, answered like an RPC call ({ ok, result } or { ok: false, error }). XHR rather
@@ -157,7 +232,7 @@ export function createWebApi({ token, origin = window.location.origin, onUnautho
     }
     if (reply && reply.ok === true && status >= 200 && status < 300) return reply.result;
     const err = ApiError.from(reply?.error, `Uploading ${file.name} failed (HTTP ${status})`);
-    if (err.code === 'UNAUTHORIZED' || status === 401) onUnauthorized?.();
+    if (err.code === 'UNAUTHORIZED' || status === 401) refuse();
     throw err;
   }
 
@@ -189,8 +264,20 @@ export function createWebApi({ token, origin = window.location.origin, onUnautho
       const reply = body as { ok?: unknown; result?: unknown; error?: unknown };
       if (reply && reply.ok === true && res.ok) return reply.result as MethodResult<M>;
       const err = ApiError.from(reply?.error, `${method} failed (HTTP ${res.status})`);
-      if (err.code === 'UNAUTHORIZED' || res.status === 401) onUnauthorized?.();
+      if (err.code === 'UNAUTHORIZED' || res.status === 401) refuse();
       throw err;
+    },
+    async switchToken(candidate: string) {
+      const ok = await probe(candidate);
+      if (ok === null) throw new ApiError('NETWORK', 'Cannot reach the Timbre server.');
+      if (!ok) return false;
+      token = candidate;
+      refused = false;
+      attempt = 0;
+      socket?.close();
+      socket = null;
+      connect();
+      return true;
     },
     on<E extends EventName>(event: E, listener: Listener<E>) {
       return hub.on(event, listener);

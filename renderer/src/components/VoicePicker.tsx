@@ -4,13 +4,18 @@ import { useT } from '../i18n/useT';
 import { useCatalog } from '../store/catalog';
 import { Icon } from './Icon';
 import { placePopover } from './popover';
+import { useStudio } from '../store/studio';
+import {
+  groupHint,
+  languageLabel,
+  preferredLanguages,
+  rankLanguages,
+  usedLanguages,
+} from '../features/voices/languages';
+import { PreviewButton } from '../features/voices/PreviewButton';
 
 export function languageName(code: string, locale: string): string {
-  try {
-    return new Intl.DisplayNames([locale], { type: 'language' }).of(code) ?? code;
-  } catch {
-    return code;
-  }
+  return languageLabel(code, locale);
 }
 
 interface Props {
@@ -35,7 +40,7 @@ interface Group {
   voices: VoiceInfo[];
 }
 
-function buildGroups(voices: VoiceInfo[], query: string, locale: string): Group[] {
+function buildGroups(voices: VoiceInfo[], query: string, locale: string, preferred: readonly string[] = []): Group[] {
   const q = query.trim().toLowerCase();
   const match = (v: VoiceInfo) =>
     !q ||
@@ -49,13 +54,14 @@ function buildGroups(voices: VoiceInfo[], query: string, locale: string): Group[
     list.push(v);
     byLang.set(v.language, list);
   }
-  return [...byLang.entries()]
-    .map(([lang, list]) => ({
+  return rankLanguages(
+    [...byLang.entries()].map(([lang, list]) => ({
       lang,
-      name: languageName(lang, locale),
+      name: languageLabel(lang, locale, groupHint(list)),
       voices: list.sort((a, b) => a.name.localeCompare(b.name)),
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    })),
+    preferred,
+  );
 }
 
 function toOptions(groups: Group[], query: string): Option[] {
@@ -95,7 +101,20 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
     void load();
   }, [load]);
 
-  const groups = useMemo(() => buildGroups(voices, query, t.locale), [voices, query, t.locale]);
+  // Languages to list first, worked out when the picker opens (not on every edit of the script).
+  const [preferred, setPreferred] = useState<string[]>([]);
+  const currentPreferred = () => {
+    const { project, lines } = useStudio.getState();
+    return preferredLanguages(
+      t.locale,
+      usedLanguages(voices, [
+        project?.voiceId,
+        ...(project?.speakers ?? []).map((sp) => sp.voiceId),
+        ...lines.map((l) => l.voiceId),
+      ]),
+    );
+  };
+  const groups = useMemo(() => buildGroups(voices, query, t.locale, preferred), [voices, query, t.locale, preferred]);
 
   const options = useMemo(() => toOptions(groups, query), [groups, query]);
 
@@ -104,7 +123,9 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
 
   const openPicker = () => {
     setQuery('');
-    const all = toOptions(buildGroups(voices, '', t.locale), '');
+    const first = currentPreferred();
+    setPreferred(first);
+    const all = toOptions(buildGroups(voices, '', t.locale, first), '');
     setActive(
       Math.max(
         0,
@@ -118,6 +139,7 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
     if (refocus) buttonRef.current?.focus();
   };
   const choose = (o: Option) => {
+    if (o.voice?.unavailableReason) return; // listed so it can be found, but it cannot speak: see its reason
     onChange(o.id);
     close();
   };
@@ -216,6 +238,9 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
               }}
               onKeyDown={onKey}
             />
+            {options[active]?.voice && options[active].voice.engineId !== 'library' && (
+              <PreviewButton voiceId={options[active].voice.id} name={options[active].voice.name} small />
+            )}
           </div>
           <ul className="voice-list" role="listbox" id={`${uid}-list`} aria-label={label} ref={listRef}>
             {!query.trim() && (
@@ -245,7 +270,9 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
                         id={optionId(i)}
                         role="option"
                         aria-selected={value === v.id}
-                        className={`voice-option${active === i ? ' active' : ''}`}
+                        aria-disabled={v.unavailableReason ? true : undefined}
+                        title={v.unavailableReason}
+                        className={`voice-option${active === i ? ' active' : ''}${v.unavailableReason ? ' unavailable' : ''}`}
                         onMouseEnter={() => setActive(i)}
                         onClick={() => choose({ id: v.id, voice: v })}
                       >
@@ -254,6 +281,7 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
                           <span className="muted">
                             · {genderLabel(v)} · {v.engineId}
                           </span>
+                          {v.unavailableReason && <span className="voice-unavailable">{t('pick.needsClonePack')}</span>}
                         </span>
                         {value === v.id && <Icon name="check" size={15} />}
                       </li>

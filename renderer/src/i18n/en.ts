@@ -4,6 +4,7 @@ import { policyEn } from '../features/policy/policy.en';
 import { apiEn } from '../features/api/api.en';
 import { privacyEn } from '../features/privacy/privacy.en';
 import { voicesEn } from './voices.en';
+import { uxAppEn } from './ux-app.en';
 
 /** English UI strings. Keys are grouped by view; `{name}` placeholders are filled by `t(key, { name })`. */
 export const en = {
@@ -20,9 +21,9 @@ export const en = {
   'token.title': 'Open Timbre from its link',
   'token.body':
     'This page needs the private link that Timbre prints when it starts. Run `timbre serve` in a terminal and open the address it prints (it looks like http://127.0.0.1:PORT/#token=…).',
-  'token.expiredTitle': 'This link has expired',
+  'token.expiredTitle': 'Timbre was restarted',
   'token.expiredBody':
-    'The Timbre server no longer accepts this page’s access token, probably because it was restarted. Open the new address that `timbre serve` printed.',
+    'The Timbre server on this computer was restarted, so this page’s access key no longer works. Your work is saved. Open the new address that `timbre serve` printed in this tab, or paste it below: the page carries on where you were.',
 
   'nav.label': 'Main',
   'nav.projects': 'Projects',
@@ -583,6 +584,7 @@ export const en = {
   // privacy center (#13)
   ...privacyEn,
   ...studioUxEn,
+  ...uxAppEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,5 +1,6 @@
 import { en, type MessageKey } from './en';
 import { zhCN } from './zh-CN';
+import { redactSecrets } from '../api/errors';
 
 export type { MessageKey } from './en';
 export type Locale = 'en' | 'zh-CN';
@@ -22,7 +23,10 @@ export interface Translator {
 
 function fill(template: string, params?: Params): string {
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  // A value filled into a message (often an error's text) never shows an access token.
+  return template.replace(/\{(\w+)\}/g, (m, name: string) =>
+    name in params ? redactSecrets(String(params[name])) : m,
+  );
 }
 
 export function makeTranslator(locale: Locale): Translator {

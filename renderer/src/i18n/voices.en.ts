@@ -273,5 +273,5 @@ export const voicesEn = {
   'vault.passphrase': 'Voice data passphrase',
   'vault.unlock': 'Unlock',
   'vault.unlocking': 'Unlocking…',
-  'vault.unlocked': 'Voice data unlocked. Try again.',
+  'vault.unlocked': 'Voice data unlocked.',
 } as const;

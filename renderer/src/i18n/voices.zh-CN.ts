@@ -266,5 +266,5 @@ export const voicesZhCN: Record<keyof typeof voicesEn, string> = {
   'vault.passphrase': '声音数据口令',
   'vault.unlock': '解锁',
   'vault.unlocking': '正在解锁…',
-  'vault.unlocked': '声音数据已解锁，请重试。',
+  'vault.unlocked': '声音数据已解锁。',
 };

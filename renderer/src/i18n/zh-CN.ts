@@ -5,6 +5,7 @@ import { apiZhCN } from '../features/api/api.zh-CN';
 import { privacyZhCN } from '../features/privacy/privacy.zh-CN';
 import type { Dictionary } from './en';
 import { voicesZhCN } from './voices.zh-CN';
+import { uxAppZhCN } from './ux-app.zh-CN';
 
 /** 简体中文界面文本。与 en.ts 的键完全一致（由 tests/unit/i18n.test.ts 检查）。 */
 export const zhCN: Dictionary = {
@@ -21,9 +22,9 @@ export const zhCN: Dictionary = {
   'token.title': '请通过 Timbre 提供的链接打开',
   'token.body':
     '此页面需要 Timbre 启动时打印的私有链接。请在终端运行 `timbre serve`，然后打开它打印的地址（形如 http://127.0.0.1:端口/#token=…）。',
-  'token.expiredTitle': '此链接已失效',
+  'token.expiredTitle': 'Timbre 已重新启动',
   'token.expiredBody':
-    'Timbre 服务器不再接受此页面的访问令牌，可能是因为它已重新启动。请打开 `timbre serve` 新打印的地址。',
+    '此电脑上的 Timbre 服务器已重新启动，因此此页面的访问密钥已失效。您的工作已保存。请在此标签页中打开 `timbre serve` 新打印的地址，或粘贴到下方：页面会从原处继续。',
 
   'nav.label': '主导航',
   'nav.projects': '项目',
@@ -573,4 +574,5 @@ export const zhCN: Dictionary = {
   // privacy center (#13)
   ...privacyZhCN,
   ...studioUxZhCN,
+  ...uxAppZhCN,
 };

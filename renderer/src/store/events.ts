@@ -75,7 +75,7 @@ export function wireEvents(api: ClientApi, onProjectDeletedElsewhere: (name: str
     api.onConnection((state) => {
       const before = useConnection.getState().state;
       useConnection.setState({ state });
-      if (state === 'open' && before === 'reconnecting') {
+      if (state === 'open' && (before === 'reconnecting' || before === 'unauthorized')) {
         // Events may have been missed while away: resynchronise everything visible.
         refreshProjects();
         if (useModels.getState().status !== 'idle') void useModels.getState().load(true);

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { redactSecrets } from '../api/errors';
 
 export interface Toast {
   id: number;
@@ -27,7 +28,8 @@ export const useToasts = create<ToastState>((set, get) => ({
   push(t) {
     const id = nextId++;
     const timeout = t.timeout ?? (t.kind === 'error' ? 9000 : t.action ? 7000 : 4000);
-    set((s) => ({ toasts: [...s.toasts.slice(-4), { ...t, id, timeout }] }));
+    // Whatever a caller passes, a toast never shows an access token (a media URL in an error, for instance).
+    set((s) => ({ toasts: [...s.toasts.slice(-4), { ...t, message: redactSecrets(t.message), id, timeout }] }));
     if (timeout > 0)
       timers.set(
         id,

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
-import { bootApi, errorMessage, onUnauthorized } from '../api';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { bootApi, errorMessage, onUnauthorized, switchWebToken, takeTokenFromHash, tokenFromPasted } from '../api';
 import { Icon, type IconName } from '../components/Icon';
 import { Toasts } from '../components/Toasts';
 import { currentT, useT } from '../i18n/useT';
@@ -72,7 +72,7 @@ export function App() {
     })().catch((err: unknown) => {
       if (!cancelled) setPhase({ kind: 'failed', message: errorMessage(err) });
     });
-    const off = onUnauthorized(() => useConnection.setState({ unauthorized: true }));
+    const off = onUnauthorized(() => useConnection.setState({ unauthorized: true, tokenError: null }));
     return () => {
       cancelled = true;
       unwire?.();
@@ -80,8 +80,33 @@ export function App() {
     };
   }, [attempt]);
 
-  if (unauthorized) return <TokenScreen expired />;
-  if (phase.kind === 'no-token') return <TokenScreen />;
+  /** A new access token (the restarted server's URL opened in this tab, or pasted): use it without a reload. */
+  const adopt = useCallback(
+    async (token: string) => {
+      const t = currentT();
+      let error: string | null = null;
+      try {
+        if (!(await switchWebToken(token))) error = t('reconnect.refused');
+      } catch {
+        error = t('reconnect.unreachable');
+      }
+      useConnection.setState({ tokenError: error, ...(error ? {} : { unauthorized: false }) });
+      if (!error && phase.kind !== 'ready') setAttempt((a) => a + 1);
+      return error;
+    },
+    [phase.kind],
+  );
+  useEffect(() => {
+    const onHash = () => {
+      const token = takeTokenFromHash();
+      if (token) void adopt(token);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [adopt]);
+
+  if (unauthorized) return <TokenScreen expired onToken={adopt} />;
+  if (phase.kind === 'no-token') return <TokenScreen onToken={adopt} />;
   if (phase.kind === 'failed') return <BootFailed message={phase.message} onRetry={() => setAttempt((a) => a + 1)} />;
   if (phase.kind === 'booting') return <Splash />;
   return <Shell />;
@@ -99,11 +124,33 @@ function Splash() {
   );
 }
 
-function TokenScreen({ expired = false }: { expired?: boolean }) {
+function TokenScreen({
+  expired = false,
+  onToken,
+}: {
+  expired?: boolean;
+  onToken(token: string): Promise<string | null>;
+}) {
   const t = useT();
+  const uid = useId();
+  const tokenError = useConnection((s) => s.tokenError);
+  const [value, setValue] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const shown = error ?? tokenError;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const token = tokenFromPasted(value);
+    if (!token) return setError(t('reconnect.notALink'));
+    setBusy(true);
+    setError(null);
+    const err = await onToken(token);
+    setBusy(false);
+    setError(err);
+  };
   return (
     <main className="center-screen">
-      <div className="card token-card">
+      <div className="card token-card" role={expired ? 'alert' : undefined}>
         <div className="brand-mark large" aria-hidden="true">
           <Icon name="link" size={26} />
         </div>
@@ -112,6 +159,33 @@ function TokenScreen({ expired = false }: { expired?: boolean }) {
         <pre className="code-block">
           <code>timbre serve</code>
         </pre>
+        <form className="token-form" onSubmit={(e) => void submit(e)} noValidate>
+          <label htmlFor={`${uid}-url`} className="field-label">
+            {t('reconnect.pasteLabel')}
+          </label>
+          <div className="token-form-row">
+            <input
+              id={`${uid}-url`}
+              className="input"
+              type="text"
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="http://127.0.0.1:PORT/#token=…"
+              value={value}
+              aria-invalid={shown ? true : undefined}
+              aria-describedby={shown ? `${uid}-err` : undefined}
+              onChange={(e) => setValue(e.target.value)}
+            />
+            <button type="submit" className="btn btn-primary" disabled={busy || !value.trim()}>
+              {t('reconnect.go')}
+            </button>
+          </div>
+          {shown && (
+            <p id={`${uid}-err`} className="field-error" role="alert">
+              {shown}
+            </p>
+          )}
+        </form>
       </div>
     </main>
   );

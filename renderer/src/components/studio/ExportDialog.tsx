@@ -330,11 +330,53 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
                   </li>
                 ))}
               </ul>
+              <ExportLocation job={job} />
               {job.acx && <AcxReportView report={job.acx} />}
             </>
           )}
         </section>
       )}
     </Modal>
+  );
+}
+
+const folderOf = (p: string) => p.slice(0, Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
+
+/**
+ * Where the finished export is kept (the data folder's exports/, or the path the user chose): its folder, with
+ * "Show in folder" in the desktop app; in web mode the files' Download links above are the way to the copy.
+ */
+function ExportLocation({ job }: { job: ExportJob }) {
+  const t = useT();
+  const [error, setError] = useState<string | null>(null);
+  const first = job.files[0];
+  if (!first) return null;
+  const reveal = async () => {
+    setError(null);
+    try {
+      await api().call('export.reveal', { id: job.id, index: 0 });
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  return (
+    <div className="export-location" data-testid="export-location">
+      <p>
+        {t('exportLoc.keptIn')} <code className="mono export-location-path">{folderOf(first.path)}</code>
+      </p>
+      {api().transport === 'electron' ? (
+        <button type="button" className="btn btn-sm" onClick={() => void reveal()}>
+          <Icon name="projects" size={13} />
+          {t('exportLoc.showInFolder')}
+        </button>
+      ) : (
+        <p className="muted small">{t('exportLoc.webHint')}</p>
+      )}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }

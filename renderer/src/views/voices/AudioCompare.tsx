@@ -28,20 +28,40 @@ interface Props {
 const css = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
 /**
- * wavesurfer renders into a shadow root with an inline <style>, which the page's CSP (style-src 'self') refuses.
- * Constructable style sheets are not subject to it: adopt the same rules that way.
+ * wavesurfer renders into a shadow root by assigning it HTML with an inline <style>, which the page's CSP
+ * (style-src 'self') refuses, logging a violation each time a waveform appears. While it is created, the shadow root
+ * it attaches takes that HTML without the <style>, and the same rules arrive as a constructable style sheet
+ * (adoptedStyleSheets), which CSP does not govern. Nothing else changes: the patch is undone before this returns.
  */
-function adoptShadowStyles(ws: WaveSurfer) {
-  const root = ws.getWrapper().getRootNode();
-  if (!(root instanceof ShadowRoot)) return;
-  const text = [...root.querySelectorAll('style')].map((s) => s.textContent ?? '').join('\n');
-  if (!text || root.adoptedStyleSheets.length) return;
+function withoutInlineStyles<T>(create: () => T): T {
+  const attach = Element.prototype.attachShadow;
+  const inner = Object.getOwnPropertyDescriptor(ShadowRoot.prototype, 'innerHTML');
+  if (!inner?.set || !inner.get || typeof CSSStyleSheet !== 'function') return create();
+  Element.prototype.attachShadow = function (this: Element, init: ShadowRootInit) {
+    const root = attach.call(this, init);
+    Object.defineProperty(root, 'innerHTML', {
+      configurable: true,
+      get: () => inner.get!.call(root) as string,
+      set: (html: string) => {
+        const css: string[] = [];
+        const rest = html.replace(/<style\b[^>]*>([\s\S]*?)<\/style>/gi, (_m, rules: string) => {
+          css.push(rules);
+          return '';
+        });
+        if (css.length) {
+          const sheet = new CSSStyleSheet();
+          sheet.replaceSync(css.join('\n'));
+          root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+        }
+        inner.set!.call(root, rest);
+      },
+    });
+    return root;
+  };
   try {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(text);
-    root.adoptedStyleSheets = [sheet];
-  } catch {
-    // an old engine without constructable sheets: the waveform still draws, only less tidily
+    return create();
+  } finally {
+    Element.prototype.attachShadow = attach;
   }
 }
 
@@ -81,22 +101,24 @@ export function AudioCompare({
 
   // One wavesurfer for the component's life.
   useEffect(() => {
-    if (!holder.current) return;
+    const container = holder.current;
+    if (!container) return;
     const regions = RegionsPlugin.create();
-    const ws = WaveSurfer.create({
-      container: holder.current,
-      height: 96,
-      waveColor: css('--wave') || '#9aa0ad',
-      progressColor: css('--accent') || '#4f4fd1',
-      cursorColor: css('--text') || '#15171c',
-      cursorWidth: 2,
-      barWidth: 2,
-      barGap: 1,
-      barRadius: 2,
-      normalize: true,
-      plugins: [regions],
-    });
-    adoptShadowStyles(ws);
+    const ws = withoutInlineStyles(() =>
+      WaveSurfer.create({
+        container,
+        height: 96,
+        waveColor: css('--wave') || '#9aa0ad',
+        progressColor: css('--accent') || '#4f4fd1',
+        cursorColor: css('--text') || '#15171c',
+        cursorWidth: 2,
+        barWidth: 2,
+        barGap: 1,
+        barRadius: 2,
+        normalize: true,
+        plugins: [regions],
+      }),
+    );
     wsRef.current = ws;
     regionsRef.current = regions;
     const offs = [

@@ -144,7 +144,12 @@ export function ConsentStep({
                 onChange={() => setKind(k)}
               />
               <Icon name={k === 'statement' ? 'voices' : 'edit'} size={18} />
-              <span>{t(`con.method.${k}`)}</span>
+              <span>
+                {t(`con.method.${k}`)}
+                {k === 'statement' && !canRecord && (
+                  <span className="hint block consent-why">{t('consentWhy.noRecorder')}</span>
+                )}
+              </span>
             </label>
           ))}
         </div>

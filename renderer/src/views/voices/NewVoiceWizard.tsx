@@ -12,6 +12,7 @@ import { ConsentStep, consentReady, type ConsentState } from './ConsentStep';
 import { RecordStep, type RecordResult } from './RecordStep';
 import { blocked, ReviewPanel, reviewItem, usedAudio, type ReviewItem } from './ReviewPanel';
 import { DevicePicker, ImportDropZone } from './SourcePicker';
+import { CloningNotice, openModels } from '../../features/voices/PackNotices';
 
 type Step = 'source' | 'record' | 'review' | 'consent' | 'save';
 const STEPS: Step[] = ['source', 'record', 'review', 'consent', 'save'];
@@ -146,12 +147,13 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
     setDevices(null);
   };
 
-  const close = () => {
+  /** Close, discarding what was staged, except what a saved voice took over (the core removed those already). */
+  const close = (consumed: ReadonlySet<string> = new Set()) => {
     if (micOpen(useRecorder.getState().status))
       void api()
         .call('recorder.discard', {})
         .catch(() => undefined);
-    discard(allStaged());
+    discard(allStaged().filter((id) => !id || !consumed.has(id)));
     reset();
     onClose();
   };
@@ -213,8 +215,13 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
       });
       upsert(voice);
       toast.success(t('vsave.savedVoice', { name: voice.name }));
-      // The voice holds its own encrypted copies now: nothing staged for it needs to stay.
-      close();
+      // The voice holds its own encrypted copies now: nothing staged for it needs to stay (what it used is gone).
+      close(
+        new Set([
+          ...stagingIds,
+          ...(consent.kind === 'statement' && consent.recording ? [consent.recording.stagingId] : []),
+        ]),
+      );
     } catch (err) {
       noteVaultError(err);
       setSaveError(t('vsave.failedVoice', { message: errorMessage(err) }));
@@ -270,6 +277,7 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
 
           {step === 'source' && (
             <div className="source-step">
+              <CloningNotice onOpenModels={() => openModels(close)} />
               <fieldset className="field">
                 <legend className="field-label">{t('src.heading')}</legend>
                 <div className="choice-list two">
@@ -302,7 +310,7 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
               {source === 'record' ? (
                 <DevicePicker devices={devices} value={device} onChange={setDevice} />
               ) : (
-                <ImportDropZone onStaged={onImported} />
+                <ImportDropZone onStaged={onImported} onOpenModels={() => openModels(close)} />
               )}
             </div>
           )}

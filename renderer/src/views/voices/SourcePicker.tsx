@@ -1,9 +1,10 @@
-import { useId, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
 import type { RecorderDevices, StagedAudio } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useT } from '../../i18n/useT';
-import { noteVaultError } from '../../store/voices';
+import { noteVaultError, useVault } from '../../store/voices';
+import { missingPacks, MissingPacksNotice } from '../../features/voices/PackNotices';
 
 export const AUDIO_ACCEPT = 'audio/*,video/*,.wav,.flac,.mp3,.ogg,.opus,.m4a,.aac,.webm,.mp4,.mov,.mkv';
 
@@ -11,7 +12,14 @@ export const AUDIO_ACCEPT = 'audio/*,video/*,.wav,.flac,.mp3,.ogg,.opus,.m4a,.aa
  * Import a recording: a drop zone and a file picker. The file is staged through the API (Electron: its path; web
  * mode: an upload with a progress bar), then analysed.
  */
-export function ImportDropZone({ onStaged }: { onStaged(staged: StagedAudio, fileName: string): void }) {
+export function ImportDropZone({
+  onStaged,
+  onOpenModels,
+}: {
+  onStaged(staged: StagedAudio, fileName: string): void;
+  /** Leave for the Models view (the one click to a missing pack). */
+  onOpenModels?(): void;
+}) {
   const t = useT();
   const uid = useId();
   const input = useRef<HTMLInputElement>(null);
@@ -20,10 +28,16 @@ export function ImportDropZone({ onStaged }: { onStaged(staged: StagedAudio, fil
     { kind: 'idle' } | { kind: 'upload'; name: string; sent: number; total: number } | { kind: 'analyse'; name: string }
   >({ kind: 'idle' });
   const [error, setError] = useState<string | null>(null);
+  const [needs, setNeeds] = useState<string[] | null>(null);
+  /** A file refused because voice data was locked: staged again by itself once it is unlocked. */
+  const waiting = useRef<File | null>(null);
+  const locked = useVault((s) => s.locked);
   const busy = phase.kind !== 'idle';
 
   const stage = async (file: File) => {
     setError(null);
+    setNeeds(null);
+    waiting.current = null;
     setPhase({ kind: 'upload', name: file.name, sent: 0, total: file.size });
     try {
       const staged = await api().stageFile(file, (sent, total) => {
@@ -34,10 +48,23 @@ export function ImportDropZone({ onStaged }: { onStaged(staged: StagedAudio, fil
       onStaged(staged, file.name);
     } catch (err) {
       setPhase({ kind: 'idle' });
-      noteVaultError(err);
+      // Locked voice data: the unlock form above says what to do (once); the upload goes on after it.
+      if (noteVaultError(err)) {
+        waiting.current = file;
+        return;
+      }
+      const packs = missingPacks(err);
+      if (packs) return setNeeds(packs);
       setError(t('src.failed', { message: errorMessage(err) }));
     }
   };
+
+  useEffect(() => {
+    const file = waiting.current;
+    if (locked || !file) return;
+    void stage(file);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [locked]);
 
   const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes('Files');
   const percent = phase.kind === 'upload' && phase.total > 0 ? Math.round((phase.sent / phase.total) * 100) : 0;
@@ -107,6 +134,7 @@ export function ImportDropZone({ onStaged }: { onStaged(staged: StagedAudio, fil
           {error}
         </p>
       )}
+      {needs && <MissingPacksNotice packs={needs} onOpenModels={() => onOpenModels?.()} />}
     </div>
   );
 }

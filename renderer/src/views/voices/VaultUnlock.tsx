@@ -35,8 +35,8 @@ export function VaultUnlock() {
         <Icon name="alert" size={16} />
         {t('vault.title')}
       </h3>
-      <p className="small">{locked}</p>
-      <p className="muted small">{t('vault.body')}</p>
+      {/* The server's reason (keychain, D-Bus …) is for logs: the person reads what to do. */}
+      <p className="small">{t('vault.body')}</p>
       <div className="import-row">
         <label htmlFor={`${uid}-p`} className="sr-only">
           {t('vault.passphrase')}

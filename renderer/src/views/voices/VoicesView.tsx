@@ -4,7 +4,6 @@ import { errorMessage } from '../../api';
 import { EmptyState } from '../../components/EmptyState';
 import { Icon } from '../../components/Icon';
 import { useDialogFocusRestore } from '../../components/useDialogFocusRestore';
-import { languageName } from '../../components/VoicePicker';
 import { useT } from '../../i18n/useT';
 import { useCatalog } from '../../store/catalog';
 import { noteVaultError, useLibrary } from '../../store/voices';
@@ -12,6 +11,16 @@ import { VaultUnlock } from './VaultUnlock';
 import { announce, toast } from '../../store/toasts';
 import { CleanupTool, NewVoiceWizard } from './NewVoiceWizard';
 import { VoiceCard } from './VoiceCard';
+import { useStudio } from '../../store/studio';
+import {
+  groupHint,
+  languageLabel,
+  preferredLanguages,
+  rankLanguages,
+  usedLanguages,
+} from '../../features/voices/languages';
+import { PreviewButton } from '../../features/voices/PreviewButton';
+import { useVoicePreview } from '../../features/voices/preview';
 
 /** The Voices page: the voice library (cards), the new-voice wizard, the clean-up tool and the built-in voices. */
 export function VoicesView() {
@@ -112,25 +121,73 @@ export function VoicesView() {
   );
 }
 
-/** The voices that come with eSpeak and the installed packs (as before the library existed), grouped by language. */
+/**
+ * The voices that come with eSpeak and the installed packs, grouped by language (named in the UI's language; the
+ * UI's and the browser's languages and those already in use first), with a search and a "Listen" button per voice.
+ */
 function BuiltinVoices() {
   const t = useT();
+  const uid = useId();
   const { voices, engines, status, error, load } = useCatalog();
+  const [query, setQuery] = useState('');
   const builtin = useMemo(() => voices.filter((v) => v.engineId !== 'library'), [voices]);
-  const groups = useMemo(() => {
-    const m = new Map<string, typeof builtin>();
-    for (const v of builtin) m.set(v.language, [...(m.get(v.language) ?? []), v]);
-    return [...m.entries()]
-      .map(([lang, list]) => ({ lang, name: languageName(lang, t.locale), list }))
-      .sort((a, b) => a.name.localeCompare(b.name));
-  }, [builtin, t.locale]);
   const engineName = (id: string) => engines.find((e) => e.id === id)?.name ?? id;
+  const groups = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    const m = new Map<string, typeof builtin>();
+    for (const v of builtin) {
+      if (
+        q &&
+        !v.name.toLowerCase().includes(q) &&
+        !v.language.toLowerCase().includes(q) &&
+        !languageLabel(v.language, t.locale, v.engineId === 'espeak' ? v.name : undefined)
+          .toLowerCase()
+          .includes(q) &&
+        !v.engineId.toLowerCase().includes(q)
+      )
+        continue;
+      m.set(v.language, [...(m.get(v.language) ?? []), v]);
+    }
+    const { project, lines } = useStudio.getState();
+    const preferred = preferredLanguages(
+      t.locale,
+      usedLanguages(voices, [
+        project?.voiceId,
+        ...(project?.speakers ?? []).map((s) => s.voiceId),
+        ...lines.map((l) => l.voiceId),
+      ]),
+    );
+    return rankLanguages(
+      [...m.entries()].map(([lang, list]) => ({ lang, name: languageLabel(lang, t.locale, groupHint(list)), list })),
+      preferred,
+    );
+  }, [builtin, voices, query, t.locale]);
+  const previewError = useVoicePreview((s) => s.error);
   return (
     <section className="catalog-group builtin" aria-labelledby="builtin-title">
       <h2 id="builtin-title" className="group-title">
         {t('vl.builtinHeading')}
       </h2>
       <p className="muted small builtin-hint">{t('vl.builtinHint')}</p>
+      <div className="voice-search builtin-search" role="search">
+        <Icon name="search" size={15} />
+        <label htmlFor={`${uid}-q`} className="sr-only">
+          {t('vsearch.label')}
+        </label>
+        <input
+          id={`${uid}-q`}
+          type="search"
+          className="input"
+          placeholder={t('vsearch.placeholder')}
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+        />
+      </div>
+      {previewError && (
+        <p className="field-error" role="alert">
+          {t('listen.failed', { message: previewError })}
+        </p>
+      )}
       {status === 'error' && (
         <div className="banner banner-error" role="alert">
           <Icon name="alert" size={16} />
@@ -141,9 +198,14 @@ function BuiltinVoices() {
         </div>
       )}
       {status === 'ready' && builtin.length === 0 && <p className="muted">{t('voices.empty')}</p>}
+      {status === 'ready' && builtin.length > 0 && groups.length === 0 && (
+        <p className="muted" role="status">
+          {t('vsearch.none', { query: query.trim() })}
+        </p>
+      )}
       {groups.map((g) => (
-        <section key={g.lang} className="builtin-group" aria-labelledby={`lang-${g.lang}`}>
-          <h3 id={`lang-${g.lang}`} className="builtin-lang">
+        <section key={g.lang} className="builtin-group" aria-labelledby={`${uid}-lang-${g.lang}`}>
+          <h3 id={`${uid}-lang-${g.lang}`} className="builtin-lang">
             {g.name} <span className="muted">· {t.plural('voices.count', g.list.length)}</span>
           </h3>
           <ul className="card-grid">
@@ -152,12 +214,13 @@ function BuiltinVoices() {
                 <div className="avatar" aria-hidden="true">
                   {v.name.slice(0, 1)}
                 </div>
-                <div>
+                <div className="voice-card-text">
                   <div className="card-title">{v.name}</div>
                   <div className="muted small">
                     {t(`voice.gender.${v.gender}`)} · {engineName(v.engineId)}
                   </div>
                 </div>
+                <PreviewButton voiceId={v.id} name={v.name} />
               </li>
             ))}
           </ul>
