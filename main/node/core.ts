@@ -921,6 +921,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       closed = true;
       privacy.stop();
       jobs.stop();
+      // Take QC first: a check in flight may still ask the engines for a voice's language.
+      takeQc.stop();
+      await takeQc.idle();
       await recording.close();
       await exportsService.close();
       models.close();
@@ -928,8 +931,6 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await voiceAudio.close();
       staging.closeWork();
       await engines.close();
-      takeQc.stop();
-      await takeQc.idle();
       await aligner.dispose();
       db.close();
     },
