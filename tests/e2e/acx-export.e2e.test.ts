@@ -206,14 +206,27 @@ describe('ACX audiobook preset in the export dialog', () => {
     expect(why).toMatch(/mono/i);
     expect(why).toMatch(/no subtitles or stems/i);
     const hintId = await hint.getAttribute('id');
-    expect(await dialog.locator('fieldset[aria-describedby]').last().getAttribute('aria-describedby')).toBe(hintId);
+    const described = dialog.locator('fieldset[aria-describedby]');
+    expect(await described.count()).toBe(1);
+    expect(await described.getAttribute('aria-describedby')).toBe(hintId);
+    expect(await described.getByRole('combobox', { name: 'Format' }).count()).toBe(1);
+    // Back to custom: the user's own settings return, unlocked.
+    await dialog.getByRole('combobox', { name: 'Preset' }).selectOption('none');
+    await expect.poll(() => format.isDisabled()).toBe(false);
+    expect([await format.inputValue(), await rate.inputValue(), await channels.inputValue()]).toEqual([
+      'wav24',
+      '48000',
+      '2',
+    ]);
+    expect(await srt.isChecked()).toBe(true);
+    expect(await dialog.getByTestId('acx-hint').count()).toBe(0);
+    await dialog.getByRole('combobox', { name: 'Preset' }).selectOption('acx');
+    await expect.poll(() => format.inputValue()).toBe('mp3cbr');
 
-    const t0 = Date.now();
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     const report = dialog.getByTestId('acx-report');
     await report.waitFor({ timeout: 60_000 });
     await expect.poll(() => report.getByRole('status').innerText()).toBe('All 2 files pass every ACX check.');
-    console.log('export took', Date.now() - t0);
     const rows = await reportRows(report);
     expect(rows.map((r) => r.file)).toEqual(FILES);
     for (const r of rows) {
@@ -281,7 +294,10 @@ describe('ACX audiobook preset in the export dialog', () => {
       [FILES[1], 'false', 'Fail'],
     ]);
     const failed = rows[1].checks.filter((c) => c.pass === 'false');
-    expect(failed.map((c) => c.id), JSON.stringify(failed)).toEqual(['noise-floor']);
+    expect(
+      failed.map((c) => c.id),
+      JSON.stringify(failed),
+    ).toEqual(['noise-floor']);
     expect(failed[0].text).toMatch(/^Fail.*Noise floor -\d+\.\d dB is \d+\.\d dB above the maximum of -60\.0 dB/);
     await expectAccessible(page, 'export dialog with a failing ACX report');
     expect(pageErrors).toEqual([]);

@@ -202,7 +202,11 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
       <fieldset className="dialog-grid" disabled={running || acx} aria-describedby={acx ? `${id}-acx` : undefined}>
         <label className="field">
           <span className="field-label">{t('export.format')}</span>
-          <select className="input" value={acx ? 'mp3cbr' : preset} onChange={(e) => setPreset(e.target.value as Preset)}>
+          <select
+            className="input"
+            value={acx ? 'mp3cbr' : preset}
+            onChange={(e) => setPreset(e.target.value as Preset)}
+          >
             {PRESETS.map((p) => (
               <option key={p.id} value={p.id}>
                 {t(p.label)}
@@ -212,7 +216,11 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
         </label>
         <label className="field">
           <span className="field-label">{t('export.sampleRate')}</span>
-          <select className="input" value={acx ? 44100 : rate} onChange={(e) => setRate(Number(e.target.value) as Rate)}>
+          <select
+            className="input"
+            value={acx ? 44100 : rate}
+            onChange={(e) => setRate(Number(e.target.value) as Rate)}
+          >
             {RATES.map((r) => (
               <option key={r} value={r}>
                 {(r / 1000).toLocaleString(t.locale)} kHz
@@ -225,7 +233,8 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
           <select
             className="input"
             value={acx ? 1 : channels}
-            onChange={(e) => setChannels(Number(e.target.value) as 1 | 2)}>
+            onChange={(e) => setChannels(Number(e.target.value) as 1 | 2)}
+          >
             <option value={2}>{t('export.stereo')}</option>
             <option value={1}>{t('export.mono')}</option>
           </select>
@@ -253,7 +262,11 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
         </fieldset>
         <label className="field">
           <span className="field-label">{t('export.stems')}</span>
-          <select className="input" value={acx ? 'none' : stems} onChange={(e) => setStems(e.target.value as typeof stems)}>
+          <select
+            className="input"
+            value={acx ? 'none' : stems}
+            onChange={(e) => setStems(e.target.value as typeof stems)}
+          >
             <option value="none">{t('export.stems.none')}</option>
             <option value="line">{t('export.stems.line')}</option>
             <option value="speaker">{t('export.stems.speaker')}</option>
