@@ -198,6 +198,11 @@ describe('ACX audiobook preset in the export dialog', () => {
     expect(await stems.inputValue()).toBe('none');
     expect(await srt.isChecked()).toBe(false);
     expect(await vtt.isChecked()).toBe(false);
+    // Loudness and chapter markers do not apply (the preset sets its own level, one file per chapter): hidden.
+    const loudness = dialog.getByRole('combobox', { name: 'Loudness' });
+    const markers = dialog.getByRole('checkbox', { name: /chapter markers/i });
+    await expect.poll(() => loudness.isVisible()).toBe(false);
+    expect(await markers.isVisible()).toBe(false);
     // ... and the dialog says why, tied to the locked settings.
     const hint = dialog.getByTestId('acx-hint');
     const why = await hint.innerText();
@@ -219,6 +224,8 @@ describe('ACX audiobook preset in the export dialog', () => {
       '2',
     ]);
     expect(await srt.isChecked()).toBe(true);
+    expect(await loudness.isVisible()).toBe(true);
+    expect(await markers.isVisible()).toBe(true);
     expect(await dialog.getByTestId('acx-hint').count()).toBe(0);
     await dialog.getByRole('combobox', { name: 'Preset' }).selectOption('acx');
     await expect.poll(() => format.inputValue()).toBe('mp3cbr');
