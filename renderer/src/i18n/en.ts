@@ -533,7 +533,7 @@ export const en = {
   'export.preset.none': 'Custom (the settings below)',
   'export.preset.acx': 'Audiobook for ACX (one MP3 per chapter)',
   'export.acxHint':
-    'One file per chapter: MP3 at 44.1 kHz, constant 192 kbps, RMS −20 dBFS, peaks at most −3 dBFS, 0.75 s of room tone at the start and 2 s at the end. Each file is checked against ACX’s requirements and a report is saved next to them.',
+    'ACX fixes these settings: one file per chapter, MP3 at 44.1 kHz, constant 192 kbps, mono (ACX’s recommendation), RMS −20 dBFS, peaks at most −3 dBFS, 0.75 s of room tone at the start and 2 s at the end. No subtitles or stems: ACX accepts only the chapter audio files. Each file is checked against ACX’s requirements and a report is saved next to them.',
   'export.acx.title': 'ACX check',
   'export.acx.allPass': 'All {n} files pass every ACX check.',
   'export.acx.someFail': '{failed} of {n} files fail at least one ACX check.',

@@ -526,7 +526,7 @@ export const zhCN: Dictionary = {
   'export.preset.none': '自定义（下列设置）',
   'export.preset.acx': 'ACX 有声书（每章一个 MP3）',
   'export.acxHint':
-    '每章一个文件：MP3、44.1 kHz、恒定 192 kbps、RMS −20 dBFS、峰值不超过 −3 dBFS，开头 0.75 秒、结尾 2 秒环境音。每个文件都按 ACX 要求检查，报告保存在文件旁边。',
+    'ACX 固定以下设置：每章一个文件，MP3、44.1 kHz、恒定 192 kbps、单声道（ACX 的建议）、RMS −20 dBFS、峰值不超过 −3 dBFS，开头 0.75 秒、结尾 2 秒环境音。不生成字幕或分轨：ACX 只接受各章的音频文件。每个文件都按 ACX 要求检查，报告保存在文件旁边。',
   'export.acx.title': 'ACX 检查',
   'export.acx.allPass': '全部 {n} 个文件通过所有 ACX 检查。',
   'export.acx.someFail': '{n} 个文件中有 {failed} 个未通过至少一项 ACX 检查。',

@@ -193,11 +193,20 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
           </select>
         </label>
       </fieldset>
-      {acx && <p className="hint">{t('export.acxHint')}</p>}
-      <fieldset className="dialog-grid" disabled={running || acx} hidden={acx}>
+      {acx && (
+        <p className="hint" id={`${id}-acx`} data-testid="acx-hint">
+          {t('export.acxHint')}
+        </p>
+      )}
+      {/* The ACX preset shows the settings it fixes, locked at its values (the hint says why). */}
+      <fieldset className="dialog-grid" disabled={running || acx} aria-describedby={acx ? `${id}-acx` : undefined}>
         <label className="field">
           <span className="field-label">{t('export.format')}</span>
-          <select className="input" value={preset} onChange={(e) => setPreset(e.target.value as Preset)}>
+          <select
+            className="input"
+            value={acx ? 'mp3cbr' : preset}
+            onChange={(e) => setPreset(e.target.value as Preset)}
+          >
             {PRESETS.map((p) => (
               <option key={p.id} value={p.id}>
                 {t(p.label)}
@@ -207,7 +216,11 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
         </label>
         <label className="field">
           <span className="field-label">{t('export.sampleRate')}</span>
-          <select className="input" value={rate} onChange={(e) => setRate(Number(e.target.value) as Rate)}>
+          <select
+            className="input"
+            value={acx ? 44100 : rate}
+            onChange={(e) => setRate(Number(e.target.value) as Rate)}
+          >
             {RATES.map((r) => (
               <option key={r} value={r}>
                 {(r / 1000).toLocaleString(t.locale)} kHz
@@ -217,12 +230,16 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
         </label>
         <label className="field">
           <span className="field-label">{t('export.channels')}</span>
-          <select className="input" value={channels} onChange={(e) => setChannels(Number(e.target.value) as 1 | 2)}>
+          <select
+            className="input"
+            value={acx ? 1 : channels}
+            onChange={(e) => setChannels(Number(e.target.value) as 1 | 2)}
+          >
             <option value={2}>{t('export.stereo')}</option>
             <option value={1}>{t('export.mono')}</option>
           </select>
         </label>
-        <label className="field">
+        <label className="field" hidden={acx}>
           <span className="field-label">{t('export.loudness')}</span>
           <select className="input" value={loudness} onChange={(e) => setLoudness(e.target.value as typeof loudness)}>
             <option value="podcast">{t('export.loud.podcast', { lufs: channels === 1 ? -19 : -16 })}</option>
@@ -234,24 +251,28 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
           <legend className="field-label">{t('export.subtitles')}</legend>
           <div className="radio-row">
             <label>
-              <input type="checkbox" checked={srt} onChange={(e) => setSrt(e.target.checked)} />
+              <input type="checkbox" checked={!acx && srt} onChange={(e) => setSrt(e.target.checked)} />
               SRT
             </label>
             <label>
-              <input type="checkbox" checked={vtt} onChange={(e) => setVtt(e.target.checked)} />
+              <input type="checkbox" checked={!acx && vtt} onChange={(e) => setVtt(e.target.checked)} />
               WebVTT
             </label>
           </div>
         </fieldset>
         <label className="field">
           <span className="field-label">{t('export.stems')}</span>
-          <select className="input" value={stems} onChange={(e) => setStems(e.target.value as typeof stems)}>
+          <select
+            className="input"
+            value={acx ? 'none' : stems}
+            onChange={(e) => setStems(e.target.value as typeof stems)}
+          >
             <option value="none">{t('export.stems.none')}</option>
             <option value="line">{t('export.stems.line')}</option>
             <option value="speaker">{t('export.stems.speaker')}</option>
           </select>
         </label>
-        <label className="check-row">
+        <label className="check-row" hidden={acx}>
           <input type="checkbox" checked={chapters} onChange={(e) => setChapters(e.target.checked)} />
           {t('export.chapters')}
         </label>

@@ -1,7 +1,7 @@
 import type { AcxReport } from '../../../../preload/contract/index.js';
 import { useT } from '../../i18n/useT';
 
-/** The ACX preset's report after an export: per chapter file, pass or fail, and each failed check by how much. */
+/** The ACX preset's report after an export: per chapter file, pass or fail, and every check's result (failed ones by how much). */
 export function AcxReportView({ report }: { report: AcxReport }) {
   const t = useT();
   const failed = report.files.filter((f) => !f.pass).length;
@@ -21,33 +21,24 @@ export function AcxReportView({ report }: { report: AcxReport }) {
           </tr>
         </thead>
         <tbody>
-          {report.files.map((f) => {
-            const bad = f.checks.filter((c) => !c.pass);
-            return (
-              <tr key={f.file} data-pass={f.pass}>
-                <td className="acx-file" title={f.title}>
-                  {f.file}
-                </td>
-                <td>{f.pass ? t('export.acx.pass') : t('export.acx.fail')}</td>
-                <td>
-                  {bad.length ? (
-                    <ul className="acx-failed">
-                      {bad.map((c) => (
-                        <li key={c.id}>{c.message}</li>
-                      ))}
-                    </ul>
-                  ) : (
-                    <span className="muted">
-                      {f.checks
-                        .filter((c) => c.id === 'rms' || c.id === 'peak' || c.id === 'noise-floor')
-                        .map((c) => c.message)
-                        .join(' ')}
-                    </span>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
+          {report.files.map((f) => (
+            <tr key={f.file} data-pass={f.pass}>
+              <td className="acx-file" title={f.title}>
+                {f.file}
+              </td>
+              <td>{f.pass ? t('export.acx.pass') : t('export.acx.fail')}</td>
+              <td>
+                {/* Every check, failed ones first, each saying pass or fail and by how much. */}
+                <ul className="acx-checks">
+                  {[...f.checks.filter((c) => !c.pass), ...f.checks.filter((c) => c.pass)].map((c) => (
+                    <li key={c.id} data-check={c.id} data-pass={c.pass} className={c.pass ? 'muted' : 'acx-check-fail'}>
+                      <strong>{c.pass ? t('export.acx.pass') : t('export.acx.fail')}:</strong> {c.message}
+                    </li>
+                  ))}
+                </ul>
+              </td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </section>
