@@ -87,6 +87,12 @@ const searchHit = () =>
 
 async function openProject(name: string) {
   await page.goto(`${server.url}/#token=${server.token}`);
+  // The app may come back to the project open before: go to the Projects page first.
+  await page
+    .getByRole('navigation')
+    .getByRole('button', { name: /^Projects/ })
+    .click();
+  await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
   await page.getByRole('button', { name: `Open ${name}` }).click();
   await card(1).waitFor();
 }
@@ -142,6 +148,10 @@ describe('finding one’s way in the script (issue 15, density)', () => {
     // In the browser: the import dialog previews nine lines (22 with "one line per sentence") and imports nine.
     await rpc('projects.create', { name: 'Nine turns (dialog)' });
     await page.goto(`${server.url}/#token=${server.token}`);
+    await page
+      .getByRole('navigation')
+      .getByRole('button', { name: /^Projects/ })
+      .click();
     await page.getByRole('button', { name: 'Open Nine turns (dialog)' }).click();
     await page.getByRole('button', { name: 'Import script' }).first().click();
     const dialog = page.getByRole('dialog');

@@ -259,7 +259,8 @@ export function ImportDialog({ open, file, onClose }: Props) {
               ))}
             </p>
           )}
-          <div className="table-scroll">
+          {/* Focusable so the preview can be scrolled by keyboard (axe: scrollable-region-focusable). */}
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={t('import.previewTitle')}>
             <table className="data-table" aria-label={t('import.previewTitle')}>
               <thead>
                 <tr>
