@@ -213,8 +213,8 @@ describe('finding one’s way in the script (issue 15, density)', () => {
   });
 
   it('searches the script: finds a line far down, says n of m, Enter and Shift+Enter cycle', async () => {
-    // "/" outside a text field opens the search box (the line card has focus after the previous test's jump).
-    await card(91).focus();
+    // "/" outside a text field opens the search box (here from the list's tab stop, a line card).
+    await page.locator('.line-row[tabindex="0"]').focus();
     await page.keyboard.press('/');
     const box = page.getByRole('searchbox', { name: 'Search the script' });
     await expect.poll(() => box.evaluate((el) => el === document.activeElement)).toBe(true);

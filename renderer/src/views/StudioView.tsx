@@ -216,9 +216,11 @@ function Studio() {
     (lineId: string) => {
       const index = rowIndexOf(lineId);
       if (index < 0) return;
-      // The heading sits just above its first line: put it at the top of the list.
+      // The heading sits just above its first line: put it at the top of the list, and focus the line without the
+      // focus request's own scroll (it would measure from the old position and pull the line to the bottom edge).
       virtualizer.scrollToIndex(Math.max(0, index - 1), { align: 'start' });
       studio().requestFocus(lineId, 'row');
+      scrolledFocusN.current = useStudio.getState().focus?.n ?? scrolledFocusN.current;
     },
     [rowIndexOf, virtualizer, studio],
   );
