@@ -26,4 +26,5 @@ export const studioUxEn = {
   'studioUx.splitLabel': 'Lines',
   'studioUx.splitTurn': 'One line per paragraph or speaker turn',
   'studioUx.splitSentence': 'One line per sentence',
+  'studioUx.shortcutSearch': 'Search the script (Enter: next match, Shift+Enter: previous, Escape: close)',
 } as const;

@@ -28,4 +28,5 @@ export const studioUxZhCN: Record<keyof typeof studioUxEn, string> = {
   'studioUx.splitLabel': '分行',
   'studioUx.splitTurn': '每段或每次发言一行',
   'studioUx.splitSentence': '每句一行',
+  'studioUx.shortcutSearch': '在脚本中搜索（Enter：下一个匹配项，Shift+Enter：上一个，Escape：关闭）',
 } as const;
