@@ -762,9 +762,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return d;
     },
     'projects.timeline': ({ id }) => timelineOf(repos, episodePlan(repos, dirs, id)),
-    'script.preview': ({ text, format }) => previewScript(text, format),
-    'script.import': async ({ projectId, source, mode }) => {
-      const d = await studio.importScript(projectId, source, mode);
+    'script.preview': ({ text, format, split }) => previewScript(text, format, split),
+    'script.import': async ({ projectId, source, mode, split }) => {
+      const d = await studio.importScript(projectId, source, mode, split);
       if ('path' in source) fileImported('script', 'file', sizeOf(source.path), source.path, projectId);
       else if ('fileName' in source)
         fileImported('script', 'upload', Math.floor((source.base64.length * 3) / 4), source.fileName, projectId);

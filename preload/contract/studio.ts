@@ -203,6 +203,13 @@ const LineText = z
 
 const ScriptFormat = z.enum(['txt', 'md', 'srt', 'vtt']);
 
+/**
+ * How a script becomes lines: `turn` (default) keeps a paragraph / speaker turn as one line unless it is longer than a
+ * line's text budget (300 characters; then it is cut at sentence boundaries); `sentence` gives each sentence a line.
+ */
+export const ScriptSplit = z.enum(['turn', 'sentence']);
+export type ScriptSplit = z.infer<typeof ScriptSplit>;
+
 const ScriptSource = z.union([
   z
     .object({
@@ -270,13 +277,21 @@ export const studioMethods = {
       .object({
         text: z.string().max(LIMITS.scriptTextMax, 'The script is too long: import it in parts'),
         format: ScriptFormat.default('txt'),
+        split: ScriptSplit.default('turn'),
       })
       .strict(),
     ScriptPreview,
   ),
   /** Import a script into a project in one transaction: lines, speakers (from `NAME:` prefixes) and chapters. */
   'script.import': call(
-    z.object({ projectId: Id, source: ScriptSource, mode: z.enum(['append', 'replace']).default('append') }).strict(),
+    z
+      .object({
+        projectId: Id,
+        source: ScriptSource,
+        mode: z.enum(['append', 'replace']).default('append'),
+        split: ScriptSplit.default('turn'),
+      })
+      .strict(),
     ProjectDetail,
   ),
 

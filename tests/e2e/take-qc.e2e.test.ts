@@ -47,7 +47,7 @@ beforeAll(async () => {
   await rpc('script.import', {
     projectId,
     source: {
-      text: 'It was the best of times, it was the worst of times.\nCan you tell us how you got started?',
+      text: 'It was the best of times, it was the worst of times.\n\nCan you tell us how you got started?',
       format: 'txt',
     },
   });

@@ -96,9 +96,16 @@ describe('timbre render', () => {
       expect(info.streams[0].codec_name).toBe('mp3');
       expect(Number(info.format.duration)).toBeCloseTo(report.durationSeconds, 0);
 
-      // One cue per generated line, in order, covering the script's words.
+      // One line per speaker turn (five), and cues (word-timed, so a two-sentence turn may take several) that say
+      // the script's words in order.
+      expect(report.lines).toBe(5);
       const cues = readFileSync(srt, 'utf8').trim().split(/\n\n+/);
-      expect(cues).toHaveLength(report.lines);
+      expect(cues.length).toBeGreaterThanOrEqual(report.lines);
+      expect(cues.map((c) => c.split('\n').slice(2).join(' ')).join(' ')).toBe(
+        SCRIPT.split('\n')
+          .map((l) => l.replace(/^[A-Z]+: /, ''))
+          .join(' '),
+      );
       expect(cues[0]).toContain('Welcome back to the bakery hour.');
       expect(cues[cues.length - 1]).toContain('And a very hot oven.');
       expect(projectCount(data)).toBe(1);

@@ -85,9 +85,15 @@ describe('huge scripts through script.import and script.preview', () => {
 
   it('a 5 MB one-line script with more sentences than a project holds: a clear error, nothing imported', async () => {
     const id = await newProject('too many sentences');
+    // One line per sentence (the mode that makes the most lines; by turn, 300-character lines, it would be ~16,500).
     const text = 'It rained. '.repeat(450_000); // 4.95 MB, 450,000 sentences on one line
     const { result, ms, slowestInfoMs } = await whileResponsive(
-      server.rpc('script.import', { projectId: id, source: { text, format: 'txt' }, mode: 'append' }),
+      server.rpc('script.import', {
+        projectId: id,
+        source: { text, format: 'txt' },
+        mode: 'append',
+        split: 'sentence',
+      }),
     );
     expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(!result.ok && result.error.message).toMatch(/at most 20,000.*Split the script into several projects/);
@@ -96,7 +102,7 @@ describe('huge scripts through script.import and script.preview', () => {
     const detail = await server.rpc<{ lines: unknown[] }>('projects.get', { id });
     expect(detail.ok && detail.result.lines.length).toBe(0);
     // The preview refuses it the same way (and quickly: the splitter stops at the limit).
-    const preview = await server.rpc('script.preview', { text, format: 'txt' });
+    const preview = await server.rpc('script.preview', { text, format: 'txt', split: 'sentence' });
     expect(preview).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
   });
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   headingTitle,
@@ -7,6 +8,7 @@ import {
   splitSentences,
 } from '../../main/common/script/splitter.js';
 import { markdownToScript } from '../../main/common/script/markdown.js';
+import { joinText } from '../../main/common/script/text.js';
 
 describe('splitSentences', () => {
   it('splits Latin text at . ! ? … but not at abbreviations, initials, decimals, URLs or e-mail addresses', () => {
@@ -89,7 +91,19 @@ describe('splitScript', () => {
     const s = splitScript(
       'HOST: Hi there. Welcome.\nStill the host.\n\nGuest: Thanks.\nHost: Back to me.\n\n# Next\n\nNobody speaks.',
     );
+    // Default: a speaker's turn (a paragraph, soft wraps joined) stays one line.
     expect(s.lines.map((l) => [l.speaker, l.text])).toEqual([
+      ['HOST', 'Hi there. Welcome. Still the host.'],
+      ['Guest', 'Thanks.'],
+      ['HOST', 'Back to me.'],
+      [undefined, 'Nobody speaks.'],
+    ]);
+    expect(s.speakers).toEqual(['HOST', 'Guest']);
+    const bySentence = splitScript(
+      'HOST: Hi there. Welcome.\nStill the host.\n\nGuest: Thanks.\nHost: Back to me.\n\n# Next\n\nNobody speaks.',
+      { split: 'sentence' },
+    );
+    expect(bySentence.lines.map((l) => [l.speaker, l.text])).toEqual([
       ['HOST', 'Hi there.'],
       ['HOST', 'Welcome.'],
       ['HOST', 'Still the host.'],
@@ -97,14 +111,16 @@ describe('splitScript', () => {
       ['HOST', 'Back to me.'],
       [undefined, 'Nobody speaks.'],
     ]);
-    expect(s.speakers).toEqual(['HOST', 'Guest']);
     expect(splitScript('HOST: Hi.', { detectSpeakers: false }).lines[0].text).toBe('HOST: Hi.');
   });
 
   it('keeps inline tags inside their sentence and reads Markdown as a script', () => {
-    expect(splitScript('Wait [pause 1.5s] for it. Done.').lines.map((l) => l.text)).toEqual([
+    expect(splitScript('Wait [pause 1.5s] for it. Done.', { split: 'sentence' }).lines.map((l) => l.text)).toEqual([
       'Wait [pause 1.5s] for it.',
       'Done.',
+    ]);
+    expect(splitScript('Wait [pause 1.5s] for it. Done.').lines.map((l) => l.text)).toEqual([
+      'Wait [pause 1.5s] for it. Done.',
     ]);
     const md = markdownToScript('# Title\n\nSome **bold** and [a link](https://x.y) here.\n\n- item one\n- item two\n');
     const s = splitScript(md);
@@ -120,5 +136,70 @@ describe('splitScript', () => {
     const s = splitScript(text);
     expect(s.lines).toHaveLength(10_000);
     expect(s.lines[9_999]).toEqual({ text: 'Line number 10000 is here.', speaker: 'HOST', paragraph: 9_999 });
+  });
+
+  it('keeps a speaker turn as one line unless it exceeds the line budget, then cuts at sentence boundaries', () => {
+    const turns = Array.from(
+      { length: 9 },
+      (_, i) => `${['ANA', 'BEN', 'CHLOE'][i % 3]}: Turn ${i + 1} starts here. It has a second sentence! And a third?`,
+    ).join('\n');
+    const s = splitScript(turns);
+    expect(s.lines).toHaveLength(9);
+    expect(s.lines[4]).toEqual({
+      text: 'Turn 5 starts here. It has a second sentence! And a third?',
+      speaker: 'BEN',
+      paragraph: 4,
+    });
+    expect(splitScript(turns, { split: 'sentence' }).lines).toHaveLength(27);
+
+    // A 10-sentence paragraph of 42 characters each (about 430) with a 120-character budget: packed two per line
+    // (85 characters with the space; three would be 128), cut only between sentences.
+    const sentence = (i: number) => `Sentence number ${String(i).padStart(2, '0')} is exactly fifty chars.`;
+    expect(sentence(1)).toHaveLength(42);
+    const para = Array.from({ length: 10 }, (_, i) => sentence(i)).join(' ');
+    const packed = splitScript(`NARRATOR: ${para}`, { maxLineLength: 120 });
+    expect(packed.lines.map((l) => l.text)).toEqual([0, 2, 4, 6, 8].map((i) => `${sentence(i)} ${sentence(i + 1)}`));
+    expect(packed.lines.every((l) => l.speaker === 'NARRATOR' && l.paragraph === 0)).toBe(true);
+
+    // A single sentence over the budget is still cut at clause boundaries; CJK sentences pack without a space.
+    const long = `Many ${'word '.repeat(60).trim()}, ${'more '.repeat(60).trim()}.`;
+    const cut = splitScript(`Short one. ${long} Tail.`, { maxLineLength: 200 }).lines.map((l) => l.text);
+    expect(cut[0]).toBe('Short one.');
+    expect(cut.every((t) => t.length <= 200)).toBe(true);
+    expect(cut.at(-1)).toMatch(/Tail\.$/);
+    expect(splitScript('你好。今天很好！再见。').lines.map((l) => l.text)).toEqual(['你好。今天很好！再见。']);
+  });
+
+  it('turn mode regroups exactly the sentence-mode lines of each paragraph, within the budget (property)', () => {
+    const word = fc.constantFrom('alpha', 'Beta', 'gamma', 'e.g.', 'Dr.', '3.14', '你好', '再见。', 'x@y.z');
+    const sentenceArb = fc
+      .tuple(fc.array(word, { minLength: 1, maxLength: 12 }), fc.constantFrom('.', '!', '?', '…', '。'))
+      .map(([ws, end]) => ws.join(' ') + end);
+    const paraArb = fc
+      .tuple(
+        fc.option(fc.constantFrom('ANA', 'BEN'), { nil: undefined }),
+        fc.array(sentenceArb, { minLength: 1, maxLength: 8 }),
+      )
+      .map(([who, ss]) => (who ? `${who}: ` : '') + ss.join(' '));
+    fc.assert(
+      fc.property(
+        fc.array(paraArb, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 20, max: 160 }),
+        (paras, max) => {
+          const text = paras.join('\n\n');
+          const turn = splitScript(text, { maxLineLength: max });
+          const sent = splitScript(text, { maxLineLength: max, split: 'sentence' });
+          expect(turn.lines.length).toBeLessThanOrEqual(sent.lines.length);
+          const byPara = (lines: { text: string; paragraph: number; speaker?: string }[]) => {
+            const t = new Map<number, string>();
+            for (const l of lines) t.set(l.paragraph, joinText(t.get(l.paragraph) ?? '', l.text));
+            return { text: [...t.entries()], speakers: [...new Set(lines.map((l) => `${l.paragraph}:${l.speaker}`))] };
+          };
+          expect(byPara(turn.lines)).toEqual(byPara(sent.lines));
+          for (const l of turn.lines) expect(l.text.length).toBeLessThanOrEqual(max);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -83,7 +83,26 @@ describe('studio: scripts', () => {
   it('imports a multi-speaker script in one call: lines, speakers and chapters', async () => {
     const c = await open();
     const id = await project(c);
-    const d = await call<ProjectDetail>(c, 'script.import', { projectId: id, source: { text: SCRIPT, format: 'md' } });
+    // By default a speaker's turn stays one line (the preview and the import agree).
+    const turns = await call<ScriptPreview>(c, 'script.preview', { text: SCRIPT, format: 'md' });
+    expect(turns.lines.map((l) => [l.speaker, l.text])).toEqual([
+      ['HOST', 'Welcome to the show. Today we talk about sound.'],
+      ['GUEST', 'Thanks for having me! It is great to be here.'],
+      ['HOST', 'Let us begin. [pause 0.5s] What got you started?'],
+      ['GUEST', 'A broken radio.'],
+    ]);
+    expect(turns.lines.map((l) => l.chapter)).toEqual(['Cold open', null, 'Part two', null]);
+    const byTurn = await call<ProjectDetail>(c, 'script.import', {
+      projectId: await project(c, 'By turn'),
+      source: { text: SCRIPT, format: 'md' },
+    });
+    expect(byTurn.lines.map((l) => l.text)).toEqual(turns.lines.map((l) => l.text));
+    // One line per sentence on request.
+    const d = await call<ProjectDetail>(c, 'script.import', {
+      projectId: id,
+      source: { text: SCRIPT, format: 'md' },
+      split: 'sentence',
+    });
     expect(d.lines.map((l) => l.text)).toEqual([
       'Welcome to the show.',
       'Today we talk about sound.',
@@ -130,7 +149,7 @@ describe('studio: scripts', () => {
       text: '第一章 开始\n\n你好。我们开始吧！',
       format: 'txt',
     });
-    expect(pv.lines.map((l) => l.text)).toEqual(['你好。', '我们开始吧！']);
+    expect(pv.lines.map((l) => l.text)).toEqual(['你好。我们开始吧！']);
     expect(pv.chapters).toEqual([{ title: '第一章 开始', lineIndex: 0 }]);
     expect((await call<ProjectDetail>(c, 'projects.get', { id })).lines).toHaveLength(0);
 
@@ -188,7 +207,11 @@ describe('studio: scripts', () => {
   it('splits, merges, deletes and restores lines with their takes', async () => {
     const c = await open();
     const id = await project(c);
-    await call(c, 'script.import', { projectId: id, source: { text: 'One two three. Four five.', format: 'txt' } });
+    await call(c, 'script.import', {
+      projectId: id,
+      source: { text: 'One two three. Four five.', format: 'txt' },
+      split: 'sentence',
+    });
     let d = await call<ProjectDetail>(c, 'projects.get', { id });
     const [a, b] = d.lines;
     const [s1, s2] = await call<[Line, Line]>(c, 'lines.split', { id: a.id, at: 4 });

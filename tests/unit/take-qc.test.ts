@@ -215,7 +215,7 @@ describe('QC in the core and `timbre qc`', () => {
     await call('script.import', {
       projectId,
       source: {
-        text: 'It was the best of times, it was the worst of times.\nCan you tell us how you got started?\n\nThank you for listening [pause 2s] and see you next week.',
+        text: 'It was the best of times, it was the worst of times.\n\nCan you tell us how you got started?\n\nThank you for listening [pause 2s] and see you next week.',
         format: 'txt',
       },
     });

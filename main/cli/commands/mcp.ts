@@ -154,7 +154,7 @@ export function registerMcpCommand(program: Command, getDataDir: () => string): 
         {
           title: 'Create a project from a script',
           description:
-            'Make a studio project from script text (or a script file): one line per sentence, speakers from "NAME: text" prefixes.',
+            'Make a studio project from script text (or a script file): one line per paragraph or speaker turn (longer than 300 characters: cut at sentence ends), speakers from "NAME: text" prefixes.',
           inputSchema: {
             name: z.string().min(1).max(200),
             script: z.string().max(5_000_000).optional().describe('the script text'),

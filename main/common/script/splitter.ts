@@ -3,6 +3,9 @@
  *
  * Process-neutral (no Node, no DOM): the renderer uses it for a live preview, the core for imports.
  *
+ * - By default (`split: 'turn'`) a paragraph, and so a speaker's turn, stays ONE line as long as it fits in
+ *   `maxLineLength` (the text budget of one line); a longer paragraph is cut at sentence boundaries into as few lines
+ *   as fit (consecutive sentences are packed together). `split: 'sentence'` gives each sentence its own line.
  * - Sentences end at . ! ? … (Latin: followed by white space and not by a lower-case word) and at 。！？；…｡．
  *   (CJK: no space needed). Closing quotes and brackets stay with their sentence. Abbreviations (Mr., Dr., e.g.,
  *   U.S.), initials, decimals (3.14), numbered-list markers, URLs, e-mail addresses and inline tags are not split.
@@ -37,6 +40,11 @@ export interface SplitScript {
 }
 
 export interface SplitOptions {
+  /**
+   * `'turn'` (default): a paragraph / speaker turn is one line unless it exceeds `maxLineLength`, then it is cut at
+   * sentence boundaries (sentences packed into as few lines as fit). `'sentence'`: one line per sentence.
+   */
+  split?: 'turn' | 'sentence';
   /** Longest line (UTF-16 code units) before a sentence is split at clause boundaries. Default 300. */
   maxLineLength?: number;
   /** Recognise `NAME:` speaker prefixes. Default true. */
@@ -381,6 +389,7 @@ export function* splitScriptSteps(input: string, options: SplitOptions = {}): Ge
   const max = Math.max(20, options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
   const detectSpeakers = options.detectSpeakers ?? true;
   const detectHeadings = options.detectHeadings ?? true;
+  const bySentence = options.split === 'sentence';
   const lines: ScriptLine[] = [];
   const chapters: ChapterMarker[] = [];
   const speakers: string[] = [];
@@ -394,12 +403,29 @@ export function* splitScriptSteps(input: string, options: SplitOptions = {}): Ge
       buffer = '';
       return;
     }
+    const push = (text: string) =>
+      lines.push(speaker === undefined ? { text, paragraph } : { text, speaker, paragraph });
+    // Sentences packed into the line being built (turn mode); never longer than `max`, so each step stays bounded.
+    let packed = '';
     for (const sentence of sentencesOf(buffer)) {
-      for (const text of sentence.length > max ? longSentencePieces(sentence, max) : [sentence]) {
-        lines.push(speaker === undefined ? { text, paragraph } : { text, speaker, paragraph });
-        yield lines.length;
+      if (sentence.length > max) {
+        if (packed) yield push(packed);
+        packed = '';
+        for (const text of longSentencePieces(sentence, max)) yield push(text);
+        continue;
+      }
+      if (bySentence) {
+        yield push(sentence);
+        continue;
+      }
+      const joined = packed ? joinText(packed, sentence) : sentence;
+      if (joined.length <= max) packed = joined;
+      else {
+        yield push(packed);
+        packed = sentence;
       }
     }
+    if (packed) yield push(packed);
     buffer = '';
     paragraph++;
   }

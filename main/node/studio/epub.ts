@@ -458,7 +458,7 @@ export function epubToScript(book: EpubBook): SplitScript {
   for (const ch of book.chapters) {
     out.chapters.push({ title: ch.title.slice(0, 200), lineIndex: out.lines.length });
     for (const p of ch.paragraphs) {
-      const split = splitScript(escapeTags(p), { detectSpeakers: false, detectHeadings: false });
+      const split = splitScript(escapeTags(p), { detectSpeakers: false, detectHeadings: false, split: 'sentence' });
       for (const l of split.lines) out.lines.push({ text: l.text, paragraph });
       paragraph++;
     }

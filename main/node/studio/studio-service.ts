@@ -52,8 +52,12 @@ function tooManyLines(lines: string, existing = 0): ApiError {
  * 10 ms, and stops as soon as the script has more lines than a project may hold, so neither time nor memory grows
  * past that bound. Other calls (and the event stream) are answered between slices.
  */
-export async function splitScriptAsync(text: string, maxLines = LIMITS.linesPerProjectMax): Promise<SplitScript> {
-  const steps = splitScriptSteps(text);
+export async function splitScriptAsync(
+  text: string,
+  maxLines = LIMITS.linesPerProjectMax,
+  split: 'turn' | 'sentence' = 'turn',
+): Promise<SplitScript> {
+  const steps = splitScriptSteps(text, { split });
   let sliceStart = performance.now();
   for (;;) {
     const step = steps.next();
@@ -66,8 +70,12 @@ export async function splitScriptAsync(text: string, maxLines = LIMITS.linesPerP
   }
 }
 
-export async function previewScript(text: string, format: ScriptFormat): Promise<ScriptPreview> {
-  const split = await splitScriptAsync(toScriptText(text, format));
+export async function previewScript(
+  text: string,
+  format: ScriptFormat,
+  mode: 'turn' | 'sentence' = 'turn',
+): Promise<ScriptPreview> {
+  const split = await splitScriptAsync(toScriptText(text, format), LIMITS.linesPerProjectMax, mode);
   const chapterAt = chapterTitles(split);
   const lines: ScriptPreview['lines'] = [];
   let sliceStart = performance.now();
@@ -181,10 +189,18 @@ export class StudioService {
   // Script import
   // -------------------------------------------------------------------------------------------------------------
 
-  async importScript(projectId: string, source: ScriptSourceInput, mode: 'append' | 'replace'): Promise<ProjectDetail> {
+  async importScript(
+    projectId: string,
+    source: ScriptSourceInput,
+    mode: 'append' | 'replace',
+    splitBy: 'turn' | 'sentence' = 'turn',
+  ): Promise<ProjectDetail> {
     this.repos.projects.row(projectId);
     const content = await readScriptSource(source);
-    const split = 'book' in content ? epubToScript(content.book) : await splitScriptAsync(content.text);
+    const split =
+      'book' in content
+        ? epubToScript(content.book)
+        : await splitScriptAsync(content.text, LIMITS.linesPerProjectMax, splitBy);
     if (split.lines.length === 0)
       throw new ApiError(
         'INVALID_INPUT',

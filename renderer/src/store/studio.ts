@@ -86,7 +86,7 @@ interface StudioState {
   setMix(mix: { gapMs?: number; musicBed?: MixBed | null }): Promise<boolean>;
   setActiveTake(lineId: string, takeId: string): Promise<void>;
   deleteTakes(lineId: string, takeIds: string[]): Promise<boolean>;
-  importScript(source: ScriptSource, mode: 'append' | 'replace'): Promise<string | null>;
+  importScript(source: ScriptSource, mode: 'append' | 'replace', split?: 'turn' | 'sentence'): Promise<string | null>;
   /** Bumped whenever takes of a line change (the takes panel reloads). */
   takesRev: number;
   cancel(lineId: string): Promise<void>;
@@ -941,14 +941,14 @@ export const useStudio = create<StudioState>((set, get) => {
       }
     },
 
-    async importScript(source, mode) {
+    async importScript(source, mode, split = 'turn') {
       const { projectId, project, lines } = get();
       if (!projectId || !project) return null;
       const beforeIds = new Set(lines.map((l) => l.id));
       const oldIds = lines.filter((l) => !l.pending).map((l) => l.id);
       try {
         await get().flushSaves();
-        const detail = await api().call('script.import', { projectId, source, mode });
+        const detail = await api().call('script.import', { projectId, source, mode, split });
         mergeServer(detail);
         const added = detail.lines.filter((l) => !beforeIds.has(l.id)).map((l) => l.id);
         record(

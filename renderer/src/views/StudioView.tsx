@@ -23,6 +23,7 @@ import { ExportDialog } from '../components/studio/ExportDialog';
 import { DictionaryDialog } from '../components/studio/DictionaryDialog';
 import { toast } from '../store/toasts';
 import { useDensity } from '../features/studio/density';
+import { ChapterMenu, ScriptSearch, type NavChapter } from '../features/studio/ScriptNavigator';
 
 export function StudioView() {
   const t = useT();
@@ -124,6 +125,8 @@ function Studio() {
   const studio = useStudio.getState;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [density, setDensity] = useDensity();
+  // The line shown by the script search (outlined), if any.
+  const [searchHit, setSearchHit] = useState<string | null>(null);
 
   const activeJobs = useMemo(() => Object.values(jobs).filter(isActive), [jobs]);
   const ready = useMemo(() => readyCount(lines, jobs, drafts), [lines, jobs, drafts]);
@@ -203,6 +206,39 @@ function Studio() {
     if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center' });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the playing line changes
   }, [playingLine]);
+
+  // Chapter navigator: jump the list to a chapter's heading and focus its first line.
+  const chapters = useMemo<NavChapter[]>(
+    () => lines.flatMap((l, i) => (l.chapter ? [{ title: l.chapter, lineId: l.id, lineNumber: i + 1 }] : [])),
+    [lines],
+  );
+  const goToChapter = useCallback(
+    (lineId: string) => {
+      const index = rowIndexOf(lineId);
+      if (index < 0) return;
+      // The heading sits just above its first line: put it at the top of the list, and focus the line without the
+      // focus request's own scroll (it would measure from the old position and pull the line to the bottom edge).
+      virtualizer.scrollToIndex(Math.max(0, index - 1), { align: 'start' });
+      studio().requestFocus(lineId, 'row');
+      scrolledFocusN.current = useStudio.getState().focus?.n ?? scrolledFocusN.current;
+    },
+    [rowIndexOf, virtualizer, studio],
+  );
+  // Script search: over the lines shown, with the text as typed (unsaved drafts included).
+  const searchable = useMemo(
+    () => rows.flatMap((r) => (r.kind === 'line' ? [{ id: r.line.id, text: drafts[r.line.id] ?? r.line.text }] : [])),
+    [rows, drafts],
+  );
+  const showSearchHit = useCallback(
+    (lineId: string | null) => {
+      setSearchHit(lineId);
+      if (!lineId) return;
+      const index = rowIndexOf(lineId);
+      if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center' });
+      studio().setCurrent(lineId);
+    },
+    [rowIndexOf, virtualizer, studio],
+  );
 
   // One tab stop for the whole list (a roving tabindex): the current line if it is rendered, else the first one shown.
   const virtualItems = virtualizer.getVirtualItems();
@@ -381,6 +417,12 @@ function Studio() {
           >
             {t('studioUx.compact')}
           </button>
+          {!onlyFlagged && <ChapterMenu chapters={chapters} onPick={goToChapter} />}
+          <ScriptSearch
+            lines={searchable}
+            onShow={showSearchHit}
+            onLeave={(lineId) => lineId && studio().requestFocus(lineId, 'row')}
+          />
           {(flaggedCount > 0 || onlyFlagged) && (
             <button
               type="button"
@@ -461,7 +503,7 @@ function Studio() {
                       key={v.key}
                       ref={virtualizer.measureElement}
                       data-index={v.index}
-                      className="line-slot"
+                      className={`line-slot${searchHit === line.id ? ' search-hit' : ''}`}
                       style={{ transform: `translateY(${v.start}px)` }}
                     >
                       <LineRow

@@ -45,6 +45,7 @@ export function ImportDialog({ open, file, onClose }: Props) {
   const [lastPreview, setPreview] = useState<ScriptPreview | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [mode, setMode] = useState<'append' | 'replace'>('append');
+  const [split, setSplit] = useState<'turn' | 'sentence'>('turn');
   const [busy, setBusy] = useState(false);
 
   const reset = () => {
@@ -98,7 +99,7 @@ export function ImportDialog({ open, file, onClose }: Props) {
     let stale = false;
     const timer = window.setTimeout(() => {
       api()
-        .call('script.preview', { text, format })
+        .call('script.preview', { text, format, split })
         .then((p) => {
           if (stale) return;
           setPreview(p);
@@ -110,7 +111,7 @@ export function ImportDialog({ open, file, onClose }: Props) {
       stale = true;
       window.clearTimeout(timer);
     };
-  }, [open, text, format, docx, t]);
+  }, [open, text, format, split, docx, t]);
 
   const close = () => {
     reset();
@@ -121,7 +122,7 @@ export function ImportDialog({ open, file, onClose }: Props) {
     if (!projectId) return;
     const source: ScriptSource = docx ? { fileName: docx.name, base64: docx.base64 } : { text, format };
     setBusy(true);
-    const err = await useStudio.getState().importScript(source, mode);
+    const err = await useStudio.getState().importScript(source, mode, split);
     setBusy(false);
     if (err) setError(err);
     else close();
@@ -170,6 +171,19 @@ export function ImportDialog({ open, file, onClose }: Props) {
             <Icon name="edit" size={13} />
             {fileName}
           </span>
+        )}
+        {!docx?.name.toLowerCase().endsWith('.epub') && (
+          <label className="import-format">
+            <span className="muted">{t('studioUx.splitLabel')}</span>
+            <select
+              className="input"
+              value={split}
+              onChange={(e) => setSplit(e.target.value === 'sentence' ? 'sentence' : 'turn')}
+            >
+              <option value="turn">{t('studioUx.splitTurn')}</option>
+              <option value="sentence">{t('studioUx.splitSentence')}</option>
+            </select>
+          </label>
         )}
         <label className="import-format">
           <span className="muted">{t('import.format')}</span>
@@ -245,7 +259,8 @@ export function ImportDialog({ open, file, onClose }: Props) {
               ))}
             </p>
           )}
-          <div className="table-scroll">
+          {/* Focusable so the preview can be scrolled by keyboard (axe: scrollable-region-focusable). */}
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={t('import.previewTitle')}>
             <table className="data-table" aria-label={t('import.previewTitle')}>
               <thead>
                 <tr>

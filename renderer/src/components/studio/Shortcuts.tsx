@@ -29,6 +29,7 @@ export const SHORTCUTS: { keys: string[]; action: MessageKey }[] = [
   { keys: ['Alt+↑', 'Alt+↓'], action: 'shortcuts.move' },
   { keys: ['Shift+Click', `${MOD}+Click`], action: 'shortcuts.select' },
   { keys: ['?'], action: 'shortcuts.help' },
+  { keys: ['/'], action: 'studioUx.shortcutSearch' },
 ];
 
 export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose(): void }) {
