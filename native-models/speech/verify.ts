@@ -30,6 +30,14 @@ export const STRETCH_FRAMES_PER_PHONE = 35;
 /** More unexpected speech than this (seconds) is a mismatch (someone read more, or something else). */
 export const MAX_UNEXPECTED_SPEECH_SECONDS = 1.0;
 
+/**
+ * A consent statement's verification word counts as heard when it was placed and scores at least this (the pass mark
+ * for other words is 0.5). The words exist against replayed recordings, where they are missing or score near 0;
+ * correct readings put single words just under 0.5 now and then ("feather" at 0.45 in an eSpeak reading), which
+ * rejected correct readings at random.
+ */
+export const VERIFICATION_WORD_MIN_SCORE = 0.3;
+
 export const wordScore = (gop: number) => 1 / (1 + Math.exp(-(gop - WORD_GOP_THRESHOLD) / WORD_SCORE_SCALE));
 
 export interface Verdict {

@@ -156,7 +156,7 @@ describe('ACX audiobook preset in the export dialog', () => {
     // The book: two chapters from the script's headings, every line spoken by the real eSpeak engine.
     projectId = (await rpc<{ id: string }>('projects.create', { name: BOOK })).id;
     await rpc('projects.setVoice', { id: projectId, voiceId: 'espeak:en-us' });
-    await rpc('script.import', { projectId, source: { text: SCRIPT, format: 'md' } });
+    await rpc('script.import', { projectId, source: { text: SCRIPT, format: 'md' }, split: 'sentence' });
     await rpc('jobs.generate', { projectId });
     await expect
       .poll(
@@ -300,11 +300,14 @@ describe('ACX audiobook preset in the export dialog', () => {
       [FILES[0], 'true', 'Pass'],
       [FILES[1], 'false', 'Fail'],
     ]);
+    // The noise floor fails first (failed checks are listed first); the hiss, raised with the chapter's gain, can
+    // also shorten the room tone the tail check finds after the last speech.
     const failed = rows[1].checks.filter((c) => c.pass === 'false');
+    expect(failed[0]?.id, JSON.stringify(failed)).toBe('noise-floor');
     expect(
-      failed.map((c) => c.id),
+      failed.every((c) => ['noise-floor', 'head', 'tail'].includes(c.id)),
       JSON.stringify(failed),
-    ).toEqual(['noise-floor']);
+    ).toBe(true);
     expect(failed[0].text).toMatch(/^Fail.*Noise floor -\d+\.\d dB is \d+\.\d dB above the maximum of -60\.0 dB/);
     await expectAccessible(page, 'export dialog with a failing ACX report');
     expect(pageErrors).toEqual([]);

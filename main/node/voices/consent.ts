@@ -14,6 +14,7 @@
  * check that ran failed, else 'verified'.
  */
 import { randomInt } from 'node:crypto';
+import { VERIFICATION_WORD_MIN_SCORE } from '../../../native-models/speech/verify.js';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type {
@@ -297,7 +298,10 @@ export async function verifyStatement(input: VerifyInput, checkers: ConsentCheck
     const norm = (w: string) => normalise(w).trim();
     const failedWords = a.words.filter((w) => w.status !== 'ok');
     const failedVerification = statement.words.filter(
-      (v) => !a.words.some((w) => norm(w.word) === norm(v) && w.status === 'ok'),
+      (v) =>
+        !a.words.some(
+          (w) => norm(w.word) === norm(v) && w.status !== 'missing' && w.score >= VERIFICATION_WORD_MIN_SCORE,
+        ),
     );
     const passed = a.verdict === 'match' && failedVerification.length === 0;
     const pct = `${Math.round(a.score * 100)} %`;
