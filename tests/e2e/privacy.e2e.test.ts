@@ -124,8 +124,11 @@ describe('the Privacy page', () => {
     await ledger.locator('tr[data-kind="model.run"]').first().waitFor();
     await expect(ledger.textContent()).resolves.not.toContain('A line only the take knows');
     await ledger.getByLabel('Show').selectOption('model.run');
-    await expect.poll(() => ledger.locator('tbody tr').count()).toBe(1);
-    await expect(ledger.locator('tbody tr[data-kind="model.run"]').count()).resolves.toBe(1);
+    // The generation, and take QC's alignment of the take once it has run (1 or 2 rows); nothing else.
+    await expect.poll(() => ledger.locator('tbody tr:not([data-kind="model.run"])').count()).toBe(0);
+    const runs = await ledger.locator('tbody tr[data-kind="model.run"]').count();
+    expect(runs).toBeGreaterThanOrEqual(1);
+    expect(runs).toBeLessThanOrEqual(2);
     await ledger.getByLabel('Show').selectOption('');
     await expect.poll(() => ledger.locator('tbody tr').count()).toBeGreaterThan(1);
   });
