@@ -305,7 +305,7 @@ describe('ACX audiobook preset in the export dialog', () => {
     const failed = rows[1].checks.filter((c) => c.pass === 'false');
     expect(failed[0]?.id, JSON.stringify(failed)).toBe('noise-floor');
     expect(
-      failed.every((c) => ['noise-floor', 'head', 'tail'].includes(c.id)),
+      failed.every((c) => ['noise-floor', 'head', 'tail'].includes(c.id ?? '')),
       JSON.stringify(failed),
     ).toBe(true);
     expect(failed[0].text).toMatch(/^Fail.*Noise floor -\d+\.\d dB is \d+\.\d dB above the maximum of -60\.0 dB/);
