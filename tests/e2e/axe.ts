@@ -10,6 +10,16 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
   // Evaluated, not added as a <script>: the studio's Content-Security-Policy (script-src 'self') refuses inline
   // scripts, and a test page without the policy would not be the studio.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE, 'utf8'));
+  // Colours still transitioning (a theme just switched, a nav item just activated) would be measured half-way:
+  // wait for every finite animation and transition to end first (spinners run forever and are left alone).
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => Number.isFinite(Number(a.effect?.getTiming().iterations ?? 1)))
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   const violations = await page.evaluate(async () => {
     const w = window as unknown as {
       axe: {
