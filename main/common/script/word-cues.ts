@@ -11,7 +11,7 @@
  *   the layouts that keep the limits, the cheapest is chosen (dynamic programming over each script line's words);
  * - a cue never spans two script lines (two speakers never share a cue).
  */
-import { wrapText, type Cue } from './subtitles.js';
+import { formatTimestamp, wrapText, type Cue } from './subtitles.js';
 
 export const MAX_LINE_CHARS = 42;
 export const MAX_CUE_LINES = 2;
@@ -181,11 +181,7 @@ export function wordCues(lines: readonly { words: readonly TimedWord[]; speaker?
 
 const escapeVtt = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function vttTime(seconds: number): string {
-  const total = Math.round(seconds * 1000);
-  const p = (n: number, w: number) => String(n).padStart(w, '0');
-  return `${p(Math.floor(total / 3_600_000), 2)}:${p(Math.floor(total / 60_000) % 60, 2)}:${p(Math.floor(total / 1000) % 60, 2)}.${p(total % 1000, 3)}`;
-}
+const vttTime = (seconds: number) => formatTimestamp(seconds, '.');
 
 /**
  * Word-level WebVTT ("karaoke" timestamps): each cue as usual, with a `<hh:mm:ss.mmm>` timestamp tag before every
