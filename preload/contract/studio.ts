@@ -146,6 +146,11 @@ export const ProjectDetail = Project.extend({
   /** Default silence between lines, ms. */
   gapMs: z.number().int().nonnegative(),
   musicBed: MusicBedInfo.nullable(),
+  /**
+   * When a project-wide input of generation last changed (project voice, a speaker's voice, knobs, dictionary):
+   * failures older than this no longer describe the line.
+   */
+  inputsChangedAt: IsoTime.nullable(),
 });
 export type ProjectDetail = z.infer<typeof ProjectDetail>;
 

@@ -45,6 +45,7 @@ interface Line {
   voiceId: string | null;
   stale: boolean;
   activeTakeId: string | null;
+  updatedAt: string;
 }
 interface Detail {
   lines: Line[];
@@ -431,6 +432,34 @@ describe('counters, A/B and following playback with real takes', () => {
     await expect.poll(async () => (await detail()).lines[12].voiceId).toBe(null);
     await expect.poll(() => failed.count()).toBe(0);
     // Still gone after a reload (the line changed after the job failed).
+    await page.reload();
+    await card(1).waitFor();
+    await page.locator('.studio-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await card(13).waitFor();
+    expect(await card(13).locator('.chip-danger').count()).toBe(0);
+  });
+
+  it('a "Failed" banner caused by a speaker’s voice stays gone after that voice is fixed and the page reloads', async () => {
+    const line13 = (await detail()).lines[12];
+    expect(line13.voiceId).toBe(null);
+    const speakers = [
+      { name: 'HOST', voiceId: null },
+      { name: 'GUEST', voiceId: voices[1].id },
+      { name: 'CALLER', voiceId: null },
+    ];
+    const broken = speakers.map((s) => (s.name === line13.speaker ? { ...s, voiceId: 'espeak:xx-nope' } : s));
+    expect(broken).not.toEqual(speakers);
+    await rpc('projects.setSpeakers', { id: projectId, speakers: broken });
+    await rpc('jobs.generate', { projectId, lineIds: [line13.id] });
+    await settled();
+    await page.reload();
+    await card(1).waitFor();
+    await page.locator('.studio-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const failed = card(13).locator('.chip-danger');
+    await expect.poll(() => failed.innerText()).toMatch(/^Failed: .*xx-nope/);
+    // The speaker's voice is fixed (from another client: no store of this page saw it); the line itself is unchanged.
+    await rpc('projects.setSpeakers', { id: projectId, speakers });
+    expect((await detail()).lines[12].updatedAt).toBe(line13.updatedAt);
     await page.reload();
     await card(1).waitFor();
     await page.locator('.studio-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));

@@ -93,4 +93,12 @@ describe('studio counters', () => {
     expect(showsFailure(failed, { updatedAt: later(20) })).toBe(false);
     expect(showsFailure(job('a', 'done'), { updatedAt: T0 })).toBe(false);
   });
+
+  it('a failure shows until a project-wide input (voice, speaker voice, knobs, dictionary) changes after it', () => {
+    const failed = job('a', 'failed', { updatedAt: later(10) });
+    expect(showsFailure(failed, { updatedAt: later(5) }, null)).toBe(true);
+    expect(showsFailure(failed, { updatedAt: later(5) }, later(3))).toBe(true);
+    expect(showsFailure(failed, { updatedAt: later(5) }, later(10))).toBe(true);
+    expect(showsFailure(failed, { updatedAt: later(5) }, later(11))).toBe(false);
+  });
 });

@@ -346,6 +346,50 @@ describe('studio: generation, staleness and takes', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('records when a project-wide generation input changed: voice, a speaker’s voice, knobs, dictionary; not other edits', async () => {
+    const c = await open();
+    const id = await project(c);
+    const at = async () => (await call<ProjectDetail>(c, 'projects.get', { id })).inputsChangedAt;
+    expect(await at()).toBe(null);
+    await call(c, 'script.import', {
+      projectId: id,
+      source: { text: 'HOST: Hello world.\nGUEST: Hi.', format: 'txt' },
+    });
+    // Importing adds speakers without voices: nothing that could fix a failure changed.
+    expect(await at()).toBe(null);
+    const d = await call<ProjectDetail>(c, 'projects.get', { id });
+    await call(c, 'lines.update', { id: d.lines[0].id, text: 'Hello there.' });
+    expect(await at()).toBe(null);
+    const seen: string[] = [];
+    const step = async (method: string, params: unknown) => {
+      await call(c, method, params);
+      const t = await at();
+      expect(t).not.toBe(null);
+      if (seen.length) expect(Date.parse(t!)).toBeGreaterThanOrEqual(Date.parse(seen[seen.length - 1]));
+      seen.push(t!);
+    };
+    await step('projects.setVoice', { id, voiceId: 'espeak:en-us' });
+    await step('projects.setSpeakers', {
+      id,
+      speakers: [
+        { name: 'HOST', voiceId: null },
+        { name: 'GUEST', voiceId: 'espeak:en-gb' },
+      ],
+    });
+    await step('projects.setOptions', { id, options: { speed: 1.2 } });
+    await step('projects.setDictionary', { id, entries: [{ word: 'hello', respelling: 'hullo' }] });
+    // Renaming a speaker's mapping to the same voices is not a voice change.
+    const before = await at();
+    await call(c, 'projects.setSpeakers', {
+      id,
+      speakers: [
+        { name: 'HOST', voiceId: null },
+        { name: 'GUEST', voiceId: 'espeak:en-gb' },
+      ],
+    });
+    expect(await at()).toBe(before);
+  });
+
   it('applies [pause], [speed] (time-stretch) and [gain] on eSpeak; refuses tags-only lines and looping dictionaries', async () => {
     const c = await open();
     const id = await project(c);

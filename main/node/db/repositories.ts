@@ -38,6 +38,7 @@ interface ProjectRow {
   dictionary: string;
   gap_ms: number;
   music_bed: string | null;
+  inputs_changed_at: string | null;
   created_at: string;
   updated_at: string;
   line_count: number;
@@ -189,6 +190,8 @@ const toJob = (r: JobRow): Job => ({
   updatedAt: r.updated_at,
 });
 
+const twice = (t: string): [string, string] => [t, t];
+
 const PROJECT_SELECT = `SELECT p.*, (SELECT COUNT(*) FROM lines l WHERE l.project_id = p.id) AS line_count FROM projects p`;
 
 export class ProjectsRepo {
@@ -220,6 +223,7 @@ export class ProjectsRepo {
       dictionary: parseDictionary(row.dictionary),
       gapMs: row.gap_ms ?? DEFAULT_GAP_MS,
       musicBed: bed && { name: bed.name, gainDb: bed.gainDb, duck: bed.duck, durationSeconds: bed.durationSeconds },
+      inputsChangedAt: row.inputs_changed_at,
     };
   }
 
@@ -227,17 +231,23 @@ export class ProjectsRepo {
     return parseMusicBed(this.row(id).music_bed);
   }
 
+  /** Sets the speakers; a changed voice of a known speaker counts as a change of generation inputs. */
   setSpeakers(id: string, speakers: Speaker[]): void {
-    const r = this.db
-      .prepare('UPDATE projects SET speakers = ?, updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(speakers), nowIso(), id);
-    if (r.changes === 0) throw notFound('Project', id);
+    const before = new Map(parseSpeakers(this.row(id).speakers).map((s) => [s.name, s.voiceId]));
+    const voiceChanged = speakers.some((s) => before.has(s.name) && before.get(s.name) !== s.voiceId);
+    const t = nowIso();
+    this.db
+      .prepare(
+        'UPDATE projects SET speakers = ?, updated_at = ?, inputs_changed_at = CASE WHEN ? THEN ? ELSE inputs_changed_at END WHERE id = ?',
+      )
+      .run(JSON.stringify(speakers), t, voiceChanged ? 1 : 0, t, id);
   }
 
   setDictionary(id: string, entries: DictionaryEntry[]): void {
+    const t = nowIso();
     const r = this.db
-      .prepare('UPDATE projects SET dictionary = ?, updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(entries), nowIso(), id);
+      .prepare('UPDATE projects SET dictionary = ?, updated_at = ?, inputs_changed_at = ? WHERE id = ?')
+      .run(JSON.stringify(entries), t, t, id);
     if (r.changes === 0) throw notFound('Project', id);
   }
 
@@ -268,16 +278,16 @@ export class ProjectsRepo {
 
   setVoice(id: string, voiceId: string | null): Project {
     const r = this.db
-      .prepare('UPDATE projects SET voice_id = ?, updated_at = ? WHERE id = ?')
-      .run(voiceId, nowIso(), id);
+      .prepare('UPDATE projects SET voice_id = ?, updated_at = ?, inputs_changed_at = ? WHERE id = ?')
+      .run(voiceId, ...twice(nowIso()), id);
     if (r.changes === 0) throw notFound('Project', id);
     return this.get(id);
   }
 
   setOptions(id: string, options: SynthesisOptions): Project {
     const r = this.db
-      .prepare('UPDATE projects SET options = ?, updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(options), nowIso(), id);
+      .prepare('UPDATE projects SET options = ?, updated_at = ?, inputs_changed_at = ? WHERE id = ?')
+      .run(JSON.stringify(options), ...twice(nowIso()), id);
     if (r.changes === 0) throw notFound('Project', id);
     return this.get(id);
   }

@@ -147,6 +147,7 @@ export function createMockApi(): ClientApi {
         ...summary(pr),
         voiceId: pr.voiceId,
         options: {},
+        inputsChangedAt: null,
         lines: projectLines(pr.id).map((l) => ({ ...l })),
         speakers: [],
         dictionary: [],

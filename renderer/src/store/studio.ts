@@ -348,8 +348,14 @@ export const useStudio = create<StudioState>((set, get) => {
       const failed = Object.keys(s.jobs).filter((id) => s.jobs[id].status === 'failed');
       if (!failed.length) return {};
       const jobs = { ...s.jobs };
-      for (const id of failed) delete jobs[id];
-      return { jobs };
+      // The server moved the project's `inputsChangedAt` past these failures; mirror that so a later jobs refresh
+      // (reconnect) does not bring them back before the next reload reads the server's value.
+      let at = new Date().toISOString();
+      for (const id of failed) {
+        if (s.jobs[id].updatedAt > at) at = s.jobs[id].updatedAt;
+        delete jobs[id];
+      }
+      return { jobs, project: s.project && { ...s.project, inputsChangedAt: at } };
     });
 
   const patchLine = (lineId: string, patch: Partial<Line>) =>
@@ -535,6 +541,7 @@ export const useStudio = create<StudioState>((set, get) => {
       set({ project: { ...project, options } });
       try {
         await api().call('projects.setOptions', { id: projectId, options });
+        clearFailed();
       } catch (err) {
         set((s) => ({ project: s.project ? { ...s.project, options: project.options } : s.project }));
         toast.error(errorMessage(err));

@@ -73,8 +73,9 @@ export const LineRow = memo(function LineRow(props: Props) {
   const [composing, setComposing] = useState(false);
   const inheritedVoice = useInheritedVoiceLabel(line.speaker);
   const roving = useRovingRow(rowRef);
-  // A failure stays shown until the line changes after it (voice reverted, text fixed).
-  const job = latestJob?.status === 'failed' && !showsFailure(latestJob, line) ? undefined : latestJob;
+  // A failure stays shown until the line or a project-wide input changes after it (voice reverted, text fixed).
+  const inputsChangedAt = useStudio((s) => s.project?.inputsChangedAt ?? null);
+  const job = latestJob?.status === 'failed' && !showsFailure(latestJob, line, inputsChangedAt) ? undefined : latestJob;
 
   useEffect(() => {
     if (!focus || focus.n <= appliedFocusN) return;

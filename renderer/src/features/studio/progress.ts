@@ -59,8 +59,17 @@ export function batchProgress(jobs: Record<string, Job>, batchId: string | null,
 
 /**
  * A failed generation is shown on its line until something that could fix it changes: the line itself (text,
- * voice, speaker, knobs: its `updatedAt` moves past the job's) — project-wide changes clear it in the store.
+ * voice, speaker, knobs: its `updatedAt` moves past the job's) or a project-wide input (project voice, a speaker's
+ * voice, knobs, dictionary: the project's `inputsChangedAt`). Both come from the server, so this holds after a reload.
  */
-export function showsFailure(job: Job | undefined, line: Pick<Line, 'updatedAt'>): boolean {
-  return !!job && job.status === 'failed' && Date.parse(line.updatedAt) <= Date.parse(job.updatedAt);
+export function showsFailure(
+  job: Job | undefined,
+  line: Pick<Line, 'updatedAt'>,
+  inputsChangedAt: string | null = null,
+): boolean {
+  if (!job || job.status !== 'failed') return false;
+  const failedAt = Date.parse(job.updatedAt);
+  return (
+    Date.parse(line.updatedAt) <= failedAt && (inputsChangedAt === null || Date.parse(inputsChangedAt) <= failedAt)
+  );
 }
