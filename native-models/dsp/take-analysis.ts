@@ -124,7 +124,18 @@ export function decodePeaks(buf: Uint8Array, perSecond: PeakResolution): Int16Ar
  * Decode a stored analysis; throws RangeError on anything malformed (the caller recomputes it). `peaks: false`
  * leaves the waveform peaks out (empty arrays): loudness needs only the energies.
  */
-export function decodeAnalysis(buf: Uint8Array, opts: { peaks?: boolean } = {}): TakeAnalysis {
+export function decodeAnalysis(
+  buf: Uint8Array,
+  opts: {
+    peaks?: boolean;
+    /**
+     * Decode the energies into this buffer (grown when too small) and return a view of it instead of a new array:
+     * for reading thousands of analyses one after another without allocating (the view is valid until the next
+     * decode into the same scratch).
+     */
+    scratch?: { energies: Float32Array };
+  } = {},
+): TakeAnalysis {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.length < HEADER || b.toString('ascii', 0, 4) !== MAGIC) throw new RangeError('Not a take analysis');
   const sampleRate = b.readUInt32LE(4);
@@ -133,7 +144,12 @@ export function decodeAnalysis(buf: Uint8Array, opts: { peaks?: boolean } = {}):
   const n50 = b.readUInt32LE(28);
   const n5 = b.readUInt32LE(32);
   if (sampleRate < 1 || b.length !== HEADER + ne * 4 + (n50 + n5) * 4) throw new RangeError('Corrupt take analysis');
-  const energy10ms = new Float32Array(ne);
+  let energy10ms: Float32Array;
+  if (opts.scratch) {
+    if (opts.scratch.energies.length < ne)
+      opts.scratch.energies = new Float32Array(Math.max(ne, 2 * opts.scratch.energies.length));
+    energy10ms = opts.scratch.energies.subarray(0, ne);
+  } else energy10ms = new Float32Array(ne);
   let o = HEADER;
   for (let i = 0; i < ne; i++, o += 4) energy10ms[i] = b.readFloatLE(o);
   const withPeaks = opts.peaks !== false;

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import {
   DictionaryEntry,
@@ -192,17 +193,31 @@ const toJob = (r: JobRow): Job => ({
 
 const twice = (t: string): [string, string] => [t, t];
 
+/**
+ * Prepared statements, one per SQL text and database, reused. Preparing on every call left one native statement per
+ * call alive until the garbage collector ran: reading a 10-hour book's thousands of lines and takes grew the process
+ * by tens of MB (the long-form bench's 10-hour RSS). Repositories never iterate, so a shared statement is never busy.
+ */
+const statements = new WeakMap<Db, Map<string, Statement>>();
+function prep(db: Db, sql: string): Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let st = cache.get(sql);
+  if (!st) cache.set(sql, (st = db.prepare(sql)));
+  return st;
+}
+
 const PROJECT_SELECT = `SELECT p.*, (SELECT COUNT(*) FROM lines l WHERE l.project_id = p.id) AS line_count FROM projects p`;
 
 export class ProjectsRepo {
   constructor(private readonly db: Db) {}
 
   list(): Project[] {
-    return (this.db.prepare(`${PROJECT_SELECT} ORDER BY p.updated_at DESC`).all() as ProjectRow[]).map(toProject);
+    return (prep(this.db, `${PROJECT_SELECT} ORDER BY p.updated_at DESC`).all() as ProjectRow[]).map(toProject);
   }
 
   row(id: string): ProjectRow {
-    const row = this.db.prepare(`${PROJECT_SELECT} WHERE p.id = ?`).get(id) as ProjectRow | undefined;
+    const row = prep(this.db, `${PROJECT_SELECT} WHERE p.id = ?`).get(id) as ProjectRow | undefined;
     if (!row) throw notFound('Project', id);
     return row;
   }
@@ -236,74 +251,76 @@ export class ProjectsRepo {
     const before = new Map(parseSpeakers(this.row(id).speakers).map((s) => [s.name, s.voiceId]));
     const voiceChanged = speakers.some((s) => before.has(s.name) && before.get(s.name) !== s.voiceId);
     const t = nowIso();
-    this.db
-      .prepare(
-        'UPDATE projects SET speakers = ?, updated_at = ?, inputs_changed_at = CASE WHEN ? THEN ? ELSE inputs_changed_at END WHERE id = ?',
-      )
-      .run(JSON.stringify(speakers), t, voiceChanged ? 1 : 0, t, id);
+    prep(
+      this.db,
+      'UPDATE projects SET speakers = ?, updated_at = ?, inputs_changed_at = CASE WHEN ? THEN ? ELSE inputs_changed_at END WHERE id = ?',
+    ).run(JSON.stringify(speakers), t, voiceChanged ? 1 : 0, t, id);
   }
 
   setDictionary(id: string, entries: DictionaryEntry[]): void {
     const t = nowIso();
-    const r = this.db
-      .prepare('UPDATE projects SET dictionary = ?, updated_at = ?, inputs_changed_at = ? WHERE id = ?')
-      .run(JSON.stringify(entries), t, t, id);
+    const r = prep(
+      this.db,
+      'UPDATE projects SET dictionary = ?, updated_at = ?, inputs_changed_at = ? WHERE id = ?',
+    ).run(JSON.stringify(entries), t, t, id);
     if (r.changes === 0) throw notFound('Project', id);
   }
 
   setMix(id: string, patch: { gapMs?: number; musicBed?: StoredMusicBed | null }): void {
     const row = this.row(id);
-    this.db
-      .prepare('UPDATE projects SET gap_ms = ?, music_bed = ?, updated_at = ? WHERE id = ?')
-      .run(
-        patch.gapMs ?? row.gap_ms,
-        patch.musicBed === undefined ? row.music_bed : patch.musicBed && JSON.stringify(patch.musicBed),
-        nowIso(),
-        id,
-      );
+    prep(this.db, 'UPDATE projects SET gap_ms = ?, music_bed = ?, updated_at = ? WHERE id = ?').run(
+      patch.gapMs ?? row.gap_ms,
+      patch.musicBed === undefined ? row.music_bed : patch.musicBed && JSON.stringify(patch.musicBed),
+      nowIso(),
+      id,
+    );
   }
 
   create(name: string): Project {
     const id = newId('prj');
     const t = nowIso();
-    this.db.prepare('INSERT INTO projects (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, name, t, t);
+    prep(this.db, 'INSERT INTO projects (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, name, t, t);
     return this.get(id);
   }
 
   rename(id: string, name: string): Project {
-    const r = this.db.prepare('UPDATE projects SET name = ?, updated_at = ? WHERE id = ?').run(name, nowIso(), id);
+    const r = prep(this.db, 'UPDATE projects SET name = ?, updated_at = ? WHERE id = ?').run(name, nowIso(), id);
     if (r.changes === 0) throw notFound('Project', id);
     return this.get(id);
   }
 
   setVoice(id: string, voiceId: string | null): Project {
-    const r = this.db
-      .prepare('UPDATE projects SET voice_id = ?, updated_at = ?, inputs_changed_at = ? WHERE id = ?')
-      .run(voiceId, ...twice(nowIso()), id);
+    const r = prep(this.db, 'UPDATE projects SET voice_id = ?, updated_at = ?, inputs_changed_at = ? WHERE id = ?').run(
+      voiceId,
+      ...twice(nowIso()),
+      id,
+    );
     if (r.changes === 0) throw notFound('Project', id);
     return this.get(id);
   }
 
   setOptions(id: string, options: SynthesisOptions): Project {
-    const r = this.db
-      .prepare('UPDATE projects SET options = ?, updated_at = ?, inputs_changed_at = ? WHERE id = ?')
-      .run(JSON.stringify(options), ...twice(nowIso()), id);
+    const r = prep(this.db, 'UPDATE projects SET options = ?, updated_at = ?, inputs_changed_at = ? WHERE id = ?').run(
+      JSON.stringify(options),
+      ...twice(nowIso()),
+      id,
+    );
     if (r.changes === 0) throw notFound('Project', id);
     return this.get(id);
   }
 
   touch(id: string): void {
-    this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(nowIso(), id);
+    prep(this.db, 'UPDATE projects SET updated_at = ? WHERE id = ?').run(nowIso(), id);
   }
 
   /** Deletes the project with its lines, takes and jobs (cascade). Returns the take files to remove. */
   delete(id: string): string[] {
     return this.db.transaction(() => {
       this.row(id);
-      const files = (this.db.prepare('SELECT file FROM takes WHERE project_id = ?').all(id) as { file: string }[]).map(
+      const files = (prep(this.db, 'SELECT file FROM takes WHERE project_id = ?').all(id) as { file: string }[]).map(
         (r) => r.file,
       );
-      this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
+      prep(this.db, 'DELETE FROM projects WHERE id = ?').run(id);
       return files;
     })();
   }
@@ -352,11 +369,11 @@ export class LinesRepo {
 
   /** What every line of a project is resolved against (voices, knobs, dictionary). */
   context(projectId: string): LineContext {
-    const p = this.db
-      .prepare('SELECT voice_id, options, speakers, dictionary FROM projects WHERE id = ?')
-      .get(projectId) as Pick<ProjectRow, 'voice_id' | 'options' | 'speakers' | 'dictionary'> | undefined;
+    const p = prep(this.db, 'SELECT voice_id, options, speakers, dictionary FROM projects WHERE id = ?').get(
+      projectId,
+    ) as Pick<ProjectRow, 'voice_id' | 'options' | 'speakers' | 'dictionary'> | undefined;
     if (!p) throw notFound('Project', projectId);
-    const def = this.db.prepare("SELECT value FROM settings WHERE key = 'defaultVoiceId'").get() as
+    const def = prep(this.db, "SELECT value FROM settings WHERE key = 'defaultVoiceId'").get() as
       { value: string } | undefined;
     return {
       projectVoice: p.voice_id,
@@ -430,32 +447,30 @@ export class LinesRepo {
 
   list(projectId: string): Line[] {
     const ctx = this.context(projectId);
-    const rows = this.db
-      .prepare(
-        `SELECT l.*, ${TAKE_COLS}, q.status AS qc_status FROM lines l LEFT JOIN takes t ON t.id = l.active_take_id
+    const rows = prep(
+      this.db,
+      `SELECT l.*, ${TAKE_COLS}, q.status AS qc_status FROM lines l LEFT JOIN takes t ON t.id = l.active_take_id
          LEFT JOIN take_qc q ON q.take_id = l.active_take_id
          WHERE l.project_id = ? ORDER BY l.position`,
-      )
-      .all(projectId) as (LineRow & PrefixedTake & { qc_status: 'ok' | 'flagged' | 'unchecked' | null })[];
+    ).all(projectId) as (LineRow & PrefixedTake & { qc_status: 'ok' | 'flagged' | 'unchecked' | null })[];
     return rows.map((r) => this.toLine(r, ctx, unprefixTake(r), r.qc_status));
   }
 
   /** What the timeline lays out, in script order: one light row per line with its active take's duration. */
   layoutRows(projectId: string): LayoutRow[] {
-    return this.db
-      .prepare(
-        `SELECT l.id, l.position, l.speaker, l.chapter, substr(l.text, 1, 200) AS text, t.id AS take_id, t.duration_ms
+    return prep(
+      this.db,
+      `SELECT l.id, l.position, l.speaker, l.chapter, substr(l.text, 1, 200) AS text, t.id AS take_id, t.duration_ms
          FROM lines l LEFT JOIN takes t ON t.id = l.active_take_id WHERE l.project_id = ? ORDER BY l.position`,
-      )
-      .all(projectId) as LayoutRow[];
+    ).all(projectId) as LayoutRow[];
   }
 
   rows(projectId: string): LineRow[] {
-    return this.db.prepare('SELECT * FROM lines WHERE project_id = ? ORDER BY position').all(projectId) as LineRow[];
+    return prep(this.db, 'SELECT * FROM lines WHERE project_id = ? ORDER BY position').all(projectId) as LineRow[];
   }
 
   row(id: string): LineRow {
-    const row = this.db.prepare('SELECT * FROM lines WHERE id = ?').get(id) as LineRow | undefined;
+    const row = prep(this.db, 'SELECT * FROM lines WHERE id = ?').get(id) as LineRow | undefined;
     if (!row) throw notFound('Line', id);
     return row;
   }
@@ -463,28 +478,30 @@ export class LinesRepo {
   get(id: string): Line {
     const r = this.row(id);
     const active = r.active_take_id
-      ? ((this.db.prepare('SELECT * FROM takes WHERE id = ?').get(r.active_take_id) as TakeRow | undefined) ?? null)
+      ? ((prep(this.db, 'SELECT * FROM takes WHERE id = ?').get(r.active_take_id) as TakeRow | undefined) ?? null)
       : null;
     return this.toLine(r, this.context(r.project_id), active);
   }
 
   add(projectId: string, text: string, position?: number, speaker: string | null = null): Line {
     return this.db.transaction(() => {
-      const exists = this.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId);
+      const exists = prep(this.db, 'SELECT 1 FROM projects WHERE id = ?').get(projectId);
       if (!exists) throw notFound('Project', projectId);
-      const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM lines WHERE project_id = ?').get(projectId) as {
+      const { n } = prep(this.db, 'SELECT COUNT(*) AS n FROM lines WHERE project_id = ?').get(projectId) as {
         n: number;
       };
       const pos = position === undefined ? n : Math.min(position, n);
-      this.db
-        .prepare('UPDATE lines SET position = position + 1 WHERE project_id = ? AND position >= ?')
-        .run(projectId, pos);
+      prep(this.db, 'UPDATE lines SET position = position + 1 WHERE project_id = ? AND position >= ?').run(
+        projectId,
+        pos,
+      );
       const id = newId('ln');
       const t = nowIso();
-      this.db
-        .prepare('INSERT INTO lines (id, project_id, position, text, speaker, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(id, projectId, pos, text, speaker, t);
-      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(t, projectId);
+      prep(
+        this.db,
+        'INSERT INTO lines (id, project_id, position, text, speaker, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(id, projectId, pos, text, speaker, t);
+      prep(this.db, 'UPDATE projects SET updated_at = ? WHERE id = ?').run(t, projectId);
       return this.get(id);
     })();
   }
@@ -503,41 +520,41 @@ export class LinesRepo {
     return this.db.transaction(() => {
       const row = this.row(id);
       const t = nowIso();
-      this.db
-        .prepare(
-          'UPDATE lines SET text = ?, voice_id = ?, options = ?, speaker = ?, locked = ?, chapter = ?, updated_at = ? WHERE id = ?',
-        )
-        .run(
-          patch.text ?? row.text,
-          patch.voiceId === undefined ? row.voice_id : patch.voiceId,
-          patch.options === undefined ? row.options : JSON.stringify(patch.options),
-          patch.speaker === undefined ? row.speaker : patch.speaker,
-          patch.locked === undefined ? row.locked : patch.locked ? 1 : 0,
-          patch.chapter === undefined ? row.chapter : patch.chapter,
-          t,
-          id,
-        );
-      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(t, row.project_id);
+      prep(
+        this.db,
+        'UPDATE lines SET text = ?, voice_id = ?, options = ?, speaker = ?, locked = ?, chapter = ?, updated_at = ? WHERE id = ?',
+      ).run(
+        patch.text ?? row.text,
+        patch.voiceId === undefined ? row.voice_id : patch.voiceId,
+        patch.options === undefined ? row.options : JSON.stringify(patch.options),
+        patch.speaker === undefined ? row.speaker : patch.speaker,
+        patch.locked === undefined ? row.locked : patch.locked ? 1 : 0,
+        patch.chapter === undefined ? row.chapter : patch.chapter,
+        t,
+        id,
+      );
+      prep(this.db, 'UPDATE projects SET updated_at = ? WHERE id = ?').run(t, row.project_id);
       return this.get(id);
     })();
   }
 
   setActiveTake(id: string, takeId: string | null): void {
-    this.db.prepare('UPDATE lines SET active_take_id = ? WHERE id = ?').run(takeId, id);
+    prep(this.db, 'UPDATE lines SET active_take_id = ? WHERE id = ?').run(takeId, id);
   }
 
   /** Deletes the line and its takes; returns the take files to remove. */
   delete(id: string): { projectId: string; files: string[] } {
     return this.db.transaction(() => {
       const row = this.row(id);
-      const files = (this.db.prepare('SELECT file FROM takes WHERE line_id = ?').all(id) as { file: string }[]).map(
+      const files = (prep(this.db, 'SELECT file FROM takes WHERE line_id = ?').all(id) as { file: string }[]).map(
         (r) => r.file,
       );
-      this.db.prepare('DELETE FROM lines WHERE id = ?').run(id);
-      this.db
-        .prepare('UPDATE lines SET position = position - 1 WHERE project_id = ? AND position > ?')
-        .run(row.project_id, row.position);
-      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(nowIso(), row.project_id);
+      prep(this.db, 'DELETE FROM lines WHERE id = ?').run(id);
+      prep(this.db, 'UPDATE lines SET position = position - 1 WHERE project_id = ? AND position > ?').run(
+        row.project_id,
+        row.position,
+      );
+      prep(this.db, 'UPDATE projects SET updated_at = ? WHERE id = ?').run(nowIso(), row.project_id);
       return { projectId: row.project_id, files };
     })();
   }
@@ -546,9 +563,9 @@ export class LinesRepo {
   reorder(projectId: string, lineIds: string[]): Line[] {
     return this.db.transaction(() => {
       const current = (
-        this.db.prepare('SELECT id FROM lines WHERE project_id = ?').all(projectId) as { id: string }[]
+        prep(this.db, 'SELECT id FROM lines WHERE project_id = ?').all(projectId) as { id: string }[]
       ).map((r) => r.id);
-      if (!this.db.prepare('SELECT 1 FROM projects WHERE id = ?').get(projectId)) throw notFound('Project', projectId);
+      if (!prep(this.db, 'SELECT 1 FROM projects WHERE id = ?').get(projectId)) throw notFound('Project', projectId);
       const a = new Set(current);
       const b = new Set(lineIds);
       if (a.size !== b.size || lineIds.length !== b.size || current.some((id) => !b.has(id)))
@@ -557,9 +574,9 @@ export class LinesRepo {
           'The new order must list every line of the project exactly once (the script changed meanwhile: reload it)',
           { expected: current.length, got: lineIds.length },
         );
-      const upd = this.db.prepare('UPDATE lines SET position = ? WHERE id = ?');
+      const upd = prep(this.db, 'UPDATE lines SET position = ? WHERE id = ?');
       lineIds.forEach((id, i) => upd.run(i, id));
-      this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(nowIso(), projectId);
+      prep(this.db, 'UPDATE projects SET updated_at = ? WHERE id = ?').run(nowIso(), projectId);
       return this.list(projectId);
     })();
   }
@@ -569,58 +586,66 @@ export class TakesRepo {
   constructor(private readonly db: Db) {}
 
   find(id: string): Take | null {
-    const row = this.db.prepare('SELECT * FROM takes WHERE id = ?').get(id) as TakeRow | undefined;
+    const row = prep(this.db, 'SELECT * FROM takes WHERE id = ?').get(id) as TakeRow | undefined;
     return row ? toTake(row) : null;
   }
 
   row(id: string): TakeRow {
-    const row = this.db.prepare('SELECT * FROM takes WHERE id = ?').get(id) as TakeRow | undefined;
+    const row = prep(this.db, 'SELECT * FROM takes WHERE id = ?').get(id) as TakeRow | undefined;
     if (!row) throw notFound('Take', id);
     return row;
   }
 
   /** The take's row, or null when there is none. */
   rowOrNull(id: string): TakeRow | null {
-    return (this.db.prepare('SELECT * FROM takes WHERE id = ?').get(id) as TakeRow | undefined) ?? null;
+    return (prep(this.db, 'SELECT * FROM takes WHERE id = ?').get(id) as TakeRow | undefined) ?? null;
   }
 
   listForLine(lineId: string): Take[] {
     return (
-      this.db
-        .prepare('SELECT * FROM takes WHERE line_id = ? ORDER BY created_at DESC, rowid DESC')
-        .all(lineId) as TakeRow[]
+      prep(this.db, 'SELECT * FROM takes WHERE line_id = ? ORDER BY created_at DESC, rowid DESC').all(
+        lineId,
+      ) as TakeRow[]
     ).map(toTake);
   }
 
   insert(row: Omit<TakeRow, 'created_at' | 'spoken_text' | 'made_from'> & Partial<TakeRow>): Take {
-    this.db
-      .prepare(
-        `INSERT INTO takes (id, line_id, project_id, file, engine_id, voice_id, text, sample_rate, duration_ms, settings, spoken_text, made_from, created_at)
+    prep(
+      this.db,
+      `INSERT INTO takes (id, line_id, project_id, file, engine_id, voice_id, text, sample_rate, duration_ms, settings, spoken_text, made_from, created_at)
          VALUES (@id, @line_id, @project_id, @file, @engine_id, @voice_id, @text, @sample_rate, @duration_ms, @settings, @spoken_text, @made_from, @created_at)`,
-      )
-      .run({ spoken_text: null, made_from: null, ...row, created_at: nowIso() });
+    ).run({ spoken_text: null, made_from: null, ...row, created_at: nowIso() });
     return this.find(row.id)!;
   }
 
   /** The stored analysis of a take (take_analysis), or null when it has none yet. */
   analysis(id: string): Buffer | null {
-    const r = this.db.prepare('SELECT data FROM take_analysis WHERE take_id = ?').get(id) as
-      { data: Buffer } | undefined;
+    const r = prep(this.db, 'SELECT data FROM take_analysis WHERE take_id = ?').get(id) as { data: Buffer } | undefined;
     return r?.data ?? null;
   }
 
   /** Whether the take has a stored analysis (without reading it). */
+  /**
+   * The stored analysis as hexadecimal text: a string lives on the JavaScript heap, which the young-generation
+   * collector reclaims at once, where a Buffer per row is native memory that piles up until a full collection
+   * (reading a 10-hour book's analyses that way grew the process by ~50 MB). Decode it into a reused buffer.
+   */
+  analysisHex(id: string): string | null {
+    const r = prep(this.db, 'SELECT hex(data) AS h FROM take_analysis WHERE take_id = ?').get(id) as
+      { h: string } | undefined;
+    return r?.h ?? null;
+  }
+
   hasAnalysis(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM take_analysis WHERE take_id = ?').get(id) !== undefined;
+    return prep(this.db, 'SELECT 1 FROM take_analysis WHERE take_id = ?').get(id) !== undefined;
   }
 
   /** Store a take's analysis (no-op when the take is gone). */
   setAnalysis(id: string, data: Buffer): void {
-    this.db
-      .prepare(
-        'INSERT INTO take_analysis (take_id, data) SELECT id, ? FROM takes WHERE id = ? ON CONFLICT(take_id) DO UPDATE SET data = excluded.data',
-      )
-      .run(data, id);
+    prep(
+      this.db,
+      'INSERT INTO take_analysis (take_id, data) SELECT id, ? FROM takes WHERE id = ? ON CONFLICT(take_id) DO UPDATE SET data = excluded.data',
+    ).run(data, id);
   }
 
   /** Stored analyses of the given takes (those that have one), in one query per 500 ids. */
@@ -645,36 +670,34 @@ export class TakesRepo {
   peaks5OfProject(projectId: string): { take_id: string; h: Buffer; n: number; p: Buffer | null }[] {
     const frames = 'CAST(round(t.duration_ms * t.sample_rate / 1000.0) AS INTEGER)';
     const n5 = `((${frames} * 5 + t.sample_rate - 1) / t.sample_rate)`;
-    return this.db
-      .prepare(
-        `SELECT a.take_id, substr(a.data, 25, 12) AS h, length(a.data) AS n,
+    return prep(
+      this.db,
+      `SELECT a.take_id, substr(a.data, 25, 12) AS h, length(a.data) AS n,
            CASE WHEN ${n5} > 0 AND 4 * ${n5} < length(a.data) THEN substr(a.data, -4 * ${n5}) END AS p
          FROM lines l JOIN takes t ON t.id = l.active_take_id JOIN take_analysis a ON a.take_id = t.id
          WHERE l.project_id = ?`,
-      )
-      .all(projectId) as { take_id: string; h: Buffer; n: number; p: Buffer | null }[];
+    ).all(projectId) as { take_id: string; h: Buffer; n: number; p: Buffer | null }[];
   }
 
   /** The stored QC of a take (take_qc JSON), or null when it has none yet. */
   qc(id: string): string | null {
-    const r = this.db.prepare('SELECT data FROM take_qc WHERE take_id = ?').get(id) as { data: string } | undefined;
+    const r = prep(this.db, 'SELECT data FROM take_qc WHERE take_id = ?').get(id) as { data: string } | undefined;
     return r?.data ?? null;
   }
 
   /** The QC status of a take, or null when it has not been checked. */
   qcStatus(id: string): 'ok' | 'flagged' | 'unchecked' | null {
-    const r = this.db.prepare('SELECT status FROM take_qc WHERE take_id = ?').get(id) as
+    const r = prep(this.db, 'SELECT status FROM take_qc WHERE take_id = ?').get(id) as
       { status: 'ok' | 'flagged' | 'unchecked' } | undefined;
     return r?.status ?? null;
   }
 
   /** Store a take's QC (no-op when the take is gone). */
   setQc(id: string, status: 'ok' | 'flagged' | 'unchecked', data: string): void {
-    this.db
-      .prepare(
-        'INSERT INTO take_qc (take_id, status, data) SELECT id, ?, ? FROM takes WHERE id = ? ON CONFLICT(take_id) DO UPDATE SET status = excluded.status, data = excluded.data',
-      )
-      .run(status, data, id);
+    prep(
+      this.db,
+      'INSERT INTO take_qc (take_id, status, data) SELECT id, ?, ? FROM takes WHERE id = ? ON CONFLICT(take_id) DO UPDATE SET status = excluded.status, data = excluded.data',
+    ).run(status, data, id);
   }
 
   /** Stored QC of the given takes (those that have one), in one query per 500 ids. */
@@ -692,8 +715,8 @@ export class TakesRepo {
 
   /** Files of every take, including takes of deleted lines kept for undo (the trash). */
   allFiles(): Set<string> {
-    const files = new Set((this.db.prepare('SELECT file FROM takes').all() as { file: string }[]).map((r) => r.file));
-    for (const r of this.db.prepare('SELECT takes FROM line_trash').all() as { takes: string }[])
+    const files = new Set((prep(this.db, 'SELECT file FROM takes').all() as { file: string }[]).map((r) => r.file));
+    for (const r of prep(this.db, 'SELECT takes FROM line_trash').all() as { takes: string }[])
       for (const t of JSON.parse(r.takes) as { file: string }[]) files.add(t.file);
     return files;
   }
@@ -706,12 +729,11 @@ export class JobsRepo {
   create(projectId: string, lineId: string, batchId: string | null = null, lineText: string | null = null): Job {
     const id = newId('job');
     const t = nowIso();
-    this.db
-      .prepare(
-        `INSERT INTO jobs (id, kind, project_id, line_id, batch_id, status, progress, created_at, updated_at, line_text)
+    prep(
+      this.db,
+      `INSERT INTO jobs (id, kind, project_id, line_id, batch_id, status, progress, created_at, updated_at, line_text)
          VALUES (?, 'synthesize', ?, ?, ?, 'queued', 0, ?, ?, ?)`,
-      )
-      .run(id, projectId, lineId, batchId, t, t, lineText);
+    ).run(id, projectId, lineId, batchId, t, t, lineText);
     return this.get(id);
   }
 
@@ -722,10 +744,11 @@ export class JobsRepo {
   interrupted(filter: { projectId?: string; ids?: readonly string[] } = {}): (Job & { lineText: string | null })[] {
     const rows = (
       filter.projectId
-        ? this.db
-            .prepare(`SELECT * FROM jobs WHERE status = 'interrupted' AND project_id = ? ORDER BY created_at, rowid`)
-            .all(filter.projectId)
-        : this.db.prepare(`SELECT * FROM jobs WHERE status = 'interrupted' ORDER BY created_at, rowid`).all()
+        ? prep(
+            this.db,
+            `SELECT * FROM jobs WHERE status = 'interrupted' AND project_id = ? ORDER BY created_at, rowid`,
+          ).all(filter.projectId)
+        : prep(this.db, `SELECT * FROM jobs WHERE status = 'interrupted' ORDER BY created_at, rowid`).all()
     ) as (JobRow & { line_text: string | null })[];
     const only = filter.ids ? new Set(filter.ids) : null;
     return rows.filter((r) => !only || only.has(r.id)).map((r) => ({ ...toJob(r), lineText: r.line_text }));
@@ -735,25 +758,22 @@ export class JobsRepo {
   countInterrupted(projectId?: string): number {
     const r = (
       projectId
-        ? this.db
-            .prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'interrupted' AND project_id = ?`)
-            .get(projectId)
-        : this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'interrupted'`).get()
+        ? prep(this.db, `SELECT COUNT(*) AS n FROM jobs WHERE status = 'interrupted' AND project_id = ?`).get(projectId)
+        : prep(this.db, `SELECT COUNT(*) AS n FROM jobs WHERE status = 'interrupted'`).get()
     ) as { n: number };
     return r.n;
   }
 
   /** Whether the line has a job queued after `createdAt` (a newer generation supersedes an interrupted one). */
   hasNewerJob(lineId: string, jobId: string, createdAt: string): boolean {
-    return !!this.db
-      .prepare(
-        `SELECT 1 FROM jobs WHERE line_id = ? AND id != ? AND (created_at > ? OR (created_at = ? AND rowid > (SELECT rowid FROM jobs WHERE id = ?))) LIMIT 1`,
-      )
-      .get(lineId, jobId, createdAt, createdAt, jobId);
+    return !!prep(
+      this.db,
+      `SELECT 1 FROM jobs WHERE line_id = ? AND id != ? AND (created_at > ? OR (created_at = ? AND rowid > (SELECT rowid FROM jobs WHERE id = ?))) LIMIT 1`,
+    ).get(lineId, jobId, createdAt, createdAt, jobId);
   }
 
   find(id: string): Job | null {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = prep(this.db, 'SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     return row ? toJob(row) : null;
   }
 
@@ -768,20 +788,18 @@ export class JobsRepo {
     patch: { status?: JobStatus; progress?: number; takeId?: string; error?: ApiErrorShape | null },
   ): Job {
     const cur = this.get(id);
-    this.db
-      .prepare('UPDATE jobs SET status = ?, progress = ?, take_id = ?, error = ?, updated_at = ? WHERE id = ?')
-      .run(
-        patch.status ?? cur.status,
-        patch.progress ?? cur.progress,
-        patch.takeId ?? cur.takeId,
-        patch.error === undefined
-          ? cur.error
-            ? JSON.stringify(cur.error)
-            : null
-          : patch.error && JSON.stringify(patch.error),
-        nowIso(),
-        id,
-      );
+    prep(this.db, 'UPDATE jobs SET status = ?, progress = ?, take_id = ?, error = ?, updated_at = ? WHERE id = ?').run(
+      patch.status ?? cur.status,
+      patch.progress ?? cur.progress,
+      patch.takeId ?? cur.takeId,
+      patch.error === undefined
+        ? cur.error
+          ? JSON.stringify(cur.error)
+          : null
+        : patch.error && JSON.stringify(patch.error),
+      nowIso(),
+      id,
+    );
     return this.get(id);
   }
 
@@ -789,11 +807,10 @@ export class JobsRepo {
   list(projectId?: string, recent = 50): Job[] {
     const where = projectId ? 'WHERE project_id = ?' : '';
     const args = projectId ? [projectId] : [];
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM jobs ${where} ORDER BY CASE WHEN status IN ('queued','running') THEN 0 ELSE 1 END, created_at DESC, rowid DESC LIMIT ${recent}`,
-      )
-      .all(...args) as JobRow[];
+    const rows = prep(
+      this.db,
+      `SELECT * FROM jobs ${where} ORDER BY CASE WHEN status IN ('queued','running') THEN 0 ELSE 1 END, created_at DESC, rowid DESC LIMIT ${recent}`,
+    ).all(...args) as JobRow[];
     return rows.map(toJob);
   }
 
@@ -803,23 +820,20 @@ export class JobsRepo {
    * by the project's line count (LIMITS.linesPerProjectMax); each line's latest job is found through `jobs_line`.
    */
   latestPerLine(projectId: string): Job[] {
-    const rows = this.db
-      .prepare(
-        `SELECT j.rowid AS seq, j.* FROM lines l JOIN jobs j ON j.rowid = (
+    const rows = prep(
+      this.db,
+      `SELECT j.rowid AS seq, j.* FROM lines l JOIN jobs j ON j.rowid = (
            SELECT rowid FROM jobs WHERE line_id = l.id ORDER BY created_at DESC, rowid DESC LIMIT 1)
          WHERE l.project_id = ?
          UNION
          SELECT rowid AS seq, * FROM jobs WHERE project_id = ? AND status IN ('queued', 'running')
          ORDER BY created_at, seq`,
-      )
-      .all(projectId, projectId) as JobRow[];
+    ).all(projectId, projectId) as JobRow[];
     return rows.map(toJob);
   }
 
   listBatch(batchId: string): Job[] {
-    return (this.db.prepare('SELECT * FROM jobs WHERE batch_id = ? ORDER BY rowid').all(batchId) as JobRow[]).map(
-      toJob,
-    );
+    return (prep(this.db, 'SELECT * FROM jobs WHERE batch_id = ? ORDER BY rowid').all(batchId) as JobRow[]).map(toJob);
   }
 
   /** After a crash: every job that was queued or running is marked interrupted. Returns how many. */
@@ -830,21 +844,20 @@ export class JobsRepo {
   /** Same as markInterrupted (inside the caller's transaction), returning the ids in the order they were queued. */
   markInterruptedIds(): string[] {
     const ids = (
-      this.db.prepare(`SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`).all() as {
+      prep(this.db, `SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`).all() as {
         id: string;
       }[]
     ).map((r) => r.id);
-    this.db
-      .prepare(
-        `UPDATE jobs SET status = 'interrupted', error = ?, updated_at = ? WHERE status IN ('queued', 'running')`,
-      )
-      .run(
-        JSON.stringify({
-          code: 'CANCELLED',
-          message: 'Timbre stopped while this was generating: resume or generate it again.',
-        }),
-        nowIso(),
-      );
+    prep(
+      this.db,
+      `UPDATE jobs SET status = 'interrupted', error = ?, updated_at = ? WHERE status IN ('queued', 'running')`,
+    ).run(
+      JSON.stringify({
+        code: 'CANCELLED',
+        message: 'Timbre stopped while this was generating: resume or generate it again.',
+      }),
+      nowIso(),
+    );
     return ids;
   }
 }
@@ -862,14 +875,15 @@ export class SettingsRepo {
   constructor(private readonly db: Db) {}
 
   get(): Settings {
-    const rows = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
+    const rows = prep(this.db, 'SELECT key, value FROM settings').all() as { key: string; value: string }[];
     const out: Record<string, unknown> = { ...DEFAULT_SETTINGS };
     for (const r of rows) if (r.key in DEFAULT_SETTINGS) out[r.key] = JSON.parse(r.value);
     return out as Settings;
   }
 
   update(patch: Partial<Settings>): Settings {
-    const upsert = this.db.prepare(
+    const upsert = prep(
+      this.db,
       'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
     );
     this.db.transaction(() => {

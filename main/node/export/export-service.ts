@@ -15,7 +15,7 @@ import type { Repos } from '../db/repositories.js';
 import { appRoot } from '../app-root.js';
 import { newId, nowIso } from '../ids.js';
 import { combinedLoudness, episodePlan } from '../studio/episode.js';
-import { storedAnalysis } from '../studio/take-analysis-store.js';
+import { loudnessReader } from '../studio/take-analysis-store.js';
 import type { Emit } from '../jobs/queue.js';
 import type { ExportWorkerMessage, ExportWorkerRequest } from './export-protocol.js';
 import { FORMAT_EXTENSIONS } from './export.js';
@@ -301,9 +301,7 @@ export class ExportService {
       },
       staging,
       chapterNames: finals.flatMap(([k, f]) => (k === 'chapter' ? [path.basename(f)] : [])),
-      known: combinedLoudness(plan, p.format === 'opus' ? 48_000 : p.sampleRate, (id) =>
-        storedAnalysis(this.repos, id, { peaks: false }),
-      ),
+      known: combinedLoudness(plan, p.format === 'opus' ? 48_000 : p.sampleRate, loudnessReader(this.repos)),
       missingAnalysis: [...new Set(plan.lines.map((l) => l.takeId))].filter((id) => !this.repos.takes.hasAnalysis(id)),
     };
     const running: Running = {

@@ -25,6 +25,28 @@ export function storedAnalysis(repos: Repos, takeId: string, opts?: { peaks?: bo
   }
 }
 
+/**
+ * A reader of stored analyses for loudness (no peaks) that allocates nothing per take: each analysis is decoded
+ * into buffers the reader reuses, so the one it returned is valid only until its next call. For combining the
+ * loudness of thousands of takes in one pass (export of a 10-hour book) in bounded memory.
+ */
+export function loudnessReader(repos: Repos): (takeId: string) => TakeAnalysis | null {
+  let bytes = Buffer.alloc(0);
+  const scratch = { energies: new Float32Array(0) };
+  return (takeId) => {
+    const hex = repos.takes.analysisHex(takeId);
+    if (!hex) return null;
+    const n = hex.length >> 1;
+    if (bytes.length < n) bytes = Buffer.alloc(Math.max(n, 2 * bytes.length));
+    bytes.write(hex, 0, n, 'hex');
+    try {
+      return decodeAnalysis(bytes.subarray(0, n), { peaks: false, scratch });
+    } catch {
+      return null;
+    }
+  };
+}
+
 /** The take's analysis, computed from its WAV and stored the first time it is needed. */
 export async function takeAnalysis(repos: Repos, takesDir: string, takeId: string): Promise<TakeAnalysis> {
   const stored = storedAnalysis(repos, takeId);
