@@ -1,0 +1,42 @@
+/** Kokoro-82M engine (ONNX, 24 kHz, preset voices in 7 spoken languages): see README.md. */
+export {
+  createKokoroEngine,
+  expectedSignature,
+  parseSpeed,
+  splitSentences,
+  GRAPH_FILES,
+  KOKORO_ENGINE_ID,
+  KOKORO_SAMPLE_RATE,
+  SPEED_RANGE,
+  VOICES_ARCHIVE,
+  VOICES_DIR,
+  type KokoroEngine,
+  type KokoroEngineOptions,
+  type KokoroPackLocation,
+  type KokoroPhonemizer,
+} from './engine.js';
+export {
+  DEFAULT_VOCAB,
+  espeakToKokoro,
+  keepKnown,
+  MAX_PHONEME_TOKENS,
+  parseVocab,
+  splitPhonemes,
+  tokenize,
+  VocabError,
+  type PhonemeDialect,
+  type Vocab,
+} from './phonemes.js';
+export {
+  KOKORO_VOICE_IDS,
+  LANGUAGE_BY_PREFIX,
+  MAX_STYLE_ROWS,
+  NpzVoiceArchive,
+  parseNpyStyle,
+  parseRawVoice,
+  STYLE_DIM,
+  styleRow,
+  voiceInfo,
+  VoiceFileError,
+  type StyleTable,
+} from './voices.js';
