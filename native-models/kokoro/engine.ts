@@ -51,11 +51,19 @@ export const SPEED_RANGE = [0.5, 2] as const;
 export const GRAPH_FILES = ['model.onnx', 'kokoro-v1.0.onnx', 'model_quantized.onnx', 'kokoro-v1.0.int8.onnx'];
 export const VOICES_ARCHIVE = 'voices-v1.0.bin';
 export const VOICES_DIR = 'voices';
+/**
+ * Text phonemized per eSpeak run after the first sentence (which runs alone, so the first audio comes quickly):
+ * sentences are grouped up to this many characters. Each run starts a fresh eSpeak instance.
+ */
+export const PHONEMIZE_BATCH_CHARS = 2000;
 /** Most voice tables kept decoded (each 510 × 256 floats, 522 KB). */
 const STYLE_CACHE_SIZE = 8;
 
-/** eSpeak NG phonemes for `text` in an eSpeak language (`en-us`, `fr-fr`, …), IPA with stress and punctuation. */
-export type KokoroPhonemizer = (text: string, espeakLanguage: string, signal: AbortSignal) => Promise<string>;
+/**
+ * eSpeak NG phonemes for `text` in an eSpeak language (`en-us`, `fr-fr`, …): IPA with stress marks and clause
+ * punctuation, one string per sentence (native-models/espeak/phonemize.ts).
+ */
+export type KokoroPhonemizer = (text: string, espeakLanguage: string, signal: AbortSignal) => Promise<string[]>;
 
 export interface KokoroPackLocation {
   /** Pack id, for messages (`kokoro`, `kokoro-fp32`). */
@@ -147,6 +155,22 @@ export function splitSentences(text: string, language: string): string[] {
       const s = segment.trim();
       if (/[\p{L}\p{N}]/u.test(s)) out.push(s);
     }
+  return out;
+}
+
+/** Sentences grouped for phonemizing: the first alone, then groups of up to `max` characters. */
+export function batchSentences(sentences: string[], max = PHONEMIZE_BATCH_CHARS): string[] {
+  const out: string[] = [];
+  let cur = '';
+  sentences.forEach((s, i) => {
+    if (i === 0) return void out.push(s);
+    if (cur && cur.length + 1 + s.length > max) {
+      out.push(cur);
+      cur = '';
+    }
+    cur = cur ? `${cur} ${s}` : s;
+  });
+  if (cur) out.push(cur);
   return out;
 }
 
@@ -333,21 +357,25 @@ class Kokoro implements KokoroEngine {
     const sentences = splitSentences(req.text ?? '', info.language);
     if (!sentences.length) throw new EngineError('UNSUPPORTED_TEXT', 'Kokoro found no words to speak in the text');
 
+    const batches = batchSentences(sentences);
+    const totalChars = batches.reduce((n, b) => n + b.length, 0);
+    let doneChars = 0;
     let samples = 0;
     let spoken = 0;
-    for (let i = 0; i < sentences.length; i++) {
+    for (const batch of batches) {
       throwIfAborted(signal);
-      let ipa: string;
+      let ipaSentences: string[];
       try {
-        ipa = await this.opts.phonemize(sentences[i], espeak, signal);
+        ipaSentences = await this.opts.phonemize(batch, espeak, signal);
       } catch (e) {
         if (e instanceof EngineError) throw e;
         throw new EngineError('ENGINE_ERROR', `eSpeak NG could not phonemize for Kokoro: ${(e as Error).message}`);
       }
-      const phonemes = keepKnown(espeakToKokoro(ipa, dialectOf(espeak)), m.vocab);
-      const pieces = splitPhonemes(phonemes, MAX_PHONEME_TOKENS);
-      for (const piece of pieces) {
-        const ids = tokenize(piece, m.vocab);
+      const pieces = ipaSentences.flatMap((ipa) =>
+        splitPhonemes(keepKnown(espeakToKokoro(ipa, dialectOf(espeak)), m.vocab), MAX_PHONEME_TOKENS),
+      );
+      for (let k = 0; k < pieces.length; k++) {
+        const ids = tokenize(pieces[k], m.vocab);
         if (!ids.length) continue;
         throwIfAborted(signal);
         const pcm = await this.run(m, ids, styleRow(table, ids.length), speed);
@@ -357,8 +385,10 @@ class Kokoro implements KokoroEngine {
           sink.onChunk(pcm, KOKORO_SAMPLE_RATE);
         }
         spoken++;
+        sink.onProgress(Math.min(1, (doneChars + (batch.length * (k + 1)) / pieces.length) / totalChars));
       }
-      sink.onProgress((i + 1) / sentences.length);
+      doneChars += batch.length;
+      sink.onProgress(Math.min(1, doneChars / totalChars));
     }
     if (!spoken)
       throw new EngineError('UNSUPPORTED_TEXT', `Kokoro found nothing it can pronounce in the text (voice ${voice})`);

@@ -4,6 +4,8 @@ export {
   expectedSignature,
   parseSpeed,
   splitSentences,
+  batchSentences,
+  PHONEMIZE_BATCH_CHARS,
   GRAPH_FILES,
   KOKORO_ENGINE_ID,
   KOKORO_SAMPLE_RATE,

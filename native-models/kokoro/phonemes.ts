@@ -227,7 +227,16 @@ const ESPEAK_E2M: ReadonlyArray<readonly [string, string]> = sortLongestFirst([
 ]);
 
 function sortLongestFirst(pairs: [string, string][]): ReadonlyArray<readonly [string, string]> {
-  return [...pairs].sort((a, b) => b[0].length - a[0].length);
+  // Each tied key (`e^ɪ`) also applies untied (`eɪ`): eSpeak NG's plain `--ipa` output has no ties, and in its
+  // output these letter pairs are the diphthong or affricate. `ə^l` (a syllabic l) is the exception: untied it is
+  // indistinguishable from schwa + l, so it applies only when tied.
+  const all = new Map<string, string>();
+  for (const [from, to] of pairs) {
+    all.set(from, to);
+    const untied = from.replace(/\^/g, '');
+    if (untied !== from && from !== 'ə^l' && !all.has(untied)) all.set(untied, to);
+  }
+  return [...all].sort((a, b) => b[0].length - a[0].length);
 }
 
 const replaceAll = (s: string, pairs: ReadonlyArray<readonly [string, string]>) =>
@@ -235,6 +244,9 @@ const replaceAll = (s: string, pairs: ReadonlyArray<readonly [string, string]>) 
 
 /** eSpeak's IPA tie (U+0361, or U+035C below) between the letters of one phoneme, written `^` like phonemizer. */
 const TIES = /[\u0361\u035c]/g;
+
+const EN_GB_AFTER = sortLongestFirst([['e^ə', 'ɛː'], ['iə', 'ɪə'], ['ə^ʊ', 'Q']]);
+const EN_US_AFTER = sortLongestFirst([['o^ʊ', 'O'], ['ɜːɹ', 'ɜɹ'], ['ɜː', 'ɜɹ'], ['ɪə', 'iə'], ['ː', '']]);
 
 /**
  * eSpeak NG IPA (with stress marks and punctuation; ties as U+0361 / `^`, or none) → the model's phoneme string.
@@ -247,15 +259,12 @@ export function espeakToKokoro(ipa: string, dialect: PhonemeDialect): string {
     // misaki deletes what ties remain and eSpeak's hyphens.
     return ps.replace(/\^/g, '').replace(/-/g, '');
   }
+  // British and American diphthongs first: the generic table would split them (`e` → `A` in `eə`).
+  if (dialect === 'en-gb') ps = ps.split('e^ə').join('ɛː').split('eə').join('ɛː');
   ps = replaceAll(ps, ENGLISH_E2M);
   // A syllabic consonant (combining vertical line below) becomes schwa + the consonant.
   ps = ps.replace(/(\S)\u0329/gu, 'ᵊ$1').replace(/\u0329/g, '');
-  if (dialect === 'en-gb') {
-    ps = ps.split('e^ə').join('ɛː').split('iə').join('ɪə').split('ə^ʊ').join('Q');
-  } else {
-    ps = ps.split('o^ʊ').join('O').split('ɜːɹ').join('ɜɹ').split('ɜː').join('ɜɹ').split('ɪə').join('iə');
-    ps = ps.split('ː').join('');
-  }
+  ps = replaceAll(ps, dialect === 'en-gb' ? EN_GB_AFTER : EN_US_AFTER);
   // eSpeak before 1.52 wrote `o` for `ɔ`.
   ps = ps.split('o').join('ɔ');
   return ps.replace(/\^/g, '');
