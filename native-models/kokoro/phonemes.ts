@@ -245,8 +245,18 @@ const replaceAll = (s: string, pairs: ReadonlyArray<readonly [string, string]>) 
 /** eSpeak's IPA tie (U+0361, or U+035C below) between the letters of one phoneme, written `^` like phonemizer. */
 const TIES = /[\u0361\u035c]/g;
 
-const EN_GB_AFTER = sortLongestFirst([['e^ə', 'ɛː'], ['iə', 'ɪə'], ['ə^ʊ', 'Q']]);
-const EN_US_AFTER = sortLongestFirst([['o^ʊ', 'O'], ['ɜːɹ', 'ɜɹ'], ['ɜː', 'ɜɹ'], ['ɪə', 'iə'], ['ː', '']]);
+const EN_GB_AFTER = sortLongestFirst([
+  ['e^ə', 'ɛː'],
+  ['iə', 'ɪə'],
+  ['ə^ʊ', 'Q'],
+]);
+const EN_US_AFTER = sortLongestFirst([
+  ['o^ʊ', 'O'],
+  ['ɜːɹ', 'ɜɹ'],
+  ['ɜː', 'ɜɹ'],
+  ['ɪə', 'iə'],
+  ['ː', ''],
+]);
 
 /**
  * eSpeak NG IPA (with stress marks and punctuation; ties as U+0361 / `^`, or none) → the model's phoneme string.
