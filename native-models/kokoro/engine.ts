@@ -213,8 +213,8 @@ class Kokoro implements KokoroEngine {
         available: false,
         reason:
           `The Kokoro model pack is not installed (looked in ${this.opts.packs.map((p) => p.dir).join(' and ')} for ` +
-          `a Kokoro graph and its voices). Install it with \`timbre models download ${ids[0]}\`` +
-          (ids.length > 1 ? ` (or \`${ids.slice(1).join('`, `')}\` for the full-precision export)` : '') +
+          `a Kokoro graph and its voices). Install it with ` +
+          ids.map((id) => `\`timbre models download ${id}\``).join(' or ') +
           ', or `timbre models import PATH`, or from the Models view.',
       };
     }

@@ -84,7 +84,7 @@ describe('Kokoro pack and voices', () => {
       expect(a.available).toBe(false);
       expect(a.reason).toMatch(/Kokoro model pack is not installed/);
       expect(a.reason).toMatch(/timbre models download kokoro-fp32/);
-      expect(a.reason).toMatch(/`kokoro`/);
+      expect(a.reason).toMatch(/timbre models download kokoro`/);
       expect(await e.listVoices()).toEqual([]);
       await expect(e.synthesize({ text: 'Hello.', voiceId: 'af_heart' }, sink(), signal())).rejects.toMatchObject({
         code: 'ENGINE_UNAVAILABLE',
