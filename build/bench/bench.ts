@@ -58,6 +58,7 @@ if (args.includes('--dub')) {
 }
 const onlyIdx = args.indexOf('--only');
 const engines = onlyIdx >= 0 ? args[onlyIdx + 1].split(',') : ['espeak', 'pocket-tts', 'silero-vad', 'aligner'];
+if (onlyIdx < 0) engines.push('kokoro'); // issue #14: fixture here, real with TIMBRE_MODELS_DIR/kokoro
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 
