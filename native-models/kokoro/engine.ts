@@ -141,7 +141,29 @@ export function parseSpeed(req: SynthesisRequest): number {
   return n;
 }
 
-/** Sentences of a text (paragraphs first, then Intl.Segmenter in the voice's language); blank ones dropped. */
+/**
+ * Longest stretch of text phonemized as one sentence: a longer "sentence" (no punctuation for pages) is cut at the
+ * last space before this many characters (hard, with no space), which keeps every eSpeak run bounded.
+ */
+export const MAX_SENTENCE_CHARS = 2000;
+
+function cutLong(s: string, max: number): string[] {
+  const out: string[] = [];
+  let rest = s;
+  while (rest.length > max) {
+    const space = rest.lastIndexOf(' ', max);
+    const cut = space > 0 ? space : max;
+    out.push(rest.slice(0, cut).trim());
+    rest = rest.slice(cut).trim();
+  }
+  if (rest) out.push(rest);
+  return out;
+}
+
+/**
+ * Sentences of a text (paragraphs first, then Intl.Segmenter in the voice's language, each at most
+ * MAX_SENTENCE_CHARS); blank ones dropped.
+ */
 export function splitSentences(text: string, language: string): string[] {
   let seg: Intl.Segmenter;
   try {
@@ -152,8 +174,7 @@ export function splitSentences(text: string, language: string): string[] {
   const out: string[] = [];
   for (const para of text.split(/\n\s*\n/))
     for (const { segment } of seg.segment(para.replace(/\s+/g, ' '))) {
-      const s = segment.trim();
-      if (/[\p{L}\p{N}]/u.test(s)) out.push(s);
+      for (const s of cutLong(segment.trim(), MAX_SENTENCE_CHARS)) if (/[\p{L}\p{N}]/u.test(s)) out.push(s);
     }
   return out;
 }

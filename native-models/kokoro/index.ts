@@ -8,6 +8,7 @@ export {
   expectedSignature,
   parseSpeed,
   splitSentences,
+  MAX_SENTENCE_CHARS,
   batchSentences,
   PHONEMIZE_BATCH_CHARS,
   GRAPH_FILES,

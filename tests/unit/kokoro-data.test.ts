@@ -235,3 +235,26 @@ describe('catalog entries for Kokoro', () => {
       expect(voiceInfo(v.id)).toMatchObject({ language: v.language, gender: v.gender });
   });
 });
+
+describe('sentences', () => {
+  it('splits at sentence ends and paragraphs, and cuts a sentence with no end into bounded pieces', async () => {
+    const { splitSentences, batchSentences, MAX_SENTENCE_CHARS } = await import('../../native-models/kokoro/index.js');
+    expect(splitSentences('Hello there. How are you?\n\nFine!', 'en-US')).toEqual([
+      'Hello there.',
+      'How are you?',
+      'Fine!',
+    ]);
+    expect(splitSentences('  …  ?! ', 'en-US')).toEqual([]);
+    const long = Array.from({ length: 3000 }, () => 'word').join(' ');
+    const parts = splitSentences(long, 'fr-FR');
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(MAX_SENTENCE_CHARS);
+    expect(parts.join(' ')).toBe(long);
+    expect(splitSentences('x'.repeat(MAX_SENTENCE_CHARS * 2 + 5), 'en-US').map((p) => p.length)).toEqual([
+      MAX_SENTENCE_CHARS,
+      MAX_SENTENCE_CHARS,
+      5,
+    ]);
+    expect(batchSentences(['a.', 'b.', 'c.', 'd.'], 5)).toEqual(['a.', 'b. c.', 'd.']);
+  });
+});
