@@ -121,7 +121,9 @@ describe('Piper: ids, scales and the published id sequences', () => {
       (await say(deEngine, 'de_DE-fixture-medium', 'Hallo.', { speed: 0.5, noiseScale: 0.3, noiseW: 0.1 })).chunks[0],
     );
     expect(slow.scales.map((s) => Number(s.toFixed(5)))).toEqual([0.3, 2, 0.1]);
-    for (const bad of [{ speed: 3 }, { speed: 'fast' }, { noiseScale: -1 }, { sentenceSilence: 9 }]) {
+    for (const bad of [{ speed: 3 }, { speed: 'fast' }, { noiseScale: -1 }, { sentenceSilence: 9 }] as Array<
+      Record<string, number | string>
+    >) {
       const err = await errorOf(say(deEngine, 'de_DE-fixture-medium', 'Hallo.', bad));
       expect(err?.code).toBe('INVALID_INPUT');
     }
