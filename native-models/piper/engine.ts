@@ -31,12 +31,14 @@ import {
 import { changedPackFiles, changedPackMessage } from '../packs/integrity.js';
 import { PIPER_PACKS, PIPER_PACK_PREFIX, piperPackId } from '../catalog/piper.js';
 import { phonemizeClauses, type PhonemizedClause } from '../espeak/phonemize.js';
-import { cleanText, splitSentences } from '../espeak/text.js';
+import { cleanText, splitLong, splitSentences } from '../espeak/text.js';
 import { parsePiperConfig, phonemesToIds, PiperConfigError, type PiperConfig } from './config.js';
 
 export const PIPER_ENGINE_ID = 'piper';
 /** Longest stretch of phonemes synthesized in one run; longer sentences are cut at clauses, then at spaces. */
 export const MAX_CHUNK_PHONEMES = 400;
+/** Text phonemized in one eSpeak NG run, after the first sentence (which goes alone, for an early first chunk). */
+export const BATCH_CHARS = 2000;
 /** Piper's default silence between sentences (piper's `sentence_silence`, C++ `sentenceSilenceSeconds`). */
 export const DEFAULT_SENTENCE_SILENCE = 0.2;
 /** Voices with a session kept loaded (each medium voice is ~63 MB of weights). */
@@ -157,6 +159,25 @@ export function chunkClauses(clauses: PhonemizedClause[], max = MAX_CHUNK_PHONEM
   return chunks;
 }
 
+/**
+ * Cut the text into the stretches phonemized at once: the first sentence alone, then whole sentences up to
+ * BATCH_CHARS (sentences longer than eSpeak's 400-character limit are cut at a clause mark or space first).
+ */
+export function textBatches(text: string): string[] {
+  const sentences = splitSentences(cleanText(text)).flatMap(splitLong);
+  const batches: string[] = [];
+  let cur = '';
+  for (const s of sentences) {
+    if (cur && (batches.length === 0 || cur.length + 1 + s.length > BATCH_CHARS)) {
+      batches.push(cur);
+      cur = '';
+    }
+    cur = cur ? `${cur} ${s}` : s;
+  }
+  if (cur) batches.push(cur);
+  return batches;
+}
+
 export class PiperEngine implements TtsEngine {
   readonly id = PIPER_ENGINE_ID;
   readonly name = 'Piper';
@@ -236,30 +257,39 @@ export class PiperEngine implements TtsEngine {
       const { config } = voice;
       const knobs = parsePiperKnobs(req.options, config);
       const sid = speakerId(config, parsed);
-      const chunks = await this.chunks(req.text, config, signal);
+      const batches = textBatches(req.text);
+      const totalChars = batches.reduce((n, b) => n + b.length, 0) || 1;
       const rate = config.audio.sample_rate;
       const silence = new Float32Array(Math.round(knobs.sentenceSilence * rate));
       let samples = 0;
       let spoken = 0;
+      let doneChars = 0;
       const missing = new Map<string, number>();
       sink.onProgress(0);
-      for (let i = 0; i < chunks.length; i++) {
-        const { ids, missing: miss, phonemes } = phonemesToIds(chunks[i], config);
-        for (const [p, n] of miss) missing.set(p, (missing.get(p) ?? 0) + n);
-        if (phonemes > 0) {
-          await new Promise((resolve) => setImmediate(resolve));
-          throwIfAborted(signal);
-          const pcm = await this.run(voice, ids, knobs, sid);
-          throwIfAborted(signal);
-          if (spoken > 0 && silence.length) {
-            sink.onChunk(silence, rate);
-            samples += silence.length;
+      for (const batch of batches) {
+        // Phonemized batch by batch (the first batch is the first sentence): the first audio comes early and a
+        // long text never goes to eSpeak NG at once.
+        const chunks = await this.chunks(batch, config, signal);
+        for (let i = 0; i < chunks.length; i++) {
+          const { ids, missing: miss, phonemes } = phonemesToIds(chunks[i], config);
+          for (const [p, n] of miss) missing.set(p, (missing.get(p) ?? 0) + n);
+          if (phonemes > 0) {
+            await new Promise((resolve) => setImmediate(resolve));
+            throwIfAborted(signal);
+            const pcm = await this.run(voice, ids, knobs, sid);
+            throwIfAborted(signal);
+            if (spoken > 0 && silence.length) {
+              sink.onChunk(silence, rate);
+              samples += silence.length;
+            }
+            sink.onChunk(pcm, rate);
+            samples += pcm.length;
+            spoken++;
           }
-          sink.onChunk(pcm, rate);
-          samples += pcm.length;
-          spoken++;
+          sink.onProgress((doneChars + (batch.length * (i + 1)) / chunks.length) / totalChars);
         }
-        sink.onProgress((i + 1) / chunks.length);
+        doneChars += batch.length;
+        sink.onProgress(doneChars / totalChars);
       }
       if (spoken === 0) {
         const what = [...missing.keys()].slice(0, 10).join(' ');
@@ -294,7 +324,7 @@ export class PiperEngine implements TtsEngine {
   private async chunks(text: string, config: PiperConfig, signal: AbortSignal): Promise<string[]> {
     if (config.phoneme_type === 'text') {
       // piper-phonemize's codepoint phonemes: case-folded, NFD, no sentence detection of its own.
-      return splitSentences(cleanText(text))
+      return splitSentences(text)
         .map((s) => s.toLowerCase().normalize('NFD'))
         .flatMap((s) => chunkClauses([{ phonemes: s, punctuation: '', endsSentence: true, text: s }]));
     }

@@ -2,6 +2,8 @@
 export {
   createPiperEngine,
   chunkClauses,
+  textBatches,
+  BATCH_CHARS,
   parsePiperKnobs,
   parsePiperVoiceId,
   PiperEngine,

@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineError, type SynthesisRequest } from '../../native-models/engine.js';
 import {
+  BATCH_CHARS,
   chunkClauses,
   createPiperEngine,
+  textBatches,
   parsePiperConfig,
   phonemesToIds,
   type PiperEngine,
@@ -164,6 +166,19 @@ describe('Piper: sentences stream through the sink', () => {
     expect(chunkClauses([clause('aaaa bbbb cccc dddd', '.', true)], 10)).toEqual(['aaaa bbbb', 'cccc dddd.']);
     const long = chunkClauses([clause('x'.repeat(25), '', true)], 10);
     expect(long).toEqual(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5)]);
+  });
+
+  it('phonemizes the first sentence alone, then batches of whole sentences (long text never goes at once)', () => {
+    const sentences = Array.from({ length: 300 }, (_, i) => `Sentence number ${i} is here.`);
+    const batches = textBatches(sentences.join(' '));
+    expect(batches[0]).toBe(sentences[0]);
+    expect(batches.length).toBeGreaterThan(3);
+    for (const b of batches) expect(b.length).toBeLessThanOrEqual(BATCH_CHARS);
+    expect(batches.join(' ')).toBe(sentences.join(' '));
+    // One unpunctuated run of 5000 characters is cut (eSpeak's 400-character sentence limit) before batching.
+    const run = textBatches('word '.repeat(1000));
+    expect(run.every((b) => b.length <= BATCH_CHARS)).toBe(true);
+    expect(run.join(' ').split(' ')).toHaveLength(1000);
   });
 
   it('stops at the next sentence when cancelled, and before any run when already aborted', async () => {
