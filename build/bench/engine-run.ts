@@ -1,6 +1,6 @@
 /**
  * One engine's benchmark, in its own process so that peak RSS belongs to that engine alone.
- * Usage: tsx build/bench/engine-run.ts <espeak|pocket-tts|silero-vad|aligner|kokoro> → one JSON line on stdout.
+ * Usage: tsx build/bench/engine-run.ts <espeak|pocket-tts|silero-vad|aligner|piper|kokoro> → one JSON line on stdout.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -93,6 +93,23 @@ async function main(): Promise<BenchResult> {
     if (!avail.available) throw new Error(avail.reason);
     const voices = await engine.listVoices();
     return benchTts(engine, voices[0]?.id ?? 'builtin:alba', graphs);
+  }
+  if (which === 'piper') {
+    // Piper: the first installed piper-* voice under TIMBRE_MODELS_DIR ("real"), else the contract fixture graph
+    // ("fixture": the real eSpeak NG phonemizer and orchestration, a graph that does no neural work).
+    const { createPiperEngine } = await import('../../native-models/piper/index.js');
+    const real = process.env.TIMBRE_MODELS_DIR;
+    let engine = real ? createPiperEngine({ modelsDir: real }) : undefined;
+    let voice = engine?.installedVoices()[0]?.name;
+    let graphs = `real (${voice} in ${real})`;
+    if (!engine || !voice) {
+      const { makePiperFixture } = await import('../../tests/fixtures/piper-fixture.js');
+      const fx = makePiperFixture({ voice: 'en_US-fixture-medium', espeakVoice: 'en-us' });
+      engine = createPiperEngine({ modelsDir: fx.modelsDir });
+      voice = fx.voice;
+      graphs = 'fixture (contract graph, not the real model: set TIMBRE_MODELS_DIR to a folder holding piper-*/)';
+    }
+    return benchTts(engine, voice, graphs);
   }
   if (which === 'silero-vad') {
     const model = path.resolve(

@@ -7,6 +7,7 @@
  * real files with sha256sum.
  */
 import { catalogEntrySchema, type PackManifest } from './schema.js';
+import { PIPER_PACKS } from './piper.js';
 import { KOKORO_FP32, KOKORO_INT8 } from './kokoro.js';
 
 /** Kyutai Pocket TTS, english_2026-04 ONNX export (never mix its files with the older export). */
@@ -294,6 +295,7 @@ export const BUILTIN_CATALOG: readonly PackManifest[] = [
   POCKET_TTS_ENGLISH,
   SILERO_VAD,
   GTCRN,
+  ...PIPER_PACKS,
   KOKORO_INT8,
   KOKORO_FP32,
 ].map((m) => catalogEntrySchema.parse(m));
