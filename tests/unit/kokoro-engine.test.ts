@@ -128,6 +128,27 @@ describe('Kokoro pack and voices', () => {
     }
   });
 
+  it('a pack file changed since installation makes the engine unavailable, saying how to repair it', async () => {
+    const fx = makeKokoroFixture({ naming: 'onnx-community' });
+    try {
+      writeFileSync(
+        join(fx.dir, 'pack.json'),
+        JSON.stringify({ id: 'kokoro', files: [{ path: 'voices/af_heart.bin', bytes: 999 }] }),
+      );
+      const e = engineFor(fx);
+      const a = await e.availability();
+      expect(a.available).toBe(false);
+      expect(a.reason).toMatch(/voices\/af_heart\.bin is 522240 bytes, expected 999/);
+      expect(a.reason).toMatch(/timbre models verify kokoro/);
+      await expect(e.synthesize({ text: 'Hi.', voiceId: 'af_heart' }, sink(), signal())).rejects.toMatchObject({
+        code: 'ENGINE_UNAVAILABLE',
+      });
+      expect(e.runCount()).toBe(0);
+    } finally {
+      fx.cleanup();
+    }
+  });
+
   it('reads np.savez_compressed (deflated) archives too', async () => {
     const fx = makeKokoroFixture({ deflate: true });
     try {
