@@ -4,8 +4,8 @@
  * The graph contract (thewh1teagle/kokoro-onnx `kokoro-v1.0*.onnx`; onnx-community/Kokoro-82M-v1.0-ONNX
  * `onnx/model*.onnx`): inputs `tokens` (kokoro-onnx) or `input_ids` (onnx-community) int64 [1, N] — the phoneme
  * token ids with the pad 0 added at both ends, N ≤ 512 —, `style` float32 [1, 256] — row `len(tokens)` of the
- * voice's style table —, `speed` float32 [1]; output `audio` (kokoro-onnx) or `waveform` (onnx-community) float32,
- * the samples at 24 kHz.
+ * voice's style table —, `speed` float32 [1]; output float32 samples at 24 kHz: `waveform` (onnx-community), else
+ * `audio`, else the first output (kokoro-onnx reads output 0 without naming it).
  *
  * Per request: sentences (Intl.Segmenter) → eSpeak NG phonemes in the voice's language → the model's symbols
  * (phonemes.ts) → pieces of at most 510 tokens → one graph call per piece, each streamed to the sink as soon as it
@@ -116,15 +116,20 @@ function locate(pack: KokoroPackLocation): PackFiles {
 
 const usable = (f: PackFiles) => Boolean(f.graph && (f.archive || f.voiceDir));
 
-/** The signature the engine needs, for the naming the graph uses. */
-export function expectedSignature(naming: 'kokoro-onnx' | 'onnx-community'): GraphSignature {
+/**
+ * The signature the engine needs, for the graph's input and output names: `tokens` (kokoro-onnx) or `input_ids`
+ * (onnx-community); the audio is `waveform` (onnx-community, kokoro.js reads it by name), else `audio`, else the
+ * graph's first output (kokoro-onnx reads `run(None)[0]` without naming it).
+ */
+export function expectedSignature(inputNames: readonly string[], outputNames: readonly string[]): GraphSignature {
+  const audio = ['waveform', 'audio'].find((n) => outputNames.includes(n)) ?? outputNames[0] ?? 'waveform';
   return {
     inputs: [
-      { name: naming === 'kokoro-onnx' ? 'tokens' : 'input_ids', type: 'int64', rank: 2 },
+      { name: inputNames.includes('tokens') ? 'tokens' : 'input_ids', type: 'int64', rank: 2 },
       { name: 'style', type: 'float32', rank: 2 },
       { name: 'speed', type: 'float32', rank: 1 },
     ],
-    outputs: [{ name: naming === 'kokoro-onnx' ? 'audio' : 'waveform', type: 'float32' }],
+    outputs: [{ name: audio, type: 'float32' }],
   };
 }
 
@@ -325,14 +330,13 @@ class Kokoro implements KokoroEngine {
     } catch (e) {
       return fail(`${where}: the graph failed to load: ${(e as Error).message}`);
     }
-    const naming = session.inputNames.includes('tokens') ? 'kokoro-onnx' : 'onnx-community';
-    const sig = expectedSignature(naming);
+    const sig = expectedSignature(session.inputNames, session.outputNames);
     const problems = signatureMismatches(session, sig, 'kokoro');
     if (problems.length) {
       await session.release();
       return fail(
         `${where} does not match the Kokoro v1.0 ONNX contract (inputs tokens/input_ids int64 [1,N], style float32 ` +
-          `[1,256], speed float32 [1]; output audio/waveform float32), refusing to use it: ${problems.join('; ')}. ` +
+          `[1,256], speed float32 [1]; output waveform/audio float32), refusing to use it: ${problems.join('; ')}. ` +
           `Reinstall it with \`timbre models download ${files.pack.id}\`.`,
       );
     }
