@@ -4,6 +4,8 @@ import type { TtsEngine } from './engine.js';
 import { chooseExecutionProviders } from './onnx/providers.js';
 import { createEspeakEngine } from './espeak/espeak-engine.js';
 import { createPocketTtsEngine, POCKET_PACK_ID } from './pocket-tts/index.js';
+import { createPiperEngine } from './piper/index.js';
+import { createKokoroForModelsDir } from './kokoro/index.js';
 
 export interface EngineRegistryOptions {
   /** `<dataDir>/models`: where model packs are installed (one folder per pack id). */
@@ -21,5 +23,7 @@ export function createEngines(opts: EngineRegistryOptions): TtsEngine[] {
   return [
     createEspeakEngine(),
     createPocketTtsEngine({ packDir: path.join(opts.modelsDir, POCKET_PACK_ID), sessionOptions }),
+    createPiperEngine({ modelsDir: opts.modelsDir, sessionOptions }),
+    createKokoroForModelsDir(opts.modelsDir, sessionOptions),
   ];
 }

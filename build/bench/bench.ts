@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --only espeak,pocket-tts,silero-vad,aligner]`: real-time speed, time to first audio
+ * `npm run bench [-- --json] [-- --only espeak,pocket-tts,silero-vad,aligner,piper]`: real-time speed, time to first audio
  * and peak RSS per engine, each measured in a fresh process. `aligner`: the embedded aligner (issue #10) on the 10
  * real clips with their transcripts, speed in x real time of audio aligned and verified; "first audio" is its first
  * call (model load included). Targets (issue #3) for the real Pocket TTS int8 pack on
@@ -57,7 +57,9 @@ if (args.includes('--dub')) {
   process.exit();
 }
 const onlyIdx = args.indexOf('--only');
-const engines = onlyIdx >= 0 ? args[onlyIdx + 1].split(',') : ['espeak', 'pocket-tts', 'silero-vad', 'aligner'];
+const engines =
+  onlyIdx >= 0 ? args[onlyIdx + 1].split(',') : ['espeak', 'pocket-tts', 'silero-vad', 'aligner', 'piper'];
+if (onlyIdx < 0) engines.push('kokoro'); // issue #14: fixture here, real with TIMBRE_MODELS_DIR/kokoro
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 

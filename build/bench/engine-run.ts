@@ -1,6 +1,6 @@
 /**
  * One engine's benchmark, in its own process so that peak RSS belongs to that engine alone.
- * Usage: tsx build/bench/engine-run.ts <espeak|pocket-tts|silero-vad|aligner> → one JSON line on stdout.
+ * Usage: tsx build/bench/engine-run.ts <espeak|pocket-tts|silero-vad|aligner|piper|kokoro> → one JSON line on stdout.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -94,6 +94,23 @@ async function main(): Promise<BenchResult> {
     const voices = await engine.listVoices();
     return benchTts(engine, voices[0]?.id ?? 'builtin:alba', graphs);
   }
+  if (which === 'piper') {
+    // Piper: the first installed piper-* voice under TIMBRE_MODELS_DIR ("real"), else the contract fixture graph
+    // ("fixture": the real eSpeak NG phonemizer and orchestration, a graph that does no neural work).
+    const { createPiperEngine } = await import('../../native-models/piper/index.js');
+    const real = process.env.TIMBRE_MODELS_DIR;
+    let engine = real ? createPiperEngine({ modelsDir: real }) : undefined;
+    let voice = engine?.installedVoices()[0]?.name;
+    let graphs = `real (${voice} in ${real})`;
+    if (!engine || !voice) {
+      const { makePiperFixture } = await import('../../tests/fixtures/piper-fixture.js');
+      const fx = makePiperFixture({ voice: 'en_US-fixture-medium', espeakVoice: 'en-us' });
+      engine = createPiperEngine({ modelsDir: fx.modelsDir });
+      voice = fx.voice;
+      graphs = 'fixture (contract graph, not the real model: set TIMBRE_MODELS_DIR to a folder holding piper-*/)';
+    }
+    return benchTts(engine, voice, graphs);
+  }
   if (which === 'silero-vad') {
     const model = path.resolve(
       process.env.TIMBRE_MODELS_DIR
@@ -149,6 +166,32 @@ async function main(): Promise<BenchResult> {
       cores: os.availableParallelism(),
       runs: clips.length,
     };
+  }
+  if (which === 'kokoro') {
+    // Kokoro-82M (issue #14): the real pack when TIMBRE_MODELS_DIR holds one (kokoro-fp32/ or kokoro/, or the
+    // kokoro-onnx release files directly), else the contract-fixture graph (real I/O names, tiny arithmetic), labelled.
+    const { createKokoroEngine, espeakPhonemizer, GRAPH_FILES, KOKORO_PACK_PREFERENCE } =
+      await import('../../native-models/kokoro/index.js');
+    const real = process.env.TIMBRE_MODELS_DIR;
+    const candidates = real
+      ? [...KOKORO_PACK_PREFERENCE.map((id) => ({ id, dir: path.join(real, id) })), { id: 'kokoro-onnx', dir: real }]
+      : [];
+    const { existsSync } = await import('node:fs');
+    const found = candidates.find((p) => GRAPH_FILES.some((g) => existsSync(path.join(p.dir, g))));
+    let packs;
+    let graphs: string;
+    if (found) {
+      packs = [found];
+      graphs = `real pack (${found.dir})`;
+    } else {
+      const { makeKokoroFixture } = await import('../../tests/fixtures/kokoro-fixture.js');
+      packs = [{ id: 'kokoro', dir: makeKokoroFixture().dir }];
+      graphs = 'fixture: contract graph, not the real model (set TIMBRE_MODELS_DIR to a folder holding kokoro/)';
+    }
+    const engine = createKokoroEngine({ packs, phonemize: espeakPhonemizer });
+    const avail = await engine.availability();
+    if (!avail.available) throw new Error(avail.reason);
+    return benchTts(engine, 'af_heart', graphs);
   }
   throw new Error(`unknown engine ${which}`);
 }
