@@ -12,6 +12,7 @@
  * - LONE-IS: piper-phonemize's own test expects `ɪz` for the one-word clause "is" in "this, is: a; test."; eSpeak
  *   NG 1.52-dev stresses a one-word clause (`ˈɪz`), so we expect the reference with that single `ˈ` added.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../native-models/engine.js';
 import {
@@ -113,6 +114,40 @@ describe('phonemize: clauses, sentences and punctuation', () => {
       ['今天', true],
     ]);
     expect(splitClauses('one\n\ntwo').map((c) => c.endsSentence)).toEqual([true, true]);
+  });
+
+  it('splitClauses loses nothing and cuts only after clause punctuation (property)', () => {
+    const piece = fc.constantFrom(
+      'a',
+      'Bé',
+      '3',
+      ' ',
+      '  ',
+      '\n',
+      '\n\n',
+      '.',
+      ',',
+      '?!',
+      '…',
+      '—',
+      '"',
+      '。',
+      'x.',
+      'Y',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+        const text = parts.join('');
+        const clauses = splitClauses(text);
+        expect(clauses.map((c) => c.text).join('')).toBe(text);
+        clauses.forEach((c, i) => {
+          if (i < clauses.length - 1) expect(c.text.trimEnd()).toMatch(/[,.?!:;…—–。，、！？；：\p{L}\p{N}"'”’»)\]]$/u);
+          expect(c.punctuation === '' || ',.?!:;'.includes(c.punctuation)).toBe(true);
+        });
+        if (clauses.length) expect(clauses.at(-1)!.endsSentence).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('streams sentences: abbreviations with a capital after split like eSpeak, ellipses and dashes join', async () => {
