@@ -95,7 +95,7 @@ describe('updater', () => {
   it('is inert without an engine (unpackaged or disabled by policy)', async () => {
     const updater = createUpdater({ engine: null, disabledReason: 'managed', autoCheckEnabled: () => true });
     await updater.start();
-    expect(await updater.checkForUpdates()).toEqual({ state: 'disabled', reason: 'managed' });
+    expect(await updater.checkForUpdates()).toEqual({ state: 'disabled', reason: 'managed', byPolicy: false });
     expect(updatesDisabledByPolicy({ TIMBRE_DISABLE_UPDATES: '1' })).toBe(true);
     expect(updatesDisabledByPolicy({})).toBe(false);
   });
