@@ -80,7 +80,7 @@ describe('updater', () => {
     expect(await updater.downloadUpdate()).toEqual({ state: 'downloaded', version: '0.2.0' });
     updater.quitAndInstall();
     expect(engine.quitAndInstall).toHaveBeenCalledTimes(1);
-    expect(seen).toEqual(['checking', 'available', 'downloading', 'downloaded']);
+    expect(seen).toEqual(['checking', 'available', 'downloading', 'downloading', 'downloaded']);
   });
 
   it('coalesces concurrent checks and reports errors as a status', async () => {

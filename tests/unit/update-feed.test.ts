@@ -11,8 +11,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerDetail, LedgerKind, PolicyInfo, UpdateChannel } from '../../preload/contract/index.js';
-import { NodeFeedUpdater } from '../../main/node/updates/feed-updater.js';
+import type { LedgerDetail, LedgerKind, PolicyInfo, UpdateChannel, UpdatesInfo } from '../../preload/contract/index.js';
+import { createCore } from '../../main/node/core.js';
+import { NodeFeedUpdater, nodeFeedUpdateService } from '../../main/node/updates/feed-updater.js';
+import { desktopOnlyUpdates } from '../../main/node/updates/update-service.js';
 import { createUpdater, updateSettings, type UpdateStatus } from '../../main/node/updates/updater.js';
 import type { UpdateWhy } from '../../main/node/updates/update-http.js';
 
@@ -242,7 +244,7 @@ describe('update checks against a local feed', () => {
     expect(feed.requests.map((r) => r.path)).toEqual(['/feed/latest.yml']); // no automatic download
     const done = await s.updater.downloadUpdate();
     expect(done).toEqual({ state: 'downloaded', version: '1.2.0' });
-    expect(s.seen.map((x) => x.state)).toEqual(['checking', 'available', 'downloading', 'downloaded']);
+    expect(s.seen.map((x) => x.state)).toEqual(['checking', 'available', 'downloading', 'downloading', 'downloaded']);
     const pending = path.join(s.cacheDir, 'timbre-updater', 'pending');
     expect(readFileSync(path.join(pending, stable.file)).equals(stable.bytes)).toBe(true);
   });
@@ -336,5 +338,72 @@ describe('update checks against a local feed', () => {
     const r = await t.updater.checkForUpdates();
     expect(r.state).toBe('error');
     expect(t.ledger.map((e) => e.detail.status)).toEqual([404]);
+  });
+});
+
+describe('updates over the contract (core.dispatch), with the real privacy ledger', () => {
+  it('web mode without a feed: the desktop app handles updates; a policy that turns them off says so', async () => {
+    const t = mkdtempSync(path.join(os.tmpdir(), 'timbre-upd-core-'));
+    dirs.push(t);
+    const core = await createCore({ dataDir: path.join(t, 'data'), transport: 'web', version: '1.0.0' });
+    try {
+      const r = await core.dispatch('updates.check', {});
+      expect(r).toMatchObject({ ok: true, result: { currentVersion: '1.0.0', status: { state: 'unsupported' } } });
+      const off = desktopOnlyUpdates(
+        updateSettings({ source: '/etc/timbre/policy.json', policy: { updates: { enabled: false } } }, {}),
+        '1.0.0',
+      );
+      core.setUpdates(off);
+      expect(await core.dispatch('updates.status', {})).toMatchObject({
+        ok: true,
+        result: { status: { state: 'disabled', byPolicy: true }, channelFixed: true },
+      });
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('check, download and the status events go through dispatch; each request lands in the ledger', async () => {
+    feed.channels.set('latest-linux', stable);
+    feed.channels.set('latest', stable);
+    feed.channels.set('latest-mac', stable);
+    const t = mkdtempSync(path.join(os.tmpdir(), 'timbre-upd-core-'));
+    dirs.push(t);
+    const core = await createCore({ dataDir: path.join(t, 'data'), transport: 'web', version: '1.0.0' });
+    try {
+      core.setUpdates(
+        nodeFeedUpdateService({
+          dataDir: core.dataDir,
+          ledger: core.ledger,
+          version: '1.0.0',
+          feedUrl: feed.url,
+          policy: { source: null, policy: {} },
+          env: {},
+        }),
+      );
+      const events: string[] = [];
+      core.subscribe((event, payload) => {
+        if (event === 'updates.status') events.push((payload as UpdatesInfo).status.state);
+      });
+      expect(await core.dispatch('updates.check', {})).toMatchObject({
+        ok: true,
+        result: { status: { state: 'available', version: '1.2.0' }, channel: 'stable', channelFixed: false },
+      });
+      expect(await core.dispatch('updates.download', {})).toMatchObject({
+        ok: true,
+        result: { status: { state: 'downloaded', version: '1.2.0' } },
+      });
+      expect(events).toEqual(['checking', 'available', 'downloading', 'downloading', 'downloaded']);
+      const page = core.ledger.page(10, undefined, 'network.request');
+      expect(page.entries.map((e) => e.detail).reverse()).toEqual([
+        expect.objectContaining({ host: feed.host, why: 'update check', status: 200 }),
+        expect.objectContaining({ host: feed.host, why: 'update download', bytes: stable.bytes.length, status: 200 }),
+      ]);
+      // Installing is the desktop app's: here it is refused in words, and nothing runs.
+      const inst = await core.dispatch('updates.install', {});
+      expect(inst).toMatchObject({ ok: true, result: { status: { state: 'error' } } });
+    } finally {
+      await core.close();
+    }
   });
 });

@@ -12,7 +12,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import electronUpdater from 'electron-updater';
 import type { DownloadExecutorResult, DownloadUpdateOptions } from 'electron-updater/out/AppUpdater.js';
+import type { PolicyInfo } from '../../../preload/contract/index.js';
 import type { LedgerSink } from '../privacy/ledger.js';
+import { desktopOnlyUpdates, shellUpdateService, type UpdateService } from './update-service.js';
+import { createUpdater, updateSettings } from './updater.js';
 import { instrumentUpdateExecutor, NodeUpdateHttpExecutor, type UpdateWhy } from './update-http.js';
 
 const { AppUpdater } = electronUpdater;
@@ -97,4 +100,40 @@ export class NodeFeedUpdater extends AppUpdater {
       new Error('Installing an update needs the Timbre desktop app: this copy of Timbre only checks and downloads.'),
     );
   }
+}
+
+/**
+ * Updates over the contract from a generic feed, in plain Node: what `timbre serve` uses when a test gives it a feed
+ * (TIMBRE_TEST_UPDATE_FEED), so Settings → Updates runs end to end in a browser with electron-updater's real check
+ * and download. The policy applies as in the desktop app (off, channel, feed).
+ */
+export function nodeFeedUpdateService(opts: {
+  dataDir: string;
+  ledger: LedgerSink;
+  version: string;
+  feedUrl: string;
+  policy: PolicyInfo;
+  env?: NodeJS.ProcessEnv;
+  log?: (message: string) => void;
+}): UpdateService {
+  const settings = updateSettings(opts.policy, opts.env ?? process.env);
+  if (!settings.enabled) return desktopOnlyUpdates(settings, opts.version);
+  const purpose: { why: UpdateWhy } = { why: 'update check' };
+  const engine = new NodeFeedUpdater({
+    version: opts.version,
+    userDataPath: opts.dataDir,
+    cacheDir: path.join(opts.dataDir, 'update-cache'),
+    feedUrl: opts.feedUrl,
+    ledger: opts.ledger,
+    why: () => purpose.why,
+  });
+  const updater = createUpdater({
+    engine,
+    channel: settings.channel,
+    feedUrl: settings.feedUrl,
+    autoCheckEnabled: () => false,
+    log: opts.log,
+    onNetwork: (why) => (purpose.why = why),
+  });
+  return shellUpdateService(updater, settings, opts.version);
 }

@@ -240,6 +240,7 @@ export function createUpdater(opts: UpdaterOptions): ShellUpdater {
       if (!engine || status.state !== 'available') return Promise.resolve(status);
       return once(() => {
         opts.onNetwork?.('update download');
+        set({ state: 'downloading', percent: 0 });
         return engine.downloadUpdate();
       });
     },
