@@ -2,7 +2,7 @@
  * End-to-end (issue #13): Settings → Updates in Chromium against `timbre serve` given a real local update feed
  * (TIMBRE_TEST_UPDATE_FEED): electron-updater's own check and download run in the server. Check → available →
  * download with progress → "Restart to update"; and under a policy that turns updates off, the disabled button with
- * its "Set by your organization" note, with no request to the feed.
+ * its "Set by your organization" note, with no request to the feed; plain web mode says the desktop app updates.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -40,10 +40,12 @@ beforeAll(async () => {
     const p = new URL(req.url ?? '/', 'http://x').pathname;
     requests.push(p);
     if (/^\/feed\/latest(-linux|-mac)?\.yml$/.test(p)) {
-      res.writeHead(200, { 'content-type': 'text/yaml' }).end(
-        `version: ${VERSION}\nfiles:\n  - url: ${FILE}\n    sha512: ${sha512}\n    size: ${artifact.length}\n` +
-          `path: ${FILE}\nsha512: ${sha512}\nreleaseDate: '2026-12-01T10:00:00.000Z'\n`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/yaml' })
+        .end(
+          `version: ${VERSION}\nfiles:\n  - url: ${FILE}\n    sha512: ${sha512}\n    size: ${artifact.length}\n` +
+            `path: ${FILE}\nsha512: ${sha512}\nreleaseDate: '2026-12-01T10:00:00.000Z'\n`,
+        );
       return;
     }
     if (p === `/feed/${FILE}`) {
@@ -81,7 +83,8 @@ beforeAll(async () => {
       TIMBRE_POLICY_FILE: policy,
     }),
   );
-}, 60_000);
+  servers.push(await startServer(path.join(t.dir, 'data-plain')));
+}, 90_000);
 
 afterAll(async () => {
   release();
@@ -169,6 +172,15 @@ describe('Settings → Updates', () => {
     expect(r).toMatchObject({ ok: true, result: { status: { state: 'disabled', byPolicy: true } } });
     expect(requests.length).toBe(before);
     await expectAccessible(page, 'Updates: off by policy');
+    await page.context().close();
+  }, 60_000);
+
+  it('web mode without a feed says the desktop app handles updates, with no button', async () => {
+    const page = await openSettings(servers[2]!);
+    const panel = page.getByRole('region', { name: 'Updates' });
+    await panel.getByText(/^Updates are handled by the desktop app\./).waitFor();
+    await expect(panel.getByRole('button').count()).resolves.toBe(0);
+    await expectAccessible(page, 'Updates: web mode');
     await page.context().close();
   }, 60_000);
 });
