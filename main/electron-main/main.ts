@@ -18,8 +18,9 @@ import { menuTemplate } from './menu.js';
 import { APP_ENTRY_URL, APP_SCHEME, MEDIA_SCHEME } from './origin.js';
 import { hardenSession, hardenWebContents, isAllowedExternalUrl } from './security.js';
 import { readShellPrefs, writeShellPrefs } from './shell-prefs.js';
-import { updateFeedHost } from '../node/privacy/ledger.js';
-import { createUpdater, updateEngineSettings, updatesDisabledByPolicy, type ShellUpdater } from './updater.js';
+import { createUpdater, updateSettings, type ShellUpdater } from './updater.js';
+import { instrumentUpdateExecutor, type UpdateWhy } from '../node/updates/update-http.js';
+import { shellUpdateService } from '../node/updates/update-service.js';
 import { currentPolicy } from '../node/policy/policy.js';
 import { createAppProtocolHandler, mainWindowOptions, PRIVILEGED_SCHEMES } from './window.js';
 
@@ -151,29 +152,27 @@ async function main() {
     getTargets: () => BrowserWindow.getAllWindows().map((w) => w.webContents),
   });
 
-  const policy = currentPolicy();
-  const policyOff = updatesDisabledByPolicy(process.env, policy.policy);
-  const engine = app.isPackaged && !policyOff ? electronUpdater.autoUpdater : null;
-  if (engine) {
-    const u = updateEngineSettings(policy.policy);
-    engine.channel = u.channel;
-    engine.allowPrerelease = u.allowPrerelease;
-    if (u.feed) engine.setFeedURL(u.feed);
-  }
+  // Updates (docs/electron.md): the policy decides whether and from where; every request electron-updater makes
+  // goes to the privacy ledger (host, bytes, why) and carries no per-install id.
+  const settings = updateSettings(currentPolicy(), process.env);
+  const engine = app.isPackaged && settings.enabled ? electronUpdater.autoUpdater : null;
+  const purpose: { why: UpdateWhy } = { why: 'update check' };
+  if (engine)
+    instrumentUpdateExecutor((engine as unknown as { httpExecutor: object }).httpExecutor, {
+      ledger: core.ledger,
+      why: () => purpose.why,
+    });
   const updater = createUpdater({
     engine,
-    disabledReason: policyOff
-      ? 'Updates are managed by your organisation.'
-      : 'Updates are only available in installed builds.',
+    disabledReason: settings.disabledReason ?? 'Updates are only available in installed builds.',
+    disabledByPolicy: settings.byPolicy,
+    channel: settings.channel,
+    feedUrl: settings.feedUrl,
     autoCheckEnabled: () => readShellPrefs(dataDir).autoCheckUpdates,
     log,
-    onNetwork: (why) =>
-      core.ledger.record('network.request', {
-        host: updateFeedHost(currentPolicy().policy.updates?.feedUrl),
-        why,
-        bytes: null,
-      }),
+    onNetwork: (why) => (purpose.why = why),
   });
+  core.setUpdates(shellUpdateService(updater, settings, app.getVersion()));
   updater.onStatus((s) => {
     if (s.state === 'downloading') mainWindow?.setProgressBar(s.percent / 100);
     else mainWindow?.setProgressBar(-1);

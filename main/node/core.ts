@@ -39,6 +39,8 @@ import { TimelineOverviews } from './studio/timeline-overview.js';
 import { voicePreview } from './voices/voice-preview.js';
 import { ExportService } from './export/export-service.js';
 import { Ledger, type Clock } from './privacy/ledger.js';
+import { desktopOnlyUpdates, type UpdateService } from './updates/update-service.js';
+import { updateSettings } from './updates/updater.js';
 import { PrivacyService } from './privacy/privacy-service.js';
 
 export type { RpcResponse };
@@ -96,6 +98,8 @@ export interface Core {
   readonly privacy: PrivacyService;
   /** The Electron shell shows a folder in the file manager (privacy.showInFolder); web mode has none. */
   setRevealer(reveal: ((file: string) => void) | null): void;
+  /** The desktop shell (or a test feed in web mode) hands the core its updater: `updates.*` and the status event. */
+  setUpdates(service: UpdateService): void;
   close(): Promise<void>;
 }
 
@@ -364,6 +368,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   privacy.start(log);
   let apiServer: ApiServerStatus = { baseUrl: null, remote: false, listen: null };
   let apiServerControl: ApiServerControl | null = null;
+  // Updates (docs/electron.md): the desktop app's updater when the shell sets one; otherwise "handled by the desktop app".
+  let updates: UpdateService = desktopOnlyUpdates(updateSettings(policy), opts.version);
+  let stopUpdates: () => void = () => undefined;
   const handlers: Handlers = {
     'apiKeys.list': () => apiKeys.list(),
     'apiKeys.create': ({ name, scope }) => {
@@ -836,6 +843,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       emit('projects.changed', {});
       return r;
     },
+    'updates.status': () => updates.info(),
+    'updates.check': () => updates.check(),
+    'updates.download': () => updates.download(),
+    'updates.install': () => updates.install(),
   };
 
   const speech = new SpeechService({
@@ -881,6 +892,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     recovery,
     ledger,
     privacy,
+    setUpdates(service) {
+      stopUpdates();
+      updates = service;
+      stopUpdates = service.onChange((info) => emit('updates.status', info));
+      emit('updates.status', service.info());
+    },
     setRevealer(reveal) {
       revealer = reveal;
     },
@@ -920,6 +937,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (closed) return;
       closed = true;
       privacy.stop();
+      stopUpdates();
       jobs.stop();
       // Take QC first: a check in flight may still ask the engines for a voice's language.
       takeQc.stop();

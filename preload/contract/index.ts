@@ -15,6 +15,7 @@ import { policyMethods } from './policy.js';
 import { timelineMethods } from './timeline.js';
 import { qcMethods, speechMethods } from './speech.js';
 import { privacyMethods } from './privacy.js';
+import { updatesEvents, updatesMethods } from './updates.js';
 import { appMethods } from './app.js';
 import { exportEvents, exportMethods } from './export.js';
 import { jobsEvents, jobsMethods } from './jobs.js';
@@ -38,6 +39,7 @@ export * from './audiobook.js';
 export * from './speech.js';
 export * from './dub.js';
 export * from './privacy.js';
+export * from './updates.js';
 
 export const methods = {
   ...appMethods,
@@ -52,6 +54,7 @@ export const methods = {
   ...speechMethods,
   ...qcMethods,
   ...privacyMethods,
+  ...updatesMethods,
 } as const;
 
 export const events = {
@@ -60,6 +63,7 @@ export const events = {
   ...modelsEvents,
   ...voicesEvents,
   ...exportEvents,
+  ...updatesEvents,
 } as const;
 
 export type Methods = typeof methods;

@@ -38,7 +38,16 @@ for (const [name, fill, seconds] of [
   const before = readdirSync(mnt);
   const r = spawnSync(
     process.execPath,
-    [path.join(ROOT, 'bin', 'timbre.mjs'), 'record', '--seconds', seconds, '-o', path.join(mnt, 'take.wav')],
+    [
+      path.join(ROOT, 'bin', 'timbre.mjs'),
+      '--data-dir',
+      path.join(base, `data-${name}`), // the privacy ledger's folder, on a disk with room
+      'record',
+      '--seconds',
+      seconds,
+      '-o',
+      path.join(mnt, 'take.wav'),
+    ],
     { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
   );
   const lines = r.stderr.trim().split('\n');

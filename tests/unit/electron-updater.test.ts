@@ -80,7 +80,7 @@ describe('updater', () => {
     expect(await updater.downloadUpdate()).toEqual({ state: 'downloaded', version: '0.2.0' });
     updater.quitAndInstall();
     expect(engine.quitAndInstall).toHaveBeenCalledTimes(1);
-    expect(seen).toEqual(['checking', 'available', 'downloading', 'downloaded']);
+    expect(seen).toEqual(['checking', 'available', 'downloading', 'downloading', 'downloaded']);
   });
 
   it('coalesces concurrent checks and reports errors as a status', async () => {
@@ -95,7 +95,7 @@ describe('updater', () => {
   it('is inert without an engine (unpackaged or disabled by policy)', async () => {
     const updater = createUpdater({ engine: null, disabledReason: 'managed', autoCheckEnabled: () => true });
     await updater.start();
-    expect(await updater.checkForUpdates()).toEqual({ state: 'disabled', reason: 'managed' });
+    expect(await updater.checkForUpdates()).toEqual({ state: 'disabled', reason: 'managed', byPolicy: false });
     expect(updatesDisabledByPolicy({ TIMBRE_DISABLE_UPDATES: '1' })).toBe(true);
     expect(updatesDisabledByPolicy({})).toBe(false);
   });

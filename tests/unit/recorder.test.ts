@@ -16,12 +16,30 @@ import { listInputDevices, parseArecordList, parsePactlSources } from '../../mai
 import { LevelMeter } from '../../main/node/recorder/levels.js';
 import { estimateNoiseFloor, speechSnr } from '../../main/node/recorder/room-noise.js';
 import { registerRecordCommand } from '../../main/cli/commands/record.js';
+import { openLedger } from '../../main/node/privacy/ledger.js';
 import { run, sleep, startPulse, stopPulse, type Pulse } from '../helpers/pulse.js';
 
 const SPEECH = path.resolve('../shared/eval/speech/16k');
 const SHORT = path.join(SPEECH, 'arctic_aew_a0001.wav'); // 3.88 s
 const LONG = path.join(SPEECH, 'lj_LJ001-0001.wav'); // 9.65 s
 const SINK = 'timbre_test';
+
+/** Data folders the CLI tests gave `timbre record` (removed at the end). */
+const dataDirs: string[] = [];
+
+/** The microphone entries of a data folder's privacy ledger, oldest first. */
+function micLedger(dataDir: string) {
+  const { ledger, close } = openLedger(dataDir);
+  try {
+    return ledger
+      .page(100)
+      .entries.filter((e) => e.kind.startsWith('microphone.'))
+      .reverse()
+      .map(({ kind, detail }) => ({ kind, detail }));
+  } finally {
+    close();
+  }
+}
 
 /** Our own child processes named sox/rec/arecord (other engineers' processes on the machine are not ours). */
 function captureChildren(): string[] {
@@ -164,6 +182,7 @@ afterAll(async () => {
   if (savedServer === undefined) delete process.env.PULSE_SERVER;
   else process.env.PULSE_SERVER = savedServer;
   if (pulse) await stopPulse(pulse);
+  for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('Recorder on a PulseAudio null-sink monitor', () => {
@@ -324,13 +343,25 @@ describe('Recorder on a PulseAudio null-sink monitor', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'timbre-rec-cli-'));
     try {
       const program = new Command().exitOverride();
-      registerRecordCommand(program, () => dir);
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'timbre-rec-data-'));
+      dataDirs.push(dataDir);
+      registerRecordCommand(program, () => dataDir);
       const out = path.join(dir, 'take.wav');
       await program.parseAsync(['record', '--seconds', '1.5', '-o', out], { from: 'user' });
       const wav = decodeWav(readFileSync(out));
       expect(wav.sampleRate).toBe(48000);
       expect(wav.samples.length).toBe(72000);
       expect(readdirSync(dir)).toEqual(['take.wav']); // atomic write: no temp file left
+      // The data folder's privacy ledger saw the microphone open and close, as the app's recorder does (#13).
+      expect(micLedger(dataDir)).toEqual([
+        { kind: 'microphone.opened', detail: { purpose: 'record-to-file', via: 'cli', device: 'default' } },
+        {
+          kind: 'microphone.closed',
+          detail: { purpose: 'record-to-file', via: 'cli', how: 'limit', seconds: expect.any(Number) },
+        },
+      ]);
+      const open = micLedger(dataDir)[1]!.detail.seconds as number;
+      expect(open).toBeGreaterThanOrEqual(1.4);
 
       const written: string[] = [];
       const orig = process.stdout.write.bind(process.stdout);
@@ -355,11 +386,16 @@ describe('Recorder on a PulseAudio null-sink monitor', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'timbre-rec-sigint-'));
     try {
       const out = path.join(dir, 'take.wav');
-      const child = spawn(process.execPath, [path.resolve('bin/timbre.mjs'), 'record', '--seconds', '60', '-o', out], {
-        cwd: process.cwd(),
-        env: process.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const dataDir = path.join(dir, 'data');
+      const child = spawn(
+        process.execPath,
+        [path.resolve('bin/timbre.mjs'), '--data-dir', dataDir, 'record', '--seconds', '60', '-o', out],
+        {
+          cwd: process.cwd(),
+          env: process.env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += String(d)));
       const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
@@ -372,6 +408,10 @@ describe('Recorder on a PulseAudio null-sink monitor', () => {
       const wav = decodeWav(readFileSync(out));
       expect(wav.samples.length / wav.sampleRate).toBeGreaterThan(0.7);
       expect(wav.samples.length / wav.sampleRate).toBeLessThan(2);
+      expect(micLedger(dataDir).map((e) => [e.kind, e.detail.how ?? null])).toEqual([
+        ['microphone.opened', null],
+        ['microphone.closed', 'interrupted'],
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

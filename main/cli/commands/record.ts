@@ -7,6 +7,7 @@ import { listInputDevices } from '../../node/recorder/devices.js';
 import { Recorder, RecorderError, type LevelEvent } from '../../node/recorder/recorder.js';
 import { SILENCE_DB } from '../../node/recorder/levels.js';
 import { CliError } from '../cli-error.js';
+import { openLedger, type LedgerSink } from '../../node/privacy/ledger.js';
 import { knob } from '../knobs.js';
 
 interface RecordOpts {
@@ -18,7 +19,7 @@ interface RecordOpts {
 }
 
 /** `timbre record --seconds N -o take.wav [--device NAME] [--list-devices]`: record the microphone to a WAV file. */
-export function registerRecordCommand(program: Command, _getDataDir: () => string): void {
+export function registerRecordCommand(program: Command, getDataDir: () => string): void {
   program
     .command('record')
     .description('record the microphone to a WAV file (16-bit mono); Ctrl+C stops early and saves')
@@ -56,7 +57,21 @@ export function registerRecordCommand(program: Command, _getDataDir: () => strin
       if (!opts.output) throw new CliError('-o, --output <file> is required', 2);
       const out = path.resolve(opts.output);
       await checkOutputPath(out);
-      await recordToFile(out, opts.seconds, opts.device, opts.sampleRate);
+      // The privacy ledger of the data folder sees the microphone open and close, as the app's recorder does
+      // (docs/privacy.md). A ledger that cannot be opened stops the command before the microphone opens.
+      let opened: ReturnType<typeof openLedger>;
+      try {
+        opened = openLedger(getDataDir());
+      } catch (err) {
+        throw new CliError(
+          `Cannot open the privacy ledger in the data folder ${getDataDir()} (the microphone stays closed): ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      try {
+        await recordToFile(out, opts.seconds, opts.device, opts.sampleRate, opened.ledger);
+      } finally {
+        opened.close();
+      }
     });
 }
 
@@ -65,7 +80,13 @@ export function registerRecordCommand(program: Command, _getDataDir: () => strin
  * hours, and a full disk is found at once, not at the end), renamed over `out` when it ends. A disk that fills up
  * mid-take keeps what was recorded and exits 1; a disk full from the start leaves nothing.
  */
-async function recordToFile(out: string, seconds: number, device: string | undefined, sampleRate: number) {
+async function recordToFile(
+  out: string,
+  seconds: number,
+  device: string | undefined,
+  sampleRate: number,
+  ledger: LedgerSink,
+) {
   if (Math.round(seconds * sampleRate) > AtomicWavWriter.MAX_FRAMES) {
     const hours = AtomicWavWriter.MAX_FRAMES / sampleRate / 3600;
     throw new CliError(`A WAV file holds at most ${hours.toFixed(1)} hours at ${sampleRate} Hz: lower --seconds`, 2);
@@ -85,10 +106,19 @@ async function recordToFile(out: string, seconds: number, device: string | undef
   });
   let ended: () => void = () => undefined;
   const endedP = new Promise<void>((r) => (ended = r));
-  rec.on('ended', () => ended());
-  const onSigint = () => ended();
+  // How the take ended, for the ledger's microphone.closed: the recorder's reason, Ctrl+C, or an error here.
+  let how = 'stopped';
+  rec.on('ended', ({ reason }) => {
+    how = reason;
+    ended();
+  });
+  const onSigint = () => {
+    how = 'interrupted';
+    ended();
+  };
   process.on('SIGINT', onSigint);
   let committed = false;
+  let openedAt: number | null = null;
   try {
     try {
       await rec.start({ device, sampleRate, maxSeconds: seconds, sink: (pcm) => writer.write(pcm) });
@@ -96,6 +126,12 @@ async function recordToFile(out: string, seconds: number, device: string | undef
       if (err instanceof RecorderError) throw new CliError(err.message, err.code === 'INVALID_OPTIONS' ? 2 : 1);
       throw err;
     }
+    openedAt = Date.now();
+    ledger.record('microphone.opened', {
+      purpose: 'record-to-file',
+      via: 'cli',
+      device: device ? 'chosen' : 'default',
+    });
     if (!tty)
       process.stderr.write(`Recording ${seconds} s from ${device ?? 'the default input'}; Ctrl+C stops and saves\n`);
     await endedP;
@@ -115,9 +151,19 @@ async function recordToFile(out: string, seconds: number, device: string | undef
     process.stderr.write(
       `Wrote ${out} (${kept.toFixed(2)} s, ${sampleRate} Hz)${clipSeen ? '; the input clipped: lower the gain' : ''}\n`,
     );
+  } catch (err) {
+    if (openedAt !== null && how === 'stopped') how = 'failed';
+    throw err;
   } finally {
     process.off('SIGINT', onSigint);
     await rec.discard();
+    if (openedAt !== null)
+      ledger.record('microphone.closed', {
+        purpose: 'record-to-file',
+        via: 'cli',
+        how,
+        seconds: Math.round((Date.now() - openedAt) / 100) / 10,
+      });
     if (!committed) writer.abort();
   }
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { appVersion, rendererDir } from '../../node/app-root.js';
 import { createCore } from '../../node/core.js';
+import { nodeFeedUpdateService } from '../../node/updates/feed-updater.js';
 import { startWebServer } from '../../node/server/web-server.js';
 import { CliError } from '../cli-error.js';
 import { currentPolicy } from '../../node/policy/policy.js';
@@ -34,6 +35,22 @@ export function registerServeCommand(program: Command, getDataDir: () => string)
           2,
         );
       const core = await createCore({ dataDir: getDataDir(), transport: 'web', version: appVersion() });
+      // Tests only: an update feed for Settings → Updates (electron-updater's own check and download, in Node;
+      // installing stays the desktop app's). Loopback only, so it can never point a real install anywhere.
+      const testFeed = process.env.TIMBRE_TEST_UPDATE_FEED;
+      if (testFeed) {
+        if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(testFeed))
+          throw new CliError('TIMBRE_TEST_UPDATE_FEED must be an http://127.0.0.1:PORT/ URL (tests only)', 2);
+        core.setUpdates(
+          nodeFeedUpdateService({
+            dataDir: core.dataDir,
+            ledger: core.ledger,
+            version: appVersion(),
+            feedUrl: testFeed,
+            policy: currentPolicy(),
+          }),
+        );
+      }
       const r = core.recovery;
       if (r.interruptedJobs || r.orphanTakesRemoved || r.tempFilesRemoved)
         process.stderr.write(

@@ -12,6 +12,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Policy, type PolicyInfo } from '../../../preload/contract/index.js';
 import { ApiError } from '../../../native-models/common/errors.js';
+import { queryRegistryPolicy, registryToPolicy, REGISTRY_POLICY_KEY, type RegKey } from './registry.js';
 
 /** A policy file larger than this is refused (a policy is a few hundred bytes). */
 const POLICY_MAX_BYTES = 64 * 1024;
@@ -52,21 +53,54 @@ export function readPolicyFile(file: string): PolicyInfo | null {
   } catch (err) {
     throw new PolicyError(`The policy file ${file} is not valid JSON: ${(err as Error).message}`);
   }
+  return { source: file, policy: validatePolicy(raw, `The policy file ${file}`) };
+}
+
+/** Validate a policy object (from the file, the registry, or both merged); `what` names it in the error. */
+function validatePolicy(raw: unknown, what: string): Policy {
   const r = Policy.safeParse(raw);
   if (!r.success)
     throw new PolicyError(
-      `The policy file ${file} is not valid: ${r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`,
+      `${what} is not valid: ${r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`,
     );
   if (r.data.dataDir !== undefined && !path.isAbsolute(r.data.dataDir))
-    throw new PolicyError(`The policy file ${file} is not valid: dataDir must be an absolute path`);
-  return { source: file, policy: r.data };
+    throw new PolicyError(`${what} is not valid: dataDir must be an absolute path`);
+  return r.data;
+}
+
+/**
+ * The policy in force: the file, and on Windows also the registry key HKLM\Software\Policies\Timbre (Group Policy,
+ * Intune), whose settings win over the file's, setting by setting (`updates` and `retention` field by field). The
+ * merged result is validated as one policy. `queryRegistry` is replaceable for tests (recorded `reg query` output).
+ */
+export function loadPolicy(
+  platform: NodeJS.Platform = process.platform,
+  env = process.env,
+  queryRegistry: () => RegKey[] | null = () => queryRegistryPolicy(),
+): PolicyInfo {
+  const file = readPolicyFile(env.TIMBRE_POLICY_FILE || defaultPolicyPath(platform, env));
+  if (platform !== 'win32') return file ?? { source: null, policy: {} };
+  let reg: Record<string, unknown> | null;
+  try {
+    const keys = queryRegistry();
+    reg = keys ? registryToPolicy(keys) : null;
+  } catch (err) {
+    throw new PolicyError(`The registry policy ${REGISTRY_POLICY_KEY} cannot be used: ${(err as Error).message}`);
+  }
+  if (!reg) return file ?? { source: null, policy: {} };
+  const base: Record<string, unknown> = { ...(file?.policy ?? {}) };
+  const merged: Record<string, unknown> = { ...base, ...reg };
+  for (const nested of ['updates', 'retention'])
+    if (base[nested] && reg[nested]) merged[nested] = { ...(base[nested] as object), ...(reg[nested] as object) };
+  const source = file ? `${REGISTRY_POLICY_KEY} and ${file.source}` : REGISTRY_POLICY_KEY;
+  return { source, policy: validatePolicy(merged, `The managed policy (${source})`) };
 }
 
 let cached: PolicyInfo | undefined;
 
 /** The policy in force for this process (read once). */
 export function currentPolicy(): PolicyInfo {
-  cached ??= readPolicyFile(policyPath()) ?? { source: null, policy: {} };
+  cached ??= loadPolicy();
   return cached;
 }
 

@@ -6,6 +6,8 @@
 import type { LedgerDetail, LedgerEntry, LedgerKind, LedgerPage } from '../../../preload/contract/index.js';
 import type { Db } from '../db/database.js';
 import { openAtomicWriter } from '../atomic-fs.js';
+import { openDatabase } from '../db/database.js';
+import { dataLayout } from '../paths.js';
 
 /** Longest string value kept in a detail (hosts, ids, kinds are far shorter; anything longer is cut). */
 export const LEDGER_VALUE_MAX = 200;
@@ -186,4 +188,13 @@ export function ledgeredFetch(ledger: LedgerSink, why: string, inner: typeof fet
     });
     return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
+}
+
+/**
+ * The ledger of a data folder, for commands that do not start the whole core (`timbre record`): the database is
+ * opened (and migrated) as the core would, and closed again by `close`.
+ */
+export function openLedger(dataDir: string): { ledger: Ledger; close(): void } {
+  const db = openDatabase(dataLayout(dataDir).db);
+  return { ledger: new Ledger(db), close: () => db.close() };
 }

@@ -20,8 +20,18 @@ import type { Core } from '../core.js';
 import { createSpeechEncoder, SPEECH_CONTENT_TYPES } from '../api/speech-encoder.js';
 import { buildOpenApi } from '../api/openapi.js';
 
-/** Calls no API key may make, whatever its scope (docs/privacy.md): they erase or replace everything. */
-const STUDIO_ONLY_METHODS: ReadonlySet<string> = new Set(['privacy.erase', 'privacy.import']);
+/** Calls no API key may make, whatever its scope (docs/privacy.md), and why. */
+const ERASES =
+  'replaces or erases all of your data: only you can do it, in the studio (Privacy) or with timbre privacy';
+const UPDATES =
+  'contacts the update server or restarts Timbre: only you decide that, in the app (Settings → Updates or the Help menu)';
+const STUDIO_ONLY_METHODS: ReadonlyMap<string, string> = new Map([
+  ['privacy.erase', ERASES],
+  ['privacy.import', ERASES],
+  ['updates.check', UPDATES],
+  ['updates.download', UPDATES],
+  ['updates.install', UPDATES],
+]);
 
 export interface V1Context {
   core: Core;
@@ -176,11 +186,8 @@ export async function handleV1(
     if (rpc) {
       if (!needs('POST')) return;
       if (!isMethodName(rpc[1])) throw new ApiError('UNKNOWN_METHOD', `No method ${rpc[1]} (see GET /v1/openapi.json)`);
-      if (STUDIO_ONLY_METHODS.has(rpc[1]))
-        throw new ApiError(
-          'FORBIDDEN',
-          `${rpc[1]} replaces or erases all of your data: only you can do it, in the studio (Privacy) or with timbre privacy, not a script through the API.`,
-        );
+      const studioOnly = STUDIO_ONLY_METHODS.get(rpc[1]);
+      if (studioOnly) throw new ApiError('FORBIDDEN', `${rpc[1]} ${studioOnly}, not a script through the API.`);
       const out = await ctx.core.dispatch(rpc[1], await readJson());
       if (out.ok) return json(200, out.result);
       return sendOpenAiError(res, H, statusForV1(out.error), out.error);

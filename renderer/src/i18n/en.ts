@@ -5,6 +5,7 @@ import { apiEn } from '../features/api/api.en';
 import { privacyEn } from '../features/privacy/privacy.en';
 import { voicesEn } from './voices.en';
 import { uxAppEn } from './ux-app.en';
+import { updatesEn } from '../features/updates/updates.en';
 
 /** English UI strings. Keys are grouped by view; `{name}` placeholders are filled by `t(key, { name })`. */
 export const en = {
@@ -585,6 +586,8 @@ export const en = {
   ...privacyEn,
   ...studioUxEn,
   ...uxAppEn,
+  // updates (#13)
+  ...updatesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -8,6 +8,7 @@ import { useSettings } from '../store/settings';
 import { announce } from '../store/toasts';
 import { isMac } from './ProjectsView';
 import { ApiPanel } from '../features/api/ApiPanel';
+import { UpdatesPanel } from '../features/updates/UpdatesPanel';
 
 const THEMES: Settings['theme'][] = ['system', 'light', 'dark'];
 const LOCALES: { id: Settings['locale']; label: string }[] = [
@@ -94,6 +95,8 @@ export function SettingsView() {
         <GenerationSettings save={save} />
 
         <ApiPanel />
+
+        <UpdatesPanel />
 
         <section className="card settings-card" aria-labelledby="shortcuts-title">
           <h2 id="shortcuts-title" className="card-heading">
