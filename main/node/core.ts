@@ -271,6 +271,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       language: v.language,
       gender: v.gender,
     })));
+  /** The language of a voice (library or engine), as a tag the project language accepts; null when unknown. */
+  const voiceLanguage = async (voiceId: string): Promise<string | null> => {
+    const mine = library.list().find((v) => v.voiceId === voiceId);
+    const tag = mine ? mine.language : (await engineVoices()).find((v) => v.id === voiceId)?.language;
+    if (!tag) return null;
+    const [primary, ...rest] = tag.split(/[-_]/);
+    const normal = [primary.toLowerCase(), ...rest].join('-');
+    return /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(normal) && normal.length <= 35 ? normal : null;
+  };
   const takeQc = new TakeQcService({
     repos,
     takesDir: layout.takes,
@@ -407,8 +416,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       setImmediate(() => overviews.warm(id));
       return d;
     },
-    'projects.create': ({ name }) => {
-      const p = repos.projects.create(name);
+    'projects.create': ({ name, language }) => {
+      const p = repos.projects.create(name, language ?? null);
       emit('projects.changed', {});
       return p;
     },
@@ -418,8 +427,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       changed(id);
       return p;
     },
-    'projects.setVoice': ({ id, voiceId }) => {
-      const p = repos.projects.setVoice(id, voiceId);
+    'projects.setVoice': async ({ id, voiceId }) => {
+      let p = repos.projects.setVoice(id, voiceId);
+      // A project whose language was never chosen takes its first voice's.
+      if (voiceId && repos.projects.chosenLanguage(id) === null) {
+        const language = await voiceLanguage(voiceId);
+        if (language && repos.projects.adoptLanguage(id, language)) {
+          p = repos.projects.get(id);
+          emit('projects.changed', {});
+        }
+      }
       changed(id);
       return p;
     },
@@ -497,6 +514,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         unavailableReason: e.reason,
         notice: e.notice,
         license: e.license,
+        ...(e.languages ? { languages: e.languages } : {}),
       })),
     'voices.list': async ({ engineId }) => {
       voicesCache = await engineVoices();
@@ -835,6 +853,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const r = await privacy.erase();
       emit('projects.changed', {});
       return r;
+    },
+    'projects.setLanguage': ({ id, language }) => {
+      const p = repos.projects.setLanguage(id, language);
+      emit('projects.changed', {});
+      changed(id);
+      return p;
     },
   };
 
