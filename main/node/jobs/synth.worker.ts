@@ -96,7 +96,11 @@ async function handle(msg: ToWorker): Promise<void> {
         if (!e.cloneVoice) throw new EngineError('INVALID_INPUT', `${e.name} cannot clone voices from a recording`);
         if (!(await e.availability()).available)
           throw new EngineError('ENGINE_UNAVAILABLE', (await e.availability()).reason ?? `${e.name} is not installed`);
-        const result = await e.cloneVoice(msg.pcm, msg.sampleRate, msg.language ? { language: msg.language } : undefined);
+        const result = await e.cloneVoice(
+          msg.pcm,
+          msg.sampleRate,
+          msg.language ? { language: msg.language } : undefined,
+        );
         send({ type: 'reply', reqId: msg.reqId, ok: true, result }, [result.buffer as ArrayBuffer]);
       } catch (err) {
         send({ type: 'reply', reqId: msg.reqId, ok: false, error: toWorkerError(err) });

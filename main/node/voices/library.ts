@@ -228,12 +228,7 @@ export class VoiceLibrary {
    * languages, like Pocket TTS with its language bundles, uses that language's model); returns engine id →
    * conditioning file.
    */
-  private async cloneAll(
-    vault: Vault,
-    id: string,
-    s: { samples: Float32Array; sampleRate: number },
-    language: string,
-  ) {
+  private async cloneAll(vault: Vault, id: string, s: { samples: Float32Array; sampleRate: number }, language: string) {
     const out: Record<string, string> = {};
     const primary = language.split(/[-_]/)[0].toLowerCase();
     const available = new Set(
