@@ -5,6 +5,7 @@ import { apiEn } from '../features/api/api.en';
 import { privacyEn } from '../features/privacy/privacy.en';
 import { voicesEn } from './voices.en';
 import { uxAppEn } from './ux-app.en';
+import { languagesEn } from '../features/voices/languages.en';
 
 /** English UI strings. Keys are grouped by view; `{name}` placeholders are filled by `t(key, { name })`. */
 export const en = {
@@ -585,6 +586,8 @@ export const en = {
   ...privacyEn,
   ...studioUxEn,
   ...uxAppEn,
+  // languages, bundles and the picker (#14)
+  ...languagesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

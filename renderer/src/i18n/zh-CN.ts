@@ -6,6 +6,7 @@ import { privacyZhCN } from '../features/privacy/privacy.zh-CN';
 import type { Dictionary } from './en';
 import { voicesZhCN } from './voices.zh-CN';
 import { uxAppZhCN } from './ux-app.zh-CN';
+import { languagesZhCN } from '../features/voices/languages.en';
 
 /** 简体中文界面文本。与 en.ts 的键完全一致（由 tests/unit/i18n.test.ts 检查）。 */
 export const zhCN: Dictionary = {
@@ -575,4 +576,6 @@ export const zhCN: Dictionary = {
   ...privacyZhCN,
   ...studioUxZhCN,
   ...uxAppZhCN,
+  // languages, bundles and the picker (#14)
+  ...languagesZhCN,
 };
