@@ -352,7 +352,7 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
               </span>
               <button
                 type="button"
-                className="btn btn-small"
+                className="btn btn-sm"
                 aria-pressed={showAll}
                 onMouseDown={(e) => e.preventDefault() /* keep focus in the search box */}
                 onClick={() => {
