@@ -224,21 +224,19 @@ export class VoiceLibrary {
   }
 
   /**
-   * Clone with every installed cloning engine that clones in the voice's language (an engine reporting its
-   * languages, like Pocket TTS with its language bundles, uses that language's model); returns engine id →
-   * conditioning file.
+   * Clone with every installed cloning engine. An engine reporting its languages (Pocket TTS with its language
+   * bundles) clones with the model of the voice's language when that is installed, else with its default model
+   * (the voice then still speaks, with that model). Returns engine id → conditioning file.
    */
   private async cloneAll(vault: Vault, id: string, s: { samples: Float32Array; sampleRate: number }, language: string) {
     const out: Record<string, string> = {};
     const primary = language.split(/[-_]/)[0].toLowerCase();
-    const available = new Set(
-      (await this.engines.listEngines())
-        .filter((e) => e.available)
-        .filter((e) => !e.languages || e.languages.some((l) => l.language === primary && l.cloning && l.available))
-        .map((e) => e.id),
-    );
-    for (const engineId of CLONING_ENGINES.filter((e) => available.has(e))) {
-      const cond = await this.engines.cloneVoice(engineId, s.samples, s.sampleRate, language);
+    const engines = (await this.engines.listEngines()).filter((e) => e.available);
+    for (const engineId of CLONING_ENGINES) {
+      const e = engines.find((x) => x.id === engineId);
+      if (!e) continue;
+      const inLanguage = !e.languages || e.languages.some((l) => l.language === primary && l.cloning && l.available);
+      const cond = await this.engines.cloneVoice(engineId, s.samples, s.sampleRate, inLanguage ? language : undefined);
       const file = `conditioning-${engineId}.enc`;
       await vault.encryptToFile(path.join(this.voicesDir, id, file), cond, `voices/${id}/${file}`);
       out[engineId] = file;
