@@ -5,10 +5,8 @@ export const languagesEn = {
   'lang.changed': 'Project language: {language}',
   'lang.showAll': 'Show all languages',
   'lang.showingOnly': 'Showing {language} voices',
-  'lang.hiddenCount': '{count} voices in other languages hidden',
   'lang.noVoicesIn': 'No {language} voice is installed. Show all languages, or install a voice pack in Models.',
   'lang.yourVoices': 'Your voices',
-  'lang.listenHint': 'Listen',
 } as const;
 
 export const languagesZhCN: Record<keyof typeof languagesEn, string> = {
@@ -17,8 +15,6 @@ export const languagesZhCN: Record<keyof typeof languagesEn, string> = {
   'lang.changed': '项目语言：{language}',
   'lang.showAll': '显示所有语言',
   'lang.showingOnly': '仅显示{language}声音',
-  'lang.hiddenCount': '已隐藏 {count} 个其他语言的声音',
   'lang.noVoicesIn': '尚未安装{language}声音。请显示所有语言，或在“模型”中安装声音包。',
   'lang.yourVoices': '我的声音',
-  'lang.listenHint': '试听',
 };
