@@ -138,6 +138,13 @@ function recover(
 }
 
 /** Why a library voice cannot speak now (it has no cloning data: no cloning pack was installed), or null. */
+/** An engine's or a voice's language tag in the form projects store (`en-us` → `en-us`, `EN_gb` → `en-gb`), or null. */
+function normalLanguageTag(tag: string): string | null {
+  const [primary, ...rest] = tag.split(/[-_]/);
+  const normal = [primary.toLowerCase(), ...rest].join('-');
+  return /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(normal) && normal.length <= 35 ? normal : null;
+}
+
 function libraryVoiceProblem(v: { name: string; engines: string[] }): string | null {
   return v.engines.length
     ? null
@@ -275,10 +282,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const voiceLanguage = async (voiceId: string): Promise<string | null> => {
     const mine = library.list().find((v) => v.voiceId === voiceId);
     const tag = mine ? mine.language : (await engineVoices()).find((v) => v.id === voiceId)?.language;
-    if (!tag) return null;
-    const [primary, ...rest] = tag.split(/[-_]/);
-    const normal = [primary.toLowerCase(), ...rest].join('-');
-    return /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(normal) && normal.length <= 35 ? normal : null;
+    return tag ? normalLanguageTag(tag) : null;
   };
   const takeQc = new TakeQcService({
     repos,
@@ -411,7 +415,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     'projects.list': () => repos.projects.list(),
     'projects.get': ({ id }) => {
-      const d = repos.projects.detail(id, repos.lines);
+      let d = repos.projects.detail(id, repos.lines);
+      // A project from before project languages (migration 0050) with a voice takes that voice's language when its
+      // language is known without asking the worker (a library voice, or the engine voices already listed).
+      if (d.voiceId && repos.projects.chosenLanguage(id) === null) {
+        const known =
+          library.list().find((v) => v.voiceId === d.voiceId)?.language ??
+          voicesCache?.find((v) => v.id === d.voiceId)?.language;
+        const tag = known && normalLanguageTag(known);
+        if (tag && repos.projects.adoptLanguage(id, tag)) d = repos.projects.detail(id, repos.lines);
+      }
       // Opening a project: build its timeline envelope while the page renders (a no-op when it is cached).
       setImmediate(() => overviews.warm(id));
       return d;

@@ -118,6 +118,19 @@ describe('through the core (real database, real synthesis worker)', () => {
     expect((await call<Project>('projects.setVoice', { id: p.id, voiceId: voiceIn('de').id })).language).toBe('it');
   });
 
+  it("a project from before project languages, with a voice, takes that voice's language when opened", async () => {
+    const p = await call<Project>('projects.create', { name: 'Ancien' });
+    const fr = voiceIn('fr');
+    await call('projects.setVoice', { id: p.id, voiceId: fr.id });
+    // As migration 0050 leaves an older project: a voice, no language.
+    const raw = new Database(path.join(t.dir, 'timbre.sqlite'));
+    raw.prepare('UPDATE projects SET language = NULL WHERE id = ?').run(p.id);
+    raw.close();
+    expect((await call<Project[]>('projects.list', {})).find((x) => x.id === p.id)?.language).toBe('en');
+    expect((await call<{ language: string }>('projects.get', { id: p.id })).language.split('-')[0]).toBe('fr');
+    expect((await call<Project[]>('projects.list', {})).find((x) => x.id === p.id)?.language.split('-')[0]).toBe('fr');
+  });
+
   it('refuses a bad tag or an unknown project and changes nothing', async () => {
     const p = await call<Project>('projects.create', { name: 'Show', language: 'fr' });
     for (const params of [
