@@ -14,6 +14,18 @@ export interface EngineVoice {
   gender: 'female' | 'male' | 'unknown';
 }
 
+/** One language an engine speaks, installed or not (engines with per-language model packs). */
+export interface EngineLanguage {
+  /** BCP-47 primary language subtag, e.g. `fr`. */
+  language: string;
+  /** The engine can clone a voice from a recording in this language. */
+  cloning: boolean;
+  /** Its model files are installed and usable now. */
+  available: boolean;
+  /** When unavailable: what to install. */
+  reason?: string;
+}
+
 export interface EngineAvailability {
   available: boolean;
   /** When unavailable: exactly what is missing and how to install it. */
@@ -61,7 +73,12 @@ export interface TtsEngine {
    * Cloning engines only: encode a reference recording (mono PCM at any rate) into a voice conditioning to store
    * with the voice and pass back as `options.conditioning` (base64) so later generations start immediately.
    */
-  cloneVoice?(pcm: Float32Array, sampleRate: number): Promise<Uint8Array>;
+  cloneVoice?(pcm: Float32Array, sampleRate: number, opts?: { language?: string }): Promise<Uint8Array>;
+  /**
+   * The languages the engine speaks, installed or not. Optional: an engine without it speaks the languages of its
+   * voices (`listVoices`), and clones (when it can) in all of them.
+   */
+  languages?(): Promise<EngineLanguage[]>;
   dispose(): Promise<void>;
 }
 

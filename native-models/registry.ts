@@ -1,11 +1,10 @@
 /** Every speech engine Timbre ships. Instantiated inside the synthesis worker only. */
-import path from 'node:path';
 import type { TtsEngine } from './engine.js';
 import { chooseExecutionProviders } from './onnx/providers.js';
 import { createEspeakEngine } from './espeak/espeak-engine.js';
-import { createPocketTtsEngine, POCKET_PACK_ID } from './pocket-tts/index.js';
 import { createPiperEngine } from './piper/index.js';
 import { createKokoroForModelsDir } from './kokoro/index.js';
+import { createPocketTtsLanguagesEngine, pocketTtsBundles } from './pocket-tts/languages.js';
 
 export interface EngineRegistryOptions {
   /** `<dataDir>/models`: where model packs are installed (one folder per pack id). */
@@ -22,7 +21,7 @@ export function createEngines(opts: EngineRegistryOptions): TtsEngine[] {
   };
   return [
     createEspeakEngine(),
-    createPocketTtsEngine({ packDir: path.join(opts.modelsDir, POCKET_PACK_ID), sessionOptions }),
+    createPocketTtsLanguagesEngine({ bundles: pocketTtsBundles(opts.modelsDir), sessionOptions }),
     createPiperEngine({ modelsDir: opts.modelsDir, sessionOptions }),
     createKokoroForModelsDir(opts.modelsDir, sessionOptions),
   ];

@@ -142,6 +142,13 @@ function recover(
 }
 
 /** Why a library voice cannot speak now (it has no cloning data: no cloning pack was installed), or null. */
+/** An engine's or a voice's language tag in the form projects store (`en-us` → `en-us`, `EN_gb` → `en-gb`), or null. */
+function normalLanguageTag(tag: string): string | null {
+  const [primary, ...rest] = tag.split(/[-_]/);
+  const normal = [primary.toLowerCase(), ...rest].join('-');
+  return /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(normal) && normal.length <= 35 ? normal : null;
+}
+
 function libraryVoiceProblem(v: { name: string; engines: string[] }): string | null {
   return v.engines.length
     ? null
@@ -275,6 +282,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       language: v.language,
       gender: v.gender,
     })));
+  /** The language of a voice (library or engine), as a tag the project language accepts; null when unknown. */
+  const voiceLanguage = async (voiceId: string): Promise<string | null> => {
+    const mine = library.list().find((v) => v.voiceId === voiceId);
+    const tag = mine ? mine.language : (await engineVoices()).find((v) => v.id === voiceId)?.language;
+    return tag ? normalLanguageTag(tag) : null;
+  };
   const takeQc = new TakeQcService({
     repos,
     takesDir: layout.takes,
@@ -409,13 +422,22 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     'projects.list': () => repos.projects.list(),
     'projects.get': ({ id }) => {
-      const d = repos.projects.detail(id, repos.lines);
+      let d = repos.projects.detail(id, repos.lines);
+      // A project from before project languages (migration 0050) with a voice takes that voice's language when its
+      // language is known without asking the worker (a library voice, or the engine voices already listed).
+      if (d.voiceId && repos.projects.chosenLanguage(id) === null) {
+        const known =
+          library.list().find((v) => v.voiceId === d.voiceId)?.language ??
+          voicesCache?.find((v) => v.id === d.voiceId)?.language;
+        const tag = known && normalLanguageTag(known);
+        if (tag && repos.projects.adoptLanguage(id, tag)) d = repos.projects.detail(id, repos.lines);
+      }
       // Opening a project: build its timeline envelope while the page renders (a no-op when it is cached).
       setImmediate(() => overviews.warm(id));
       return d;
     },
-    'projects.create': ({ name }) => {
-      const p = repos.projects.create(name);
+    'projects.create': ({ name, language }) => {
+      const p = repos.projects.create(name, language ?? null);
       emit('projects.changed', {});
       return p;
     },
@@ -425,8 +447,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       changed(id);
       return p;
     },
-    'projects.setVoice': ({ id, voiceId }) => {
-      const p = repos.projects.setVoice(id, voiceId);
+    'projects.setVoice': async ({ id, voiceId }) => {
+      let p = repos.projects.setVoice(id, voiceId);
+      // A project whose language was never chosen takes its first voice's.
+      if (voiceId && repos.projects.chosenLanguage(id) === null) {
+        const language = await voiceLanguage(voiceId);
+        if (language && repos.projects.adoptLanguage(id, language)) {
+          p = repos.projects.get(id);
+          emit('projects.changed', {});
+        }
+      }
       changed(id);
       return p;
     },
@@ -504,6 +534,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         unavailableReason: e.reason,
         notice: e.notice,
         license: e.license,
+        ...(e.languages ? { languages: e.languages } : {}),
       })),
     'voices.list': async ({ engineId }) => {
       voicesCache = await engineVoices();
@@ -847,6 +878,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'updates.check': () => updates.check(),
     'updates.download': () => updates.download(),
     'updates.install': () => updates.install(),
+    'projects.setLanguage': ({ id, language }) => {
+      const p = repos.projects.setLanguage(id, language);
+      emit('projects.changed', {});
+      changed(id);
+      return p;
+    },
   };
 
   const speech = new SpeechService({

@@ -49,7 +49,7 @@ import {
   serializeConditioning,
   type VoiceConditioning,
 } from './conditioning.js';
-import { normalizeEnglish } from './normalize.js';
+import { normalizeForLanguage } from './normalize-language.js';
 import { randomSeed, SeededRandom } from './rng.js';
 import { prepareTextPrompt, splitIntoChunks, type PromptOptions } from './text.js';
 import { SentencePieceTokenizer } from './tokenizer.js';
@@ -86,6 +86,12 @@ export interface PocketTtsEngineOptions {
   sessionOptions?: SessionOptions;
   /** Longest reference audio encoded (seconds); longer recordings keep their loudest window. Default 30. */
   maxVoiceSeconds?: number;
+  /** The language the pack speaks (BCP-47 primary subtag); selects the text normalisation. Default `en`. */
+  language?: string;
+  /** The pack's catalog id, named in install hints. Default `pocket-tts`. */
+  packId?: string;
+  /** Folders of reference voices (`<name>.wav`), searched in order. Default `<packDir>/voices`. */
+  voiceDirs?: string[];
 }
 
 /** The knobs `SynthesisRequest.options` accepts (all optional). */
@@ -252,7 +258,15 @@ class PocketTts implements PocketTtsEngine {
   /** Voice key → primed flow state, most recent last. */
   private readonly voiceStates = new Map<string, Promise<VoiceState>>();
 
-  constructor(private readonly opts: PocketTtsEngineOptions) {}
+  private readonly language: string;
+  private readonly packId: string;
+  private readonly voiceDirs: string[];
+
+  constructor(private readonly opts: PocketTtsEngineOptions) {
+    this.language = opts.language ?? 'en';
+    this.packId = opts.packId ?? POCKET_PACK_ID;
+    this.voiceDirs = opts.voiceDirs ?? [join(opts.packDir, 'voices')];
+  }
 
   runCounts(): Record<GraphName, number> {
     return { ...this.counts };
@@ -268,32 +282,34 @@ class PocketTts implements PocketTtsEngine {
         available: false,
         reason:
           `Pocket TTS model files are missing from ${this.opts.packDir}: ${files.missing.join(', ')}. ` +
-          `Install them with \`timbre models download ${POCKET_PACK_ID}\` or \`timbre models import PATH\`.`,
+          `Install them with \`timbre models download ${this.packId}\` or \`timbre models import PATH\`.`,
       };
     // Checked at every load (a few stat calls): a pack file changed since installation is not used.
     const changed = changedPackFiles(this.opts.packDir);
-    if (changed.length) return { available: false, reason: changedPackMessage(POCKET_PACK_ID, changed) };
+    if (changed.length) return { available: false, reason: changedPackMessage(this.packId, changed) };
     if (this.loadError) return { available: false, reason: this.loadError };
     return this.providerNotice ? { available: true, notice: this.providerNotice } : { available: true };
   }
 
   async listVoices(): Promise<EngineVoice[]> {
     const voices: EngineVoice[] = [];
-    const dir = join(this.opts.packDir, 'voices');
-    if (existsSync(dir)) {
+    const seen = new Set<string>();
+    for (const dir of this.voiceDirs) {
+      if (!existsSync(dir)) continue;
       for (const f of readdirSync(dir).sort()) {
         const m = /^(.+)\.wav$/i.exec(f);
-        if (!m) continue;
+        if (!m || seen.has(m[1])) continue;
+        seen.add(m[1]);
         voices.push({
           id: `builtin:${m[1]}`,
           name: titleCase(m[1]),
-          language: 'en',
+          language: this.language,
           gender: BUILTIN_GENDER[m[1].toLowerCase()] ?? 'unknown',
         });
       }
     }
     for (const [id, { name }] of this.registered)
-      voices.push({ id: `cond:${id}`, name, language: 'en', gender: 'unknown' });
+      voices.push({ id: `cond:${id}`, name, language: this.language, gender: 'unknown' });
     return voices;
   }
 
@@ -396,8 +412,8 @@ class PocketTts implements PocketTtsEngine {
     if (problems.length) {
       await Promise.all(GRAPHS.map((g) => sessions[g].release()));
       return fail(
-        `Pocket TTS pack at ${this.opts.packDir} does not match the english_2026-04 contract, refusing to use it: ` +
-          `${problems.join('; ')}. Reinstall it with \`timbre models download ${POCKET_PACK_ID}\`.`,
+        `Pocket TTS pack at ${this.opts.packDir} does not match the Pocket TTS export contract, refusing to use it: ` +
+          `${problems.join('; ')}. Reinstall it with \`timbre models download ${this.packId}\`.`,
       );
     }
     return { bundle, tokenizer, sessions, bos };
@@ -453,8 +469,8 @@ class PocketTts implements PocketTtsEngine {
   private builtinConditioning(m: Loaded, name: string): Promise<VoiceConditioning> {
     let p = this.builtinConditionings.get(name);
     if (!p) {
-      const file = join(this.opts.packDir, 'voices', `${name}.wav`);
-      if (!/^[\w.-]+$/.test(name) || !existsSync(file))
+      const file = this.voiceDirs.map((d) => join(d, `${name}.wav`)).find((f) => existsSync(f));
+      if (!/^[\w.-]+$/.test(name) || !file)
         throw new EngineError('INVALID_INPUT', `Pocket TTS has no built-in voice "${name}"`);
       p = (async () => {
         const wav = decodeWav(readFileSync(file));
@@ -564,9 +580,14 @@ class PocketTts implements PocketTtsEngine {
     const seedOpt = num(req.options, 'seed', 0, Number.MAX_SAFE_INTEGER, true);
     const rng = new SeededRandom(req.seed ?? seedOpt ?? randomSeed());
 
-    const normalized = normalizeEnglish(req.text ?? '');
+    const normalized = normalizeForLanguage(req.text ?? '', this.language);
     if (!/\p{Script=Latin}/u.test(normalized))
-      throw new EngineError('UNSUPPORTED_TEXT', 'Pocket TTS (English) found no English words to speak in the text');
+      throw new EngineError(
+        'UNSUPPORTED_TEXT',
+        this.language === 'en'
+          ? 'Pocket TTS (English) found no English words to speak in the text'
+          : `Pocket TTS (${this.language}) found no words in the Latin script to speak in the text`,
+      );
     const promptOpts: PromptOptions = {
       padWithSpacesForShortInputs: b.padWithSpacesForShortInputs,
       removeSemicolons: b.removeSemicolons,

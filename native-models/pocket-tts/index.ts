@@ -24,3 +24,11 @@ export { SentencePieceTokenizer } from './tokenizer.js';
 export { normalizeEnglish, cardinal, ordinal, year } from './normalize.js';
 export { prepareTextPrompt, splitIntoChunks } from './text.js';
 export { SeededRandom } from './rng.js';
+export {
+  createPocketTtsLanguagesEngine,
+  pocketTtsBundles,
+  splitLanguageSuffix,
+  type PocketBundleInstall,
+  type PocketLanguagesOptions,
+} from './languages.js';
+export { normalizeForLanguage, normalizeGeneric, primaryLanguage } from './normalize-language.js';

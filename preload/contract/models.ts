@@ -11,6 +11,20 @@ export const EngineInfo = z.object({
   /** Something to show even though it works, e.g. "CUDA failed to load; running on the CPU". */
   notice: z.string().optional(),
   license: z.string(),
+  /**
+   * The languages the engine speaks, installed or not, when it reports them (engines with per-language model
+   * packs, e.g. Pocket TTS): BCP-47 primary subtag, whether it clones in it, and what to install when unavailable.
+   */
+  languages: z
+    .array(
+      z.object({
+        language: z.string(),
+        cloning: z.boolean(),
+        available: z.boolean(),
+        reason: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type EngineInfo = z.infer<typeof EngineInfo>;
 

@@ -2,12 +2,23 @@
 import { z } from 'zod';
 import { FilePath, Id, IsoTime, LIMITS, Upload, call, empty } from './common.js';
 
+/**
+ * A BCP-47 language tag as Timbre stores it: a lower-case primary subtag of 2–3 letters, then subtags of 1–8
+ * letters or digits (`en`, `fr`, `pt-BR`, `zh-Hans-CN`, `cmn`), at most 35 characters.
+ */
+export const LanguageTag = z
+  .string()
+  .max(35, 'A language tag has at most 35 characters')
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'A language is a BCP-47 tag such as "en", "fr" or "pt-BR"');
+
 export const Project = z.object({
   id: Id,
   name: z.string(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
   lineCount: z.number().int().nonnegative(),
+  /** What the project is spoken in: filters the voice picker. Until chosen: its first voice's language, else `en`. */
+  language: LanguageTag,
 });
 export type Project = z.infer<typeof Project>;
 
@@ -232,7 +243,7 @@ const MusicSource = z.union([z.object({ path: FilePath }).strict(), Upload(LIMIT
 export const studioMethods = {
   'projects.list': call(empty, z.array(Project)),
   'projects.get': call(z.object({ id: Id }).strict(), ProjectDetail),
-  'projects.create': call(z.object({ name: ProjectName }).strict(), Project),
+  'projects.create': call(z.object({ name: ProjectName, language: LanguageTag.optional() }).strict(), Project),
   'projects.rename': call(z.object({ id: Id, name: ProjectName }).strict(), Project),
   'projects.setVoice': call(z.object({ id: Id, voiceId: z.string().max(200).nullable() }).strict(), Project),
   'projects.setOptions': call(z.object({ id: Id, options: SynthesisOptions }).strict(), Project),
@@ -390,6 +401,8 @@ export const studioMethods = {
     z.object({ ids: z.array(Id).min(1).max(10_000), force: z.boolean().default(false) }).strict(),
     z.object({ deleted: z.number().int(), lines: z.array(Line) }),
   ),
+  /** Choose the project's language (the voice picker shows its voices first). */
+  'projects.setLanguage': call(z.object({ id: Id, language: LanguageTag }).strict(), Project),
 } as const;
 
 export const studioEvents = {

@@ -40,6 +40,8 @@ interface ProjectRow {
   gap_ms: number;
   music_bed: string | null;
   inputs_changed_at: string | null;
+  /** Migration 0050; NULL until chosen (reported as `en`). */
+  language: string | null;
   created_at: string;
   updated_at: string;
   line_count: number;
@@ -107,7 +109,11 @@ const toProject = (r: ProjectRow): Project => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   lineCount: r.line_count,
+  language: r.language ?? DEFAULT_PROJECT_LANGUAGE,
 });
+
+/** What a project whose language was never chosen (nor taken from its first voice) reports. */
+export const DEFAULT_PROJECT_LANGUAGE = 'en';
 
 /** Stored knobs, tolerant of older or hand-edited rows: unknown or invalid values are dropped. */
 export function parseOptions(json: string): SynthesisOptions {
@@ -276,11 +282,38 @@ export class ProjectsRepo {
     );
   }
 
-  create(name: string): Project {
+  create(name: string, language: string | null = null): Project {
     const id = newId('prj');
     const t = nowIso();
-    prep(this.db, 'INSERT INTO projects (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, name, t, t);
+    prep(this.db, 'INSERT INTO projects (id, name, language, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(
+      id,
+      name,
+      language,
+      t,
+      t,
+    );
     return this.get(id);
+  }
+
+  /** The language chosen for the project, or null when none was (it then reports `en`). */
+  chosenLanguage(id: string): string | null {
+    return this.row(id).language;
+  }
+
+  setLanguage(id: string, language: string): Project {
+    const r = this.db
+      .prepare('UPDATE projects SET language = ?, updated_at = ? WHERE id = ?')
+      .run(language, nowIso(), id);
+    if (r.changes === 0) throw notFound('Project', id);
+    return this.get(id);
+  }
+
+  /** Sets the language only if none was chosen yet (the first voice's language); true when it did. */
+  adoptLanguage(id: string, language: string): boolean {
+    return (
+      this.db.prepare('UPDATE projects SET language = ? WHERE id = ? AND language IS NULL').run(language, id).changes >
+      0
+    );
   }
 
   rename(id: string, name: string): Project {

@@ -1,10 +1,12 @@
 /** Messages between the core (main thread) and the synthesis worker. Structured-clone friendly. */
-import type { EngineAvailability, EngineVoice } from '../../../native-models/engine.js';
+import type { EngineAvailability, EngineLanguage, EngineVoice } from '../../../native-models/engine.js';
 
 export interface EngineSummary extends EngineAvailability {
   id: string;
   name: string;
   license: string;
+  /** The languages the engine speaks, installed or not (engines that report them: `TtsEngine.languages`). */
+  languages?: EngineLanguage[];
 }
 
 export type ToWorker =
@@ -19,7 +21,7 @@ export type ToWorker =
       options?: Record<string, number | string | boolean>;
       seed?: number;
     }
-  | { type: 'cloneVoice'; reqId: number; engineId: string; pcm: Float32Array; sampleRate: number }
+  | { type: 'cloneVoice'; reqId: number; engineId: string; pcm: Float32Array; sampleRate: number; language?: string }
   | { type: 'cancel'; jobId: string };
 
 export type WorkerError = { code: string; message: string };

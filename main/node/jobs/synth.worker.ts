@@ -35,7 +35,13 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'listEngines': {
       try {
         const result: EngineSummary[] = await Promise.all(
-          engines.map(async (e) => ({ id: e.id, name: e.name, license: e.license, ...(await e.availability()) })),
+          engines.map(async (e) => ({
+            id: e.id,
+            name: e.name,
+            license: e.license,
+            ...(await e.availability()),
+            ...(e.languages ? { languages: await e.languages() } : {}),
+          })),
         );
         send({ type: 'reply', reqId: msg.reqId, ok: true, result });
       } catch (err) {
@@ -90,7 +96,11 @@ async function handle(msg: ToWorker): Promise<void> {
         if (!e.cloneVoice) throw new EngineError('INVALID_INPUT', `${e.name} cannot clone voices from a recording`);
         if (!(await e.availability()).available)
           throw new EngineError('ENGINE_UNAVAILABLE', (await e.availability()).reason ?? `${e.name} is not installed`);
-        const result = await e.cloneVoice(msg.pcm, msg.sampleRate);
+        const result = await e.cloneVoice(
+          msg.pcm,
+          msg.sampleRate,
+          msg.language ? { language: msg.language } : undefined,
+        );
         send({ type: 'reply', reqId: msg.reqId, ok: true, result }, [result.buffer as ArrayBuffer]);
       } catch (err) {
         send({ type: 'reply', reqId: msg.reqId, ok: false, error: toWorkerError(err) });

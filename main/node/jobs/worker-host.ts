@@ -148,7 +148,7 @@ export class WorkerHost {
     msg:
       | { type: 'listEngines' }
       | { type: 'listVoices'; engineId?: string }
-      | { type: 'cloneVoice'; engineId: string; pcm: Float32Array; sampleRate: number },
+      | { type: 'cloneVoice'; engineId: string; pcm: Float32Array; sampleRate: number; language?: string },
   ): Promise<T> {
     const w = this.ensure();
     const reqId = this.nextReq++;
@@ -167,9 +167,9 @@ export class WorkerHost {
     return this.request({ type: 'listVoices', engineId });
   }
 
-  /** Encode a reference recording into the engine's voice conditioning (cloning engines). */
-  cloneVoice(engineId: string, pcm: Float32Array, sampleRate: number): Promise<Uint8Array> {
-    return this.request({ type: 'cloneVoice', engineId, pcm, sampleRate });
+  /** Encode a reference recording into the engine's voice conditioning (cloning engines), in `language` if given. */
+  cloneVoice(engineId: string, pcm: Float32Array, sampleRate: number, language?: string): Promise<Uint8Array> {
+    return this.request({ type: 'cloneVoice', engineId, pcm, sampleRate, language });
   }
 
   synthesize(req: SynthRequest, cb: SynthCallbacks): Promise<{ sampleRate: number; samples: number }> {

@@ -223,12 +223,20 @@ export class VoiceLibrary {
     return this.toApi(this.row(id));
   }
 
-  /** Clone with every installed cloning engine; returns engine id → conditioning file. */
-  private async cloneAll(vault: Vault, id: string, s: { samples: Float32Array; sampleRate: number }) {
+  /**
+   * Clone with every installed cloning engine. An engine reporting its languages (Pocket TTS with its language
+   * bundles) clones with the model of the voice's language when that is installed, else with its default model
+   * (the voice then still speaks, with that model). Returns engine id → conditioning file.
+   */
+  private async cloneAll(vault: Vault, id: string, s: { samples: Float32Array; sampleRate: number }, language: string) {
     const out: Record<string, string> = {};
-    const available = new Set((await this.engines.listEngines()).filter((e) => e.available).map((e) => e.id));
-    for (const engineId of CLONING_ENGINES.filter((e) => available.has(e))) {
-      const cond = await this.engines.cloneVoice(engineId, s.samples, s.sampleRate);
+    const primary = language.split(/[-_]/)[0].toLowerCase();
+    const engines = (await this.engines.listEngines()).filter((e) => e.available);
+    for (const engineId of CLONING_ENGINES) {
+      const e = engines.find((x) => x.id === engineId);
+      if (!e) continue;
+      const inLanguage = !e.languages || e.languages.some((l) => l.language === primary && l.cloning && l.available);
+      const cond = await this.engines.cloneVoice(engineId, s.samples, s.sampleRate, inLanguage ? language : undefined);
       const file = `conditioning-${engineId}.enc`;
       await vault.encryptToFile(path.join(this.voicesDir, id, file), cond, `voices/${id}/${file}`);
       out[engineId] = file;
@@ -281,7 +289,7 @@ export class VoiceLibrary {
         statementFile = 'consent.enc';
         await vault.encryptToFile(path.join(dir, statementFile), req.consent.audio, `voices/${id}/${statementFile}`);
       }
-      meta.conditioning = await this.cloneAll(vault, id, req.samples[0]);
+      meta.conditioning = await this.cloneAll(vault, id, req.samples[0], req.language);
       const c = req.consent;
       this.db.transaction(() => {
         this.db
@@ -467,7 +475,7 @@ export class VoiceLibrary {
       const wav = await this.readFile(vault, id, meta.samples[0].file);
       const d = decodeWav(wav);
       const old = Object.values(meta.conditioning);
-      meta.conditioning = await this.cloneAll(vault, id, d);
+      meta.conditioning = await this.cloneAll(vault, id, d, row.language);
       for (const f of old.filter((f) => !Object.values(meta.conditioning).includes(f)))
         rmSync(path.join(this.voicesDir, id, f), { force: true });
     }

@@ -56,6 +56,7 @@ export function createMockApi(): ClientApi {
     name: p.name,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
+    language: p.language,
     lineCount: projectLines(p.id).length,
   });
 
@@ -155,13 +156,14 @@ export function createMockApi(): ClientApi {
         musicBed: null,
       };
     },
-    'projects.create': (p: { name: string }) => {
+    'projects.create': (p: { name: string; language?: string }) => {
       const pr = {
         id: id('prj'),
         name: p.name.trim(),
         createdAt: now(),
         updatedAt: now(),
         lineCount: 0,
+        language: p.language ?? 'en',
         voiceId: null,
       };
       projects.set(pr.id, pr);

@@ -7,6 +7,8 @@ import { voicesEn } from './voices.en';
 import { uxAppEn } from './ux-app.en';
 import { updatesEn } from '../features/updates/updates.en';
 
+import { languagesEn } from '../features/voices/languages.en';
+
 /** English UI strings. Keys are grouped by view; `{name}` placeholders are filled by `t(key, { name })`. */
 export const en = {
   'app.name': 'Timbre',
@@ -588,6 +590,9 @@ export const en = {
   ...uxAppEn,
   // updates (#13)
   ...updatesEn,
+
+  // languages, bundles and the picker (#14)
+  ...languagesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

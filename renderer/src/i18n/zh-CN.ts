@@ -8,6 +8,8 @@ import { voicesZhCN } from './voices.zh-CN';
 import { uxAppZhCN } from './ux-app.zh-CN';
 import { updatesZhCN } from '../features/updates/updates.zh-CN';
 
+import { languagesZhCN } from '../features/voices/languages.en';
+
 /** 简体中文界面文本。与 en.ts 的键完全一致（由 tests/unit/i18n.test.ts 检查）。 */
 export const zhCN: Dictionary = {
   'app.name': 'Timbre',
@@ -578,4 +580,7 @@ export const zhCN: Dictionary = {
   ...uxAppZhCN,
   // updates (#13)
   ...updatesZhCN,
+
+  // languages, bundles and the picker (#14)
+  ...languagesZhCN,
 };

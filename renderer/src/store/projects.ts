@@ -7,7 +7,7 @@ interface ProjectsState {
   status: 'idle' | 'loading' | 'ready' | 'error';
   error: string | null;
   refresh(): Promise<void>;
-  create(name: string): Promise<Project>;
+  create(name: string, language?: string): Promise<Project>;
   rename(id: string, name: string): Promise<Project>;
   remove(id: string): Promise<void>;
 }
@@ -30,8 +30,8 @@ export const useProjects = create<ProjectsState>((set, get) => ({
       set({ status: 'error', error: err instanceof Error ? err.message : String(err) });
     }
   },
-  async create(name) {
-    const p = await api().call('projects.create', { name });
+  async create(name, language) {
+    const p = await api().call('projects.create', language ? { name, language } : { name });
     set((s) => ({ projects: [p, ...s.projects.filter((x) => x.id !== p.id)] }));
     return p;
   },

@@ -553,7 +553,11 @@ export const useStudio = create<StudioState>((set, get) => {
       if (!projectId || !project) return;
       set({ project: { ...project, voiceId } });
       try {
-        await api().call('projects.setVoice', { id: projectId, voiceId });
+        const p = await api().call('projects.setVoice', { id: projectId, voiceId });
+        // A project without a chosen language takes its first voice's (the core decides; see projects.setVoice).
+        set((s) =>
+          s.project && s.project.language !== p.language ? { project: { ...s.project, language: p.language } } : {},
+        );
         clearFailed();
       } catch (err) {
         set((s) => ({ project: s.project ? { ...s.project, voiceId: project.voiceId } : s.project }));

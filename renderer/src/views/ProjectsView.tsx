@@ -9,6 +9,7 @@ import type { Translator } from '../i18n';
 import { useNav } from '../store/nav';
 import { useProjects } from '../store/projects';
 import { announce, toast } from '../store/toasts';
+import { LanguageSelect } from '../features/voices/LanguageSelect';
 
 export function relativeTime(iso: string, t: Translator): string {
   const diff = (Date.parse(iso) - Date.now()) / 1000;
@@ -151,6 +152,7 @@ export function ProjectsView() {
 function NewProjectForm({ onDone }: { onDone(p: Project | null): void }) {
   const t = useT();
   const [name, setName] = useState('');
+  const [language, setLanguage] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLInputElement>(null);
@@ -166,7 +168,7 @@ function NewProjectForm({ onDone }: { onDone(p: Project | null): void }) {
     }
     setBusy(true);
     try {
-      const p = await useProjects.getState().create(trimmed);
+      const p = await useProjects.getState().create(trimmed, language || undefined);
       announce(t('projects.created', { name: p.name }));
       onDone(p);
     } catch (err) {
@@ -198,6 +200,7 @@ function NewProjectForm({ onDone }: { onDone(p: Project | null): void }) {
             if (e.key === 'Escape') onDone(null);
           }}
         />
+        <LanguageSelect value={language} onChange={setLanguage} label={t('lang.projectLanguage')} auto />
         <button type="button" className="btn" onClick={() => onDone(null)}>
           {t('common.cancel')}
         </button>

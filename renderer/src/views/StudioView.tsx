@@ -7,6 +7,7 @@ import { batchProgress, readyCount, staleCount as countStale } from '../features
 import { SaveIndicator } from '../components/SaveIndicator';
 import { VoicePicker } from '../components/VoicePicker';
 import { KnobsDialog } from '../components/KnobsDialog';
+import { ProjectLanguageSelect } from '../features/voices/LanguageSelect';
 import { useT } from '../i18n/useT';
 import { useCatalog } from '../store/catalog';
 import { useLiveListen } from '../store/events';
@@ -342,6 +343,7 @@ function Studio() {
         </div>
         <div className="toolbar" role="toolbar" aria-label={t('nav.studio')}>
           <div className="toolbar-group">
+            <ProjectLanguageSelect />
             <span className="toolbar-label" id="project-voice-label">
               {t('studio.projectVoice')}
             </span>
