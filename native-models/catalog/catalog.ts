@@ -7,6 +7,7 @@
  * real files with sha256sum.
  */
 import { catalogEntrySchema, type PackManifest } from './schema.js';
+import { PARAKEET_CTC_EN } from './asr.js';
 
 /** Kyutai Pocket TTS, english_2026-04 ONNX export (never mix its files with the older export). */
 export const POCKET_TTS_ENGLISH: PackManifest = {
@@ -289,8 +290,8 @@ export const GTCRN: PackManifest = {
 };
 
 /** Every pack Timbre knows about, validated against the catalog rules at load (a bad entry fails loudly). */
-export const BUILTIN_CATALOG: readonly PackManifest[] = [POCKET_TTS_ENGLISH, SILERO_VAD, GTCRN].map((m) =>
-  catalogEntrySchema.parse(m),
+export const BUILTIN_CATALOG: readonly PackManifest[] = [POCKET_TTS_ENGLISH, SILERO_VAD, GTCRN, PARAKEET_CTC_EN].map(
+  (m) => catalogEntrySchema.parse(m),
 );
 
 export function findPack(id: string, catalog: readonly PackManifest[] = BUILTIN_CATALOG): PackManifest | undefined {
