@@ -294,3 +294,20 @@ describe('Parakeet engine on the contract fixture', () => {
     );
   });
 });
+
+describe('word error rate', () => {
+  it('normalises case, punctuation and spoken forms; counts substitutions, insertions and deletions', async () => {
+    const { wordErrorRate, werWords } = await import('../../native-models/asr/wer.js');
+    expect(werWords("Mr. Hale's guest — downstairs, THERE'S")).toEqual([
+      'mister',
+      "hale's",
+      'guest',
+      'downstairs',
+      "there's",
+    ]);
+    expect(wordErrorRate('the cat sat on the mat', 'The cat sat on the mat.')).toBe(0);
+    expect(wordErrorRate('the cat sat on the mat', 'the cat sat on mat')).toBeCloseTo(1 / 6);
+    expect(wordErrorRate('a b c', 'a x c d')).toBeCloseTo(2 / 3);
+    expect(() => wordErrorRate('', 'x')).toThrow(RangeError);
+  });
+});
