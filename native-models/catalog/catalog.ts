@@ -8,6 +8,7 @@
  */
 import { catalogEntrySchema, type PackManifest } from './schema.js';
 import { PARAKEET_CTC_EN } from './asr.js';
+import { WESPEAKER_RESNET34_EN } from './speaker.js';
 
 /** Kyutai Pocket TTS, english_2026-04 ONNX export (never mix its files with the older export). */
 export const POCKET_TTS_ENGLISH: PackManifest = {
@@ -290,9 +291,13 @@ export const GTCRN: PackManifest = {
 };
 
 /** Every pack Timbre knows about, validated against the catalog rules at load (a bad entry fails loudly). */
-export const BUILTIN_CATALOG: readonly PackManifest[] = [POCKET_TTS_ENGLISH, SILERO_VAD, GTCRN, PARAKEET_CTC_EN].map(
-  (m) => catalogEntrySchema.parse(m),
-);
+export const BUILTIN_CATALOG: readonly PackManifest[] = [
+  POCKET_TTS_ENGLISH,
+  SILERO_VAD,
+  GTCRN,
+  PARAKEET_CTC_EN,
+  WESPEAKER_RESNET34_EN,
+].map((m) => catalogEntrySchema.parse(m));
 
 export function findPack(id: string, catalog: readonly PackManifest[] = BUILTIN_CATALOG): PackManifest | undefined {
   return catalog.find((m) => m.id === id);
