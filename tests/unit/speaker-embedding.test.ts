@@ -105,3 +105,39 @@ describe('speaker embedder on the contract fixture', () => {
     await e.dispose();
   });
 });
+
+describe('consent speaker check', () => {
+  it('without the pack: not checked, naming the pack; with it: a similarity score and a verdict', async () => {
+    const { installedConsentCheckers, verifyStatement } = await import('../../main/node/voices/consent.js');
+    const statement = {
+      statementId: 'cst_test',
+      text: 'My name is Test.',
+      words: ['river', 'candle', 'tiger'],
+      date: '2026-12-05',
+      language: 'en' as const,
+      expectedSeconds: 2,
+    };
+    const recording = { samples: tone(300, 2, 5), sampleRate: SR, speechSeconds: 2 };
+    const sample = { samples: tone(300, 1.5, 6), sampleRate: SR };
+    const none = await verifyStatement({ statement, recording, sample }, installedConsentCheckers('/nonexistent'));
+    expect(none.checks.find((c) => c.check === 'speaker')).toMatchObject({
+      result: 'not-checked',
+      detail: expect.stringMatching(/timbre models download speaker-wespeaker-en/),
+    });
+    const fx = makeSpeakerFixture();
+    fixtures.push(fx);
+    const checkers = installedConsentCheckers(fx.root);
+    expect(checkers.speaker).toBeDefined();
+    const same = await verifyStatement({ statement, recording, sample }, checkers);
+    const check = same.checks.find((c) => c.check === 'speaker')!;
+    expect(check.result).toBe('passed');
+    expect(check.detail).toMatch(/similarity 0\.\d\d/);
+    const other = await verifyStatement(
+      { statement, recording, sample: { samples: tone(2500, 1.5, 7), sampleRate: SR } },
+      checkers,
+    );
+    const s1 = Number(/similarity (\d\.\d\d)/.exec(check.detail!)![1]);
+    const s2 = Number(/similarity (\d\.\d\d)/.exec(other.checks.find((c) => c.check === 'speaker')!.detail!)![1]);
+    expect(s2).toBeLessThan(s1);
+  });
+});
