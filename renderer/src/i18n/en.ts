@@ -585,6 +585,8 @@ export const en = {
   ...privacyEn,
   ...studioUxEn,
   ...uxAppEn,
+  // speech recognition and speaker packs (#10)
+  'models.kind.speaker': 'Speaker recognition',
 } as const;
 
 export type MessageKey = keyof typeof en;

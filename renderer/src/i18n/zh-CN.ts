@@ -575,4 +575,6 @@ export const zhCN: Dictionary = {
   ...privacyZhCN,
   ...studioUxZhCN,
   ...uxAppZhCN,
+  // speech recognition and speaker packs (#10)
+  'models.kind.speaker': '说话人识别',
 };
