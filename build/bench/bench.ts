@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --json] [-- --only espeak,pocket-tts,silero-vad,aligner,piper]`: real-time speed, time to first audio
+ * `npm run bench [-- --json] [-- --only espeak,pocket-tts,silero-vad,aligner,piper,kokoro,asr]`: real-time speed, time to first audio
  * and peak RSS per engine, each measured in a fresh process. `aligner`: the embedded aligner (issue #10) on the 10
  * real clips with their transcripts, speed in x real time of audio aligned and verified; "first audio" is its first
- * call (model load included). Targets (issue #3) for the real Pocket TTS int8 pack on
+ * call (model load included). `asr`: speech recognition (Parakeet pack, or its contract fixture when
+ * TIMBRE_MODELS_DIR lacks it) on the same clips. Targets (issue #3) for the real Pocket TTS int8 pack on
  * 2 x86 cores: ≥ 6x real time, first audio ≤ 200 ms, peak RSS < 400 MB.
  *
  * `npm run bench -- --long [--json] [--lengths 3600,36000]` (issue #9): projects of 1 and 10 hours of speech
@@ -58,7 +59,7 @@ if (args.includes('--dub')) {
 }
 const onlyIdx = args.indexOf('--only');
 const engines =
-  onlyIdx >= 0 ? args[onlyIdx + 1].split(',') : ['espeak', 'pocket-tts', 'silero-vad', 'aligner', 'piper'];
+  onlyIdx >= 0 ? args[onlyIdx + 1].split(',') : ['espeak', 'pocket-tts', 'silero-vad', 'aligner', 'piper', 'asr'];
 if (onlyIdx < 0) engines.push('kokoro'); // issue #14: fixture here, real with TIMBRE_MODELS_DIR/kokoro
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');

@@ -1,6 +1,6 @@
 /**
  * One engine's benchmark, in its own process so that peak RSS belongs to that engine alone.
- * Usage: tsx build/bench/engine-run.ts <espeak|pocket-tts|silero-vad|aligner|piper|kokoro> → one JSON line on stdout.
+ * Usage: tsx build/bench/engine-run.ts <espeak|pocket-tts|silero-vad|aligner|piper|kokoro|asr> → one JSON line on stdout.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -192,6 +192,49 @@ async function main(): Promise<BenchResult> {
     const avail = await engine.availability();
     if (!avail.available) throw new Error(avail.reason);
     return benchTts(engine, 'af_heart', graphs);
+  }
+  if (which === 'asr') {
+    // Speech recognition (issue #10): the Parakeet pack when TIMBRE_MODELS_DIR holds it, else the contract fixture
+    // (the real features, windows and decoding around a tiny graph: it measures Timbre's side, not the model). The 10
+    // real clips of ../shared/eval, after one warm-up call that loads the model.
+    const { loadClips } = await import('./align-eval.js');
+    const { ParakeetTranscriber, parakeetUnavailableReason } = await import('../../native-models/asr/parakeet.js');
+    const root = process.env.TIMBRE_MODELS_DIR;
+    let packDir = [root && path.join(root, 'parakeet-ctc-en'), root].find((d) => d && !parakeetUnavailableReason(d));
+    let graphs = 'real weights (parakeet-ctc-en model.int8.onnx)';
+    let cleanup = () => {};
+    if (!packDir) {
+      const { makeParakeetFixture } = await import('../../tests/fixtures/parakeet-fixture.js');
+      const fx = makeParakeetFixture();
+      packDir = fx.dir;
+      cleanup = fx.cleanup;
+      graphs = 'contract fixture (not the real model: set TIMBRE_MODELS_DIR to a folder holding parakeet-ctc-en/)';
+    }
+    const clips = loadClips();
+    const t = new ParakeetTranscriber({ packDir });
+    const tw = performance.now();
+    await t.transcribe(clips[0].audio);
+    const firstMs = performance.now() - tw;
+    let audio = 0;
+    const t0 = performance.now();
+    for (const c of clips) {
+      await t.transcribe(c.audio);
+      audio += c.audio.length / 16000;
+    }
+    const wall = (performance.now() - t0) / 1000;
+    await t.dispose();
+    cleanup();
+    return {
+      engine: 'asr',
+      graphs,
+      audioSeconds: audio,
+      computeSeconds: wall,
+      speedXRealtime: audio / wall,
+      firstAudioMs: firstMs,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      cores: os.availableParallelism(),
+      runs: clips.length,
+    };
   }
   throw new Error(`unknown engine ${which}`);
 }

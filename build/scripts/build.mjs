@@ -44,6 +44,7 @@ const jobs = [
       'synth.worker': 'main/node/jobs/synth.worker.ts',
       'export.worker': 'main/node/export/export.worker.ts',
       'align.worker': 'main/node/speech/align.worker.ts',
+      'asr.worker': 'main/node/speech/asr.worker.ts',
     },
     outdir: 'dist/node',
   }),

@@ -19,6 +19,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerVoicesCommands } from './commands/voices.js';
 import { registerDubCommand } from './commands/dub.js';
 import { registerPrivacyCommands } from './commands/privacy.js';
+import { registerTranscribeCommand } from './commands/transcribe.js';
 
 export async function runCli(argv: string[]): Promise<number> {
   const program = new Command();
@@ -44,6 +45,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerQcCommand(program, getDataDir);
   registerDubCommand(program, getDataDir);
   registerPrivacyCommands(program, getDataDir);
+  registerTranscribeCommand(program, getDataDir);
 
   // Usage errors must not exit the process from inside commander: map them to exit code 2.
   const tune = (cmd: Command) => {

@@ -10,6 +10,8 @@ import { catalogEntrySchema, type PackManifest } from './schema.js';
 import { PIPER_PACKS } from './piper.js';
 import { KOKORO_FP32, KOKORO_INT8 } from './kokoro.js';
 import { POCKET_TTS_LANGUAGE_PACKS } from './pocket-tts-languages.js';
+import { PARAKEET_CTC_EN } from './asr.js';
+import { WESPEAKER_RESNET34_EN } from './speaker.js';
 
 /** Kyutai Pocket TTS, english_2026-04 ONNX export (never mix its files with the older export). */
 export const POCKET_TTS_ENGLISH: PackManifest = {
@@ -300,6 +302,8 @@ export const BUILTIN_CATALOG: readonly PackManifest[] = [
   KOKORO_INT8,
   KOKORO_FP32,
   ...POCKET_TTS_LANGUAGE_PACKS,
+  PARAKEET_CTC_EN,
+  WESPEAKER_RESNET34_EN,
 ].map((m) => catalogEntrySchema.parse(m));
 
 export function findPack(id: string, catalog: readonly PackManifest[] = BUILTIN_CATALOG): PackManifest | undefined {

@@ -7,6 +7,8 @@ import { z } from 'zod';
 const SHA256 = /^[0-9a-f]{64}$/;
 /** A git commit / hub revision: 40 hex digits as one path segment. */
 const PINNED_REVISION = /\/[0-9a-f]{40}\//;
+/** https://github.com/<owner>/<repo>/releases/download/<tag>/<file> */
+const GITHUB_RELEASE_ASSET = /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/releases\/download\/[^/]+\/[^/]+$/;
 
 /** A relative POSIX path inside the pack folder: no absolute paths, no `..`, no backslashes, no empty segments. */
 export function isSafeRelativePath(p: string): boolean {
@@ -43,13 +45,23 @@ export const licenceSchema = z
   })
   .refine((l) => l.url || l.text || l.file, { message: 'a licence needs its text, a URL or a file' });
 
+export const packArchiveSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  bytes: z.number().int().positive(),
+  sha256: z.string().regex(SHA256, 'must be 64 lower-case hex digits'),
+  format: z.literal('tar.bz2'),
+  /** The folder inside the archive that holds the files (entries are looked up as `<root>/<path>`). */
+  root: z.string().refine(isSafeRelativePath).optional(),
+});
+export type PackArchive = z.infer<typeof packArchiveSchema>;
+
 export const packManifestSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"'),
     version: z.string().min(1),
     name: z.string().min(1),
     description: z.string().optional(),
-    kind: z.enum(['tts', 'vad', 'enhance', 'asr']),
+    kind: z.enum(['tts', 'vad', 'enhance', 'asr', 'speaker']),
     capabilities: z.object({
       cloning: z.boolean(),
       presetVoices: z.array(presetVoiceSchema),
@@ -62,6 +74,12 @@ export const packManifestSchema = z
     requiresTermsAcceptance: z.boolean(),
     /** Where the files come from (human-readable). */
     source: z.string().optional(),
+    /**
+     * The files are published inside one archive (e.g. sherpa-onnx's `.tar.bz2` releases): the archive is
+     * downloaded and verified (size + sha256), then only the pinned files are extracted and verified again. Each
+     * file's `url` is then the archive's URL.
+     */
+    archive: packArchiveSchema.optional(),
   })
   .superRefine((m, ctx) => {
     const seen = new Set<string>();
@@ -76,6 +94,15 @@ export const packManifestSchema = z
           message: `voice ${v.id}: ${v.file} is not a pack file`,
           path: ['capabilities'],
         });
+    if (m.archive)
+      m.files.forEach((f, i) => {
+        if (f.url !== m.archive!.url)
+          ctx.addIssue({
+            code: 'custom',
+            message: `${f.path}: a file of an archive pack must name the archive's URL`,
+            path: ['files', i, 'url'],
+          });
+      });
     if (m.licence.file && !seen.has(m.licence.file))
       ctx.addIssue({ code: 'custom', message: `licence file ${m.licence.file} is not a pack file`, path: ['licence'] });
   });
@@ -86,10 +113,23 @@ export type PackManifest = z.infer<typeof packManifestSchema>;
  * a moved branch can never change what is downloaded (the sha256 would catch it, but the pin says it up front).
  */
 export const catalogEntrySchema = packManifestSchema.superRefine((m, ctx) => {
+  if (m.archive) {
+    // A GitHub release asset has no commit in its URL (a tag can move): it is pinned by its size and sha256, which
+    // the pack manager checks before anything is extracted, and each extracted file is pinned again.
+    const u = m.archive.url;
+    if (!u.startsWith('https://') || (!GITHUB_RELEASE_ASSET.test(u) && !PINNED_REVISION.test(u)))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'the archive URL must be https and a GitHub release asset or pinned to a revision',
+        path: ['archive', 'url'],
+      });
+    return;
+  }
   m.files.forEach((f, i) => {
     if (!f.url.startsWith('https://'))
       ctx.addIssue({ code: 'custom', message: `${f.path}: URL must be https`, path: ['files', i, 'url'] });
-    if (!PINNED_REVISION.test(f.url))
+    // A GitHub release asset (sherpa-onnx publishes its models so) is pinned by size and sha256 alone.
+    if (!PINNED_REVISION.test(f.url) && !GITHUB_RELEASE_ASSET.test(f.url))
       ctx.addIssue({
         code: 'custom',
         message: `${f.path}: URL must be pinned to a revision (40-hex commit)`,

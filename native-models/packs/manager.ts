@@ -15,6 +15,7 @@ import { downloadFile, type RetryPolicy } from './download.js';
 import { PackError } from './errors.js';
 import { sha256File } from './hash.js';
 import { ZipReader, type ZipEntryInfo } from './zip.js';
+import { extractTarBz2 } from './tar.js';
 import { describeNonRegular } from '../common/safe-fs.js';
 import { changedPackFiles, changedPackMessage } from './integrity.js';
 
@@ -121,6 +122,10 @@ interface StagingState {
 
 const PACK_RECORD = 'pack.json';
 const STATE_FILE = '.state.json';
+/** Where an archive pack's archive is downloaded in its staging folder (removed once its files are out). */
+const ARCHIVE_FILE = '.archive';
+/** File names taken for model pack archives (`timbre models import x.tar.bz2`). */
+const TAR_BZ2_NAME = /\.(tar\.bz2|tbz2?)$/i;
 
 export async function freeBytesOn(dir: string): Promise<number> {
   const s = await fsp.statfs(dir);
@@ -245,6 +250,7 @@ export class PackManager {
     if (this.policy.downloadsRefused) throw new PackError('POLICY', this.policy.downloadsRefused);
     this.checkPolicy(m);
     this.checkTerms(m, o.acceptTerms);
+    if (m.archive) return this.withLock(id, () => this.downloadArchive(m, o));
     return this.withLock(id, async () => {
       const staging = this.stagingDir(id);
       let state = await readState(staging);
@@ -318,6 +324,100 @@ export class PackManager {
     });
   }
 
+  /** An archive pack: download the archive (resumable, verified), then extract and verify its pinned files. */
+  private async downloadArchive(m: PackManifest, o: DownloadOptions): Promise<PackListing> {
+    const a = m.archive!;
+    const staging = this.stagingDir(m.id);
+    let state = await readState(staging);
+    if (state && (state.id !== m.id || state.version !== m.version)) {
+      await fsp.rm(staging, { recursive: true, force: true });
+      state = undefined;
+    }
+    state ??= { id: m.id, version: m.version, files: {} };
+    const archivePath = path.join(staging, ARCHIVE_FILE);
+    const known = state.files[ARCHIVE_FILE];
+    if (known && (known.url !== a.url || known.sha256 !== a.sha256)) {
+      await fsp.rm(archivePath, { force: true });
+      await fsp.rm(`${archivePath}.part`, { force: true });
+      delete state.files[ARCHIVE_FILE];
+    }
+    await fsp.mkdir(staging, { recursive: true });
+    // Files extracted by an earlier run that stopped part-way are extracted again.
+    for (const f of m.files) await fsp.rm(path.join(staging, f.path), { force: true });
+    await writeState(staging, state);
+    if ((await fileSize(archivePath)) === a.bytes && (await sha256File(archivePath, o.signal)) !== a.sha256)
+      await fsp.rm(archivePath, { force: true });
+    const have =
+      (await fileSize(archivePath)) === a.bytes ? a.bytes : Math.min(a.bytes, await fileSize(`${archivePath}.part`));
+    // The archive and the files taken out of it are on disk together for a moment.
+    await this.checkDisk(a.bytes - have + totalBytes(m), m);
+    const name = path.posix.basename(new URL(a.url).pathname);
+    const progress = this.progressEmitter(m, 'download', a.bytes, o.onProgress);
+    if (have !== a.bytes) {
+      const entry = (state.files[ARCHIVE_FILE] ??= { url: a.url, sha256: a.sha256 });
+      await writeState(staging, state);
+      await downloadFile({
+        url: this.policy.mirrorUrl
+          ? `${this.policy.mirrorUrl.replace(/\/+$/, '')}/${encodeURIComponent(m.id)}/${encodeURIComponent(name)}`
+          : a.url,
+        dest: archivePath,
+        bytes: a.bytes,
+        sha256: a.sha256,
+        signal: o.signal,
+        retry: o.retry,
+        etag: entry.etag,
+        fetchImpl: this.fetchImpl,
+        onValidator: async (etag) => {
+          entry.etag = etag;
+          await writeState(staging, state);
+        },
+        onBytes: (n) => progress(n, name),
+        onRetry: (attempt, delay, err) => o.onRetry?.(name, attempt, delay, err),
+      });
+    }
+    progress(a.bytes, name, true);
+    await this.extractArchive(m, archivePath, name, staging, o);
+    await fsp.rm(archivePath, { force: true });
+    return this.install(m, staging, 'download', o.onProgress);
+  }
+
+  /** Take the manifest's files out of a .tar.bz2 into `staging`, each checked by size (before) and sha256 (after). */
+  private async extractArchive(
+    m: PackManifest,
+    archivePath: string,
+    label: string,
+    staging: string,
+    o: TransferOptions,
+  ): Promise<void> {
+    const root = m.archive?.root;
+    const fileFor = (name: string) =>
+      m.files.find((f) => name === f.path || (root !== undefined && name === `${root}/${f.path}`));
+    const total = totalBytes(m);
+    const progress = this.progressEmitter(m, 'install', total, o.onProgress);
+    for (const f of m.files) await fsp.mkdir(path.dirname(path.join(staging, f.path)), { recursive: true });
+    const got = await extractTarBz2(
+      archivePath,
+      (name) => {
+        const f = fileFor(name);
+        return f ? { dest: path.join(staging, f.path), bytes: f.bytes } : undefined;
+      },
+      m.files.length,
+      { signal: o.signal, onBytes: (n) => progress(n) },
+    );
+    const byPath = new Map([...got.values()].map((g) => [fileFor(g.entry)!.path, g]));
+    const missing = m.files.filter((f) => !byPath.has(f.path)).map((f) => f.path);
+    if (missing.length)
+      throw new PackError(
+        'MISSING_FILES',
+        `${label} lacks files of pack "${m.id}": ${missing.join(', ')}. Nothing was installed.`,
+      );
+    for (const f of m.files) {
+      const g = byPath.get(f.path)!;
+      if (g.sha256 !== f.sha256) throw checksumError(m, f, g.sha256, `${label}:${g.entry}`);
+    }
+    progress(total, undefined, true);
+  }
+
   // ---------------------------------------------------------------- import
 
   /** Install a pack from a folder or a .zip (air-gapped machines), with the same verification as a download. */
@@ -333,7 +433,54 @@ export class PackManager {
         'BAD_ARCHIVE',
         `${src} is ${kind}, not a model pack archive (.zip) or folder: choose the downloaded file. Nothing was installed.`,
       );
+    if (TAR_BZ2_NAME.test(src)) return this.importArchive(src, st.size, o);
     return this.importZip(src, o);
+  }
+
+  /**
+   * A pack's .tar.bz2 as published: the pack asked for, else the catalog pack whose archive has this size and
+   * sha256. Only the pinned files are extracted, each verified.
+   */
+  private async importArchive(src: string, size: number, o: ImportOptions): Promise<PackListing> {
+    let m: PackManifest | undefined;
+    if (o.packId) {
+      m = this.manifest(o.packId);
+      if (!m.archive)
+        throw new PackError(
+          'BAD_ARCHIVE',
+          `Pack "${m.id}" is not published as a .tar.bz2 archive: import its files, a folder or a .zip. Nothing was installed.`,
+        );
+    } else {
+      const candidates = this.catalog.filter((c) => c.archive?.bytes === size);
+      if (candidates.length) {
+        const digest = await sha256File(src, o.signal);
+        m = candidates.find((c) => c.archive!.sha256 === digest);
+      }
+      if (!m)
+        throw new PackError(
+          'MISSING_FILES',
+          `${src} is not the published archive of any known pack (${this.catalog
+            .filter((c) => c.archive)
+            .map((c) => c.id)
+            .join(
+              ', ',
+            )}): its size or sha256 differs. Name the pack to take its files out of it anyway. Nothing was installed.`,
+        );
+    }
+    const pack = m;
+    this.checkPolicy(pack);
+    this.checkTerms(pack, o.acceptTerms);
+    return this.withLock(pack.id, async () => {
+      const staging = await this.newImportStaging(pack);
+      try {
+        await this.checkDisk(totalBytes(pack), pack);
+        await this.extractArchive(pack, src, src, staging, o);
+        return await this.install(pack, staging, 'import', o.onProgress);
+      } catch (err) {
+        await fsp.rm(staging, { recursive: true, force: true });
+        throw err;
+      }
+    });
   }
 
   private async importFolder(src: string, o: ImportOptions): Promise<PackListing> {

@@ -100,7 +100,12 @@ describe('consent statements', () => {
     expect(ok.checks).toEqual([
       expect.objectContaining({ check: 'duration', result: 'passed' }),
       expect.objectContaining({ check: 'words', result: 'passed' }),
-      { check: 'speaker', result: 'not-checked', detail: 'not checked (no speaker-embedding pack installed)' },
+      {
+        check: 'speaker',
+        result: 'not-checked',
+        detail:
+          'not checked (install the "speaker-wespeaker-en" speaker-embedding pack: timbre models download speaker-wespeaker-en)',
+      },
     ]);
     const aligned = ok.checks[1].alignment!;
     expect(aligned.verdict).toBe('match');

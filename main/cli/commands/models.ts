@@ -67,8 +67,10 @@ export function registerModelsCommands(program: Command, getDataDir: () => strin
 
   models
     .command('import')
-    .description('install a model pack from a folder or a .zip (for machines without internet), fully verified')
-    .argument('<path>', 'folder or .zip holding the pack files')
+    .description(
+      'install a model pack from a folder, a .zip or its published .tar.bz2 (for machines without internet), fully verified',
+    )
+    .argument('<path>', 'folder, .zip or .tar.bz2 holding the pack files')
     .option('--id <id>', 'pack id (detected from the files when omitted)')
     .option('--accept-terms', 'accept the pack licence terms (required for packs that ask for it)')
     .action(async (source: string, opts: { id?: string; acceptTerms?: boolean }) => {

@@ -9,7 +9,8 @@
  *   recording and scores every word against a free phone loop: the reading must match the statement (verdict, score
  *   and the words that failed; thresholds measured in docs/speech.md) and every verification word must pass. For
  *   languages it has no model for (zh-CN), an installed speech-recognition pack checks the verification words;
- * - speaker: when a speaker-embedding checker is installed, the statement and the voice sample must be the same voice.
+ * - speaker: when the speaker-embedding pack is installed, the statement and the voice sample must be the same voice
+ *   (WeSpeaker cosine similarity at least SPEAKER_SAME_THRESHOLD).
  * A check that cannot run says so ("not checked (no … pack installed)"); the overall status is 'failed' when any
  * check that ran failed, else 'verified'.
  */
@@ -26,6 +27,9 @@ import type {
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { writeFileAtomic } from '../atomic-fs.js';
 import { newId } from '../ids.js';
+import { resample } from '../../../native-models/dsp/resample.js';
+import { cosineSimilarity } from '../../../native-models/speech/cluster.js';
+import { SPEAKER_PACK_ID, SpeakerEmbedder, speakerUnavailableReason } from '../../../native-models/speaker/embedder.js';
 
 /** A speech recogniser (an installed ASR pack). */
 export interface Transcriber {
@@ -56,12 +60,39 @@ export interface ConsentCheckers {
 }
 
 /**
- * The checkers available: the embedded aligner always (passed in by the core, which owns its worker); no
- * speech-recognition or speaker-embedding pack exists in the catalog yet, so none are found in `modelsDir`; such a
- * pack registers its checker here when it lands.
+ * Same-speaker threshold on the WeSpeaker cosine similarity (clamped to 0..1). NOT measured yet (the pack could not be
+ * downloaded where this was built): 0.5 is a provisional value; `tests/unit/speaker-real.test.ts` prints the
+ * same- and different-speaker scores on ../shared/eval to set it from measurements.
  */
-export function installedConsentCheckers(_modelsDir: string, aligner?: StatementAligner): ConsentCheckers {
-  return aligner ? { aligner } : {};
+export const SPEAKER_SAME_THRESHOLD = 0.5;
+
+const embedders = new Map<string, SpeakerEmbedder>();
+
+/** The consent speaker check backed by the installed speaker-embedding pack in `packDir`. */
+export function speakerVerifierFor(packDir: string): SpeakerVerifier {
+  let e = embedders.get(packDir);
+  if (!e) embedders.set(packDir, (e = new SpeakerEmbedder(packDir)));
+  const embedder = e;
+  const at16k = (x: { samples: Float32Array; sampleRate: number }) =>
+    x.sampleRate === 16_000 ? x.samples : resample(x.samples, x.sampleRate, 16_000);
+  return {
+    name: 'WeSpeaker ResNet34',
+    async compare(a, b) {
+      const [ea, eb] = [await embedder.embed(at16k(a)), await embedder.embed(at16k(b))];
+      return { similarity: Math.max(0, cosineSimilarity(ea, eb)), threshold: SPEAKER_SAME_THRESHOLD };
+    },
+  };
+}
+
+/**
+ * The checkers available: the embedded aligner always (passed in by the core, which owns its worker); the speaker
+ * check when the speaker-embedding pack is installed in `modelsDir`.
+ */
+export function installedConsentCheckers(modelsDir: string, aligner?: StatementAligner): ConsentCheckers {
+  const checkers: ConsentCheckers = aligner ? { aligner } : {};
+  const speakerDir = path.join(modelsDir, SPEAKER_PACK_ID);
+  if (!speakerUnavailableReason(speakerDir)) checkers.speaker = speakerVerifierFor(speakerDir);
+  return checkers;
 }
 
 /** Accepted range of speech seconds, as a multiple of the statement's expected reading time. */
@@ -361,7 +392,7 @@ export async function verifyStatement(input: VerifyInput, checkers: ConsentCheck
       result: 'not-checked',
       detail: checkers.speaker
         ? 'not checked (no voice sample given to compare with)'
-        : 'not checked (no speaker-embedding pack installed)',
+        : `not checked (install the "${SPEAKER_PACK_ID}" speaker-embedding pack: timbre models download ${SPEAKER_PACK_ID})`,
     });
   }
   return { status: checks.some((c) => c.result === 'failed') ? 'failed' : 'verified', checks };

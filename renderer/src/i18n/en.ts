@@ -593,6 +593,9 @@ export const en = {
 
   // languages, bundles and the picker (#14)
   ...languagesEn,
+
+  // speech recognition and speaker packs (#10)
+  'models.kind.speaker': 'Speaker recognition',
 } as const;
 
 export type MessageKey = keyof typeof en;

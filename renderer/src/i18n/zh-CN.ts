@@ -583,4 +583,7 @@ export const zhCN: Dictionary = {
 
   // languages, bundles and the picker (#14)
   ...languagesZhCN,
+
+  // speech recognition and speaker packs (#10)
+  'models.kind.speaker': '说话人识别',
 };
