@@ -4,6 +4,7 @@ import type { TtsEngine } from './engine.js';
 import { chooseExecutionProviders } from './onnx/providers.js';
 import { createEspeakEngine } from './espeak/espeak-engine.js';
 import { createPocketTtsEngine, POCKET_PACK_ID } from './pocket-tts/index.js';
+import { createSeededRepeatEngine } from './testing/seeded-repeat-engine.js';
 
 export interface EngineRegistryOptions {
   /** `<dataDir>/models`: where model packs are installed (one folder per pack id). */
@@ -21,5 +22,6 @@ export function createEngines(opts: EngineRegistryOptions): TtsEngine[] {
   return [
     createEspeakEngine(),
     createPocketTtsEngine({ packDir: path.join(opts.modelsDir, POCKET_PACK_ID), sessionOptions }),
+    ...(process.env.TIMBRE_TEST_ENGINES === '1' ? [createSeededRepeatEngine()] : []),
   ];
 }

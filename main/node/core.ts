@@ -11,6 +11,8 @@ import { ApiError, notFound, toApiError } from '../../native-models/common/error
 import { AlignError } from '../../native-models/speech/aligner.js';
 import { AlignerHost } from './speech/aligner-host.js';
 import { TakeQcService } from './speech/take-qc.js';
+import { AutoRetake } from './speech/auto-retake.js';
+import { RetakeStore } from './studio/retake-store.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
@@ -71,6 +73,8 @@ export interface Core {
   readonly apiKeys: ApiKeys;
   /** Take QC: each take aligned to its text (background after generation; `projects.qc`, `timbre qc`). */
   readonly qc: TakeQcService;
+  /** Auto-retake of flagged takes (a project setting; docs/speech.md). */
+  readonly retakes: AutoRetake;
   /** The web server tells the core where the API answers (for `apiServer.status` and Settings). */
   setApiServer(status: ApiServerStatus): void;
   /** The web server lets Settings open or close the listener for other computers (`apiServer.setRemote`). */
@@ -166,6 +170,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   const engines = new WorkerHost({ modelsDir: layout.models, ...engineSettings() });
   const jobs = new JobQueue(db, repos, layout.takes, engines, emit);
+  // Before any job can start (resumed ones too): retake jobs carry their seed.
+  const retakeStore = new RetakeStore(db);
+  jobs.retakeOf = (jobId) => retakeStore.retakeOf(jobId);
   jobs.ledger = ledger;
   let voicesCache: VoiceInfo[] | null = null;
   const reloadEngines = () => {
@@ -282,10 +289,27 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     onAlign: (takeId, language) =>
       ledger.record('model.run', { engine: 'aligner', item: 'take', itemId: takeId, language }),
-    onChecked: (projectId) => changed(projectId),
+    onChecked: (projectId, qc) => {
+      autoRetake.onChecked(qc);
+      changed(projectId);
+    },
     log,
   });
   jobs.onTakeCreated = (takeId, projectId) => takeQc.schedule(takeId, projectId);
+  const autoRetake = new AutoRetake({
+    repos,
+    store: retakeStore,
+    jobs,
+    qcOf: (takeId) => takeQc.stored(takeId),
+    scheduleQc: (takeId, projectId) => takeQc.schedule(takeId, projectId),
+    qcIdle: () => takeQc.idle(),
+    changed,
+    log,
+  });
+  bus.on('event', (event: EventName, payload: unknown) => {
+    if (event === 'job.updated') autoRetake.onJobUpdated(payload as EventPayload<'job.updated'>);
+  });
+  autoRetake.recover();
 
   const apiKeys = new ApiKeys(db, ledger);
   /**
@@ -422,6 +446,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const p = repos.projects.setVoice(id, voiceId);
       changed(id);
       return p;
+    },
+    'projects.setAutoRetake': ({ id, tries }) => {
+      retakeStore.setAutoRetake(id, tries);
+      changed(id);
+      return repos.projects.detail(id, repos.lines);
     },
     'projects.setOptions': ({ id, options }) => {
       const p = repos.projects.setOptions(id, options);
@@ -786,7 +815,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'timeline.playQueue': ({ projectId, from, lineId, count }) =>
       overviews.playQueue(projectId, { from, lineId }, count),
     'takes.setActive': ({ lineId, takeId }) => {
-      const line = studio.setActiveTake(lineId, takeId);
+      const line0 = studio.setActiveTake(lineId, takeId);
+      autoRetake.userChose(lineId, takeId);
+      const line = line0.retake ? repos.lines.get(lineId) : line0;
       changed(line.projectId);
       return line;
     },
@@ -872,6 +903,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     speech,
     apiKeys,
     qc: takeQc,
+    retakes: autoRetake,
     setApiServer(status) {
       apiServer = status;
     },
