@@ -5,7 +5,8 @@
  * sampling-engine failure auto-retake is for), and the seed decides it, so each test knows which try fails. QC and the
  * aligner run unchanged.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -153,4 +154,42 @@ describe('auto-retake', () => {
       db.close();
     }
   });
+
+  it('`timbre render --auto-retake N` retakes flagged lines before mixing and reports what it kept', async () => {
+    const script = path.join(t.dir, 'script.txt');
+    writeFileSync(script, `${TEXT}\n`);
+    const data = path.join(t.dir, 'cli-data');
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(ROOT, 'bin/timbre.mjs'), '--data-dir', data, ...args], {
+        cwd: t.dir,
+        encoding: 'utf8',
+        env: { ...process.env, TIMBRE_TEST_ENGINES: '1' },
+      });
+    const bad = run('render', script, '--auto-retake', '9', '-f', 'wav', '-l', 'none', '-o', 'bad.wav');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--auto-retake must be a whole number from 0 to 5, not "9"/);
+    expect(existsSync(path.join(t.dir, 'bad.wav'))).toBe(false);
+    const out = path.join(t.dir, 'ep.wav');
+    const r = run(
+      'render',
+      script,
+      '--voice',
+      'seeded-repeat:always-repeat',
+      '--auto-retake',
+      '1',
+      '-f',
+      'wav',
+      '-l',
+      'none',
+      '-o',
+      out,
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { retakes: { line: number; outcome: string; message: string }[] };
+    expect(report.retakes).toEqual([
+      { line: 1, outcome: 'best', message: expect.stringMatching(/QC flagged all 2 tries; try \d is kept/) as string },
+    ]);
+    expect(existsSync(out)).toBe(true);
+  }, 300_000);
 });

@@ -7,6 +7,7 @@ import { batchProgress, readyCount, staleCount as countStale } from '../features
 import { SaveIndicator } from '../components/SaveIndicator';
 import { VoicePicker } from '../components/VoicePicker';
 import { KnobsDialog } from '../components/KnobsDialog';
+import { AutoRetakeSetting } from '../features/qc/AutoRetake';
 import { useT } from '../i18n/useT';
 import { useCatalog } from '../store/catalog';
 import { useLiveListen } from '../store/events';
@@ -364,6 +365,7 @@ function Studio() {
                 void studio().setProjectOptions(o);
               }}
             />
+            <AutoRetakeSetting projectId={project.id} value={project.autoRetake} />
           </div>
           <div className="toolbar-spacer" />
           <label className="toggle">
