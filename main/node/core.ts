@@ -34,6 +34,7 @@ import type { NewSample } from './voices/library.js';
 import { readingScript } from './voices/reading-script.js';
 import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
+import { POCKET_PACK_ID, locatePackFiles } from '../../native-models/pocket-tts/bundle.js';
 import { previewScript, StudioService } from './studio/studio-service.js';
 import { episodePlan, timelineOf } from './studio/episode.js';
 import { takePeaks } from './studio/take-analysis-store.js';
@@ -142,8 +143,9 @@ function recover(
 }
 
 /** Why a library voice cannot speak now (it has no cloning data: no cloning pack was installed), or null. */
-function libraryVoiceProblem(v: { name: string; engines: string[] }): string | null {
-  return v.engines.length
+function libraryVoiceProblem(v: { name: string; engines: string[] }, cloningInstalled: boolean): string | null {
+  // A voice added before a cloning pack existed is cloned from its samples on first use once one is installed.
+  return v.engines.length || cloningInstalled
     ? null
     : `the voice "${v.name}" needs a voice-cloning model pack to speak. Install Pocket TTS in Models, then generate again.`;
 }
@@ -181,6 +183,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   const models = new ModelsService(layout.root, emit, reloadEngines, undefined, ledger);
   const library = new VoiceLibrary(db, layout.root, layout.voices, engines);
+  // The cloning pack's files are all there (a few stat calls; the engine itself checks them again when it loads).
+  const cloningInstalled = () => locatePackFiles(path.join(layout.models, POCKET_PACK_ID)).missing.length === 0;
+  library.cloningInstalled = cloningInstalled;
   const voiceAudio = new VoiceAudio(layout.models);
   const staging = new StagingStore(path.join(layout.root, 'staging'), () => library.openVault(), voiceAudio);
   staging.sweep();
@@ -226,11 +231,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return { statement, verification, wav: rec.wav };
   };
   const voicesChanged = () => emit('projects.changed', {});
+  // A voice added before a cloning pack existed, cloned from its samples on first use: the ledger's model run.
+  library.onCloned = (voiceId, cloned) => {
+    for (const engine of cloned) ledger.record('model.run', { engine, item: 'voice', itemId: voiceId });
+    voicesChanged();
+  };
   jobs.voiceProblem = (voice) => {
     if (!voice.startsWith(`${LIBRARY_ENGINE}:`)) return null;
     const id = voice.slice(LIBRARY_ENGINE.length + 1);
     const v = library.list().find((x) => x.id === id);
-    return v ? libraryVoiceProblem(v) : null;
+    return v ? libraryVoiceProblem(v, cloningInstalled()) : null;
   };
   jobs.resolveVoice = async (engineId, voiceId) => {
     if (engineId !== LIBRARY_ENGINE) return null;
@@ -529,8 +539,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       })),
     'voices.list': async ({ engineId }) => {
       voicesCache = await engineVoices();
+      const cloning = cloningInstalled();
       const mine: VoiceInfo[] = library.list().map((v) => {
-        const problem = libraryVoiceProblem(v);
+        const problem = libraryVoiceProblem(v, cloning);
         return {
           id: v.voiceId,
           engineId: LIBRARY_ENGINE,
