@@ -5,6 +5,7 @@ import { createEspeakEngine } from './espeak/espeak-engine.js';
 import { createPiperEngine } from './piper/index.js';
 import { createKokoroForModelsDir } from './kokoro/index.js';
 import { createPocketTtsLanguagesEngine, pocketTtsBundles } from './pocket-tts/languages.js';
+import { createSeededRepeatEngine } from './testing/seeded-repeat-engine.js';
 
 export interface EngineRegistryOptions {
   /** `<dataDir>/models`: where model packs are installed (one folder per pack id). */
@@ -24,5 +25,6 @@ export function createEngines(opts: EngineRegistryOptions): TtsEngine[] {
     createPocketTtsLanguagesEngine({ bundles: pocketTtsBundles(opts.modelsDir), sessionOptions }),
     createPiperEngine({ modelsDir: opts.modelsDir, sessionOptions }),
     createKokoroForModelsDir(opts.modelsDir, sessionOptions),
+    ...(process.env.TIMBRE_TEST_ENGINES === '1' ? [createSeededRepeatEngine()] : []),
   ];
 }

@@ -11,6 +11,8 @@ import { ApiError, notFound, toApiError } from '../../native-models/common/error
 import { AlignError } from '../../native-models/speech/aligner.js';
 import { AlignerHost } from './speech/aligner-host.js';
 import { TakeQcService } from './speech/take-qc.js';
+import { AutoRetake } from './speech/auto-retake.js';
+import { RetakeStore } from './studio/retake-store.js';
 import { sweepTempFiles } from './atomic-fs.js';
 import { openDatabase, type Db } from './db/database.js';
 import { createRepos, type Repos } from './db/repositories.js';
@@ -32,6 +34,7 @@ import type { NewSample } from './voices/library.js';
 import { readingScript } from './voices/reading-script.js';
 import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
+import { POCKET_PACK_ID, locatePackFiles } from '../../native-models/pocket-tts/bundle.js';
 import { previewScript, StudioService } from './studio/studio-service.js';
 import { episodePlan, timelineOf } from './studio/episode.js';
 import { takePeaks } from './studio/take-analysis-store.js';
@@ -73,6 +76,8 @@ export interface Core {
   readonly apiKeys: ApiKeys;
   /** Take QC: each take aligned to its text (background after generation; `projects.qc`, `timbre qc`). */
   readonly qc: TakeQcService;
+  /** Auto-retake of flagged takes (a project setting; docs/speech.md). */
+  readonly retakes: AutoRetake;
   /** The web server tells the core where the API answers (for `apiServer.status` and Settings). */
   setApiServer(status: ApiServerStatus): void;
   /** The web server lets Settings open or close the listener for other computers (`apiServer.setRemote`). */
@@ -149,8 +154,9 @@ function normalLanguageTag(tag: string): string | null {
   return /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(normal) && normal.length <= 35 ? normal : null;
 }
 
-function libraryVoiceProblem(v: { name: string; engines: string[] }): string | null {
-  return v.engines.length
+function libraryVoiceProblem(v: { name: string; engines: string[] }, cloningInstalled: boolean): string | null {
+  // A voice added before a cloning pack existed is cloned from its samples on first use once one is installed.
+  return v.engines.length || cloningInstalled
     ? null
     : `the voice "${v.name}" needs a voice-cloning model pack to speak. Install Pocket TTS in Models, then generate again.`;
 }
@@ -177,6 +183,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   const engines = new WorkerHost({ modelsDir: layout.models, ...engineSettings() });
   const jobs = new JobQueue(db, repos, layout.takes, engines, emit);
+  // Before any job can start (resumed ones too): retake jobs carry their seed.
+  const retakeStore = new RetakeStore(db);
+  jobs.retakeOf = (jobId) => retakeStore.retakeOf(jobId);
   jobs.ledger = ledger;
   let voicesCache: VoiceInfo[] | null = null;
   const reloadEngines = () => {
@@ -185,6 +194,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   const models = new ModelsService(layout.root, emit, reloadEngines, undefined, ledger);
   const library = new VoiceLibrary(db, layout.root, layout.voices, engines);
+  // The cloning pack's files are all there (a few stat calls; the engine itself checks them again when it loads).
+  const cloningInstalled = () => locatePackFiles(path.join(layout.models, POCKET_PACK_ID)).missing.length === 0;
+  library.cloningInstalled = cloningInstalled;
   const voiceAudio = new VoiceAudio(layout.models);
   const staging = new StagingStore(path.join(layout.root, 'staging'), () => library.openVault(), voiceAudio);
   staging.sweep();
@@ -230,11 +242,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return { statement, verification, wav: rec.wav };
   };
   const voicesChanged = () => emit('projects.changed', {});
+  // A voice added before a cloning pack existed, cloned from its samples on first use: the ledger's model run.
+  library.onCloned = (voiceId, cloned) => {
+    for (const engine of cloned) ledger.record('model.run', { engine, item: 'voice', itemId: voiceId });
+    voicesChanged();
+  };
   jobs.voiceProblem = (voice) => {
     if (!voice.startsWith(`${LIBRARY_ENGINE}:`)) return null;
     const id = voice.slice(LIBRARY_ENGINE.length + 1);
     const v = library.list().find((x) => x.id === id);
-    return v ? libraryVoiceProblem(v) : null;
+    return v ? libraryVoiceProblem(v, cloningInstalled()) : null;
   };
   jobs.resolveVoice = async (engineId, voiceId) => {
     if (engineId !== LIBRARY_ENGINE) return null;
@@ -299,10 +316,27 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     onAlign: (takeId, language) =>
       ledger.record('model.run', { engine: 'aligner', item: 'take', itemId: takeId, language }),
-    onChecked: (projectId) => changed(projectId),
+    onChecked: (projectId, qc) => {
+      autoRetake.onChecked(qc);
+      changed(projectId);
+    },
     log,
   });
   jobs.onTakeCreated = (takeId, projectId) => takeQc.schedule(takeId, projectId);
+  const autoRetake = new AutoRetake({
+    repos,
+    store: retakeStore,
+    jobs,
+    qcOf: (takeId) => takeQc.stored(takeId),
+    scheduleQc: (takeId, projectId) => takeQc.schedule(takeId, projectId),
+    qcIdle: () => takeQc.idle(),
+    changed,
+    log,
+  });
+  bus.on('event', (event: EventName, payload: unknown) => {
+    if (event === 'job.updated') autoRetake.onJobUpdated(payload as EventPayload<'job.updated'>);
+  });
+  autoRetake.recover();
 
   const apiKeys = new ApiKeys(db, ledger);
   /**
@@ -460,6 +494,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       changed(id);
       return p;
     },
+    'projects.setAutoRetake': ({ id, tries }) => {
+      retakeStore.setAutoRetake(id, tries);
+      changed(id);
+      return repos.projects.detail(id, repos.lines);
+    },
     'projects.setOptions': ({ id, options }) => {
       const p = repos.projects.setOptions(id, options);
       changed(id);
@@ -538,8 +577,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       })),
     'voices.list': async ({ engineId }) => {
       voicesCache = await engineVoices();
+      const cloning = cloningInstalled();
       const mine: VoiceInfo[] = library.list().map((v) => {
-        const problem = libraryVoiceProblem(v);
+        const problem = libraryVoiceProblem(v, cloning);
         return {
           id: v.voiceId,
           engineId: LIBRARY_ENGINE,
@@ -824,7 +864,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'timeline.playQueue': ({ projectId, from, lineId, count }) =>
       overviews.playQueue(projectId, { from, lineId }, count),
     'takes.setActive': ({ lineId, takeId }) => {
-      const line = studio.setActiveTake(lineId, takeId);
+      const line0 = studio.setActiveTake(lineId, takeId);
+      autoRetake.userChose(lineId, takeId);
+      const line = line0.retake ? repos.lines.get(lineId) : line0;
       changed(line.projectId);
       return line;
     },
@@ -920,6 +962,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     speech,
     apiKeys,
     qc: takeQc,
+    retakes: autoRetake,
     setApiServer(status) {
       apiServer = status;
     },

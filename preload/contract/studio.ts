@@ -89,6 +89,29 @@ export type ParsedLineSummary = z.infer<typeof ParsedLineSummary>;
 export const StaleReason = z.enum(['text', 'voice', 'options', 'dictionary']);
 export type StaleReason = z.infer<typeof StaleReason>;
 
+/** Retakes the core makes by itself when QC flags a new take (project setting `autoRetake`; docs/speech.md). */
+export const LineRetake = z.object({
+  state: z.enum(['retrying', 'done', 'stopped']),
+  /** The retake being made (retrying) or the last one made, 1-based, of `max`. */
+  attempt: z.number().int().min(1).max(5),
+  max: z.number().int().min(1).max(5),
+  /** Every try's take in order (the first is the flagged take that started the retakes). */
+  takeIds: z.array(Id),
+  /** The take the retakes left active (or the one the user chose); null while retrying. */
+  chosenTakeId: Id.nullable(),
+  /**
+   * Why it ended: passed (a retake passed QC), best (every try was flagged: the best-scoring one is kept), user (you
+   * chose a take), failed (a retake could not be made), changed (the line changed or was generated again).
+   */
+  outcome: z.enum(['passed', 'best', 'user', 'failed', 'changed']).nullable(),
+  /** The same in plain English (the CLI prints it). */
+  message: z.string(),
+});
+export type LineRetake = z.infer<typeof LineRetake>;
+
+/** How many retakes a flagged take gets (0: off, the default). */
+export const AutoRetakeTries = z.number().int().min(0).max(5);
+
 export const Line = z.object({
   id: Id,
   projectId: Id,
@@ -113,6 +136,8 @@ export const Line = z.object({
   chapter: z.string().nullable(),
   /** Take QC of the active take (`takes.qc` for the findings); null while it has not been checked (or no take). */
   qc: z.enum(['ok', 'flagged', 'unchecked']).nullable(),
+  /** Automatic retakes of this line (the latest run), or null when none were made. */
+  retake: LineRetake.nullable(),
   parsed: ParsedLineSummary,
   updatedAt: IsoTime,
 });
@@ -162,6 +187,8 @@ export const ProjectDetail = Project.extend({
    * failures older than this no longer describe the line.
    */
   inputsChangedAt: IsoTime.nullable(),
+  /** Retakes (new seed) a take gets when QC flags it, up to this many; 0: off. */
+  autoRetake: AutoRetakeTries,
 });
 export type ProjectDetail = z.infer<typeof ProjectDetail>;
 
@@ -403,6 +430,11 @@ export const studioMethods = {
   ),
   /** Choose the project's language (the voice picker shows its voices first). */
   'projects.setLanguage': call(z.object({ id: Id, language: LanguageTag }).strict(), Project),
+  /**
+   * Auto-retake: when QC flags a new take, generate the line again with a new seed, up to `tries` times, and keep
+   * the best-scoring take active (every try stays a take; a take the user picks stays). 0 turns it off.
+   */
+  'projects.setAutoRetake': call(z.object({ id: Id, tries: AutoRetakeTries }).strict(), ProjectDetail),
 } as const;
 
 export const studioEvents = {

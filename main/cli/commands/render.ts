@@ -1,6 +1,6 @@
 /**
  * `timbre render SCRIPT [--voice V] [--speaker-voice S=V]... [--engine E] -f mp3 -l podcast -o OUT [--srt F]
- * [--vtt F] [--json]`: a script file (any format the studio imports) to a finished episode in one command. It makes
+ * [--vtt F] [--auto-retake N] [--json]`: a script file (any format the studio imports) to a finished episode in one command. It makes
  * a project (kept, so a line can be fixed in the studio and exported again; `--discard-project` removes it), generates
  * every line with a progress bar and the time left, exports, and prints a report (`--json`: machine-readable).
  * The batch path for automation; the same calls the studio makes, validated by the same contract.
@@ -23,6 +23,7 @@ import {
 import { DEFAULT_VOICE } from '../../node/studio/line-state.js';
 import { CliError } from '../cli-error.js';
 import { checkOutputPath } from '../output-path.js';
+import { knob } from '../knobs.js';
 
 interface RenderOptions {
   voice?: string;
@@ -36,6 +37,7 @@ interface RenderOptions {
   name?: string;
   discardProject?: boolean;
   json?: boolean;
+  autoRetake?: number;
 }
 
 function fmtTime(s: number): string {
@@ -73,6 +75,11 @@ export function registerRenderCommand(program: Command, getDataDir: () => string
     .option('--name <name>', 'project name (default: the script file name)')
     .option('--discard-project', 'remove the project (and its takes) once exported')
     .option('--json', 'print a machine-readable report')
+    .option(
+      '--auto-retake <n>',
+      'when take QC flags a line, generate it again with a new seed up to N times (1-5) and keep the best take',
+      knob('--auto-retake', { min: 0, max: 5, integer: true }),
+    )
     .action(async (script: string, o: RenderOptions) => {
       const started = Date.now();
       const abs = (p: string) => path.resolve(process.cwd(), p);
@@ -131,6 +138,7 @@ export function registerRenderCommand(program: Command, getDataDir: () => string
         })) as ProjectDetail;
         if (!detail.lines.length) throw new CliError(`${script} has no lines to speak`, 1);
         if (projectVoice) await call('projects.setVoice', { id: projectId, voiceId: projectVoice });
+        if (o.autoRetake) await call('projects.setAutoRetake', { id: projectId, tries: o.autoRetake });
         if (mapped.length) {
           const names = new Set(detail.speakers.map((s) => s.name.toLowerCase()));
           const unknown = mapped.filter((m) => !names.has(m.speaker.toLowerCase()));
@@ -176,6 +184,8 @@ export function registerRenderCommand(program: Command, getDataDir: () => string
           draw();
         });
         await core.jobs.idle();
+        // Auto-retake: QC of each take, and the retakes it asks for, before anything is mixed.
+        if (o.autoRetake) await core.retakes.idle();
         // Subtitles are timed from each take's words: let take QC align the takes just made.
         if (exportInput.data.subtitles.length) await core.qc.idle();
         stop();
@@ -201,6 +211,11 @@ export function registerRenderCommand(program: Command, getDataDir: () => string
         );
         if (job.status !== 'done') throw new CliError(job.error?.message ?? `Export ${job.status}`, 1);
         job = job as ExportJob;
+        const retakes = o.autoRetake
+          ? ((await call('projects.get', { id: projectId })) as ProjectDetail).lines.flatMap((l) =>
+              l.retake ? [{ line: l.position + 1, outcome: l.retake.outcome, message: l.retake.message }] : [],
+            )
+          : [];
         if (o.discardProject) await call('projects.delete', { id: projectId });
         const report = {
           projectId: o.discardProject ? null : projectId,
@@ -211,10 +226,12 @@ export function registerRenderCommand(program: Command, getDataDir: () => string
           integratedLufs: job.integratedLufs,
           truePeakDbtp: job.truePeakDbtp,
           wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+          ...(o.autoRetake ? { retakes } : {}),
         };
         if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else {
           for (const f of job.files) process.stdout.write(`${f.kind.padEnd(6)} ${f.path} (${f.bytes} bytes)\n`);
+          for (const r of retakes) process.stdout.write(`line ${r.line}: ${r.message}\n`);
           process.stdout.write(
             `${total} lines, ${job.durationSeconds!.toFixed(1)} s, ${job.integratedLufs!.toFixed(1)} LUFS, true peak ${job.truePeakDbtp!.toFixed(1)} dBTP, in ${fmtTime(report.wallSeconds)}` +
               `${o.discardProject ? '' : `; project ${projectId} (open it in the studio to fix a line)`}\n`,

@@ -182,7 +182,7 @@ export function registerVoicesCommands(program: Command, getDataDir: () => strin
               `Added ${v.voiceId} "${v.name}" (${v.samples.reduce((n, x) => n + x.seconds, 0).toFixed(1)} s in ${v.samples.length} sample(s); consent ${c?.status === 'verified' ? 'verified by statement' : 'attested, not verified'})\n` +
                 (v.engines.length
                   ? ''
-                  : 'No cloning model pack is installed: run `timbre models download pocket-tts`, then add the voice again.\n'),
+                  : 'No cloning model pack is installed yet: after `timbre models download pocket-tts` the voice is cloned from its samples the first time it is used (nothing to add again).\n'),
             );
           };
           const staged: StagedAudio[] = [];

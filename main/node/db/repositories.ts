@@ -29,6 +29,7 @@ import {
   type MadeFrom,
 } from '../studio/line-state.js';
 import type { CompiledDictionary } from '../../common/script/pronunciation.js';
+import { RetakeStore, toLineRetake, type RetakeRow } from '../studio/retake-store.js';
 
 interface ProjectRow {
   id: string;
@@ -45,6 +46,7 @@ interface ProjectRow {
   created_at: string;
   updated_at: string;
   line_count: number;
+  auto_retake?: number;
 }
 
 /** Stored music bed: the info shown to the UI plus the file (relative to the data folder's music/). */
@@ -245,6 +247,7 @@ export class ProjectsRepo {
       gapMs: row.gap_ms ?? DEFAULT_GAP_MS,
       musicBed: bed && { name: bed.name, gainDb: bed.gainDb, duck: bed.duck, durationSeconds: bed.durationSeconds },
       inputsChangedAt: row.inputs_changed_at,
+      autoRetake: row.auto_retake ?? 0,
     };
   }
 
@@ -437,6 +440,7 @@ export class LinesRepo {
     ctx: LineContext,
     activeRow: TakeRow | null,
     qc: 'ok' | 'flagged' | 'unchecked' | null = activeRow ? this.takes.qcStatus(activeRow.id) : null,
+    retake: RetakeRow | null = new RetakeStore(this.db).get(r.id),
   ): Line {
     const plan = this.plan(r, ctx);
     const active = activeRow ? toTake(activeRow) : null;
@@ -473,6 +477,7 @@ export class LinesRepo {
       staleReasons: reasons,
       chapter: r.chapter,
       qc: activeRow ? qc : null,
+      retake: retake ? toLineRetake(retake) : null,
       parsed: summarize(plan.parsed, r.text),
       updatedAt: r.updated_at,
     };
@@ -486,7 +491,8 @@ export class LinesRepo {
          LEFT JOIN take_qc q ON q.take_id = l.active_take_id
          WHERE l.project_id = ? ORDER BY l.position`,
     ).all(projectId) as (LineRow & PrefixedTake & { qc_status: 'ok' | 'flagged' | 'unchecked' | null })[];
-    return rows.map((r) => this.toLine(r, ctx, unprefixTake(r), r.qc_status));
+    const retakes = new RetakeStore(this.db).ofProject(projectId);
+    return rows.map((r) => this.toLine(r, ctx, unprefixTake(r), r.qc_status, retakes.get(r.id) ?? null));
   }
 
   /** What the timeline lays out, in script order: one light row per line with its active take's duration. */

@@ -76,6 +76,12 @@ export class JobQueue {
    * before anything is queued, so generating refuses at once with that reason instead of failing line by line.
    */
   voiceProblem: (voiceId: string) => string | null = () => null;
+  /**
+   * Auto-retake (main/node/speech/auto-retake.ts): the seed and the line text of a retake job, null for an ordinary
+   * job. A retake uses that seed, is skipped when the line changed since, and does not make its take active (auto-retake
+   * chooses once the take is checked).
+   */
+  retakeOf: (jobId: string) => { seed: number; lineText: string } | null = () => null;
 
   constructor(
     private readonly db: Db,
@@ -232,6 +238,15 @@ export class JobQueue {
     return { jobs, skipped };
   }
 
+  /** Run a queued job row made elsewhere (auto-retake's retake jobs). */
+  queueJob(jobId: string): Job {
+    const job = this.repos.jobs.get(jobId);
+    this.queue.push(jobId);
+    this.emit('job.updated', job);
+    void this.pump();
+    return job;
+  }
+
   cancelBatch(batchId: string): Job[] {
     const all = this.repos.jobs.listBatch(batchId);
     if (!all.length) throw new ApiError('NOT_FOUND', `Batch "${batchId}" does not exist (or has no jobs).`);
@@ -305,6 +320,11 @@ export class JobQueue {
     this.queue.length = 0;
   }
 
+  /** Whether a job is queued or running. */
+  get busy(): boolean {
+    return this.current !== null || this.queue.length > 0;
+  }
+
   /** Resolves when nothing is queued or running. */
   idle(): Promise<void> {
     if (!this.current && !this.queue.length) return Promise.resolve();
@@ -349,10 +369,18 @@ export class JobQueue {
     let plan: ReturnType<JobQueue['planFor']>;
     let voice: { engineId: string; voiceId: string };
     let options: SynthesisOptions & { seed: number };
+    const retake = this.retakeOf(jobId);
     try {
       plan = this.planFor(job.lineId);
+      if (retake && retake.lineText !== plan.row.text) {
+        this.finish(jobId, 'cancelled', {
+          code: 'CANCELLED',
+          message: `Line ${plan.row.position + 1} changed since this retake was queued, so it was not made.`,
+        });
+        return;
+      }
       voice = parseVoiceId(plan.voiceId);
-      options = { ...plan.options, seed: plan.options.seed ?? randomInt(0, 2 ** 31 - 1) };
+      options = { ...plan.options, seed: retake?.seed ?? plan.options.seed ?? randomInt(0, 2 ** 31 - 1) };
       if (!plan.segments.some((sg) => 'text' in sg))
         throw new ApiError(
           'UNSUPPORTED_TEXT',
@@ -482,7 +510,7 @@ export class JobQueue {
             made_from: JSON.stringify(madeFrom),
           });
           this.repos.takes.setAnalysis(takeId, analysis);
-          this.repos.lines.setActiveTake(line.id, takeId);
+          if (!retake) this.repos.lines.setActiveTake(line.id, takeId);
           this.finish(jobId, 'done', null, takeId);
         })();
       } catch (err) {

@@ -169,8 +169,9 @@ export class TakeQcService {
   private async drain(): Promise<void> {
     for (let next = this.waiting.shift(); next && !this.stopped; next = this.waiting.shift()) {
       try {
-        if (!this.d.repos.takes.rowOrNull(next.takeId) || this.stored(next.takeId)) continue;
-        const qc = await this.check(next.takeId);
+        if (!this.d.repos.takes.rowOrNull(next.takeId)) continue;
+        // Checked meanwhile (projects.qc): still announced, so auto-retake sees every new take's result.
+        const qc = this.stored(next.takeId) ?? (await this.check(next.takeId));
         this.d.onChecked?.(next.projectId, qc);
       } catch (err) {
         this.d.log?.(`QC of take ${next.takeId} failed: ${(err as Error).message}`);

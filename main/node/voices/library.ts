@@ -120,6 +120,17 @@ export class VoiceLibrary {
     private readonly engines: WorkerHost,
   ) {}
 
+  /**
+   * Whether a cloning model pack is installed now (the core checks the pack's files; a sync check, no worker). A voice
+   * added before one was installed is cloned from its stored samples the first time it is used (`resolve`).
+   */
+  cloningInstalled: () => boolean = () => false;
+  /** Told when a voice was cloned on first use (the core's privacy ledger). */
+  onCloned: (voiceId: string, engines: string[]) => void = () => {};
+
+  /** Conditioning being made from a voice's samples, per voice: concurrent first uses share one clone. */
+  private readonly conditioning = new Map<string, Promise<string>>();
+
   /** The vault (keychain key, or the passphrase given to unlock); throws VAULT_LOCKED. */
   async openVault(): Promise<Vault> {
     if (this.vault) return this.vault;
@@ -201,7 +212,7 @@ export class VoiceLibrary {
       })),
       consent: this.consentOf(r.id),
       engines,
-      previewAvailable: engines.length > 0,
+      previewAvailable: engines.length > 0 || this.cloningInstalled(),
       voiceId: `${LIBRARY_ENGINE}:${r.id}`,
       takeCount: (
         this.db.prepare('SELECT COUNT(*) AS n FROM takes WHERE voice_id = ?').get(`${LIBRARY_ENGINE}:${r.id}`) as {
@@ -688,15 +699,61 @@ export class VoiceLibrary {
   async resolve(id: string): Promise<{ engineId: string; conditioning: string }> {
     const row = this.row(id);
     const meta = this.meta(row);
-    const engineId = CLONING_ENGINES.find((e) => meta.conditioning[e]);
+    let engineId = CLONING_ENGINES.find((e) => meta.conditioning[e]);
+    let file = engineId ? meta.conditioning[engineId] : undefined;
+    if (!engineId || !file) {
+      // Added before a cloning pack was installed: made now from the stored samples, once.
+      let making = this.conditioning.get(id);
+      if (!making) {
+        making = this.conditionFromSamples(id).finally(() => this.conditioning.delete(id));
+        this.conditioning.set(id, making);
+      }
+      engineId = await making;
+      file = this.meta(this.row(id)).conditioning[engineId];
+    }
+    const vault = await this.openVault();
+    const bytes = await this.readFile(vault, id, file);
+    return { engineId, conditioning: bytes.toString('base64') };
+  }
+
+  /**
+   * Clone a voice that has no conditioning yet from its first sample with every installed cloning engine, store the
+   * files (encrypted, written atomically) and record them in the voice's row. Returns the engine to speak with. Never
+   * replaces conditioning another process stored meanwhile (same data folder); the files it wrote then go again.
+   */
+  private async conditionFromSamples(id: string): Promise<string> {
+    const row = this.row(id);
+    const meta = this.meta(row);
+    const have = CLONING_ENGINES.find((e) => meta.conditioning[e]);
+    if (have) return have;
+    const vault = await this.openVault();
+    const first = meta.samples[0];
+    if (!first) throw new ApiError('CONFLICT', `Voice "${row.name}" has no samples to clone it from.`);
+    const made = await this.cloneAll(vault, id, decodeWav(await this.readFile(vault, id, first.file)), row.language);
+    const engineId = CLONING_ENGINES.find((e) => made[e]);
     if (!engineId)
       throw new ApiError(
         'ENGINE_UNAVAILABLE',
-        `Voice "${row.name}" has no cloning data: install a cloning model pack (timbre models download pocket-tts) and add the voice again.`,
+        `Voice "${row.name}" needs a voice-cloning model pack to speak: install one (timbre models download pocket-tts); the voice is then cloned from its samples the first time it is used.`,
       );
-    const vault = await this.openVault();
-    const bytes = await this.readFile(vault, id, meta.conditioning[engineId]);
-    return { engineId, conditioning: bytes.toString('base64') };
+    const stored = this.db.transaction(() => {
+      const now = this.meta(this.row(id));
+      if (CLONING_ENGINES.some((e) => now.conditioning[e])) return false; // stored meanwhile by another process
+      if (now.samples[0]?.id !== first.id) return false; // its first sample changed meanwhile: not this clone
+      now.conditioning = made;
+      this.db.prepare('UPDATE voices SET meta = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(now), nowIso(), id);
+      return true;
+    })();
+    if (stored) this.onCloned(id, Object.keys(made));
+    if (!stored) {
+      const now = this.meta(this.row(id));
+      for (const f of Object.values(made))
+        if (!Object.values(now.conditioning).includes(f)) rmSync(path.join(this.voicesDir, id, f), { force: true });
+      const other = CLONING_ENGINES.find((e) => now.conditioning[e]);
+      if (other) return other;
+      return this.conditionFromSamples(id);
+    }
+    return engineId;
   }
 
   /** Keep an uploaded `.timbrevoice` file (already encrypted with its passphrase) until library.importFile. */

@@ -154,6 +154,7 @@ export function createMockApi(): ClientApi {
         dictionary: [],
         gapMs: 400,
         musicBed: null,
+        autoRetake: 0,
       };
     },
     'projects.create': (p: { name: string; language?: string }) => {
@@ -209,6 +210,7 @@ export function createMockApi(): ClientApi {
         staleReasons: [],
         chapter: null,
         qc: null,
+        retake: null,
         parsed: { empty: !p.text?.trim(), tagsOnly: false, pauseSeconds: 0, speed: null, gainDb: null, errors: [] },
         updatedAt: now(),
       };

@@ -588,6 +588,7 @@ export const useStudio = create<StudioState>((set, get) => {
         staleReasons: [],
         chapter: null,
         qc: null,
+        retake: null,
         parsed: { empty: text.trim() === '', tagsOnly: false, pauseSeconds: 0, speed: null, gainDb: null, errors: [] },
         updatedAt: new Date().toISOString(),
       };

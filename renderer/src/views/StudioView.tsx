@@ -8,6 +8,7 @@ import { SaveIndicator } from '../components/SaveIndicator';
 import { VoicePicker } from '../components/VoicePicker';
 import { KnobsDialog } from '../components/KnobsDialog';
 import { ProjectLanguageSelect } from '../features/voices/LanguageSelect';
+import { AutoRetakeSetting } from '../features/qc/AutoRetake';
 import { useT } from '../i18n/useT';
 import { useCatalog } from '../store/catalog';
 import { useLiveListen } from '../store/events';
@@ -366,6 +367,7 @@ function Studio() {
                 void studio().setProjectOptions(o);
               }}
             />
+            <AutoRetakeSetting projectId={project.id} value={project.autoRetake} />
           </div>
           <div className="toolbar-spacer" />
           <label className="toggle">

@@ -10,6 +10,7 @@ import { migration0020 } from './0020-api-keys.js';
 import { migration0021 } from './0021-take-qc.js';
 import { migration0040 } from './0040-privacy-ledger.js';
 import { migration0050 } from './0050-project-language.js';
+import { migration0055 } from './0055-auto-retake.js';
 import { migration0060 } from './0060-project-inputs-changed.js';
 
 /**
@@ -28,5 +29,6 @@ export const migrations: readonly Migration[] = [
   migration0021,
   migration0040,
   migration0050,
+  migration0055,
   migration0060,
 ];

@@ -18,4 +18,17 @@ export const qcEn = {
   'qc.filter': 'Only lines to check ({count})',
   'qc.filterOff': 'Show all lines',
   'qc.filterEmpty': 'Take QC flagged no line.',
+  // Auto-retake
+  'retake.setting': 'Auto-retake',
+  'retake.settingTip':
+    'When take QC flags a new take, generate the line again with a new seed, up to this many times, and keep the best-scoring take. Every try stays a take you can pick.',
+  'retake.off': 'Off',
+  'retake.upTo': 'Up to {n}×',
+  'retake.retrying': 'Retake {attempt}/{max}…',
+  'retake.passed': 'Kept try {n} of {tries}: it passed QC',
+  'retake.best': 'Kept try {n} of {tries}: all flagged, best score',
+  'retake.user': 'Try {n} of {tries}: chosen by you',
+  'retake.userOther': 'Retakes stopped: you chose a take',
+  'retake.changed': 'Retakes stopped: the line changed',
+  'retake.failed': 'Retakes stopped: a retake failed',
 } as const;

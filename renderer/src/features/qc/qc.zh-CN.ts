@@ -20,4 +20,17 @@ export const qcZhCN: Record<keyof typeof qcEn, string> = {
   'qc.filter': '只看需检查的行（{count}）',
   'qc.filterOff': '显示所有行',
   'qc.filterEmpty': '质检没有标记任何行。',
+  // 自动重录
+  'retake.setting': '自动重录',
+  'retake.settingTip':
+    '质检标记新片段时，用新的种子重新生成该行，最多重试这么多次，并保留得分最高的片段。每次尝试都会保留为可选片段。',
+  'retake.off': '关闭',
+  'retake.upTo': '最多 {n} 次',
+  'retake.retrying': '重录 {attempt}/{max}…',
+  'retake.passed': '保留第 {n} 次（共 {tries} 次）：通过质检',
+  'retake.best': '保留第 {n} 次（共 {tries} 次）：均被标记，得分最高',
+  'retake.user': '第 {n} 次（共 {tries} 次）：由你选择',
+  'retake.userOther': '已停止重录：你选择了一个片段',
+  'retake.changed': '已停止重录：该行已更改',
+  'retake.failed': '已停止重录：一次重录失败',
 };

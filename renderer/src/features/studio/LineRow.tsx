@@ -10,6 +10,7 @@ import { speakerStyle } from '../../components/studio/ImportDialog';
 import { showsFailure } from './progress';
 import { useRovingRow } from './roving';
 import { QcBadge } from '../qc/QcBadge';
+import { RetakeNote } from '../qc/AutoRetake';
 
 export const DRAG_TYPE = 'application/x-timbre-line';
 
@@ -292,6 +293,7 @@ export const LineRow = memo(function LineRow(props: Props) {
               lineNumber={n}
             />
           )}
+          <RetakeNote retake={line.retake} />
           {line.locked && (
             <span className="chip chip-locked">
               <Icon name="lock" size={12} />
