@@ -15,6 +15,7 @@ import { policyMethods } from './policy.js';
 import { timelineMethods } from './timeline.js';
 import { qcMethods, speechMethods } from './speech.js';
 import { privacyMethods } from './privacy.js';
+import { dubEvents, dubMethods } from './dub.js';
 import { appMethods } from './app.js';
 import { exportEvents, exportMethods } from './export.js';
 import { jobsEvents, jobsMethods } from './jobs.js';
@@ -52,6 +53,7 @@ export const methods = {
   ...speechMethods,
   ...qcMethods,
   ...privacyMethods,
+  ...dubMethods,
 } as const;
 
 export const events = {
@@ -60,6 +62,7 @@ export const events = {
   ...modelsEvents,
   ...voicesEvents,
   ...exportEvents,
+  ...dubEvents,
 } as const;
 
 export type Methods = typeof methods;

@@ -9,6 +9,7 @@ import { migration0012 } from './0012-job-resume.js';
 import { migration0020 } from './0020-api-keys.js';
 import { migration0021 } from './0021-take-qc.js';
 import { migration0040 } from './0040-privacy-ledger.js';
+import { migration0030 } from './0030-dub-projects.js';
 
 /**
  * Every migration, in order. Add one file per schema change and list it here; never edit a shipped migration.
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   migration0020,
   migration0021,
   migration0040,
+  migration0030,
 ];
