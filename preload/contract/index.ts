@@ -100,6 +100,10 @@ export interface TimbreApi {
   stageFile(file: UploadableFile, onProgress?: UploadProgress): Promise<StagedAudio>;
   /** Make a picked `.timbrevoice` file available to library.importFile: a path (Electron) or an upload id (web). */
   uploadVoiceFile(file: UploadableFile): Promise<{ path: string } | { uploadId: string }>;
+  /** The media of a dubbing project for <video>/<audio>: its source, or the dub preview (`dub.preview` builds it). */
+  dubMediaUrl(projectId: string, what: 'source' | 'dub', revision?: number): string;
+  /** Make a picked video/audio available to dub.create: its path (Electron) or an upload id (web, `kind=dub-media`). */
+  uploadDubMedia(file: UploadableFile, onProgress?: UploadProgress): Promise<{ path: string } | { uploadId: string }>;
   /** URL to download file `index` of a finished export (`ExportJob.files[index]`). */
   exportFileUrl(exportId: string, index: number): string;
   readonly transport: 'electron' | 'web';

@@ -1,3 +1,4 @@
+import { dubEn } from '../features/dub/dub.en';
 import { qcEn } from '../features/qc/qc.en';
 import { studioUxEn } from '../features/studio/studio.en';
 import { policyEn } from '../features/policy/policy.en';
@@ -585,6 +586,8 @@ export const en = {
   ...privacyEn,
   ...studioUxEn,
   ...uxAppEn,
+  // dubbing (#11)
+  ...dubEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

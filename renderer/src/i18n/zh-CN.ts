@@ -1,3 +1,4 @@
+import { dubZhCN } from '../features/dub/dub.zh-CN';
 import { qcZhCN } from '../features/qc/qc.zh-CN';
 import { studioUxZhCN } from '../features/studio/studio.zh-CN';
 import { policyZhCN } from '../features/policy/policy.zh-CN';
@@ -575,4 +576,6 @@ export const zhCN: Dictionary = {
   ...privacyZhCN,
   ...studioUxZhCN,
   ...uxAppZhCN,
+  // dubbing (#11)
+  ...dubZhCN,
 };
