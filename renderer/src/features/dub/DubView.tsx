@@ -4,7 +4,7 @@
  * regenerate and lock with a fit badge; a voice per speaker; generate with progress, ETA and cancel; export.
  * Keyboard: Space plays/pauses, J and K go to the next/previous segment.
  */
-import { useEffect, useId, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
 import type { DubExportFormat, DubProjectDetail, DubProjectSegment } from '../../../../preload/contract/index.js';
 import { api } from '../../api';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -178,7 +178,6 @@ function ImportPanel() {
 function Workspace() {
   const t = useT();
   const project = useDub((s) => s.project)!;
-  const selected = useDub((s) => s.selected);
   const videoRef = useRef<HTMLVideoElement | null>(null);
   const audioRef = useRef<HTMLAudioElement | null>(null);
   const [mode, setMode] = useState<'dub' | 'original'>('dub');
@@ -252,27 +251,36 @@ function Workspace() {
     if (v) v.currentTime = s;
     useDub.getState().setTime(s);
   };
-  const onKey = (e: KeyboardEvent) => {
-    const el = e.target as HTMLElement;
-    if (el.closest('input, textarea, select, [contenteditable="true"], [role="listbox"], [role="dialog"]')) return;
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const segs = project.segmentList;
-    if (e.key === ' ') {
-      if (el.closest('button')) return;
-      e.preventDefault();
-      const v = videoRef.current;
-      if (v) void (v.paused ? v.play().catch(() => undefined) : v.pause());
-    } else if ((e.key === 'j' || e.key === 'k') && segs.length) {
-      e.preventDefault();
-      const next = Math.max(0, Math.min(segs.length - 1, selected + (e.key === 'j' ? 1 : -1)));
-      useDub.getState().select(next);
-      seek(segs[next].start);
-      document.getElementById(`dub-seg-${segs[next].id}`)?.focus();
-    }
-  };
+  // Shortcuts anywhere in the view (not while typing or in a dialog): Space plays/pauses, J/K next/previous segment.
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      const el = e.target instanceof HTMLElement ? e.target : null;
+      if (el?.closest('input, textarea, select, [contenteditable="true"], [role="listbox"], dialog, [role="dialog"]'))
+        return;
+      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      const { project: p, selected: sel } = useDub.getState();
+      const segs = p?.segmentList ?? [];
+      if (e.key === ' ') {
+        if (el?.closest('button, video, audio, a')) return;
+        e.preventDefault();
+        const v = videoRef.current;
+        if (v) void (v.paused ? v.play().catch(() => undefined) : v.pause());
+      } else if ((e.key === 'j' || e.key === 'k') && segs.length) {
+        e.preventDefault();
+        const next = Math.max(0, Math.min(segs.length - 1, sel + (e.key === 'j' ? 1 : -1)));
+        useDub.getState().select(next);
+        const v = videoRef.current;
+        if (v) v.currentTime = segs[next].start;
+        useDub.getState().setTime(segs[next].start);
+        document.getElementById(`dub-seg-${segs[next].id}`)?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   return (
-    <div className="dub-workspace" onKeyDown={onKey}>
+    <div className="dub-workspace">
       <div className="dub-top">
         <section className="card dub-player" aria-labelledby="dub-player-title">
           <h2 id="dub-player-title" className="sr-only">
