@@ -25,6 +25,6 @@ export const migrations: readonly Migration[] = [
   migration0012,
   migration0020,
   migration0021,
-  migration0040,
   migration0030,
+  migration0040,
 ];
