@@ -42,6 +42,7 @@ import { Ledger, type Clock } from './privacy/ledger.js';
 import { PrivacyService } from './privacy/privacy-service.js';
 import { DubService } from './dub/dub-service.js';
 import { engineDubDeps } from './dub/engine-deps.js';
+import { locateVoiceModel } from '../../native-models/enhance/voice-models.js';
 
 export type { RpcResponse };
 
@@ -373,6 +374,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     root: layout.root,
     emit,
     log,
+    locateVad: () => locateVoiceModel('silero-vad', [layout.models]),
     deps: engineDubDeps({
       voices: async () => (await handlers['voices.list']({})) as VoiceInfo[],
       resolve: async (id): Promise<{ engineId: string; voiceId: string; options: Record<string, string> }> => {
@@ -849,6 +851,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'dub.updateSegment': (p) => dub.updateSegment(p),
     'dub.addSegment': (p) => dub.addSegment(p),
     'dub.deleteSegment': ({ segmentId }) => dub.deleteSegment(segmentId),
+    'dub.detectSpeech': async ({ projectId }) => {
+      const d = await dub.detectSpeech(projectId);
+      ledger.record('model.run', { engine: 'silero-vad', item: 'dub', itemId: projectId });
+      return d;
+    },
     'dub.splitSegment': ({ segmentId, at, textAt }) => dub.splitSegment(segmentId, at, textAt),
     'dub.mergeSegments': ({ segmentIds }) => dub.mergeSegments(segmentIds),
     'dub.setSpeakerVoice': ({ projectId, speaker, voiceId }) => dub.setSpeakerVoice(projectId, speaker, voiceId),

@@ -299,6 +299,8 @@ export type DubProjectSummary = z.infer<typeof DubProjectSummary>;
 export const DubExportInfo = z.object({
   path: z.string(),
   srtPath: z.string().nullable(),
+  /** Target and source text in each cue (when the project has source text), next to the SRT. */
+  bilingualSrtPath: z.string().nullable().default(null),
   reportPath: z.string().nullable(),
   videoCopied: z.boolean(),
   durationSeconds: z.number(),
@@ -374,6 +376,8 @@ export const dubMethods = {
       .strict(),
     DubProjectDetail,
   ),
+  /** Segments from the speech the VAD finds where no segment is yet (text left empty for the user to type). */
+  'dub.detectSpeech': call(projectRef, DubProjectDetail),
   'dub.deleteSegment': call(z.object({ segmentId: DubId }).strict(), DubProjectDetail),
   /** Split a segment at a time; the text splits at `textAt` (characters) or at the word nearest the time's share. */
   'dub.splitSegment': call(

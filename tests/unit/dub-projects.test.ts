@@ -233,9 +233,14 @@ describe('dubbing projects', () => {
     expect(r.report.segments.length).toBe(3);
     expect(videoPackets(out)).toEqual(videoPackets(video));
     expect(readFileSync(r.export.srtPath, 'utf8')).toMatch(/00:00:00,900 --> 00:00:03,200\nHello everyone\./);
+    // The bilingual sidecar: the target line, then the source line (segments that have one).
+    const bilingual = readFileSync(path.join(dir, 'out.bilingual.srt'), 'utf8');
+    expect(bilingual).toMatch(/Hello everyone\.\nBonjour à tous\./);
+    expect(bilingual).toMatch(/Goodbye now\.\n\n|Goodbye now\.\n?$/);
     expect(sha(video)).toBe(sourceHash);
     const d = await call<DubProjectDetail>('dub.get', { projectId: p.id });
     expect(d.lastExport?.path).toBe(out);
+    expect(d.lastExport?.bilingualSrtPath).toBe(path.join(dir, 'out.bilingual.srt'));
   }, 90_000);
 
   it('resumes a generate-all interrupted by a quit, without generating a segment twice', async () => {
@@ -281,4 +286,51 @@ describe('dubbing projects', () => {
     expect(await call<unknown[]>('dub.list', {})).toEqual([]);
     expect(integrity()).toBe('ok');
   });
+});
+
+describe('segments from speech (no subtitles)', () => {
+  it('finds the speech regions with the VAD and adds empty segments there; without the pack it says which', async () => {
+    const EVAL = path.resolve('..', 'shared', 'eval', 'speech', '16k');
+    const clips = ['arctic_aew_a0001.wav', 'arctic_aew_a0002.wav'].map((f) => path.join(EVAL, f));
+    const lengths = clips.map((f) =>
+      Number(
+        execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', f]).toString(),
+      ),
+    );
+    const audio = path.join(dir, 'talk.mkv');
+    execFileSync('ffmpeg', [
+      '-v', 'error',
+      '-f', 'lavfi', '-i', 'anoisesrc=d=12:c=pink:a=0.002:r=16000',
+      '-i', clips[0], '-i', clips[1],
+      '-filter_complex', '[1]adelay=2000[a];[2]adelay=7000[b];[0][a][b]amix=inputs=3:normalize=0',
+      '-c:a', 'flac', '-y', audio,
+    ]); // prettier-ignore
+    const d = await call<DubProjectDetail>('dub.create', { media: { path: audio } });
+    expect(d.segmentList).toEqual([]);
+    expect(d.hasVideo).toBe(false);
+    const missing = await refused('dub.detectSpeech', { projectId: d.id });
+    expect(missing.code).toBe('ENGINE_UNAVAILABLE');
+    expect(missing.message).toMatch(/silero-vad/);
+    await call('models.import', { path: path.resolve('..', 'shared', 'models', 'silero-vad') });
+    const found = await call<DubProjectDetail>('dub.detectSpeech', { projectId: d.id });
+    // The words of each clip are one region (pauses inside a sentence are shorter than 0.4 s).
+    expect(found.segmentList.length).toBe(2);
+    for (const [i, at] of [2, 7].entries()) {
+      const s = found.segmentList[i];
+      expect(Math.abs(s.start - at)).toBeLessThan(0.5);
+      expect(s.end).toBeLessThanOrEqual(at + lengths[i] + 0.2);
+      expect(s.end).toBeGreaterThan(at + lengths[i] - 1);
+      expect(s.text).toBe('');
+    }
+    // Run again: nothing new where segments are.
+    expect((await call<DubProjectDetail>('dub.detectSpeech', { projectId: d.id })).segmentList.length).toBe(2);
+    // Untyped segments are skipped by generation and refused by regenerate.
+    expect((await refused('dub.regenerate', { segmentId: found.segmentList[0].id })).message).toMatch(/Type the line/);
+    await call('dub.updateSegment', { segmentId: found.segmentList[0].id, text: 'Hello there.' });
+    const end = generationEnd(d.id);
+    await call('dub.generate', { projectId: d.id });
+    expect((await end).at(-1)).toMatchObject({ status: 'done', done: 1, total: 1 });
+    await call('dub.delete', { projectId: d.id });
+    expect(integrity()).toBe('ok');
+  }, 120_000);
 });

@@ -14,7 +14,8 @@
  * stored takes.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, promises as fsp } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Db } from '../db/database.js';
 import { ApiError, notFound } from '../../../native-models/common/errors.js';
@@ -46,8 +47,10 @@ import {
   type ParsedSubtitles,
 } from '../../common/dub/subtitle-file.js';
 import { writeFileAtomic } from '../atomic-fs.js';
+import { writeSrt } from '../../common/script/subtitles.js';
 import { newId, nowIso } from '../ids.js';
-import { probeMedia } from './media.js';
+import { extractAudio, probeMedia, RawF32Reader } from './media.js';
+import { SileroVad } from '../../../native-models/vad/index.js';
 import { DUB_DEFAULT_VOICE, makeSegmentTake, readSubtitles, runDub, type DubDeps } from './pipeline.js';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -100,6 +103,8 @@ export interface DubServiceOptions {
   deps: DubDeps;
   emit: Emit;
   log?: (msg: string) => void;
+  /** The Silero VAD model file (the `silero-vad` pack), or null when it is not installed. */
+  locateVad?: () => string | null;
 }
 
 interface Running {
@@ -269,10 +274,11 @@ export class DubService {
       };
     }
     const status = r.generation === 'running' ? 'idle' : (r.generation as DubGeneration['status']);
+    const spoken = segs.filter((s) => s.text.trim());
     return {
       status,
-      done: segs.filter((s) => s.take_file).length,
-      total: segs.length,
+      done: spoken.filter((s) => s.take_file).length,
+      total: spoken.length,
       etaSeconds: null,
       error: r.generation_error,
     };
@@ -592,6 +598,61 @@ export class DubService {
     return this.get(p.projectId);
   }
 
+  /**
+   * Segments from speech regions (Silero VAD on the media's audio, decoded by ffmpeg to a private temporary file and
+   * read in 10 s blocks, so memory does not grow with the length), where no segment is yet. Their text is empty, for
+   * the user to type; generation and export skip segments without text.
+   */
+  async detectSpeech(projectId: string): Promise<DubProjectDetail> {
+    const r = this.row(projectId);
+    const probe = this.probeOf(r);
+    if (!probe.audio) throw new ApiError('INVALID_INPUT', 'This media has no audio to find speech in.');
+    const model = this.o.locateVad?.() ?? null;
+    if (!model)
+      throw new ApiError(
+        'ENGINE_UNAVAILABLE',
+        'Finding speech needs the "silero-vad" model pack, which is not installed: install it in Models (or "timbre models download silero-vad"), or load a subtitle file.',
+      );
+    const RATE = 16_000;
+    const work = mkdtempSync(path.join(tmpdir(), 'timbre-dubvad-'));
+    let regions: { start: number; end: number }[];
+    try {
+      const raw = path.join(work, 'speech.f32');
+      await extractAudio(probe.path, raw, 1, RATE);
+      const reader = await RawF32Reader.open(raw, 1);
+      const vad = await SileroVad.load(model);
+      try {
+        const blocks = async function* () {
+          for (let f = 0; f < reader.frames; f += RATE * 10)
+            yield reader.read(f, Math.min(RATE * 10, reader.frames - f));
+        };
+        regions = (await vad.detectBlocks(blocks(), RATE, { minSilenceMs: 400, speechPadMs: 80 })).segments;
+      } finally {
+        await vad.dispose();
+        await reader.close();
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    const existing = this.segRows(projectId);
+    const room = DUB_PROJECT_LIMITS.segmentsMax - existing.length;
+    const fresh = regions
+      .map((g) => ({ start: r3(Math.max(0, g.start)), end: r3(Math.min(probe.durationSeconds, g.end)) }))
+      .filter((g) => g.end - g.start >= 0.3)
+      .filter((g) => !existing.some((s) => s.start_s < g.end && s.end_s > g.start))
+      .slice(0, Math.max(0, room));
+    if (fresh.length) {
+      this.db.transaction(() => {
+        const ins = this.db.prepare(
+          "INSERT INTO dub_segments (id, project_id, start_s, end_s, text) VALUES (?, ?, ?, ?, '')",
+        );
+        for (const g of fresh) ins.run(newId('dseg'), projectId, g.start, g.end);
+      })();
+      this.touched(projectId);
+    }
+    return this.get(projectId);
+  }
+
   deleteSegment(segmentId: string): DubProjectDetail {
     const s = this.segRow(segmentId);
     if (s.locked) throw new ApiError('CONFLICT', 'This segment is locked: unlock it to delete it.');
@@ -666,10 +727,8 @@ export class DubService {
       this.db.prepare('UPDATE dub_segments SET end_s = ?, text = ?, source_text = ? WHERE id = ?').run(
         ordered[ordered.length - 1].end_s,
         text,
-        ordered
-          .map((r) => r.source_text)
-          .filter(Boolean)
-          .join('\n'),
+        // A split copies the source text to both halves: merging them back keeps it once.
+        [...new Set(ordered.map((r) => r.source_text).filter(Boolean))].join('\n'),
         head.id,
       );
       for (const r of rest) this.db.prepare('DELETE FROM dub_segments WHERE id = ?').run(r.id);
@@ -746,6 +805,7 @@ export class DubService {
   async regenerate(segmentId: string): Promise<DubProjectSegment> {
     const s = this.segRow(segmentId);
     if (s.locked) throw new ApiError('CONFLICT', 'This segment is locked: unlock it to regenerate it.');
+    if (!s.text.trim()) throw new ApiError('INVALID_INPUT', 'Type the line this segment says first.');
     await this.makeTake(s.project_id, s.id);
     const d = this.get(s.project_id);
     return d.segmentList.find((x) => x.id === s.id)!;
@@ -767,11 +827,11 @@ export class DubService {
 
   private startGeneration(projectId: string, all: boolean): void {
     const d = this.get(projectId);
-    const todo = d.segmentList.filter((s) => !s.locked && (all || !s.fit || s.stale)).map((s) => s.id);
+    const todo = d.segmentList.filter((s) => !s.locked && s.text.trim() && (all || !s.fit || s.stale)).map((s) => s.id);
     const run: Running = {
       abort: new AbortController(),
-      done: d.segmentList.length - todo.length,
-      total: d.segmentList.length,
+      done: d.segmentList.filter((s) => s.text.trim()).length - todo.length,
+      total: d.segmentList.filter((s) => s.text.trim()).length,
       startedAt: Date.now(),
       made: 0,
       promise: Promise.resolve(),
@@ -842,7 +902,7 @@ export class DubService {
     const probe = this.probeOf(r);
     const all = this.get(projectId).segmentList;
     const rows = this.segRows(projectId);
-    const segs = onlyTakes ? all.filter((s) => s.fit) : all;
+    const segs = (onlyTakes ? all.filter((s) => s.fit) : all).filter((s) => s.text.trim());
     if (!segs.length)
       throw new ApiError(
         'INVALID_INPUT',
@@ -964,9 +1024,22 @@ export class DubService {
       { srt: srtPath ?? undefined, keepOriginal: p.keepOriginal },
       false,
     );
+    // A bilingual sidecar (target line, then the source line) when the project has source text.
+    const segs = this.get(p.projectId).segmentList.filter((x) => x.text.trim());
+    let bilingualSrtPath: string | null = null;
+    if (srtPath && segs.some((x) => x.sourceText)) {
+      bilingualSrtPath = target.replace(/\.[^.]+$/, '.bilingual.srt');
+      await writeFileAtomic(
+        bilingualSrtPath,
+        writeSrt(
+          segs.map((x) => ({ start: x.start, end: x.end, text: x.sourceText ? `${x.text}\n${x.sourceText}` : x.text })),
+        ),
+      );
+    }
     const info: DubExportInfo = {
       path: target,
       srtPath,
+      bilingualSrtPath,
       reportPath: null,
       videoCopied: report.output.videoCopied,
       durationSeconds: report.output.durationSeconds,

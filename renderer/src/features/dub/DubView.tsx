@@ -501,6 +501,9 @@ function SidePanel({ project }: { project: DubProjectDetail }) {
           <div className="dub-export-result" role="status" data-testid="dub-export-path">
             <p>{t('dub.exported', { path: lastExport.path })}</p>
             {lastExport.srtPath && <p className="muted">{t('dub.exportedSrt', { path: lastExport.srtPath })}</p>}
+            {lastExport.bilingualSrtPath && (
+              <p className="muted">{t('dub.bilingualSrt', { path: lastExport.bilingualSrtPath })}</p>
+            )}
           </div>
         )}
       </section>
@@ -536,6 +539,7 @@ export function FitBadge({ seg }: { seg: DubProjectSegment }) {
 
 function SegmentList({ project, onSeek }: { project: DubProjectDetail; onSeek(s: number): void }) {
   const t = useT();
+  const busy = useDub((s) => s.busy);
   const time = useDub((s) => s.time);
   return (
     <section className="card dub-segments" aria-labelledby="dub-segments-title">
@@ -552,6 +556,16 @@ function SegmentList({ project, onSeek }: { project: DubProjectDetail; onSeek(s:
         >
           <Icon name="plus" size={14} /> {t('dub.addSegment')}
         </button>
+        {project.media.audio && (
+          <button
+            type="button"
+            className="btn"
+            disabled={busy === 'detect'}
+            onClick={() => void useDub.getState().detectSpeech()}
+          >
+            <Icon name="wave" size={14} /> {busy === 'detect' ? t('dub.detecting') : t('dub.detectSpeech')}
+          </button>
+        )}
       </div>
       <ol className="dub-segment-list">
         {project.segmentList.map((s, i) => (
@@ -640,6 +654,7 @@ function SegmentRow({
         aria-label={t('dub.text', { n })}
         value={text}
         rows={2}
+        placeholder={t('dub.typeLine')}
         disabled={seg.locked}
         maxLength={2000}
         onChange={(e) => setText(e.target.value)}

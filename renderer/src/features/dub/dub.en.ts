@@ -81,4 +81,8 @@ export const dubEn = {
   'dub.exportedSrt': 'Subtitles: {path}',
   'dub.shortcuts': 'Keyboard: Space plays or pauses, J and K go to the next and previous segment.',
   'dub.warnings': 'Notes from the import',
+  'dub.detectSpeech': 'Find speech',
+  'dub.detecting': 'Finding speech…',
+  'dub.typeLine': 'Type what this segment says',
+  'dub.bilingualSrt': 'Bilingual subtitles: {path}',
 } as const;

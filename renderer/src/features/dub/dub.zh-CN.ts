@@ -82,4 +82,8 @@ export const dubZhCN: Record<keyof typeof dubEn, string> = {
   'dub.exportedSrt': '字幕：{path}',
   'dub.shortcuts': '键盘：空格播放或暂停，J 和 K 转到下一个和上一个片段。',
   'dub.warnings': '导入时的提示',
+  'dub.detectSpeech': '查找语音',
+  'dub.detecting': '正在查找语音…',
+  'dub.typeLine': '输入这个片段说的话',
+  'dub.bilingualSrt': '双语字幕：{path}',
 };

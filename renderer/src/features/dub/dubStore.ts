@@ -18,7 +18,7 @@ interface DubState {
   selected: number;
   /** The player's position, seconds (the timeline's playhead). */
   time: number;
-  busy: 'create' | 'export' | null;
+  busy: 'create' | 'export' | 'detect' | null;
   uploadPercent: number | null;
   lastExport: DubExportInfo | null;
   /** Segments being regenerated. */
@@ -35,6 +35,7 @@ interface DubState {
   split(segmentId: string, at: number): Promise<void>;
   merge(ids: string[]): Promise<void>;
   addSegment(start: number, end: number, text: string): Promise<void>;
+  detectSpeech(): Promise<void>;
   setVoice(speaker: string, voiceId: string | null): Promise<void>;
   setSettings(settings: Partial<DubProjectSettings>): Promise<void>;
   generate(all?: boolean): Promise<void>;
@@ -137,6 +138,14 @@ export const useDub = create<DubState>((set, get) => ({
     const p = get().project;
     if (!p) return;
     const d = await guarded(() => api().call('dub.addSegment', { projectId: p.id, start, end, text }));
+    if (d) set({ project: d });
+  },
+  async detectSpeech() {
+    const p = get().project;
+    if (!p) return;
+    set({ busy: 'detect' });
+    const d = await guarded(() => api().call('dub.detectSpeech', { projectId: p.id }));
+    set({ busy: null });
     if (d) set({ project: d });
   },
   async setVoice(speaker, voiceId) {
