@@ -359,6 +359,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         }
       }
       await jobs.idle();
+      // Dubbing generation writes takes into the data folder too.
+      for (const d of dub.list()) await dub.cancel(d.id);
       await recording.discard().catch(() => undefined);
     },
     afterReset: () => {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../main/node/core.js';
+import { createMediaHandler } from '../../main/electron-main/media.js';
 import type { DubGeneration, DubProjectDetail } from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -221,6 +222,17 @@ describe('dubbing projects', () => {
     ) as { format: { duration: string } };
     expect(Number(probe.format.duration)).toBeCloseTo(p.media.durationSeconds, 1);
     expect(core.dubMediaFile(p.id, 'source')).toBe(video);
+    // The desktop's timbre-media:// protocol serves both, with Range (the <video> seeks).
+    const handler = createMediaHandler(core);
+    const src = await handler(new Request(`timbre-media://dub/${p.id}/source`, { headers: { Range: 'bytes=0-99' } }));
+    expect(src.status).toBe(206);
+    expect((await src.arrayBuffer()).byteLength).toBe(100);
+    const dubWav = await handler(new Request(`timbre-media://dub/${p.id}/dub`));
+    expect(dubWav.status).toBe(200);
+    expect(dubWav.headers.get('Content-Type')).toBe('audio/wav');
+    expect(Buffer.from(await dubWav.arrayBuffer()).equals(readFileSync(file))).toBe(true);
+    expect((await handler(new Request(`timbre-media://dub/${p.id}/other`))).status).toBe(404);
+    expect((await handler(new Request('timbre-media://dub/dub_nope/source'))).status).toBe(404);
   }, 60_000);
 
   it('exports MKV with the video copied and a sidecar SRT; the source is unchanged', async () => {
