@@ -37,7 +37,12 @@ export function parseStagingUrl(url: string): string | null {
 }
 
 /** A media URL other than a take: an export file. */
-export function parseMediaUrl(url: string): { kind: 'export'; exportId: string; index: number } | null {
+export function parseMediaUrl(
+  url: string,
+):
+  | { kind: 'export'; exportId: string; index: number }
+  | { kind: 'dub'; projectId: string; what: 'source' | 'dub' }
+  | null {
   let u: URL;
   try {
     u = new URL(url);
@@ -48,6 +53,10 @@ export function parseMediaUrl(url: string): { kind: 'export'; exportId: string; 
   if (u.host === 'exports') {
     const m = /^\/([A-Za-z0-9_-]{1,64})\/(\d{1,3})$/.exec(u.pathname);
     return m ? { kind: 'export', exportId: m[1], index: Number(m[2]) } : null;
+  }
+  if (u.host === 'dub') {
+    const m = /^\/([A-Za-z0-9_-]{1,64})\/(source|dub)$/.exec(u.pathname);
+    return m ? { kind: 'dub', projectId: m[1], what: m[2] as 'source' | 'dub' } : null;
   }
   return null;
 }
@@ -97,7 +106,7 @@ function body(file: string, range: ByteRange): ReadableStream<Uint8Array> {
 
 /** Handler for `protocol.handle('timbre-media', …)`. */
 export function createMediaHandler(
-  core: Pick<ShellCore, 'takeFilePath'> & Partial<Pick<ShellCore, 'stagingWav' | 'exportFilePath'>>,
+  core: Pick<ShellCore, 'takeFilePath'> & Partial<Pick<ShellCore, 'stagingWav' | 'exportFilePath' | 'dubMediaFile'>>,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed');
@@ -110,6 +119,7 @@ export function createMediaHandler(
     try {
       if (takeId !== null) file = core.takeFilePath(takeId);
       else if (other?.kind === 'export' && core.exportFilePath) file = core.exportFilePath(other.exportId, other.index);
+      else if (other?.kind === 'dub' && core.dubMediaFile) file = core.dubMediaFile(other.projectId, other.what);
       else return plain(404, 'Not found');
     } catch (err) {
       const code = (err as { code?: unknown } | null)?.code;
@@ -118,6 +128,9 @@ export function createMediaHandler(
     const info = await stat(file).catch(() => null);
     if (info === null || !info.isFile()) return plain(404, 'Not found');
     const size = info.size;
+    // A dubbing source is video (or any audio): the browser sniffs its type; everything else served here is WAV.
+    const typed = (h: Record<string, string>) =>
+      other?.kind === 'dub' && other.what === 'source' ? { ...h, 'Content-Type': 'application/octet-stream' } : h;
     const range = parseRange(request.headers.get('range'), size);
     if (range === 'unsatisfiable')
       return new Response(null, { status: 416, headers: { ...baseHeaders(), 'Content-Range': `bytes */${size}` } });
@@ -125,16 +138,16 @@ export function createMediaHandler(
     if (range === null) {
       return new Response(head || size === 0 ? null : body(file, { start: 0, end: size - 1 }), {
         status: 200,
-        headers: { ...baseHeaders(), 'Content-Length': String(size) },
+        headers: typed({ ...baseHeaders(), 'Content-Length': String(size) }),
       });
     }
     return new Response(head ? null : body(file, range), {
       status: 206,
-      headers: {
+      headers: typed({
         ...baseHeaders(),
         'Content-Length': String(range.end - range.start + 1),
         'Content-Range': `bytes ${range.start}-${range.end}/${size}`,
-      },
+      }),
     });
   };
 }

@@ -17,5 +17,7 @@ export interface ShellCore {
   stagingWav(stagingId: string): Promise<Buffer>;
   /** A finished export's file; throws NOT_FOUND. */
   exportFilePath?(exportId: string, index: number): string;
+  /** A dubbing project's source media or dub preview (the Dub view's player). */
+  dubMediaFile?(projectId: string, what: 'source' | 'dub'): string;
   close(): Promise<void>;
 }

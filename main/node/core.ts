@@ -45,6 +45,9 @@ import { Ledger, type Clock } from './privacy/ledger.js';
 import { desktopOnlyUpdates, type UpdateService } from './updates/update-service.js';
 import { updateSettings } from './updates/updater.js';
 import { PrivacyService } from './privacy/privacy-service.js';
+import { DubService } from './dub/dub-service.js';
+import { engineDubDeps } from './dub/engine-deps.js';
+import { locateVoiceModel } from '../../native-models/enhance/voice-models.js';
 
 export type { RpcResponse };
 
@@ -90,7 +93,7 @@ export interface Core {
    * Bytes uploaded by the browser (web mode): audio is decoded in memory and staged (the result of voiceAudio.stage);
    * a voice file is kept as it is (it is already encrypted with its passphrase) for library.importFile.
    */
-  upload(kind: 'audio' | 'voice-file', name: string, bytes: Buffer): Promise<RpcResponse>;
+  upload(kind: 'audio' | 'voice-file' | 'dub-media', name: string, bytes: Buffer): Promise<RpcResponse>;
   /** Largest upload accepted. */
   readonly uploadMaxBytes: number;
   /** A finished export's file; throws NOT_FOUND. */
@@ -101,6 +104,10 @@ export interface Core {
   readonly ledger: Ledger;
   /** The privacy center: report, retention, export/import/erase of everything. */
   readonly privacy: PrivacyService;
+  /** Dubbing projects (the Dub view; docs/dubbing.md). */
+  readonly dub: DubService;
+  /** A dubbing project's media for the player: its source, or the dub preview of its current revision. */
+  dubMediaFile(projectId: string, what: 'source' | 'dub'): string;
   /** The Electron shell shows a folder in the file manager (privacy.showInFolder); web mode has none. */
   setRevealer(reveal: ((file: string) => void) | null): void;
   /** The desktop shell (or a test feed in web mode) hands the core its updater: `updates.*` and the status event. */
@@ -403,6 +410,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         }
       }
       await jobs.idle();
+      // Dubbing generation writes takes into the data folder too.
+      for (const d of dub.list()) await dub.cancel(d.id);
       await recording.discard().catch(() => undefined);
     },
     afterReset: () => {
@@ -413,6 +422,25 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
   });
   privacy.start(log);
+  const dub = new DubService({
+    db,
+    root: layout.root,
+    emit,
+    log,
+    locateVad: () => locateVoiceModel('silero-vad', [layout.models]),
+    deps: engineDubDeps({
+      voices: async () => (await handlers['voices.list']({})) as VoiceInfo[],
+      resolve: async (id): Promise<{ engineId: string; voiceId: string; options: Record<string, string> }> => {
+        if (id.startsWith(`${LIBRARY_ENGINE}:`)) {
+          const r = await library.resolve(id.slice(LIBRARY_ENGINE.length + 1));
+          return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
+        }
+        const { engineId, voiceId } = parseVoiceId(id);
+        return { engineId, voiceId, options: {} };
+      },
+      engines,
+    }),
+  });
   let apiServer: ApiServerStatus = { baseUrl: null, remote: false, listen: null };
   let apiServerControl: ApiServerControl | null = null;
   // Updates (docs/electron.md): the desktop app's updater when the shell sets one; otherwise "handled by the desktop app".
@@ -890,6 +918,48 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return exportsService.list(projectId);
     },
 
+    'dub.list': () => dub.list(),
+    'dub.get': ({ projectId }) => dub.get(projectId),
+    'dub.create': async (p) => {
+      const d = await dub.create(p);
+      fileImported('dub-media', 'uploadId' in p.media ? 'upload' : 'file', null, d.media.name, d.id);
+      return d;
+    },
+    'dub.delete': async ({ projectId }) => {
+      await dub.delete(projectId);
+      return { deleted: true as const };
+    },
+    'dub.updateSettings': ({ projectId, settings }) => dub.updateSettings(projectId, settings),
+    'dub.updateSegment': (p) => dub.updateSegment(p),
+    'dub.addSegment': (p) => dub.addSegment(p),
+    'dub.deleteSegment': ({ segmentId }) => dub.deleteSegment(segmentId),
+    'dub.detectSpeech': async ({ projectId }) => {
+      const d = await dub.detectSpeech(projectId);
+      ledger.record('model.run', { engine: 'silero-vad', item: 'dub', itemId: projectId });
+      return d;
+    },
+    'dub.splitSegment': ({ segmentId, at, textAt }) => dub.splitSegment(segmentId, at, textAt),
+    'dub.mergeSegments': ({ segmentIds }) => dub.mergeSegments(segmentIds),
+    'dub.setSpeakerVoice': ({ projectId, speaker, voiceId }) => dub.setSpeakerVoice(projectId, speaker, voiceId),
+    'dub.generate': ({ projectId, all }) => dub.generate(projectId, all),
+    'dub.cancel': ({ projectId }) => dub.cancel(projectId),
+    'dub.regenerate': ({ segmentId }) => dub.regenerate(segmentId),
+    'dub.preview': async ({ projectId }) => {
+      const r = await dub.preview(projectId);
+      return { revision: r.revision, durationSeconds: r.durationSeconds };
+    },
+    'dub.export': async (p) => {
+      const r = await dub.export(p);
+      ledger.record('export.written', {
+        kind: 'dub',
+        projectId: p.projectId,
+        files: r.export.srtPath ? 2 : 1,
+        bytes: sizeOf(r.export.path),
+        type: p.format,
+        inDataFolder: path.resolve(r.export.path).startsWith(path.join(layout.root, 'exports')),
+      });
+      return r;
+    },
     'privacy.report': () => privacy.report(),
     'privacy.ledger': ({ limit, beforeId, kind }) => ledger.page(limit, beforeId, kind),
     'privacy.exportLedger': async ({ path: target }) => {
@@ -946,6 +1016,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
   });
 
+  // Dubbing projects: sweep unnamed take files, resume a generate-all that a crash or quit interrupted.
+  const dubStart = dub.start();
+  if (dubStart.resumed.length) log(`Resumed dubbing generation of ${dubStart.resumed.length} project(s)`);
+
   const dispatch = createDispatcher(handlers, (err, method) =>
     log(`[timbre] internal error in ${method}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
@@ -978,6 +1052,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       stopUpdates = service.onChange((info) => emit('updates.status', info));
       emit('updates.status', service.info());
     },
+    dub,
+    dubMediaFile: (projectId, what) => (what === 'source' ? dub.mediaFile(projectId) : dub.previewFile(projectId)),
     setRevealer(reveal) {
       revealer = reveal;
     },
@@ -992,6 +1068,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     uploadMaxBytes: UPLOAD_MAX_BYTES,
     async upload(kind, name, bytes) {
       try {
+        if (kind === 'dub-media') {
+          const uploadId = await dub.keepUpload(name, bytes);
+          fileImported('dub-media', 'upload', bytes.length, name, uploadId);
+          return { ok: true, result: { uploadId } };
+        }
         if (kind === 'audio') {
           const item = await staging.putBytes(bytes, name);
           fileImported('audio', 'upload', bytes.length, name, item.stagingId);
@@ -1018,6 +1099,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       closed = true;
       privacy.stop();
       stopUpdates();
+      await dub.close();
       jobs.stop();
       // Take QC first: a check in flight may still ask the engines for a voice's language.
       takeQc.stop();

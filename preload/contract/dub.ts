@@ -1,9 +1,10 @@
 /**
- * Dubbing (#11): the options of a dub and the report it writes. Schemas only for now (the CLI `timbre dub` and the
- * core pipeline in main/node/dub/ validate with them); the Dub view's method map slice comes with the view.
+ * Dubbing (#11): the options of a dub and the report it writes. Schemas (the CLI `timbre dub` and the
+ * core pipeline in main/node/dub/ validate with them) and the dubbing projects' method map slice (`dubMethods`).
  * Part of the one contract: see index.ts. Details: docs/dubbing.md.
  */
 import { z } from 'zod';
+import { call } from './common.js';
 
 /** Limits of a dub (docs/security.md, "Dubbing"). */
 export const DUB_LIMITS = {
@@ -179,3 +180,248 @@ export const DubPlan = z.object({
   warnings: z.array(z.string()),
 });
 export type DubPlan = z.infer<typeof DubPlan>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dubbing projects (the Dub view): saved in SQLite, served over the contract like studio projects.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Limits of dubbing projects (docs/security.md, "Dubbing"). */
+export const DUB_PROJECT_LIMITS = {
+  /** Segments in one dubbing project (the subtitle file's cue cap). */
+  segmentsMax: DUB_LIMITS.cuesMax,
+  /** Characters of a segment's text. */
+  segmentTextMax: DUB_LIMITS.cueTextMax,
+  /** Shortest segment after a nudge or split, seconds. */
+  segmentSecondsMin: 0.1,
+  /** Largest media uploaded from the browser (web mode; the desktop app reads the file where it is). */
+  mediaUploadBytesMax: 1024 * 1024 * 1024,
+} as const;
+
+const DubId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'ids contain only letters, digits, _ and -');
+
+/** A subtitle file sent with the call (the page reads the file it was given): name and content (base64). */
+export const DubSubtitleUpload = z
+  .object({
+    fileName: z.string().min(1).max(255),
+    base64: z
+      .string()
+      .max(
+        Math.ceil(DUB_LIMITS.subtitleBytesMax / 3) * 4 + 4,
+        `The subtitle file is too large (at most ${DUB_LIMITS.subtitleBytesMax / 1048576} MiB)`,
+      ),
+  })
+  .strict();
+/** A subtitle file: a path on this computer (desktop, CLI, API) or its content (the page). */
+export const DubSubtitleSource = z.union([z.object({ path: z.string().min(1).max(4096) }).strict(), DubSubtitleUpload]);
+export type DubSubtitleSource = z.infer<typeof DubSubtitleSource>;
+
+/** The media of a new dubbing project: a path (read only, never modified) or a browser upload (`/api/uploads?kind=dub-media`). */
+export const DubMediaSource = z.union([
+  z.object({ path: z.string().min(1).max(4096) }).strict(),
+  z.object({ uploadId: DubId }).strict(),
+]);
+export type DubMediaSource = z.infer<typeof DubMediaSource>;
+
+export const DubProjectSettings = z
+  .object({
+    background: BackgroundMode,
+    maxStretch: z.number().min(1).max(1.4),
+    maxBorrow: z.number().min(0).max(5),
+    duckDb: z.number().min(15).max(60),
+    loudness: DubLoudness,
+    language: LanguageCode.nullable(),
+    /** The voice of segments whose speaker has none (and of segments without a speaker). */
+    defaultVoice: z.string().min(1).max(200),
+  })
+  .strict();
+export type DubProjectSettings = z.infer<typeof DubProjectSettings>;
+
+export const DubMediaInfo = z.object({
+  /** The file Timbre reads (the user's own file, or the uploaded copy in the data folder). */
+  path: z.string(),
+  name: z.string(),
+  uploaded: z.boolean(),
+  format: z.string(),
+  durationSeconds: z.number(),
+  video: z
+    .object({ codec: z.string(), width: z.number().int(), height: z.number().int(), frameRate: z.number() })
+    .nullable(),
+  audio: z.object({ codec: z.string(), channels: z.number().int(), sampleRate: z.number().int() }).nullable(),
+});
+export type DubMediaInfo = z.infer<typeof DubMediaInfo>;
+
+export const DubProjectSegment = z.object({
+  id: z.string(),
+  index: z.number().int().nonnegative(),
+  start: z.number(),
+  end: z.number(),
+  speaker: z.string().nullable(),
+  /** Source-language text (from the source subtitles), for reference. */
+  sourceText: z.string(),
+  /** The text spoken. */
+  text: z.string(),
+  locked: z.boolean(),
+  /** The current take's placement and fit, or null before it is generated. */
+  fit: DubSegment.nullable(),
+  /** The take no longer matches the text, timing or voice (regenerate it). */
+  stale: z.boolean(),
+});
+export type DubProjectSegment = z.infer<typeof DubProjectSegment>;
+
+export const DubGenerationStatus = z.enum(['idle', 'running', 'done', 'cancelled', 'failed']);
+export const DubGeneration = z.object({
+  status: DubGenerationStatus,
+  done: z.number().int(),
+  total: z.number().int(),
+  /** Seconds left, from the pace of the takes made so far (null before the first). */
+  etaSeconds: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type DubGeneration = z.infer<typeof DubGeneration>;
+
+export const DubProjectSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  mediaName: z.string(),
+  durationSeconds: z.number(),
+  hasVideo: z.boolean(),
+  segments: z.number().int(),
+  generated: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type DubProjectSummary = z.infer<typeof DubProjectSummary>;
+
+export const DubExportInfo = z.object({
+  path: z.string(),
+  srtPath: z.string().nullable(),
+  /** Target and source text in each cue (when the project has source text), next to the SRT. */
+  bilingualSrtPath: z.string().nullable().default(null),
+  reportPath: z.string().nullable(),
+  videoCopied: z.boolean(),
+  durationSeconds: z.number(),
+  at: z.string(),
+});
+export type DubExportInfo = z.infer<typeof DubExportInfo>;
+
+export const DubProjectDetail = DubProjectSummary.extend({
+  media: DubMediaInfo,
+  settings: DubProjectSettings,
+  speakers: z.array(z.object({ name: z.string(), voiceId: z.string().nullable() })),
+  segmentList: z.array(DubProjectSegment),
+  generation: DubGeneration,
+  /** Changes with every edit or take: the dub preview's cache key. */
+  revision: z.number().int(),
+  lastExport: DubExportInfo.nullable(),
+  warnings: z.array(z.string()),
+});
+export type DubProjectDetail = z.infer<typeof DubProjectDetail>;
+
+export const DubExportFormat = z.enum(['mp4', 'mkv', 'wav']);
+export type DubExportFormat = z.infer<typeof DubExportFormat>;
+
+const projectRef = z.object({ projectId: DubId }).strict();
+const SegmentText = z.string().trim().min(1, 'A segment needs text to speak').max(DUB_PROJECT_LIMITS.segmentTextMax);
+const Seconds = z.number().nonnegative().max(DUB_LIMITS.mediaSecondsMax);
+
+export const dubMethods = {
+  'dub.list': call(z.object({}).strict(), z.array(DubProjectSummary)),
+  'dub.get': call(projectRef, DubProjectDetail),
+  /** A dubbing project from a video or audio file, with its target (and source) subtitles when given. */
+  'dub.create': call(
+    z
+      .object({
+        name: z.string().trim().min(1).max(200).optional(),
+        media: DubMediaSource,
+        targetSubs: DubSubtitleSource.optional(),
+        sourceSubs: DubSubtitleSource.optional(),
+        settings: DubProjectSettings.partial().optional(),
+      })
+      .strict(),
+    DubProjectDetail,
+  ),
+  'dub.delete': call(projectRef, z.object({ deleted: z.literal(true) })),
+  'dub.updateSettings': call(
+    z.object({ projectId: DubId, settings: DubProjectSettings.partial().strict() }).strict(),
+    DubProjectDetail,
+  ),
+  /** Edit a segment: text, speaker, start/end (nudge), lock. Segments never overlap: a change that would is refused. */
+  'dub.updateSegment': call(
+    z
+      .object({
+        segmentId: DubId,
+        text: SegmentText.optional(),
+        speaker: z.string().trim().min(1).max(100).nullable().optional(),
+        start: Seconds.optional(),
+        end: Seconds.optional(),
+        locked: z.boolean().optional(),
+      })
+      .strict(),
+    DubProjectDetail,
+  ),
+  /** A new segment (e.g. for media without subtitles). */
+  'dub.addSegment': call(
+    z
+      .object({
+        projectId: DubId,
+        start: Seconds,
+        end: Seconds,
+        text: SegmentText,
+        speaker: z.string().max(100).nullable().optional(),
+      })
+      .strict(),
+    DubProjectDetail,
+  ),
+  /** Segments from the speech the VAD finds where no segment is yet (text left empty for the user to type). */
+  'dub.detectSpeech': call(projectRef, DubProjectDetail),
+  'dub.deleteSegment': call(z.object({ segmentId: DubId }).strict(), DubProjectDetail),
+  /** Split a segment at a time; the text splits at `textAt` (characters) or at the word nearest the time's share. */
+  'dub.splitSegment': call(
+    z.object({ segmentId: DubId, at: Seconds, textAt: z.number().int().positive().optional() }).strict(),
+    DubProjectDetail,
+  ),
+  /** Merge neighbouring segments (in time order) into the first. */
+  'dub.mergeSegments': call(z.object({ segmentIds: z.array(DubId).min(2).max(100) }).strict(), DubProjectDetail),
+  /** The voice of a speaker (null: the project's default voice). */
+  'dub.setSpeakerVoice': call(
+    z
+      .object({
+        projectId: DubId,
+        speaker: z.string().trim().min(1).max(100),
+        voiceId: z.string().min(1).max(200).nullable(),
+      })
+      .strict(),
+    DubProjectDetail,
+  ),
+  /** Generate every segment without a current take (locked segments are kept); `dub.progress` reports. */
+  'dub.generate': call(z.object({ projectId: DubId, all: z.boolean().default(false) }).strict(), DubGeneration),
+  'dub.cancel': call(projectRef, DubGeneration),
+  /** Generate one segment again now (seconds: the engine stays loaded). */
+  'dub.regenerate': call(z.object({ segmentId: DubId }).strict(), DubProjectSegment),
+  /** The dub (mix of the takes with the background) as a WAV for the player; built on demand per revision. */
+  'dub.preview': call(projectRef, z.object({ revision: z.number().int(), durationSeconds: z.number() })),
+  /** Write the dubbed file (video copied) and a sidecar SRT; without `path`, into the data folder's exports. */
+  'dub.export': call(
+    z
+      .object({
+        projectId: DubId,
+        format: DubExportFormat,
+        path: z.string().min(1).max(4096).optional(),
+        srt: z.boolean().default(true),
+        keepOriginal: z.boolean().default(false),
+      })
+      .strict(),
+    z.object({ export: DubExportInfo, report: DubReport }),
+  ),
+} as const;
+
+export const dubEvents = {
+  /** Generation progress of a dubbing project (also once at the end: done, cancelled or failed). */
+  'dub.progress': z.object({ projectId: z.string(), generation: DubGeneration }),
+  /** A dubbing project changed (edits, a new take): reload it. */
+  'dub.changed': z.object({ projectId: z.string() }),
+} as const;

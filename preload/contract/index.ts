@@ -16,6 +16,7 @@ import { timelineMethods } from './timeline.js';
 import { qcMethods, speechMethods } from './speech.js';
 import { privacyMethods } from './privacy.js';
 import { updatesEvents, updatesMethods } from './updates.js';
+import { dubEvents, dubMethods } from './dub.js';
 import { appMethods } from './app.js';
 import { exportEvents, exportMethods } from './export.js';
 import { jobsEvents, jobsMethods } from './jobs.js';
@@ -55,6 +56,7 @@ export const methods = {
   ...qcMethods,
   ...privacyMethods,
   ...updatesMethods,
+  ...dubMethods,
 } as const;
 
 export const events = {
@@ -64,6 +66,7 @@ export const events = {
   ...voicesEvents,
   ...exportEvents,
   ...updatesEvents,
+  ...dubEvents,
 } as const;
 
 export type Methods = typeof methods;
@@ -101,6 +104,10 @@ export interface TimbreApi {
   stageFile(file: UploadableFile, onProgress?: UploadProgress): Promise<StagedAudio>;
   /** Make a picked `.timbrevoice` file available to library.importFile: a path (Electron) or an upload id (web). */
   uploadVoiceFile(file: UploadableFile): Promise<{ path: string } | { uploadId: string }>;
+  /** The media of a dubbing project for <video>/<audio>: its source, or the dub preview (`dub.preview` builds it). */
+  dubMediaUrl(projectId: string, what: 'source' | 'dub', revision?: number): string;
+  /** Make a picked video/audio available to dub.create: its path (Electron) or an upload id (web, `kind=dub-media`). */
+  uploadDubMedia(file: UploadableFile, onProgress?: UploadProgress): Promise<{ path: string } | { uploadId: string }>;
   /** URL to download file `index` of a finished export (`ExportJob.files[index]`). */
   exportFileUrl(exportId: string, index: number): string;
   readonly transport: 'electron' | 'web';

@@ -368,7 +368,18 @@ export async function readSubtitles(file: string, speakerPrefix: boolean): Promi
  * Everything checked before any work: options, input, subtitles, voices, output container and codecs. Returns what
  * the run needs. Usage problems throw ApiError INVALID_INPUT (the CLI's exit code 2).
  */
-export async function prepareDub(options: DubOptions, deps: DubDeps, signal?: AbortSignal) {
+/**
+ * Cues given by the caller instead of read from `options.subs` (a dubbing project's segments, already in order and
+ * never overlapping), and, per segment, the take it already has (placed as it is, not generated again).
+ */
+export interface GivenCues {
+  subtitles: ParsedSubtitles;
+  sourceSubtitles: ParsedSubtitles | null;
+  /** The segment's fitted take (at its own rate, stretch applied) and its report line, or null to generate it. */
+  takeOf?(index: number): Promise<{ pcm: Float32Array; sampleRate: number; segment: DubSegment } | null>;
+}
+
+export async function prepareDub(options: DubOptions, deps: DubDeps, signal?: AbortSignal, given?: GivenCues) {
   const parsed = DubOptions.safeParse(options);
   if (!parsed.success)
     throw new ApiError('INVALID_INPUT', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
@@ -391,8 +402,12 @@ export async function prepareDub(options: DubOptions, deps: DubDeps, signal?: Ab
       'ENGINE_UNAVAILABLE',
       '--background separate needs the source-separation model pack "separation-vocals" (vocals/accompaniment), which is not installed (none is published yet). Use --background duck (the default) or center.',
     );
-  const subs = await readSubtitles(s.subs, s.speakerPrefix);
-  const sourceSubs = s.sourceSubs ? await readSubtitles(s.sourceSubs, s.speakerPrefix) : null;
+  const subs = given ? given.subtitles : await readSubtitles(s.subs, s.speakerPrefix);
+  const sourceSubs = given
+    ? given.sourceSubtitles
+    : s.sourceSubs
+      ? await readSubtitles(s.sourceSubs, s.speakerPrefix)
+      : null;
   const probe = await probeMedia(input, signal);
   if (kind.video && !probe.video)
     throw new ApiError(
@@ -511,6 +526,87 @@ async function limitedLoudness(
   }
 }
 
+export interface SegmentTakeInput {
+  cue: DubCue;
+  index: number;
+  voice: ResolvedVoice;
+  /** Cue end − cue start, seconds. */
+  slot: number;
+  /** Borrow limit of this cue (fit.ts `borrowLimit`). */
+  limit: number;
+  maxStretch: number;
+  deps: DubDeps;
+  signal?: AbortSignal;
+}
+
+/**
+ * One segment's take, fitted (docs/dubbing.md, "Fit rules"): generate, trim edge silence, decide the fit,
+ * re-generate faster (engines with a speaking rate) at most twice while too long, time-stretch within the cap.
+ * Returns the fitted PCM at the engine's rate and the report line (placed at the cue start; `predicted*` left to
+ * the caller). Used by `runDub` for every segment and by dubbing projects to (re)generate one.
+ */
+export async function makeSegmentTake(
+  input: SegmentTakeInput,
+): Promise<{ pcm: Float32Array; sampleRate: number; naturalSeconds: number; segment: DubSegment }> {
+  const { cue, index: i, voice, slot, limit, deps, signal } = input;
+  const s = { maxStretch: input.maxStretch };
+  const spoken = cue.text.replace(/\s*\n\s*/g, ' ');
+  let speakingRate = 1;
+  const take = async (rate: number) => {
+    const opts = { ...voice.options, ...(rate !== 1 ? { speed: Math.round(rate * 1000) / 1000 } : {}) };
+    const r = await deps
+      .synthesize(voice, spoken, opts, signal ?? new AbortController().signal)
+      .catch((err: unknown) => {
+        if (!(err instanceof ApiError) || err.code === 'CANCELLED') throw err;
+        throw new ApiError(
+          err.code,
+          `Segment ${i + 1} at ${cue.start.toFixed(2)} s ("${spoken.slice(0, 40)}") with ${voice.id}: ${err.message}`,
+        );
+      });
+    const trimmed = trimEdgeSilence(r.pcm, r.sampleRate);
+    return { pcm: trimmed, rate: r.sampleRate, seconds: trimmed.length / r.sampleRate };
+  };
+  let t = await take(1);
+  const naturalSeconds = t.seconds;
+  let fit = decideFit(t.seconds, slot, limit, s.maxStretch);
+  // Re-generate at a faster speaking rate (engines that have one), at most twice.
+  for (let attempt = 0; attempt < 2 && fit.fit === 'too-long' && voice.maxRate; attempt++) {
+    const next = fasterRate(t.seconds, slot + limit, s.maxStretch, speakingRate, voice.maxRate);
+    if (!next) break;
+    aborted(signal);
+    const faster = await take(next);
+    speakingRate = next;
+    t = faster;
+    fit = decideFit(t.seconds, slot, limit, s.maxStretch);
+  }
+  let pcm = t.pcm;
+  if (fit.stretch > 1.0005) pcm = timeStretch(pcm, t.rate, fit.stretch);
+  return {
+    pcm,
+    sampleRate: t.rate,
+    naturalSeconds,
+    segment: {
+      index: i,
+      cueStart: cue.start,
+      cueEnd: cue.end,
+      speaker: cue.speaker,
+      voice: voice.id,
+      text: cue.text,
+      takeSeconds: r3(naturalSeconds),
+      placedStart: r3(cue.start),
+      placedEnd: r3(cue.start + pcm.length / t.rate),
+      stretch: Math.round(fit.stretch * 10000) / 10000,
+      borrowedSeconds: r3(fit.borrowedSeconds),
+      fit: fit.fit,
+      speakingRate: Math.round(speakingRate * 1000) / 1000,
+      tooLongBySeconds: r3(fit.tooLongBySeconds),
+      borrowLimitSeconds: r3(limit),
+      predictedSeconds: r3(naturalSeconds),
+      predictedFit: fit.fit,
+    },
+  };
+}
+
 /**
  * Fit before generating, for the whole file: one calibration take per voice (its longest cue) sets that voice's
  * speaking rate, then every segment's length and fit are predicted. Nothing is written.
@@ -553,13 +649,18 @@ export async function planDub(options: DubOptions, deps: DubDeps, hooks: DubHook
 }
 
 /** Run a dub. Returns the report (also written to `reportPath` by the caller if asked). */
-export async function runDub(options: DubOptions, deps: DubDeps, hooks: DubHooks = {}): Promise<DubReport> {
+export async function runDub(
+  options: DubOptions,
+  deps: DubDeps,
+  hooks: DubHooks = {},
+  given?: GivenCues,
+): Promise<DubReport> {
   const started = Date.now();
   const { signal } = hooks;
   const progress = (phase: DubProgress['phase'], fraction: number, extra: Partial<DubProgress> = {}) =>
     hooks.onProgress?.({ phase, fraction: Math.max(0, Math.min(1, fraction)), ...extra });
   progress('probing', 0);
-  const p = await prepareDub(options, deps, signal);
+  const p = { ...(await prepareDub(options, deps, signal, given)), given };
   const { s, probe, cues, kind } = p;
   const work = mkdtempSync(path.join(tmpdir(), 'timbre-dub-'));
   const tmpOut = path.join(
@@ -599,38 +700,14 @@ export async function runDub(options: DubOptions, deps: DubDeps, hooks: DubHooks
         const predictedSeconds = rates.predictSeconds(voice.id, spoken);
         const predicted = predictFit(predictedSeconds, slot, limit, s.maxStretch);
 
-        let speakingRate = 1;
-        const take = async (rate: number) => {
-          const opts = { ...voice.options, ...(rate !== 1 ? { speed: Math.round(rate * 1000) / 1000 } : {}) };
-          const r = await deps
-            .synthesize(voice, spoken, opts, signal ?? new AbortController().signal)
-            .catch((err: unknown) => {
-              if (!(err instanceof ApiError) || err.code === 'CANCELLED') throw err;
-              throw new ApiError(
-                err.code,
-                `Segment ${i + 1} at ${cue.start.toFixed(2)} s ("${spoken.slice(0, 40)}") with ${voice.id}: ${err.message}`,
-              );
-            });
-          const trimmed = trimEdgeSilence(r.pcm, r.sampleRate);
-          return { pcm: trimmed, rate: r.sampleRate, seconds: trimmed.length / r.sampleRate };
-        };
-        let t = await take(1);
-        const naturalSeconds = t.seconds;
-        rates.observe(voice.id, spoken, naturalSeconds);
-        let fit = decideFit(t.seconds, slot, limit, s.maxStretch);
-        // Re-generate at a faster speaking rate (engines that have one), at most twice.
-        for (let attempt = 0; attempt < 2 && fit.fit === 'too-long' && voice.maxRate; attempt++) {
-          const next = fasterRate(t.seconds, slot + limit, s.maxStretch, speakingRate, voice.maxRate);
-          if (!next) break;
-          aborted(signal);
-          const faster = await take(next);
-          speakingRate = next;
-          t = faster;
-          fit = decideFit(t.seconds, slot, limit, s.maxStretch);
-        }
-        let pcm = t.pcm;
-        if (fit.stretch > 1.0005) pcm = timeStretch(pcm, t.rate, fit.stretch);
-        const placedPcm = t.rate === MIX_RATE ? pcm : resample(pcm, t.rate, MIX_RATE);
+        const given = await p.given?.takeOf?.(i);
+        const made = given
+          ? null
+          : await makeSegmentTake({ cue, index: i, voice, slot, limit, maxStretch: s.maxStretch, deps, signal });
+        if (made) rates.observe(voice.id, spoken, made.naturalSeconds);
+        const pcm = given ? given.pcm : made!.pcm;
+        const takeRate = given ? given.sampleRate : made!.sampleRate;
+        const placedPcm = takeRate === MIX_RATE ? pcm : resample(pcm, takeRate, MIX_RATE);
         const at = Math.round(cue.start * MIX_RATE);
         await stem.flushTo(at);
         const placedFrames = stem.add(at, placedPcm);
@@ -641,25 +718,16 @@ export async function runDub(options: DubOptions, deps: DubDeps, hooks: DubHooks
         const placedStart = at / MIX_RATE;
         const placedEnd = (at + placedFrames) / MIX_RATE;
         intervals.push([cue.start, Math.max(cue.end, placedEnd)]);
-        const seg: DubSegment = {
-          index: i,
-          cueStart: cue.start,
-          cueEnd: cue.end,
-          speaker: cue.speaker,
-          voice: voice.id,
-          text: cue.text,
-          takeSeconds: r3(naturalSeconds),
-          placedStart: r3(placedStart),
-          placedEnd: r3(placedEnd),
-          stretch: Math.round(fit.stretch * 10000) / 10000,
-          borrowedSeconds: r3(fit.borrowedSeconds),
-          fit: fit.fit,
-          speakingRate: Math.round(speakingRate * 1000) / 1000,
-          tooLongBySeconds: r3(fit.tooLongBySeconds),
-          borrowLimitSeconds: r3(limit),
-          predictedSeconds: r3(predictedSeconds),
-          predictedFit: predicted,
-        };
+        const seg: DubSegment = given
+          ? { ...given.segment, index: i, placedStart: r3(placedStart), placedEnd: r3(placedEnd) }
+          : {
+              ...made!.segment,
+              index: i,
+              placedStart: r3(placedStart),
+              placedEnd: r3(placedEnd),
+              predictedSeconds: r3(predictedSeconds),
+              predictedFit: predicted,
+            };
         segments.push(seg);
         hooks.onSegment?.(seg);
       }

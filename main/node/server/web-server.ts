@@ -118,7 +118,7 @@ function parseRequestUrl(raw: string | undefined): URL | null {
   }
 }
 /** Calls that carry a file uploaded from the browser (base64) or a pasted script may be larger; the contract caps each. */
-const UPLOAD_METHODS = new Set(['script.import', 'script.preview', 'projects.setMix']);
+const UPLOAD_METHODS = new Set(['script.import', 'script.preview', 'projects.setMix', 'dub.create']);
 const MAX_UPLOAD_BODY = 48 * 1024 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -134,6 +134,21 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
   "media-src 'self' blob:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; " +
   "base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+/** Types of dubbing sources for the player (an upload's copy has no extension: the browser sniffs it). */
+const DUB_MEDIA_TYPES: Record<string, string> = {
+  '.mp4': 'video/mp4',
+  '.m4v': 'video/mp4',
+  '.mov': 'video/quicktime',
+  '.mkv': 'video/x-matroska',
+  '.webm': 'video/webm',
+  '.wav': 'audio/wav',
+  '.mp3': 'audio/mpeg',
+  '.m4a': 'audio/mp4',
+  '.flac': 'audio/flac',
+  '.ogg': 'audio/ogg',
+  '.opus': 'audio/ogg',
+};
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -363,6 +378,29 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, max-age=3600' });
   }
 
+  /** A dubbing project's source media or its dub preview (the Dub view's player; Range for seeking). */
+  function serveDubMedia(
+    projectId: string,
+    what: 'source' | 'dub',
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> | void {
+    let file: string;
+    try {
+      file = opts.core.dubMediaFile(projectId, what);
+    } catch (err) {
+      const e = toApiError(err);
+      return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
+    }
+    return serveFile(file, req, res, {
+      'Content-Type':
+        what === 'dub'
+          ? 'audio/wav'
+          : (DUB_MEDIA_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'),
+      'Cache-Control': 'private, no-store',
+    });
+  }
+
   /** A finished export's file, as a download. */
   function serveExport(
     exportId: string,
@@ -484,8 +522,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   async function receiveUpload(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const name = (url.searchParams.get('name') ?? 'upload').slice(0, 255);
     const kind = url.searchParams.get('kind') ?? 'audio';
-    if (kind !== 'audio' && kind !== 'voice-file')
-      return sendError(res, 400, { code: 'INVALID_INPUT', message: 'kind must be audio or voice-file' });
+    if (kind !== 'audio' && kind !== 'voice-file' && kind !== 'dub-media')
+      return sendError(res, 400, { code: 'INVALID_INPUT', message: 'kind must be audio, voice-file or dub-media' });
     const max = opts.core.uploadMaxBytes;
     /**
      * Answer a refusal before the body has all arrived. The connection stays usable: what the client still sends (at
@@ -641,6 +679,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           return sendError(res, 405, { code: 'INVALID_INPUT', message: 'Use PUT for /api/uploads' });
         return receiveUpload(url, req, res);
       }
+      const dubMedia = /^\/api\/media\/dub\/([A-Za-z0-9_-]{1,64})\/(source|dub)$/.exec(url.pathname);
+      if (dubMedia && (req.method === 'GET' || req.method === 'HEAD'))
+        return serveDubMedia(dubMedia[1], dubMedia[2] as 'source' | 'dub', req, res);
       const exp = /^\/api\/media\/exports\/([A-Za-z0-9_-]{1,64})\/(\d{1,3})$/.exec(url.pathname);
       if (exp && (req.method === 'GET' || req.method === 'HEAD')) return serveExport(exp[1], Number(exp[2]), req, res);
       // The page asks here whether its token still works when the event socket drops: a browser never sees the 401

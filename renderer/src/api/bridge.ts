@@ -61,6 +61,12 @@ export function createElectronApi(bridge: PreloadBridge): ClientApi {
     async uploadVoiceFile(file: UploadableFile) {
       return { path: pathOf(file) };
     },
+    dubMediaUrl(projectId: string, what: 'source' | 'dub', revision?: number) {
+      return `${scheme}://dub/${encodeURIComponent(projectId)}/${what}${revision !== undefined ? `?rev=${revision}` : ''}`;
+    },
+    async uploadDubMedia(file: UploadableFile) {
+      return { path: pathOf(file) };
+    },
     exportFileUrl(exportId: string, index: number) {
       return `${scheme}://exports/${encodeURIComponent(exportId)}/${index}`;
     },

@@ -305,5 +305,7 @@ export function createMockApi(): ClientApi {
     stageFile: () => Promise.reject(new ApiError('INTERNAL', 'Staging audio is not available in the mock API')),
     uploadVoiceFile: () => Promise.reject(new ApiError('INTERNAL', 'Voice files are not available in the mock API')),
     exportFileUrl: () => '',
+    dubMediaUrl: () => '',
+    uploadDubMedia: () => Promise.reject(new ApiError('INTERNAL', 'Dubbing is not available in the mock API')),
   };
 }

@@ -206,7 +206,7 @@ export function createWebApi({
    */
   async function upload(
     file: UploadableFile,
-    kind: 'audio' | 'voice-file',
+    kind: 'audio' | 'voice-file' | 'dub-media',
     onProgress?: UploadProgress,
   ): Promise<unknown> {
     const u = new URL('/api/uploads', origin);
@@ -301,6 +301,15 @@ export function createWebApi({
     },
     async uploadVoiceFile(file: UploadableFile) {
       return (await upload(file, 'voice-file')) as { uploadId: string };
+    },
+    dubMediaUrl(projectId: string, what: 'source' | 'dub', revision?: number) {
+      const u = new URL(`/api/media/dub/${encodeURIComponent(projectId)}/${what}`, origin);
+      u.searchParams.set('token', token);
+      if (revision !== undefined) u.searchParams.set('rev', String(revision));
+      return u.toString();
+    },
+    async uploadDubMedia(file: UploadableFile, onProgress?: UploadProgress) {
+      return (await upload(file, 'dub-media', onProgress)) as { uploadId: string };
     },
     exportFileUrl(exportId: string, index: number) {
       const u = new URL(`/api/media/exports/${encodeURIComponent(exportId)}/${index}`, origin);

@@ -1,3 +1,4 @@
+import { dubEn } from '../features/dub/dub.en';
 import { qcEn } from '../features/qc/qc.en';
 import { studioUxEn } from '../features/studio/studio.en';
 import { policyEn } from '../features/policy/policy.en';
@@ -596,6 +597,9 @@ export const en = {
 
   // speech recognition and speaker packs (#10)
   'models.kind.speaker': 'Speaker recognition',
+
+  // dubbing (#11)
+  ...dubEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { dubZhCN } from '../features/dub/dub.zh-CN';
 import { qcZhCN } from '../features/qc/qc.zh-CN';
 import { studioUxZhCN } from '../features/studio/studio.zh-CN';
 import { policyZhCN } from '../features/policy/policy.zh-CN';
@@ -586,4 +587,7 @@ export const zhCN: Dictionary = {
 
   // speech recognition and speaker packs (#10)
   'models.kind.speaker': '说话人识别',
+
+  // dubbing (#11)
+  ...dubZhCN,
 };

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 
-export type View = 'projects' | 'studio' | 'voices' | 'models' | 'settings' | 'privacy';
-export const VIEWS: View[] = ['projects', 'studio', 'voices', 'models', 'settings', 'privacy'];
+export type View = 'projects' | 'studio' | 'voices' | 'models' | 'settings' | 'privacy' | 'dub';
+export const VIEWS: View[] = ['projects', 'studio', 'voices', 'models', 'settings', 'privacy', 'dub'];
 
 interface Route {
   view: View;

@@ -17,6 +17,7 @@ import { SettingsView } from './SettingsView';
 import { StudioView } from './StudioView';
 import { VoicesView } from './voices/VoicesView';
 import { PrivacyView } from '../features/privacy/PrivacyView';
+import { DubView } from '../features/dub/DubView';
 import { MicIndicator } from './voices/MicIndicator';
 
 type Phase = { kind: 'booting' } | { kind: 'no-token' } | { kind: 'failed'; message: string } | { kind: 'ready' };
@@ -216,6 +217,7 @@ const NAV: { view: View; icon: IconName }[] = [
   { view: 'models', icon: 'models' },
   { view: 'settings', icon: 'settings' },
   { view: 'privacy', icon: 'lock' },
+  { view: 'dub', icon: 'wave' },
 ];
 
 function Shell() {
@@ -312,6 +314,7 @@ function Shell() {
         {view === 'models' && <ModelsView />}
         {view === 'settings' && <SettingsView />}
         {view === 'privacy' && <PrivacyView />}
+        {view === 'dub' && <DubView />}
       </main>
       <Toasts />
     </div>

@@ -9,6 +9,7 @@ import { migration0012 } from './0012-job-resume.js';
 import { migration0020 } from './0020-api-keys.js';
 import { migration0021 } from './0021-take-qc.js';
 import { migration0040 } from './0040-privacy-ledger.js';
+import { migration0030 } from './0030-dub-projects.js';
 import { migration0050 } from './0050-project-language.js';
 import { migration0055 } from './0055-auto-retake.js';
 import { migration0060 } from './0060-project-inputs-changed.js';
@@ -27,6 +28,7 @@ export const migrations: readonly Migration[] = [
   migration0012,
   migration0020,
   migration0021,
+  migration0030,
   migration0040,
   migration0050,
   migration0055,
