@@ -178,7 +178,7 @@ export class MixStream {
     // The bed under [s, e): looped (a read across the end continues from its start), or once.
     const bedEnd = loop ? e : Math.min(e, bedLen);
     const music = new Float32Array(Math.max(0, bedEnd - s));
-    for (let i = s; i < bedEnd; ) {
+    for (let i = s; i < bedEnd;) {
       const at = i % bedLen;
       const n = Math.min(bedEnd - i, bedLen - at);
       await reader.read(at, music.subarray(i - s, i - s + n));
