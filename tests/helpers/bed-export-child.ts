@@ -1,7 +1,8 @@
 /**
  * Child process of the music-bed memory test (run with `node --import tsx`), so each step's peak RSS is its own:
  *
- *   bed <dataDir> <projectId> <music file>   sets the project's music bed (ducked) through `projects.setMix`
+ *   bed <dataDir> <projectId> <music file>   sets the project's music bed (ducked) through `projects.setMix` and
+ *                                            prints {maxRssMb, durationSeconds}
  *   export <dataDir> <projectId> <out.mp3>   exports it (MP3, podcast loudness, SRT) through the real export
  *                                            service (worker thread) and prints one JSON line: maxRssMb (this whole
  *                                            process, the worker included: process.resourceUsage().maxRSS),
@@ -19,7 +20,10 @@ try {
       musicBed: { source: { path: file }, gainDb: -10, duck: true },
     });
     if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-    process.stdout.write(`${JSON.stringify({ ok: true })}\n`);
+    const bed = (r.result as { musicBed: { durationSeconds: number } }).musicBed;
+    process.stdout.write(
+      `${JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024, durationSeconds: bed.durationSeconds })}\n`,
+    );
   } else if (cmd === 'export') {
     const job = await exportLong(core, projectId, file);
     if (job.status !== 'done') throw new Error(`export ${job.status}: ${JSON.stringify(job.error)}`);

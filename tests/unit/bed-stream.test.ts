@@ -2,8 +2,9 @@
  * The music bed streams (issue #9): the block resampler equals the whole-array one; a real project (SQLite, eSpeak
  * takes) with a bed made by ffmpeg at another rate than the mix's, longer than one read block and shorter than the
  * episode (so it loops), streams to the same mix as the in-memory mixEpisode, looped and once, ducked and not; the
- * bed's file is closed after the passes and on errors; and, in spawned child processes, the export's peak RSS does
- * not grow with the bed's length (a 2-minute and a 20-minute bed).
+ * bed's file is closed after the passes and on errors; and, in spawned child processes, neither setting the bed
+ * (decoded block by block into its stored file) nor the export grows its peak RSS with the bed's length (a 2-minute
+ * and a 20-minute bed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
@@ -264,10 +265,11 @@ describe('streamed music bed on a real project', () => {
     expect(statSync(plan.bed!.file).size).toBeGreaterThan(44_100 * 4);
   });
 
-  it('exports with a 2-minute and a 20-minute bed at the same peak RSS (child processes)', async () => {
+  it('sets and exports a 2-minute and a 20-minute bed at the same peak RSS (child processes)', async () => {
     await core.close();
     const tsx = ['--import', 'tsx', path.join(ROOT, 'tests', 'helpers', 'bed-export-child.ts')];
     const results: { maxRssMb: number; audioSeconds: number; integratedLufs: number; truePeakDbtp: number }[] = [];
+    const staged: number[] = [];
     for (const minutes of [2, 20]) {
       const music = path.join(t.dir, `bed-${minutes}.flac`);
       await run('ffmpeg', [
@@ -281,7 +283,14 @@ describe('streamed music bed on a real project', () => {
         'flac',
         music,
       ]);
-      await run(process.execPath, [...tsx, 'bed', data, projectId, music]);
+      const set = JSON.parse(
+        (await run(process.execPath, [...tsx, 'bed', data, projectId, music])).trim().split('\n').pop()!,
+      ) as {
+        maxRssMb: number;
+        durationSeconds: number;
+      };
+      expect(set.durationSeconds).toBeCloseTo(minutes * 60, 1);
+      staged.push(set.maxRssMb);
       const out = path.join(t.dir, `bed-${minutes}.mp3`);
       const res = await run(process.execPath, [...tsx, 'export', data, projectId, out]);
       results.push(JSON.parse(res.trim().split('\n').pop()!) as (typeof results)[number]);
@@ -295,5 +304,10 @@ describe('streamed music bed on a real project', () => {
     // Whole, the 20-minute bed alone is 212 MB stored plus 115 MB resampled: the peak may not grow by a fraction of it.
     expect(long.maxRssMb).toBeLessThan(short.maxRssMb + 60);
     expect(long.maxRssMb).toBeLessThan(400);
+    // Setting the bed decodes it block by block into its stored file: that step does not grow with it either.
+    expect(staged[1]).toBeLessThan(staged[0] + 60);
+    console.log(
+      `peak RSS (MB): setting the bed ${staged.map(Math.round).join(' / ')}, exporting ${results.map((r) => Math.round(r.maxRssMb)).join(' / ')} (2 / 20 minutes)`,
+    );
   }, 300_000);
 });
