@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { readdirSync, readFileSync, truncateSync, copyFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, truncateSync, copyFileSync, statSync } from 'node:fs';
 import { mixEpisode, type MixLine } from '../../native-models/dsp/mix.js';
 import { MixStream } from '../../native-models/dsp/mix-stream.js';
 import { resample } from '../../native-models/dsp/resample.js';
@@ -49,7 +49,15 @@ function signal(n: number, rate: number): Float32Array {
   return x;
 }
 
-const openFds = () => readdirSync('/proc/self/fd').length;
+/** File descriptors of this process open on `file` (other tests' descriptors come and go meanwhile). */
+const openOn = (file: string) =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false;
+    }
+  }).length;
 
 describe('block resampler', () => {
   it.each([
@@ -177,9 +185,9 @@ describe('streamed music bed on a real project', () => {
   });
 
   it('streams the same mix as mixEpisode: a ducked bed at another rate, looped over the episode', async () => {
-    const fds = openFds();
     const ep = await source();
     const plan = episodePlan(core.repos, { root: core.layout.root, takes: core.layout.takes }, projectId);
+    expect(openOn(plan.bed!.file)).toBe(1);
     const stored = decodeWav(readFileSync(plan.bed!.file));
     expect(stored.sampleRate).toBe(44_100);
     expect(ep.sampleRate).not.toBe(stored.sampleRate);
@@ -207,7 +215,7 @@ describe('streamed music bed on a real project', () => {
     expect(inGap).toBeGreaterThan(1e-3);
     expect(20 * Math.log10(underSpeech / inGap)).toBeLessThan(-5);
     await ep.close();
-    expect(openFds()).toBe(fds);
+    expect(openOn(plan.bed!.file)).toBe(0);
   });
 
   it('streams the same mix as mixEpisode without ducking, and with the bed played once', async () => {
@@ -250,17 +258,17 @@ describe('streamed music bed on a real project', () => {
     copyFileSync(plan.bed!.file, copy);
     // The header still declares the whole bed; the file ends after a second of it.
     truncateSync(copy, 44_100 * 4);
-    const fds = openFds();
     const file = await openBedFile(copy);
+    expect(openOn(copy)).toBe(1);
     expect(file.frames).toBeLessThan(44_100);
     const bed = new ResampledBed(file, 24_000);
     await bed.read(0, new Float32Array(1000));
     await file.close();
-    expect(openFds()).toBe(fds);
+    expect(openOn(copy)).toBe(0);
     // Not a WAV at all: refused when opened, nothing left open.
     truncateSync(copy, 10);
     await expect(openBedFile(copy)).rejects.toThrow(/damaged.*choose the music file again/i);
-    expect(openFds()).toBe(fds);
+    expect(openOn(copy)).toBe(0);
     await expect(openBedFile(path.join(t.dir, 'gone.wav'))).rejects.toThrow(/missing/);
     expect(statSync(plan.bed!.file).size).toBeGreaterThan(44_100 * 4);
   });

@@ -48,7 +48,7 @@ const audioError = (problem: AudioProblem, message: string, file?: string) =>
  */
 export const AUDIO_LIMITS = {
   ...WAV_LIMITS,
-  /** Decoded whole into memory (music beds, cloning references, one-step voice imports): 30 minutes. */
+  /** Decoded whole into memory (cloning references, one-step voice imports): 30 minutes. */
   maxSeconds: 30 * 60,
   /** Decoded frames (mono float32: 4 bytes each, ~330 MiB): 30 minutes at 48 kHz, less at higher rates. */
   maxFrames: 30 * 60 * 48_000,
