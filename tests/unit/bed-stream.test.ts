@@ -270,6 +270,15 @@ describe('streamed music bed on a real project', () => {
     await expect(openBedFile(copy)).rejects.toThrow(/damaged.*choose the music file again/i);
     expect(openOn(copy)).toBe(0);
     await expect(openBedFile(path.join(t.dir, 'gone.wav'))).rejects.toThrow(/missing/);
+    // A refused bed (too short) leaves the stored one alone and nothing partial in music/.
+    const before = readdirSync(path.join(data, 'music'));
+    const short = path.join(t.dir, 'short.flac');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=0.3', short]);
+    const r = await core.dispatch('projects.setMix', { id: projectId, musicBed: { source: { path: short } } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/shorter than half a second/);
+    expect(readdirSync(path.join(data, 'music'))).toEqual(before);
+    expect(before).toEqual([path.basename(plan.bed!.file)]);
     expect(statSync(plan.bed!.file).size).toBeGreaterThan(44_100 * 4);
   });
 
