@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { readdirSync, readFileSync, readlinkSync, truncateSync, copyFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, renameSync, truncateSync, copyFileSync, statSync } from 'node:fs';
 import { mixEpisode, type MixLine } from '../../native-models/dsp/mix.js';
 import { MixStream } from '../../native-models/dsp/mix-stream.js';
 import { resample } from '../../native-models/dsp/resample.js';
@@ -280,6 +280,32 @@ describe('streamed music bed on a real project', () => {
     expect(readdirSync(path.join(data, 'music'))).toEqual(before);
     expect(before).toEqual([path.basename(plan.bed!.file)]);
     expect(statSync(plan.bed!.file).size).toBeGreaterThan(44_100 * 4);
+  });
+
+  it('an export closes the bed file when it ends, when it is cancelled and when it fails', async () => {
+    const plan = episodePlan(core.repos, { root: core.layout.root, takes: core.layout.takes }, projectId);
+    const bedFile = plan.bed!.file;
+    const start = (outputPath: string) =>
+      call<{ id: string }>('export.start', { projectId, format: 'mp3', outputPath, loudness: 'podcast' });
+    const done = await core.exports.wait((await start(path.join(t.dir, 'whole.mp3'))).id);
+    expect(done.status).toBe('done');
+    expect(openOn(bedFile)).toBe(0);
+    // Cancelled as soon as it runs (it may finish first on a fast machine: either way the file is closed).
+    const job = await start(path.join(t.dir, 'cancelled.mp3'));
+    await call('export.cancel', { id: job.id });
+    expect(['cancelled', 'done']).toContain((await core.exports.wait(job.id)).status);
+    expect(openOn(bedFile)).toBe(0);
+    // A pass that fails mid-way (a take's file gone after the bed was opened): an error, and the bed's file closed.
+    const take = plan.lines[1].file;
+    renameSync(take, `${take}.away`);
+    try {
+      const failed = await core.exports.wait((await start(path.join(t.dir, 'failed.mp3'))).id);
+      expect(failed.status).toBe('failed');
+      expect(failed.error?.message).toMatch(/audio file of a take is missing/);
+      expect(openOn(bedFile)).toBe(0);
+    } finally {
+      renameSync(`${take}.away`, take);
+    }
   });
 
   it('sets and exports a 2-minute and a 20-minute bed at the same peak RSS (child processes)', async () => {
