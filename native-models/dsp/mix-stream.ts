@@ -7,8 +7,12 @@
  * Ducking is exact: mixEpisode's side-chain (centred 20 ms RMS, hold, look-ahead attack ramp, release ramp)
  * only ever looks `attack + 10 ms` ahead and `hold + 10 ms` back, so each block computes it over that margin and
  * carries the release state to the next block. The output is mono (takes and the bed are mono here).
+ *
+ * The bed is a stream too: a `BedReader` (bed-stream.ts) delivers the samples of each block at the mix rate, read
+ * from the bed's file and resampled block by block, so a 30-minute bed costs a block, not its length.
  */
 import type { MusicBed } from './mix.js';
+import { arrayBed, type BedReader } from './bed-stream.js';
 
 export interface StreamLine {
   id: string;
@@ -35,8 +39,8 @@ export interface MixStreamOptions {
   leadIn?: number;
   /** Samples after the last line (default: none; the last line's pause is dropped). */
   tail?: number;
-  /** The bed, mono at the mix rate. */
-  bed?: Omit<MusicBed, 'audio' | 'sampleRate'> & { samples: Float32Array };
+  /** The bed, mono at the mix rate: whole samples (short beds, tests), or a reader that streams it. */
+  bed?: Omit<MusicBed, 'audio' | 'sampleRate'> & ({ samples: Float32Array } | { reader: BedReader });
   /** Only these lines are heard (stems per speaker); the others keep their place as silence. */
   include?: (index: number) => boolean;
   /** Block size in samples (default 65536). */
@@ -82,6 +86,7 @@ export class MixStream {
   private lineCursor = 0;
   private pos = 0;
   private prevDuck = Infinity;
+  private readonly bedReader?: BedReader;
 
   constructor(
     private readonly lines: StreamLine[],
@@ -93,6 +98,8 @@ export class MixStream {
     this.timings = l.timings;
     this.total = l.total;
     this.block = opts.blockFrames ?? 65536;
+    const bed = opts.bed;
+    if (bed) this.bedReader = 'reader' in bed ? bed.reader : arrayBed(bed.samples);
   }
 
   get position(): number {
@@ -131,7 +138,8 @@ export class MixStream {
     const s = this.pos;
     const e = Math.min(this.total, s + this.block);
     const bed = this.opts.bed;
-    if (!bed || bed.samples.length === 0) {
+    const reader = this.bedReader;
+    if (!bed || !reader || reader.length === 0) {
       const v = await this.voice(s, e);
       this.pos = e;
       return { start: s, mix: v, voice: v };
@@ -165,16 +173,25 @@ export class MixStream {
     }
     const base = bed.gainDb ?? 0;
     const fade = msToSamples(bed.fadeOutMs ?? 2000, rate);
-    const bedLen = bed.samples.length;
+    const bedLen = reader.length;
     const loop = bed.loop ?? true;
+    // The bed under [s, e): looped (a read across the end continues from its start), or once.
+    const bedEnd = loop ? e : Math.min(e, bedLen);
+    const music = new Float32Array(Math.max(0, bedEnd - s));
+    for (let i = s; i < bedEnd;) {
+      const at = i % bedLen;
+      const n = Math.min(bedEnd - i, bedLen - at);
+      await reader.read(at, music.subarray(i - s, i - s + n));
+      i += n;
+    }
     const mix = voice.slice();
     for (let i = s; i < e; i++) {
       let g = gainDb[i - s] + base;
       const fromEnd = this.total - i;
       if (fade > 0 && fromEnd < fade) g += 20 * Math.log10(Math.max(1e-5, fromEnd / fade));
       gainDb[i - s] = g;
-      if (!loop && i >= bedLen) continue;
-      mix[i - s] += bed.samples[i % bedLen] * Math.pow(10, g / 20);
+      if (i >= bedEnd) continue;
+      mix[i - s] += music[i - s] * Math.pow(10, g / 20);
     }
     this.pos = e;
     return { start: s, mix, voice };

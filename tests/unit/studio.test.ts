@@ -46,6 +46,7 @@ async function streamedMix(c: Core, id: string): Promise<{ samples: Float32Array
   const stream = src.open();
   for (let b = await stream.next(); b; b = await stream.next())
     samples.set(b.mix.subarray(0, src.total - b.start), b.start);
+  await src.close();
   return { samples, sampleRate: src.sampleRate };
 }
 

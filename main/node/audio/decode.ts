@@ -1,6 +1,6 @@
 import { resolveFfmpeg, resolveFfprobe, type ResolvedBinary } from './ffmpeg.js';
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, read, readSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, read, readSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../native-models/common/errors.js';
 import type { AudioProblem } from '../../../native-models/enhance/cleanup.js';
@@ -8,8 +8,10 @@ import { countNonFinite } from '../../../native-models/audio/checks.js';
 import {
   bufferSource,
   decodeWavFrames,
+  encodePcm,
   inspectWav,
   WAV_LIMITS,
+  wavHeader,
   WavFormatError,
   wavFrames,
   type ByteSource,
@@ -46,7 +48,7 @@ const audioError = (problem: AudioProblem, message: string, file?: string) =>
  */
 export const AUDIO_LIMITS = {
   ...WAV_LIMITS,
-  /** Decoded whole into memory (music beds, cloning references, one-step voice imports): 30 minutes. */
+  /** Decoded whole into memory (cloning references, one-step voice imports): 30 minutes. */
   maxSeconds: 30 * 60,
   /** Decoded frames (mono float32: 4 bytes each, ~330 MiB): 30 minutes at 48 kHz, less at higher rates. */
   maxFrames: 30 * 60 * 48_000,
@@ -267,6 +269,55 @@ export async function decodeAudioToStore(
     open: (rate) => (writer = store.create(rate)),
   });
   return { source: writer!.finish(), sampleRate: r.sampleRate, channels: r.channels, sourceRate: r.sourceRate };
+}
+
+/**
+ * Limits on music beds: decoded in blocks straight into their stored WAV and streamed by the export
+ * (docs/studio.md, "Music bed"), so memory does not grow with their length; 2 hours (the stored file: 1.27 GB of
+ * float32 at 44.1 kHz), as voice audio.
+ */
+export const BED_AUDIO_LIMITS = VOICE_AUDIO_LIMITS;
+
+/**
+ * decodeAudio for a music bed: the same checks and errors, the mono float32 samples written block by block into a new
+ * WAV `file` (created exclusively, header written last, synced), never held whole. On failure the file is removed.
+ */
+export async function decodeAudioToWavFile(
+  input: AudioInput,
+  file: string,
+  targetRate?: number,
+): Promise<{ frames: number; sampleRate: number; channels: number; sourceRate: number }> {
+  const fd = openSync(file, 'wx', 0o600);
+  let frames = 0;
+  let rate = 0;
+  let open = true;
+  try {
+    writeSync(fd, Buffer.alloc(44));
+    let scratch = Buffer.alloc(0);
+    const r = await decodeInto(input, targetRate, {
+      limits: BED_AUDIO_LIMITS,
+      open: (sampleRate) => {
+        rate = sampleRate;
+        return {
+          write(x: Float32Array) {
+            if (scratch.length < x.length * 4) scratch = Buffer.alloc(x.length * 4);
+            const bytes = encodePcm(x, 32, scratch, 0).subarray(0, x.length * 4);
+            for (let o = 0; o < bytes.length;) o += writeSync(fd, bytes, o, bytes.length - o, 44 + frames * 4 + o);
+            frames += x.length;
+          },
+        };
+      },
+    });
+    writeSync(fd, wavHeader(frames, rate, 32), 0, 44, 0);
+    fsyncSync(fd);
+    open = false;
+    closeSync(fd);
+    return { frames, sampleRate: r.sampleRate, channels: r.channels, sourceRate: r.sourceRate };
+  } catch (err) {
+    if (open) closeSync(fd);
+    rmSync(file, { force: true });
+    throw err;
+  }
 }
 
 /** Collects blocks in memory (decodeAudio). */

@@ -107,8 +107,18 @@ async function run(req: ExportWorkerRequest): Promise<void> {
       send({ type: 'analysis', takeId, data: encodeAnalysis(analyseTake(samples, rate)) });
     },
   });
-  if (signal.aborted) throw new ApiError('CANCELLED', 'Export cancelled');
-  if (o.preset === 'acx') return runAcx(req, ep, signal);
+  // The bed's file stays open over every pass and is closed at the end, on cancel and on error.
+  try {
+    if (signal.aborted) throw new ApiError('CANCELLED', 'Export cancelled');
+    await (o.preset === 'acx' ? runAcx(req, ep, signal) : runMix(req, ep, signal));
+  } finally {
+    await ep.close();
+  }
+}
+
+/** Every preset but ACX: one programme file (loudness, chapters, cover), subtitles and stems. */
+async function runMix(req: ExportWorkerRequest, ep: EpisodeSource, signal: AbortSignal): Promise<void> {
+  const o = req.options;
   const total = ep.total / ep.sampleRate;
   const chapters = o.chapters
     ? chaptersFrom(

@@ -4,12 +4,20 @@
  * worker reads in blocks. Lines without an active take are left out (they take no time).
  */
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readSync } from 'node:fs';
 import path from 'node:path';
 import type { Timeline } from '../../../preload/contract/index.js';
 import { ApiError } from '../../../native-models/common/errors.js';
-import { decodeWav } from '../../../native-models/audio/wav.js';
+import {
+  decodeWav,
+  decodeWavFrames,
+  inspectWav,
+  wavFrames,
+  WavFormatError,
+  type WavInfo,
+} from '../../../native-models/audio/wav.js';
 import { resample } from '../../../native-models/dsp/resample.js';
+import { ResampledBed, type BedFrames } from '../../../native-models/dsp/bed-stream.js';
 import { MixStream, layoutStream, type StreamLine, type StreamTiming } from '../../../native-models/dsp/mix-stream.js';
 import { combineProgramme, type TakeAnalysis } from '../../../native-models/dsp/take-analysis.js';
 import type { Repos } from '../db/repositories.js';
@@ -132,6 +140,67 @@ async function readWav(file: string): Promise<{ samples: Float32Array; sampleRat
   return decodeWav(data);
 }
 
+/** A stored music bed opened for positioned reads: one file descriptor, closed by `close()` (idempotent). */
+export interface BedFile extends BedFrames {
+  close(): Promise<void>;
+}
+
+/**
+ * Open the project's stored bed (a float WAV the studio writes into music/) for streaming: the header is checked
+ * here, the samples are read by file offset, a block at a time, when the mix reaches them.
+ */
+export async function openBedFile(file: string): Promise<BedFile> {
+  const fh = await fsp.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw new ApiError(
+      'NOT_FOUND',
+      `The music bed's file is missing (${path.basename(file)}): choose the music file again. (${err.code ?? err.message})`,
+    );
+  });
+  let info: WavInfo;
+  try {
+    const size = (await fh.stat()).size;
+    // The header only (a few small reads of the chunk headers), never the samples.
+    info = inspectWav({
+      size,
+      read(o, n) {
+        const b = Buffer.alloc(Math.max(0, Math.min(n, size - o)));
+        return b.subarray(0, readSync(fh.fd, b, 0, b.length, o));
+      },
+    });
+    if (!info.decodable) throw new WavFormatError('not an encoding Timbre stores');
+  } catch (err) {
+    await fh.close();
+    if (!(err instanceof WavFormatError)) throw err;
+    throw new ApiError(
+      'INVALID_INPUT',
+      `The music bed's file (${path.basename(file)}) is damaged: ${err.message}. Choose the music file again.`,
+    );
+  }
+  const { dataOffset, blockAlign } = info;
+  let bytes = Buffer.alloc(0);
+  let closed = false;
+  return {
+    frames: wavFrames(info),
+    sampleRate: info.sampleRate,
+    async read(from, out) {
+      const want = out.length * blockAlign;
+      if (bytes.length < want) bytes = Buffer.alloc(want);
+      const { bytesRead } = await fh.read(bytes, 0, want, dataOffset + from * blockAlign);
+      if (bytesRead < want)
+        throw new ApiError(
+          'INVALID_INPUT',
+          `The music bed's file (${path.basename(file)}) ended early: choose the music file again.`,
+        );
+      decodeWavFrames(info, bytes.subarray(0, want), out, 0);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await fh.close();
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Streaming (export): the episode as blocks mixed straight from the take files.
 
@@ -167,6 +236,8 @@ export interface EpisodeSource {
   open(opts?: { include?: (index: number) => boolean; bed?: boolean }): MixStream;
   /** One line's audio at the mix rate. */
   line(index: number): Promise<Float32Array>;
+  /** Close the music bed's file (after the last pass, on cancel or error). */
+  close(): Promise<void>;
 }
 
 /**
@@ -184,14 +255,11 @@ export async function episodeSource(
     );
   const rate = mixRateOf(plan, req.exportRate);
   const lines = streamLines(plan, rate);
-  const bedWav = plan.bed ? await readWav(plan.bed.file) : null;
-  const bed =
-    bedWav && plan.bed
-      ? {
-          samples: bedWav.sampleRate === rate ? bedWav.samples : resample(bedWav.samples, bedWav.sampleRate, rate),
-          gainDb: plan.bed.gainDb,
-          duckDb: plan.bed.duck ? -15 : 0,
-        }
+  // The bed streams from its file: each pass reads it a block at a time, resampled to the mix rate as it goes.
+  const bedFile = plan.bed ? await openBedFile(plan.bed.file) : null;
+  const bedOf = () =>
+    bedFile && plan.bed
+      ? { reader: new ResampledBed(bedFile, rate), gainDb: plan.bed.gainDb, duckDb: plan.bed.duck ? -15 : 0 }
       : undefined;
   const line = async (i: number): Promise<Float32Array> => {
     const w = await readWav(plan.lines[i].file);
@@ -215,9 +283,12 @@ export async function episodeSource(
       new MixStream(lines, line, {
         sampleRate: rate,
         tail: 0,
-        bed: o.bed === false ? undefined : bed,
+        bed: o.bed === false ? undefined : bedOf(),
         include: o.include,
       }),
+    close: async () => {
+      await bedFile?.close();
+    },
   };
 }
 

@@ -12,8 +12,7 @@ import { ApiError, notFound } from '../../../native-models/common/errors.js';
 import { splitScriptSteps, type SplitScript } from '../../common/script/splitter.js';
 import { joinText, nearestGraphemeBoundary } from '../../common/script/text.js';
 import { writeFileAtomic } from '../atomic-fs.js';
-import { decodeAudioFile } from '../audio/decode.js';
-import { encodeWav } from '../../../native-models/audio/wav.js';
+import { decodeAudioToWavFile } from '../audio/decode.js';
 import type { Db } from '../db/database.js';
 import { parseSpeakers, type LineRow, type Repos, type StoredMusicBed, type TakeRow } from '../db/repositories.js';
 import { newId, nowIso } from '../ids.js';
@@ -328,25 +327,35 @@ export class StudioService {
           await fsp.writeFile(tmp, bytes);
           file = tmp;
         }
-        let audio;
+        // Decoded block by block straight into a temporary file next to the stored beds (never whole in memory),
+        // renamed into place once it is complete and long enough.
+        const stored = `${projectId}-${newId('bed')}.wav`;
+        const musicDir = path.join(this.paths.root, 'music');
+        const partial = path.join(musicDir, `.${stored}.tmp-timbre`);
+        let frames: number;
         try {
-          audio = await decodeAudioFile(file, MUSIC_RATE);
-        } catch (err) {
-          const e = err instanceof ApiError ? err : new ApiError('INVALID_INPUT', String(err));
-          throw new ApiError('INVALID_INPUT', `"${name}" could not be read as audio: ${e.message}`);
+          await fsp.mkdir(musicDir, { recursive: true });
+          try {
+            frames = (await decodeAudioToWavFile({ file }, partial, MUSIC_RATE)).frames;
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code === 'ENOSPC')
+              throw new ApiError('DISK_FULL', `The disk is full: "${name}" could not be stored as the music bed.`);
+            const e = err instanceof ApiError ? err : new ApiError('INVALID_INPUT', String(err));
+            throw new ApiError('INVALID_INPUT', `"${name}" could not be read as audio: ${e.message}`);
+          }
+          if (frames < MUSIC_RATE / 2)
+            throw new ApiError('INVALID_INPUT', `"${name}" is shorter than half a second: choose a longer music file.`);
+          await fsp.rename(partial, path.join(musicDir, stored));
         } finally {
+          rmSync(partial, { force: true });
           if (tmp) rmSync(path.dirname(tmp), { recursive: true, force: true });
         }
-        if (audio.samples.length < MUSIC_RATE / 2)
-          throw new ApiError('INVALID_INPUT', `"${name}" is shorter than half a second: choose a longer music file.`);
-        const stored = `${projectId}-${newId('bed')}.wav`;
-        await writeFileAtomic(path.join(this.paths.root, 'music', stored), encodeWav(audio.samples, MUSIC_RATE, 32));
-        if (current) rmSync(path.join(this.paths.root, 'music', current.file), { force: true });
+        if (current) rmSync(path.join(musicDir, current.file), { force: true });
         bed = {
           name,
           gainDb: patch.musicBed.gainDb,
           duck: patch.musicBed.duck,
-          durationSeconds: audio.samples.length / MUSIC_RATE,
+          durationSeconds: frames / MUSIC_RATE,
           file: stored,
         };
       }
