@@ -22,6 +22,7 @@ import type {
 import { makePocketFixture } from '../fixtures/pocket-tts-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 import { SPEECH_16K, allFiles, call, callError, openVoiceCore, spokenReading } from '../helpers/voices.js';
+import { VERIFICATION_WORD_MIN_SCORE } from '../../native-models/speech/verify.js';
 
 const A = path.join(SPEECH_16K, 'ls_1688-142285-0000.wav'); // 15.0 s, reader 1688
 const B = path.join(SPEECH_16K, 'ls_1688-142285-0001.wav'); // 12.6 s, same reader
@@ -109,7 +110,13 @@ describe('consent statements', () => {
     ]);
     const aligned = ok.checks[1].alignment!;
     expect(aligned.verdict).toBe('match');
-    for (const w of st.words) expect(aligned.words.find((a) => a.word === w)?.status).toBe('ok');
+    // Each verification word was heard where it belongs, by the rule the check applies (placed, score >= 0.3): a
+    // randomly drawn word may still read as "weak" in the per-word display without failing the check.
+    for (const w of st.words) {
+      const a = aligned.words.find((x) => x.word === w);
+      expect(a?.status, w).not.toBe('missing');
+      expect(a?.score, w).toBeGreaterThanOrEqual(VERIFICATION_WORD_MIN_SCORE);
+    }
     // The same alignment over the API, for any text: a staged recording and a text.
     const direct = await call<AlignResult>(core, 'speech.align', { stagingId: rec.stagingId, text: st.text });
     expect(direct.verdict).toBe('match');
