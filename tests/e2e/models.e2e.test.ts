@@ -216,7 +216,7 @@ describe('Models view', () => {
       await setTheme(theme);
       await nav('Models');
       await card('Silero VAD').waitFor();
-      await page.getByText('eSpeak NG').waitFor();
+      await page.locator('.card-title', { hasText: /^eSpeak NG$/ }).waitFor();
       await axe(`Models (${theme})`);
       if (theme === 'Dark') await shot('models-dark');
       await page.getByRole('button', { name: 'Download Pocket TTS (English)' }).click();

@@ -304,7 +304,7 @@ describe('Timbre studio in the browser', () => {
 
   it('shows installed engines and voices', async () => {
     await nav('Models');
-    await page.getByText('eSpeak NG').waitFor();
+    await page.locator('.card-title', { hasText: /^eSpeak NG$/ }).waitFor();
     await nav('Voices');
     await expect.poll(() => page.locator('.voice-card').count()).toBeGreaterThan(0);
   });

@@ -32,7 +32,12 @@ export function AutoRetakeSetting({ projectId, value }: { projectId: string; val
       <label className="toolbar-label" htmlFor={id}>
         {t('retake.setting')}
       </label>
-      <select id={id} value={value} onChange={(e) => void change(Number(e.currentTarget.value))}>
+      <select
+        id={id}
+        className="input auto-retake-select"
+        value={value}
+        onChange={(e) => void change(Number(e.currentTarget.value))}
+      >
         <option value={0}>{t('retake.off')}</option>
         {[1, 2, 3, 4, 5].map((n) => (
           <option key={n} value={n}>

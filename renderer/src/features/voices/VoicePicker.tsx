@@ -364,7 +364,17 @@ export function VoicePicker({ value, onChange, label, noneLabel, compact, disabl
               </button>
             </div>
           )}
-          <ul className="voice-list" role="listbox" id={`${uid}-list`} aria-label={label} ref={listRef}>
+          <ul
+            className="voice-list"
+            role="listbox"
+            id={`${uid}-list`}
+            aria-label={label}
+            ref={listRef}
+            onMouseDown={
+              (e) =>
+                e.preventDefault() /* a click in the list keeps focus in the search box: Enter, Escape and the arrows go on working */
+            }
+          >
             {!query.trim() && (
               <li
                 id={optionId(0)}
