@@ -107,17 +107,22 @@ async function run(req: ExportWorkerRequest): Promise<void> {
       send({ type: 'analysis', takeId, data: encodeAnalysis(analyseTake(samples, rate)) });
     },
   });
-  // The bed's file stays open over every pass and is closed at the end, on cancel and on error.
+  // The bed's file stays open over every pass and is closed at the end, on cancel and on error; "done" is sent only
+  // once it is closed, so nothing of the export is still open when the service sees it finished.
+  let done: Done;
   try {
     if (signal.aborted) throw new ApiError('CANCELLED', 'Export cancelled');
-    await (o.preset === 'acx' ? runAcx(req, ep, signal) : runMix(req, ep, signal));
+    done = await (o.preset === 'acx' ? runAcx(req, ep, signal) : runMix(req, ep, signal));
   } finally {
     await ep.close();
   }
+  send(done);
 }
 
+type Done = Extract<ExportWorkerMessage, { type: 'done' }>;
+
 /** Every preset but ACX: one programme file (loudness, chapters, cover), subtitles and stems. */
-async function runMix(req: ExportWorkerRequest, ep: EpisodeSource, signal: AbortSignal): Promise<void> {
+async function runMix(req: ExportWorkerRequest, ep: EpisodeSource, signal: AbortSignal): Promise<Done> {
   const o = req.options;
   const total = ep.total / ep.sampleRate;
   const chapters = o.chapters
@@ -209,14 +214,14 @@ async function runMix(req: ExportWorkerRequest, ep: EpisodeSource, signal: Abort
     });
   }
   if (signal.aborted) throw new ApiError('CANCELLED', 'Export cancelled');
-  send({
+  return {
     type: 'done',
     result: { integratedLufs: r.integratedLufs, truePeakDbtp: r.truePeakDbtp, durationSeconds: r.durationSec },
-  });
+  };
 }
 
 /** The ACX preset: one checked MP3 per chapter, then the report (JSON in the result, text next to the files). */
-async function runAcx(req: ExportWorkerRequest, ep: EpisodeSource, signal: AbortSignal): Promise<void> {
+async function runAcx(req: ExportWorkerRequest, ep: EpisodeSource, signal: AbortSignal): Promise<Done> {
   const spans = chapterSpans(req.plan.lines, req.plan.projectName);
   const staged = req.staging.chapters ?? [];
   const names = req.chapterNames ?? [];
@@ -249,7 +254,7 @@ async function runAcx(req: ExportWorkerRequest, ep: EpisodeSource, signal: Abort
   const acx: AcxReport = { pass: files.every((f) => f.pass), files };
   await writeText(req.staging.report, reportText(req.plan.projectName, acx));
   if (signal.aborted) throw new ApiError('CANCELLED', 'Export cancelled');
-  send({ type: 'done', result: { integratedLufs: null, truePeakDbtp: truePeak, durationSeconds: seconds, acx } });
+  return { type: 'done', result: { integratedLufs: null, truePeakDbtp: truePeak, durationSeconds: seconds, acx } };
 }
 
 port.on('message', (m: { type: 'start'; req: ExportWorkerRequest } | { type: 'cancel' }) => {
