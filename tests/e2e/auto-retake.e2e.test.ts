@@ -59,8 +59,14 @@ describe('auto-retake in the studio', () => {
     await expect.poll(async () => (await rpc<ProjectDetail>('projects.get', { id: projectId })).autoRetake).toBe(3);
     await rpc('jobs.generate', { projectId });
     const note = page.locator('ol.lines .line-row [data-retake]');
-    await note.and(page.locator('[data-retake="retrying"]')).waitFor({ timeout: 120_000 });
-    expect(await note.innerText()).toBe('Retake 1/3…');
+    // The "retrying" note lasts as long as one retake takes (a second or two): read its text inside the page on every
+    // frame, not in a second round trip that can arrive after the retake finished.
+    const retrying = await page.waitForFunction(
+      () => document.querySelector('ol.lines .line-row [data-retake="retrying"]')?.textContent ?? null,
+      null,
+      { timeout: 120_000, polling: 'raf' },
+    );
+    expect(await retrying.jsonValue()).toBe('Retake 1/3…');
     await expectAccessible(page, 'Studio while a retake runs');
     await page.locator('[data-retake="passed"]').waitFor({ timeout: 120_000 });
     expect(await note.innerText()).toBe('Kept try 2 of 2: it passed QC');
