@@ -10,6 +10,7 @@ import { Option, type Command } from 'commander';
 import { appVersion } from '../../node/app-root.js';
 import { createCore, type Core } from '../../node/core.js';
 import { planDub, runDub, type DubDeps, type ResolvedVoice } from '../../node/dub/pipeline.js';
+import { FASTER_RATE, synthesizeWhole } from '../../node/dub/engine-deps.js';
 import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import type { DubOptions, DubProgress, DubReport, VoiceInfo } from '../../../preload/contract/index.js';
 import { CliError } from '../cli-error.js';
@@ -40,9 +41,6 @@ interface DubCliOptions {
   progress?: boolean;
   plan?: boolean;
 }
-
-/** Engines that re-generate at a faster speaking rate (`speed` option), and the fastest rate used for fitting. */
-const FASTER_RATE: Record<string, number> = { espeak: 1.6 };
 
 function fmtTime(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '?';
@@ -75,32 +73,7 @@ function coreDeps(getCore: () => Promise<Core>): DubDeps {
     },
     async synthesize(voice, text, options, signal) {
       const core = await getCore();
-      const jobId = `dub-${++n}`;
-      const chunks: Float32Array[] = [];
-      let total = 0;
-      const onAbort = () => core.engines.cancel(jobId);
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        const res = await core.engines.synthesize(
-          { jobId, engineId: voice.engineId, voiceId: voice.voiceId, text, options, seed: 1 },
-          {
-            onChunk: (pcm) => {
-              chunks.push(pcm);
-              total += pcm.length;
-            },
-            onProgress: () => undefined,
-          },
-        );
-        const pcm = new Float32Array(total);
-        let at = 0;
-        for (const c of chunks) {
-          pcm.set(c, at);
-          at += c.length;
-        }
-        return { pcm, sampleRate: res.sampleRate };
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-      }
+      return synthesizeWhole(core.engines, `dub-${++n}`, voice, text, options, signal);
     },
   };
 }

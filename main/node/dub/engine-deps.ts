@@ -47,32 +47,43 @@ export function engineDubDeps(src: EngineDepsSource): DubDeps {
     },
     async synthesize(voice, text, options, signal) {
       if (signal.aborted) throw new ApiError('CANCELLED', 'The dub was cancelled.');
-      const jobId = `dub-${process.pid}-${++takeCounter}`;
-      const chunks: Float32Array[] = [];
-      let total = 0;
-      const onAbort = () => src.engines.cancel(jobId);
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        const res = await src.engines.synthesize(
-          { jobId, engineId: voice.engineId, voiceId: voice.voiceId, text, options, seed: 1 },
-          {
-            onChunk: (pcm) => {
-              chunks.push(pcm);
-              total += pcm.length;
-            },
-            onProgress: () => undefined,
-          },
-        );
-        const pcm = new Float32Array(total);
-        let at = 0;
-        for (const c of chunks) {
-          pcm.set(c, at);
-          at += c.length;
-        }
-        return { pcm, sampleRate: res.sampleRate };
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-      }
+      return synthesizeWhole(src.engines, `dub-${process.pid}-${++takeCounter}`, voice, text, options, signal);
     },
   };
+}
+
+/** One take on the synthesis worker, collected whole (a segment's take is seconds long); `signal` cancels it. */
+export async function synthesizeWhole(
+  engines: Pick<WorkerHost, 'synthesize' | 'cancel'>,
+  jobId: string,
+  voice: Pick<ResolvedVoice, 'engineId' | 'voiceId'>,
+  text: string,
+  options: ResolvedVoice['options'],
+  signal: AbortSignal,
+): Promise<{ pcm: Float32Array; sampleRate: number }> {
+  const chunks: Float32Array[] = [];
+  let total = 0;
+  const onAbort = () => engines.cancel(jobId);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const res = await engines.synthesize(
+      { jobId, engineId: voice.engineId, voiceId: voice.voiceId, text, options, seed: 1 },
+      {
+        onChunk: (pcm) => {
+          chunks.push(pcm);
+          total += pcm.length;
+        },
+        onProgress: () => undefined,
+      },
+    );
+    const pcm = new Float32Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      pcm.set(c, at);
+      at += c.length;
+    }
+    return { pcm, sampleRate: res.sampleRate };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
