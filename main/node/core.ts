@@ -61,6 +61,11 @@ export interface CoreOptions {
   clock?: Clock;
   /** Show a file in the system's file manager (the desktop shell passes Electron's shell.showItemInFolder). */
   revealFile?: (absPath: string) => void;
+  /**
+   * Frames of a microphone take kept in memory before it spills into an encrypted temporary file (default: the
+   * staging work store's, about 87 s at 48 kHz). Tests set it low to watch the spill.
+   */
+  recorderMemoryFrames?: number;
 }
 
 export interface Core {
@@ -207,7 +212,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const voiceAudio = new VoiceAudio(layout.models);
   const staging = new StagingStore(path.join(layout.root, 'staging'), () => library.openVault(), voiceAudio);
   staging.sweep();
-  const recording = new RecordingService(staging, emit, ledger);
+  const recording = new RecordingService(staging, emit, ledger, opts.recorderMemoryFrames);
   const statements = new ConsentStatements(staging.dir);
   const aligner = new AlignerHost();
   const statementAligner = {

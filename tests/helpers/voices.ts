@@ -3,7 +3,7 @@ import { decodeWav, encodeWav } from '../../native-models/audio/wav.js';
 import { EspeakRuntime } from '../../native-models/espeak/runtime.js';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { createCore, type Core } from '../../main/node/core.js';
+import { createCore, type Core, type CoreOptions } from '../../main/node/core.js';
 
 export const SHARED_MODELS = path.resolve('../shared/models');
 export const SPEECH_16K = path.resolve('../shared/eval/speech/16k');
@@ -37,8 +37,9 @@ export async function callError(c: Core, method: string, params: unknown = {}): 
 export async function openVoiceCore(
   dataDir: string,
   packs: ('silero-vad' | 'gtcrn')[] = ['silero-vad'],
+  opts: Partial<CoreOptions> = {},
 ): Promise<Core> {
-  const core = await createCore({ dataDir, transport: 'web', version: 'test' });
+  const core = await createCore({ dataDir, transport: 'web', version: 'test', ...opts });
   for (const id of packs) await call(core, 'models.import', { path: path.join(SHARED_MODELS, id) });
   return core;
 }

@@ -4,7 +4,7 @@
  * encrypted with a quality report; room-noise takes carry their noise floor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Core } from '../../main/node/core.js';
@@ -17,7 +17,7 @@ import type {
 } from '../../preload/contract/index.js';
 import { sleep, startVirtualMic, type VirtualMic } from '../helpers/pulse.js';
 import { tempDir } from '../helpers/tmp.js';
-import { SPEECH_16K, call, callError, openVoiceCore } from '../helpers/voices.js';
+import { SPEECH_16K, allFiles, call, callError, openVoiceCore } from '../helpers/voices.js';
 
 const LONG = path.join(SPEECH_16K, 'lj_LJ001-0001.wav'); // 9.65 s
 
@@ -157,6 +157,46 @@ describe('recorder over the contract', () => {
     expect(idle.message).toMatch(/Cannot stop: the recorder is idle/);
     expect((await callError(core, 'recorder.start', { maxSeconds: 0 })).code).toBe('INVALID_INPUT');
     expect((await callError(core, 'recorder.start', { device: 'bad device; rm -rf' })).code).toBe('INVALID_INPUT');
+  });
+
+  it('spills a take into an encrypted temporary file as it records, never holding it in memory', async (ctx) => {
+    if (!mic) return ctx.skip(skip);
+    // A second core whose takes keep 1 s in memory (the default is about 87 s): the rest goes to staging/work.
+    const t = tempDir();
+    const small = await openVoiceCore(t.dir, ['silero-vad'], { recorderMemoryFrames: 48000 });
+    try {
+      await call(small, 'vault.unlock', { passphrase: 'recorder spill passphrase' });
+      let elapsed = 0;
+      const off = small.subscribe((event, payload) => {
+        if (event === 'recorder.level') elapsed = (payload as EventPayload<'recorder.level'>).elapsed;
+      });
+      await call(small, 'recorder.start', { maxSeconds: 60, device: mic.source });
+      const playing = mic.play(LONG);
+      const workFiles = () =>
+        existsSync(path.join(t.dir, 'staging', 'work')) ? allFiles(path.join(t.dir, 'staging', 'work')) : [];
+      for (let i = 0; i < 200 && elapsed < 4; i++) await sleep(50);
+      expect(elapsed).toBeGreaterThanOrEqual(4);
+      // Past 1 s the take is in a file that grows with it, and the file is not the samples in the clear.
+      const [file, ...others] = workFiles();
+      expect(others).toEqual([]);
+      const bytes = readFileSync(file);
+      expect(bytes.length).toBeGreaterThanOrEqual(3 * 48000 * 4);
+      const f = new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 4));
+      let plausible = 0;
+      for (const x of f) if (Number.isFinite(x) && Math.abs(x) <= 1) plausible++;
+      expect(plausible / f.length).toBeLessThan(0.5);
+      expect((await playing).code).toBe(0);
+      await sleep(300);
+      const take = await call<StagedAudio>(small, 'recorder.stop');
+      expect(take.durationSeconds).toBeGreaterThan(9.65 * 0.95);
+      expect(take.report.speechSeconds).toBeGreaterThan(6);
+      // Staged (encrypted, in staging/) and the temporary file is gone.
+      expect(workFiles()).toEqual([]);
+      off();
+    } finally {
+      await small.close();
+      t.cleanup();
+    }
   });
 
   it('says what to install when there is no recorder program', async () => {

@@ -24,7 +24,6 @@
 import { EventEmitter } from 'node:events';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import recordLib from 'node-record-lpcm16';
-import type { PcmSource } from '../../../native-models/audio/pcm-store.js';
 import type { RecordOptions } from 'node-record-lpcm16';
 import { findOnPath, pulseAvailable } from './devices.js';
 import { LevelMeter, type LevelReading } from './levels.js';
@@ -233,37 +232,17 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   /**
-   * stop() without the whole-take copy: the take as a source that converts its 16-bit chunks block by block as it is
-   * read (an hour at 48 kHz is 345 MB as 16-bit chunks, twice that as one float array).
+   * Close the device and end the take whose audio went to the `sink` given to start() (nothing is collected here).
+   * Also ends a take that ended on its own.
    */
-  async stopToSource(): Promise<{ source: PcmSource; sampleRate: number; seconds: number }> {
+  async finish(): Promise<{ sampleRate: number; seconds: number }> {
     if (this._state === 'idle' || this._state === 'starting') {
       throw new RecorderError('INVALID_STATE', `Cannot stop: the recorder is ${this._state}`);
     }
     await this.close();
-    const chunks = this.chunks;
-    const length = this.captured;
-    const sampleRate = this.sampleRate;
+    const out = { sampleRate: this.sampleRate, seconds: this.captured / this.sampleRate };
     this.reset();
-    const source: PcmSource = {
-      sampleRate,
-      length,
-      async *blocks(from = 0, to = length) {
-        let base = 0;
-        for (const c of chunks) {
-          const a = Math.max(from, base);
-          const b = Math.min(to, base + c.length);
-          if (a < b) {
-            const x = new Float32Array(b - a);
-            for (let i = a; i < b; i++) x[i - a] = c[i - base] / 32768;
-            yield x;
-          }
-          base += c.length;
-          if (base >= to) break;
-        }
-      },
-    };
-    return { source, sampleRate, seconds: length / sampleRate };
+    return out;
   }
 
   /** Close the device and drop the take. Safe in any state, including while start() is waiting for the device. */

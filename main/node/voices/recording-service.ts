@@ -12,7 +12,10 @@ import { noLedger, type LedgerSink } from '../privacy/ledger.js';
 import { Recorder, RecorderError, installHint, type EndReason } from '../recorder/recorder.js';
 import { estimateNoiseFloor } from '../recorder/room-noise.js';
 import { diskFullAsApiError, type StagingStore } from './staging.js';
-import { readAll } from '../../../native-models/audio/pcm-store.js';
+import { readAll, type PcmStore, type PcmWriter } from '../../../native-models/audio/pcm-store.js';
+
+/** Microphone takes are recorded at 48 kHz. */
+const RECORD_RATE = 48000;
 
 /** Recorder failures as API errors with the recorder's own plain-English message. */
 export function recorderApiError(err: RecorderError): ApiErrorT {
@@ -62,8 +65,21 @@ export class RecordingService {
     private readonly staging: StagingStore,
     private readonly emit: Emit,
     private readonly ledger: LedgerSink = noLedger,
+    /** Frames of a take kept in memory before it spills to an encrypted temporary file (undefined: the default). */
+    private readonly memoryFrames?: number,
   ) {
     this.listen();
+  }
+
+  /**
+   * Where the take being recorded goes as it arrives: the staging work store (memory for the first minute or so,
+   * then an encrypted temporary file), so an hour-long take never sits in memory. Disposed after staging/discard.
+   */
+  private take: { store: PcmStore; writer: PcmWriter } | null = null;
+
+  private dropTake(): void {
+    this.take?.store.dispose();
+    this.take = null;
   }
 
   /** The privacy ledger sees the microphone open and close (it is open only while a take records). */
@@ -150,11 +166,26 @@ export class RecordingService {
       purpose: opts.purpose,
       maxSeconds: opts.maxSeconds,
     });
+    this.dropTake();
+    const store = this.staging.workStore(this.memoryFrames);
+    const take = { store, writer: store.create(RECORD_RATE) };
+    this.take = take;
+    let floats = new Float32Array(0);
+    // The recorder hands over each block of 16-bit audio; a failed write (a full disk) ends the take with that cause.
+    const sink = (pcm: Int16Array) => {
+      if (floats.length < pcm.length) floats = new Float32Array(pcm.length);
+      const x = floats.subarray(0, pcm.length);
+      for (let i = 0; i < pcm.length; i++) x[i] = pcm[i] / 32768;
+      take.writer.write(x);
+    };
     try {
-      await wrap(() => this.recorder.start({ device: opts.device, maxSeconds: opts.maxSeconds }));
+      await wrap(() =>
+        this.recorder.start({ device: opts.device, maxSeconds: opts.maxSeconds, sampleRate: RECORD_RATE, sink }),
+      );
       this.micOpenedAt = Date.now();
       this.ledger.record('microphone.opened', { purpose: opts.purpose, device: opts.device ? 'chosen' : 'default' });
     } catch (err) {
+      this.dropTake();
       this.changed();
       throw err;
     }
@@ -174,28 +205,33 @@ export class RecordingService {
   /** Close the microphone and stage the take. Room-noise takes carry their noise floor. */
   async stop(): Promise<StagedAudio> {
     const purpose = this.purpose ?? 'sample';
-    // The take stays in its 16-bit chunks and is staged in blocks (an hour-long take is never copied whole).
-    const take = await wrap(() => this.recorder.stopToSource());
+    // The take went to the work store as it was recorded and is staged from there in blocks (an hour-long take is
+    // never in memory whole).
+    await wrap(() => this.recorder.finish());
     this.micClosed('stopped');
     this.changed();
-    if (take.source.length < take.sampleRate * 0.1)
-      throw new ApiError('INVALID_INPUT', 'The recording is shorter than 0.1 s: nothing was kept. Record again.', {
-        audioProblem: 'too-short',
-      });
-    const noiseFloorDb =
-      purpose === 'room-noise' ? estimateNoiseFloor(await readAll(take.source), take.sampleRate).floorDb : null;
-    const store = this.staging.workStore();
+    const take = this.take;
+    this.take = null;
+    if (!take) throw new ApiError('CONFLICT', 'There is no recording to stop.');
     try {
+      const source = take.writer.finish();
+      if (source.length < source.sampleRate * 0.1)
+        throw new ApiError('INVALID_INPUT', 'The recording is shorter than 0.1 s: nothing was kept. Record again.', {
+          audioProblem: 'too-short',
+        });
+      const noiseFloorDb =
+        purpose === 'room-noise' ? estimateNoiseFloor(await readAll(source), source.sampleRate).floorDb : null;
       const opts = { source: 'recording' as const, purpose, noiseFloorDb };
-      const item = await diskFullAsApiError(() => this.staging.putSource(take.source, opts, store));
+      const item = await diskFullAsApiError(() => this.staging.putSource(source, opts, take.store));
       return this.staging.get(item.stagingId);
     } finally {
-      store.dispose();
+      take.store.dispose();
     }
   }
 
   async discard(): Promise<{ discarded: true }> {
     await this.recorder.discard();
+    this.dropTake();
     this.micClosed('discarded');
     this.changed();
     return { discarded: true };

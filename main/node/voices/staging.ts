@@ -86,12 +86,12 @@ export class StagingStore {
    * A store for the temporary audio of one operation (decoding, clean-up): short audio in memory, long audio in
    * encrypted temporary files under `staging/work/`. The caller disposes it.
    */
-  workStore(): PcmStore {
+  workStore(memoryFrames = WORK_MEMORY_FRAMES): PcmStore {
     if (!this.workDir) {
       this.workDir = path.join(this.dir, 'work', `${process.pid}.${randomBytes(4).toString('hex')}`);
       mkdirSync(this.workDir, { recursive: true, mode: 0o700 });
     }
-    return tempFileStore(this.workDir, { memoryFrames: WORK_MEMORY_FRAMES });
+    return tempFileStore(this.workDir, { memoryFrames });
   }
 
   /**
