@@ -99,6 +99,13 @@ export interface Core {
    * a voice file is kept as it is (it is already encrypted with its passphrase) for library.importFile.
    */
   upload(kind: 'audio' | 'voice-file' | 'dub-media', name: string, bytes: Buffer): Promise<RpcResponse>;
+  /** An upload of dubbing media streamed to disk as it arrives (`declaredBytes`: the request's Content-Length). */
+  uploadStream(
+    kind: 'dub-media',
+    name: string,
+    body: AsyncIterable<Buffer>,
+    declaredBytes: number | null,
+  ): Promise<RpcResponse>;
   /** Largest upload accepted. */
   readonly uploadMaxBytes: number;
   /** A finished export's file; throws NOT_FOUND. */
@@ -1085,6 +1092,18 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         }
         const uploadId = await library.keepUpload(staging.dir, bytes);
         fileImported('voice-file', 'upload', bytes.length, name, uploadId);
+        return { ok: true, result: { uploadId } };
+      } catch (err) {
+        const e = toApiError(err);
+        if (e.code === 'INTERNAL')
+          log(`[timbre] internal error in upload: ${err instanceof Error ? err.stack : String(err)}`);
+        return { ok: false, error: e.toJSON() };
+      }
+    },
+    async uploadStream(_kind, name, body, declaredBytes) {
+      try {
+        const { uploadId, bytes } = await dub.keepUploadStream(name, body, declaredBytes);
+        fileImported('dub-media', 'upload', bytes, name, uploadId);
         return { ok: true, result: { uploadId } };
       } catch (err) {
         const e = toApiError(err);

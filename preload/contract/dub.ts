@@ -193,8 +193,11 @@ export const DUB_PROJECT_LIMITS = {
   segmentTextMax: DUB_LIMITS.cueTextMax,
   /** Shortest segment after a nudge or split, seconds. */
   segmentSecondsMin: 0.1,
-  /** Largest media uploaded from the browser (web mode; the desktop app reads the file where it is). */
-  mediaUploadBytesMax: 1024 * 1024 * 1024,
+  /**
+   * Largest media uploaded from the browser (web mode; the desktop app reads the file where it is). The upload
+   * streams to disk as it arrives, so this bounds disk use, not memory: 8 GiB holds a feature film at high bitrate.
+   */
+  mediaUploadBytesMax: 8 * 1024 * 1024 * 1024,
 } as const;
 
 const DubId = z

@@ -361,11 +361,23 @@ export class DubService {
 
   /** Keep uploaded media bytes (web mode) for dub.create, under a safe version of its name (the player needs its type). */
   async keepUpload(name: string, bytes: Buffer): Promise<string> {
-    if (bytes.length > DUB_PROJECT_LIMITS.mediaUploadBytesMax)
-      throw new ApiError(
-        'INVALID_INPUT',
-        `${name} is larger than ${DUB_PROJECT_LIMITS.mediaUploadBytesMax / 1048576} MiB.`,
-      );
+    return (await this.keepUploadStream(name, [bytes], bytes.length)).uploadId;
+  }
+
+  /**
+   * Keep an upload of media (web mode) as it arrives: written chunk by chunk to a temporary file beside its final
+   * name and renamed when complete, so a video of any size never sits in memory. Over the size cap, a failed write
+   * (a full disk) or a client that goes away: the partial file is removed and nothing is kept.
+   */
+  async keepUploadStream(
+    name: string,
+    body: AsyncIterable<Buffer> | Iterable<Buffer>,
+    declaredBytes: number | null,
+  ): Promise<{ uploadId: string; bytes: number }> {
+    const max = DUB_PROJECT_LIMITS.mediaUploadBytesMax;
+    const tooLarge = () =>
+      new ApiError('INVALID_INPUT', `${name} is larger than ${max / 1048576} MiB.`, { uploadProblem: 'too-large' });
+    if (declaredBytes !== null && declaredBytes > max) throw tooLarge();
     const safe =
       path
         .basename(name)
@@ -373,9 +385,38 @@ export class DubService {
         .replace(/^\.+/, '')
         .slice(-120) || 'media';
     const id = newId('dubup');
-    await fsp.mkdir(path.join(this.dir, 'uploads', id), { recursive: true });
-    await writeFileAtomic(path.join(this.dir, 'uploads', id, safe), bytes);
-    return id;
+    const dir = path.join(this.dir, 'uploads', id);
+    await fsp.mkdir(dir, { recursive: true });
+    // uploadPath() never takes a '.tmp-' name: until the rename, the upload does not exist.
+    const tmp = path.join(dir, `${safe}.tmp-${randomBytes(4).toString('hex')}`);
+    let size = 0;
+    try {
+      const fh = await fsp.open(tmp, 'wx', 0o600);
+      try {
+        for await (const chunk of body) {
+          size += chunk.length;
+          if (size > max) throw tooLarge();
+          await fh.write(chunk);
+        }
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fsp.rename(tmp, path.join(dir, safe));
+    } catch (err) {
+      await fsp.rm(dir, { recursive: true, force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT')
+        throw new ApiError(
+          'DISK_FULL',
+          `The disk is full: ${name} could not be kept (${Math.round(size / 1048576)} MiB received).`,
+        );
+      if (err instanceof ApiError) throw err;
+      if (code === 'ECONNRESET' || code === 'ABORT_ERR' || (err as Error).message === 'aborted')
+        throw new ApiError('CANCELLED', `The upload of ${name} stopped before it was complete: nothing was kept.`);
+      throw err;
+    }
+    return { uploadId: id, bytes: size };
   }
 
   async create(p: {

@@ -519,11 +519,29 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
    * paths). The bytes stay in memory (capped) and are decoded and staged encrypted, never written as they are
    * (a .timbrevoice file is already encrypted with its passphrase). Answers like /api/rpc.
    */
+  /**
+   * Dubbing media (a video of any length) goes to disk as it arrives, never into memory. A refusal is answered at
+   * once; over the size cap the connection is closed (the client would go on sending what will never be read).
+   */
+  async function receiveStreamedUpload(name: string, req: http.IncomingMessage, res: http.ServerResponse) {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const out = await opts.core.uploadStream('dub-media', name, req, Number.isFinite(declared) ? declared : null);
+    if (out.ok) return sendJson(res, 200, out);
+    if (req.destroyed && !req.complete) return; // the client went away: nobody to answer
+    const tooLarge = (out.error.details as { uploadProblem?: string } | undefined)?.uploadProblem === 'too-large';
+    if (tooLarge || !req.complete) {
+      res.setHeader('Connection', 'close');
+      res.on('finish', () => req.destroy());
+    }
+    return sendJson(res, tooLarge ? 413 : (STATUS_FOR[out.error.code] ?? 500), out);
+  }
+
   async function receiveUpload(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const name = (url.searchParams.get('name') ?? 'upload').slice(0, 255);
     const kind = url.searchParams.get('kind') ?? 'audio';
     if (kind !== 'audio' && kind !== 'voice-file' && kind !== 'dub-media')
       return sendError(res, 400, { code: 'INVALID_INPUT', message: 'kind must be audio, voice-file or dub-media' });
+    if (kind === 'dub-media') return receiveStreamedUpload(name, req, res);
     const max = opts.core.uploadMaxBytes;
     /**
      * Answer a refusal before the body has all arrived. The connection stays usable: what the client still sends (at
