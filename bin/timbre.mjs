@@ -5,6 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+// onnxruntime's telemetry (a device id in TMPDIR) off for this process and its workers and children: see
+// disableOrtTelemetry in native-models/onnx/session.ts.
+process.env.ORT_DISABLE_TELEMETRY = '1';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'dist', 'node', 'cli.js');
 if (!existsSync(entry)) {

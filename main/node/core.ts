@@ -34,6 +34,7 @@ import type { NewSample } from './voices/library.js';
 import { readingScript } from './voices/reading-script.js';
 import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
 import { detectExecutionProviders } from '../../native-models/onnx/providers.js';
+import { disableOrtTelemetry } from '../../native-models/onnx/session.js';
 import { POCKET_PACK_ID, locatePackFiles } from '../../native-models/pocket-tts/bundle.js';
 import { previewScript, StudioService } from './studio/studio-service.js';
 import { episodePlan, timelineOf } from './studio/episode.js';
@@ -181,6 +182,7 @@ function libraryVoiceProblem(v: { name: string; engines: string[] }, cloningInst
 }
 
 export async function createCore(opts: CoreOptions): Promise<Core> {
+  disableOrtTelemetry(); // before any model session, in this process and the workers it starts
   // A managed policy is read first: a broken one stops Timbre before anything is opened (fail closed).
   const policy = currentPolicy();
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));

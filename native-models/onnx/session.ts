@@ -3,6 +3,20 @@
  * signature check that fails with a message naming the mismatch (a wrong or corrupted model pack must never run).
  */
 import * as ort from 'onnxruntime-node';
+import { isMainThread } from 'node:worker_threads';
+
+/**
+ * onnxruntime (1.2x on Linux and macOS) starts a telemetry system with its first session: it writes a device id
+ * (`$TMPDIR/.ses`: a timestamp and a GUID) and a `mat-debug-<pid>.log` into the temporary folder, and can upload
+ * events where it finds a CA bundle. Timbre keeps no identifier and sends nothing: ORT_DISABLE_TELEMETRY=1 turns it
+ * off. The library reads the process environment, which only a process's main thread can set (a worker's
+ * process.env is a copy), so every entry point calls this before any session exists: bin/timbre.mjs, createCore
+ * (desktop, server, tests) and this module when a main thread loads it. Child processes inherit it.
+ */
+export function disableOrtTelemetry(): void {
+  if (isMainThread) process.env.ORT_DISABLE_TELEMETRY = '1';
+}
+disableOrtTelemetry();
 
 export type TensorType = 'float32' | 'int64' | 'int32' | 'bool' | 'float16' | 'uint8' | 'int8';
 
