@@ -42,6 +42,7 @@ export function parseMediaUrl(
 ):
   | { kind: 'export'; exportId: string; index: number }
   | { kind: 'dub'; projectId: string; what: 'source' | 'dub' }
+  | { kind: 'music'; projectId: string }
   | null {
   let u: URL;
   try {
@@ -57,6 +58,10 @@ export function parseMediaUrl(
   if (u.host === 'dub') {
     const m = /^\/([A-Za-z0-9_-]{1,64})\/(source|dub)$/.exec(u.pathname);
     return m ? { kind: 'dub', projectId: m[1], what: m[2] as 'source' | 'dub' } : null;
+  }
+  if (u.host === 'music') {
+    const m = /^\/([A-Za-z0-9_-]{1,64})\.wav$/.exec(u.pathname);
+    return m ? { kind: 'music', projectId: m[1] } : null;
   }
   return null;
 }
@@ -106,7 +111,7 @@ function body(file: string, range: ByteRange): ReadableStream<Uint8Array> {
 
 /** Handler for `protocol.handle('timbre-media', …)`. */
 export function createMediaHandler(
-  core: Pick<ShellCore, 'takeFilePath'> & Partial<Pick<ShellCore, 'stagingWav' | 'exportFilePath' | 'dubMediaFile'>>,
+  core: Pick<ShellCore, 'takeFilePath'> & Partial<Pick<ShellCore, 'stagingWav' | 'exportFilePath' | 'dubMediaFile' | 'musicBedFile'>>,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed');
@@ -120,6 +125,7 @@ export function createMediaHandler(
       if (takeId !== null) file = core.takeFilePath(takeId);
       else if (other?.kind === 'export' && core.exportFilePath) file = core.exportFilePath(other.exportId, other.index);
       else if (other?.kind === 'dub' && core.dubMediaFile) file = core.dubMediaFile(other.projectId, other.what);
+      else if (other?.kind === 'music' && core.musicBedFile) file = core.musicBedFile(other.projectId);
       else return plain(404, 'Not found');
     } catch (err) {
       const code = (err as { code?: unknown } | null)?.code;

@@ -19,5 +19,7 @@ export interface ShellCore {
   exportFilePath?(exportId: string, index: number): string;
   /** A dubbing project's source media or dub preview (the Dub view's player). */
   dubMediaFile?(projectId: string, what: 'source' | 'dub'): string;
+  /** A studio project's stored music bed (the preview player). */
+  musicBedFile?(projectId: string): string;
   close(): Promise<void>;
 }

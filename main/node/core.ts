@@ -121,6 +121,8 @@ export interface Core {
   readonly dub: DubService;
   /** A dubbing project's media for the player: its source, or the dub preview of its current revision. */
   dubMediaFile(projectId: string, what: 'source' | 'dub'): string;
+  /** A studio project's stored music bed (the preview plays it under the voices); throws NOT_FOUND without one. */
+  musicBedFile(projectId: string): string;
   /** The Electron shell shows a folder in the file manager (privacy.showInFolder); web mode has none. */
   setRevealer(reveal: ((file: string) => void) | null): void;
   /** The desktop shell (or a test feed in web mode) hands the core its updater: `updates.*` and the status event. */
@@ -1068,6 +1070,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     dub,
     dubMediaFile: (projectId, what) => (what === 'source' ? dub.mediaFile(projectId) : dub.previewFile(projectId)),
+    musicBedFile(projectId) {
+      repos.projects.get(projectId);
+      const file = studio.musicFile(projectId);
+      if (!file || !existsSync(file)) throw notFound('Music bed of project', projectId);
+      return file;
+    },
     setRevealer(reveal) {
       revealer = reveal;
     },

@@ -108,6 +108,11 @@ export interface TimbreApi {
   dubMediaUrl(projectId: string, what: 'source' | 'dub', revision?: number): string;
   /** Make a picked video/audio available to dub.create: its path (Electron) or an upload id (web, `kind=dub-media`). */
   uploadDubMedia(file: UploadableFile, onProgress?: UploadProgress): Promise<{ path: string } | { uploadId: string }>;
+  /**
+   * The project's stored music bed (a float WAV at the music's own rate, Range-seekable) for the preview player;
+   * `revision` (e.g. the bed's file name) makes a changed bed a new URL.
+   */
+  musicBedUrl(projectId: string, revision?: string): string;
   /** URL to download file `index` of a finished export (`ExportJob.files[index]`). */
   exportFileUrl(exportId: string, index: number): string;
   readonly transport: 'electron' | 'web';

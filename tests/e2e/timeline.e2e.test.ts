@@ -173,4 +173,47 @@ describe(`the timeline of a ${HOURS}-hour project`, () => {
     expect(existsSync(path.join(dataDir, 'mix'))).toBe(false);
     expect(pageErrors).toEqual([]);
   });
+
+  it('plays the music bed under the preview, in step with the playhead hours in, ducked while a line plays', async () => {
+    // A 60-second bed: hours into the episode it plays at (playhead mod 60 s), looped as the export loops it.
+    const music = path.join(dataDir, 'bed.wav');
+    const ff = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=220:duration=60', music]);
+    expect(ff.status).toBe(0);
+    const set = await server.rpc('projects.setMix', {
+      id: project.projectId,
+      musicBed: { source: { path: music }, gainDb: -6, duck: true },
+    });
+    if (!set.ok) throw new Error(set.error.message);
+    await page.locator('.music-name', { hasText: 'bed.wav' }).waitFor();
+    const bedState = () =>
+      page.evaluate(() => {
+        const a = document.querySelector<HTMLAudioElement>('audio[data-role="music-bed-preview"]');
+        const ph = Number(document.querySelector<HTMLElement>('.timeline-panel')!.dataset.playhead);
+        return a
+          ? { paused: a.paused, t: a.currentTime, volume: a.volume, ducked: a.dataset.ducked, playhead: ph }
+          : null;
+      });
+    const n = Number(/\d+/.exec(await page.getByRole('button', { name: /^Play from line \d+/ }).innerText())![0]);
+    await page.getByRole('button', { name: `Play from line ${n}` }).click();
+    // The bed really plays (Chromium decoded the stored float WAV and its time runs) and is ducked under the line.
+    await expect.poll(async () => (await bedState())?.paused, { timeout: 15_000 }).toBe(false);
+    const a = (await bedState())!;
+    await expect.poll(async () => (await bedState())!.t, { timeout: 15_000 }).toBeGreaterThan(a.t + 0.3);
+    const s = (await bedState())!;
+    expect(s.playhead).toBeGreaterThan(3600);
+    const drift = Math.abs(s.t - (s.playhead % 60));
+    expect(Math.min(drift, 60 - drift)).toBeLessThan(0.5);
+    // −6 dB bed, −15 dB under a line: the volume ramps down to 10^(−21/20).
+    await expect.poll(async () => (await bedState())!.volume, { timeout: 10_000 }).toBeLessThan(0.1);
+    expect((await bedState())!.ducked).toBe('true');
+    // Ducking off (from another client): the bed comes back up to −6 dB while the line plays.
+    const off = await server.rpc('projects.setMix', { id: project.projectId, musicBed: { gainDb: -6, duck: false } });
+    if (!off.ok) throw new Error(off.error.message);
+    await expect.poll(async () => (await bedState())!.volume, { timeout: 10_000 }).toBeGreaterThan(0.45);
+    expect((await bedState())!.ducked).toBe('false');
+    // Pausing the preview pauses the bed.
+    await page.getByRole('button', { name: 'Pause the episode' }).click();
+    await expect.poll(async () => (await bedState())!.paused).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
 });

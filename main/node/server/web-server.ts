@@ -401,6 +401,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
   }
 
+  /** A studio project's stored music bed, for the preview player (Range for seeking into a long bed). */
+  function serveMusicBed(projectId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> | void {
+    let file: string;
+    try {
+      file = opts.core.musicBedFile(projectId);
+    } catch (err) {
+      const e = toApiError(err);
+      return sendError(res, STATUS_FOR[e.code] ?? 500, e.toJSON());
+    }
+    return serveFile(file, req, res, { 'Content-Type': 'audio/wav', 'Cache-Control': 'private, no-store' });
+  }
+
   /** A finished export's file, as a download. */
   function serveExport(
     exportId: string,
@@ -700,6 +712,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const dubMedia = /^\/api\/media\/dub\/([A-Za-z0-9_-]{1,64})\/(source|dub)$/.exec(url.pathname);
       if (dubMedia && (req.method === 'GET' || req.method === 'HEAD'))
         return serveDubMedia(dubMedia[1], dubMedia[2] as 'source' | 'dub', req, res);
+      const music = /^\/api\/media\/music\/([A-Za-z0-9_-]{1,64})\.wav$/.exec(url.pathname);
+      if (music && (req.method === 'GET' || req.method === 'HEAD')) return serveMusicBed(music[1], req, res);
       const exp = /^\/api\/media\/exports\/([A-Za-z0-9_-]{1,64})\/(\d{1,3})$/.exec(url.pathname);
       if (exp && (req.method === 'GET' || req.method === 'HEAD')) return serveExport(exp[1], Number(exp[2]), req, res);
       // The page asks here whether its token still works when the event socket drops: a browser never sees the 401

@@ -64,6 +64,9 @@ export function createElectronApi(bridge: PreloadBridge): ClientApi {
     dubMediaUrl(projectId: string, what: 'source' | 'dub', revision?: number) {
       return `${scheme}://dub/${encodeURIComponent(projectId)}/${what}${revision !== undefined ? `?rev=${revision}` : ''}`;
     },
+    musicBedUrl(projectId: string, revision?: string) {
+      return `${scheme}://music/${encodeURIComponent(projectId)}.wav${revision !== undefined ? `?rev=${encodeURIComponent(revision)}` : ''}`;
+    },
     async uploadDubMedia(file: UploadableFile) {
       return { path: pathOf(file) };
     },

@@ -306,6 +306,7 @@ export function createMockApi(): ClientApi {
     uploadVoiceFile: () => Promise.reject(new ApiError('INTERNAL', 'Voice files are not available in the mock API')),
     exportFileUrl: () => '',
     dubMediaUrl: () => '',
+    musicBedUrl: () => '',
     uploadDubMedia: () => Promise.reject(new ApiError('INTERNAL', 'Dubbing is not available in the mock API')),
   };
 }

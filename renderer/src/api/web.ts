@@ -308,6 +308,12 @@ export function createWebApi({
       if (revision !== undefined) u.searchParams.set('rev', String(revision));
       return u.toString();
     },
+    musicBedUrl(projectId: string, revision?: string) {
+      const u = new URL(`/api/media/music/${encodeURIComponent(projectId)}.wav`, origin);
+      u.searchParams.set('token', token);
+      if (revision !== undefined) u.searchParams.set('rev', revision);
+      return u.toString();
+    },
     async uploadDubMedia(file: UploadableFile, onProgress?: UploadProgress) {
       return (await upload(file, 'dub-media', onProgress)) as { uploadId: string };
     },

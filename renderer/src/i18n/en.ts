@@ -577,7 +577,8 @@ export const en = {
   'timeline.lineLabel': 'Line {n}: {text}',
   'timeline.groupLabel': 'Lines {a} to {b}: zoom in',
   'timeline.chapter': 'Chapter: {title}',
-  'timeline.previewNote': 'The preview plays the voices line by line; the music bed is mixed in when you export.',
+  'timeline.previewNote':
+    'The preview plays the music bed under the voices, ducked line by line; the export ducks it on the voice itself.',
 
   'error.generic': 'Something went wrong: {message}',
 

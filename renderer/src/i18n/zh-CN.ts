@@ -567,7 +567,7 @@ export const zhCN: Dictionary = {
   'timeline.lineLabel': '第 {n} 行：{text}',
   'timeline.groupLabel': '第 {a} 至 {b} 行：放大查看',
   'timeline.chapter': '章节：{title}',
-  'timeline.previewNote': '预览逐行播放人声；背景音乐在导出时混入。',
+  'timeline.previewNote': '预览时背景音乐在人声下播放，并逐行压低；导出时按人声本身压低。',
 
   'error.generic': '出错了：{message}',
 

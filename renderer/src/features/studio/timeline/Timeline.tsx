@@ -175,6 +175,21 @@ function ProjectTimeline({ projectId }: { projectId: string }) {
     };
   }, [projectId]);
 
+  // The music bed plays under the preview (the player keeps it in step and ducks it per line).
+  const bedInfo = project?.musicBed ?? null;
+  useEffect(() => {
+    playerRef.current?.setBed(
+      bedInfo
+        ? {
+            url: api().musicBedUrl(projectId, `${bedInfo.name}:${bedInfo.durationSeconds}`),
+            gainDb: bedInfo.gainDb,
+            duck: bedInfo.duck,
+            durationSeconds: bedInfo.durationSeconds,
+          }
+        : null,
+    );
+  }, [projectId, bedInfo]);
+
   // Track width.
   useLayoutEffect(() => {
     const el = trackRef.current;
