@@ -241,7 +241,7 @@ export class SpleeterSeparator {
         let got = 0;
         while (got < want) {
           const { bytesRead } = await inFh.read(inBuf, (a - from) * 8 + got, want - got, a * 8 + got);
-          if (bytesRead === 0) throw new ApiError('FAILED', 'The audio file to separate shrank while it was read.');
+          if (bytesRead === 0) throw new ApiError('INTERNAL', 'The audio file to separate shrank while it was read.');
           got += bytesRead;
         }
       }
@@ -359,7 +359,7 @@ export class SpleeterSeparator {
     const y = out.y;
     if (!y || y.type !== 'float32' || y.data.length !== x.length)
       throw new ApiError(
-        'FAILED',
+        'ENGINE_ERROR',
         `The separation model returned ${y ? `${y.type} [${y.dims.join(', ')}]` : 'no "y"'}, expected float32 [${dims.join(', ')}].`,
       );
     return y.data as Float32Array;
