@@ -21,11 +21,12 @@
  * stretch of output becomes final. Memory is bounded by one split (a few tens of MB plus the model's activations)
  * whatever the length of the input. Cancellable between splits; progress per split.
  */
-import { existsSync, promises as fsp, statSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../common/errors.js';
 import { Fft } from '../enhance/fft.js';
 import { readOnnxMetadata } from '../onnx/metadata.js';
+import { SPLEETER_FILES, SPLEETER_RATE, spleeterUnavailableReason, type Stem } from './pack.js';
 import {
   assertSignature,
   createSessionWithFallback,
@@ -34,7 +35,6 @@ import {
   type SessionOptions,
 } from '../onnx/session.js';
 
-export const SPLEETER_RATE = 44_100;
 export const SPLEETER_FFT = 4096;
 export const SPLEETER_HOP = 1024;
 /** Bins the model sees (of FFT/2 + 1 = 2049). */
@@ -45,8 +45,8 @@ export const SPLEETER_SPLIT_FRAMES = 512;
 export const SPLEETER_OVERLAP_FRAMES = 64;
 /** The longest input the engine accepts: 6 hours (a feature film with margin; ~7.6 GB of raw stereo float). */
 export const SPLEETER_MAX_SECONDS = 6 * 3600;
-export const SPLEETER_FILES = { vocals: 'vocals.onnx', accompaniment: 'accompaniment.onnx' } as const;
-export type Stem = keyof typeof SPLEETER_FILES;
+
+export { SPLEETER_FILES, SPLEETER_RATE, spleeterUnavailableReason, type Stem };
 
 const BINS = SPLEETER_FFT / 2 + 1;
 const STRIDE = SPLEETER_SPLIT_FRAMES - SPLEETER_OVERLAP_FRAMES;
@@ -60,15 +60,6 @@ export const SPLEETER_SIGNATURE: GraphSignature = {
   inputs: [{ name: 'x', type: 'float32', rank: 4 }],
   outputs: [{ name: 'y', type: 'float32', rank: 4 }],
 };
-
-/** Why the Spleeter pack in `dir` cannot be used (a missing file), or null when it can be loaded. */
-export function spleeterUnavailableReason(dir: string): string | null {
-  const missing = Object.values(SPLEETER_FILES).filter((f) => {
-    const p = path.join(dir, f);
-    return !existsSync(p) || !statSync(p).isFile();
-  });
-  return missing.length ? `The source-separation pack in ${dir} is missing ${missing.join(' and ')}.` : null;
-}
 
 /** Periodic Hann window (tf.signal.hann_window(periodic=True), kaldi-native-fbank's "hann"). */
 export function periodicHann(n: number): Float64Array {
