@@ -238,7 +238,8 @@ describe('Spleeter engine (fixture graphs)', () => {
     const out = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { frames: number; maxRssMb: number };
     expect(out.frames).toBe(frames);
     expect(statSync(big + '.a').size).toBe(frames * 8);
-    // The input alone is 63 MB of float32 (127 MB as float64 per channel pair); a whole-file STFT would be ~250 MB.
-    expect(out.maxRssMb).toBeLessThan(250);
+    // Streaming measured 219 MB for 1 minute and 232 MB for 10 minutes (Node + onnxruntime + one split). Holding the
+    // file would add its 63 MB, and a whole-file STFT of 3 minutes another 254 MB.
+    expect(out.maxRssMb).toBeLessThan(300);
   }, 320_000);
 });
