@@ -7,7 +7,7 @@
  * opposite, and a pack whose files are swapped is refused before anything is written.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../native-models/audio/wav.js';
@@ -166,6 +166,61 @@ describe('timbre dub --background separate', () => {
     const [sVoice, sBg] = fit(bgStem, [voice, bg], under);
     expect(20 * Math.log10(Math.abs(sVoice) / sBg)).toBeLessThanOrEqual(-30);
   }, 240_000);
+
+  it('Ctrl-C while separating: exit 1, nothing written, the temporary folder removed', async () => {
+    const long = path.join(dir, 'long.wav');
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300:duration=120',
+      '-ac',
+      '2',
+      long,
+    ]);
+    const tmp = path.join(dir, 'tmp');
+    mkdirSync(tmp);
+    const out = path.join(dir, 'cancelled.wav');
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin/timbre.mjs'),
+        '--data-dir',
+        data,
+        'dub',
+        long,
+        '--subs',
+        'target.srt',
+        '--background',
+        'separate',
+        '-o',
+        out,
+        '--progress',
+      ],
+      { cwd: dir, env: { ...process.env, TMPDIR: tmp } },
+    );
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        if (/separating/.test(stderr)) resolve();
+      });
+      void exited.then(() => resolve());
+    });
+    expect(stderr).toMatch(/separating/);
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/Cancelled: nothing was written/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('tmp-timbre'))).toEqual([]);
+    // The dub's own temporary folder (timbre-dub-*) is gone. (onnxruntime itself leaves `.ses` and
+    // `mat-debug-<pid>.log` in TMPDIR whenever it creates a session: not the pipeline's files.)
+    expect(readdirSync(tmp).filter((f) => f.startsWith('timbre-'))).toEqual([]);
+  }, 120_000);
 
   it('a pack with its files swapped is refused before anything is written, naming the problem', async () => {
     const pack = path.join(data, 'models', 'spleeter-2stems');
