@@ -211,12 +211,9 @@ export class SpleeterSeparator {
     const ola = outs.map(() => [new Float64Array(olaLen), new Float64Array(olaLen)]);
     let olaStart = 0; // padded sample index of ola[...][0]
     let written = 0; // original samples written to each output
-    const fr = new Float64Array(N);
-    const re = new Float64Array(BINS);
-    const im = new Float64Array(BINS);
-    const outFrame = new Float64Array(N);
-    const mre = new Float64Array(BINS);
-    const mim = new Float64Array(BINS);
+    // Both channels go through one complex FFT (left in the real part, right in the imaginary part) both ways.
+    const zr = new Float64Array(N);
+    const zi = new Float64Array(N);
 
     for (let f0 = 0; f0 < totalFrames; f0 += STRIDE) {
       if (opts.signal?.aborted) throw new ApiError('CANCELLED', 'The separation was cancelled.');
@@ -240,21 +237,39 @@ export class SpleeterSeparator {
         chan[0][i] = inF32[2 * i];
         chan[1][i] = inF32[2 * i + 1];
       }
-      // 2. STFT of every frame of the split; the model input is the magnitude of the first 1024 bins.
+      // 2. STFT of every frame of the split; the model input is the magnitude of the first 1024 bins. One complex
+      //    FFT per frame: z = l + j·r, then L[k] = (Z[k] + Z*[N−k]) / 2 and R[k] = (Z[k] − Z*[N−k]) / 2j.
       x.fill(0);
-      for (let c = 0; c < 2; c++) {
-        const sig = chan[c];
-        for (let t = 0; t < frames; t++) {
-          const off = t * H;
-          for (let n = 0; n < N; n++) fr[n] = sig[off + n] * win[n];
-          this.fft.rfft(fr, re, im);
-          const base = (c * S + t) * BINS;
-          for (let k = 0; k < BINS; k++) {
-            specRe[base + k] = re[k];
-            specIm[base + k] = im[k];
+      const [l, r] = chan;
+      for (let t = 0; t < frames; t++) {
+        const off = t * H;
+        for (let n = 0; n < N; n++) {
+          zr[n] = l[off + n] * win[n];
+          zi[n] = r[off + n] * win[n];
+        }
+        this.fft.transform(zr, zi);
+        const b0 = t * BINS;
+        const b1 = (S + t) * BINS;
+        const x0 = t * SPLEETER_MODEL_BINS;
+        const x1 = (S + t) * SPLEETER_MODEL_BINS;
+        for (let k = 0; k < BINS; k++) {
+          const j = k === 0 ? 0 : N - k;
+          const ar = zr[k];
+          const ai = zi[k];
+          const br = zr[j];
+          const bi = zi[j];
+          const lr = 0.5 * (ar + br);
+          const li = 0.5 * (ai - bi);
+          const rr = 0.5 * (ai + bi);
+          const ri = 0.5 * (br - ar);
+          specRe[b0 + k] = lr;
+          specIm[b0 + k] = li;
+          specRe[b1 + k] = rr;
+          specIm[b1 + k] = ri;
+          if (k < SPLEETER_MODEL_BINS) {
+            x[x0 + k] = Math.sqrt(lr * lr + li * li);
+            x[x1 + k] = Math.sqrt(rr * rr + ri * ri);
           }
-          const xb = (c * S + t) * SPLEETER_MODEL_BINS;
-          for (let k = 0; k < SPLEETER_MODEL_BINS; k++) x[xb + k] = Math.hypot(re[k], im[k]);
         }
       }
       // 3. Both models on the split, then the vocals ratio mask (the accompaniment's is 1 − it, up to ε).
@@ -289,21 +304,39 @@ export class SpleeterSeparator {
       const finalFrames = last ? frames : STRIDE;
       for (let si = 0; si < outs.length; si++) {
         const vocalsStem = outs[si].stem === 'vocals';
-        for (let c = 0; c < 2; c++) {
-          const acc = ola[si][c];
-          for (let t = 0; t < finalFrames; t++) {
-            const base = (c * S + t) * BINS;
-            const mb = (c * S + t) * SPLEETER_MODEL_BINS;
-            const top = maskV[mb + SPLEETER_MODEL_BINS - 1];
-            for (let k = 0; k < BINS; k++) {
-              const mv = k < SPLEETER_MODEL_BINS ? maskV[mb + k] : top;
-              const m = vocalsStem ? mv : 1 - mv;
-              mre[k] = specRe[base + k] * m;
-              mim[k] = specIm[base + k] * m;
+        const [accL, accR] = ola[si];
+        for (let t = 0; t < finalFrames; t++) {
+          // Z = L·m_L + j·R·m_R over the whole circle (L[N−k] = L*[k]); its inverse is l + j·r.
+          const b0 = t * BINS;
+          const b1 = (S + t) * BINS;
+          const m0 = t * SPLEETER_MODEL_BINS;
+          const m1 = (S + t) * SPLEETER_MODEL_BINS;
+          const top0 = maskV[m0 + SPLEETER_MODEL_BINS - 1];
+          const top1 = maskV[m1 + SPLEETER_MODEL_BINS - 1];
+          for (let k = 0; k < BINS; k++) {
+            let ml = k < SPLEETER_MODEL_BINS ? maskV[m0 + k] : top0;
+            let mr = k < SPLEETER_MODEL_BINS ? maskV[m1 + k] : top1;
+            if (!vocalsStem) {
+              ml = 1 - ml;
+              mr = 1 - mr;
             }
-            this.fft.irfft(mre, mim, outFrame);
-            const at = (f0 + t) * H - olaStart;
-            for (let n = 0; n < N; n++) acc[at + n] += outFrame[n] * win[n];
+            const lr = specRe[b0 + k] * ml;
+            const li = k === 0 || k === N / 2 ? 0 : specIm[b0 + k] * ml;
+            const rr = specRe[b1 + k] * mr;
+            const ri = k === 0 || k === N / 2 ? 0 : specIm[b1 + k] * mr;
+            // Z[k] = L + jR; Z[N−k] = L* + jR*.
+            zr[k] = lr - ri;
+            zi[k] = li + rr;
+            if (k > 0 && k < N / 2) {
+              zr[N - k] = lr + ri;
+              zi[N - k] = rr - li;
+            }
+          }
+          this.fft.transform(zr, zi, true);
+          const at = (f0 + t) * H - olaStart;
+          for (let n = 0; n < N; n++) {
+            accL[at + n] += (zr[n] / N) * win[n];
+            accR[at + n] += (zi[n] / N) * win[n];
           }
         }
       }
