@@ -213,6 +213,9 @@ export class SpleeterSeparator {
     let written = 0; // original samples written to each output
     // Both channels go through one complex FFT (left in the real part, right in the imaginary part) both ways.
     const zr = new Float64Array(N);
+    // The stretch written per split (at most the accumulator's length), reused.
+    const outBytes = Buffer.alloc(olaLen * 8);
+    const outF32 = new Float32Array(outBytes.buffer, outBytes.byteOffset, olaLen * 2);
     const zi = new Float64Array(N);
 
     for (let f0 = 0; f0 < totalFrames; f0 += STRIDE) {
@@ -346,8 +349,8 @@ export class SpleeterSeparator {
       const origTo = Math.min(samples, doneTo - LEAD);
       if (origTo > origFrom) {
         const n = origTo - origFrom;
-        const outBuf = Buffer.alloc(n * 8);
-        const o32 = new Float32Array(outBuf.buffer, outBuf.byteOffset, n * 2);
+        const outBuf = outBytes.subarray(0, n * 8);
+        const o32 = outF32.subarray(0, n * 2);
         for (let si = 0; si < outs.length; si++) {
           const [l, r] = ola[si];
           const off = origFrom + LEAD - olaStart;

@@ -238,8 +238,8 @@ describe('Spleeter engine (fixture graphs)', () => {
     const out = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { frames: number; maxRssMb: number };
     expect(out.frames).toBe(frames);
     expect(statSync(big + '.a').size).toBe(frames * 8);
-    // Streaming measured 219 MB for 1 minute and 232 MB for 10 minutes (Node + onnxruntime + one split). Holding the
-    // file would add its 63 MB, and a whole-file STFT of 3 minutes another 254 MB.
-    expect(out.maxRssMb).toBeLessThan(300);
+    // Measured: 117 MB for Node + onnxruntime with the two graphs loaded; streaming peaks at 240–251 MB for 1, 3 and
+    // 10 minutes alike. Holding the file would add its 63 MB, and a whole-file STFT of 3 minutes another 254 MB.
+    expect(out.maxRssMb).toBeLessThan(350);
   }, 320_000);
 });
