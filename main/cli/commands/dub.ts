@@ -98,7 +98,7 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
     .addOption(
       new Option(
         '--background <mode>',
-        'duck: the original ducked under the dub (default); center: stereo centre removed; separate: a separation pack; none: dub only',
+        'duck: the original ducked under the dub (default); center: stereo centre removed; separate: music and effects kept, speech removed (the spleeter-2stems pack); none: dub only',
       )
         .choices(['duck', 'center', 'separate', 'none'])
         .default('duck'),
