@@ -48,6 +48,7 @@ import { updateSettings } from './updates/updater.js';
 import { PrivacyService } from './privacy/privacy-service.js';
 import { DubService } from './dub/dub-service.js';
 import { engineDubDeps } from './dub/engine-deps.js';
+import { separationFor } from './separation/separation-host.js';
 import { locateVoiceModel } from '../../native-models/enhance/voice-models.js';
 
 export type { RpcResponse };
@@ -455,6 +456,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         return { engineId, voiceId, options: {} };
       },
       engines,
+      separation: separationFor([layout.models]),
     }),
   });
   let apiServer: ApiServerStatus = { baseUrl: null, remote: false, listen: null };

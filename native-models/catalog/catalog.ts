@@ -12,6 +12,7 @@ import { KOKORO_FP32, KOKORO_INT8 } from './kokoro.js';
 import { POCKET_TTS_LANGUAGE_PACKS } from './pocket-tts-languages.js';
 import { PARAKEET_CTC_EN } from './asr.js';
 import { WESPEAKER_RESNET34_EN } from './speaker.js';
+import { SPLEETER_2STEMS } from './separation.js';
 
 /** Kyutai Pocket TTS, english_2026-04 ONNX export (never mix its files with the older export). */
 export const POCKET_TTS_ENGLISH: PackManifest = {
@@ -304,6 +305,7 @@ export const BUILTIN_CATALOG: readonly PackManifest[] = [
   ...POCKET_TTS_LANGUAGE_PACKS,
   PARAKEET_CTC_EN,
   WESPEAKER_RESNET34_EN,
+  SPLEETER_2STEMS,
 ].map((m) => catalogEntrySchema.parse(m));
 
 export function findPack(id: string, catalog: readonly PackManifest[] = BUILTIN_CATALOG): PackManifest | undefined {

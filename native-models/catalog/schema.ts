@@ -61,7 +61,7 @@ export const packManifestSchema = z
     version: z.string().min(1),
     name: z.string().min(1),
     description: z.string().optional(),
-    kind: z.enum(['tts', 'vad', 'enhance', 'asr', 'speaker']),
+    kind: z.enum(['tts', 'vad', 'enhance', 'asr', 'speaker', 'separation']),
     capabilities: z.object({
       cloning: z.boolean(),
       presetVoices: z.array(presetVoiceSchema),

@@ -148,7 +148,7 @@ export const DubReport = z.object({
 });
 export type DubReport = z.infer<typeof DubReport>;
 
-export const DubPhase = z.enum(['probing', 'extracting', 'generating', 'mixing', 'encoding', 'done']);
+export const DubPhase = z.enum(['probing', 'extracting', 'generating', 'mixing', 'encoding', 'done', 'separating']);
 export type DubPhase = z.infer<typeof DubPhase>;
 
 /** Progress of a dub: the phase and the fraction of the whole (0..1). */

@@ -44,7 +44,7 @@ export const ModelPack = z.object({
   id: z.string(),
   name: z.string(),
   version: z.string(),
-  kind: z.enum(['tts', 'vad', 'enhance', 'asr', 'speaker']),
+  kind: z.enum(['tts', 'vad', 'enhance', 'asr', 'speaker', 'separation']),
   description: z.string().optional(),
   status: z.enum(['installed', 'partial', 'not-installed']),
   outdated: z.boolean(),

@@ -447,7 +447,7 @@ describe('timbre dub', () => {
         2,
         /No speaker "ZED".*ANNA, BOB/,
       ],
-      [['dub', src, '--subs', 'target.srt', '--background', 'separate', '-o', out], 1, /separation-vocals/],
+      [['dub', src, '--subs', 'target.srt', '--background', 'separate', '-o', out], 1, /spleeter-2stems/],
       [['dub', src, '--subs', 'target.srt', '--voice', 'nobody-here', '-o', out], 2, /No voice "nobody-here"/],
       [
         ['dub', path.join(dir, 'target.srt'), '--subs', 'target.srt', '-o', out],

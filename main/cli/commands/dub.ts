@@ -11,6 +11,8 @@ import { appVersion } from '../../node/app-root.js';
 import { createCore, type Core } from '../../node/core.js';
 import { planDub, runDub, type DubDeps, type ResolvedVoice } from '../../node/dub/pipeline.js';
 import { FASTER_RATE, synthesizeWhole } from '../../node/dub/engine-deps.js';
+import { dataLayout } from '../../node/paths.js';
+import { separationFor } from '../../node/separation/separation-host.js';
 import { ApiError, toApiError } from '../../../native-models/common/errors.js';
 import type { DubOptions, DubProgress, DubReport, VoiceInfo } from '../../../preload/contract/index.js';
 import { CliError } from '../cli-error.js';
@@ -49,7 +51,7 @@ function fmtTime(s: number): string {
 }
 
 /** Voices from the core: engine voices and library voices (decrypted conditioning), one worker for all takes. */
-function coreDeps(getCore: () => Promise<Core>): DubDeps {
+function coreDeps(getCore: () => Promise<Core>, modelsDir: string): DubDeps {
   let voices: VoiceInfo[] | null = null;
   let n = 0;
   return {
@@ -75,6 +77,7 @@ function coreDeps(getCore: () => Promise<Core>): DubDeps {
       const core = await getCore();
       return synthesizeWhole(core.engines, `dub-${++n}`, voice, text, options, signal);
     },
+    separation: separationFor([modelsDir]),
   };
 }
 
@@ -95,7 +98,7 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
     .addOption(
       new Option(
         '--background <mode>',
-        'duck: the original ducked under the dub (default); center: stereo centre removed; separate: a separation pack; none: dub only',
+        'duck: the original ducked under the dub (default); center: stereo centre removed; separate: music and effects kept, speech removed (the spleeter-2stems pack); none: dub only',
       )
         .choices(['duck', 'center', 'separate', 'none'])
         .default('duck'),
@@ -201,7 +204,10 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
       };
       if (o.plan) {
         try {
-          const plan = await planDub(options, coreDeps(getCore), { signal: ac.signal, onProgress });
+          const plan = await planDub(options, coreDeps(getCore, dataLayout(getDataDir()).models), {
+            signal: ac.signal,
+            onProgress,
+          });
           if (show) process.stderr.write('\r\x1b[K');
           if (o.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
           else
@@ -226,7 +232,10 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
       }
       let report: DubReport;
       try {
-        report = await runDub(options, coreDeps(getCore), { signal: ac.signal, onProgress });
+        report = await runDub(options, coreDeps(getCore, dataLayout(getDataDir()).models), {
+          signal: ac.signal,
+          onProgress,
+        });
       } catch (err) {
         if (err instanceof CliError) throw err;
         const e = toApiError(err);

@@ -51,6 +51,7 @@ import { writeSrt } from '../../common/script/subtitles.js';
 import { newId, nowIso } from '../ids.js';
 import { extractAudio, probeMedia, RawF32Reader } from './media.js';
 import { SileroVad } from '../../../native-models/vad/index.js';
+import { SEPARATION_PACK_MISSING } from '../../../native-models/separation/pack.js';
 import { DUB_DEFAULT_VOICE, makeSegmentTake, readSubtitles, runDub, type DubDeps } from './pipeline.js';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -566,11 +567,8 @@ export class DubService {
       if (patch.defaultVoice) await this.o.deps.resolveVoice(patch.defaultVoice);
       if (next.background === 'center' && (this.probeOf(r).audio?.channels ?? 0) < 2)
         throw new ApiError('INVALID_INPUT', 'Centre cancellation needs a stereo source; this one is not. Use ducking.');
-      if (next.background === 'separate')
-        throw new ApiError(
-          'ENGINE_UNAVAILABLE',
-          'Separating voice and background needs the "separation-vocals" model pack, which is not installed. Use ducking or centre cancellation.',
-        );
+      if (next.background === 'separate' && !this.o.deps.separation?.())
+        throw new ApiError('ENGINE_UNAVAILABLE', SEPARATION_PACK_MISSING);
       this.db.prepare('UPDATE dub_projects SET settings = ? WHERE id = ?').run(JSON.stringify(next), projectId);
       this.touched(projectId);
       return this.get(projectId);

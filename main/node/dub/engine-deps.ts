@@ -16,6 +16,8 @@ export interface EngineDepsSource {
   /** An API voice id → the engine voice and its options (library voices: decrypted conditioning). */
   resolve(voiceId: string): Promise<{ engineId: string; voiceId: string; options: ResolvedVoice['options'] }>;
   engines: Pick<WorkerHost, 'synthesize' | 'cancel'>;
+  /** The installed source-separation pack (separation-host.ts `separationFor`), for `--background separate`. */
+  separation?: DubDeps['separation'];
 }
 
 /** A voice argument as `timbre render` reads it: an id, a library voice's name, then any voice's name. */
@@ -49,6 +51,7 @@ export function engineDubDeps(src: EngineDepsSource): DubDeps {
       if (signal.aborted) throw new ApiError('CANCELLED', 'The dub was cancelled.');
       return synthesizeWhole(src.engines, `dub-${process.pid}-${++takeCounter}`, voice, text, options, signal);
     },
+    separation: src.separation,
   };
 }
 

@@ -38,6 +38,7 @@ import {
   type DubCue,
   type ParsedSubtitles,
 } from '../../common/dub/subtitle-file.js';
+import { SEPARATION_PACK_MISSING, SPLEETER_RATE } from '../../../native-models/separation/pack.js';
 import { writeFileAtomic, AtomicWavWriter } from '../atomic-fs.js';
 import {
   extractAudio,
@@ -79,6 +80,22 @@ export interface DubDeps {
     options: Record<string, string | number | boolean>,
     signal: AbortSignal,
   ): Promise<{ pcm: Float32Array; sampleRate: number }>;
+  /**
+   * The installed source-separation pack for `--background separate` (main/node/separation/separation-host.ts), or
+   * null (or absent) when none is installed.
+   */
+  separation?(): DubSeparation | null;
+}
+
+/** Vocals/accompaniment separation of a raw float32 stereo file at {@link SPLEETER_RATE} (run in a worker). */
+export interface DubSeparation {
+  packDir: string;
+  /** Write the accompaniment stem of `input` to `output` (same format and length). */
+  accompaniment(
+    input: string,
+    output: string,
+    hooks: { signal?: AbortSignal; onProgress?(fraction: number): void },
+  ): Promise<void>;
 }
 
 export interface DubHooks {
@@ -397,11 +414,8 @@ export async function prepareDub(options: DubOptions, deps: DubDeps, signal?: Ab
       'INVALID_INPUT',
       `--language ${s.language}: give the three-letter ISO 639-2 code (e.g. fra) for ${kind.ext} files.`,
     );
-  if (s.background === 'separate')
-    throw new ApiError(
-      'ENGINE_UNAVAILABLE',
-      '--background separate needs the source-separation model pack "separation-vocals" (vocals/accompaniment), which is not installed (none is published yet). Use --background duck (the default) or center.',
-    );
+  if (s.background === 'separate' && !deps.separation?.())
+    throw new ApiError('ENGINE_UNAVAILABLE', `--background separate: ${SEPARATION_PACK_MISSING}`);
   const subs = given ? given.subtitles : await readSubtitles(s.subs, s.speakerPrefix);
   const sourceSubs = given
     ? given.sourceSubtitles
@@ -463,6 +477,38 @@ export async function prepareDub(options: DubOptions, deps: DubDeps, signal?: Ab
 }
 
 type Prepared = Awaited<ReturnType<typeof prepareDub>>;
+
+/**
+ * `--background separate`: the source's audio as 44.1 kHz stereo → the separation pack's accompaniment stem →
+ * mono at the mix rate in `out`. Every step streams through files in `work` (removed as soon as they are used).
+ */
+async function separatedBackground(
+  input: string,
+  work: string,
+  out: string,
+  deps: DubDeps,
+  signal: AbortSignal | undefined,
+  onProgress: (fraction: number) => void,
+): Promise<void> {
+  const sep = deps.separation?.();
+  if (!sep) throw new ApiError('ENGINE_UNAVAILABLE', `--background separate: ${SEPARATION_PACK_MISSING}`);
+  const mix = path.join(work, 'separate-in.f32');
+  const acc = path.join(work, 'accompaniment.f32');
+  await extractAudio(input, mix, 2, SPLEETER_RATE, signal);
+  await sep.accompaniment(mix, acc, { signal, onProgress });
+  await fsp.rm(mix, { force: true });
+  const r = await runTool(
+    'ffmpeg',
+    [
+      ...['-nostdin', '-v', 'error', '-f', 'f32le', '-ar', String(SPLEETER_RATE), '-ac', '2', '-i', acc],
+      ...['-ac', '1', '-ar', String(MIX_RATE), '-f', 'f32le', '-y', out],
+    ],
+    { signal },
+  );
+  aborted(signal);
+  if (r.code !== 0) throw new ApiError('INTERNAL', `Could not resample the separated background: ${r.stderr.trim()}`);
+  await fsp.rm(acc, { force: true });
+}
 
 /** --keep-original copies the source's audio when the container takes its codec (else it is re-encoded). */
 function keepOriginalCopy(p: Prepared): boolean {
@@ -675,7 +721,11 @@ export async function runDub(
     progress('extracting', 0.01);
     const bgChannels: 1 | 2 = s.background === 'center' ? 2 : 1;
     let bgFile: string | null = null;
-    if (probe.audio && s.background !== 'none') {
+    if (probe.audio && s.background === 'separate') {
+      // The accompaniment stem of the source (streamed through the separation pack in a worker) is the background.
+      bgFile = path.join(work, 'source.f32');
+      await separatedBackground(p.input, work, bgFile, deps, signal, (f) => progress('separating', 0.01 + 0.04 * f));
+    } else if (probe.audio && s.background !== 'none') {
       bgFile = path.join(work, 'source.f32');
       await extractAudio(p.input, bgFile, bgChannels, MIX_RATE, signal);
     }

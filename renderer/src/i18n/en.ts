@@ -601,6 +601,9 @@ export const en = {
 
   // dubbing (#11)
   ...dubEn,
+
+  // source separation pack (#11)
+  'models.kind.separation': 'Source separation',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -590,4 +590,7 @@ export const zhCN: Dictionary = {
 
   // dubbing (#11)
   ...dubZhCN,
+
+  // source separation pack (#11)
+  'models.kind.separation': '人声与伴奏分离',
 };
