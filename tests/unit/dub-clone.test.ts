@@ -1,0 +1,308 @@
+/**
+ * "Clone from this video" (issue #11 step 4, `dub.cloneSpeaker`): a video this test makes with ffmpeg from real
+ * speech in ../shared/eval placed at known times (LJ Speech as ANNA, LibriSpeech 1688 as BOB, CMU ARCTIC aew as
+ * CARL), white noise over two of ANNA's segments, and one ANNA cue overlapped by BOB's. Through the core's dispatch
+ * on a real SQLite file with the real Silero VAD and GTCRN packs: the chosen spans are ANNA's clean ones (10–30 s in
+ * all, none overlapping anything), the voice is in the library with its sample and an attested consent, the project
+ * maps ANNA to it; too little speech (CARL), a missing consent and a cancel create nothing (no voice, no staged or
+ * temporary file, integrity_check ok).
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../main/node/core.js';
+import { chooseSpans, overlappingIds } from '../../main/node/dub/clone.js';
+import { decodeWav, encodeWav } from '../../native-models/audio/wav.js';
+import type { DubCloneReport, DubProjectDetail, LibraryVoice } from '../../preload/contract/index.js';
+import { tempDir } from '../helpers/tmp.js';
+import { SPEECH_16K, allFiles, call, callError, openVoiceCore } from '../helpers/voices.js';
+
+const RATE = 16_000;
+const { dir, cleanup } = tempDir('timbre-dubclone-test-');
+const data = path.join(dir, 'data');
+const video = path.join(dir, 'talk.webm');
+const srt = path.join(dir, 'talk.srt');
+let core: Core;
+let project: DubProjectDetail;
+
+const clip = (id: string) => decodeWav(readFileSync(path.join(SPEECH_16K, `${id}.wav`))).samples;
+const rms = (x: Float32Array) => Math.sqrt(x.reduce((n, v) => n + v * v, 0) / x.length);
+
+/** Where each voice is placed (speech start, seconds) and its cue; `noisy` adds white noise over cue ± 0.5 s. */
+interface Placed {
+  speaker: string;
+  clip: string;
+  at: number;
+  cue: [number, number];
+  noisy?: boolean;
+  text: string;
+}
+const LJ1 = 'lj_LJ001-0001'; // 9.655 s
+const LJ3 = 'lj_LJ001-0003'; // 9.667 s
+const LJ5 = 'lj_LJ001-0005'; // 8.111 s
+const PLACED: Placed[] = [
+  { speaker: 'ANNA', clip: LJ1, at: 0.5, cue: [0.3, 10.4], text: 'Clean one.' },
+  { speaker: 'BOB', clip: 'ls_1688-142285-0000', at: 12, cue: [11.8, 27.2], text: 'Bob speaks.' },
+  { speaker: 'ANNA', clip: LJ3, at: 29, cue: [28.8, 38.9], noisy: true, text: 'Noisy one.' },
+  { speaker: 'ANNA', clip: LJ5, at: 41, cue: [40.8, 49.3], text: 'Clean two.' },
+  { speaker: 'ANNA', clip: LJ3, at: 51, cue: [50.8, 60.9], text: 'Clean three.' },
+  // BOB starts talking at 68 s while ANNA is still speaking: the cues overlap (the import cuts ANNA's at 68 s).
+  { speaker: 'ANNA', clip: LJ1, at: 62, cue: [61.8, 71.9], text: 'Talked over.' },
+  { speaker: 'BOB', clip: 'ls_1688-142285-0001', at: 68, cue: [68, 80.8], text: 'Bob interrupts.' },
+  { speaker: 'ANNA', clip: LJ5, at: 82, cue: [81.8, 90.3], noisy: true, text: 'Noisy two.' },
+  { speaker: 'CARL', clip: 'arctic_aew_a0001', at: 92, cue: [91.8, 96], text: 'Carl says little.' },
+];
+const DURATION = 98;
+const CLEAN = new Set(['Clean one.', 'Clean two.', 'Clean three.']);
+
+function makeMedia(): void {
+  const pcm = new Float32Array(DURATION * RATE);
+  let seed = 7;
+  const white = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed / 2 ** 32 - 0.5) * Math.sqrt(12); // unit variance
+  };
+  for (let i = 0; i < pcm.length; i++) pcm[i] = 0.001 * white(); // a quiet room (-60 dBFS)
+  for (const p of PLACED) {
+    const x = clip(p.clip);
+    const at = Math.round(p.at * RATE);
+    for (let i = 0; i < x.length && at + i < pcm.length; i++) pcm[at + i] += x[i];
+    if (p.noisy) {
+      const level = 0.6 * rms(x);
+      for (let i = Math.round((p.cue[0] - 0.5) * RATE); i < Math.round((p.cue[1] + 0.5) * RATE); i++)
+        pcm[i] += level * white();
+    }
+  }
+  const wav = path.join(dir, 'talk.wav');
+  writeFileSync(wav, encodeWav(pcm, RATE));
+  execFileSync('ffmpeg', [
+    '-v', 'error',
+    '-f', 'lavfi', '-i', `testsrc=size=96x64:rate=5:duration=${DURATION}`,
+    '-i', wav,
+    '-c:v', 'libvpx', '-b:v', '50k', '-c:a', 'libopus', '-b:a', '96k', '-shortest', '-y', video,
+  ]); // prettier-ignore
+  const ts = (s: number) => {
+    const ms = Math.round(s * 1000);
+    const p2 = (n: number, w = 2) => String(n).padStart(w, '0');
+    return `${p2(Math.floor(ms / 3600000))}:${p2(Math.floor(ms / 60000) % 60)}:${p2(Math.floor(ms / 1000) % 60)},${p2(ms % 1000, 3)}`;
+  };
+  writeFileSync(
+    srt,
+    PLACED.map((p, i) => `${i + 1}\n${ts(p.cue[0])} --> ${ts(p.cue[1])}\n${p.speaker}: ${p.text}\n`).join('\n'),
+  );
+}
+
+function integrity(): string {
+  const db = new Database(core.layout.db, { readonly: true });
+  try {
+    return db.pragma('integrity_check', { simple: true }) as string;
+  } finally {
+    db.close();
+  }
+}
+/** Files that must not outlive a refused or cancelled clone: staged audio and the clone's temporary folders. */
+const leftovers = () => [
+  ...allFiles(path.join(data, 'staging')).filter((f) => !f.includes(`${path.sep}work${path.sep}`)),
+  ...readdirSync(tmpdir()).filter((n) => n.startsWith('timbre-dubclone-') && !dir.endsWith(n)),
+];
+const attest = { kind: 'attest', name: 'Anna Example', purpose: 'Dub her lines of this talk into French' };
+
+beforeAll(async () => {
+  makeMedia();
+  core = await openVoiceCore(data, ['silero-vad', 'gtcrn']);
+  await call(core, 'vault.unlock', { passphrase: 'dub clone test passphrase' });
+  project = await call<DubProjectDetail>(core, 'dub.create', { media: { path: video }, targetSubs: { path: srt } });
+}, 120_000);
+afterAll(async () => {
+  await core?.close();
+  cleanup();
+});
+
+const segOf = (text: string) => project.segmentList.find((s) => s.text === text)!;
+
+describe('clone a speaker from the video', () => {
+  it('the import cut the overlapped cue so it touches the other speaker (the case the overlap rule is for)', () => {
+    expect(segOf('Talked over.').end).toBe(segOf('Bob interrupts.').start);
+    expect(project.speakers.map((s) => s.name).sort()).toEqual(['ANNA', 'BOB', 'CARL']);
+  });
+
+  it('refuses too little speech with how much was found, and changes nothing', async () => {
+    const before = await call<LibraryVoice[]>(core, 'library.list');
+    const err = await callError(core, 'dub.cloneSpeaker', { projectId: project.id, speaker: 'CARL', consent: attest });
+    expect(err.code).toBe('INVALID_INPUT');
+    expect(err.message).toMatch(/"CARL" has only \d+\.\d s of usable speech in this video; .* at least 10 s/);
+    const found = (err.details as { usableSeconds: number }).usableSeconds;
+    expect(found).toBeGreaterThan(2.5); // the 3.9 s clip, its edges trimmed by the VAD
+    expect(found).toBeLessThan(4.2);
+    expect(await call<LibraryVoice[]>(core, 'library.list')).toEqual(before);
+    const p = await call<DubProjectDetail>(core, 'dub.get', { projectId: project.id });
+    expect(p.speakers.find((s) => s.name === 'CARL')?.voiceId).toBeNull();
+    expect(p.revision).toBe(project.revision);
+    expect(leftovers()).toEqual([]);
+    expect(integrity()).toBe('ok');
+  }, 120_000);
+
+  it('refuses a clone without a consent record (the contract requires one)', async () => {
+    const err = await callError(core, 'dub.cloneSpeaker', { projectId: project.id, speaker: 'ANNA' });
+    expect(err.code).toBe('INVALID_INPUT');
+    expect(err.message).toMatch(/consent/);
+    expect(await call<LibraryVoice[]>(core, 'library.list')).toEqual([]);
+  });
+
+  it('stops when cancelled and creates nothing', async () => {
+    const off = core.subscribe((event, payload) => {
+      const p = payload as { projectId: string; phase: string };
+      if (event === 'dub.cloneProgress' && p.phase === 'analysing')
+        void core.dispatch('dub.cancelClone', { projectId: project.id });
+    });
+    try {
+      const err = await callError(core, 'dub.cloneSpeaker', {
+        projectId: project.id,
+        speaker: 'ANNA',
+        consent: attest,
+      });
+      expect(err.code).toBe('CANCELLED');
+    } finally {
+      off();
+    }
+    expect(await call<LibraryVoice[]>(core, 'library.list')).toEqual([]);
+    expect(leftovers()).toEqual([]);
+    expect(integrity()).toBe('ok');
+  }, 120_000);
+
+  it("gathers ANNA's clean segments into one library voice with its consent and maps ANNA to it", async () => {
+    const phases: string[] = [];
+    const off = core.subscribe((event, payload) => {
+      if (event === 'dub.cloneProgress') phases.push((payload as { phase: string }).phase);
+    });
+    let r: { voice: { id: string; voiceId: string }; report: DubCloneReport };
+    try {
+      r = await call(core, 'dub.cloneSpeaker', {
+        projectId: project.id,
+        speaker: 'anna', // speakers are matched without case, like dub.setSpeakerVoice
+        name: 'Anna (talk)',
+        consent: attest,
+      });
+    } finally {
+      off();
+    }
+    const rep = r.report;
+    const verdict = (text: string) => rep.candidates.find((c) => c.segmentId === segOf(text).id)!;
+    // Every ANNA segment is reported, with why it was or was not used.
+    expect(rep.candidates).toHaveLength(6);
+    expect(verdict('Talked over.').verdict).toBe('overlap');
+    for (const t of ['Noisy one.', 'Noisy two.']) {
+      expect(verdict(t).verdict).toBe('noisy');
+      expect(verdict(t).snrDb!).toBeLessThan(10);
+    }
+    // The chosen spans are the clean segments, inside their cues, ranked above the noisy ones.
+    expect(rep.spans.map((s) => project.segmentList.find((x) => x.id === s.segmentId)!.text).sort()).toEqual(
+      [...CLEAN].sort(),
+    );
+    for (const s of rep.spans) {
+      const seg = project.segmentList.find((x) => x.id === s.segmentId)!;
+      expect(s.start).toBeGreaterThanOrEqual(seg.start);
+      expect(s.end).toBeLessThanOrEqual(seg.end);
+      expect(s.snrDb!).toBeGreaterThan(25);
+      expect(s.speechSeconds).toBeGreaterThan(6);
+      // No chosen span overlaps another speaker's segment, nor another span.
+      for (const o of project.segmentList.filter((x) => x.speaker !== 'ANNA'))
+        expect(s.end <= o.start || s.start >= o.end).toBe(true);
+    }
+    for (let i = 1; i < rep.spans.length; i++) expect(rep.spans[i].start).toBeGreaterThanOrEqual(rep.spans[i - 1].end);
+    expect(rep.totalSeconds).toBeGreaterThanOrEqual(10);
+    expect(rep.totalSeconds).toBeLessThanOrEqual(30);
+    expect(rep.totalSeconds).toBeCloseTo(
+      rep.spans.reduce((n, s) => n + s.end - s.start, 0),
+      2,
+    );
+    expect(rep.denoised).toBe(false);
+    expect(phases[0]).toBe('extracting');
+    expect(phases).toContain('analysing');
+    expect(phases.slice(-2)).toEqual(['creating', 'done']);
+
+    // ONE library voice, its one sample the chosen spans end to end (0.25 s pauses), an attested consent.
+    const voices = await call<LibraryVoice[]>(core, 'library.list');
+    expect(voices).toHaveLength(1);
+    const v = voices[0];
+    expect(v.id).toBe(r.voice.id);
+    expect(v.name).toBe('Anna (talk)');
+    expect(v.tags).toEqual(['dub']);
+    expect(v.samples).toHaveLength(1);
+    expect(v.samples[0].seconds).toBeCloseTo(rep.totalSeconds + 0.25 * (rep.spans.length - 1), 1);
+    expect(v.consent).toMatchObject({ status: 'attested', method: 'attestation', name: 'Anna Example' });
+    expect(v.consent!.audioSha256).toBe(v.samples[0].sha256);
+    const enc = readdirSync(path.join(data, 'voices', v.id));
+    expect(enc).toContain('sample-1.enc');
+
+    // The project maps ANNA to it; other speakers are untouched.
+    const p = await call<DubProjectDetail>(core, 'dub.get', { projectId: project.id });
+    expect(p.speakers.find((s) => s.name === 'ANNA')?.voiceId).toBe(v.voiceId);
+    expect(p.speakers.filter((s) => s.name !== 'ANNA').every((s) => s.voiceId === null)).toBe(true);
+    expect(leftovers()).toEqual([]);
+    expect(integrity()).toBe('ok');
+  }, 180_000);
+
+  it('denoises the chosen spans with GTCRN when asked (the same spans; one more voice, the mapping moves to it)', async () => {
+    const r = await call<{ voice: { id: string; voiceId: string }; report: DubCloneReport }>(core, 'dub.cloneSpeaker', {
+      projectId: project.id,
+      speaker: 'ANNA',
+      denoise: true,
+      consent: attest,
+    });
+    expect(r.report.denoised).toBe(true);
+    expect(r.report.spans.map((s) => project.segmentList.find((x) => x.id === s.segmentId)!.text).sort()).toEqual(
+      [...CLEAN].sort(),
+    );
+    const voices = await call<LibraryVoice[]>(core, 'library.list');
+    expect(voices).toHaveLength(2);
+    expect(voices.find((x) => x.id === r.voice.id)!.name).toBe(`ANNA (${project.name})`);
+    const p = await call<DubProjectDetail>(core, 'dub.get', { projectId: project.id });
+    expect(p.speakers.find((s) => s.name === 'ANNA')?.voiceId).toBe(r.voice.voiceId);
+    expect(integrity()).toBe('ok');
+  }, 180_000);
+});
+
+describe('the choice rules', () => {
+  const cand = (id: string, start: number, len: number, snrDb: number) => ({
+    segmentId: id,
+    start,
+    end: start + len,
+    segStart: start,
+    segEnd: start + len,
+    speechSeconds: len,
+    snrDb,
+    verdict: 'not-needed' as const,
+  });
+
+  it('takes the best SNR first up to the target, never past 30 s, cutting only to reach the 10 s minimum', () => {
+    // 25 s first (best); 12 s and 8 s would pass 30 s and the minimum is met: skipped.
+    expect(
+      chooseSpans([cand('a', 0, 12, 30), cand('b', 20, 25, 40), cand('c', 50, 8, 20)]).map((c) => c.segmentId),
+    ).toEqual(['b']);
+    // 8 s alone is under the minimum: the next (40 s) is cut to fill up to 30 s.
+    const cut = chooseSpans([cand('a', 100, 40, 30), cand('b', 0, 8, 40)]);
+    expect(cut.map((c) => [c.segmentId, c.end - c.start])).toEqual([
+      ['b', 8],
+      ['a', 22],
+    ]);
+    // Three clean 9 s spans: the target (20 s) is reached with the third; a fourth is not needed.
+    const four = chooseSpans([cand('a', 0, 9, 35), cand('b', 10, 9, 36), cand('c', 20, 9, 37), cand('d', 30, 9, 34)]);
+    expect(four.map((c) => c.segmentId)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('counts a segment touching (within 40 ms) or overlapping a segment of another speaker as overlapping', () => {
+    const segs = [
+      { id: 'a1', start: 0, end: 5, speaker: 'A' },
+      { id: 'b1', start: 5, end: 8, speaker: 'B' }, // touches a1
+      { id: 'a2', start: 8.2, end: 12, speaker: 'A' }, // 0.2 s after b1: fine
+      { id: 'n1', start: 13, end: 15, speaker: null }, // unassigned: could be anyone
+      { id: 'a3', start: 14, end: 18, speaker: 'A' },
+      { id: 'a4', start: 18.03, end: 20, speaker: 'A' }, // touches a3, the same speaker: fine
+    ];
+    expect([...overlappingIds(segs, 'A')].sort()).toEqual(['a1', 'a3']);
+  });
+});
