@@ -1,3 +1,4 @@
+import { dubCloneEn } from '../features/dub/dub-clone.en';
 import { dubEn } from '../features/dub/dub.en';
 import { qcEn } from '../features/qc/qc.en';
 import { studioUxEn } from '../features/studio/studio.en';
@@ -600,6 +601,9 @@ export const en = {
 
   // dubbing (#11)
   ...dubEn,
+
+  // dubbing: clone from this video (#11)
+  ...dubCloneEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

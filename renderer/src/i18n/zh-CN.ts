@@ -1,3 +1,4 @@
+import { dubCloneZhCN } from '../features/dub/dub-clone.zh-CN';
 import { dubZhCN } from '../features/dub/dub.zh-CN';
 import { qcZhCN } from '../features/qc/qc.zh-CN';
 import { studioUxZhCN } from '../features/studio/studio.zh-CN';
@@ -590,4 +591,7 @@ export const zhCN: Dictionary = {
 
   // dubbing (#11)
   ...dubZhCN,
+
+  // dubbing: clone from this video (#11)
+  ...dubCloneZhCN,
 };
