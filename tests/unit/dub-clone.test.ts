@@ -16,9 +16,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/node/core.js';
 import { chooseSpans, overlappingIds } from '../../main/node/dub/clone.js';
 import { decodeWav, encodeWav } from '../../native-models/audio/wav.js';
-import type { DubCloneReport, DubProjectDetail, LibraryVoice } from '../../preload/contract/index.js';
+import type {
+  ConsentStatement,
+  DubCloneReport,
+  DubProjectDetail,
+  LibraryVoice,
+  StagedAudio,
+} from '../../preload/contract/index.js';
 import { tempDir } from '../helpers/tmp.js';
-import { SPEECH_16K, allFiles, call, callError, openVoiceCore } from '../helpers/voices.js';
+import { SPEECH_16K, allFiles, call, callError, openVoiceCore, spokenReading } from '../helpers/voices.js';
 
 const RATE = 16_000;
 const { dir, cleanup } = tempDir('timbre-dubclone-test-');
@@ -264,6 +270,65 @@ describe('clone a speaker from the video', () => {
     expect(p.speakers.find((s) => s.name === 'ANNA')?.voiceId).toBe(r.voice.voiceId);
     expect(integrity()).toBe('ok');
   }, 180_000);
+});
+
+describe('clone with a consent statement read by the speaker', () => {
+  it('refuses a statement that fails its checks (nothing made) and stores a verified one with the voice', async () => {
+    const st = await call<ConsentStatement>(core, 'consent.statement', {
+      voiceName: 'Anna',
+      speakerName: 'Anna Example',
+      language: 'en',
+    });
+    const stageFile = async (file: string) =>
+      (await call<StagedAudio>(core, 'voiceAudio.stage', { path: file })).stagingId;
+    const oneSecond = path.join(dir, 'one-second.wav');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', path.join(SPEECH_16K, `${LJ1}.wav`), '-t', '1', oneSecond]);
+    const short = await stageFile(oneSecond);
+    const before = await call<LibraryVoice[]>(core, 'library.list');
+    const mapped = (await call<DubProjectDetail>(core, 'dub.get', { projectId: project.id })).speakers;
+    const refused = await callError(core, 'dub.cloneSpeaker', {
+      projectId: project.id,
+      speaker: 'ANNA',
+      consent: { kind: 'statement', statementId: st.statementId, stagingId: short },
+    });
+    expect(refused.code).toBe('INVALID_INPUT');
+    expect(refused.message).toMatch(/consent statement did not pass its checks: Only \d\.\d s of speech/);
+    expect(await call<LibraryVoice[]>(core, 'library.list')).toEqual(before);
+    expect((await call<DubProjectDetail>(core, 'dub.get', { projectId: project.id })).speakers).toEqual(mapped);
+    // Only the statement recording stays staged (to record again); the gathered sample was removed.
+    const staged = () => allFiles(path.join(data, 'staging')).filter((f) => f.endsWith('.enc') && !f.includes('work'));
+    expect(staged().map((f) => path.basename(f))).toEqual([`${short}.enc`]);
+    expect(integrity()).toBe('ok');
+
+    const reading = path.join(dir, 'statement.wav');
+    writeFileSync(reading, await spokenReading(st.text));
+    const rec = await stageFile(reading);
+    const r = await call<{ voice: { id: string; voiceId: string } }>(core, 'dub.cloneSpeaker', {
+      projectId: project.id,
+      speaker: 'ANNA',
+      name: 'Anna verified',
+      consent: { kind: 'statement', statementId: st.statementId, stagingId: rec },
+    });
+    const v = (await call<LibraryVoice[]>(core, 'library.list')).find((x) => x.id === r.voice.id)!;
+    expect(v.consent, JSON.stringify(v.consent?.checks)).toMatchObject({
+      status: 'verified',
+      method: 'statement',
+      name: 'Anna Example',
+      statement: st.text,
+    });
+    expect(v.consent!.checks!.map((c) => [c.check, c.result])).toEqual([
+      ['duration', 'passed'],
+      ['words', 'passed'],
+      ['speaker', 'not-checked'],
+    ]);
+    expect(readdirSync(path.join(data, 'voices', v.id)).sort()).toEqual(['consent.enc', 'sample-1.enc']);
+    expect((await call<DubProjectDetail>(core, 'dub.get', { projectId: project.id })).speakers).toContainEqual({
+      name: 'ANNA',
+      voiceId: r.voice.voiceId,
+    });
+    expect(staged().map((f) => path.basename(f))).toEqual([`${short}.enc`]);
+    expect(integrity()).toBe('ok');
+  }, 240_000);
 });
 
 describe('the choice rules', () => {
