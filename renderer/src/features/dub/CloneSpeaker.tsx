@@ -32,7 +32,12 @@ export function CloneSpeakerButton({
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button type="button" className="btn btn-sm dub-clone-button" onClick={() => setOpen(true)}>
+      <button
+        type="button"
+        className="btn btn-sm dub-clone-button"
+        aria-label={t('dubClone.title', { speaker })}
+        onClick={() => setOpen(true)}
+      >
         {t('dubClone.action')}
       </button>
       {open && (
