@@ -5,9 +5,11 @@
  * on a real SQLite file with the real Silero VAD and GTCRN packs: the chosen spans are ANNA's clean ones (10–30 s in
  * all, none overlapping anything), the voice is in the library with its sample and an attested consent, the project
  * maps ANNA to it; too little speech (CARL), a missing consent and a cancel create nothing (no voice, no staged or
- * temporary file, integrity_check ok).
+ * temporary file, integrity_check ok); a consent statement (failing, then verified) goes through the same path; memory
+ * stays bounded on a 30-minute recording (a spawned child, tests/helpers/dub-clone-child.ts).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -300,4 +302,44 @@ describe('the choice rules', () => {
     ];
     expect([...overlappingIds(segs, 'A')].sort()).toEqual(['a1', 'a3']);
   });
+});
+
+describe('memory', () => {
+  it('stays bounded on a 30-minute recording: the audio is read per candidate, never whole', async () => {
+    // 30 minutes of real speech (one LJ Speech clip looped), 16 kHz WAV: whole at the analysis rate it would be
+    // 30 × 60 × 24,000 × 4 B = 173 MB in memory.
+    const long = path.join(dir, 'long.wav');
+    const clipFile = path.join(SPEECH_16K, `${LJ1}.wav`);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-stream_loop', '190', '-i', clipFile, '-t', '1800', long]);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.resolve('tests/helpers/dub-clone-child.ts'),
+        long,
+        '1800',
+        '9.655',
+        path.resolve('../shared/models/silero-vad/silero_vad.onnx'),
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
+    const r = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      segments: number;
+      analysed: number;
+      totalSeconds: number;
+      sampleSeconds: number;
+      beforeMb: number | null;
+      peakMb: number | null;
+      maxRssMb: number;
+    };
+    process.stderr.write(`clone from a 30-minute recording: ${JSON.stringify(r)}\n`);
+    expect(r.segments).toBe(186);
+    // The analysis budget: 10 minutes of the longest segments (9.455 s each), not all 186.
+    expect(r.analysed).toBe(Math.ceil(600 / 9.455));
+    expect(r.totalSeconds).toBeGreaterThanOrEqual(10);
+    expect(r.totalSeconds).toBeLessThanOrEqual(30);
+    if (r.peakMb !== null && r.beforeMb !== null) expect(r.peakMb - r.beforeMb).toBeLessThan(120); // measured: 73 MB (the VAD session, buffers)
+    expect(r.maxRssMb).toBeLessThan(400);
+  }, 240_000);
 });
