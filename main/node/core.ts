@@ -962,6 +962,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return r;
     },
     'dub.cloneSpeaker': async ({ projectId, speaker, name, denoise, consent }) => {
+      // Refused before the work when the policy wants a statement (library.create would refuse it after).
+      if (consent.kind === 'attest' && policy.policy.cloningRequiresVerifiedConsent)
+        throw policyDenied(
+          'A voice needs a consent statement read by its owner and checked (an attestation is not enough)',
+        );
       // The sample goes through the library's own path (staging, usability checks, consent, policy, ledger).
       let made = '';
       const { clip } = await dub.cloneSpeaker(projectId, speaker, denoise, async (c, language, projectName) => {

@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/node/core.js';
 import { chooseSpans, overlappingIds } from '../../main/node/dub/clone.js';
+import { resetPolicyCache } from '../../main/node/policy/policy.js';
 import type {
   ConsentStatement,
   DubCloneReport,
@@ -261,6 +262,42 @@ describe('clone with a consent statement read by the speaker', () => {
     expect(staged().map((f) => path.basename(f))).toEqual([`${short}.enc`]);
     expect(integrity()).toBe('ok');
   }, 240_000);
+});
+
+describe('under a managed policy that requires verified consent', () => {
+  it('refuses an attestation before any work, and creates nothing', async () => {
+    const t = tempDir('timbre-dubclone-policy-');
+    const policy = path.join(t.dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ cloningRequiresVerifiedConsent: true }));
+    const saved = process.env.TIMBRE_POLICY_FILE;
+    process.env.TIMBRE_POLICY_FILE = policy;
+    resetPolicyCache();
+    let strict: Core | undefined;
+    try {
+      strict = await openVoiceCore(path.join(t.dir, 'data'));
+      await call(strict, 'vault.unlock', { passphrase: 'dub clone policy passphrase' });
+      const { video, srt } = makeCloneMedia(t.dir);
+      const p = await call<DubProjectDetail>(strict, 'dub.create', {
+        media: { path: video },
+        targetSubs: { path: srt },
+      });
+      const events: string[] = [];
+      const off = strict.subscribe((event) => void (event === 'dub.cloneProgress' && events.push(event)));
+      const err = await callError(strict, 'dub.cloneSpeaker', { projectId: p.id, speaker: 'ANNA', consent: attest });
+      off();
+      expect(err.code).toBe('FORBIDDEN');
+      expect(events).toEqual([]); // refused before the audio was read
+      expect(err.message).toMatch(/consent statement read by its owner.*set by your organization/);
+      expect(await call<LibraryVoice[]>(strict, 'library.list')).toEqual([]);
+      expect((await call<DubProjectDetail>(strict, 'dub.get', { projectId: p.id })).speakers).toEqual(p.speakers);
+    } finally {
+      await strict?.close();
+      if (saved === undefined) delete process.env.TIMBRE_POLICY_FILE;
+      else process.env.TIMBRE_POLICY_FILE = saved;
+      resetPolicyCache();
+      t.cleanup();
+    }
+  }, 120_000);
 });
 
 describe('the choice rules', () => {
