@@ -483,6 +483,7 @@ export class DubService {
   async delete(id: string): Promise<void> {
     const r = this.row(id);
     await this.cancel(id);
+    this.clones.get(id)?.abort(); // a clone from this project's media stops (nothing is created)
     this.db.prepare('DELETE FROM dub_projects WHERE id = ?').run(id);
     rmSync(path.join(this.dir, id), { recursive: true, force: true });
     // An uploaded copy goes with its project; the user's own file is never touched.
@@ -1116,13 +1117,16 @@ export class DubService {
       progress('creating', 0.9);
       const settings = this.settingsOf(r);
       const { voiceId } = await create(clip, settings.language ?? 'en', r.name);
-      // Mapped directly: the voice was just made by the library (it speaks once a cloning pack is installed).
-      this.db
-        .prepare(
-          'INSERT INTO dub_speakers (project_id, name, voice_id) VALUES (?, ?, ?) ON CONFLICT(project_id, name) DO UPDATE SET voice_id = excluded.voice_id',
-        )
-        .run(projectId, canonical, voiceId);
-      this.touched(projectId);
+      // Mapped directly: the voice was just made by the library (it speaks once a cloning pack is installed). A
+      // project deleted meanwhile keeps nothing; the voice stays in the library (made with its consent).
+      if (this.db.prepare('SELECT 1 FROM dub_projects WHERE id = ?').get(projectId)) {
+        this.db
+          .prepare(
+            'INSERT INTO dub_speakers (project_id, name, voice_id) VALUES (?, ?, ?) ON CONFLICT(project_id, name) DO UPDATE SET voice_id = excluded.voice_id',
+          )
+          .run(projectId, canonical, voiceId);
+        this.touched(projectId);
+      }
       progress('done', 1);
       return { clip, voiceId };
     } finally {
