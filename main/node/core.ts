@@ -445,6 +445,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     emit,
     log,
     locateVad: () => locateVoiceModel('silero-vad', [layout.models]),
+    locateGtcrn: () => locateVoiceModel('gtcrn', [layout.models]),
     deps: engineDubDeps({
       voices: async () => (await handlers['voices.list']({})) as VoiceInfo[],
       resolve: async (id): Promise<{ engineId: string; voiceId: string; options: Record<string, string> }> => {
@@ -978,6 +979,31 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       });
       return r;
     },
+    'dub.cloneSpeaker': async ({ projectId, speaker, name, denoise, consent }) => {
+      // Refused before the work when the policy wants a statement (library.create would refuse it after).
+      if (consent.kind === 'attest' && policy.policy.cloningRequiresVerifiedConsent)
+        throw policyDenied(
+          'A voice needs a consent statement read by its owner and checked (an attestation is not enough)',
+        );
+      // The sample goes through the library's own path (staging, usability checks, consent, policy, ledger).
+      let made = '';
+      const { clip } = await dub.cloneSpeaker(projectId, speaker, denoise, async (c, language, projectName) => {
+        const item = await staging.put(c.samples, c.sampleRate, { source: 'import' });
+        try {
+          const voiceName = (name ?? `${speaker} (${projectName})`).slice(0, 100);
+          const create = handlers['library.create'];
+          const v = await create({ name: voiceName, language, tags: ['dub'], stagingIds: [item.stagingId], consent });
+          made = v.id;
+          return { voiceId: v.voiceId };
+        } finally {
+          staging.remove(item.stagingId);
+        }
+      });
+      ledger.record('model.run', { engine: 'silero-vad', item: 'dub', itemId: projectId });
+      if (clip.report.denoised) ledger.record('model.run', { engine: 'gtcrn', item: 'dub', itemId: projectId });
+      return { voice: library.get(made), report: clip.report };
+    },
+    'dub.cancelClone': ({ projectId }) => ({ cancelled: dub.cancelClone(projectId) }),
     'privacy.report': () => privacy.report(),
     'privacy.ledger': ({ limit, beforeId, kind }) => ledger.page(limit, beforeId, kind),
     'privacy.exportLedger': async ({ path: target }) => {

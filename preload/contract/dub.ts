@@ -428,3 +428,107 @@ export const dubEvents = {
   /** A dubbing project changed (edits, a new take): reload it. */
   'dub.changed': z.object({ projectId: z.string() }),
 } as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Clone from this video (#11 step 4): one library voice from a speaker's cleanest 10–30 s of their own segments.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Limits of "clone from this video" (docs/security.md, "Dubbing: clone from this video"). */
+export const DUB_CLONE_LIMITS = {
+  /** Less usable speech than this is refused (a clone from less sounds unlike the speaker). */
+  minSeconds: 10,
+  /** The gathering stops once the chosen spans reach this much (enough for a good clone). */
+  targetSeconds: 20,
+  /** Never more than this in the voice's sample (longer references do not clone better and cost memory). */
+  maxSeconds: 30,
+  /** A candidate whose speech is less than this far above the non-speech around it is not used. */
+  minSnrDb: 10,
+  /** At most this much of the speaker's audio is analysed (their longest segments first). */
+  analysedSecondsMax: 600,
+  /** A segment closer than this to another speaker's segment counts as overlapping it (cross-talk). */
+  overlapGuardSeconds: 0.04,
+} as const;
+
+/** Why a candidate segment was or was not used. */
+export const DubCloneVerdict = z.enum(['chosen', 'overlap', 'no-speech', 'noisy', 'not-needed', 'not-analysed']);
+export type DubCloneVerdict = z.infer<typeof DubCloneVerdict>;
+
+export const DubCloneSpan = z.object({
+  segmentId: z.string(),
+  /** Media time of the speech used, seconds. */
+  start: z.number(),
+  end: z.number(),
+  /** Speech (VAD) seconds in the span. */
+  speechSeconds: z.number(),
+  /** Speech level over the non-speech frames around it (null: no speech found, or not analysed). */
+  snrDb: z.number().nullable(),
+  verdict: DubCloneVerdict,
+});
+export type DubCloneSpan = z.infer<typeof DubCloneSpan>;
+
+export const DubCloneReport = z.object({
+  speaker: z.string(),
+  /** The spans in the voice's sample, in media order. */
+  spans: z.array(DubCloneSpan),
+  /** Seconds of the sample (the chosen spans, end to end). */
+  totalSeconds: z.number(),
+  /** Every segment of the speaker, with its verdict. */
+  candidates: z.array(DubCloneSpan),
+  denoised: z.boolean(),
+});
+export type DubCloneReport = z.infer<typeof DubCloneReport>;
+
+/** The consent record the new voice is created with: the same two kinds as `library.create`. */
+export const DubCloneConsent = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('attest'),
+      name: z.string().trim().min(2).max(100),
+      purpose: z.string().trim().min(3).max(500),
+    })
+    .strict(),
+  z.object({ kind: z.literal('statement'), statementId: DubId, stagingId: DubId }).strict(),
+]);
+
+export const DubClonePhase = z.enum(['extracting', 'analysing', 'denoising', 'creating', 'done']);
+
+export const dubCloneMethods = {
+  /**
+   * Clone a speaker from this video: their cleanest 10–30 s (VAD, SNR, no overlap, optional denoise) become ONE
+   * library voice, created through the library's own path with the consent given (`library.create`), and the
+   * speaker is mapped to it. `dub.cloneProgress` reports; `dub.cancelClone` stops it (nothing is kept).
+   */
+  'dub.cloneSpeaker': call(
+    z
+      .object({
+        projectId: DubId,
+        speaker: z.string().trim().min(1).max(100),
+        name: z.string().trim().min(1).max(100).optional(),
+        denoise: z.boolean().default(false),
+        consent: DubCloneConsent,
+      })
+      .strict(),
+    z.object({
+      voice: z.object({
+        id: z.string(),
+        name: z.string(),
+        voiceId: z.string(),
+        samples: z.array(z.object({ id: z.string(), seconds: z.number() })),
+        consent: z.object({ status: z.string(), method: z.string() }).nullable(),
+      }),
+      report: DubCloneReport,
+    }),
+  ),
+  /** Stop a running clone of this project's speaker (nothing is created). */
+  'dub.cancelClone': call(projectRef, z.object({ cancelled: z.boolean() })),
+} as const;
+
+export const dubCloneEvents = {
+  /** Progress of a clone from the video (phase, 0..1). */
+  'dub.cloneProgress': z.object({
+    projectId: z.string(),
+    speaker: z.string(),
+    phase: DubClonePhase,
+    fraction: z.number().min(0).max(1),
+  }),
+} as const;

@@ -16,7 +16,7 @@ import { timelineMethods } from './timeline.js';
 import { qcMethods, speechMethods } from './speech.js';
 import { privacyMethods } from './privacy.js';
 import { updatesEvents, updatesMethods } from './updates.js';
-import { dubEvents, dubMethods } from './dub.js';
+import { dubCloneEvents, dubCloneMethods, dubEvents, dubMethods } from './dub.js';
 import { appMethods } from './app.js';
 import { exportEvents, exportMethods } from './export.js';
 import { jobsEvents, jobsMethods } from './jobs.js';
@@ -57,6 +57,7 @@ export const methods = {
   ...privacyMethods,
   ...updatesMethods,
   ...dubMethods,
+  ...dubCloneMethods,
 } as const;
 
 export const events = {
@@ -67,6 +68,7 @@ export const events = {
   ...exportEvents,
   ...updatesEvents,
   ...dubEvents,
+  ...dubCloneEvents,
 } as const;
 
 export type Methods = typeof methods;

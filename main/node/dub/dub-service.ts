@@ -52,6 +52,7 @@ import { newId, nowIso } from '../ids.js';
 import { extractAudio, probeMedia, RawF32Reader } from './media.js';
 import { SileroVad } from '../../../native-models/vad/index.js';
 import { SEPARATION_PACK_MISSING } from '../../../native-models/separation/pack.js';
+import { gatherSpeakerClip, type GatheredClip } from './clone.js';
 import { DUB_DEFAULT_VOICE, makeSegmentTake, readSubtitles, runDub, type DubDeps } from './pipeline.js';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -106,6 +107,8 @@ export interface DubServiceOptions {
   log?: (msg: string) => void;
   /** The Silero VAD model file (the `silero-vad` pack), or null when it is not installed. */
   locateVad?: () => string | null;
+  /** The GTCRN model file (the `gtcrn` pack, clone-from-video's optional denoise), or null when not installed. */
+  locateGtcrn?: () => string | null;
 }
 
 interface Running {
@@ -138,6 +141,8 @@ export class DubService {
   private readonly db: Db;
   private readonly dir: string;
   private readonly running = new Map<string, Running>();
+  /** Clones from the video in progress, per project (one at a time per project). */
+  private readonly clones = new Map<string, AbortController>();
   /** Preview files being built, per project (one build at a time; callers of the same revision share it). */
   private readonly previews = new Map<string, { revision: number; promise: Promise<string> }>();
   private closed = false;
@@ -520,6 +525,7 @@ export class DubService {
   async delete(id: string): Promise<void> {
     const r = this.row(id);
     await this.cancel(id);
+    this.clones.get(id)?.abort(); // a clone from this project's media stops (nothing is created)
     this.db.prepare('DELETE FROM dub_projects WHERE id = ?').run(id);
     rmSync(path.join(this.dir, id), { recursive: true, force: true });
     // An uploaded copy goes with its project; the user's own file is never touched.
@@ -1094,8 +1100,83 @@ export class DubService {
   /** Stop generation (rows keep 'running', so the next start resumes them). */
   async close(): Promise<void> {
     this.closed = true;
+    for (const c of this.clones.values()) c.abort();
     for (const run of this.running.values()) run.abort.abort();
     await Promise.all([...this.running.values()].map((r) => r.promise));
     await Promise.all([...this.previews.values()].map((p) => p.promise.catch(() => undefined)));
+  }
+
+  // -----------------------------------------------------------------------------------------------------------------
+  // Clone from this video (clone.ts; docs/dubbing.md "Clone a speaker from the video")
+  // -----------------------------------------------------------------------------------------------------------------
+
+  /**
+   * Gather the speaker's cleanest 10–30 s (clone.ts), let `create` make the library voice from it (the core stages the
+   * sample and runs `library.create`, consent included), then map the speaker to that voice. Cancellable until
+   * `create` starts; a refusal or a cancel creates nothing.
+   */
+  async cloneSpeaker(
+    projectId: string,
+    speaker: string,
+    denoise: boolean,
+    create: (clip: GatheredClip, language: string, projectName: string) => Promise<{ voiceId: string }>,
+  ): Promise<{ clip: GatheredClip; voiceId: string }> {
+    const r = this.row(projectId);
+    const probe = this.probeOf(r);
+    const segs = this.segRows(projectId);
+    const canonical = segs.find((s) => s.speaker?.toLowerCase() === speaker.toLowerCase())?.speaker;
+    if (!canonical) throw new ApiError('NOT_FOUND', `No segment has the speaker "${speaker}".`);
+    if (!probe.audio) throw new ApiError('INVALID_INPUT', 'This media has no audio to clone a voice from.');
+    const vadModel = this.o.locateVad?.() ?? null;
+    if (!vadModel)
+      throw new ApiError(
+        'ENGINE_UNAVAILABLE',
+        'Cloning from the video needs the "silero-vad" model pack to find the speech, which is not installed: install it in Models (or "timbre models download silero-vad").',
+      );
+    if (this.clones.has(projectId))
+      throw new ApiError('CONFLICT', 'A speaker of this project is being cloned already: wait for it or cancel it.');
+    const abort = new AbortController();
+    this.clones.set(projectId, abort);
+    const progress = (phase: 'extracting' | 'analysing' | 'denoising' | 'creating' | 'done', fraction: number) =>
+      this.o.emit('dub.cloneProgress', { projectId, speaker: canonical, phase, fraction });
+    try {
+      const clip = await gatherSpeakerClip({
+        mediaPath: probe.path,
+        mediaSeconds: probe.durationSeconds,
+        segments: segs.map((s) => ({ id: s.id, start: s.start_s, end: s.end_s, speaker: s.speaker })),
+        speaker: canonical,
+        vadModel,
+        gtcrnModel: denoise ? (this.o.locateGtcrn?.() ?? null) : null,
+        denoise,
+        signal: abort.signal,
+        onProgress: progress,
+      });
+      if (abort.signal.aborted || this.closed)
+        throw new ApiError('CANCELLED', 'Cloning the speaker was cancelled; nothing was created.');
+      progress('creating', 0.9);
+      const settings = this.settingsOf(r);
+      const { voiceId } = await create(clip, settings.language ?? 'en', r.name);
+      // Mapped directly: the voice was just made by the library (it speaks once a cloning pack is installed). A
+      // project deleted meanwhile keeps nothing; the voice stays in the library (made with its consent).
+      if (this.db.prepare('SELECT 1 FROM dub_projects WHERE id = ?').get(projectId)) {
+        this.db
+          .prepare(
+            'INSERT INTO dub_speakers (project_id, name, voice_id) VALUES (?, ?, ?) ON CONFLICT(project_id, name) DO UPDATE SET voice_id = excluded.voice_id',
+          )
+          .run(projectId, canonical, voiceId);
+        this.touched(projectId);
+      }
+      progress('done', 1);
+      return { clip, voiceId };
+    } finally {
+      this.clones.delete(projectId);
+    }
+  }
+
+  cancelClone(projectId: string): boolean {
+    this.row(projectId);
+    const c = this.clones.get(projectId);
+    c?.abort();
+    return !!c;
   }
 }

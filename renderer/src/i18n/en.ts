@@ -1,3 +1,4 @@
+import { dubCloneEn } from '../features/dub/dub-clone.en';
 import { dubEn } from '../features/dub/dub.en';
 import { qcEn } from '../features/qc/qc.en';
 import { studioUxEn } from '../features/studio/studio.en';
@@ -604,6 +605,8 @@ export const en = {
 
   // source separation pack (#11)
   'models.kind.separation': 'Source separation',
+  // dubbing: clone from this video (#11)
+  ...dubCloneEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

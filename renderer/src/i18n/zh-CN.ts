@@ -1,3 +1,4 @@
+import { dubCloneZhCN } from '../features/dub/dub-clone.zh-CN';
 import { dubZhCN } from '../features/dub/dub.zh-CN';
 import { qcZhCN } from '../features/qc/qc.zh-CN';
 import { studioUxZhCN } from '../features/studio/studio.zh-CN';
@@ -593,4 +594,6 @@ export const zhCN: Dictionary = {
 
   // source separation pack (#11)
   'models.kind.separation': '人声与伴奏分离',
+  // dubbing: clone from this video (#11)
+  ...dubCloneZhCN,
 };

@@ -11,6 +11,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Icon } from '../../components/Icon';
 import { VoicePicker } from '../../components/VoicePicker';
 import { useT } from '../../i18n/useT';
+import { CloneSpeakerButton } from './CloneSpeaker';
 import { DubTimeline } from './DubTimeline';
 import { subscribeDubEvents, useDub } from './dubStore';
 import './dub.css';
@@ -379,6 +380,7 @@ function SidePanel({ project }: { project: DubProjectDetail }) {
               noneLabel={t('dub.useDefault')}
               onChange={(v) => void useDub.getState().setVoice(sp.name, v)}
             />
+            <CloneSpeakerButton projectId={project.id} projectName={project.name} speaker={sp.name} />
           </div>
         ))}
       </section>

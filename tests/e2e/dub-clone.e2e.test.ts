@@ -1,0 +1,117 @@
+/**
+ * Issue #11 step 4 in Chromium against the real `timbre serve`: "Clone from this video" in the Dub view. A video made
+ * with ffmpeg from real speech (tests/helpers/dub-clone-media.ts) is a dubbing project; for ANNA the dialog asks for
+ * the consent (the button stays off until it is given), runs the clone with its progress, and shows the spans used
+ * (times, SNR) and the total; ANNA is then mapped to the new library voice. For CARL (3.9 s of speech) the refusal
+ * says how much was found. Console guard and axe.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { DubProjectDetail, LibraryVoice } from '../../preload/contract/index.js';
+import { makeCloneMedia } from '../helpers/dub-clone-media.js';
+import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { tempDir } from '../helpers/tmp.js';
+import { expectAccessible } from './axe.js';
+import { guardPage, type PageGuard } from './console-guard.js';
+
+const MODELS = path.resolve(ROOT, '..', 'shared', 'models');
+let server: ServerProcess;
+let browser: Browser;
+let page: Page;
+let guard: PageGuard;
+let cleanup: () => void;
+let projectId: string;
+
+async function rpc<T>(method: string, params: unknown): Promise<T> {
+  const r = await server.rpc<T>(method, params);
+  if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
+  return r.result;
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) throw new Error('build failed');
+  }
+  const t = tempDir('timbre-dubclone-e2e-');
+  cleanup = t.cleanup;
+  const { video, srt } = makeCloneMedia(t.dir);
+  server = await startServer(path.join(t.dir, 'data'), {
+    DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/timbre-e2e-bus',
+  });
+  await rpc('models.import', { path: path.join(MODELS, 'silero-vad'), acceptTerms: false });
+  await rpc('vault.unlock', { passphrase: 'dub clone e2e passphrase' });
+  projectId = (await rpc<DubProjectDetail>('dub.create', { media: { path: video }, targetSubs: { path: srt } })).id;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
+  page = await context.newPage();
+  guard = guardPage(page);
+}, 120_000);
+
+afterEach(() => guard.expectClean());
+
+afterAll(async () => {
+  await browser?.close();
+  server?.proc.kill('SIGTERM');
+  cleanup?.();
+});
+
+describe('Clone from this video', () => {
+  it('clones ANNA after the consent is given, shows the spans used and the total, and maps ANNA to the voice', async () => {
+    await page.goto(`${server.url}/#token=${server.token}`);
+    await page.getByRole('button', { name: 'Dub', exact: true }).click();
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.getByRole('button', { name: 'Clone ANNA from this video' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Clone ANNA from this video' });
+    await dialog.waitFor();
+    const start = dialog.getByRole('button', { name: 'Clone voice' });
+    expect(await start.isDisabled()).toBe(true);
+    await dialog.getByLabel('Name of the person whose voice this is').fill('Anna Example');
+    await dialog.getByLabel('What they agreed to (purpose)').fill('Dub her lines of this talk');
+    expect(await start.isDisabled()).toBe(true); // not without the confirmation
+    await dialog.getByLabel('I confirm this person agreed that their voice may be cloned for this purpose.').check();
+    await expectAccessible(page, 'clone dialog');
+    await start.click();
+    await dialog.getByRole('heading', { name: 'Speech used' }).waitFor({ timeout: 120_000 });
+    const spans = await dialog.locator('.dub-clone-spans li').allTextContents();
+    expect(spans).toHaveLength(3);
+    for (const s of spans) expect(s).toMatch(/^\d+:\d\d\.\d–\d+:\d\d\.\d \(\d+\.\d s, SNR \d+ dB\)$/);
+    const total = Number(/Total: (\d+\.\d) s/.exec((await dialog.textContent()) ?? '')![1]);
+    expect(total).toBeGreaterThanOrEqual(10);
+    expect(total).toBeLessThanOrEqual(30);
+    await expectAccessible(page, 'clone result');
+
+    const [voice] = await rpc<LibraryVoice[]>('library.list', {});
+    expect(voice.name).toBe('ANNA (talk)');
+    expect(voice.consent).toMatchObject({ status: 'attested', name: 'Anna Example' });
+    const p = await rpc<DubProjectDetail>('dub.get', { projectId });
+    expect(p.speakers.find((s) => s.name === 'ANNA')?.voiceId).toBe(voice.voiceId);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  }, 180_000);
+
+  it('says how much speech was found when a speaker has too little, and creates nothing', async () => {
+    guard.allow({ url: /\/api\/rpc$/, status: 400 }); // the refusal this test provokes on purpose
+    await page.getByRole('button', { name: 'Clone CARL from this video' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Clone CARL from this video' });
+    await dialog.getByLabel('Name of the person whose voice this is').fill('Carl Example');
+    await dialog.getByLabel('What they agreed to (purpose)').fill('Dub his line');
+    await dialog.getByLabel('I confirm this person agreed that their voice may be cloned for this purpose.').check();
+    await dialog.getByRole('button', { name: 'Clone voice' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor({ timeout: 120_000 });
+    expect(await alert.textContent()).toMatch(/"CARL" has only \d\.\d s of usable speech in this video/);
+    expect(await rpc<LibraryVoice[]>('library.list', {})).toHaveLength(1);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  }, 120_000);
+});
