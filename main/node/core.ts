@@ -47,6 +47,9 @@ import { updateSettings } from './updates/updater.js';
 import { PrivacyService } from './privacy/privacy-service.js';
 import { DubService } from './dub/dub-service.js';
 import { engineDubDeps } from './dub/engine-deps.js';
+import { takeSimilarity } from './dub/take-similarity.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
+import { SPEAKER_PACK_ID } from '../../native-models/speaker/embedder.js';
 import { locateVoiceModel } from '../../native-models/enhance/voice-models.js';
 
 export type { RpcResponse };
@@ -428,18 +431,31 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     emit,
     log,
     locateVad: () => locateVoiceModel('silero-vad', [layout.models]),
-    deps: engineDubDeps({
-      voices: async () => (await handlers['voices.list']({})) as VoiceInfo[],
-      resolve: async (id): Promise<{ engineId: string; voiceId: string; options: Record<string, string> }> => {
-        if (id.startsWith(`${LIBRARY_ENGINE}:`)) {
-          const r = await library.resolve(id.slice(LIBRARY_ENGINE.length + 1));
-          return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
-        }
-        const { engineId, voiceId } = parseVoiceId(id);
-        return { engineId, voiceId, options: {} };
-      },
-      engines,
-    }),
+    deps: {
+      ...engineDubDeps({
+        voices: async () => (await handlers['voices.list']({})) as VoiceInfo[],
+        resolve: async (id): Promise<{ engineId: string; voiceId: string; options: Record<string, string> }> => {
+          if (id.startsWith(`${LIBRARY_ENGINE}:`)) {
+            const r = await library.resolve(id.slice(LIBRARY_ENGINE.length + 1));
+            return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
+          }
+          const { engineId, voiceId } = parseVoiceId(id);
+          return { engineId, voiceId, options: {} };
+        },
+        engines,
+      }),
+      // The report's per-segment similarity: a library voice's first sample is its reference; built-in voices have none.
+      similarity: takeSimilarity({
+        packDir: path.join(layout.models, SPEAKER_PACK_ID),
+        reference: async (voice) => {
+          if (!voice.id.startsWith(`${LIBRARY_ENGINE}:`)) return null;
+          const [first] = await library.sampleWavs(voice.id.slice(LIBRARY_ENGINE.length + 1));
+          if (!first) return null;
+          const wav = decodeWav(first.wav);
+          return { samples: wav.samples, sampleRate: wav.sampleRate };
+        },
+      }),
+    },
   });
   let apiServer: ApiServerStatus = { baseUrl: null, remote: false, listen: null };
   let apiServerControl: ApiServerControl | null = null;
@@ -953,7 +969,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       ledger.record('export.written', {
         kind: 'dub',
         projectId: p.projectId,
-        files: r.export.srtPath ? 2 : 1,
+        files:
+          1 +
+          (r.export.srtPath ? 1 : 0) +
+          (r.export.bilingualSrtPath ? 1 : 0) +
+          (r.export.stems ? 2 : 0),
         bytes: sizeOf(r.export.path),
         type: p.format,
         inDataFolder: path.resolve(r.export.path).startsWith(path.join(layout.root, 'exports')),

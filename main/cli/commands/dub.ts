@@ -75,6 +75,10 @@ function coreDeps(getCore: () => Promise<Core>): DubDeps {
       const core = await getCore();
       return synthesizeWhole(core.engines, `dub-${++n}`, voice, text, options, signal);
     },
+    async similarity(voice, pcm, sampleRate, signal) {
+      const core = await getCore();
+      return (await core.dub.takeSimilarity?.(voice, pcm, sampleRate, signal)) ?? null;
+    },
   };
 }
 

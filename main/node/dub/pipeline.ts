@@ -30,7 +30,7 @@ import {
   type DubSettings,
 } from '../../../preload/contract/dub.js';
 import { writeSrt, writeVtt } from '../../common/script/subtitles.js';
-import { borrowLimit, decideFit, fasterRate, SpeakingRateModel, predictFit } from '../../common/dub/fit.js';
+import { borrowLimit, decideFit, fasterRate, SpeakingRateModel, predictSegment } from '../../common/dub/fit.js';
 import {
   parseSubtitleFile,
   SubtitleLimitError,
@@ -79,6 +79,11 @@ export interface DubDeps {
     options: Record<string, string | number | boolean>,
     signal: AbortSignal,
   ): Promise<{ pcm: Float32Array; sampleRate: number }>;
+  /**
+   * Cosine similarity (0..1) of a take to its voice's reference recording, or null when it cannot be told (no
+   * speaker-embedding pack, no reference for the voice, a take too short). Absent: every similarity is null.
+   */
+  similarity?(voice: ResolvedVoice, pcm: Float32Array, sampleRate: number, signal: AbortSignal): Promise<number | null>;
 }
 
 export interface DubHooks {
@@ -313,6 +318,31 @@ class DialogueStem {
   async finish(): Promise<void> {
     await this.flushTo(this.totalFrames);
   }
+}
+
+/**
+ * The bilingual subtitles: each target cue with, under its text, the text of the source cues it overlaps (by more
+ * than 50 ms); a cue no source cue overlaps keeps its target text alone.
+ */
+export function bilingualCues(
+  target: readonly { start: number; end: number; text: string }[],
+  source: readonly { start: number; end: number; text: string }[],
+): { start: number; end: number; text: string }[] {
+  return target.map((c) => {
+    const under = source
+      .filter((x) => Math.min(x.end, c.end) - Math.max(x.start, c.start) > 0.05)
+      .map((x) => x.text)
+      .filter((t) => t.trim());
+    return { start: c.start, end: c.end, text: under.length ? `${c.text}\n${under.join('\n')}` : c.text };
+  });
+}
+
+/** Integrated loudness (LUFS) of a take, or null when it is too short or quiet to gate (no 400 ms block over −70). */
+export function takeLoudness(pcm: Float32Array, rate: number): number | null {
+  const m = new LoudnessMeter(rate, { truePeak: false });
+  m.push(pcm);
+  const l = m.result().integrated;
+  return Number.isFinite(l) ? l : null;
 }
 
 /** Duck amount 0..1 for each frame of a block from the dub intervals (seconds), raised-cosine ramps. */
@@ -603,6 +633,8 @@ export async function makeSegmentTake(
       borrowLimitSeconds: r3(limit),
       predictedSeconds: r3(naturalSeconds),
       predictedFit: fit.fit,
+      loudnessLufs: null,
+      similarity: null,
     },
   };
 }
@@ -631,7 +663,7 @@ export async function planDub(options: DubOptions, deps: DubDeps, hooks: DubHook
   const segments = p.cues.map((c, i) => {
     const voice = p.voiceFor(c);
     const limit = borrowLimit(p.cues, i, p.probe.durationSeconds, p.s.maxBorrow);
-    const predicted = rates.predictSeconds(voice.id, spoken(c));
+    const predicted = predictSegment(rates, voice.id, spoken(c), c.end - c.start, limit, p.s.maxStretch);
     return {
       index: i,
       cueStart: c.start,
@@ -640,8 +672,8 @@ export async function planDub(options: DubOptions, deps: DubDeps, hooks: DubHook
       voice: voice.id,
       text: c.text,
       borrowLimitSeconds: r3(limit),
-      predictedSeconds: r3(predicted),
-      predictedFit: predictFit(predicted, c.end - c.start, limit, p.s.maxStretch),
+      predictedSeconds: r3(predicted.predictedSeconds),
+      predictedFit: predicted.fit.fit,
     };
   });
   hooks.onProgress?.({ phase: 'done', fraction: 1 });
@@ -687,6 +719,7 @@ export async function runDub(
     const stem = new DialogueStem(stemWriter, totalFrames);
     const rates = new SpeakingRateModel();
     const segments: DubSegment[] = [];
+    const takeLufs: (number | null)[] = [];
     const intervals: [number, number][] = [];
     try {
       for (let i = 0; i < cues.length; i++) {
@@ -697,8 +730,7 @@ export async function runDub(
         const slot = cue.end - cue.start;
         const limit = borrowLimit(cues, i, probe.durationSeconds, s.maxBorrow);
         const spoken = cue.text.replace(/\s*\n\s*/g, ' ');
-        const predictedSeconds = rates.predictSeconds(voice.id, spoken);
-        const predicted = predictFit(predictedSeconds, slot, limit, s.maxStretch);
+        const prediction = predictSegment(rates, voice.id, spoken, slot, limit, s.maxStretch);
 
         const given = await p.given?.takeOf?.(i);
         const made = given
@@ -718,6 +750,11 @@ export async function runDub(
         const placedStart = at / MIX_RATE;
         const placedEnd = (at + placedFrames) / MIX_RATE;
         intervals.push([cue.start, Math.max(cue.end, placedEnd)]);
+        // The take's loudness before the dub's gain (the gain is added once it is known) and its similarity to the voice.
+        takeLufs.push(takeLoudness(placedPcm.subarray(0, placedFrames), MIX_RATE));
+        const similarity = deps.similarity
+          ? await deps.similarity(voice, pcm, takeRate, signal ?? new AbortController().signal)
+          : null;
         const seg: DubSegment = given
           ? { ...given.segment, index: i, placedStart: r3(placedStart), placedEnd: r3(placedEnd) }
           : {
@@ -725,9 +762,11 @@ export async function runDub(
               index: i,
               placedStart: r3(placedStart),
               placedEnd: r3(placedEnd),
-              predictedSeconds: r3(predictedSeconds),
-              predictedFit: predicted,
+              predictedSeconds: r3(prediction.predictedSeconds),
+              predictedFit: prediction.fit.fit,
             };
+        seg.loudnessLufs = null;
+        seg.similarity = similarity === null ? null : Math.round(similarity * 1000) / 1000;
         segments.push(seg);
         hooks.onSegment?.(seg);
       }
@@ -788,18 +827,28 @@ export async function runDub(
       gainDb += Math.min(12, (s.loudness - got) / slope);
     }
     const gain = 10 ** (gainDb / 20);
+    segments.forEach((seg, k) => {
+      const l = takeLufs[k];
+      seg.loudnessLufs = l === null ? null : Math.round((l + gainDb) * 100) / 100;
+    });
 
     // 4. Subtitles for the soft tracks and the sidecars.
     const targetCues = cues.map((c) => ({ start: c.start, end: c.end, text: c.text }));
-    const subFiles: { file: string; language: string | null }[] = [];
+    // Soft tracks: the target text; with source subtitles, the source text and the bilingual text (target + source
+    // per cue, tagged with the target language: it is read by viewers of the dub).
+    const subFiles: { file: string; language: string | undefined; title: string }[] = [];
     if (kind.subtitleCodec) {
       const f = path.join(work, 'target.srt');
       await fsp.writeFile(f, writeSrt(targetCues));
-      subFiles.push({ file: f, language: containerLanguage(s.language) });
+      subFiles.push({ file: f, language: s.language, title: 'Dub' });
       if (p.sourceSubs) {
+        const sourceCues = p.sourceSubs.cues.map((c) => ({ start: c.start, end: c.end, text: c.text }));
         const g = path.join(work, 'source.srt');
-        await fsp.writeFile(g, writeSrt(p.sourceSubs.cues.map((c) => ({ start: c.start, end: c.end, text: c.text }))));
-        subFiles.push({ file: g, language: containerLanguage(s.sourceLanguage) });
+        await fsp.writeFile(g, writeSrt(sourceCues));
+        subFiles.push({ file: g, language: s.sourceLanguage, title: 'Original' });
+        const b = path.join(work, 'bilingual.srt');
+        await fsp.writeFile(b, writeSrt(bilingualCues(targetCues, sourceCues)));
+        subFiles.push({ file: b, language: s.language, title: 'Bilingual' });
       }
     }
 
@@ -826,9 +875,9 @@ export async function runDub(
     if (kind.video) args.push('-disposition:a:0', 'default');
     if (keepOriginal) args.push('-disposition:a:1', '0', '-metadata:s:a:1', 'title=Original');
     subFiles.forEach((sf, k) => {
-      const l = kind.format === 'matroska' ? (k === 0 ? s.language : s.sourceLanguage) : sf.language;
+      const l = kind.format === 'matroska' ? sf.language : containerLanguage(sf.language);
       if (l) args.push(`-metadata:s:s:${k}`, `language=${l}`);
-      args.push(`-disposition:s:${k}`, '0');
+      args.push(`-metadata:s:s:${k}`, `title=${sf.title}`, `-disposition:s:${k}`, '0');
     });
     if (kind.video) args.push('-map_metadata', '0', '-map_chapters', '0');
     args.push('-f', kind.format, tmpOut);
