@@ -969,11 +969,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       ledger.record('export.written', {
         kind: 'dub',
         projectId: p.projectId,
-        files:
-          1 +
-          (r.export.srtPath ? 1 : 0) +
-          (r.export.bilingualSrtPath ? 1 : 0) +
-          (r.export.stems ? 2 : 0),
+        files: 1 + (r.export.srtPath ? 1 : 0) + (r.export.bilingualSrtPath ? 1 : 0) + (r.export.stems ? 2 : 0),
         bytes: sizeOf(r.export.path),
         type: p.format,
         inDataFolder: path.resolve(r.export.path).startsWith(path.join(layout.root, 'exports')),

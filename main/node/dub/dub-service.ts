@@ -52,14 +52,7 @@ import { writeSrt } from '../../common/script/subtitles.js';
 import { newId, nowIso } from '../ids.js';
 import { extractAudio, probeMedia, RawF32Reader } from './media.js';
 import { SileroVad } from '../../../native-models/vad/index.js';
-import {
-  bilingualCues,
-  DUB_DEFAULT_VOICE,
-  makeSegmentTake,
-  readSubtitles,
-  runDub,
-  type DubDeps,
-} from './pipeline.js';
+import { bilingualCues, DUB_DEFAULT_VOICE, makeSegmentTake, readSubtitles, runDub, type DubDeps } from './pipeline.js';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
