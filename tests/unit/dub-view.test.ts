@@ -19,6 +19,7 @@ import { parseSrt } from '../../main/common/script/subtitles.js';
 import { decodeWav } from '../../native-models/audio/wav.js';
 import { measureLoudness } from '../../native-models/dsp/loudness.js';
 import type { DubExportInfo, DubGeneration, DubProjectDetail, DubReport } from '../../preload/contract/index.js';
+import { writeBilingualSrt } from '../../main/node/dub/pipeline.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const { dir, cleanup } = tempDir('timbre-dubview-');
@@ -223,4 +224,29 @@ describe('the Dub view on dubbing projects', () => {
       db.close();
     }
   }, 150_000);
+});
+
+describe('bilingual subtitles', () => {
+  it('put the source text under the target text of each cue, each language wrapped on its own, never split', () => {
+    const target = [
+      { start: 1, end: 4, text: 'This sentence is long enough that it has to wrap onto a second line of its own.' },
+      { start: 5, end: 6, text: 'Short.' },
+      { start: 7, end: 8, text: 'Alone.' },
+    ];
+    const source = [
+      { start: 0.9, end: 2.5, text: 'Cette phrase est longue,' },
+      { start: 2.5, end: 4.1, text: 'assez pour passer à la ligne.' },
+      { start: 5, end: 6, text: 'Court.' },
+      { start: 6.98, end: 7.02, text: 'barely touches cue 3 (40 ms): not under it' },
+    ];
+    const cues = parseSrt(writeBilingualSrt(target, source));
+    expect(cues.map((c) => [c.start, c.end])).toEqual(target.map((c) => [c.start, c.end]));
+    const lines = cues[0].text.split('\n');
+    expect(lines.slice(-2)).toEqual(['Cette phrase est longue,', 'assez pour passer à la ligne.']);
+    expect(lines.slice(0, -2).join(' ')).toBe(target[0].text);
+    expect(lines.length).toBeGreaterThan(3); // the target wrapped (42 columns) and was not split into two cues
+    expect(lines.every((l) => l.length <= 42)).toBe(true);
+    expect(cues[1].text).toBe('Short.\nCourt.');
+    expect(cues[2].text).toBe('Alone.');
+  });
 });

@@ -48,11 +48,17 @@ import {
   type ParsedSubtitles,
 } from '../../common/dub/subtitle-file.js';
 import { writeFileAtomic } from '../atomic-fs.js';
-import { writeSrt } from '../../common/script/subtitles.js';
 import { newId, nowIso } from '../ids.js';
 import { extractAudio, probeMedia, RawF32Reader } from './media.js';
 import { SileroVad } from '../../../native-models/vad/index.js';
-import { bilingualCues, DUB_DEFAULT_VOICE, makeSegmentTake, readSubtitles, runDub, type DubDeps } from './pipeline.js';
+import {
+  DUB_DEFAULT_VOICE,
+  makeSegmentTake,
+  readSubtitles,
+  runDub,
+  writeBilingualSrt,
+  type DubDeps,
+} from './pipeline.js';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -1078,11 +1084,9 @@ export class DubService {
       // The same text as the bilingual soft track inside the file (pipeline.ts `bilingualCues`).
       await writeFileAtomic(
         bilingualSrtPath,
-        writeSrt(
-          bilingualCues(
-            segs.map((x) => ({ start: x.start, end: x.end, text: x.text })),
-            segs.filter((x) => x.sourceText).map((x) => ({ start: x.start, end: x.end, text: x.sourceText })),
-          ),
+        writeBilingualSrt(
+          segs.map((x) => ({ start: x.start, end: x.end, text: x.text })),
+          segs.filter((x) => x.sourceText).map((x) => ({ start: x.start, end: x.end, text: x.sourceText })),
         ),
       );
     }

@@ -29,7 +29,7 @@ import {
   type DubSegment,
   type DubSettings,
 } from '../../../preload/contract/dub.js';
-import { writeSrt, writeVtt } from '../../common/script/subtitles.js';
+import { wrapText, writeSrt, writeVtt } from '../../common/script/subtitles.js';
 import { borrowLimit, decideFit, fasterRate, SpeakingRateModel, predictSegment } from '../../common/dub/fit.js';
 import {
   parseSubtitleFile,
@@ -322,18 +322,37 @@ class DialogueStem {
 
 /**
  * The bilingual subtitles: each target cue with, under its text, the text of the source cues it overlaps (by more
- * than 50 ms); a cue no source cue overlaps keeps its target text alone.
+ * than 50 ms); a cue no source cue overlaps keeps its target text alone. Each language is wrapped on its own
+ * (`wrapText`, 42 columns), so a line never mixes the two.
  */
 export function bilingualCues(
   target: readonly { start: number; end: number; text: string }[],
   source: readonly { start: number; end: number; text: string }[],
 ): { start: number; end: number; text: string }[] {
+  const wrap = (t: string) =>
+    t
+      .split(/\r\n|\r|\n/)
+      .flatMap((l) => (l.trim() ? wrapText(l.trim(), BILINGUAL_LINE_WIDTH) : []))
+      .join('\n');
   return target.map((c) => {
     const under = source
-      .filter((x) => Math.min(x.end, c.end) - Math.max(x.start, c.start) > 0.05)
-      .map((x) => x.text)
-      .filter((t) => t.trim());
-    return { start: c.start, end: c.end, text: under.length ? `${c.text}\n${under.join('\n')}` : c.text };
+      .filter((x) => Math.min(x.end, c.end) - Math.max(x.start, c.start) > 0.05 && x.text.trim())
+      .map((x) => wrap(x.text));
+    return { start: c.start, end: c.end, text: [wrap(c.text), ...under].join('\n') };
+  });
+}
+
+const BILINGUAL_LINE_WIDTH = 42;
+
+/** The bilingual SRT: `bilingualCues`, one SRT cue per target cue (its lines are not re-wrapped or split). */
+export function writeBilingualSrt(
+  target: readonly { start: number; end: number; text: string }[],
+  source: readonly { start: number; end: number; text: string }[],
+): string {
+  // maxLines over any cue's line count (a cue has at most DUB_LIMITS.cueTextMax characters), so none is split.
+  return writeSrt(bilingualCues(target, source), {
+    maxLineWidth: Number.MAX_SAFE_INTEGER,
+    maxLines: Number.MAX_SAFE_INTEGER,
   });
 }
 
@@ -847,7 +866,7 @@ export async function runDub(
         await fsp.writeFile(g, writeSrt(sourceCues));
         subFiles.push({ file: g, language: s.sourceLanguage, title: 'Original' });
         const b = path.join(work, 'bilingual.srt');
-        await fsp.writeFile(b, writeSrt(bilingualCues(targetCues, sourceCues)));
+        await fsp.writeFile(b, writeBilingualSrt(targetCues, sourceCues));
         subFiles.push({ file: b, language: s.language, title: 'Bilingual' });
       }
     }
@@ -877,7 +896,9 @@ export async function runDub(
     subFiles.forEach((sf, k) => {
       const l = kind.format === 'matroska' ? sf.language : containerLanguage(sf.language);
       if (l) args.push(`-metadata:s:s:${k}`, `language=${l}`);
+      // The track's name: a title (Matroska, WebM); MP4/MOV keep it as the handler name, which players show.
       args.push(`-metadata:s:s:${k}`, `title=${sf.title}`, `-disposition:s:${k}`, '0');
+      if (kind.subtitleCodec === 'mov_text') args.push(`-metadata:s:s:${k}`, `handler_name=${sf.title}`);
     });
     if (kind.video) args.push('-map_metadata', '0', '-map_chapters', '0');
     args.push('-f', kind.format, tmpOut);
