@@ -262,6 +262,7 @@ describe('the Dub view', () => {
     await edge.focus();
     await page.keyboard.press('ArrowLeft');
     await expect.poll(async () => (await project()).segmentList[0].end).toBeCloseTo(moved - 0.01, 6);
+    await expect.poll(() => edge.getAttribute('aria-valuenow')).toBe(String(Math.round((moved - 0.01) * 1000) / 1000));
     await page.keyboard.press('Control+z');
     await expect.poll(async () => (await project()).segmentList[0].end).toBe(moved);
     // The slot changed, so the take is stale until regenerated; put the original end back for the export.

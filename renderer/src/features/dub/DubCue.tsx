@@ -43,6 +43,9 @@ let lastMove: { segmentId: string; start: number; end: number } | null = null;
 function remember(m: typeof lastMove): void {
   lastMove = m;
 }
+function forget(m: NonNullable<typeof lastMove>): void {
+  if (lastMove === m) lastMove = null;
+}
 /** Undo the last edge move (once). */
 function undoLastMove(): boolean {
   const m = lastMove;
@@ -81,10 +84,14 @@ export function DubCue({
       setDraft(null);
       return;
     }
+    // Remembered before the call, so Ctrl+Z right after the key press finds it; forgotten if the core refuses.
+    remember(before);
     const ok = await useDub.getState().edit({ segmentId: seg.id, [edge]: at });
     setDraft(null);
-    if (!ok) return; // the core's refusal is shown by the store; the cue stays where it was
-    remember(before);
+    if (!ok) {
+      forget(before);
+      return; // the core's refusal is shown by the store; the cue stays where it was
+    }
     toast.info(
       t('dub.edgeMoved', {
         n,
