@@ -1070,12 +1070,17 @@ export class DubService {
     const srtPath = p.srt ? target.replace(/\.[^.]+$/, '.srt') : null;
     // Stems into `<name>.stems/` next to the export (the pipeline writes dialogue.wav and background.wav there).
     const stemsDir = p.stems ? target.replace(/\.[^.]+$/, '.stems') : null;
+    const stemsDirExisted = !stemsDir || existsSync(stemsDir);
     const report = await this.pipeline(
       p.projectId,
       target,
       { srt: srtPath ?? undefined, keepOriginal: p.keepOriginal, stems: stemsDir ?? undefined },
       false,
-    );
+    ).catch(async (err: unknown) => {
+      // The pipeline removes the stems it wrote; the folder it made for them goes too (only when empty).
+      if (!stemsDirExisted) await fsp.rmdir(stemsDir!).catch(() => undefined);
+      throw err;
+    });
     // A bilingual sidecar (target line, then the source line) when the project has source text.
     const segs = this.get(p.projectId).segmentList.filter((x) => x.text.trim());
     let bilingualSrtPath: string | null = null;
