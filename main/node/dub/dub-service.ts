@@ -147,6 +147,8 @@ export class DubService {
   /** Preview files being built, per project (one build at a time; callers of the same revision share it). */
   private readonly previews = new Map<string, { revision: number; promise: Promise<string> }>();
   private closed = false;
+  /** Each list of segment rows' slots (takeKey's borrow limits), while the list is in use. */
+  private readonly slotsOf = new WeakMap<SegmentRow[], { start: number; end: number }[]>();
 
   constructor(private readonly o: DubServiceOptions) {
     this.db = o.db;
@@ -261,12 +263,10 @@ export class DubService {
     duration: number,
   ): { key: string; limit: number } {
     const s = segs[i];
-    const limit = borrowLimit(
-      segs.map((x) => ({ start: x.start_s, end: x.end_s })),
-      i,
-      duration,
-      settings.maxBorrow,
-    );
+    // The slots of this list of rows, made once per list (get() asks for every segment: n², not n, otherwise).
+    let slots = this.slotsOf.get(segs);
+    if (!slots) this.slotsOf.set(segs, (slots = segs.map((x) => ({ start: x.start_s, end: x.end_s }))));
+    const limit = borrowLimit(slots, i, duration, settings.maxBorrow);
     return {
       key: JSON.stringify([spokenOf(s.text), voice, r3(s.start_s), r3(s.end_s), r3(limit), settings.maxStretch]),
       limit,
