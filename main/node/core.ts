@@ -49,6 +49,9 @@ import { PrivacyService } from './privacy/privacy-service.js';
 import { DubService } from './dub/dub-service.js';
 import { engineDubDeps } from './dub/engine-deps.js';
 import { separationFor } from './separation/separation-host.js';
+import { takeSimilarity } from './dub/take-similarity.js';
+import { decodeWav } from '../../native-models/audio/wav.js';
+import { SPEAKER_PACK_ID } from '../../native-models/speaker/embedder.js';
 import { locateVoiceModel } from '../../native-models/enhance/voice-models.js';
 
 export type { RpcResponse };
@@ -446,19 +449,32 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     locateVad: () => locateVoiceModel('silero-vad', [layout.models]),
     locateGtcrn: () => locateVoiceModel('gtcrn', [layout.models]),
-    deps: engineDubDeps({
-      voices: async () => (await handlers['voices.list']({})) as VoiceInfo[],
-      resolve: async (id): Promise<{ engineId: string; voiceId: string; options: Record<string, string> }> => {
-        if (id.startsWith(`${LIBRARY_ENGINE}:`)) {
-          const r = await library.resolve(id.slice(LIBRARY_ENGINE.length + 1));
-          return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
-        }
-        const { engineId, voiceId } = parseVoiceId(id);
-        return { engineId, voiceId, options: {} };
-      },
-      engines,
-      separation: separationFor([layout.models]),
-    }),
+    deps: {
+      ...engineDubDeps({
+        voices: async () => (await handlers['voices.list']({})) as VoiceInfo[],
+        resolve: async (id): Promise<{ engineId: string; voiceId: string; options: Record<string, string> }> => {
+          if (id.startsWith(`${LIBRARY_ENGINE}:`)) {
+            const r = await library.resolve(id.slice(LIBRARY_ENGINE.length + 1));
+            return { engineId: r.engineId, voiceId: 'reference', options: { conditioning: r.conditioning } };
+          }
+          const { engineId, voiceId } = parseVoiceId(id);
+          return { engineId, voiceId, options: {} };
+        },
+        engines,
+        separation: separationFor([layout.models]),
+      }),
+      // The report's per-segment similarity: a library voice's first sample is its reference; built-in voices have none.
+      similarity: takeSimilarity({
+        packDir: path.join(layout.models, SPEAKER_PACK_ID),
+        reference: async (voice) => {
+          if (!voice.id.startsWith(`${LIBRARY_ENGINE}:`)) return null;
+          const [first] = await library.sampleWavs(voice.id.slice(LIBRARY_ENGINE.length + 1));
+          if (!first) return null;
+          const wav = decodeWav(first.wav);
+          return { samples: wav.samples, sampleRate: wav.sampleRate };
+        },
+      }),
+    },
   });
   let apiServer: ApiServerStatus = { baseUrl: null, remote: false, listen: null };
   let apiServerControl: ApiServerControl | null = null;
@@ -972,7 +988,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       ledger.record('export.written', {
         kind: 'dub',
         projectId: p.projectId,
-        files: r.export.srtPath ? 2 : 1,
+        files: 1 + (r.export.srtPath ? 1 : 0) + (r.export.bilingualSrtPath ? 1 : 0) + (r.export.stems ? 2 : 0),
         bytes: sizeOf(r.export.path),
         type: p.format,
         inDataFolder: path.resolve(r.export.path).startsWith(path.join(layout.root, 'exports')),

@@ -105,6 +105,17 @@ export const DubSegment = z.object({
   /** Fit before generating: the length predicted from the voice's speaking rate and what that predicted. */
   predictedSeconds: z.number(),
   predictedFit: FitKind,
+  /**
+   * Integrated loudness of the placed take in the output (after the dub's gain, before the true-peak limiter), LUFS;
+   * null when the take is too short or too quiet to measure (under one 400 ms gating block of speech).
+   */
+  loudnessLufs: z.number().nullable().default(null),
+  /**
+   * Cosine similarity (0..1) of the take's speaker embedding to its voice's reference recording (a library voice's
+   * first sample); null without the speaker-embedding pack, for voices with no reference (built-in voices) or for
+   * takes shorter than the embedder needs.
+   */
+  similarity: z.number().nullable().default(null),
 });
 export type DubSegment = z.infer<typeof DubSegment>;
 
@@ -257,6 +268,26 @@ export const DubMediaInfo = z.object({
 });
 export type DubMediaInfo = z.infer<typeof DubMediaInfo>;
 
+/**
+ * Fit before generating, for a segment of a dubbing project (the Dub view's predicted-fit badge): the length its text
+ * is predicted to take with its voice, from that voice's speaking rate calibrated on its takes so far (the estimator
+ * of `timbre dub --plan`), and the fit that length would get.
+ */
+export const DubPrediction = z.object({
+  predictedSeconds: z.number(),
+  fit: FitKind,
+  /** Time-stretch the take would need (1 = none). */
+  stretch: z.number(),
+  borrowedSeconds: z.number(),
+  /** How far past the slot plus the allowed borrow it would still run at the stretch cap (too-long only, else 0). */
+  tooLongBySeconds: z.number(),
+  /** Spoken characters (letters and digits) per second used for the voice. */
+  rate: z.number(),
+  /** The rate was measured on takes of this voice (false: the prior, 14 characters a second, alone). */
+  calibrated: z.boolean(),
+});
+export type DubPrediction = z.infer<typeof DubPrediction>;
+
 export const DubProjectSegment = z.object({
   id: z.string(),
   index: z.number().int().nonnegative(),
@@ -272,6 +303,8 @@ export const DubProjectSegment = z.object({
   fit: DubSegment.nullable(),
   /** The take no longer matches the text, timing or voice (regenerate it). */
   stale: z.boolean(),
+  /** Fit before generating (null when the segment has no text yet). */
+  predicted: DubPrediction.nullable().default(null),
 });
 export type DubProjectSegment = z.infer<typeof DubProjectSegment>;
 
@@ -305,6 +338,8 @@ export const DubExportInfo = z.object({
   /** Target and source text in each cue (when the project has source text), next to the SRT. */
   bilingualSrtPath: z.string().nullable().default(null),
   reportPath: z.string().nullable(),
+  /** The stems (dialogue and background, 48 kHz WAV, the dub's gain applied) when asked for. */
+  stems: z.object({ dialogue: z.string(), background: z.string() }).nullable().default(null),
   videoCopied: z.boolean(),
   durationSeconds: z.number(),
   at: z.string(),
@@ -416,6 +451,8 @@ export const dubMethods = {
         path: z.string().min(1).max(4096).optional(),
         srt: z.boolean().default(true),
         keepOriginal: z.boolean().default(false),
+        /** Also write the stems (dialogue.wav, background.wav) into a folder next to the export. */
+        stems: z.boolean().default(false),
       })
       .strict(),
     z.object({ export: DubExportInfo, report: DubReport }),

@@ -3,7 +3,9 @@
  * pattern, a music-like chord background, SRT cues with two speakers) is imported through the file choosers (web
  * upload), speakers get eSpeak voices, the dub is generated, one segment is fixed (text edited, regenerated), and the
  * dub exported. While playing, the <video> and the dub <audio> stay at the same position; the exported file exists
- * with the video packets copied. Console guard and axe throughout.
+ * with the video packets copied. Before generating, each segment shows its predicted fit (updated when its text
+ * changes; "won't fit" filter); after, a cue's edge is dragged on the timeline (10 ms grid, held before the next cue,
+ * undone) and nudged from the keyboard. Console guard and axe throughout.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -125,6 +127,37 @@ describe('the Dub view', () => {
     }
   }, 60_000);
 
+  it('shows the predicted fit before generating, follows a text change, and filters the lines that will not fit', async () => {
+    // Every segment is predicted before any take: the prior rate, no take of these voices yet.
+    await expect.poll(() => page.getByTestId('dub-predicted').count()).toBe(3);
+    const p = await project();
+    expect(p.segmentList.every((s) => s.predicted && !s.predicted.calibrated)).toBe(true);
+    const third = page.locator(`#dub-seg-${p.segmentList[2].id}`);
+    await expect.poll(() => third.getByTestId('dub-predicted').textContent()).toBe('will fit');
+    // A line far too long for its 2.5 s slot: the badge says by how much; the filter shows only it.
+    await page
+      .getByLabel('Text of segment 3')
+      .fill(
+        'Let us begin with a very long introduction that could never be spoken in the two and a half seconds here.',
+      );
+    await third.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => third.getByTestId('dub-predicted').textContent()).toMatch(/^too long by ~\d+\.\d s$/);
+    const predicted = (await project()).segmentList[2].predicted!;
+    expect(predicted.fit).toBe('too-long');
+    expect(await third.getByTestId('dub-predicted').textContent()).toBe(
+      `too long by ~${predicted.tooLongBySeconds.toFixed(1)} s`,
+    );
+    await expect.poll(() => page.getByTestId('dub-wontfit-count').textContent()).toBe("1 of 3 segments won't fit");
+    await page.getByLabel("Show only segments that won't fit").check();
+    await expect.poll(() => page.getByTestId('dub-segment').count()).toBe(1);
+    await expectAccessible(page, 'dub workspace, filtered to the lines that will not fit');
+    await page.getByLabel("Show only segments that won't fit").uncheck();
+    await expect.poll(() => page.getByTestId('dub-segment').count()).toBe(3);
+    await page.getByLabel('Text of segment 3').fill('Let us begin.');
+    await third.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => third.getByTestId('dub-predicted').textContent()).toBe('will fit');
+  }, 60_000);
+
   it('generates the dub with progress, then plays the video and the dub in sync', async () => {
     await page.getByRole('button', { name: 'Generate dub', exact: true }).click();
     await page.getByText('All 3 segments generated.').waitFor({ timeout: 90_000 });
@@ -196,6 +229,52 @@ describe('the Dub view', () => {
     expect(after.fit!.takeSeconds).toBeLessThan(before.fit!.takeSeconds);
     await expect.poll(() => page.locator('#dub-seg-' + after.id + ' .dub-fit').textContent()).not.toMatch(/changed/);
   }, 90_000);
+
+  it('drags a cue edge on the timeline: snapped to 10 ms, held before the next cue, undone; nudged by keyboard', async () => {
+    const p = await project();
+    const [first, second] = p.segmentList;
+    const track = (await page.locator('.dub-lane-track').first().boundingBox())!;
+    const pxPerSecond = track.width / p.durationSeconds;
+    const edge = page.getByRole('slider', { name: 'End of segment 1' });
+    // The core answers edits while it rebuilds the preview of the previous revision: allow it seconds, not 1 s.
+    const SLOW = { timeout: 20_000 };
+    const drag = async (seconds: number) => {
+      const box = (await edge.boundingBox())!;
+      const y = box.y + box.height / 2;
+      await page.mouse.move(box.x + box.width / 2, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width / 2 + seconds * pxPerSecond, y, { steps: 8 });
+      await page.mouse.up();
+    };
+    // 0.5 s to the right: saved, on the 10 ms grid.
+    await drag(0.5);
+    await expect.poll(async () => (await project()).segmentList[0].end, SLOW).not.toBe(first.end);
+    const moved = (await project()).segmentList[0].end;
+    expect(moved).toBeGreaterThan(first.end + 0.3);
+    expect(moved).toBeLessThan(first.end + 0.7);
+    expect(Math.abs(moved * 100 - Math.round(moved * 100))).toBeLessThan(1e-6);
+    await expect.poll(() => edge.getAttribute('aria-valuenow'), SLOW).toBe(String(moved));
+    // Far past the next cue: held at its start, never overlapping it.
+    await drag(4);
+    await expect.poll(async () => (await project()).segmentList[0].end, SLOW).toBe(second.start);
+    // Undo (the toast's action) puts the previous end back.
+    await page.getByRole('button', { name: 'Undo' }).last().click();
+    await expect.poll(async () => (await project()).segmentList[0].end, SLOW).toBe(moved);
+    // Keyboard: ← moves the edge 10 ms earlier; Ctrl+Z on the edge undoes it.
+    await edge.focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(async () => (await project()).segmentList[0].end, SLOW).toBeCloseTo(moved - 0.01, 6);
+    await expect
+      .poll(() => edge.getAttribute('aria-valuenow'), SLOW)
+      .toBe(String(Math.round((moved - 0.01) * 1000) / 1000));
+    await page.keyboard.press('Control+z');
+    await expect.poll(async () => (await project()).segmentList[0].end, SLOW).toBe(moved);
+    // The slot changed, so the take is stale until regenerated; put the original end back for the export.
+    expect((await project()).segmentList[0].stale).toBe(true);
+    await rpc('dub.updateSegment', { segmentId: first.id, end: first.end });
+    await expect.poll(async () => (await project()).segmentList[0].stale, SLOW).toBe(false);
+    await expectAccessible(page, 'dub workspace after edge edits');
+  }, 60_000);
 
   it('exports the dub with the video copied and shows where', async () => {
     await page.getByLabel('Format').selectOption('mkv');

@@ -316,14 +316,26 @@ describe('timbre dub', () => {
 
     // Tracks: dub (default, French), the original (not default), the subtitles as a soft track; cues match.
     const streams = JSON.parse(
-      ffprobe(out, 'stream=codec_type,codec_name:stream_tags=language:stream_disposition=default'),
+      ffprobe(out, 'stream=codec_type,codec_name:stream_tags=language,handler_name:stream_disposition=default'),
     ).streams as {
       codec_type: string;
       codec_name: string;
-      tags?: { language?: string };
+      tags?: { language?: string; handler_name?: string };
       disposition: { default: number };
     }[];
-    expect(streams.map((s) => s.codec_type)).toEqual(['video', 'audio', 'audio', 'subtitle', 'subtitle']);
+    expect(streams.map((s) => s.codec_type)).toEqual(['video', 'audio', 'audio', 'subtitle', 'subtitle', 'subtitle']);
+    // The third subtitle track is bilingual: each target cue, then the source text it overlaps; named in the file.
+    expect(streams[5]).toMatchObject({ codec_name: 'mov_text', tags: { language: 'fre', handler_name: 'Bilingual' } });
+    expect(streams.slice(3).map((s) => s.tags?.handler_name)).toEqual(['Dub', 'Original', 'Bilingual']);
+    const bilingualTrack = parseSrt(
+      execFileSync('ffmpeg', ['-v', 'error', '-i', out, '-map', '0:s:2', '-f', 'srt', '-'], { encoding: 'utf8' }),
+    );
+    // One cue per target cue, at its times; the source text on its own line(s) under the target text.
+    expect(bilingualTrack.map((c) => [c.start, c.end])).toEqual(CUES.map((c) => [c.start, c.end]));
+    SPEECH.forEach((_, i) => expect(bilingualTrack[i].text.split('\n').at(-1)).toBe(`Original line ${i + 1}`));
+    expect(bilingualTrack.map((c) => c.text.replace(/\s+/g, ' ').trim())).toEqual(
+      CUES.map((c, i) => (SPEECH[i] ? `${c.text} Original line ${i + 1}` : c.text)),
+    );
     expect(streams[1]).toMatchObject({ codec_name: 'aac', tags: { language: 'fre' }, disposition: { default: 1 } });
     expect(streams[2].disposition.default).toBe(0);
     expect(streams[3]).toMatchObject({ codec_name: 'mov_text', tags: { language: 'fre' } });

@@ -78,6 +78,10 @@ function coreDeps(getCore: () => Promise<Core>, modelsDir: string): DubDeps {
       return synthesizeWhole(core.engines, `dub-${++n}`, voice, text, options, signal);
     },
     separation: separationFor([modelsDir]),
+    async similarity(voice, pcm, sampleRate, signal) {
+      const core = await getCore();
+      return (await core.dub.takeSimilarity?.(voice, pcm, sampleRate, signal)) ?? null;
+    },
   };
 }
 

@@ -99,9 +99,10 @@ export function fasterRate(
 /** Characters that take time to say (letters and digits; spaces and punctuation only pace them). */
 export function spokenChars(text: string): number {
   let n = 0;
-  for (const ch of text) if (/[\p{L}\p{N}]/u.test(ch)) n++;
+  for (const _ of text.matchAll(SPOKEN)) n++;
   return n;
 }
+const SPOKEN = /[\p{L}\p{N}]/gu;
 
 /**
  * Per-voice speaking rate in spoken characters per second at natural speed. Starts from a prior (`defaultRate`,
@@ -131,6 +132,11 @@ export class SpeakingRateModel {
     return s ? (s.chars + prior) / (s.seconds + this.priorSeconds) : this.defaultRate;
   }
 
+  /** Whether takes of `voice` were observed (its rate is measured, not the prior alone). */
+  calibrated(voice: string): boolean {
+    return this.stats.has(voice);
+  }
+
   /** Measured rates only (voices with takes). */
   measured(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -151,4 +157,34 @@ export function predictFit(
   maxStretch: number,
 ): FitKind {
   return decideFit(predictedSeconds, slotSeconds, borrowLimitSeconds, maxStretch).fit;
+}
+
+/** A segment's fit before generating (`timbre dub --plan`, the Dub view's predicted-fit badges). */
+export interface SegmentPrediction {
+  /** Predicted length of the take at natural speed, seconds (edge silence excluded). */
+  predictedSeconds: number;
+  /** The fit the predicted length would get (the same rules as a real take: `decideFit`). */
+  fit: FitDecision;
+  /** Whether the voice's rate was measured on takes of it (false: the prior rate only). */
+  calibrated: boolean;
+}
+
+/**
+ * The one estimator of fit before generating: `rates` (calibrated from the voice's takes so far) predicts the length
+ * of `text` spoken by `voice`, and `decideFit` says what that length would need in the slot.
+ */
+export function predictSegment(
+  rates: SpeakingRateModel,
+  voice: string,
+  text: string,
+  slotSeconds: number,
+  borrowLimitSeconds: number,
+  maxStretch: number,
+): SegmentPrediction {
+  const predictedSeconds = rates.predictSeconds(voice, text);
+  return {
+    predictedSeconds,
+    fit: decideFit(predictedSeconds, slotSeconds, borrowLimitSeconds, maxStretch),
+    calibrated: rates.calibrated(voice),
+  };
 }

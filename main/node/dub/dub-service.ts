@@ -30,6 +30,7 @@ import {
   type DubGeneration,
   type DubMediaInfo,
   type DubMediaSource,
+  type DubPrediction,
   type DubProjectDetail,
   type DubProjectSegment,
   type DubProjectSummary,
@@ -38,7 +39,7 @@ import {
   type EventName,
   type EventPayload,
 } from '../../../preload/contract/index.js';
-import { borrowLimit } from '../../common/dub/fit.js';
+import { borrowLimit, predictSegment, SpeakingRateModel } from '../../common/dub/fit.js';
 import {
   parseSubtitleFile,
   SubtitleLimitError,
@@ -47,13 +48,19 @@ import {
   type ParsedSubtitles,
 } from '../../common/dub/subtitle-file.js';
 import { writeFileAtomic } from '../atomic-fs.js';
-import { writeSrt } from '../../common/script/subtitles.js';
 import { newId, nowIso } from '../ids.js';
 import { extractAudio, probeMedia, RawF32Reader } from './media.js';
 import { SileroVad } from '../../../native-models/vad/index.js';
 import { SEPARATION_PACK_MISSING } from '../../../native-models/separation/pack.js';
 import { gatherSpeakerClip, type GatheredClip } from './clone.js';
-import { DUB_DEFAULT_VOICE, makeSegmentTake, readSubtitles, runDub, type DubDeps } from './pipeline.js';
+import {
+  DUB_DEFAULT_VOICE,
+  makeSegmentTake,
+  readSubtitles,
+  runDub,
+  writeBilingualSrt,
+  type DubDeps,
+} from './pipeline.js';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -146,11 +153,18 @@ export class DubService {
   /** Preview files being built, per project (one build at a time; callers of the same revision share it). */
   private readonly previews = new Map<string, { revision: number; promise: Promise<string> }>();
   private closed = false;
+  /** Each list of segment rows' slots (takeKey's borrow limits), while the list is in use. */
+  private readonly slotsOf = new WeakMap<SegmentRow[], { start: number; end: number }[]>();
 
   constructor(private readonly o: DubServiceOptions) {
     this.db = o.db;
     this.dir = path.join(o.root, 'dub');
     mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** The report's take similarity of the core's engine (`timbre dub` reports it too); absent: none. */
+  get takeSimilarity(): DubDeps['similarity'] {
+    return this.o.deps.similarity;
   }
 
   // -----------------------------------------------------------------------------------------------------------------
@@ -255,16 +269,34 @@ export class DubService {
     duration: number,
   ): { key: string; limit: number } {
     const s = segs[i];
-    const limit = borrowLimit(
-      segs.map((x) => ({ start: x.start_s, end: x.end_s })),
-      i,
-      duration,
-      settings.maxBorrow,
-    );
+    // The slots of this list of rows, made once per list (get() asks for every segment: n², not n, otherwise).
+    let slots = this.slotsOf.get(segs);
+    if (!slots) this.slotsOf.set(segs, (slots = segs.map((x) => ({ start: x.start_s, end: x.end_s }))));
+    const limit = borrowLimit(slots, i, duration, settings.maxBorrow);
     return {
       key: JSON.stringify([spokenOf(s.text), voice, r3(s.start_s), r3(s.end_s), r3(limit), settings.maxStretch]),
       limit,
     };
+  }
+
+  /**
+   * Each voice's speaking rate, calibrated on the project's takes made with it (their text and natural length; the
+   * voice is the one the take was made with, from its take key), for fit before generating.
+   */
+  private speakingRates(segs: SegmentRow[]): SpeakingRateModel {
+    const rates = new SpeakingRateModel();
+    for (const s of segs) {
+      if (!s.take_file || !s.fit || !s.take_key) continue;
+      try {
+        const key = JSON.parse(s.take_key) as unknown[];
+        const f = JSON.parse(s.fit) as { text?: unknown; takeSeconds?: unknown };
+        if (typeof key[1] === 'string' && typeof f.text === 'string' && typeof f.takeSeconds === 'number')
+          rates.observe(key[1], spokenOf(f.text), f.takeSeconds);
+      } catch {
+        // a row from an older version without these: no calibration from it
+      }
+    }
+    return rates;
   }
 
   private generationOf(r: ProjectRow, segs: SegmentRow[]): DubGeneration {
@@ -319,11 +351,27 @@ export class DubService {
     const names = new Map<string, string>();
     for (const s of segs)
       if (s.speaker && !names.has(s.speaker.toLowerCase())) names.set(s.speaker.toLowerCase(), s.speaker);
+    const rates = this.speakingRates(segs);
     const segmentList: DubProjectSegment[] = segs.map((s, i) => {
       const voice = this.voiceOf(s, voices, settings);
-      const { key } = this.takeKey(segs, i, voice, settings, probe.durationSeconds);
+      const { key, limit } = this.takeKey(segs, i, voice, settings, probe.durationSeconds);
       const fit = s.fit ? DubSegment.parse({ ...JSON.parse(s.fit), index: i }) : null;
+      let predicted: DubPrediction | null = null;
+      if (s.text.trim()) {
+        const spoken = spokenOf(s.text);
+        const pr = predictSegment(rates, voice, spoken, s.end_s - s.start_s, limit, settings.maxStretch);
+        predicted = {
+          predictedSeconds: r3(pr.predictedSeconds),
+          fit: pr.fit.fit,
+          stretch: Math.round(pr.fit.stretch * 1000) / 1000,
+          borrowedSeconds: r3(pr.fit.borrowedSeconds),
+          tooLongBySeconds: r3(pr.fit.tooLongBySeconds),
+          rate: Math.round(rates.rate(voice) * 100) / 100,
+          calibrated: pr.calibrated,
+        };
+      }
       return {
+        predicted,
         id: s.id,
         index: i,
         start: s.start_s,
@@ -938,7 +986,7 @@ export class DubService {
   private async pipeline(
     projectId: string,
     output: string,
-    extra: { srt?: string; report?: string; keepOriginal?: boolean },
+    extra: { srt?: string; report?: string; keepOriginal?: boolean; stems?: string },
     onlyTakes: boolean,
     signal?: AbortSignal,
   ): Promise<DubReport> {
@@ -985,6 +1033,7 @@ export class DubService {
         output,
         ...(extra.srt ? { srt: extra.srt } : {}),
         ...(extra.report ? { report: extra.report } : {}),
+        ...(extra.stems ? { stems: extra.stems } : {}),
       },
       this.o.deps,
       { signal },
@@ -1043,6 +1092,7 @@ export class DubService {
     path?: string;
     srt: boolean;
     keepOriginal: boolean;
+    stems?: boolean;
   }): Promise<{ export: DubExportInfo; report: DubReport }> {
     const r = this.row(p.projectId);
     if (this.running.has(p.projectId))
@@ -1063,21 +1113,30 @@ export class DubService {
       throw new ApiError('INVALID_INPUT', 'The export must not overwrite the source media.');
     await fsp.mkdir(path.dirname(target), { recursive: true }).catch(() => undefined);
     const srtPath = p.srt ? target.replace(/\.[^.]+$/, '.srt') : null;
+    // Stems into `<name>.stems/` next to the export (the pipeline writes dialogue.wav and background.wav there).
+    const stemsDir = p.stems ? target.replace(/\.[^.]+$/, '.stems') : null;
+    const stemsDirExisted = !stemsDir || existsSync(stemsDir);
     const report = await this.pipeline(
       p.projectId,
       target,
-      { srt: srtPath ?? undefined, keepOriginal: p.keepOriginal },
+      { srt: srtPath ?? undefined, keepOriginal: p.keepOriginal, stems: stemsDir ?? undefined },
       false,
-    );
+    ).catch(async (err: unknown) => {
+      // The pipeline removes the stems it wrote; the folder it made for them goes too (only when empty).
+      if (!stemsDirExisted) await fsp.rmdir(stemsDir!).catch(() => undefined);
+      throw err;
+    });
     // A bilingual sidecar (target line, then the source line) when the project has source text.
     const segs = this.get(p.projectId).segmentList.filter((x) => x.text.trim());
     let bilingualSrtPath: string | null = null;
     if (srtPath && segs.some((x) => x.sourceText)) {
       bilingualSrtPath = target.replace(/\.[^.]+$/, '.bilingual.srt');
+      // The same text as the bilingual soft track inside the file (pipeline.ts `bilingualCues`).
       await writeFileAtomic(
         bilingualSrtPath,
-        writeSrt(
-          segs.map((x) => ({ start: x.start, end: x.end, text: x.sourceText ? `${x.text}\n${x.sourceText}` : x.text })),
+        writeBilingualSrt(
+          segs.map((x) => ({ start: x.start, end: x.end, text: x.text })),
+          segs.filter((x) => x.sourceText).map((x) => ({ start: x.start, end: x.end, text: x.sourceText })),
         ),
       );
     }
@@ -1086,6 +1145,9 @@ export class DubService {
       srtPath,
       bilingualSrtPath,
       reportPath: null,
+      stems: stemsDir
+        ? { dialogue: path.join(stemsDir, 'dialogue.wav'), background: path.join(stemsDir, 'background.wav') }
+        : null,
       videoCopied: report.output.videoCopied,
       durationSeconds: report.output.durationSeconds,
       at: nowIso(),

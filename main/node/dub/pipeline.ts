@@ -29,8 +29,8 @@ import {
   type DubSegment,
   type DubSettings,
 } from '../../../preload/contract/dub.js';
-import { writeSrt, writeVtt } from '../../common/script/subtitles.js';
-import { borrowLimit, decideFit, fasterRate, SpeakingRateModel, predictFit } from '../../common/dub/fit.js';
+import { wrapText, writeSrt, writeVtt } from '../../common/script/subtitles.js';
+import { borrowLimit, decideFit, fasterRate, SpeakingRateModel, predictSegment } from '../../common/dub/fit.js';
 import {
   parseSubtitleFile,
   SubtitleLimitError,
@@ -80,6 +80,11 @@ export interface DubDeps {
     options: Record<string, string | number | boolean>,
     signal: AbortSignal,
   ): Promise<{ pcm: Float32Array; sampleRate: number }>;
+  /**
+   * Cosine similarity (0..1) of a take to its voice's reference recording, or null when it cannot be told (no
+   * speaker-embedding pack, no reference for the voice, a take too short). Absent: every similarity is null.
+   */
+  similarity?(voice: ResolvedVoice, pcm: Float32Array, sampleRate: number, signal: AbortSignal): Promise<number | null>;
   /**
    * The installed source-separation pack for `--background separate` (main/node/separation/separation-host.ts), or
    * null (or absent) when none is installed.
@@ -330,6 +335,50 @@ class DialogueStem {
   async finish(): Promise<void> {
     await this.flushTo(this.totalFrames);
   }
+}
+
+/**
+ * The bilingual subtitles: each target cue with, under its text, the text of the source cues it overlaps (by more
+ * than 50 ms); a cue no source cue overlaps keeps its target text alone. Each language is wrapped on its own
+ * (`wrapText`, 42 columns), so a line never mixes the two.
+ */
+export function bilingualCues(
+  target: readonly { start: number; end: number; text: string }[],
+  source: readonly { start: number; end: number; text: string }[],
+): { start: number; end: number; text: string }[] {
+  const wrap = (t: string) =>
+    t
+      .split(/\r\n|\r|\n/)
+      .flatMap((l) => (l.trim() ? wrapText(l.trim(), BILINGUAL_LINE_WIDTH) : []))
+      .join('\n');
+  return target.map((c) => {
+    const under = source
+      .filter((x) => Math.min(x.end, c.end) - Math.max(x.start, c.start) > 0.05 && x.text.trim())
+      .map((x) => wrap(x.text));
+    return { start: c.start, end: c.end, text: [wrap(c.text), ...under].join('\n') };
+  });
+}
+
+const BILINGUAL_LINE_WIDTH = 42;
+
+/** The bilingual SRT: `bilingualCues`, one SRT cue per target cue (its lines are not re-wrapped or split). */
+export function writeBilingualSrt(
+  target: readonly { start: number; end: number; text: string }[],
+  source: readonly { start: number; end: number; text: string }[],
+): string {
+  // maxLines over any cue's line count (a cue has at most DUB_LIMITS.cueTextMax characters), so none is split.
+  return writeSrt(bilingualCues(target, source), {
+    maxLineWidth: Number.MAX_SAFE_INTEGER,
+    maxLines: Number.MAX_SAFE_INTEGER,
+  });
+}
+
+/** Integrated loudness (LUFS) of a take, or null when it is too short or quiet to gate (no 400 ms block over −70). */
+export function takeLoudness(pcm: Float32Array, rate: number): number | null {
+  const m = new LoudnessMeter(rate, { truePeak: false });
+  m.push(pcm);
+  const l = m.result().integrated;
+  return Number.isFinite(l) ? l : null;
 }
 
 /** Duck amount 0..1 for each frame of a block from the dub intervals (seconds), raised-cosine ramps. */
@@ -649,6 +698,8 @@ export async function makeSegmentTake(
       borrowLimitSeconds: r3(limit),
       predictedSeconds: r3(naturalSeconds),
       predictedFit: fit.fit,
+      loudnessLufs: null,
+      similarity: null,
     },
   };
 }
@@ -677,7 +728,7 @@ export async function planDub(options: DubOptions, deps: DubDeps, hooks: DubHook
   const segments = p.cues.map((c, i) => {
     const voice = p.voiceFor(c);
     const limit = borrowLimit(p.cues, i, p.probe.durationSeconds, p.s.maxBorrow);
-    const predicted = rates.predictSeconds(voice.id, spoken(c));
+    const predicted = predictSegment(rates, voice.id, spoken(c), c.end - c.start, limit, p.s.maxStretch);
     return {
       index: i,
       cueStart: c.start,
@@ -686,8 +737,8 @@ export async function planDub(options: DubOptions, deps: DubDeps, hooks: DubHook
       voice: voice.id,
       text: c.text,
       borrowLimitSeconds: r3(limit),
-      predictedSeconds: r3(predicted),
-      predictedFit: predictFit(predicted, c.end - c.start, limit, p.s.maxStretch),
+      predictedSeconds: r3(predicted.predictedSeconds),
+      predictedFit: predicted.fit.fit,
     };
   });
   hooks.onProgress?.({ phase: 'done', fraction: 1 });
@@ -737,6 +788,7 @@ export async function runDub(
     const stem = new DialogueStem(stemWriter, totalFrames);
     const rates = new SpeakingRateModel();
     const segments: DubSegment[] = [];
+    const takeLufs: (number | null)[] = [];
     const intervals: [number, number][] = [];
     try {
       for (let i = 0; i < cues.length; i++) {
@@ -747,8 +799,7 @@ export async function runDub(
         const slot = cue.end - cue.start;
         const limit = borrowLimit(cues, i, probe.durationSeconds, s.maxBorrow);
         const spoken = cue.text.replace(/\s*\n\s*/g, ' ');
-        const predictedSeconds = rates.predictSeconds(voice.id, spoken);
-        const predicted = predictFit(predictedSeconds, slot, limit, s.maxStretch);
+        const prediction = predictSegment(rates, voice.id, spoken, slot, limit, s.maxStretch);
 
         const given = await p.given?.takeOf?.(i);
         const made = given
@@ -768,6 +819,11 @@ export async function runDub(
         const placedStart = at / MIX_RATE;
         const placedEnd = (at + placedFrames) / MIX_RATE;
         intervals.push([cue.start, Math.max(cue.end, placedEnd)]);
+        // The take's loudness before the dub's gain (the gain is added once it is known) and its similarity to the voice.
+        takeLufs.push(takeLoudness(placedPcm.subarray(0, placedFrames), MIX_RATE));
+        const similarity = deps.similarity
+          ? await deps.similarity(voice, pcm, takeRate, signal ?? new AbortController().signal)
+          : null;
         const seg: DubSegment = given
           ? { ...given.segment, index: i, placedStart: r3(placedStart), placedEnd: r3(placedEnd) }
           : {
@@ -775,9 +831,11 @@ export async function runDub(
               index: i,
               placedStart: r3(placedStart),
               placedEnd: r3(placedEnd),
-              predictedSeconds: r3(predictedSeconds),
-              predictedFit: predicted,
+              predictedSeconds: r3(prediction.predictedSeconds),
+              predictedFit: prediction.fit.fit,
             };
+        seg.loudnessLufs = null;
+        seg.similarity = similarity === null ? null : Math.round(similarity * 1000) / 1000;
         segments.push(seg);
         hooks.onSegment?.(seg);
       }
@@ -838,18 +896,28 @@ export async function runDub(
       gainDb += Math.min(12, (s.loudness - got) / slope);
     }
     const gain = 10 ** (gainDb / 20);
+    segments.forEach((seg, k) => {
+      const l = takeLufs[k];
+      seg.loudnessLufs = l === null ? null : Math.round((l + gainDb) * 100) / 100;
+    });
 
     // 4. Subtitles for the soft tracks and the sidecars.
     const targetCues = cues.map((c) => ({ start: c.start, end: c.end, text: c.text }));
-    const subFiles: { file: string; language: string | null }[] = [];
+    // Soft tracks: the target text; with source subtitles, the source text and the bilingual text (target + source
+    // per cue, tagged with the target language: it is read by viewers of the dub).
+    const subFiles: { file: string; language: string | undefined; title: string }[] = [];
     if (kind.subtitleCodec) {
       const f = path.join(work, 'target.srt');
       await fsp.writeFile(f, writeSrt(targetCues));
-      subFiles.push({ file: f, language: containerLanguage(s.language) });
+      subFiles.push({ file: f, language: s.language, title: 'Dub' });
       if (p.sourceSubs) {
+        const sourceCues = p.sourceSubs.cues.map((c) => ({ start: c.start, end: c.end, text: c.text }));
         const g = path.join(work, 'source.srt');
-        await fsp.writeFile(g, writeSrt(p.sourceSubs.cues.map((c) => ({ start: c.start, end: c.end, text: c.text }))));
-        subFiles.push({ file: g, language: containerLanguage(s.sourceLanguage) });
+        await fsp.writeFile(g, writeSrt(sourceCues));
+        subFiles.push({ file: g, language: s.sourceLanguage, title: 'Original' });
+        const b = path.join(work, 'bilingual.srt');
+        await fsp.writeFile(b, writeBilingualSrt(targetCues, sourceCues));
+        subFiles.push({ file: b, language: s.language, title: 'Bilingual' });
       }
     }
 
@@ -876,9 +944,11 @@ export async function runDub(
     if (kind.video) args.push('-disposition:a:0', 'default');
     if (keepOriginal) args.push('-disposition:a:1', '0', '-metadata:s:a:1', 'title=Original');
     subFiles.forEach((sf, k) => {
-      const l = kind.format === 'matroska' ? (k === 0 ? s.language : s.sourceLanguage) : sf.language;
+      const l = kind.format === 'matroska' ? sf.language : containerLanguage(sf.language);
       if (l) args.push(`-metadata:s:s:${k}`, `language=${l}`);
-      args.push(`-disposition:s:${k}`, '0');
+      // The track's name: a title (Matroska, WebM); MP4/MOV keep it as the handler name, which players show.
+      args.push(`-metadata:s:s:${k}`, `title=${sf.title}`, `-disposition:s:${k}`, '0');
+      if (kind.subtitleCodec === 'mov_text') args.push(`-metadata:s:s:${k}`, `handler_name=${sf.title}`);
     });
     if (kind.video) args.push('-map_metadata', '0', '-map_chapters', '0');
     args.push('-f', kind.format, tmpOut);

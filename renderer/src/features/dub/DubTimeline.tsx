@@ -1,11 +1,12 @@
 /**
  * The Dub view's timeline: the source waveform, the dub waveform, and one lane per speaker with its cues, under one
- * playhead. Waveforms are decoded in the page from the player's own media (sources up to 20 minutes; longer ones
+ * playhead; each cue's edges can be dragged (DubCue.tsx). Waveforms are decoded in the page from the player's own media (sources up to 20 minutes; longer ones
  * show the lanes only, so a feature film never costs the page its memory).
  */
 import { useEffect, useRef, useState } from 'react';
 import type { DubProjectDetail } from '../../../../preload/contract/index.js';
 import { useT } from '../../i18n/useT';
+import { DubCue } from './DubCue';
 import { useDub } from './dubStore';
 
 const WAVE_MAX_SECONDS = 20 * 60;
@@ -96,7 +97,6 @@ export function DubTimeline({
   const duration = project.durationSeconds;
   const sourcePeaks = usePeaks(project.media.audio ? sourceUrl : null, duration);
   const dubPeaks = usePeaks(dubUrl, duration);
-  const pct = (s: number) => `${Math.max(0, Math.min(100, (100 * s) / duration))}%`;
   const lanes = [
     ...project.speakers.map((s) => s.name),
     ...(project.segmentList.some((s) => !s.speaker) ? [null] : []),
@@ -123,18 +123,14 @@ export function DubTimeline({
               {project.segmentList
                 .filter((s) => (s.speaker?.toLowerCase() ?? null) === (name?.toLowerCase() ?? null))
                 .map((s) => (
-                  <button
-                    type="button"
+                  <DubCue
                     key={s.id}
-                    className={`dub-cue${s.index === selected ? ' selected' : ''}${s.fit ? ` fit-${s.stale ? 'stale' : s.fit.fit}` : ''}`}
-                    style={{ left: pct(s.start), width: pct(s.end - s.start) }}
-                    title={s.text}
-                    aria-label={t('dub.segmentLabel', {
-                      n: s.index + 1,
-                      start: s.start.toFixed(1),
-                      end: s.end.toFixed(1),
-                    })}
-                    onClick={() => onSeek(s.start, s.index)}
+                    seg={s}
+                    prev={project.segmentList[s.index - 1] ?? null}
+                    next={project.segmentList[s.index + 1] ?? null}
+                    duration={duration}
+                    selected={s.index === selected}
+                    onSeek={onSeek}
                   />
                 ))}
             </div>

@@ -13,6 +13,7 @@ import { VoicePicker } from '../../components/VoicePicker';
 import { useT } from '../../i18n/useT';
 import { CloneSpeakerButton } from './CloneSpeaker';
 import { DubTimeline } from './DubTimeline';
+import { PredictedFitBadge, WontFitFilter, wontFit } from './PredictedFit';
 import { subscribeDubEvents, useDub } from './dubStore';
 import './dub.css';
 
@@ -354,6 +355,7 @@ function SidePanel({ project }: { project: DubProjectDetail }) {
   const busy = useDub((s) => s.busy);
   const lastExport = useDub((s) => s.lastExport);
   const [format, setFormat] = useState<DubExportFormat>(project.hasVideo ? 'mp4' : 'wav');
+  const [stems, setStems] = useState(false);
   const g = project.generation;
   const s = project.settings;
   return (
@@ -491,11 +493,15 @@ function SidePanel({ project }: { project: DubProjectDetail }) {
             ))}
           </select>
         </label>
+        <label className="dub-field dub-stems">
+          <input type="checkbox" checked={stems} onChange={(e) => setStems(e.target.checked)} />
+          <span>{t('dub.stems')}</span>
+        </label>
         <button
           type="button"
           className="btn btn-primary"
           disabled={busy === 'export' || g.status === 'running' || !project.segmentList.length}
-          onClick={() => void useDub.getState().exportDub(format)}
+          onClick={() => void useDub.getState().exportDub(format, stems)}
         >
           {busy === 'export' ? t('dub.exporting') : t('dub.exportButton')}
         </button>
@@ -505,6 +511,11 @@ function SidePanel({ project }: { project: DubProjectDetail }) {
             {lastExport.srtPath && <p className="muted">{t('dub.exportedSrt', { path: lastExport.srtPath })}</p>}
             {lastExport.bilingualSrtPath && (
               <p className="muted">{t('dub.bilingualSrt', { path: lastExport.bilingualSrtPath })}</p>
+            )}
+            {lastExport.stems && (
+              <p className="muted" data-testid="dub-export-stems">
+                {t('dub.exportedStems', { path: `${lastExport.stems.dialogue}, ${lastExport.stems.background}` })}
+              </p>
             )}
           </div>
         )}
@@ -543,6 +554,9 @@ function SegmentList({ project, onSeek }: { project: DubProjectDetail; onSeek(s:
   const t = useT();
   const busy = useDub((s) => s.busy);
   const time = useDub((s) => s.time);
+  const [onlyWontFit, setOnlyWontFit] = useState(false);
+  const wont = project.segmentList.filter(wontFit);
+  const shown = onlyWontFit ? wont : project.segmentList;
   return (
     <section className="card dub-segments" aria-labelledby="dub-segments-title">
       <div className="dub-segments-head">
@@ -569,12 +583,18 @@ function SegmentList({ project, onSeek }: { project: DubProjectDetail; onSeek(s:
           </button>
         )}
       </div>
+      <WontFitFilter
+        checked={onlyWontFit}
+        count={wont.length}
+        total={project.segmentList.length}
+        onChange={setOnlyWontFit}
+      />
       <ol className="dub-segment-list">
-        {project.segmentList.map((s, i) => (
+        {shown.map((s) => (
           <SegmentRow
             key={s.id}
             seg={s}
-            next={project.segmentList[i + 1] ?? null}
+            next={project.segmentList[s.index + 1] ?? null}
             speakers={project.speakers.map((x) => x.name)}
             onSeek={onSeek}
           />
@@ -650,6 +670,7 @@ function SegmentRow({
           ))}
         </datalist>
         <FitBadge seg={seg} />
+        <PredictedFitBadge seg={seg} />
       </div>
       {seg.sourceText && <p className="dub-source-text muted">{t('dub.sourceText', { text: seg.sourceText })}</p>}
       <textarea

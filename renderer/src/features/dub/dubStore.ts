@@ -41,7 +41,7 @@ interface DubState {
   generate(all?: boolean): Promise<void>;
   cancel(): Promise<void>;
   regenerate(segmentId: string): Promise<void>;
-  exportDub(format: DubExportFormat): Promise<void>;
+  exportDub(format: DubExportFormat, stems?: boolean): Promise<void>;
 }
 
 async function subtitleSource(file: File): Promise<{ fileName: string; base64: string }> {
@@ -179,11 +179,11 @@ export const useDub = create<DubState>((set, get) => ({
     set({ regenerating: rest });
     await get().reload();
   },
-  async exportDub(format) {
+  async exportDub(format, stems = false) {
     const p = get().project;
     if (!p) return;
     set({ busy: 'export' });
-    const r = await guarded(() => api().call('dub.export', { projectId: p.id, format }));
+    const r = await guarded(() => api().call('dub.export', { projectId: p.id, format, stems }));
     set({ busy: null });
     if (r) set({ lastExport: r.export });
   },
