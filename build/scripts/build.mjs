@@ -45,6 +45,7 @@ const jobs = [
       'export.worker': 'main/node/export/export.worker.ts',
       'align.worker': 'main/node/speech/align.worker.ts',
       'asr.worker': 'main/node/speech/asr.worker.ts',
+      'speaker.worker': 'main/node/speech/speaker.worker.ts',
     },
     outdir: 'dist/node',
   }),

@@ -46,6 +46,9 @@ import { desktopOnlyUpdates, type UpdateService } from './updates/update-service
 import { updateSettings } from './updates/updater.js';
 import { PrivacyService } from './privacy/privacy-service.js';
 import { DubService } from './dub/dub-service.js';
+import { ASR_PACK_ID, locateSpeakerPack } from './dub/dub-analysis.js';
+import { findAsrPack } from './speech/asr-host.js';
+import { SPEAKER_PACK_ID } from '../../native-models/speaker/embedder.js';
 import { engineDubDeps } from './dub/engine-deps.js';
 import { locateVoiceModel } from '../../native-models/enhance/voice-models.js';
 
@@ -412,6 +415,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await jobs.idle();
       // Dubbing generation writes takes into the data folder too.
       for (const d of dub.list()) await dub.cancel(d.id);
+      for (const d of dub.list()) await dub.analysis.cancel(d.id);
       await recording.discard().catch(() => undefined);
     },
     afterReset: () => {
@@ -428,6 +432,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     emit,
     log,
     locateVad: () => locateVoiceModel('silero-vad', [layout.models]),
+    locateSpeakerPack: () => locateSpeakerPack([layout.models]),
+    locateAsrPack: () => findAsrPack([layout.models], ASR_PACK_ID) ?? null,
     deps: engineDubDeps({
       voices: async () => (await handlers['voices.list']({})) as VoiceInfo[],
       resolve: async (id): Promise<{ engineId: string; voiceId: string; options: Record<string, string> }> => {
@@ -948,6 +954,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const r = await dub.preview(projectId);
       return { revision: r.revision, durationSeconds: r.durationSeconds };
     },
+    'dub.findSpeakers': async ({ projectId, speakers, threshold }) => {
+      const r = await dub.analysis.findSpeakers(projectId, { speakers, threshold });
+      ledger.record('model.run', { engine: SPEAKER_PACK_ID, item: 'dub', itemId: projectId });
+      return r;
+    },
+    'dub.transcribe': async ({ projectId, asText }) => {
+      const r = await dub.analysis.transcribe(projectId, asText);
+      ledger.record('model.run', { engine: ASR_PACK_ID, item: 'dub', itemId: projectId });
+      return r;
+    },
+    'dub.cancelAnalysis': async ({ projectId }) => ({ cancelled: await dub.analysis.cancel(projectId) }),
     'dub.export': async (p) => {
       const r = await dub.export(p);
       ledger.record('export.written', {

@@ -51,6 +51,7 @@ import { writeSrt } from '../../common/script/subtitles.js';
 import { newId, nowIso } from '../ids.js';
 import { extractAudio, probeMedia, RawF32Reader } from './media.js';
 import { SileroVad } from '../../../native-models/vad/index.js';
+import { DubAnalysis } from './dub-analysis.js';
 import { DUB_DEFAULT_VOICE, makeSegmentTake, readSubtitles, runDub, type DubDeps } from './pipeline.js';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -105,6 +106,10 @@ export interface DubServiceOptions {
   log?: (msg: string) => void;
   /** The Silero VAD model file (the `silero-vad` pack), or null when it is not installed. */
   locateVad?: () => string | null;
+  /** The speaker-embedding pack's folder (`speaker-wespeaker-en`), or null when it is not installed. */
+  locateSpeakerPack?: () => string | null;
+  /** The ASR pack's folder (`parakeet-ctc-en`), or null when it is not installed. */
+  locateAsrPack?: () => string | null;
 }
 
 interface Running {
@@ -140,11 +145,21 @@ export class DubService {
   /** Preview files being built, per project (one build at a time; callers of the same revision share it). */
   private readonly previews = new Map<string, { revision: number; promise: Promise<string> }>();
   private closed = false;
+  /** Speakers and transcripts from the installed packs (dub-analysis.ts). */
+  readonly analysis: DubAnalysis;
 
   constructor(private readonly o: DubServiceOptions) {
     this.db = o.db;
     this.dir = path.join(o.root, 'dub');
     mkdirSync(this.dir, { recursive: true });
+    this.analysis = new DubAnalysis({
+      db: this.db,
+      emit: o.emit,
+      get: (id) => this.get(id),
+      touched: (id) => this.touched(id),
+      locateSpeakerPack: o.locateSpeakerPack,
+      locateAsrPack: o.locateAsrPack,
+    });
   }
 
   // -----------------------------------------------------------------------------------------------------------------
@@ -478,6 +493,7 @@ export class DubService {
   async delete(id: string): Promise<void> {
     const r = this.row(id);
     await this.cancel(id);
+    await this.analysis.cancel(id);
     this.db.prepare('DELETE FROM dub_projects WHERE id = ?').run(id);
     rmSync(path.join(this.dir, id), { recursive: true, force: true });
     // An uploaded copy goes with its project; the user's own file is never touched.
@@ -1055,6 +1071,7 @@ export class DubService {
   /** Stop generation (rows keep 'running', so the next start resumes them). */
   async close(): Promise<void> {
     this.closed = true;
+    await this.analysis.close();
     for (const run of this.running.values()) run.abort.abort();
     await Promise.all([...this.running.values()].map((r) => r.promise));
     await Promise.all([...this.previews.values()].map((p) => p.promise.catch(() => undefined)));
