@@ -11,6 +11,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Icon } from '../../components/Icon';
 import { VoicePicker } from '../../components/VoicePicker';
 import { useT } from '../../i18n/useT';
+import { DubAnalysisTools } from './DubAnalysisTools';
 import { DubTimeline } from './DubTimeline';
 import { subscribeDubEvents, useDub } from './dubStore';
 import './dub.css';
@@ -566,6 +567,7 @@ function SegmentList({ project, onSeek }: { project: DubProjectDetail; onSeek(s:
             <Icon name="wave" size={14} /> {busy === 'detect' ? t('dub.detecting') : t('dub.detectSpeech')}
           </button>
         )}
+        <DubAnalysisTools project={project} />
       </div>
       <ol className="dub-segment-list">
         {project.segmentList.map((s, i) => (
