@@ -72,6 +72,11 @@ export const DubOptions = z
     report: z.string().min(1).optional(),
     /** Folder for the stems (dialogue.wav, background.wav). */
     stems: z.string().min(1).optional(),
+    /**
+     * Label cues without a speaker by clustering their voices (the speaker-embedding pack): 'auto' stops at the
+     * similarity threshold, a number gives the speaker count. Cues that name a speaker keep it and name their cluster.
+     */
+    clusterSpeakers: z.union([z.literal('auto'), z.number().int().min(1).max(DUB_LIMITS.speakersMax)]).optional(),
   })
   .strict();
 export type DubOptions = z.input<typeof DubOptions>;

@@ -9,8 +9,8 @@
  * grouping asserted below is what that embedding really computes from the project's audio, not a stub. The ASR pack
  * is the Parakeet fixture (a 300 Hz tone reads "low", a 3 kHz tone "high").
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,20 @@ const srtTime = (s: number) => {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${p(Math.floor(ms / 3600000))}:${p(Math.floor(ms / 60000) % 60)}:${p(Math.floor(ms / 1000) % 60)},${p(ms % 1000, 3)}`;
 };
+/** Run the CLI without blocking this worker's event loop. */
+function timbre(args: string[], env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/timbre.mjs'), ...args], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
 /** The speaker of each segment, in time order. */
 const speakersOf = (d: DubProjectDetail) => d.segmentList.map((s) => s.speaker);
 
@@ -283,5 +297,41 @@ describe('segments from a transcript', () => {
       ['low', 'low'],
     ]);
     expect(integrity()).toBe('ok');
+  });
+});
+
+describe('timbre dub --cluster-speakers', () => {
+  it('labels the cues without a speaker by voice; a named cue names its cluster; the labels take voices', async () => {
+    const named = path.join(dir, 'named.srt');
+    writeFileSync(named, readFileSync(srt, 'utf8').replace('Line 1.', 'ANNA: Line 1.'));
+    const models = path.join(dir, 'cli-models');
+    const cliData = path.join(dir, 'cli-data');
+    const out = path.join(dir, 'cli-out.wav');
+    const report = path.join(dir, 'cli-report.json');
+    const args = ['--data-dir', cliData, 'dub', speechVideo, '--subs', named, '-o', out, '--background', 'none'];
+    const missing = await timbre([...args, '--cluster-speakers'], { TIMBRE_MODELS_DIR: models });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/"speaker-wespeaker-en" model pack/);
+    const bad = await timbre([...args, '--cluster-speakers', 'two'], { TIMBRE_MODELS_DIR: models });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--cluster-speakers takes a speaker count/);
+    makeSpectralSpeakerFixture(models);
+    const ok = await timbre(
+      [...args, '--cluster-speakers', '2', '--speaker-voice', 'Speaker 1=espeak:en-us+m3', '--report', report],
+      { TIMBRE_MODELS_DIR: models },
+    );
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/note: Cue 8 is shorter than 0\.5 s: its speaker was not found\./);
+    const r = JSON.parse(readFileSync(report, 'utf8')) as {
+      segments: { speaker: string | null; voice: string }[];
+      warnings: string[];
+    };
+    expect(r.segments.map((x) => x.speaker)).toEqual(
+      WHO.map((w, i) => (i === 7 ? null : w === 'A' ? 'ANNA' : 'Speaker 1')),
+    );
+    expect(r.segments.map((x) => x.voice)).toEqual(
+      WHO.map((w, i) => (i !== 7 && w === 'B' ? 'espeak:en-us+m3' : 'espeak:en-us')),
+    );
+    expect(r.warnings).toContain('Cue 8 is shorter than 0.5 s: its speaker was not found.');
   });
 });

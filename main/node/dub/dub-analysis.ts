@@ -84,6 +84,222 @@ function cancelled(): ApiError {
   return new ApiError('CANCELLED', 'Cancelled: nothing was changed.');
 }
 
+/** A segment or cue as speaker clustering sees it. */
+export interface SpeakerItem {
+  id: string;
+  start: number;
+  end: number;
+  speaker: string | null;
+  /** Never relabelled; with a speaker, it names its cluster. */
+  locked: boolean;
+}
+
+export interface SpeakerPlan {
+  all: SpeakerItem[];
+  /** Embedded and clustered (anchors: locked and named; and the longest unlocked segments of at least 1 s). */
+  clustered: SpeakerItem[];
+  /** Embedded and given the most similar cluster. */
+  joining: SpeakerItem[];
+  skipped: DubSpeakersResult['skipped'];
+}
+
+export function speakerPackMissing(): ApiError {
+  return new ApiError(
+    'ENGINE_UNAVAILABLE',
+    `Finding speakers needs the "${SPEAKER_PACK_ID}" model pack (WeSpeaker ResNet34, 26.5 MB), which is not installed: install it in Models (or "timbre models download ${SPEAKER_PACK_ID}"), or assign speakers by hand.`,
+    { packId: SPEAKER_PACK_ID },
+  );
+}
+
+/** What each segment takes part as (DUB_ANALYSIS_LIMITS); refuses when nothing unlocked can be clustered. */
+export function planSpeakers(items: SpeakerItem[]): SpeakerPlan {
+  const L = DUB_ANALYSIS_LIMITS;
+  const all = [...items].sort((a, b) => a.start - b.start);
+  const anchors = all.filter((s) => s.locked && s.speaker && s.end - s.start >= L.clusterSecondsMin);
+  const open = all.filter((s) => !s.locked);
+  const long = open.filter((s) => s.end - s.start >= L.clusterSecondsMin);
+  // At most clusterItemsMax clustered (anchors first, then the longest segments); the rest join a cluster.
+  const room = Math.max(0, L.clusterItemsMax - anchors.length);
+  const keep = new Set(
+    [...long]
+      .sort((a, b) => b.end - b.start - (a.end - a.start))
+      .slice(0, room)
+      .map((s) => s.id),
+  );
+  const clustered = [...anchors, ...long.filter((s) => keep.has(s.id))].sort((a, b) => a.start - b.start);
+  if (!clustered.some((s) => !s.locked))
+    throw new ApiError(
+      'INVALID_INPUT',
+      open.length
+        ? `No unlocked segment lasts at least ${L.clusterSecondsMin} s: there is too little speech to tell voices apart.`
+        : 'Every segment is locked: unlock the segments whose speakers should be found.',
+    );
+  return {
+    all,
+    clustered,
+    joining: open.filter((s) => !keep.has(s.id) && s.end - s.start >= L.joinSecondsMin),
+    skipped: open
+      .filter((s) => s.end - s.start < L.joinSecondsMin)
+      .map((s) => ({
+        segmentId: s.id,
+        start: s.start,
+        end: s.end,
+        reason: `shorter than ${L.joinSecondsMin} s: too short to tell a voice`,
+      })),
+  };
+}
+
+/**
+ * Embed the plan's segments (each read by offset from 16 kHz mono `reader`, at most embedSecondsMax), cluster them
+ * at a known count or a threshold, name the clusters and give the joining segments the most similar one. Returns
+ * the new speaker of each unlocked segment it labels.
+ */
+export async function clusterSpeakers(
+  plan: SpeakerPlan,
+  o: {
+    reader: RawF32Reader;
+    embed(audio16k: Float32Array): Promise<Float32Array>;
+    speakers?: number;
+    threshold?: number;
+    signal?: AbortSignal;
+    onProgress?(phase: 'embedding' | 'clustering', fraction: number): void;
+  },
+): Promise<{
+  assigned: Map<string, string>;
+  names: string[];
+  joined: DubSpeakersResult['joined'];
+  skipped: DubSpeakersResult['skipped'];
+}> {
+  const L = DUB_ANALYSIS_LIMITS;
+  const { clustered, joining } = plan;
+  const todo = [...clustered, ...joining];
+  const emb = new Map<string, Float32Array>();
+  o.onProgress?.('embedding', 0.05);
+  for (const [k, s] of todo.entries()) {
+    if (o.signal?.aborted) throw cancelled();
+    const seconds = Math.min(s.end - s.start, L.embedSecondsMax);
+    const audio = await o.reader.read(Math.round(s.start * RATE), Math.round(seconds * RATE));
+    try {
+      emb.set(s.id, await o.embed(audio));
+    } catch (err) {
+      if (err instanceof SpeakerEmbedError)
+        throw new ApiError(err.code === 'UNAVAILABLE' ? 'ENGINE_UNAVAILABLE' : 'ENGINE_ERROR', err.message);
+      throw err;
+    }
+    o.onProgress?.('embedding', 0.05 + (0.9 * (k + 1)) / todo.length);
+  }
+  if (o.signal?.aborted) throw cancelled();
+  o.onProgress?.('clustering', 0.96);
+  const labels = clusterEmbeddings(
+    clustered.map((s) => emb.get(s.id)!),
+    o.speakers !== undefined ? { speakers: o.speakers } : { threshold: o.threshold ?? L.speakerThreshold },
+  );
+  const count = labels.reduce((m, l) => Math.max(m, l + 1), 0);
+  const centroids = Array.from({ length: count }, (_, c) =>
+    meanEmbedding(clustered.filter((_, i) => labels[i] === c).map((s) => emb.get(s.id)!)),
+  );
+  const names = nameClusters(clustered, labels, count, plan.all);
+  const assigned = new Map<string, string>();
+  clustered.forEach((s, i) => {
+    if (!s.locked) assigned.set(s.id, names[labels[i]]);
+  });
+  const joined: DubSpeakersResult['joined'] = [];
+  for (const s of joining) {
+    const e = emb.get(s.id)!;
+    let best = 0;
+    for (let c = 1; c < count; c++)
+      if (cosineSimilarity(e, centroids[c]) > cosineSimilarity(e, centroids[best])) best = c;
+    assigned.set(s.id, names[best]);
+    // Long segments past the clustering cap also join; only the short ones are reported as joined.
+    if (s.end - s.start < L.clusterSecondsMin)
+      joined.push({ segmentId: s.id, start: s.start, end: s.end, speaker: names[best] });
+  }
+  return { assigned, names: [...new Set(names)], joined, skipped: plan.skipped };
+}
+
+/**
+ * A name per cluster: the hand-given speaker most of its locked segments have (each name to one cluster, the
+ * cluster with most of them), else "Speaker N" in order of first appearance, never a name a locked segment uses.
+ */
+function nameClusters(clustered: SpeakerItem[], labels: number[], count: number, all: SpeakerItem[]): string[] {
+  const names = new Array<string | null>(count).fill(null);
+  const votes: { c: number; name: string; n: number }[] = [];
+  for (let c = 0; c < count; c++) {
+    const tally = new Map<string, { name: string; n: number }>();
+    clustered.forEach((s, i) => {
+      if (labels[i] !== c || !s.locked || !s.speaker) return;
+      const t = tally.get(s.speaker.toLowerCase()) ?? { name: s.speaker, n: 0 };
+      t.n++;
+      tally.set(s.speaker.toLowerCase(), t);
+    });
+    for (const t of tally.values()) votes.push({ c, ...t });
+  }
+  const taken = new Set<string>();
+  for (const v of votes.sort((a, b) => b.n - a.n || a.c - b.c)) {
+    if (names[v.c] || taken.has(v.name.toLowerCase())) continue;
+    names[v.c] = v.name;
+    taken.add(v.name.toLowerCase());
+  }
+  for (const s of all) if (s.locked && s.speaker) taken.add(s.speaker.toLowerCase());
+  let n = 1;
+  for (let c = 0; c < count; c++) {
+    if (names[c]) continue;
+    while (taken.has(`speaker ${n}`)) n++;
+    names[c] = `Speaker ${n}`;
+    taken.add(`speaker ${n}`);
+  }
+  return names as string[];
+}
+
+/**
+ * `timbre dub --cluster-speakers`: the speaker of each cue that names none, from its voice. Cues that name a speaker
+ * keep it (and name their cluster). The media's audio is decoded to a private temporary 16 kHz file and each cue read
+ * by offset; embeddings run in the speaker worker. Returns warnings for cues too short to tell (left without one).
+ */
+export async function labelCueSpeakers(
+  input: string,
+  cues: { start: number; end: number; speaker: string | null }[],
+  count: 'auto' | number,
+  packDir: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  if (cues.every((c) => c.speaker)) return ['--cluster-speakers: every cue already names its speaker.'];
+  const L = DUB_ANALYSIS_LIMITS;
+  if (!cues.some((c) => !c.speaker && c.end - c.start >= L.clusterSecondsMin))
+    throw new ApiError(
+      'INVALID_INPUT',
+      `--cluster-speakers: no cue without a speaker lasts at least ${L.clusterSecondsMin} s, too little to tell voices apart.`,
+    );
+  const plan = planSpeakers(
+    cues.map((c, i) => ({ id: String(i), start: c.start, end: c.end, speaker: c.speaker, locked: !!c.speaker })),
+  );
+  const work = mkdtempSync(path.join(tmpdir(), 'timbre-dubana-'));
+  const host = new SpeakerHost();
+  try {
+    const raw = path.join(work, 'audio.f32');
+    await extractAudio(input, raw, 1, RATE, signal);
+    if (signal?.aborted) throw cancelled();
+    const reader = await RawF32Reader.open(raw, 1);
+    try {
+      const found = await clusterSpeakers(plan, {
+        reader,
+        embed: (audio) => host.embed(audio, packDir),
+        ...(count === 'auto' ? {} : { speakers: count }),
+        signal,
+      });
+      for (const [id, name] of found.assigned) cues[Number(id)].speaker = name;
+      return found.skipped.map(
+        (x) => `Cue ${Number(x.segmentId) + 1} is shorter than ${L.joinSecondsMin} s: its speaker was not found.`,
+      );
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    await host.dispose();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 export class DubAnalysis {
   private readonly jobs = new Map<string, Job>();
   private speakerHost?: SpeakerHost;
@@ -170,94 +386,26 @@ export class DubAnalysis {
     const d = this.o.get(projectId);
     if (!d.media.audio) throw new ApiError('INVALID_INPUT', 'This media has no audio to tell speakers apart by.');
     const packDir = this.o.locateSpeakerPack?.() ?? null;
-    if (!packDir)
-      throw new ApiError(
-        'ENGINE_UNAVAILABLE',
-        `Finding speakers needs the "${SPEAKER_PACK_ID}" model pack (WeSpeaker ResNet34, 26.5 MB), which is not installed: install it in Models (or "timbre models download ${SPEAKER_PACK_ID}"), or assign speakers by hand.`,
-        { packId: SPEAKER_PACK_ID },
-      );
-    const L = DUB_ANALYSIS_LIMITS;
+    if (!packDir) throw speakerPackMissing();
     const rows = this.o.db
       .prepare(
         'SELECT id, start_s, end_s, speaker, source_text, locked FROM dub_segments WHERE project_id = ? ORDER BY start_s, rowid',
       )
       .all(projectId) as SegRow[];
-    // What each segment takes part as: an anchor (locked, named: names its cluster), clustered, joined, or nothing.
-    const anchors = rows.filter((s) => s.locked && s.speaker && s.end_s - s.start_s >= L.clusterSecondsMin);
-    const open = rows.filter((s) => !s.locked);
-    const long = open.filter((s) => s.end_s - s.start_s >= L.clusterSecondsMin);
-    // At most clusterItemsMax clustered (anchors first, then the longest segments); the rest join a cluster.
-    const room = Math.max(0, L.clusterItemsMax - anchors.length);
-    const keep = new Set(
-      [...long]
-        .sort((a, b) => b.end_s - b.start_s - (a.end_s - a.start_s))
-        .slice(0, room)
-        .map((s) => s.id),
+    const plan = planSpeakers(
+      rows.map((r) => ({ id: r.id, start: r.start_s, end: r.end_s, speaker: r.speaker, locked: !!r.locked })),
     );
-    const clustered = [...anchors, ...long.filter((s) => keep.has(s.id))].sort((a, b) => a.start_s - b.start_s);
-    const joining = open.filter((s) => !keep.has(s.id) && s.end_s - s.start_s >= L.joinSecondsMin);
-    const skipped = open
-      .filter((s) => s.end_s - s.start_s < L.joinSecondsMin)
-      .map((s) => ({
-        segmentId: s.id,
-        start: s.start_s,
-        end: s.end_s,
-        reason: `shorter than ${L.joinSecondsMin} s: too short to tell a voice`,
-      }));
-    if (!clustered.some((s) => !s.locked))
-      throw new ApiError(
-        'INVALID_INPUT',
-        open.length
-          ? `No unlocked segment lasts at least ${L.clusterSecondsMin} s: there is too little speech to tell voices apart.`
-          : 'Every segment is locked: unlock the segments whose speakers should be found.',
-      );
     return this.run(projectId, 'speakers', (signal) =>
       this.withAudio(d, signal, async (reader) => {
         const host = (this.speakerHost ??= new SpeakerHost());
-        const todo = [...clustered, ...joining];
-        const emb = new Map<string, Float32Array>();
-        this.progress(projectId, 'speakers', 'embedding', 0.05);
-        for (const [k, s] of todo.entries()) {
-          if (signal.aborted) throw cancelled();
-          const seconds = Math.min(s.end_s - s.start_s, L.embedSecondsMax);
-          const audio = await reader.read(Math.round(s.start_s * RATE), Math.round(seconds * RATE));
-          try {
-            emb.set(s.id, await host.embed(audio, packDir));
-          } catch (err) {
-            if (err instanceof SpeakerEmbedError)
-              throw new ApiError(err.code === 'UNAVAILABLE' ? 'ENGINE_UNAVAILABLE' : 'ENGINE_ERROR', err.message);
-            throw err;
-          }
-          this.progress(projectId, 'speakers', 'embedding', 0.05 + (0.9 * (k + 1)) / todo.length);
-        }
-        if (signal.aborted) throw cancelled();
-        this.progress(projectId, 'speakers', 'clustering', 0.96);
-        const labels = clusterEmbeddings(
-          clustered.map((s) => emb.get(s.id)!),
-          opts.speakers !== undefined
-            ? { speakers: opts.speakers }
-            : { threshold: opts.threshold ?? L.speakerThreshold },
-        );
-        const count = labels.reduce((m, l) => Math.max(m, l + 1), 0);
-        const centroids = Array.from({ length: count }, (_, c) =>
-          meanEmbedding(clustered.filter((_, i) => labels[i] === c).map((s) => emb.get(s.id)!)),
-        );
-        const names = this.nameClusters(clustered, labels, count, rows);
-        const assigned = new Map<string, string>();
-        clustered.forEach((s, i) => {
-          if (!s.locked) assigned.set(s.id, names[labels[i]]);
+        const found = await clusterSpeakers(plan, {
+          reader,
+          embed: (audio) => host.embed(audio, packDir),
+          speakers: opts.speakers,
+          threshold: opts.threshold,
+          signal,
+          onProgress: (phase, f) => this.progress(projectId, 'speakers', phase, f),
         });
-        const joined: DubSpeakersResult['joined'] = [];
-        for (const s of joining) {
-          const e = emb.get(s.id)!;
-          let best = 0;
-          for (let c = 1; c < count; c++)
-            if (cosineSimilarity(e, centroids[c]) > cosineSimilarity(e, centroids[best])) best = c;
-          assigned.set(s.id, names[best]);
-          // Long segments past the clustering cap also join; only the short ones are reported as joined.
-          if (s.end_s - s.start_s < L.clusterSecondsMin)
-            joined.push({ segmentId: s.id, start: s.start_s, end: s.end_s, speaker: names[best] });
-        }
         if (signal.aborted) throw cancelled();
         // One transaction; a segment locked, moved or deleted while this ran is left alone.
         let labelled = 0;
@@ -267,10 +415,9 @@ export class DubAnalysis {
           );
           const sp = this.o.db.prepare('INSERT OR IGNORE INTO dub_speakers (project_id, name) VALUES (?, ?)');
           const byId = new Map(rows.map((s) => [s.id, s]));
-          for (const [id, name] of assigned) {
+          for (const [id, name] of found.assigned) {
             const s = byId.get(id)!;
-            const ch = upd.run(name, id, projectId, s.start_s, s.end_s).changes;
-            if (ch) {
+            if (upd.run(name, id, projectId, s.start_s, s.end_s).changes) {
               labelled++;
               sp.run(projectId, name);
             }
@@ -280,51 +427,17 @@ export class DubAnalysis {
         const project = this.o.get(projectId);
         return {
           project,
-          speakers: [...new Set(names)].map((name) => ({
+          speakers: found.names.map((name) => ({
             name,
             segments: project.segmentList.filter((x) => x.speaker?.toLowerCase() === name.toLowerCase()).length,
           })),
           labelled,
-          joined,
-          skipped,
-          locked: rows.length - open.length,
+          joined: found.joined,
+          skipped: found.skipped,
+          locked: rows.filter((r) => r.locked).length,
         };
       }),
     );
-  }
-
-  /**
-   * A name per cluster: the hand-given speaker most of its locked segments have (each name to one cluster, the
-   * cluster with most of them), else "Speaker N" in order of first appearance, never a name a locked segment uses.
-   */
-  private nameClusters(clustered: SegRow[], labels: number[], count: number, rows: SegRow[]): string[] {
-    const names = new Array<string | null>(count).fill(null);
-    const votes: { c: number; name: string; n: number }[] = [];
-    for (let c = 0; c < count; c++) {
-      const tally = new Map<string, { name: string; n: number }>();
-      clustered.forEach((s, i) => {
-        if (labels[i] !== c || !s.locked || !s.speaker) return;
-        const t = tally.get(s.speaker.toLowerCase()) ?? { name: s.speaker, n: 0 };
-        t.n++;
-        tally.set(s.speaker.toLowerCase(), t);
-      });
-      for (const t of tally.values()) votes.push({ c, ...t });
-    }
-    const taken = new Set<string>();
-    for (const v of votes.sort((a, b) => b.n - a.n || a.c - b.c)) {
-      if (names[v.c] || taken.has(v.name.toLowerCase())) continue;
-      names[v.c] = v.name;
-      taken.add(v.name.toLowerCase());
-    }
-    for (const s of rows) if (s.locked && s.speaker) taken.add(s.speaker.toLowerCase());
-    let n = 1;
-    for (let c = 0; c < count; c++) {
-      if (names[c]) continue;
-      while (taken.has(`speaker ${n}`)) n++;
-      names[c] = `Speaker ${n}`;
-      taken.add(`speaker ${n}`);
-    }
-    return names as string[];
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ import {
   runTool,
   type ProbeResult,
 } from './media.js';
+import { labelCueSpeakers, speakerPackMissing } from './dub-analysis.js';
 
 /** The mix runs at 48 kHz, mono (the rate of video audio). */
 export const MIX_RATE = 48_000;
@@ -79,6 +80,8 @@ export interface DubDeps {
     options: Record<string, string | number | boolean>,
     signal: AbortSignal,
   ): Promise<{ pcm: Float32Array; sampleRate: number }>;
+  /** The installed speaker-embedding pack's folder, or null (`clusterSpeakers`). */
+  speakerPackDir?(): string | null;
 }
 
 export interface DubHooks {
@@ -441,6 +444,13 @@ export async function prepareDub(options: DubOptions, deps: DubDeps, signal?: Ab
     cues.push({ ...c, index: cues.length, end: Math.min(c.end, probe.durationSeconds) });
   }
   if (!cues.length) throw new ApiError('INVALID_INPUT', 'No cue of the subtitles falls inside the media.');
+  // Speakers of cues that name none, from their voices (dub-analysis.ts).
+  if (s.clusterSpeakers !== undefined && !given) {
+    if (!probe.audio) throw new ApiError('INVALID_INPUT', 'Clustering speakers needs audio; this source has none.');
+    const packDir = deps.speakerPackDir?.() ?? null;
+    if (!packDir) throw speakerPackMissing();
+    warnings.push(...(await labelCueSpeakers(input, cues, s.clusterSpeakers, packDir, signal)));
+  }
   // Voices: one per speaker.
   const speakers = new Map<string, string>();
   for (const c of cues) if (c.speaker) speakers.set(c.speaker.toLowerCase(), c.speaker);
