@@ -24,6 +24,7 @@ import type {
 import { makeSpectralSpeakerFixture } from '../fixtures/speaker-spectral-fixture.js';
 import { buildParakeetFixtureModel, FIXTURE_TOKENS } from '../fixtures/parakeet-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
+import { encodeWav } from '../../native-models/audio/wav.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const EVAL = path.resolve(ROOT, '..', 'shared', 'eval', 'speech', '16k');
@@ -298,6 +299,43 @@ describe('segments from a transcript', () => {
     ]);
     expect(integrity()).toBe('ok');
   });
+  it('long media goes in 300 s chunks: every word once, in order, at its time, across the seams', async () => {
+    // 620 s: a tone word every 2 s (0.8 s long: 3 kHz "high" every third, else 300 Hz "low"), the pattern the
+    // Parakeet fixture reads reliably; words 149 and 299 straddle the chunk seams at 300 s and 600 s.
+    const RATE = 16_000;
+    const starts = Array.from({ length: 309 }, (_, k) => 1.7 + 2 * k);
+    const freq = (k: number) => (k % 3 === 0 ? 3000 : 300);
+    const pcm = new Float32Array(620 * RATE);
+    starts.forEach((t0, k) => {
+      for (let i = Math.round(t0 * RATE); i < Math.round((t0 + 0.8) * RATE); i++)
+        pcm[i] = 0.3 * Math.sin((2 * Math.PI * freq(k) * i) / RATE);
+    });
+    expect(starts[149]).toBeLessThan(300);
+    expect(starts[149] + 0.8).toBeGreaterThan(300);
+    expect(starts[299]).toBeLessThan(600);
+    expect(starts[299] + 0.8).toBeGreaterThan(600);
+    const long = path.join(dir, 'long.wav');
+    writeFileSync(long, encodeWav(pcm, RATE, 16));
+    const d = await call<DubProjectDetail>('dub.create', { media: { path: long } });
+    const fractions: number[] = [];
+    const off = core.subscribe((event, payload) => {
+      const e = payload as DubAnalysisProgress;
+      if (event === 'dub.analysis' && e.projectId === d.id && e.phase === 'transcribing') fractions.push(e.fraction);
+    });
+    const r = await call<DubTranscribeResult>('dub.transcribe', { projectId: d.id });
+    off();
+    expect(r.words).toBe(starts.length);
+    // Pauses of 1.2 s end segments: one segment per word.
+    const segs = r.project.segmentList;
+    expect(segs.map((x) => x.sourceText)).toEqual(starts.map((_, k) => (freq(k) === 3000 ? 'high' : 'low')));
+    segs.forEach((x, k) => {
+      expect(Math.abs(x.start - starts[k])).toBeLessThan(0.15);
+      expect(Math.abs(x.end - (starts[k] + 0.8))).toBeLessThan(0.15);
+    });
+    expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
+    expect(fractions.at(-1)).toBeGreaterThan(0.9);
+    await call('dub.delete', { projectId: d.id });
+  }, 180_000);
 });
 
 describe('timbre dub --cluster-speakers', () => {

@@ -49,6 +49,8 @@ export const ASR_PACK_ID = 'parakeet-ctc-en';
 const RATE = 16_000;
 /** Context read on each side of a transcription chunk, so a word cut by the chunk's edge is heard whole. */
 const CHUNK_CONTEXT_SECONDS = 5;
+/** Two recognitions of one word at a chunk seam differ by a frame or two (80 ms each); words may touch. */
+const SEAM_TOLERANCE_SECONDS = 0.05;
 
 export interface DubAnalysisOptions {
   db: Db;
@@ -491,11 +493,17 @@ export class DubAnalysis {
             throw err;
           }
           model = r.model;
-          // A word belongs to the chunk its middle falls in (the context is heard twice, kept once).
+          // The context is heard by two chunks: a chunk keeps the words whose middle falls before its end (the last
+          // chunk: all) that begin after the last word already kept, so a word at a seam is kept once, whichever
+          // chunk's timing puts its middle on which side.
+          const last = cs + chunk >= reader.frames;
           for (const w of r.words) {
-            const mid = (w.start + w.end) / 2 + a / RATE;
-            if (mid >= cs / RATE && mid < (cs + chunk) / RATE)
-              words.push({ ...w, start: w.start + a / RATE, end: w.end + a / RATE });
+            const start = w.start + a / RATE;
+            const end = w.end + a / RATE;
+            const prev = words.at(-1);
+            if (!last && (start + end) / 2 >= (cs + chunk) / RATE) continue;
+            if (prev && start < prev.end - SEAM_TOLERANCE_SECONDS) continue;
+            words.push({ ...w, start, end });
           }
         }
         if (signal.aborted) throw cancelled();
