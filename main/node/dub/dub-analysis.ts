@@ -26,7 +26,12 @@ import {
   SpeakerEmbedError,
   speakerUnavailableReason,
 } from '../../../native-models/speaker/embedder.js';
-import { clusterEmbeddings, cosineSimilarity, meanEmbedding } from '../../../native-models/speech/cluster.js';
+import {
+  clusterEmbeddings,
+  cosineSimilarity,
+  meanEmbedding,
+  type ClusterStop,
+} from '../../../native-models/speech/cluster.js';
 import { segmentWords, TranscribeError, type TranscriptWord } from '../../../native-models/asr/transcriber.js';
 import {
   DUB_ANALYSIS_LIMITS,
@@ -161,6 +166,8 @@ export async function clusterSpeakers(
   o: {
     reader: RawF32Reader;
     embed(audio16k: Float32Array): Promise<Float32Array>;
+    /** Clusters the embeddings (the speaker worker's; the same function in this thread when not given). */
+    cluster?(embeddings: Float32Array[], stop: ClusterStop): Promise<number[]>;
     speakers?: number;
     threshold?: number;
     signal?: AbortSignal;
@@ -192,10 +199,11 @@ export async function clusterSpeakers(
   }
   if (o.signal?.aborted) throw cancelled();
   o.onProgress?.('clustering', 0.96);
-  const labels = clusterEmbeddings(
-    clustered.map((s) => emb.get(s.id)!),
-    o.speakers !== undefined ? { speakers: o.speakers } : { threshold: o.threshold ?? L.speakerThreshold },
-  );
+  const stop: ClusterStop =
+    o.speakers !== undefined ? { speakers: o.speakers } : { threshold: o.threshold ?? L.speakerThreshold };
+  const vectors = clustered.map((s) => emb.get(s.id)!);
+  const labels = o.cluster ? await o.cluster(vectors, stop) : clusterEmbeddings(vectors, stop);
+  if (o.signal?.aborted) throw cancelled();
   const count = labels.reduce((m, l) => Math.max(m, l + 1), 0);
   const centroids = Array.from({ length: count }, (_, c) =>
     meanEmbedding(clustered.filter((_, i) => labels[i] === c).map((s) => emb.get(s.id)!)),
@@ -286,6 +294,7 @@ export async function labelCueSpeakers(
       const found = await clusterSpeakers(plan, {
         reader,
         embed: (audio) => host.embed(audio, packDir),
+        cluster: (e, st) => host.cluster(e, st),
         ...(count === 'auto' ? {} : { speakers: count }),
         signal,
       });
@@ -403,6 +412,7 @@ export class DubAnalysis {
         const found = await clusterSpeakers(plan, {
           reader,
           embed: (audio) => host.embed(audio, packDir),
+          cluster: (e, st) => host.cluster(e, st),
           speakers: opts.speakers,
           threshold: opts.threshold,
           signal,

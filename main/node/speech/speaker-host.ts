@@ -2,12 +2,14 @@
  * Speaker embeddings in a worker thread (`dist/node/speaker.worker.js`), like the ASR host: the model loads once and
  * stays warm while the host lives; the worker is unref'd while idle so it never keeps a CLI process alive.
  * Cancellation is the caller's: it stops asking between recordings (one embedding takes a fraction of a second).
+ * Clustering runs there too (`cluster`): at the 1,000-embedding cap it takes seconds.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SpeakerEmbedError } from '../../../native-models/speaker/embedder.js';
 import { appRoot } from '../app-root.js';
+import type { ClusterStop } from '../../../native-models/speech/cluster.js';
 import type { SpeakerWorkerMessage, SpeakerWorkerRequest } from './speaker-protocol.js';
 
 export function speakerWorkerPath(): string {
@@ -18,7 +20,7 @@ export function speakerWorkerPath(): string {
 
 interface Pending {
   worker: Worker;
-  resolve(e: Float32Array): void;
+  resolve(m: SpeakerWorkerMessage): void;
   reject(e: Error): void;
 }
 
@@ -35,8 +37,8 @@ export class SpeakerHost {
       if (!p) return;
       this.pending.delete(m.id);
       if (![...this.pending.values()].some((q) => q.worker === w)) w.unref();
-      if (m.type === 'result') p.resolve(m.embedding);
-      else p.reject(new SpeakerEmbedError(m.code, m.message));
+      if (m.type === 'error') p.reject(new SpeakerEmbedError(m.code, m.message));
+      else p.resolve(m);
     });
     const fail = (err: Error) => {
       if (this.worker === w) this.worker = undefined;
@@ -52,16 +54,29 @@ export class SpeakerHost {
     return w;
   }
 
-  /** One embedding of 16 kHz mono audio (the buffer is handed to the worker: do not use it afterwards). */
-  embed(audio16k: Float32Array, packDir: string): Promise<Float32Array> {
+  private request(req: SpeakerWorkerRequest, transfer: ArrayBuffer[]): Promise<SpeakerWorkerMessage> {
     const w = this.spawn();
     w.ref();
-    const id = this.nextId++;
-    return new Promise<Float32Array>((resolve, reject) => {
-      this.pending.set(id, { worker: w, resolve, reject });
-      const req: SpeakerWorkerRequest = { type: 'embed', id, packDir, audio: audio16k };
-      w.postMessage(req, [audio16k.buffer as ArrayBuffer]);
+    return new Promise<SpeakerWorkerMessage>((resolve, reject) => {
+      this.pending.set(req.id, { worker: w, resolve, reject });
+      w.postMessage(req, transfer);
     });
+  }
+
+  /** One embedding of 16 kHz mono audio (the buffer is handed to the worker: do not use it afterwards). */
+  async embed(audio16k: Float32Array, packDir: string): Promise<Float32Array> {
+    const m = await this.request({ type: 'embed', id: this.nextId++, packDir, audio: audio16k }, [
+      audio16k.buffer as ArrayBuffer,
+    ]);
+    if (m.type !== 'result') throw new SpeakerEmbedError('FAILED', 'The speaker worker answered out of turn.');
+    return m.embedding;
+  }
+
+  /** `clusterEmbeddings` in the worker thread (the embeddings are copied there). */
+  async cluster(embeddings: Float32Array[], stop: ClusterStop): Promise<number[]> {
+    const m = await this.request({ type: 'cluster', id: this.nextId++, embeddings, stop }, []);
+    if (m.type !== 'labels') throw new SpeakerEmbedError('FAILED', 'The speaker worker answered out of turn.');
+    return m.labels;
   }
 
   async dispose(): Promise<void> {
