@@ -57,6 +57,12 @@ if (args.includes('--dub')) {
   process.exitCode = await runDubBench(json, mi >= 0 ? Number(args[mi + 1]) : 45);
   process.exit();
 }
+if (args.includes('--dub-analysis')) {
+  const { runDubAnalysisBench } = await import('./dub-analysis-bench.js');
+  const mi = args.indexOf('--dub-minutes');
+  process.exitCode = await runDubAnalysisBench(json, mi >= 0 ? args[mi + 1].split(',').map(Number) : [10, 60]);
+  process.exit();
+}
 const onlyIdx = args.indexOf('--only');
 const engines =
   onlyIdx >= 0 ? args[onlyIdx + 1].split(',') : ['espeak', 'pocket-tts', 'silero-vad', 'aligner', 'piper', 'asr'];

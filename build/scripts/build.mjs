@@ -46,6 +46,7 @@ const jobs = [
       'align.worker': 'main/node/speech/align.worker.ts',
       'asr.worker': 'main/node/speech/asr.worker.ts',
       'separation.worker': 'main/node/separation/separation.worker.ts',
+      'speaker.worker': 'main/node/speech/speaker.worker.ts',
     },
     outdir: 'dist/node',
   }),

@@ -47,11 +47,13 @@ import { desktopOnlyUpdates, type UpdateService } from './updates/update-service
 import { updateSettings } from './updates/updater.js';
 import { PrivacyService } from './privacy/privacy-service.js';
 import { DubService } from './dub/dub-service.js';
+import { ASR_PACK_ID, locateSpeakerPack } from './dub/dub-analysis.js';
+import { findAsrPack } from './speech/asr-host.js';
+import { SPEAKER_PACK_ID } from '../../native-models/speaker/embedder.js';
 import { engineDubDeps } from './dub/engine-deps.js';
 import { separationFor } from './separation/separation-host.js';
 import { takeSimilarity } from './dub/take-similarity.js';
 import { decodeWav } from '../../native-models/audio/wav.js';
-import { SPEAKER_PACK_ID } from '../../native-models/speaker/embedder.js';
 import { locateVoiceModel } from '../../native-models/enhance/voice-models.js';
 
 export type { RpcResponse };
@@ -432,6 +434,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await jobs.idle();
       // Dubbing generation writes takes into the data folder too.
       for (const d of dub.list()) await dub.cancel(d.id);
+      for (const d of dub.list()) await dub.analysis.cancel(d.id);
       await recording.discard().catch(() => undefined);
     },
     afterReset: () => {
@@ -448,6 +451,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     emit,
     log,
     locateVad: () => locateVoiceModel('silero-vad', [layout.models]),
+    locateSpeakerPack: () => locateSpeakerPack([layout.models]),
+    locateAsrPack: () => findAsrPack([layout.models], ASR_PACK_ID) ?? null,
     locateGtcrn: () => locateVoiceModel('gtcrn', [layout.models]),
     deps: {
       ...engineDubDeps({
@@ -983,6 +988,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const r = await dub.preview(projectId);
       return { revision: r.revision, durationSeconds: r.durationSeconds };
     },
+    'dub.findSpeakers': async ({ projectId, speakers, threshold }) => {
+      const r = await dub.analysis.findSpeakers(projectId, { speakers, threshold });
+      ledger.record('model.run', { engine: SPEAKER_PACK_ID, item: 'dub', itemId: projectId });
+      return r;
+    },
+    'dub.transcribe': async ({ projectId, asText }) => {
+      const r = await dub.analysis.transcribe(projectId, asText);
+      ledger.record('model.run', { engine: ASR_PACK_ID, item: 'dub', itemId: projectId });
+      return r;
+    },
+    'dub.cancelAnalysis': async ({ projectId }) => ({ cancelled: await dub.analysis.cancel(projectId) }),
     'dub.export': async (p) => {
       const r = await dub.export(p);
       ledger.record('export.written', {

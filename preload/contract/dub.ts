@@ -72,6 +72,11 @@ export const DubOptions = z
     report: z.string().min(1).optional(),
     /** Folder for the stems (dialogue.wav, background.wav). */
     stems: z.string().min(1).optional(),
+    /**
+     * Label cues without a speaker by clustering their voices (the speaker-embedding pack): 'auto' stops at the
+     * similarity threshold, a number gives the speaker count. Cues that name a speaker keep it and name their cluster.
+     */
+    clusterSpeakers: z.union([z.literal('auto'), z.number().int().min(1).max(DUB_LIMITS.speakersMax)]).optional(),
   })
   .strict();
 export type DubOptions = z.input<typeof DubOptions>;
@@ -366,6 +371,62 @@ const projectRef = z.object({ projectId: DubId }).strict();
 const SegmentText = z.string().trim().min(1, 'A segment needs text to speak').max(DUB_PROJECT_LIMITS.segmentTextMax);
 const Seconds = z.number().nonnegative().max(DUB_LIMITS.mediaSecondsMax);
 
+/** Limits of speaker clustering and transcription in dubbing projects (docs/security.md, "Dubbing: speakers and transcripts"). */
+export const DUB_ANALYSIS_LIMITS = {
+  /** Segments at least this long are embedded and clustered (shorter ones say too little about a voice). */
+  clusterSecondsMin: 1,
+  /** Segments from this long up to clusterSecondsMin join the most similar cluster; shorter ones are skipped. */
+  joinSecondsMin: 0.5,
+  /** Audio embedded per segment: its first this many seconds (memory and time per segment stay bounded). */
+  embedSecondsMax: 30,
+  /**
+   * Segments clustered at once (the longest; the rest join the most similar cluster): average-linkage clustering is
+   * O(n²) memory and O(n³) time (2,000 took 27 s on the loaded 2-core build machine; 1,000 about an eighth of that).
+   */
+  clusterItemsMax: 1000,
+  /** Default same-speaker threshold (cosine similarity), provisional: not yet measured on the real pack. */
+  speakerThreshold: 0.5,
+  /** Audio transcribed per call to the recogniser (with 5 s of context each side), so memory does not grow with the media. */
+  transcribeChunkSeconds: 300,
+} as const;
+
+export const DubAnalysisProgress = z.object({
+  projectId: z.string(),
+  task: z.enum(['speakers', 'transcript']),
+  phase: z.enum(['extracting', 'embedding', 'clustering', 'transcribing', 'done', 'cancelled', 'failed']),
+  fraction: z.number().min(0).max(1),
+});
+export type DubAnalysisProgress = z.infer<typeof DubAnalysisProgress>;
+
+const SegmentRef = z.object({ segmentId: z.string(), start: z.number(), end: z.number() });
+export const DubSpeakersResult = z.object({
+  project: DubProjectDetail,
+  /** The speakers found, with how many segments each now has. */
+  speakers: z.array(z.object({ name: z.string(), segments: z.number().int() })),
+  /** Segments given a speaker by clustering. */
+  labelled: z.number().int(),
+  /** Segments too short to cluster that joined the most similar cluster. */
+  joined: z.array(SegmentRef.extend({ speaker: z.string() })),
+  /** Segments left as they were: too short to tell a voice. */
+  skipped: z.array(SegmentRef.extend({ reason: z.string() })),
+  /** Locked segments, kept as they were. */
+  locked: z.number().int(),
+});
+export type DubSpeakersResult = z.infer<typeof DubSpeakersResult>;
+
+export const DubTranscribeResult = z.object({
+  project: DubProjectDetail,
+  /** New segments made from the transcript. */
+  added: z.number().int(),
+  /** Existing segments that had no source text and got the transcript's words inside them. */
+  filled: z.number().int(),
+  /** Transcript segments not added because a segment already covers that time. */
+  covered: z.number().int(),
+  words: z.number().int(),
+  model: z.string(),
+});
+export type DubTranscribeResult = z.infer<typeof DubTranscribeResult>;
+
 export const dubMethods = {
   'dub.list': call(z.object({}).strict(), z.array(DubProjectSummary)),
   'dub.get': call(projectRef, DubProjectDetail),
@@ -457,6 +518,33 @@ export const dubMethods = {
       .strict(),
     z.object({ export: DubExportInfo, report: DubReport }),
   ),
+  /**
+   * Speakers from the voices (the speaker-embedding pack): each segment's audio is embedded and the segments are
+   * clustered, by a similarity threshold or into a known number of speakers, and labelled "Speaker 1"…; locked
+   * segments keep their speaker (a locked segment's hand-given name names its cluster). `dub.analysis` reports.
+   */
+  'dub.findSpeakers': call(
+    z
+      .object({
+        projectId: DubId,
+        /** The number of speakers, when known (else the threshold decides). */
+        speakers: z.number().int().min(1).max(DUB_LIMITS.speakersMax).optional(),
+        /** Cosine similarity two clusters need to be merged (default DUB_ANALYSIS_LIMITS.speakerThreshold). */
+        threshold: z.number().min(-1).max(1).optional(),
+      })
+      .strict(),
+    DubSpeakersResult,
+  ),
+  /**
+   * Segments from a transcript of the media (the ASR pack) where no segment is yet, with the transcript as their
+   * source text (and as the text to speak with `asText`); existing segments without source text get theirs.
+   */
+  'dub.transcribe': call(
+    z.object({ projectId: DubId, asText: z.boolean().default(false) }).strict(),
+    DubTranscribeResult,
+  ),
+  /** Stop a running `dub.findSpeakers` or `dub.transcribe` (nothing is changed). */
+  'dub.cancelAnalysis': call(projectRef, z.object({ cancelled: z.boolean() })),
 } as const;
 
 export const dubEvents = {
@@ -464,6 +552,8 @@ export const dubEvents = {
   'dub.progress': z.object({ projectId: z.string(), generation: DubGeneration }),
   /** A dubbing project changed (edits, a new take): reload it. */
   'dub.changed': z.object({ projectId: z.string() }),
+  /** Progress of `dub.findSpeakers` / `dub.transcribe` (fraction of the whole, 0..1). */
+  'dub.analysis': DubAnalysisProgress,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------

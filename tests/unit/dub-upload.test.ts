@@ -156,7 +156,7 @@ describe('dubbing media uploaded from the browser', () => {
 
     const big = await put('huge.mp4', bytes(1024 * 1024), { declared: 9 * 1024 * 1024 * 1024 });
     expect(big.status).toBe(413);
-    expect(big.body.error.message).toMatch(/huge\.mp4 is larger than 8192 MiB/);
+    expect(big.body.error?.message).toMatch(/huge\.mp4 is larger than 8192 MiB/);
     expect(kept()).toEqual([]);
     // The server still answers.
     expect((await server.rpc('dub.list', {})).ok).toBe(true);

@@ -11,13 +11,21 @@ import { appVersion } from '../../node/app-root.js';
 import { createCore, type Core } from '../../node/core.js';
 import { planDub, runDub, type DubDeps, type ResolvedVoice } from '../../node/dub/pipeline.js';
 import { FASTER_RATE, synthesizeWhole } from '../../node/dub/engine-deps.js';
-import { dataLayout } from '../../node/paths.js';
 import { separationFor } from '../../node/separation/separation-host.js';
+import { locateSpeakerPack } from '../../node/dub/dub-analysis.js';
+import { SPEAKER_PACK_ID } from '../../../native-models/speaker/embedder.js';
 import { ApiError, toApiError } from '../../../native-models/common/errors.js';
-import type { DubOptions, DubProgress, DubReport, VoiceInfo } from '../../../preload/contract/index.js';
+import {
+  DUB_LIMITS,
+  type DubOptions,
+  type DubProgress,
+  type DubReport,
+  type VoiceInfo,
+} from '../../../preload/contract/index.js';
 import { CliError } from '../cli-error.js';
 import { knob } from '../knobs.js';
 import { checkOutputPath } from '../output-path.js';
+import { dataLayout } from '../../node/paths.js';
 import { resolveVoiceArg } from './render.js';
 
 interface DubCliOptions {
@@ -42,6 +50,7 @@ interface DubCliOptions {
   json?: boolean;
   progress?: boolean;
   plan?: boolean;
+  clusterSpeakers?: boolean | string;
 }
 
 function fmtTime(s: number): string {
@@ -51,7 +60,7 @@ function fmtTime(s: number): string {
 }
 
 /** Voices from the core: engine voices and library voices (decrypted conditioning), one worker for all takes. */
-function coreDeps(getCore: () => Promise<Core>, modelsDir: string): DubDeps {
+function coreDeps(getCore: () => Promise<Core>, modelsDirs: () => string[]): DubDeps {
   let voices: VoiceInfo[] | null = null;
   let n = 0;
   return {
@@ -77,11 +86,12 @@ function coreDeps(getCore: () => Promise<Core>, modelsDir: string): DubDeps {
       const core = await getCore();
       return synthesizeWhole(core.engines, `dub-${++n}`, voice, text, options, signal);
     },
-    separation: separationFor([modelsDir]),
+    separation: separationFor(modelsDirs()),
     async similarity(voice, pcm, sampleRate, signal) {
       const core = await getCore();
       return (await core.dub.takeSimilarity?.(voice, pcm, sampleRate, signal)) ?? null;
     },
+    speakerPackDir: () => locateSpeakerPack(modelsDirs()),
   };
 }
 
@@ -144,6 +154,10 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
       '--plan',
       "fit before generating: predict each segment's length and fit (one calibration take per voice) and write nothing",
     )
+    .option(
+      '--cluster-speakers [count]',
+      `label cues without a speaker by clustering their voices (needs the "${SPEAKER_PACK_ID}" model pack), into [count] speakers when given; use the labels ("Speaker 1", …) with --speaker-voice`,
+    )
     .option('--progress', 'show progress on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'no progress on stderr')
     .action(async (video: string, o: DubCliOptions) => {
@@ -155,7 +169,18 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
           throw new CliError(`--speaker-voice needs SPEAKER=VOICE (e.g. ANNA=espeak:fr+f3), not "${sv}"`, 2);
         return { speaker: sv.slice(0, i).trim(), voice: sv.slice(i + 1).trim() };
       });
+      let clusterSpeakers: 'auto' | number | undefined;
+      if (o.clusterSpeakers === true) clusterSpeakers = 'auto';
+      else if (typeof o.clusterSpeakers === 'string') {
+        clusterSpeakers = Number(o.clusterSpeakers);
+        if (!/^\d+$/.test(o.clusterSpeakers) || clusterSpeakers < 1 || clusterSpeakers > DUB_LIMITS.speakersMax)
+          throw new CliError(
+            `--cluster-speakers takes a speaker count from 1 to ${DUB_LIMITS.speakersMax}, not "${o.clusterSpeakers}"`,
+            2,
+          );
+      }
       const options: DubOptions = {
+        ...(clusterSpeakers !== undefined ? { clusterSpeakers } : {}),
         input: abs(video),
         subs: abs(o.subs),
         ...(o.sourceSubs ? { sourceSubs: abs(o.sourceSubs) } : {}),
@@ -176,6 +201,8 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
         ...(o.stems ? { stems: abs(o.stems) } : {}),
         ...(o.report ? { report: abs(o.report) } : {}),
       };
+      // Packs: $TIMBRE_MODELS_DIR first, then the data folder's models.
+      const modelsDirs = () => [process.env.TIMBRE_MODELS_DIR ?? '', dataLayout(getDataDir()).models].filter(Boolean);
       // The core (data folder, voice library, synthesis worker) opens only once the input has passed its checks.
       const opened: { core: Promise<Core> | null } = { core: null };
       const getCore = () =>
@@ -208,10 +235,7 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
       };
       if (o.plan) {
         try {
-          const plan = await planDub(options, coreDeps(getCore, dataLayout(getDataDir()).models), {
-            signal: ac.signal,
-            onProgress,
-          });
+          const plan = await planDub(options, coreDeps(getCore, modelsDirs), { signal: ac.signal, onProgress });
           if (show) process.stderr.write('\r\x1b[K');
           if (o.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
           else
@@ -236,10 +260,7 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
       }
       let report: DubReport;
       try {
-        report = await runDub(options, coreDeps(getCore, dataLayout(getDataDir()).models), {
-          signal: ac.signal,
-          onProgress,
-        });
+        report = await runDub(options, coreDeps(getCore, modelsDirs), { signal: ac.signal, onProgress });
       } catch (err) {
         if (err instanceof CliError) throw err;
         const e = toApiError(err);

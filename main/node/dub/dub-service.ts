@@ -53,6 +53,7 @@ import { extractAudio, probeMedia, RawF32Reader } from './media.js';
 import { SileroVad } from '../../../native-models/vad/index.js';
 import { SEPARATION_PACK_MISSING } from '../../../native-models/separation/pack.js';
 import { gatherSpeakerClip, type GatheredClip } from './clone.js';
+import { DubAnalysis } from './dub-analysis.js';
 import {
   DUB_DEFAULT_VOICE,
   makeSegmentTake,
@@ -116,6 +117,10 @@ export interface DubServiceOptions {
   locateVad?: () => string | null;
   /** The GTCRN model file (the `gtcrn` pack, clone-from-video's optional denoise), or null when not installed. */
   locateGtcrn?: () => string | null;
+  /** The speaker-embedding pack's folder (`speaker-wespeaker-en`), or null when it is not installed. */
+  locateSpeakerPack?: () => string | null;
+  /** The ASR pack's folder (`parakeet-ctc-en`), or null when it is not installed. */
+  locateAsrPack?: () => string | null;
 }
 
 interface Running {
@@ -155,11 +160,21 @@ export class DubService {
   private closed = false;
   /** Each list of segment rows' slots (takeKey's borrow limits), while the list is in use. */
   private readonly slotsOf = new WeakMap<SegmentRow[], { start: number; end: number }[]>();
+  /** Speakers and transcripts from the installed packs (dub-analysis.ts). */
+  readonly analysis: DubAnalysis;
 
   constructor(private readonly o: DubServiceOptions) {
     this.db = o.db;
     this.dir = path.join(o.root, 'dub');
     mkdirSync(this.dir, { recursive: true });
+    this.analysis = new DubAnalysis({
+      db: this.db,
+      emit: o.emit,
+      get: (id) => this.get(id),
+      touched: (id) => this.touched(id),
+      locateSpeakerPack: o.locateSpeakerPack,
+      locateAsrPack: o.locateAsrPack,
+    });
   }
 
   /** The report's take similarity of the core's engine (`timbre dub` reports it too); absent: none. */
@@ -574,6 +589,7 @@ export class DubService {
     const r = this.row(id);
     await this.cancel(id);
     this.clones.get(id)?.abort(); // a clone from this project's media stops (nothing is created)
+    await this.analysis.cancel(id);
     this.db.prepare('DELETE FROM dub_projects WHERE id = ?').run(id);
     rmSync(path.join(this.dir, id), { recursive: true, force: true });
     // An uploaded copy goes with its project; the user's own file is never touched.
@@ -1163,6 +1179,7 @@ export class DubService {
   async close(): Promise<void> {
     this.closed = true;
     for (const c of this.clones.values()) c.abort();
+    await this.analysis.close();
     for (const run of this.running.values()) run.abort.abort();
     await Promise.all([...this.running.values()].map((r) => r.promise));
     await Promise.all([...this.previews.values()].map((p) => p.promise.catch(() => undefined)));

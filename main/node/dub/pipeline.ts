@@ -49,6 +49,7 @@ import {
   runTool,
   type ProbeResult,
 } from './media.js';
+import { labelCueSpeakers, speakerPackMissing } from './dub-analysis.js';
 
 /** The mix runs at 48 kHz, mono (the rate of video audio). */
 export const MIX_RATE = 48_000;
@@ -90,6 +91,8 @@ export interface DubDeps {
    * null (or absent) when none is installed.
    */
   separation?(): DubSeparation | null;
+  /** The installed speaker-embedding pack's folder, or null (`clusterSpeakers`). */
+  speakerPackDir?(): string | null;
 }
 
 /** Vocals/accompaniment separation of a raw float32 stereo file at {@link SPLEETER_RATE} (run in a worker). */
@@ -504,6 +507,13 @@ export async function prepareDub(options: DubOptions, deps: DubDeps, signal?: Ab
     cues.push({ ...c, index: cues.length, end: Math.min(c.end, probe.durationSeconds) });
   }
   if (!cues.length) throw new ApiError('INVALID_INPUT', 'No cue of the subtitles falls inside the media.');
+  // Speakers of cues that name none, from their voices (dub-analysis.ts).
+  if (s.clusterSpeakers !== undefined && !given) {
+    if (!probe.audio) throw new ApiError('INVALID_INPUT', 'Clustering speakers needs audio; this source has none.');
+    const packDir = deps.speakerPackDir?.() ?? null;
+    if (!packDir) throw speakerPackMissing();
+    warnings.push(...(await labelCueSpeakers(input, cues, s.clusterSpeakers, packDir, signal)));
+  }
   // Voices: one per speaker.
   const speakers = new Map<string, string>();
   for (const c of cues) if (c.speaker) speakers.set(c.speaker.toLowerCase(), c.speaker);

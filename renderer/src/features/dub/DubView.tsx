@@ -12,6 +12,7 @@ import { Icon } from '../../components/Icon';
 import { VoicePicker } from '../../components/VoicePicker';
 import { useT } from '../../i18n/useT';
 import { CloneSpeakerButton } from './CloneSpeaker';
+import { DubAnalysisTools } from './DubAnalysisTools';
 import { DubTimeline } from './DubTimeline';
 import { PredictedFitBadge, WontFitFilter, wontFit } from './PredictedFit';
 import { subscribeDubEvents, useDub } from './dubStore';
@@ -582,6 +583,7 @@ function SegmentList({ project, onSeek }: { project: DubProjectDetail; onSeek(s:
             <Icon name="wave" size={14} /> {busy === 'detect' ? t('dub.detecting') : t('dub.detectSpeech')}
           </button>
         )}
+        <DubAnalysisTools project={project} />
       </div>
       <WontFitFilter
         checked={onlyWontFit}

@@ -101,4 +101,18 @@ export const dubEn = {
   'dub.undo': 'Undo',
   'dub.stems': 'Also write stems (dialogue.wav, background.wav)',
   'dub.exportedStems': 'Stems: {path}',
+  // dubbing: speakers and transcripts from the packs (#11)
+  'dub.transcribe': 'Transcribe',
+  'dub.transcribing': 'Transcribing…',
+  'dub.findSpeakers': 'Find speakers',
+  'dub.findingSpeakers': 'Finding speakers…',
+  'dub.speakerCount': 'Speakers',
+  'dub.speakerCountAuto': 'auto',
+  'dub.analysisProgress': 'Progress',
+  'dub.speakersFound': 'Speakers found: {names}.',
+  'dub.speakersJoined': '{n} short segment(s) joined the most similar speaker.',
+  'dub.speakersSkipped': '{n} segment(s) too short to tell, left as they were.',
+  'dub.speakersLocked': '{n} locked segment(s) kept.',
+  'dub.transcribed':
+    'Transcript: {words} words, {added} new segment(s), {filled} given source text, {covered} already covered.',
 } as const;

@@ -102,4 +102,17 @@ export const dubZhCN: Record<keyof typeof dubEn, string> = {
   'dub.undo': '撤销',
   'dub.stems': '同时写出分轨（dialogue.wav、background.wav）',
   'dub.exportedStems': '分轨：{path}',
+  // dubbing: speakers and transcripts from the packs (#11)
+  'dub.transcribe': '转写',
+  'dub.transcribing': '正在转写…',
+  'dub.findSpeakers': '识别说话人',
+  'dub.findingSpeakers': '正在识别说话人…',
+  'dub.speakerCount': '说话人数',
+  'dub.speakerCountAuto': '自动',
+  'dub.analysisProgress': '进度',
+  'dub.speakersFound': '找到的说话人：{names}。',
+  'dub.speakersJoined': '{n} 个短片段归入最相似的说话人。',
+  'dub.speakersSkipped': '{n} 个片段太短无法判断，保持不变。',
+  'dub.speakersLocked': '保留了 {n} 个锁定的片段。',
+  'dub.transcribed': '转写：{words} 个词，新增 {added} 个片段，{filled} 个补上原文，{covered} 个已有片段。',
 };

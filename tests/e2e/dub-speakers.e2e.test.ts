@@ -1,0 +1,121 @@
+/**
+ * Issue #11, the Dub view's "Find speakers" and "Transcribe" in Chromium against the real `timbre serve`: a WebM this
+ * test makes with ffmpeg from two real readers in ../shared/eval (LJ Speech, LibriSpeech 1688) at known times, with
+ * SRT cues and no speaker names. With a known count of 2 and the spectral speaker fixture installed
+ * (tests/fixtures/speaker-spectral-fixture.ts; see tests/unit/dub-speakers.test.ts for why that fixture), each
+ * reader's segments get one label, shown in the segment rows; Transcribe without the ASR pack says which pack to
+ * install. Console guard and axe.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { DubProjectDetail } from '../../preload/contract/index.js';
+import { makeSpectralSpeakerFixture } from '../fixtures/speaker-spectral-fixture.js';
+import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { tempDir } from '../helpers/tmp.js';
+import { expectAccessible } from './axe.js';
+import { guardPage, type PageGuard } from './console-guard.js';
+
+let server: ServerProcess;
+let browser: Browser;
+let page: Page;
+let guard: PageGuard;
+let dir: string;
+let cleanup: () => void;
+let projectId: string;
+
+const EVAL = path.resolve(ROOT, '..', 'shared', 'eval', 'speech', '16k');
+/** [reader, media start, clip, offset, seconds] */
+const PLACED: ['A' | 'B', number, string, number, number][] = [
+  ['A', 1.0, 'lj_LJ001-0001', 0.5, 3.5],
+  ['B', 5.5, 'ls_1688-142285-0000', 0.5, 3.5],
+  ['A', 10.0, 'lj_LJ001-0003', 0.5, 3.5],
+  ['B', 14.5, 'ls_1688-142285-0001', 0.5, 3.5],
+];
+const LENGTH = 19;
+
+async function rpc<T>(method: string, params: unknown): Promise<T> {
+  const r = await server.rpc<T>(method, params);
+  if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
+  return r.result;
+}
+const srtTime = (s: number) =>
+  `00:00:${String(Math.floor(s)).padStart(2, '0')},${String(Math.round((s % 1) * 1000)).padStart(3, '0')}`;
+
+beforeAll(async () => {
+  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) throw new Error('build failed');
+  }
+  const t = tempDir('timbre-dubspk-e2e-');
+  dir = t.dir;
+  cleanup = t.cleanup;
+  const video = path.join(dir, 'two-readers.webm');
+  const inputs = PLACED.flatMap(([, , clip, off, len]) => [
+    '-ss', String(off), '-t', String(len), '-i', path.join(EVAL, `${clip}.wav`),
+  ]); // prettier-ignore
+  const delays = PLACED.map(([, at], i) => `[${i + 2}]adelay=${Math.round(at * 1000)}:all=1[s${i}]`).join(';');
+  const mix = `${delays};[1]${PLACED.map((_, i) => `[s${i}]`).join('')}amix=inputs=${PLACED.length + 1}:duration=first:normalize=0[a]`;
+  execFileSync('ffmpeg', [
+    '-v', 'error',
+    '-f', 'lavfi', '-i', `testsrc=size=160x120:rate=10:duration=${LENGTH}`,
+    '-f', 'lavfi', '-i', `anoisesrc=d=${LENGTH}:c=pink:a=0.001:r=48000`,
+    ...inputs,
+    '-filter_complex', mix, '-map', '0:v', '-map', '[a]',
+    '-c:v', 'libvpx', '-b:v', '200k', '-c:a', 'libopus', '-y', video,
+  ]); // prettier-ignore
+  const srt = path.join(dir, 'two-readers.srt');
+  writeFileSync(
+    srt,
+    PLACED.map(([, at, , , len], i) => `${i + 1}\n${srtTime(at)} --> ${srtTime(at + len)}\nLine ${i + 1}.\n`).join(
+      '\n',
+    ),
+  );
+  server = await startServer(dir);
+  projectId = (await rpc<DubProjectDetail>('dub.create', { media: { path: video }, targetSubs: { path: srt } })).id;
+  makeSpectralSpeakerFixture(path.join(dir, 'models'));
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
+  page = await context.newPage();
+  guard = guardPage(page);
+}, 120_000);
+
+afterEach(() => guard.expectClean());
+
+afterAll(async () => {
+  await browser?.close();
+  server?.proc.kill('SIGTERM');
+  cleanup?.();
+});
+
+describe('the Dub view: speakers and transcripts', () => {
+  it('finds the speakers of a project into a known count and shows them per segment', async () => {
+    await page.goto(`${server.url}/#token=${server.token}`);
+    await page.getByRole('button', { name: 'Dub', exact: true }).click();
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect.poll(() => page.getByTestId('dub-segment').count(), { timeout: 30_000 }).toBe(4);
+    await page.getByLabel('Speakers', { exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Find speakers' }).click();
+    await page.getByText('Speakers found: Speaker 1 (2), Speaker 2 (2).').waitFor({ timeout: 60_000 });
+    const p = await rpc<DubProjectDetail>('dub.get', { projectId });
+    expect(p.segmentList.map((s) => s.speaker)).toEqual(['Speaker 1', 'Speaker 2', 'Speaker 1', 'Speaker 2']);
+    for (const [i, who] of ['Speaker 1', 'Speaker 2', 'Speaker 1', 'Speaker 2'].entries())
+      await expect.poll(() => page.getByLabel(`Speaker of segment ${i + 1}`).inputValue()).toBe(who);
+    await expectAccessible(page, 'dub workspace with speakers');
+  }, 120_000);
+
+  it('Transcribe without the ASR pack says which pack to install', async () => {
+    guard.allow({ url: /\/api\/rpc/, status: 424 }, { text: /424/ });
+    await page.getByRole('button', { name: 'Transcribe', exact: true }).click();
+    await page.getByText(/"parakeet-ctc-en" model pack/).waitFor({ timeout: 30_000 });
+    expect((await rpc<DubProjectDetail>('dub.get', { projectId })).segmentList.length).toBe(4);
+  }, 60_000);
+});
