@@ -124,6 +124,17 @@ export function takeQc(p: QcInput): TakeQc {
   const missing = a.words.filter((w) => w.status === 'missing').map((w) => w.word);
   if (missing.length) issues.push({ kind: 'missing-words', words: missing });
   const unclear = weakClusters(a.words);
+  // Aligned only without pruning: other words were said somewhere. The weak words say where (at least the weakest).
+  if (a.unpruned) {
+    const placed = a.words.map((w, i) => ({ w, i })).filter(({ w }) => w.status !== 'missing');
+    const weak = placed.filter(({ w }) => w.score < WEAK_WORD_SCORE).map(({ i }) => i);
+    const weakest = placed.reduce<{ i: number; s: number } | null>(
+      (best, { w, i }) => (best && best.s <= w.score ? best : { i, s: w.score }),
+      null,
+    );
+    for (const i of weak.length ? weak : weakest ? [weakest.i] : []) if (!unclear.includes(i)) unclear.push(i);
+    unclear.sort((x, y) => x - y);
+  }
   if (unclear.length) issues.push({ kind: 'unclear-words', words: unclear.map((i) => a.words[i].word) });
   const limit = LONG_SILENCE_SECONDS + Math.max(0, p.deliberatePauseSeconds ?? 0);
   const heard = a.words.filter((w) => w.start !== null && w.end !== null) as {

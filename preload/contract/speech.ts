@@ -42,6 +42,11 @@ export const AlignResult = z.object({
   /** Which aligner produced this (e.g. "embedded aligner (SoundSwallower en-us)"). */
   aligner: z.string(),
   durationSeconds: z.number().nonnegative(),
+  /**
+   * True when the text could be aligned only without pruning: somewhere the audio is far from the text (other words
+   * were said). The verdict is then a mismatch, and the words that differ are those scoring low.
+   */
+  unpruned: z.boolean().optional(),
 });
 export type AlignResult = z.infer<typeof AlignResult>;
 
