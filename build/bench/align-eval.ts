@@ -60,10 +60,31 @@ export function addNoise(x: Float32Array, snrDb: number): Float32Array {
 }
 
 interface Case {
-  kind: 'right' | 'other statement' | 'partial reading' | 'extra speech' | 'silence with noise';
+  kind: 'right' | 'other statement' | 'partial reading' | 'extra speech' | 'silence with noise' | 'three words differ';
   name: string;
   audio: Float32Array;
   text: string;
+  /** Indexes (in the text's whitespace-separated words) of the words the audio does not say. */
+  differ?: number[];
+}
+
+/** Content words put in place of three of a clip's words for the "three words differ" case (none is in any clip). */
+const SWAP_WORDS = ['xylophone', 'pumpkin', 'volcano', 'lantern', 'meadow', 'copper'];
+
+/**
+ * The clip's transcript with three of its words (at a quarter, half and three quarters of the way, skipping words
+ * of under 3 letters) replaced by words the clip does not say: a reading that differs from the text in 3 words.
+ */
+export function threeWordsDiffer(text: string, seed: number): { text: string; differ: number[] } {
+  const t = text.split(/\s+/);
+  const differ: number[] = [];
+  for (const q of [0.25, 0.5, 0.75]) {
+    let i = Math.floor(t.length * q);
+    while (i < t.length - 1 && (t[i].replace(/[^\p{L}]/gu, '').length < 3 || differ.includes(i))) i++;
+    differ.push(i);
+  }
+  differ.forEach((i, k) => (t[i] = SWAP_WORDS[(seed + k) % SWAP_WORDS.length]));
+  return { text: t.join(' '), differ };
 }
 
 /** Written words of `text` up to/after the word that ends before `seconds` in an alignment. */
@@ -120,7 +141,18 @@ async function main() {
         audio: noise(sec, rms, kind, sec),
         text: c.text,
       });
+    const d = threeWordsDiffer(c.text, clips.indexOf(c));
+    cases.push({
+      kind: 'three words differ',
+      name: `${c.id} with 3 words swapped`,
+      audio: c.audio,
+      text: d.text,
+      differ: d.differ,
+    });
   }
+  // --only KIND[,KIND]: a subset of the cases (a quicker run).
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
+  if (only) cases.splice(0, cases.length, ...cases.filter((k) => only.includes(k.kind)));
   const rows: {
     kind: string;
     name: string;
@@ -130,6 +162,8 @@ async function main() {
     words: number;
     unexpected: number;
     seconds: number;
+    /** three words differ: how many of the three were named (not ok), and how many words were named in all. */
+    differNamed?: number;
   }[] = [];
   let audioSeconds = 0;
   let alignMs = 0;
@@ -147,10 +181,32 @@ async function main() {
       words: r.words.length,
       unexpected: r.unexpectedSpeechSeconds,
       seconds: k.audio.length / 16000,
+      ...(k.differ ? { differNamed: k.differ.filter((i) => r.words[i]?.status !== 'ok').length } : {}),
     });
-    if (args.includes('--dump')) console.error(k.kind, '|', k.name, '|', r.verdict, r.score, r.reasons.join(' '));
+    if (args.includes('--dump'))
+      console.error(
+        k.kind,
+        '|',
+        k.name,
+        '|',
+        r.verdict,
+        r.score,
+        r.reasons.join(' '),
+        '| named:',
+        r.words
+          .filter((w) => w.status !== 'ok')
+          .map((w) => w.word)
+          .join(' '),
+      );
   }
-  const kinds = ['right', 'other statement', 'partial reading', 'extra speech', 'silence with noise'];
+  const kinds = [
+    'right',
+    'other statement',
+    'partial reading',
+    'extra speech',
+    'silence with noise',
+    'three words differ',
+  ];
   const summary = kinds.map((kind) => {
     const rs = rows.filter((r) => r.kind === kind);
     const want = kind === 'right' ? 'match' : 'mismatch';
@@ -169,6 +225,11 @@ async function main() {
       scoreRange: range(scores),
       failedWordShareRange: range(failedShare),
       unexpectedSecondsRange: range(unexpected),
+      /** Words named (not ok) per case, and how many of the three differing words were among them. */
+      namedWordsRange: range(rs.map((r) => r.failed)),
+      ...(kind === 'three words differ'
+        ? { differNamed: rs.reduce((a, r) => a + (r.differNamed ?? 0), 0), differTotal: 3 * rs.length }
+        : {}),
     };
   });
   const out = {
@@ -182,6 +243,8 @@ async function main() {
     for (const s of summary)
       console.log(
         `${s.kind.padEnd(20)} expected ${s.expected.padEnd(8)} ${s.correct}/${s.cases} = ${(s.rate * 100).toFixed(1)} %`,
+        `score ${s.scoreRange.map((x) => x.toFixed(2)).join('-')}, failed share ${s.failedWordShareRange.map((x) => x.toFixed(2)).join('-')}, other speech ${s.unexpectedSecondsRange.join('-')} s, words named ${s.namedWordsRange.join('-')}` +
+          ('differNamed' in s ? `, differing words named ${s.differNamed}/${s.differTotal}` : ''),
       );
     for (const e of out.errors)
       console.log(

@@ -11,6 +11,7 @@ import { ApiError, notFound, toApiError } from '../../native-models/common/error
 import { AlignError } from '../../native-models/speech/aligner.js';
 import { AlignerHost } from './speech/aligner-host.js';
 import { TakeQcService } from './speech/take-qc.js';
+import { takeQcPacks } from './speech/take-qc-packs.js';
 import { AutoRetake } from './speech/auto-retake.js';
 import { RetakeStore } from './studio/retake-store.js';
 import { sweepTempFiles } from './atomic-fs.js';
@@ -334,7 +335,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     const tag = mine ? mine.language : (await engineVoices()).find((v) => v.id === voiceId)?.language;
     return tag ? normalLanguageTag(tag) : null;
   };
+  const qcPacks = takeQcPacks(layout.models, library);
   const takeQc = new TakeQcService({
+    ...qcPacks,
     repos,
     takesDir: layout.takes,
     aligner,
@@ -1206,6 +1209,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       staging.closeWork();
       await engines.close();
       await aligner.dispose();
+      await qcPacks.dispose();
       db.close();
     },
   };

@@ -19,6 +19,7 @@
  * Pure and process-neutral: the caller decodes the take and runs the aligner.
  */
 import type { AlignResult, QcIssue, TakeQc } from '../../preload/contract/speech.js';
+import { werWords, wordDiff } from '../asr/wer.js';
 import { MAX_UNEXPECTED_SPEECH_SECONDS } from './verify.js';
 
 /** A pause longer than this (seconds) beyond what the line asks for is flagged. */
@@ -123,6 +124,17 @@ export function takeQc(p: QcInput): TakeQc {
   const missing = a.words.filter((w) => w.status === 'missing').map((w) => w.word);
   if (missing.length) issues.push({ kind: 'missing-words', words: missing });
   const unclear = weakClusters(a.words);
+  // Aligned only without pruning: other words were said somewhere. The weak words say where (at least the weakest).
+  if (a.unpruned) {
+    const placed = a.words.map((w, i) => ({ w, i })).filter(({ w }) => w.status !== 'missing');
+    const weak = placed.filter(({ w }) => w.score < WEAK_WORD_SCORE).map(({ i }) => i);
+    const weakest = placed.reduce<{ i: number; s: number } | null>(
+      (best, { w, i }) => (best && best.s <= w.score ? best : { i, s: w.score }),
+      null,
+    );
+    for (const i of weak.length ? weak : weakest ? [weakest.i] : []) if (!unclear.includes(i)) unclear.push(i);
+    unclear.sort((x, y) => x - y);
+  }
   if (unclear.length) issues.push({ kind: 'unclear-words', words: unclear.map((i) => a.words[i].word) });
   const limit = LONG_SILENCE_SECONDS + Math.max(0, p.deliberatePauseSeconds ?? 0);
   const heard = a.words.filter((w) => w.start !== null && w.end !== null) as {
@@ -222,7 +234,93 @@ export function describeIssue(i: QcIssue): string {
       return `A ${i.seconds.toFixed(1)} s pause at ${i.at.toFixed(1)} s.`;
     case 'clipping':
       return `Clipping at ${i.at.toFixed(2)} s (${i.samples} samples at full scale).`;
+    case 'voice-drift':
+      return `Voice drift: sounds ${Math.round(i.similarity * 100)} % like the voice's samples (at least ${Math.round(i.threshold * 100)} % expected).`;
+    case 'word-errors':
+      return `Heard other words (${Math.round(i.wer * 100)} % word errors): ${describeWordErrors(i)}.`;
   }
+}
+
+/** "cat" heard as "hat", "dog" not heard, "very" added (at most 6, in text order within each kind). */
+export function describeWordErrors(i: Extract<QcIssue, { kind: 'word-errors' }>): string {
+  const parts = [
+    ...i.substituted.map((s) => `"${s.expected}" heard as "${s.heard}"`),
+    ...i.missing.map((w) => `"${w}" not heard`),
+    ...i.extra.map((w) => `"${w}" added`),
+  ];
+  return parts.slice(0, 6).join(', ') + (parts.length > 6 ? ` and ${parts.length - 6} more` : '');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checks that need an installed pack: speaker similarity (speaker-embedding pack) and word error rate (ASR pack).
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * A take whose speaker embedding is less similar than this (cosine, clamped to 0..1) to the mean embedding of its
+ * voice's own samples is flagged as voice drift. PROVISIONAL, not measured: the speaker-embedding pack could not be
+ * downloaded where this was built; it is the consent check's same-speaker threshold (SPEAKER_SAME_THRESHOLD, also
+ * provisional). `tests/unit/speaker-real.test.ts` prints real same/different-speaker scores to set both.
+ */
+export const VOICE_DRIFT_THRESHOLD = 0.5;
+/**
+ * A take whose transcript differs from its text in more than this share of the words (word error rate) is flagged.
+ * PROVISIONAL, not measured on the real model (no download where this was built): Parakeet TDT-CTC 110M reports
+ * about 3–8 % WER on read English, so a correct take should stay well under 15 %, and one word skipped in a line of
+ * up to 6 words, or two in 13, goes over it.
+ */
+export const MAX_TAKE_WER = 0.15;
+
+export interface PackChecks {
+  /** Cosine similarity (clamped to 0..1) of the take to its voice's samples. */
+  similarity?: number;
+  /** The recogniser's transcript, and the words the take should say (the spoken words of its text). */
+  asr?: { transcript: string; reference: string };
+}
+
+/**
+ * Adds what the installed packs found to the aligner's QC. With a transcript, the recogniser decides about the words:
+ * the aligner's "missing" and "unclear" findings are replaced by the word error rate (the aligner stays the fallback
+ * when no recogniser is installed), while pauses, extra speech and clipping still come from the alignment and the
+ * samples. An unchecked QC stays unchecked.
+ */
+export function withPackChecks(qc: TakeQc, p: PackChecks): TakeQc {
+  if (qc.status === 'unchecked') return qc;
+  let issues = [...qc.issues];
+  const out: TakeQc = { ...qc };
+  if (p.asr) {
+    const ref = werWords(p.asr.reference);
+    const diff = wordDiff(ref, werWords(p.asr.transcript));
+    out.wer = Math.round(diff.wer * 1000) / 1000;
+    out.transcript = p.asr.transcript;
+    issues = issues.filter((i) => i.kind !== 'missing-words' && i.kind !== 'unclear-words');
+    if (diff.wer > MAX_TAKE_WER)
+      issues.unshift({
+        kind: 'word-errors',
+        wer: out.wer,
+        missing: diff.missing,
+        extra: diff.extra,
+        substituted: diff.substituted,
+      });
+  }
+  if (p.similarity !== undefined) {
+    const similarity = Math.round(Math.min(1, Math.max(0, p.similarity)) * 1000) / 1000;
+    out.similarity = similarity;
+    if (similarity < VOICE_DRIFT_THRESHOLD)
+      issues.push({ kind: 'voice-drift', similarity, threshold: VOICE_DRIFT_THRESHOLD });
+  }
+  const flagged = issues.length > 0;
+  return {
+    ...out,
+    issues,
+    status: flagged ? 'flagged' : 'ok',
+    summary: flagged ? summarize(issues) : okSummary(p),
+  };
+}
+
+function okSummary(p: PackChecks): string {
+  const parts = ['Every word heard; no long pauses, no clipping'];
+  if (p.similarity !== undefined) parts.push('sounds like its voice');
+  return `${parts.join('; ')}.`;
 }
 
 function summarize(issues: QcIssue[]): string {

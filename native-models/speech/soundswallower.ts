@@ -20,7 +20,9 @@ import { ALIGN_SAMPLE_RATE, AlignError, MAX_ALIGN_SECONDS, type AlignOptions, ty
 import { espeakIpa, phoneMapFor, type PhoneMap } from './g2p.js';
 import { normaliseForAlignment, type NormalisedText } from './text.js';
 import {
+  CLEAR_DIFFERENCE_SCORE,
   decide,
+  NEXT_TO_DIFFERENCE_OK_SCORE,
   MIN_SPEECH_IN_SILENCE_FRAMES,
   MIN_STRETCH_FRAMES,
   STRETCH_FRAMES_PER_PHONE,
@@ -36,6 +38,13 @@ const GOP_UNITS = 1000;
 
 /** Beam for the second try of a forced alignment (the decoder's default is 1e-48). */
 const WIDE_BEAM = 1e-80;
+/**
+ * Beam for the last try: in effect no pruning. A text that differs from the audio in a few words (a consent statement
+ * read with other verification words) loses every path even at WIDE_BEAM; before this try existed such readings fell
+ * back to the optional-word grammar, which has no garbage model and so named almost every word of the statement.
+ * Aligned without pruning, each word gets its own GOP score and only the words that differ score low.
+ */
+const UNPRUNED_BEAM = 1e-300;
 
 const MODELS: Record<string, string> = { en: 'en-us', fr: 'fr-fr' };
 
@@ -185,17 +194,33 @@ export class SoundSwallowerAligner implements SpeechAligner {
     }
   }
 
-  private forced(d: Decoder, audio: Float32Array, words: string[], retry = true): Seg[] | null {
+  /**
+   * Forced alignment of `words`: with the default beams, then (when `retry`) WIDE_BEAM, then UNPRUNED_BEAM. `unpruned`
+   * says that only the last try found a path: the text does not fit the audio somewhere (the verdict is a mismatch).
+   */
+  private forced(
+    d: Decoder,
+    audio: Float32Array,
+    words: string[],
+    retry = true,
+  ): { segs: Seg[]; unpruned: boolean } | null {
     d.set_align_text(words.join(' '));
     const segs = this.decode(d, audio, 1);
-    if (segs || !retry) return segs;
+    if (segs || !retry) return segs ? { segs, unpruned: false } : null;
     // The default beams prune hard (fast): a stretch that fits the text poorly (a date read another way, fast or
     // synthetic speech) can lose every path. Once more with wide beams before concluding that words are missing.
     const saved = (['beam', 'wbeam', 'pbeam'] as const).map((k) => [k, d.get_config(k)] as const);
-    for (const [k] of saved) d.set_config(k, WIDE_BEAM);
     try {
-      d.set_align_text(words.join(' '));
-      return this.decode(d, audio, 1);
+      for (const [beam, unpruned] of [
+        [WIDE_BEAM, false],
+        [UNPRUNED_BEAM, true],
+      ] as const) {
+        for (const [k] of saved) d.set_config(k, beam);
+        d.set_align_text(words.join(' '));
+        const wide = this.decode(d, audio, 1);
+        if (wide) return { segs: wide, unpruned };
+      }
+      return null;
     } finally {
       for (const [k, v] of saved) d.set_config(k, v);
     }
@@ -238,7 +263,7 @@ export class SoundSwallowerAligner implements SpeechAligner {
     d.stop();
     const hyp = d.get_text().trim();
     if (!hyp) return null;
-    const segs = this.forced(d, audio, hyp.split(/\s+/), true);
+    const segs = this.forced(d, audio, hyp.split(/\s+/), true)?.segs;
     if (!segs) return null;
     const perFrame = new Float64Array(nFrames);
     const isPhone = new Uint8Array(nFrames);
@@ -290,16 +315,20 @@ export class SoundSwallowerAligner implements SpeechAligner {
 
     // Alignment: all the words, else only those the audio holds.
     let kept = dictWords.map((_, i) => i);
-    let segs = this.forced(d, audio, dictWords);
+    const all = this.forced(d, audio, dictWords);
+    let segs = all?.segs ?? null;
+    // Aligned only without pruning: words differ somewhere (the per-word scores say which).
+    const unpruned = all?.unpruned ?? false;
     if (!segs) {
+      // The audio cannot hold all the words (too short for them: a partial reading).
       kept = this.findSaid(d, audio, dictWords);
       segs = kept.length
-        ? this.forced(
+        ? (this.forced(
             d,
             audio,
             kept.map((i) => dictWords[i]),
             false,
-          )
+          )?.segs ?? null)
         : [];
       if (!segs) {
         kept = [];
@@ -390,9 +419,10 @@ export class SoundSwallowerAligner implements SpeechAligner {
               word: words.length - 1,
             });
     });
+    if (unpruned) markAroundDifferences(words);
     const meanGop = allFrames ? allGop / allFrames : -Infinity;
     const unexpectedSpeechSeconds = Math.round(unexpected * 100) / 100;
-    const decided = decide({ words, meanGop, unexpectedSpeechSeconds });
+    const decided = decide({ words, meanGop, unexpectedSpeechSeconds, unpruned });
     // Without the contrast nothing is verified: fail closed (a consent reading must be checked, not assumed).
     const { verdict, reasons } = loop
       ? decided
@@ -413,6 +443,7 @@ export class SoundSwallowerAligner implements SpeechAligner {
       reasons,
       aligner: `${this.name.replace(')', ` ${model})`)}`,
       durationSeconds: Math.round(durationSeconds * 1000) / 1000,
+      ...(unpruned ? { unpruned } : {}),
     };
   }
 
@@ -420,4 +451,19 @@ export class SoundSwallowerAligner implements SpeechAligner {
     for (const m of this.models.values()) void m.then((s) => s.decoder.delete()).catch(() => undefined);
     this.models.clear();
   }
+}
+
+/**
+ * When the text fits the audio only without pruning (other words were said), a word next to a clearly different word
+ * (scoring under CLEAR_DIFFERENCE_SCORE) is weak unless it scores at least NEXT_TO_DIFFERENCE_OK_SCORE: the boundary
+ * between the two is uncertain, and the alignment squeezes the word onto whatever part of the other words sounds most
+ * like it ("Maria" laid over the "-ohn" of "John Smith" at 0.52 while "Lopez" scores 0). Readings that fit with
+ * pruning (right readings among them) are not touched.
+ */
+function markAroundDifferences(words: AlignedWord[]): void {
+  const clear = words.map((w) => w.status !== 'ok' && w.score < CLEAR_DIFFERENCE_SCORE);
+  words.forEach((w, i) => {
+    if (w.status === 'ok' && w.score < NEXT_TO_DIFFERENCE_OK_SCORE && (clear[i - 1] || clear[i + 1]))
+      words[i] = { ...w, status: 'weak' };
+  });
 }

@@ -38,6 +38,14 @@ export const MAX_UNEXPECTED_SPEECH_SECONDS = 1.0;
  */
 export const VERIFICATION_WORD_MIN_SCORE = 0.3;
 
+/**
+ * Only for texts aligned without pruning (`unpruned`): a word scoring under CLEAR_DIFFERENCE_SCORE is clearly other
+ * speech, and its neighbours count as weak unless they score at least NEXT_TO_DIFFERENCE_OK_SCORE (soundswallower.ts,
+ * `markAroundDifferences`). Set from the consent test reading "John Smith" for "Maria Lopez" ("Maria" 0.52, "Lopez" 0).
+ */
+export const CLEAR_DIFFERENCE_SCORE = 0.1;
+export const NEXT_TO_DIFFERENCE_OK_SCORE = 0.6;
+
 export const wordScore = (gop: number) => 1 / (1 + Math.exp(-(gop - WORD_GOP_THRESHOLD) / WORD_SCORE_SCALE));
 
 export interface Verdict {
@@ -49,6 +57,11 @@ export function decide(p: {
   words: { word: string; status: 'ok' | 'weak' | 'missing' }[];
   meanGop: number;
   unexpectedSpeechSeconds: number;
+  /**
+   * The text could be aligned to the audio only without pruning: the decoder's ordinary (and wide) beams lost every
+   * path, because somewhere the audio is far from the text (other words read). A mismatch, whatever the scores.
+   */
+  unpruned?: boolean;
 }): Verdict {
   const reasons: string[] = [];
   const missing = p.words.filter((w) => w.status === 'missing');
@@ -64,6 +77,12 @@ export function decide(p: {
   if (failed / Math.max(1, p.words.length) > MAX_FAILED_WORD_FRACTION) {
     if (weak.length) reasons.push(`Unclear or different: ${list(weak)}.`);
   }
+  if (p.unpruned && !reasons.length)
+    reasons.push(
+      weak.length
+        ? `Parts of the recording do not fit the text: ${list(weak)}.`
+        : 'Parts of the recording do not fit the text.',
+    );
   if (p.meanGop < OVERALL_GOP_THRESHOLD && !reasons.length)
     reasons.push('The recording as a whole does not sound like this text.');
   if (p.unexpectedSpeechSeconds > MAX_UNEXPECTED_SPEECH_SECONDS)
@@ -73,6 +92,7 @@ export function decide(p: {
     missing.length > 0 ||
     failed / p.words.length > MAX_FAILED_WORD_FRACTION ||
     p.meanGop < OVERALL_GOP_THRESHOLD ||
+    p.unpruned === true ||
     p.unexpectedSpeechSeconds > MAX_UNEXPECTED_SPEECH_SECONDS;
   return { verdict: mismatch ? 'mismatch' : 'match', reasons: mismatch ? reasons : [] };
 }

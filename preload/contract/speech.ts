@@ -42,6 +42,11 @@ export const AlignResult = z.object({
   /** Which aligner produced this (e.g. "embedded aligner (SoundSwallower en-us)"). */
   aligner: z.string(),
   durationSeconds: z.number().nonnegative(),
+  /**
+   * True when the text could be aligned only without pruning: somewhere the audio is far from the text (other words
+   * were said). The verdict is then a mismatch, and the words that differ are those scoring low.
+   */
+  unpruned: z.boolean().optional(),
 });
 export type AlignResult = z.infer<typeof AlignResult>;
 
@@ -79,6 +84,22 @@ export const QcIssue = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('long-silence'), at: z.number().nonnegative(), seconds: z.number().nonnegative() }),
   /** Samples at full scale: the take is distorted there. */
   z.object({ kind: z.literal('clipping'), at: z.number().nonnegative(), samples: z.number().int().positive() }),
+  /** The take sounds unlike its voice's own samples (speaker-embedding pack): cosine similarity under the threshold. */
+  z.object({
+    kind: z.literal('voice-drift'),
+    similarity: z.number().min(0).max(1),
+    threshold: z.number().min(0).max(1),
+  }),
+  /** A speech-recognition pack heard other words than the text: the word error rate and the words that differ. */
+  z.object({
+    kind: z.literal('word-errors'),
+    wer: z.number().nonnegative(),
+    /** Words of the text not heard. */
+    missing: z.array(z.string()),
+    /** Words heard that are not in the text. */
+    extra: z.array(z.string()),
+    substituted: z.array(z.object({ expected: z.string(), heard: z.string() })),
+  }),
 ]);
 export type QcIssue = z.infer<typeof QcIssue>;
 
@@ -96,6 +117,12 @@ export const TakeQc = z.object({
   aligner: z.string().nullable(),
   /** Why QC could not run (unchecked only), e.g. a language the aligner has no model for. */
   reason: z.string().nullable(),
+  /** Speaker similarity (0..1) of the take to its voice's samples; absent when not measured (no pack, no samples). */
+  similarity: z.number().min(0).max(1).optional(),
+  /** Word error rate of the speech-recognition pack's transcript against the text; absent when no pack ran. */
+  wer: z.number().nonnegative().optional(),
+  /** What the speech-recognition pack heard (absent when none ran). */
+  transcript: z.string().optional(),
 });
 export type TakeQc = z.infer<typeof TakeQc>;
 

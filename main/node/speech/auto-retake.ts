@@ -29,10 +29,17 @@ export interface AutoRetakeDeps {
   log?: (message: string) => void;
 }
 
-/** How good a take is for keeping: passed QC first, then the higher QC score; unchecked takes last. */
+/**
+ * How good a take is for keeping: passed QC first, then the higher QC score; unchecked takes last. The score is the
+ * aligner's, averaged with what the installed packs measured: the speaker similarity to the voice's samples and
+ * 1 − the word error rate (capped at 0), so among flagged tries the one closest to its voice and its text wins.
+ */
 export function takeRank(qc: TakeQc | null): [number, number] {
   if (!qc || qc.status === 'unchecked') return [0, 0];
-  return [qc.status === 'ok' ? 2 : 1, qc.score ?? 0];
+  const parts = [qc.score ?? 0];
+  if (qc.similarity !== undefined) parts.push(qc.similarity);
+  if (qc.wer !== undefined) parts.push(Math.max(0, 1 - qc.wer));
+  return [qc.status === 'ok' ? 2 : 1, parts.reduce((a, b) => a + b, 0) / parts.length];
 }
 
 /** The best take of a run (the earliest among equals), by `takeRank`. */

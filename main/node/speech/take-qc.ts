@@ -12,7 +12,16 @@ import { TakeQc as TakeQcSchema } from '../../../preload/contract/index.js';
 import { ApiError } from '../../../native-models/common/errors.js';
 import { decodeWav } from '../../../native-models/audio/wav.js';
 import { AlignError, MAX_ALIGN_SECONDS } from '../../../native-models/speech/aligner.js';
-import { frameLevels, scanClipping, takeQc, uncheckedQc } from '../../../native-models/speech/qc.js';
+import {
+  frameLevels,
+  scanClipping,
+  takeQc,
+  uncheckedQc,
+  withPackChecks,
+  type PackChecks,
+} from '../../../native-models/speech/qc.js';
+import { cosineSimilarity, meanEmbedding } from '../../../native-models/speech/cluster.js';
+import { resample } from '../../../native-models/dsp/resample.js';
 import { MAX_ALIGN_WORDS, normaliseForAlignment } from '../../../native-models/speech/text.js';
 import { parseInlineTags } from '../../common/script/tags.js';
 import type { Repos } from '../db/repositories.js';
@@ -35,10 +44,50 @@ export interface TakeQcDeps {
   /** Called after a background check stored its result. */
   onChecked?: (projectId: string, qc: TakeQc) => void;
   log?: (message: string) => void;
+  /**
+   * The installed speaker-embedding pack's embedder, or null (looked up before each check, so a pack installed later
+   * is used). With it, each take's speaker similarity to its voice's samples is measured (voice drift).
+   */
+  speakerEmbedder?: () => TakeSpeakerEmbedder | null;
+  /**
+   * A voice's own samples (the reference for voice drift), with a key that changes whenever they change (their
+   * sha256s); null for voices without samples (engine voices). `load` decodes them (the vault may be locked: it
+   * throws, and the take is checked without the similarity).
+   */
+  voiceSamples?: (
+    voiceId: string,
+  ) => { key: string; load(): Promise<{ samples: Float32Array; sampleRate: number }[]> } | null;
+  /**
+   * The installed speech-recognition pack (English), or null. With it, each English take is transcribed and its word
+   * error rate against the text decides about the words; the aligner stays the fallback.
+   */
+  transcriber?: () => TakeTranscriber | null;
 }
+
+export interface TakeSpeakerEmbedder {
+  /** An embedding of 16 kHz mono audio (at least 0.5 s). */
+  embed(audio16k: Float32Array): Promise<Float32Array>;
+}
+
+export interface TakeTranscriber {
+  /** The text heard in the audio. */
+  transcribe(samples: Float32Array, sampleRate: number, signal?: AbortSignal): Promise<string>;
+}
+
+const EMBED_RATE = 16_000;
 
 export class TakeQcService {
   private readonly waiting: { takeId: string; projectId: string }[] = [];
+  /**
+   * Voice id → the mean embedding of its samples, computed once per voice and embedder and kept in memory only (a
+   * voiceprint is biometric data: it is never written to disk unencrypted); recomputed when the samples' key changes.
+   */
+  private readonly voiceEmbeddings = new Map<
+    string,
+    { key: string; embedder: TakeSpeakerEmbedder; embedding: Promise<Float32Array> }
+  >();
+  /** How many voice embeddings were computed (tests: the cache is used). */
+  voiceEmbeddingsComputed = 0;
   private running: Promise<void> | null = null;
   private stopped = false;
 
@@ -108,7 +157,7 @@ export class TakeQcService {
       throw err;
     }
     const pauses = parsed.segments.map((s) => ('pause' in s ? s.pause : 0));
-    return takeQc({
+    const qc = takeQc({
       takeId: row.id,
       alignment,
       durationSeconds: duration,
@@ -116,6 +165,68 @@ export class TakeQcService {
       levels: frameLevels(wav.samples, wav.sampleRate),
       deliberatePauseSeconds: Math.max(0, ...pauses),
     });
+    return withPackChecks(qc, await this.packChecks(row, wav, text, language, signal));
+  }
+
+  /** What the installed packs measure in a take: speaker similarity to its voice, the recogniser's transcript. */
+  private async packChecks(
+    row: { id: string; voice_id: string },
+    wav: { samples: Float32Array; sampleRate: number },
+    text: string,
+    language: 'en' | 'fr',
+    signal?: AbortSignal,
+  ): Promise<PackChecks> {
+    const p: PackChecks = {};
+    const embedder = this.d.speakerEmbedder?.() ?? null;
+    const ref = embedder ? (this.d.voiceSamples?.(row.voice_id) ?? null) : null;
+    if (embedder && ref) {
+      try {
+        const voice = await this.voiceEmbedding(row.voice_id, ref, embedder);
+        const take = await embedder.embed(at16k(wav));
+        p.similarity = Math.max(0, cosineSimilarity(take, voice));
+      } catch (err) {
+        this.d.log?.(`Speaker check of take ${row.id} skipped: ${(err as Error).message}`);
+      }
+    }
+    const asr = language === 'en' ? (this.d.transcriber?.() ?? null) : null;
+    if (asr) {
+      try {
+        const transcript = await asr.transcribe(wav.samples, wav.sampleRate, signal);
+        const reference = normaliseForAlignment(text, language)
+          .tokens.map((t) => t.spoken)
+          .join(' ');
+        p.asr = { transcript, reference };
+      } catch (err) {
+        if (signal?.aborted) throw new ApiError('CANCELLED', 'Cancelled');
+        this.d.log?.(
+          `Transcription of take ${row.id} failed (the aligner's word check stands): ${(err as Error).message}`,
+        );
+      }
+    }
+    return p;
+  }
+
+  /** The voice's reference embedding: the mean of its samples' unit embeddings, cached per voice (see above). */
+  private voiceEmbedding(
+    voiceId: string,
+    ref: { key: string; load(): Promise<{ samples: Float32Array; sampleRate: number }[]> },
+    embedder: TakeSpeakerEmbedder,
+  ): Promise<Float32Array> {
+    const hit = this.voiceEmbeddings.get(voiceId);
+    if (hit && hit.key === ref.key && hit.embedder === embedder) return hit.embedding;
+    const embedding = (async () => {
+      this.voiceEmbeddingsComputed++;
+      const clips = await ref.load();
+      const list: Float32Array[] = [];
+      for (const c of clips) list.push(await embedder.embed(at16k(c)));
+      if (!list.length) throw new Error('the voice has no samples');
+      return meanEmbedding(list);
+    })();
+    this.voiceEmbeddings.set(voiceId, { key: ref.key, embedder, embedding });
+    embedding.catch(() => {
+      if (this.voiceEmbeddings.get(voiceId)?.embedding === embedding) this.voiceEmbeddings.delete(voiceId);
+    });
+    return embedding;
   }
 
   /** QC of every active take of a project, checking those without one; flagged lines first. */
@@ -189,5 +300,8 @@ export class TakeQcService {
     this.waiting.length = 0;
   }
 }
+
+const at16k = (x: { samples: Float32Array; sampleRate: number }) =>
+  x.sampleRate === EMBED_RATE ? x.samples : resample(x.samples, x.sampleRate, EMBED_RATE);
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

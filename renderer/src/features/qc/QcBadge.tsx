@@ -23,6 +23,20 @@ export function describeQcIssue(t: Translator, i: QcIssue): string {
       return t('qc.silence', { seconds: i.seconds.toFixed(1), at: i.at.toFixed(1) });
     case 'clipping':
       return t('qc.clipping', { at: i.at.toFixed(2), samples: i.samples });
+    case 'voice-drift':
+      return t('qc.voiceDrift', {
+        similarity: Math.round(i.similarity * 100),
+        threshold: Math.round(i.threshold * 100),
+      });
+    case 'word-errors':
+      return t('qc.wordErrors', {
+        wer: Math.round(i.wer * 100),
+        words: list([
+          ...i.substituted.map((s) => `${s.expected} → ${s.heard}`),
+          ...i.missing.map((w) => `−${w}`),
+          ...i.extra.map((w) => `+${w}`),
+        ]),
+      });
   }
 }
 

@@ -31,4 +31,7 @@ export const qcEn = {
   'retake.userOther': 'Retakes stopped: you chose a take',
   'retake.changed': 'Retakes stopped: the line changed',
   'retake.failed': 'Retakes stopped: a retake failed',
+  // pack checks: speaker similarity and word error rate (#10)
+  'qc.voiceDrift': 'Voice drift: sounds {similarity} % like the voice’s samples (at least {threshold} % expected).',
+  'qc.wordErrors': 'Heard other words ({wer} % word errors): {words}.',
 } as const;

@@ -33,4 +33,7 @@ export const qcZhCN: Record<keyof typeof qcEn, string> = {
   'retake.userOther': '已停止重录：你选择了一个片段',
   'retake.changed': '已停止重录：该行已更改',
   'retake.failed': '已停止重录：一次重录失败',
+  // pack checks: speaker similarity and word error rate (#10)
+  'qc.voiceDrift': '声音偏移：与该声音的样本相似度为 {similarity}%（至少应为 {threshold}%）。',
+  'qc.wordErrors': '听到了不同的词（词错误率 {wer}%）：{words}。',
 };
