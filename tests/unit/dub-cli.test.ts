@@ -19,6 +19,7 @@ import { parseSrt } from '../../main/common/script/subtitles.js';
 import { DubPlan, DubReport } from '../../preload/contract/dub.js';
 import { ROOT } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { corr, fit, sampleIndices } from '../helpers/signal-fit.js';
 
 const RATE = 48_000;
 const DURATION = 24;
@@ -105,35 +106,7 @@ function ffprobe(file: string, entries: string): string {
   return execFileSync('ffprobe', ['-v', 'error', '-show_entries', entries, '-of', 'json', file], { encoding: 'utf8' });
 }
 
-const dot = (a: Float32Array, b: Float32Array, idx: number[]) => idx.reduce((s, i) => s + a[i] * b[i], 0);
-function corr(a: Float32Array, b: Float32Array, idx: number[]): number {
-  return dot(a, b, idx) / Math.sqrt(dot(a, a, idx) * dot(b, b, idx));
-}
-/** Least squares out ≈ Σ kᵢ·xᵢ over the samples idx (normal equations, Gaussian elimination). */
-function fit(out: Float32Array, xs: Float32Array[], idx: number[]): number[] {
-  const n = xs.length;
-  const A = xs.map((a) => xs.map((b) => dot(a, b, idx)));
-  const y = xs.map((a) => dot(a, out, idx));
-  for (let c = 0; c < n; c++)
-    for (let r = c + 1; r < n; r++) {
-      const f = A[r][c] / A[c][c];
-      for (let k = c; k < n; k++) A[r][k] -= f * A[c][k];
-      y[r] -= f * y[c];
-    }
-  const k = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = y[r];
-    for (let c = r + 1; c < n; c++) s -= A[r][c] * k[c];
-    k[r] = s / A[r][r];
-  }
-  return k;
-}
-/** Sample indices (every 4th, to keep it fast) where `keep(t)` holds. */
-function samples(keep: (t: number) => boolean, len: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < len; i += 4) if (keep(i / RATE)) idx.push(i);
-  return idx;
-}
+const samples = (keep: (t: number) => boolean, len: number) => sampleIndices(keep, len, RATE);
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
 beforeAll(() => {

@@ -16,6 +16,7 @@ import type { DubGeneration, DubProjectDetail } from '../../preload/contract/ind
 import { complement, lowBand, makeSpleeterFixture } from '../fixtures/spleeter-fixture.js';
 import { ROOT } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { fit } from '../helpers/signal-fit.js';
 
 const RATE = 48_000;
 const DURATION = 8;
@@ -42,26 +43,6 @@ function generationEnd(projectId: string): Promise<DubGeneration> {
       resolve(p.generation);
     });
   });
-}
-const dot = (a: Float32Array, b: Float32Array, idx: number[]) => idx.reduce((s, i) => s + a[i] * b[i], 0);
-/** Least squares out ≈ Σ kᵢ·xᵢ over the samples idx (normal equations, Gaussian elimination). */
-function fit(out: Float32Array, xs: Float32Array[], idx: number[]): number[] {
-  const n = xs.length;
-  const A = xs.map((u) => xs.map((v) => dot(u, v, idx)));
-  const y = xs.map((u) => dot(u, out, idx));
-  for (let c = 0; c < n; c++)
-    for (let r = c + 1; r < n; r++) {
-      const f = A[r][c] / A[c][c];
-      for (let k = c; k < n; k++) A[r][k] -= f * A[c][k];
-      y[r] -= f * y[c];
-    }
-  const k = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let t = y[r];
-    for (let c = r + 1; c < n; c++) t -= A[r][c] * k[c];
-    k[r] = t / A[r][r];
-  }
-  return k;
 }
 async function preview(projectId: string): Promise<Float32Array> {
   await call('dub.preview', { projectId });

@@ -15,6 +15,7 @@ import { DubReport } from '../../preload/contract/dub.js';
 import { complement, lowBand, makeSpleeterFixture } from '../fixtures/spleeter-fixture.js';
 import { ROOT } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { corr, fit, sampleIndices } from '../helpers/signal-fit.js';
 
 const RATE = 48_000;
 const DURATION = 14;
@@ -61,33 +62,7 @@ function decodeMono(file: string): Float32Array {
   });
   return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
 }
-const dot = (a: Float32Array, b: Float32Array, idx: number[]) => idx.reduce((s, i) => s + a[i] * b[i], 0);
-const corr = (a: Float32Array, b: Float32Array, idx: number[]) =>
-  dot(a, b, idx) / Math.sqrt(dot(a, a, idx) * dot(b, b, idx));
-/** Least squares out ≈ Σ kᵢ·xᵢ over the samples idx. */
-function fit(out: Float32Array, xs: Float32Array[], idx: number[]): number[] {
-  const n = xs.length;
-  const A = xs.map((a) => xs.map((b) => dot(a, b, idx)));
-  const y = xs.map((a) => dot(a, out, idx));
-  for (let c = 0; c < n; c++)
-    for (let r = c + 1; r < n; r++) {
-      const f = A[r][c] / A[c][c];
-      for (let k = c; k < n; k++) A[r][k] -= f * A[c][k];
-      y[r] -= f * y[c];
-    }
-  const k = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = y[r];
-    for (let c = r + 1; c < n; c++) s -= A[r][c] * k[c];
-    k[r] = s / A[r][r];
-  }
-  return k;
-}
-function samples(keep: (t: number) => boolean, len: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < len; i += 4) if (keep(i / RATE)) idx.push(i);
-  return idx;
-}
+const samples = (keep: (t: number) => boolean, len: number) => sampleIndices(keep, len, RATE);
 
 beforeAll(() => {
   execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });

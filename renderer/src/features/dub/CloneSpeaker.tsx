@@ -35,7 +35,7 @@ export function CloneSpeakerButton({
       <button
         type="button"
         className="btn btn-sm dub-clone-button"
-        aria-label={t('dubClone.title', { speaker })}
+        aria-label={t('dubClone.buttonLabel', { speaker })}
         onClick={() => setOpen(true)}
       >
         {t('dubClone.action')}

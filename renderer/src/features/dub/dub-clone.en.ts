@@ -2,6 +2,7 @@
 export const dubCloneEn = {
   'dubClone.action': 'Clone from this video',
   'dubClone.title': 'Clone {speaker} from this video',
+  'dubClone.buttonLabel': 'Clone from this video: {speaker}',
   'dubClone.intro':
     "Timbre picks {speaker}'s cleanest 10–30 s from their own segments (speech only, no other speaker talking over them, the least background noise) and makes one voice in your library from it.",
   'dubClone.name': 'Voice name',

@@ -4,6 +4,7 @@ import type { dubCloneEn } from './dub-clone.en';
 export const dubCloneZhCN: Record<keyof typeof dubCloneEn, string> = {
   'dubClone.action': '从此视频克隆',
   'dubClone.title': '从此视频克隆 {speaker}',
+  'dubClone.buttonLabel': '从此视频克隆：{speaker}',
   'dubClone.intro':
     'Timbre 从 {speaker} 自己的片段中挑出最干净的 10–30 秒（只取语音、没有其他说话人重叠、背景噪声最少），在声音库中生成一个声音。',
   'dubClone.name': '声音名称',
