@@ -70,7 +70,7 @@ describe('Clone from this video', () => {
     await page.goto(`${server.url}/#token=${server.token}`);
     await page.getByRole('button', { name: 'Dub', exact: true }).click();
     await page.getByRole('button', { name: 'Open', exact: true }).click();
-    await page.getByRole('button', { name: 'Clone ANNA from this video' }).click();
+    await page.getByRole('button', { name: 'Clone from this video (ANNA)' }).click();
     const dialog = page.getByRole('dialog', { name: 'Clone ANNA from this video' });
     await dialog.waitFor();
     const start = dialog.getByRole('button', { name: 'Clone voice' });
@@ -101,7 +101,7 @@ describe('Clone from this video', () => {
 
   it('says how much speech was found when a speaker has too little, and creates nothing', async () => {
     guard.allow({ url: /\/api\/rpc$/, status: 400 }); // the refusal this test provokes on purpose
-    await page.getByRole('button', { name: 'Clone CARL from this video' }).click();
+    await page.getByRole('button', { name: 'Clone from this video (CARL)' }).click();
     const dialog = page.getByRole('dialog', { name: 'Clone CARL from this video' });
     await dialog.getByLabel('Name of the person whose voice this is').fill('Carl Example');
     await dialog.getByLabel('What they agreed to (purpose)').fill('Dub his line');
