@@ -634,11 +634,24 @@ function SegmentList({
     gap: 8,
     getItemKey: (i) => shown[i]?.id ?? i,
   });
-  // A new selection (J/K, a click on the timeline, a focus in a row) is scrolled into view.
+  // A new selection (J/K, a click on the timeline) is scrolled into view; not one made by focusing (clicking) a row
+  // that is already on screen, which must not move under the pointer between press and release.
+  const selectedByFocus = useRef(-1);
+  const onFocusRow = useCallback((index: number) => {
+    selectedByFocus.current = index;
+    useDub.getState().select(index);
+  }, []);
+  // A keyboard move (J/K) focuses its row too, but is scrolled to (once per request).
+  const focusN = useDub((s) => s.focusRequest?.n ?? 0);
+  const scrolledFocusN = useRef(0);
   useEffect(() => {
-    if (selectedRow >= 0) virtualizer.scrollToIndex(selectedRow, { align: 'auto' });
+    const byFocus = selectedByFocus.current === selected;
+    selectedByFocus.current = -1;
+    const requested = focusN !== scrolledFocusN.current && useDub.getState().focusRequest?.index === selected;
+    scrolledFocusN.current = focusN;
+    if (selectedRow >= 0 && (requested || !byFocus)) virtualizer.scrollToIndex(selectedRow, { align: 'auto' });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the selection (or the filter) changes
-  }, [selected, onlyWontFit]);
+  }, [selected, onlyWontFit, focusN]);
   // Follow playback: the playing segment is scrolled into view, unless the user is typing in the list.
   const playingRow = playing ? (rowOf.get(segmentAt(segs, time)) ?? -1) : -1;
   useEffect(() => {
@@ -690,6 +703,7 @@ function SegmentList({
                 speakers={speakers}
                 onSeek={onSeek}
                 onDraft={onDraft}
+                onFocusRow={onFocusRow}
                 slotRef={virtualizer.measureElement}
                 slotIndex={v.index}
                 slotStart={v.start}
@@ -711,6 +725,7 @@ function SegmentRow({
   speakers,
   onSeek,
   onDraft,
+  onFocusRow,
   slotRef,
   slotIndex,
   slotStart,
@@ -720,6 +735,7 @@ function SegmentRow({
   speakers: string[];
   onSeek(s: number): void;
   onDraft(id: string, on: boolean): void;
+  onFocusRow(index: number): void;
   slotRef(el: HTMLLIElement | null): void;
   slotIndex: number;
   slotStart: number;
@@ -765,7 +781,7 @@ function SegmentRow({
       className={`dub-segment${selected ? ' selected' : ''}${seg.locked ? ' locked' : ''}`}
       aria-label={t('dub.segmentLabel', { n, start: fmtTime(seg.start), end: fmtTime(seg.end) })}
       data-testid="dub-segment"
-      onFocus={() => useDub.getState().select(seg.index)}
+      onFocus={() => onFocusRow(seg.index)}
     >
       <div className="dub-segment-meta">
         <button
