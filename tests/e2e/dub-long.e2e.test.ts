@@ -98,7 +98,12 @@ beforeAll(async () => {
   p = await rpc<DubProjectDetail>('dub.create', { name: 'Feature', media: { path: media }, targetSubs: { path: srt } });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
   page = await context.newPage();
@@ -198,5 +203,23 @@ describe('the Dub view with 2,000 segments', () => {
     await page.getByLabel("Show only segments that won't fit").uncheck();
     await expect.poll(() => rows().count()).toBeGreaterThan(shown);
     expect(await rows().count()).toBeLessThan(100);
+  }, 60_000);
+
+  it('scrolls the list to a segment picked on the timeline, and follows playback', async () => {
+    // The timeline's cue for segment 1500, from the keyboard: the list scrolls to its row and selects it.
+    const cue = page.getByRole('button', { name: /^Segment 1500, / });
+    await cue.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => inView(row(1500))).toBe(true);
+    await expect.poll(() => row(1500).getAttribute('class')).toMatch(/\bselected\b/);
+    expect(await rows().count()).toBeLessThan(100);
+    // Playing from inside segment 1800: the playing segment is scrolled into view.
+    const player = page.getByTestId('dub-video');
+    await player.evaluate((el: HTMLMediaElement, at: number) => {
+      el.currentTime = at;
+      void el.play();
+    }, p.segmentList[1799].start + 0.2);
+    await expect.poll(() => inView(row(1800)), { timeout: 20_000 }).toBe(true);
+    await player.evaluate((el: HTMLMediaElement) => el.pause());
   }, 60_000);
 });
