@@ -4,7 +4,8 @@
  * regenerate and lock with a fit badge; a voice per speaker; generate with progress, ETA and cancel; export.
  * Keyboard: Space plays/pauses, J and K go to the next/previous segment.
  */
-import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type DragEvent } from 'react';
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
 import type { DubExportFormat, DubProjectDetail, DubProjectSegment } from '../../../../preload/contract/index.js';
 import { api } from '../../api';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -184,6 +185,7 @@ function Workspace() {
   const videoRef = useRef<HTMLVideoElement | null>(null);
   const audioRef = useRef<HTMLAudioElement | null>(null);
   const [mode, setMode] = useState<'dub' | 'original'>('dub');
+  const [playing, setPlaying] = useState(false);
   const [preview, setPreview] = useState<{ revision: number; url: string } | null>(null);
   const sourceUrl = api().dubMediaUrl(project.id, 'source');
   const generated = project.generated;
@@ -275,7 +277,7 @@ function Workspace() {
         const v = videoRef.current;
         if (v) v.currentTime = segs[next].start;
         useDub.getState().setTime(segs[next].start);
-        document.getElementById(`dub-seg-${segs[next].id}`)?.focus();
+        useDub.getState().requestFocus(next);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -298,6 +300,8 @@ function Workspace() {
               data-testid="dub-video"
               aria-label={t('dub.player')}
               onTimeUpdate={(e) => useDub.getState().setTime(e.currentTarget.currentTime)}
+              onPlay={() => setPlaying(true)}
+              onPause={() => setPlaying(false)}
             />
           ) : (
             <audio
@@ -308,6 +312,8 @@ function Workspace() {
               data-testid="dub-video"
               aria-label={t('dub.player')}
               onTimeUpdate={(e) => useDub.getState().setTime(e.currentTarget.currentTime)}
+              onPlay={() => setPlaying(true)}
+              onPause={() => setPlaying(false)}
             />
           )}
           {preview && <audio ref={audioRef} src={preview.url} preload="auto" data-testid="dub-audio" />}
@@ -345,7 +351,7 @@ function Workspace() {
           if (index !== undefined) useDub.getState().select(index);
         }}
       />
-      <SegmentList project={project} onSeek={seek} />
+      <SegmentList project={project} onSeek={seek} playing={playing} />
     </div>
   );
 }
@@ -551,13 +557,112 @@ export function FitBadge({ seg }: { seg: DubProjectSegment }) {
   return <span className={`dub-fit dub-fit-${f.fit}`}>{text}</span>;
 }
 
-function SegmentList({ project, onSeek }: { project: DubProjectDetail; onSeek(s: number): void }) {
+/** The first segment playing at `time` (segments are in start order), or -1. */
+function segmentAt(segs: readonly DubProjectSegment[], time: number): number {
+  let lo = 0;
+  let hi = segs.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (segs[mid].start <= time) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found >= 0 && time < segs[found].end ? found : -1;
+}
+
+/**
+ * The segment list, virtualized like the studio script (a feature film has 1,000-2,000 cues): only the rows in view
+ * (plus an overscan) are in the DOM, each measured since rows differ in height. The selected row (the one holding
+ * focus: focusing a row selects it) and any row with an unsaved draft stay rendered when scrolled away, so focus and
+ * typing survive scrolling; a selection from the keyboard, the player or the timeline, and the playing segment during
+ * playback, are scrolled into view.
+ */
+function SegmentList({
+  project,
+  onSeek,
+  playing,
+}: {
+  project: DubProjectDetail;
+  onSeek(s: number): void;
+  playing: boolean;
+}) {
   const t = useT();
   const busy = useDub((s) => s.busy);
   const time = useDub((s) => s.time);
+  const selected = useDub((s) => s.selected);
   const [onlyWontFit, setOnlyWontFit] = useState(false);
-  const wont = project.segmentList.filter(wontFit);
-  const shown = onlyWontFit ? wont : project.segmentList;
+  const segs = project.segmentList;
+  const wont = useMemo(() => segs.filter(wontFit), [segs]);
+  const shown = onlyWontFit ? wont : segs;
+  const speakers = useMemo(() => project.speakers.map((x) => x.name), [project.speakers]);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const rowOf = useMemo(() => new Map(shown.map((s, i) => [s.index, i])), [shown]);
+  const selectedRow = rowOf.get(selected) ?? -1;
+  // Rows with an unsaved draft (text or speaker typed, not yet saved): kept rendered so the draft is not lost.
+  const [drafting, setDrafting] = useState<ReadonlySet<string>>(() => new Set());
+  const onDraft = useCallback((id: string, on: boolean) => {
+    setDrafting((d) => {
+      if (d.has(id) === on) return d;
+      const n = new Set(d);
+      if (on) n.add(id);
+      else n.delete(id);
+      return n;
+    });
+  }, []);
+  const keptRows = useMemo(() => {
+    const out = selectedRow >= 0 ? [selectedRow] : [];
+    shown.forEach((s, i) => drafting.has(s.id) && i !== selectedRow && out.push(i));
+    return out;
+  }, [shown, drafting, selectedRow]);
+  const rangeExtractor = useCallback(
+    (range: Range) => {
+      const indexes = defaultRangeExtractor(range);
+      const extra = keptRows.filter((i) => i < range.count && !indexes.includes(i));
+      return extra.length ? [...indexes, ...extra].sort((a, b) => a - b) : indexes;
+    },
+    [keptRows],
+  );
+  // eslint-disable-next-line react-hooks/incompatible-library -- the list re-renders with the project anyway
+  const virtualizer = useVirtualizer({
+    rangeExtractor,
+    count: shown.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: (i) => (shown[i]?.sourceText ? 150 : 126),
+    overscan: 8,
+    gap: 8,
+    getItemKey: (i) => shown[i]?.id ?? i,
+  });
+  // A new selection (J/K, a click on the timeline) is scrolled into view; not one made by focusing (clicking) a row
+  // that is already on screen, which must not move under the pointer between press and release.
+  const selectedByFocus = useRef(-1);
+  const onFocusRow = useCallback((index: number) => {
+    selectedByFocus.current = index;
+    useDub.getState().select(index);
+  }, []);
+  // A keyboard move (J/K) focuses its row too, but is scrolled to (once per request).
+  const focusN = useDub((s) => s.focusRequest?.n ?? 0);
+  const scrolledFocusN = useRef(0);
+  useEffect(() => {
+    const byFocus = selectedByFocus.current === selected;
+    selectedByFocus.current = -1;
+    const requested = focusN !== scrolledFocusN.current && useDub.getState().focusRequest?.index === selected;
+    scrolledFocusN.current = focusN;
+    if (selectedRow >= 0 && (requested || !byFocus)) virtualizer.scrollToIndex(selectedRow, { align: 'auto' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the selection (or the filter) changes
+  }, [selected, onlyWontFit, focusN]);
+  // Follow playback: the playing segment is scrolled into view, unless the user is typing in the list.
+  const playingRow = playing ? (rowOf.get(segmentAt(segs, time)) ?? -1) : -1;
+  useEffect(() => {
+    if (playingRow < 0) return;
+    const el = document.activeElement;
+    if ((el instanceof HTMLTextAreaElement || el instanceof HTMLInputElement) && scrollRef.current?.contains(el))
+      return;
+    virtualizer.scrollToIndex(playingRow, { align: 'center' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the playing segment changes
+  }, [playingRow]);
+  const items = virtualizer.getVirtualItems();
   return (
     <section className="card dub-segments" aria-labelledby="dub-segments-title">
       <div className="dub-segments-head">
@@ -585,37 +690,55 @@ function SegmentList({ project, onSeek }: { project: DubProjectDetail; onSeek(s:
         )}
         <DubAnalysisTools project={project} />
       </div>
-      <WontFitFilter
-        checked={onlyWontFit}
-        count={wont.length}
-        total={project.segmentList.length}
-        onChange={setOnlyWontFit}
-      />
-      <ol className="dub-segment-list">
-        {shown.map((s) => (
-          <SegmentRow
-            key={s.id}
-            seg={s}
-            next={project.segmentList[s.index + 1] ?? null}
-            speakers={project.speakers.map((x) => x.name)}
-            onSeek={onSeek}
-          />
-        ))}
-      </ol>
+      <WontFitFilter checked={onlyWontFit} count={wont.length} total={segs.length} onChange={setOnlyWontFit} />
+      <div className="dub-segment-scroll" ref={scrollRef} data-testid="dub-segment-scroll">
+        <ol className="dub-segment-list" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((v) => {
+            const s = shown[v.index];
+            return (
+              <SegmentRow
+                key={v.key}
+                seg={s}
+                next={segs[s.index + 1] ?? null}
+                speakers={speakers}
+                onSeek={onSeek}
+                onDraft={onDraft}
+                onFocusRow={onFocusRow}
+                slotRef={virtualizer.measureElement}
+                slotIndex={v.index}
+                slotStart={v.start}
+              />
+            );
+          })}
+        </ol>
+      </div>
     </section>
   );
 }
+
+/** The last focus request a row carried out (a row mounting later must not take the focus again). */
+let handledFocusN = 0;
 
 function SegmentRow({
   seg,
   next,
   speakers,
   onSeek,
+  onDraft,
+  onFocusRow,
+  slotRef,
+  slotIndex,
+  slotStart,
 }: {
   seg: DubProjectSegment;
   next: DubProjectSegment | null;
   speakers: string[];
   onSeek(s: number): void;
+  onDraft(id: string, on: boolean): void;
+  onFocusRow(index: number): void;
+  slotRef(el: HTMLLIElement | null): void;
+  slotIndex: number;
+  slotStart: number;
 }) {
   const t = useT();
   const n = seg.index + 1;
@@ -630,14 +753,35 @@ function SegmentRow({
   const dirty = text.trim() !== seg.text;
   const edit = useDub.getState().edit;
   const listId = `dub-speakers-${seg.id}`;
+  const drafting = draftText !== null || draftSpeaker !== null;
+  useEffect(() => onDraft(seg.id, drafting), [onDraft, seg.id, drafting]);
+  useEffect(() => () => onDraft(seg.id, false), [onDraft, seg.id]);
+  // A keyboard move (J/K) to this segment: focus the row once it is rendered (once per request).
+  const focusN = useDub((s) => (s.focusRequest?.index === seg.index ? s.focusRequest.n : 0));
+  const rowRef = useRef<HTMLLIElement | null>(null);
+  useEffect(() => {
+    if (!focusN || focusN === handledFocusN) return;
+    handledFocusN = focusN;
+    rowRef.current?.focus({ preventScroll: true });
+  }, [focusN]);
+  const setRef = useCallback(
+    (el: HTMLLIElement | null) => {
+      rowRef.current = el;
+      slotRef(el);
+    },
+    [slotRef],
+  );
   return (
     <li
+      ref={setRef}
+      data-index={slotIndex}
+      style={{ transform: `translateY(${slotStart}px)` }}
       id={`dub-seg-${seg.id}`}
       tabIndex={-1}
       className={`dub-segment${selected ? ' selected' : ''}${seg.locked ? ' locked' : ''}`}
       aria-label={t('dub.segmentLabel', { n, start: fmtTime(seg.start), end: fmtTime(seg.end) })}
       data-testid="dub-segment"
-      onFocus={() => useDub.getState().select(seg.index)}
+      onFocus={() => onFocusRow(seg.index)}
     >
       <div className="dub-segment-meta">
         <button

@@ -30,6 +30,9 @@ interface DubState {
   create(media: File, targetSubs?: File, sourceSubs?: File): Promise<void>;
   remove(projectId: string): Promise<void>;
   select(index: number): void;
+  /** A keyboard move's focus request (J/K): the segment's row focuses itself once rendered (the list is virtual). */
+  focusRequest: { index: number; n: number } | null;
+  requestFocus(index: number): void;
   setTime(t: number): void;
   edit(p: MethodInput<'dub.updateSegment'>): Promise<boolean>;
   split(segmentId: string, at: number): Promise<void>;
@@ -70,6 +73,7 @@ export const useDub = create<DubState>((set, get) => ({
   uploadPercent: null,
   lastExport: null,
   regenerating: {},
+  focusRequest: null,
   async loadList() {
     const list = await guarded(() => api().call('dub.list', {}));
     if (list) set({ projects: list });
@@ -117,6 +121,9 @@ export const useDub = create<DubState>((set, get) => ({
   select(index) {
     const n = get().project?.segmentList.length ?? 0;
     set({ selected: Math.max(0, Math.min(n - 1, index)) });
+  },
+  requestFocus(index) {
+    set({ focusRequest: { index, n: (get().focusRequest?.n ?? 0) + 1 } });
   },
   setTime(t) {
     set({ time: t });
