@@ -111,7 +111,8 @@ function body(file: string, range: ByteRange): ReadableStream<Uint8Array> {
 
 /** Handler for `protocol.handle('timbre-media', …)`. */
 export function createMediaHandler(
-  core: Pick<ShellCore, 'takeFilePath'> & Partial<Pick<ShellCore, 'stagingWav' | 'exportFilePath' | 'dubMediaFile' | 'musicBedFile'>>,
+  core: Pick<ShellCore, 'takeFilePath'> &
+    Partial<Pick<ShellCore, 'stagingWav' | 'exportFilePath' | 'dubMediaFile' | 'musicBedFile'>>,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed');
