@@ -53,8 +53,6 @@ import { findAsrPack } from './speech/asr-host.js';
 import { SPEAKER_PACK_ID } from '../../native-models/speaker/embedder.js';
 import { engineDubDeps } from './dub/engine-deps.js';
 import { separationFor } from './separation/separation-host.js';
-import { takeSimilarity } from './dub/take-similarity.js';
-import { decodeWav } from '../../native-models/audio/wav.js';
 import { locateVoiceModel } from '../../native-models/enhance/voice-models.js';
 
 export type { RpcResponse };
@@ -471,17 +469,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         engines,
         separation: separationFor([layout.models]),
       }),
-      // The report's per-segment similarity: a library voice's first sample is its reference; built-in voices have none.
-      similarity: takeSimilarity({
-        packDir: path.join(layout.models, SPEAKER_PACK_ID),
-        reference: async (voice) => {
-          if (!voice.id.startsWith(`${LIBRARY_ENGINE}:`)) return null;
-          const [first] = await library.sampleWavs(voice.id.slice(LIBRARY_ENGINE.length + 1));
-          if (!first) return null;
-          const wav = decodeWav(first.wav);
-          return { samples: wav.samples, sampleRate: wav.sampleRate };
-        },
-      }),
+      // The report's per-segment similarity: the same measure as take QC's voice drift (the mean of the voice's own
+      // samples; built-in voices have none). A failure leaves that segment's similarity empty, never fails the dub.
+      similarity: async (voice, pcm, sampleRate, signal) => {
+        if (signal.aborted) return null;
+        try {
+          return await takeQc.voiceSimilarity(voice.id, { samples: pcm, sampleRate });
+        } catch (err) {
+          log(`[timbre] dub similarity for ${voice.id} skipped: ${(err as Error).message}`);
+          return null;
+        }
+      },
     },
   });
   let apiServer: ApiServerStatus = { baseUrl: null, remote: false, listen: null };

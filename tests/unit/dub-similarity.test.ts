@@ -1,6 +1,6 @@
 /**
- * Per-segment speaker similarity in the dub report (#11): `takeSimilarity` (main/node/dub/take-similarity.ts) with
- * the speaker-embedding fixture pack (tests/fixtures/speaker-fixture.ts: a real ONNX graph, fbank maxima as the
+ * Per-segment speaker similarity in the dub report (#11): `VoiceSimilarity` (main/node/speech/voice-similarity.ts,
+ * the measure take QC's voice drift uses too) with the speaker-embedding fixture pack (tests/fixtures/speaker-fixture.ts: a real ONNX graph, fbank maxima as the
  * embedding) on audio this test makes, and `runDub` on a WAV made with ffmpeg, eSpeak takes on the core's worker:
  * segments whose voice has a reference get a similarity in 0..1, the others null; without the pack every similarity
  * is null. Each segment's loudness is reported too.
@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../main/node/core.js';
 import { engineDubDeps, synthesizeWhole } from '../../main/node/dub/engine-deps.js';
 import { runDub, type DubDeps, type ResolvedVoice } from '../../main/node/dub/pipeline.js';
-import { takeSimilarity } from '../../main/node/dub/take-similarity.js';
+import { VoiceSimilarity, type VoiceReference } from '../../main/node/speech/voice-similarity.js';
+import { SpeakerEmbedder } from '../../native-models/speaker/embedder.js';
 import type { VoiceInfo } from '../../preload/contract/index.js';
 import { makeSpeakerFixture } from '../fixtures/speaker-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -20,6 +21,23 @@ import { tempDir } from '../helpers/tmp.js';
 const { dir, cleanup } = tempDir('timbre-dubsim-');
 const fx = makeSpeakerFixture();
 let core: Core;
+let embedder: SpeakerEmbedder;
+/** A VoiceSimilarity over the fixture pack (or none), with `samples` as the voices' own recordings. */
+type Clip = { samples: Float32Array; sampleRate: number };
+function similarity(samples: (voiceId: string) => Clip[] | null, pack = true): VoiceSimilarity {
+  return new VoiceSimilarity({
+    speakerEmbedder: () => (pack ? embedder : null),
+    voiceSamples: (voiceId): VoiceReference | null => {
+      const clips = samples(voiceId);
+      return clips ? { key: String(clips.length), load: async () => clips } : null;
+    },
+  });
+}
+/** DubDeps.similarity from a VoiceSimilarity, as core.ts wires it. */
+const dubSimilarity =
+  (v: VoiceSimilarity): NonNullable<DubDeps['similarity']> =>
+  async (voice, pcm, sampleRate, signal) =>
+    signal.aborted ? null : v.of(voice.id, { samples: pcm, sampleRate });
 const never = new AbortController().signal;
 const voice = (id: string): ResolvedVoice => ({
   id,
@@ -42,8 +60,10 @@ function tone(f0: number, seconds: number, rate = 16_000): Float32Array {
 
 beforeAll(async () => {
   core = await createCore({ dataDir: path.join(dir, 'data'), transport: 'web', version: 'test' });
+  embedder = new SpeakerEmbedder(fx.dir);
 }, 60_000);
 afterAll(async () => {
+  await embedder?.dispose();
   await core?.close();
   fx.cleanup();
   cleanup();
@@ -52,8 +72,9 @@ afterAll(async () => {
 describe('take similarity', () => {
   it('is 1 for the reference itself, lower for another sound, null when it cannot be told', async () => {
     const ref = tone(140, 2);
-    const sim = takeSimilarity({ packDir: fx.dir, reference: async () => ({ samples: ref, sampleRate: 16_000 }) });
-    const v = voice('espeak:en-us');
+    const v = voice('library:vc_anna');
+    const vs = similarity((id) => (id === v.id ? [{ samples: ref, sampleRate: 16_000 }] : null));
+    const sim = dubSimilarity(vs);
     expect(await sim(v, ref, 16_000, never)).toBeCloseTo(1, 5);
     // The same sound at 48 kHz (resampled to the embedder's 16 kHz first).
     const same48 = await sim(v, tone(140, 2, 48_000), 48_000, never);
@@ -64,13 +85,11 @@ describe('take similarity', () => {
     expect(other!).toBeLessThan(same48!);
     // Too short to embed (under 0.5 s), a voice with no reference, no pack installed, a cancelled run: null.
     expect(await sim(v, tone(140, 0.3), 16_000, never)).toBeNull();
-    const noRef = takeSimilarity({ packDir: fx.dir, reference: async () => null });
-    expect(await noRef(v, ref, 16_000, never)).toBeNull();
-    const noPack = takeSimilarity({
-      packDir: path.join(dir, 'no-such-pack'),
-      reference: async () => ({ samples: ref, sampleRate: 16_000 }),
-    });
+    expect(await sim(voice('espeak:en-us'), ref, 16_000, never)).toBeNull();
+    const noPack = dubSimilarity(similarity(() => [{ samples: ref, sampleRate: 16_000 }], false));
     expect(await noPack(v, ref, 16_000, never)).toBeNull();
+    // The voice's embedding was computed once for all these calls.
+    expect(vs.computed).toBe(1);
     const ac = new AbortController();
     ac.abort();
     expect(await sim(v, ref, 16_000, ac.signal)).toBeNull();
@@ -96,9 +115,9 @@ describe('take similarity', () => {
       resolve: async (id) => ({ engineId: 'espeak', voiceId: id.slice('espeak:'.length), options: {} }),
       engines: core.engines,
     });
-    const annaReference = async (v: ResolvedVoice) =>
-      v.id === anna.id ? { samples: reference.pcm, sampleRate: reference.sampleRate } : null;
-    const deps: DubDeps = { ...base, similarity: takeSimilarity({ packDir: fx.dir, reference: annaReference }) };
+    const annaSamples = (id: string) =>
+      id === anna.id ? [{ samples: reference.pcm, sampleRate: reference.sampleRate }] : null;
+    const deps: DubDeps = { ...base, similarity: dubSimilarity(similarity(annaSamples)) };
     const options = {
       input,
       subs,
@@ -118,7 +137,7 @@ describe('take similarity', () => {
     // Without the pack: every similarity is null, the rest of the report the same kind.
     const without = await runDub(
       { ...options, output: path.join(dir, 'out2.wav') },
-      { ...base, similarity: takeSimilarity({ packDir: path.join(dir, 'none'), reference: annaReference }) },
+      { ...base, similarity: dubSimilarity(similarity(annaSamples, false)) },
     );
     expect(without.segments.map((s) => s.similarity)).toEqual([null, null]);
   }, 120_000);

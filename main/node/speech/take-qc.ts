@@ -20,8 +20,7 @@ import {
   withPackChecks,
   type PackChecks,
 } from '../../../native-models/speech/qc.js';
-import { cosineSimilarity, meanEmbedding } from '../../../native-models/speech/cluster.js';
-import { resample } from '../../../native-models/dsp/resample.js';
+import { VoiceSimilarity, type SpeakerEmbedderLike, type VoiceReference } from './voice-similarity.js';
 import { MAX_ALIGN_WORDS, normaliseForAlignment } from '../../../native-models/speech/text.js';
 import { parseInlineTags } from '../../common/script/tags.js';
 import type { Repos } from '../db/repositories.js';
@@ -54,9 +53,7 @@ export interface TakeQcDeps {
    * sha256s); null for voices without samples (engine voices). `load` decodes them (the vault may be locked: it
    * throws, and the take is checked without the similarity).
    */
-  voiceSamples?: (
-    voiceId: string,
-  ) => { key: string; load(): Promise<{ samples: Float32Array; sampleRate: number }[]> } | null;
+  voiceSamples?: (voiceId: string) => VoiceReference | null;
   /**
    * The installed speech-recognition pack (English), or null. With it, each English take is transcribed and its word
    * error rate against the text decides about the words; the aligner stays the fallback.
@@ -64,34 +61,35 @@ export interface TakeQcDeps {
   transcriber?: () => TakeTranscriber | null;
 }
 
-export interface TakeSpeakerEmbedder {
-  /** An embedding of 16 kHz mono audio (at least 0.5 s). */
-  embed(audio16k: Float32Array): Promise<Float32Array>;
-}
+export type TakeSpeakerEmbedder = SpeakerEmbedderLike;
 
 export interface TakeTranscriber {
   /** The text heard in the audio. */
   transcribe(samples: Float32Array, sampleRate: number, signal?: AbortSignal): Promise<string>;
 }
 
-const EMBED_RATE = 16_000;
-
 export class TakeQcService {
   private readonly waiting: { takeId: string; projectId: string }[] = [];
-  /**
-   * Voice id → the mean embedding of its samples, computed once per voice and embedder and kept in memory only (a
-   * voiceprint is biometric data: it is never written to disk unencrypted); recomputed when the samples' key changes.
-   */
-  private readonly voiceEmbeddings = new Map<
-    string,
-    { key: string; embedder: TakeSpeakerEmbedder; embedding: Promise<Float32Array> }
-  >();
-  /** How many voice embeddings were computed (tests: the cache is used). */
-  voiceEmbeddingsComputed = 0;
+  /** Voice drift: a take against the mean embedding of its voice's samples (cached in memory only; voice-similarity.ts). */
+  private readonly similarity: VoiceSimilarity;
   private running: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(private readonly d: TakeQcDeps) {}
+  constructor(private readonly d: TakeQcDeps) {
+    this.similarity = new VoiceSimilarity({
+      speakerEmbedder: () => d.speakerEmbedder?.() ?? null,
+      voiceSamples: (voiceId) => d.voiceSamples?.(voiceId) ?? null,
+    });
+  }
+
+  /**
+   * How much `audio` sounds like voice `voiceId` (0..1) with the installed speaker pack: the voice-drift measure,
+   * also the dub report's per-segment similarity. Null without the pack, for voices without samples, for audio too
+   * short to embed.
+   */
+  voiceSimilarity(voiceId: string, audio: { samples: Float32Array; sampleRate: number }): Promise<number | null> {
+    return this.similarity.of(voiceId, audio);
+  }
 
   /** The stored QC of a take, or null when it has none (or it cannot be read). */
   stored(takeId: string): TakeQc | null {
@@ -177,16 +175,13 @@ export class TakeQcService {
     signal?: AbortSignal,
   ): Promise<PackChecks> {
     const p: PackChecks = {};
-    const embedder = this.d.speakerEmbedder?.() ?? null;
-    const ref = embedder ? (this.d.voiceSamples?.(row.voice_id) ?? null) : null;
-    if (embedder && ref) {
-      try {
-        const voice = await this.voiceEmbedding(row.voice_id, ref, embedder);
-        const take = await embedder.embed(at16k(wav));
-        p.similarity = Math.max(0, cosineSimilarity(take, voice));
-      } catch (err) {
-        this.d.log?.(`Speaker check of take ${row.id} skipped: ${(err as Error).message}`);
-      }
+    try {
+      const similarity = await this.similarity.of(row.voice_id, wav);
+      if (similarity !== null) p.similarity = similarity;
+      else if (this.d.speakerEmbedder?.() && this.d.voiceSamples?.(row.voice_id))
+        this.d.log?.(`Speaker check of take ${row.id} skipped: the take is too short to compare (under 0.5 s)`);
+    } catch (err) {
+      this.d.log?.(`Speaker check of take ${row.id} skipped: ${(err as Error).message}`);
     }
     const asr = language === 'en' ? (this.d.transcriber?.() ?? null) : null;
     if (asr) {
@@ -204,29 +199,6 @@ export class TakeQcService {
       }
     }
     return p;
-  }
-
-  /** The voice's reference embedding: the mean of its samples' unit embeddings, cached per voice (see above). */
-  private voiceEmbedding(
-    voiceId: string,
-    ref: { key: string; load(): Promise<{ samples: Float32Array; sampleRate: number }[]> },
-    embedder: TakeSpeakerEmbedder,
-  ): Promise<Float32Array> {
-    const hit = this.voiceEmbeddings.get(voiceId);
-    if (hit && hit.key === ref.key && hit.embedder === embedder) return hit.embedding;
-    const embedding = (async () => {
-      this.voiceEmbeddingsComputed++;
-      const clips = await ref.load();
-      const list: Float32Array[] = [];
-      for (const c of clips) list.push(await embedder.embed(at16k(c)));
-      if (!list.length) throw new Error('the voice has no samples');
-      return meanEmbedding(list);
-    })();
-    this.voiceEmbeddings.set(voiceId, { key: ref.key, embedder, embedding });
-    embedding.catch(() => {
-      if (this.voiceEmbeddings.get(voiceId)?.embedding === embedding) this.voiceEmbeddings.delete(voiceId);
-    });
-    return embedding;
   }
 
   /** QC of every active take of a project, checking those without one; flagged lines first. */
@@ -300,8 +272,5 @@ export class TakeQcService {
     this.waiting.length = 0;
   }
 }
-
-const at16k = (x: { samples: Float32Array; sampleRate: number }) =>
-  x.sampleRate === EMBED_RATE ? x.samples : resample(x.samples, x.sampleRate, EMBED_RATE);
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
