@@ -4,7 +4,7 @@
 //   node build/scripts/build.mjs            build everything
 //   node build/scripts/build.mjs --if-missing   only when dist/ is absent (npm prepare)
 //   node build/scripts/build.mjs --node      skip the renderer
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,7 +33,20 @@ const common = {
   sourcemap: 'linked',
   logLevel: 'warning',
   absWorkingDir: root,
+  // Written by writeAtomically below: tests run `timbre` from dist/ while other tests rebuild it, and a reader must
+  // never see a half-written bundle (a CI run once failed on "Unexpected end of input" in dist/node/cli.js).
+  write: false,
 };
+
+/** Each output file to a temporary name beside it, then renamed over the old one (a rename is atomic). */
+function writeAtomically(result) {
+  for (const f of result.outputFiles) {
+    mkdirSync(path.dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.tmp-${process.pid}`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
+}
 const jobs = [
   esbuild.build({
     ...common,
@@ -73,7 +86,7 @@ if (existsSync(path.join(root, 'preload/preload.electron.ts')))
       outExtension: { '.js': '.cjs' },
     }),
   );
-await Promise.all(jobs);
+for (const result of await Promise.all(jobs)) writeAtomically(result);
 console.error(`timbre build: node bundles in ${Date.now() - t0} ms`);
 
 const viteConfig = path.join(root, 'renderer', 'vite.config.ts');
