@@ -4,7 +4,9 @@
 //   node build/scripts/build.mjs            build everything
 //   node build/scripts/build.mjs --if-missing   only when dist/ is absent (npm prepare)
 //   node build/scripts/build.mjs --node      skip the renderer
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+//   node build/scripts/build.mjs --node --if-stale   only when a source is newer than a node bundle (tests: the suite
+//                                            builds once, and each test file that needs dist/node checks, in ms)
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +18,40 @@ if (
   existsSync(path.join(root, 'dist', 'renderer', 'index.html'))
 )
   process.exit(0);
+
+const NODE_ENTRIES = {
+  cli: 'main/cli/index.ts',
+  'synth.worker': 'main/node/jobs/synth.worker.ts',
+  'export.worker': 'main/node/export/export.worker.ts',
+  'align.worker': 'main/node/speech/align.worker.ts',
+  'asr.worker': 'main/node/speech/asr.worker.ts',
+  'separation.worker': 'main/node/separation/separation.worker.ts',
+  'speaker.worker': 'main/node/speech/speaker.worker.ts',
+};
+
+/** Newest modification time (ms) of the files the node bundles are built from. */
+function newestSource() {
+  let newest = 0;
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const d of ['main', 'native-models', 'preload']) if (existsSync(path.join(root, d))) walk(path.join(root, d));
+  for (const f of ['package.json', 'package-lock.json', 'build/scripts/build.mjs'])
+    if (existsSync(path.join(root, f))) newest = Math.max(newest, statSync(path.join(root, f)).mtimeMs);
+  return newest;
+}
+if (args.has('--if-stale') && args.has('--node')) {
+  const outputs = Object.keys(NODE_ENTRIES).map((n) => path.join(root, 'dist', 'node', `${n}.js`));
+  if (outputs.every((f) => existsSync(f))) {
+    const oldest = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
+    if (oldest > newestSource()) process.exit(0);
+  }
+}
 
 let esbuild;
 try {
@@ -52,15 +88,7 @@ const jobs = [
     ...common,
     format: 'esm',
     packages: 'external',
-    entryPoints: {
-      cli: 'main/cli/index.ts',
-      'synth.worker': 'main/node/jobs/synth.worker.ts',
-      'export.worker': 'main/node/export/export.worker.ts',
-      'align.worker': 'main/node/speech/align.worker.ts',
-      'asr.worker': 'main/node/speech/asr.worker.ts',
-      'separation.worker': 'main/node/separation/separation.worker.ts',
-      'speaker.worker': 'main/node/speech/speaker.worker.ts',
-    },
+    entryPoints: NODE_ENTRIES,
     outdir: 'dist/node',
   }),
 ];

@@ -15,6 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
 import { startVirtualMic, type VirtualMic } from '../helpers/pulse';
+import { VERIFICATION_WORD_MIN_SCORE } from '../../native-models/speech/verify.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const MODELS = path.resolve(ROOT, '..', 'shared', 'models');
@@ -186,6 +187,8 @@ describe('consent statement through the virtual microphone', () => {
     const read = async (file: string, button: 'Record the statement' | 'Record again') => {
       await dialog.getByRole('button', { name: button }).click();
       await page.getByTestId('mic-indicator').waitFor({ timeout: 10_000 });
+      // Speak once the device delivers audio (the indicator is on from the moment it starts opening).
+      await dialog.locator('.take-state[data-state="recording"]').waitFor({ timeout: 20_000 });
       const played = await m.play(file);
       expect(played.code, played.stderr).toBe(0);
       await dialog.getByRole('button', { name: 'Stop', exact: true }).click();
@@ -209,7 +212,8 @@ describe('consent statement through the virtual microphone', () => {
     expect(await row('words').locator('.check-detail').innerText()).toMatch(
       new RegExp(`Verification words? not heard clearly: .*"(${marked.join('|')})"`),
     );
-    expect(await row('words').locator('.aligned-words').getAttribute('data-verdict')).toBe('mismatch');
+    // (The statement-level verdict may still be `match`: three swapped words out of ~40 are under the 20 % of weak
+    // words a match allows, and the aligner can fit them with pruning. The verification words are what refuse it.)
     await expectAccessible(page, 'Consent step, wrong reading');
 
     // The right reading: verified, every verification word heard.
@@ -218,30 +222,34 @@ describe('consent statement through the virtual microphone', () => {
     // the test, once, and says so. Two refusals of the right reading fail the test.
     const right = speak(text, 'right');
     await read(right, 'Record again');
-    const first = await dialog
-      .getByText('Consent verified.')
-      .waitFor({ timeout: 90_000 })
-      .then(
-        () => true,
-        () => false,
+    // The wrong reading's result stays until the new take is stopped and handed in; then it goes while it is checked.
+    await dialog.locator('.verification').waitFor({ state: 'detached', timeout: 30_000 });
+    const verified = dialog.getByText('Consent verified.');
+    const outcome = verified.or(dialog.getByText('The statement could not be verified.', { exact: false }));
+    await outcome.first().waitFor({ timeout: 90_000 });
+    if (!(await verified.count())) {
+      console.warn(
+        `right reading refused once: ${(await checks.locator('.check-detail').allInnerTexts()).join(' | ')}`,
       );
-    if (!first) {
-      console.warn(`right reading refused once: ${await row('words').locator('.check-detail').innerText()}`);
       await read(right, 'Record again');
     }
     await dialog.getByText('Consent verified.').waitFor({ timeout: 90_000 });
     expect(await row('words').locator('.check-result').innerText()).toBe('Passed');
     expect(await row('words').locator('.aligned-words').getAttribute('data-verdict')).toBe('match');
-    for (const w of marked)
-      expect(
-        await row('words')
-          .locator('.aw.ok', { hasText: new RegExp(`^${w}$`) })
-          .count(),
-        w,
-      ).toBeGreaterThan(0);
-    const stillFailed = row('words').getByTestId('failed-words');
-    const named = (await stillFailed.count()) ? await stillFailed.innerText() : '';
-    for (const w of marked) expect(named).not.toContain(w);
+    // Every verification word was heard: `ok`, or — in a reading that matches — `weak` at no less than the check's
+    // lenient mark (VERIFICATION_WORD_MIN_SCORE, docs/speech.md: eSpeak puts a right word just under 0.5 now and
+    // then). Such a word is still listed as unclear, in the list and in the check's sentence.
+    const detail = await row('words').locator('.check-detail').innerText();
+    for (const w of marked) {
+      const el = row('words').locator('.aw', { hasText: new RegExp(`^${w}$`) });
+      expect(await el.count(), w).toBeGreaterThan(0);
+      const cls = (await el.first().getAttribute('class')) ?? '';
+      if (cls.includes('ok')) continue;
+      expect(cls, w).toContain('weak');
+      const score = Number(/score (\d+) %/.exec((await el.first().getAttribute('title')) ?? '')?.[1]);
+      expect(score, w).toBeGreaterThanOrEqual(VERIFICATION_WORD_MIN_SCORE * 100);
+      expect(detail, w).toContain(`"${w}"`);
+    }
     await expectAccessible(page, 'Consent step, right reading');
     await poll(() => page.getByTestId('mic-indicator').count()).toBe(0);
   }, 420_000);

@@ -429,6 +429,8 @@ describe('Voices view', () => {
     expect(await dialog.getByTestId('mic-indicator-inline').innerText()).toContain('Microphone on');
     const meter = dialog.getByRole('meter', { name: 'Input level' });
     await meter.waitFor();
+    // Play once the device delivers audio (the indicator is on from the moment it starts opening).
+    await dialog.locator('.take-state[data-state="recording"]').waitFor({ timeout: 20_000 });
     const played = m.play(READ);
     await poll(async () => Number(await meter.getAttribute('aria-valuenow')), { timeout: 15_000 }).toBeGreaterThan(-45);
     await dialog.getByRole('button', { name: 'Pause' }).click();
@@ -480,6 +482,7 @@ describe('Voices view', () => {
     expect(say.status, say.stderr).toBe(0);
     await dialog.getByRole('button', { name: 'Record the statement' }).click();
     await page.getByTestId('mic-indicator').waitFor();
+    await dialog.locator('.take-state[data-state="recording"]').waitFor({ timeout: 20_000 });
     await m.play(spoken);
     rmSync(sayDir, { recursive: true, force: true });
     await dialog.getByRole('button', { name: 'Stop', exact: true }).click();

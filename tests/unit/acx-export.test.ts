@@ -12,7 +12,7 @@ import { tempDir } from '../helpers/tmp.js';
 const t = tempDir('timbre-acx-export-');
 let core: Core | undefined;
 beforeAll(async () => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore' });
   core = await createCore({ dataDir: path.join(t.dir, 'data'), transport: 'web', version: 'test' });
 });
 afterAll(async () => {

@@ -20,7 +20,9 @@ let client: OpenAI;
 const t = tempDir();
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
   server = await startServer(path.join(t.dir, 'data'));
   client = new OpenAI({ apiKey: server.token, baseURL: `${server.url}/v1`, maxRetries: 0, timeout: 60_000 });
 }, 60_000);

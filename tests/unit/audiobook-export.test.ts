@@ -10,7 +10,7 @@ import { tempDir } from '../helpers/tmp.js';
 const t = tempDir('timbre-audiobook-');
 let core: Core | undefined;
 beforeAll(() => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore' });
 });
 afterAll(async () => {
   await core?.close();

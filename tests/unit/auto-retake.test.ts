@@ -41,7 +41,7 @@ describe('auto-retake', () => {
     (await call<Take[]>('takes.list', { lineId })).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore', cwd: ROOT });
+    execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore', cwd: ROOT });
     process.env.TIMBRE_TEST_ENGINES = '1';
     t = tempDir();
     core = await createCore({ dataDir: path.join(t.dir, 'data'), transport: 'web', version: 'test' });

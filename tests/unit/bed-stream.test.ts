@@ -137,7 +137,7 @@ describe('streamed music bed on a real project', () => {
   };
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore', cwd: ROOT });
+    execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore', cwd: ROOT });
     t = tempDir();
     data = path.join(t.dir, 'data');
     core = await createCore({ dataDir: data, transport: 'web', version: 'test' });

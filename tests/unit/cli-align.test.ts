@@ -27,7 +27,9 @@ function timbre(args: string[]) {
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
 });
 
 describe('timbre align', () => {

@@ -33,7 +33,9 @@ const clipSeconds = (() => {
 })();
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
   // 1.5 s of digital silence each side, 44.1 kHz stereo.
   execFileSync('ffmpeg', [
     '-nostdin',

@@ -12,7 +12,9 @@ import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = path.resolve('.');
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
 });
 
 const timbre = (dataDir: string, ...args: string[]) =>

@@ -37,7 +37,9 @@ function projectCount(data: string): number {
 
 describe('timbre render', () => {
   it('a 3-speaker script → MP3 + SRT at -16 LUFS, speakers with their own voices, a JSON report', () => {
-    execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+    execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+      stdio: 'ignore',
+    });
     const { dir, cleanup } = tempDir();
     try {
       const data = path.join(dir, 'data');

@@ -12,7 +12,7 @@ import { runCli } from '../helpers/hostile.js';
 
 let dir: string;
 beforeAll(() => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { cwd: ROOT, stdio: 'ignore' });
   dir = mkdtempSync(path.join(os.tmpdir(), 'timbre-say-stream-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

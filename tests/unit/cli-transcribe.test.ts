@@ -41,7 +41,9 @@ function timbre(
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
   // 0.5 s pause, 300 Hz for 0.6 s, 0.5 s pause, 3 kHz for 0.6 s, 0.5 s pause, over a quiet noise floor.
   execFileSync('sox', [
     '-n',

@@ -24,7 +24,9 @@ import { noise } from '../../build/bench/align-eval.js';
 // The aligner runs in its worker thread, as in the core (a long decode never blocks this thread).
 const host = new AlignerHost();
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
 });
 afterAll(() => host.dispose());
 const aligner: StatementAligner = {
@@ -105,4 +107,50 @@ describe('consent words check (embedded aligner)', () => {
     const again = await host.align(audio.subarray(0, 16000 * 3), 16000, 'My name is Maria Lopez', 'en');
     expect(again.words).toHaveLength(5);
   }, 120_000);
+});
+
+describe('verification words in the words check', () => {
+  // The rule itself, on alignments given as they come back from an aligner: which verification words a check names.
+  const aligned = (verdict: 'match' | 'mismatch', candle: { score: number; status: 'ok' | 'weak' | 'missing' }) => {
+    const words = designated.text
+      .split(/\s+/)
+      .map((w) => w.replace(/[^\p{L}\p{N}-]/gu, ''))
+      .filter(Boolean)
+      .map((word) => ({
+        word,
+        start: 0,
+        end: 0.1,
+        ...(word === 'candle' ? candle : { score: 0.9, status: 'ok' as const }),
+      }));
+    const fixed: StatementAligner = {
+      languages: ['en'],
+      align: () =>
+        Promise.resolve({
+          words,
+          score: 0.8,
+          verdict,
+          unexpectedSpeechSeconds: 0,
+          reasons: verdict === 'match' ? [] : ['Parts of the recording do not fit the text: "candle".'],
+          aligner: 'fixed',
+          durationSeconds: 20,
+        }),
+    };
+    return verifyStatement(
+      { statement: designated, recording: { samples: new Float32Array(16000), sampleRate: 16000, speechSeconds: 20 } },
+      installedConsentCheckers('/nonexistent', fixed),
+    ).then((v) => v.checks.find((c) => c.check === 'words')!);
+  };
+
+  it('a refused reading names a weak verification word, whatever its score', async () => {
+    const c = await aligned('mismatch', { score: 0.42, status: 'weak' });
+    expect(c.result).toBe('failed');
+    expect(c.detail).toMatch(/Verification word not heard clearly: "candle"\./);
+  });
+
+  it('a matching reading lets a weak verification word pass at the lenient mark, not under it', async () => {
+    expect((await aligned('match', { score: 0.42, status: 'weak' })).result).toBe('passed');
+    const low = await aligned('match', { score: 0.2, status: 'weak' });
+    expect(low.result).toBe('failed');
+    expect(low.detail).toMatch(/Verification word not heard clearly: "candle"\./);
+  });
 });

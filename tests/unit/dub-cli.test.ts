@@ -110,7 +110,9 @@ const samples = (keep: (t: number) => boolean, len: number) => sampleIndices(kee
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
   const n = DURATION * RATE;
   speech = new Float32Array(n);
   for (const s of SPEECH) {

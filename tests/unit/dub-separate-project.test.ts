@@ -52,7 +52,9 @@ async function preview(projectId: string): Promise<Float32Array> {
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
   const n = DURATION * RATE;
   bg = new Float32Array(n);
   voice = new Float32Array(n);

@@ -65,7 +65,9 @@ function decodeMono(file: string): Float32Array {
 const samples = (keep: (t: number) => boolean, len: number) => sampleIndices(keep, len, RATE);
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
   const n = DURATION * RATE;
   bg = new Float32Array(n);
   voice = new Float32Array(n);

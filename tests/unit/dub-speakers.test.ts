@@ -93,7 +93,7 @@ let toneVideo = '';
 let srt = '';
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore', cwd: ROOT });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore', cwd: ROOT });
   speechVideo = path.join(dir, 'two-readers.mkv');
   const inputs = PLACED.flatMap(([, , clip, off, len]) => [
     '-ss', String(off), '-t', String(len), '-i', path.join(EVAL, `${clip}.wav`),

@@ -128,7 +128,7 @@ describe('per-take analysis and streaming export on real takes', () => {
   let t: { dir: string; cleanup: () => void };
 
   beforeAll(() => {
-    execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore', cwd: ROOT });
+    execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore', cwd: ROOT });
     t = tempDir();
   }, 120_000);
   afterAll(async () => {

@@ -22,7 +22,9 @@ describe('full disk on the CLI write paths', () => {
   it.skipIf(!canUnshare)(
     'say, clean, export (+ SRT, WebVTT, stems), voices export, models import: exit 1, "the disk is full", nothing left behind',
     async () => {
-      execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+      execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+        stdio: 'ignore',
+      });
       const { dir, cleanup } = tempDir();
       try {
         const data = path.join(dir, 'data');

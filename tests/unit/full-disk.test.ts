@@ -10,7 +10,9 @@ const canUnshare = spawnSync('unshare', ['-rm', 'true']).status === 0;
 
 describe('full disk', () => {
   it.skipIf(!canUnshare)('reports DISK_FULL, keeps every saved line, and leaves no partial take', () => {
-    execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+    execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+      stdio: 'ignore',
+    });
     const { dir, cleanup } = tempDir();
     try {
       const r = spawnSync(

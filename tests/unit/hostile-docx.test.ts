@@ -137,7 +137,9 @@ describe('script.import of a docx bomb on a real server', () => {
   let server: ServerProcess;
   let projectId: string;
   beforeAll(async () => {
-    execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+    execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+      stdio: 'ignore',
+    });
     server = await startServer(path.join(t.dir, 'data'));
     const p = await server.rpc<{ id: string }>('projects.create', { name: 'Bomb' });
     if (!p.ok) throw new Error(p.error.message);

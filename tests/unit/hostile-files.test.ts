@@ -23,7 +23,9 @@ const fifo = (name: string) => {
 const isRoot = process.getuid?.() === 0;
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
 }, 120_000);
 afterAll(() => t.cleanup());
 

@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 beforeAll(() => {
   // The worker runs from the build, as in the product.
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore' });
 });
 
 let core: Core | null = null;

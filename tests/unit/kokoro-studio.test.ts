@@ -16,7 +16,7 @@ import { decodeFixtureAudio, makeKokoroFixture, SAMPLES_PER_TOKEN } from '../fix
 import { tempDir } from '../helpers/tmp.js';
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore' });
 });
 
 let core: Core | null = null;

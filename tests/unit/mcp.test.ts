@@ -23,7 +23,9 @@ const tool = async (name: string, args: Record<string, unknown>) =>
   (await client.callTool({ name, arguments: args })) as Result;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
   client = new Client({ name: 'timbre-test', version: '1.0.0' });
   await client.connect(
     new StdioClientTransport({

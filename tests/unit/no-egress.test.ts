@@ -32,7 +32,9 @@ function probe(): string | null {
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
   unavailable = probe();
   if (!unavailable) mic = await startVirtualMic('timbre_noegress');
 });

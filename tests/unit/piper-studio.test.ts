@@ -17,7 +17,7 @@ import { decodeFixtureAudio, makePiperFixture, piperFixtureConfig } from '../fix
 import { tempDir } from '../helpers/tmp.js';
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore' });
 });
 
 let core: Core | null = null;

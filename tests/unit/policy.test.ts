@@ -36,7 +36,9 @@ function timbre(args: string[], policy: string, extraEnv: Record<string, string>
 const lastLine = (s: string) => s.trim().split('\n').pop() ?? '';
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
 });
 afterAll(() => t.cleanup());
 

@@ -14,7 +14,9 @@ let server: ServerProcess;
 const t = tempDir();
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
   server = await startServer(path.join(t.dir, 'data'));
 });
 afterAll(() => {

@@ -22,7 +22,7 @@ const t = tempDir('timbre-privacy-keychain-');
 let core: Core;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore' });
   mic = await startVirtualMic('timbre_privacy');
   core = await openVoiceCore(t.dir);
 });

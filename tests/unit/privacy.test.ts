@@ -42,7 +42,7 @@ import { tempDir } from '../helpers/tmp.js';
 import { SHARED_MODELS, SPEECH_16K, call, callError } from '../helpers/voices.js';
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore' });
 });
 
 let cleanups: (() => unknown)[] = [];

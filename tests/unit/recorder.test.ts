@@ -163,7 +163,7 @@ let savedServer: string | undefined;
 
 beforeAll(async () => {
   // The CLI tests run the built `timbre` (bin/timbre.mjs → dist/node/cli.js): build it from this checkout first.
-  const b = await run(process.execPath, [path.resolve('build/scripts/build.mjs'), '--node']);
+  const b = await run(process.execPath, [path.resolve('build/scripts/build.mjs'), '--node', '--if-stale']);
   expect(b.code, b.stderr).toBe(0);
   const p = await startPulse([`module-null-sink sink_name=${SINK} rate=48000 channels=1`]);
   if (typeof p === 'string') {

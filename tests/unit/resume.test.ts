@@ -13,7 +13,9 @@ import { integrityCheck } from '../helpers/hostile.js';
 import { tempDir } from '../helpers/tmp.js';
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
 });
 
 interface Job {

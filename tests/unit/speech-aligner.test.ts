@@ -21,7 +21,9 @@ import { loadClips, noise } from '../../build/bench/align-eval.js';
 // blocks this thread.
 const host = new AlignerHost();
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
 });
 afterAll(() => host.dispose());
 const aligner = { align: (audio: Float32Array, text: string, lang: string) => host.align(audio, 16000, text, lang) };

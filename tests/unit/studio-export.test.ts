@@ -40,7 +40,7 @@ GUEST: It started with a broken radio and a very patient neighbour.
 HOST: That is a wonderful beginning for any story.`;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore', cwd: ROOT });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore', cwd: ROOT });
   t = tempDir();
   core = await createCore({ dataDir: path.join(t.dir, 'data'), transport: 'web', version: 'test' });
   projectId = (await call<{ id: string }>('projects.create', { name: 'Workshop' })).id;

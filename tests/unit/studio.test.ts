@@ -11,7 +11,7 @@ import type { Job, Line, ProjectDetail, ScriptPreview, Take, Timeline } from '..
 import { tempDir } from '../helpers/tmp.js';
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore' });
 });
 
 let core: Core | null = null;

@@ -161,7 +161,7 @@ async function espeak(text: string): Promise<Float32Array> {
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore', cwd: ROOT });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore', cwd: ROOT });
 }, 300_000);
 
 const dispatch = async <T>(core: Core, method: string, params: unknown): Promise<T> => {

@@ -208,7 +208,7 @@ describe('QC in the core and `timbre qc`', () => {
   };
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore', cwd: ROOT });
+    execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore', cwd: ROOT });
     t = tempDir();
     core = await createCore({ dataDir: path.join(t.dir, 'data'), transport: 'web', version: 'test' });
     projectId = (await call<{ id: string }>('projects.create', { name: 'QC' })).id;

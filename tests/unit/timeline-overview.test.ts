@@ -34,7 +34,7 @@ GUEST: A broken radio, and a very patient neighbour.
 `;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore' });
   const t = tempDir();
   cleanup = t.cleanup;
   core = await createCore({ dataDir: t.dir, transport: 'web', version: 'test' });

@@ -18,7 +18,9 @@ const requests: string[] = [];
 const t = tempDir();
 
 beforeAll(async () => {
-  spawnSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  spawnSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
   feed = http.createServer((req, res) => {
     requests.push(req.url ?? '');
     res.writeHead(200, { 'content-type': 'text/yaml' }).end('version: 0.0.1\nfiles: []\npath: x.bin\nsha512: abc\n');

@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore', cwd: ROOT });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore', cwd: ROOT });
 }, 300_000);
 
 describe('a voice added before a cloning pack existed', () => {

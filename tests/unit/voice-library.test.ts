@@ -16,7 +16,9 @@ import { tempDir } from '../helpers/tmp.js';
 const CLIP = path.resolve('../shared/eval/speech/16k/ls_103-1240-0000.wav');
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
 });
 
 let cleanups: (() => unknown)[] = [];

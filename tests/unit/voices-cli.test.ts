@@ -15,7 +15,9 @@ import { SPEECH_16K, openVoiceCore, spokenReading } from '../helpers/voices.js';
 const SAMPLE = path.join(SPEECH_16K, 'ls_103-1240-0000.wav');
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
 });
 
 describe('timbre voices (statement, add --consent --clean, export, import)', () => {

@@ -15,7 +15,9 @@ const t = tempDir();
 let server: ServerProcess;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'build/scripts/build.mjs'), '--node', '--if-stale'], {
+    stdio: 'ignore',
+  });
   // No keychain in this process (no D-Bus session): the vault needs a passphrase.
   server = await startServer(path.join(t.dir, 'data'), { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
 }, 60_000);

@@ -8,7 +8,7 @@ import { WorkerHost } from '../../main/node/jobs/worker-host.js';
 import { tempDir } from '../helpers/tmp.js';
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore' });
 });
 
 const LONG = Array.from({ length: 40 }, (_, i) => `This is sentence number ${i + 1} of a long paragraph.`).join(' ');

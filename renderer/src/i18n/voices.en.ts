@@ -142,6 +142,7 @@ export const voicesEn = {
   'rec.levelOk': 'Good level',
   'rec.micOn': 'Microphone on',
   'rec.micOnPaused': 'Microphone on (paused)',
+  'rec.state.starting': 'Opening the microphone…',
   'rec.state.recording': 'Recording',
   'rec.state.paused': 'Paused',
   'rec.state.idle': 'Ready',

@@ -139,6 +139,7 @@ export const voicesZhCN: Record<keyof typeof voicesEn, string> = {
   'rec.levelOk': '电平合适',
   'rec.micOn': '麦克风已开启',
   'rec.micOnPaused': '麦克风已开启（已暂停）',
+  'rec.state.starting': '正在打开麦克风…',
   'rec.state.recording': '正在录音',
   'rec.state.paused': '已暂停',
   'rec.state.idle': '就绪',

@@ -36,7 +36,10 @@ export function TakeControls({
     <div className="take-controls">
       <div className="take-status">
         <span className={`rec-dot${paused ? ' paused' : ''}`} aria-hidden="true" />
-        <span className="take-state">{t(paused ? 'rec.state.paused' : 'rec.state.recording')}</span>
+        {/* "Recording" only once the device delivers audio: while it opens, words spoken would be lost. */}
+        <span className="take-state" data-state={status.state}>
+          {t(paused ? 'rec.state.paused' : status.state === 'starting' ? 'rec.state.starting' : 'rec.state.recording')}
+        </span>
         <span className="mono muted" aria-live="off">
           {t('rec.elapsed', { elapsed: formatClock(status.elapsed), max: formatClock(status.maxSeconds) })}
         </span>
