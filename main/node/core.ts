@@ -6,7 +6,15 @@ import path from 'node:path';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import type { ApiServerStatus, EventName, EventPayload, VoiceInfo } from '../../preload/contract/index.js';
+import type {
+  ApiServerStatus,
+  DubCloneConsent,
+  EventName,
+  EventPayload,
+  LibraryVoice,
+  VoiceInfo,
+} from '../../preload/contract/index.js';
+import type { GatheredClip } from './dub/clone.js';
 import { ApiError, notFound, toApiError } from '../../native-models/common/errors.js';
 import { AlignError } from '../../native-models/speech/aligner.js';
 import { AlignerHost } from './speech/aligner-host.js';
@@ -124,6 +132,13 @@ export interface Core {
   readonly privacy: PrivacyService;
   /** Dubbing projects (the Dub view; docs/dubbing.md). */
   readonly dub: DubService;
+  /** A library voice from a speaker's sample gathered from media (clone.ts), made with `consent`; `itemId` for the ledger. */
+  createVoiceFromClip(
+    clip: GatheredClip,
+    o: { name: string; language: string; consent: DubCloneConsent; itemId: string },
+  ): Promise<LibraryVoice>;
+  /** Whether a voice-cloning pack is installed (library voices can speak). */
+  cloningInstalled(): boolean;
   /** A dubbing project's media for the player: its source, or the dub preview of its current revision. */
   dubMediaFile(projectId: string, what: 'source' | 'dub'): string;
   /** A studio project's stored music bed (the preview plays it under the voices); throws NOT_FOUND without one. */
@@ -487,6 +502,32 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // Updates (docs/electron.md): the desktop app's updater when the shell sets one; otherwise "handled by the desktop app".
   let updates: UpdateService = desktopOnlyUpdates(updateSettings(policy), opts.version);
   let stopUpdates: () => void = () => undefined;
+  /**
+   * A voice cloned from a speaker's gathered media (dub.cloneSpeaker, `timbre dub --clone-speaker`): the sample goes
+   * through the library's own path (staging, usability checks, consent, policy, ledger) and is gone from staging after.
+   */
+  const createVoiceFromClip = async (
+    clip: GatheredClip,
+    o: { name: string; language: string; consent: DubCloneConsent; itemId: string },
+  ): Promise<LibraryVoice> => {
+    const item = await staging.put(clip.samples, clip.sampleRate, { source: 'import' });
+    let v: LibraryVoice;
+    try {
+      v = await handlers['library.create']({
+        name: o.name,
+        language: o.language,
+        tags: ['dub'],
+        stagingIds: [item.stagingId],
+        consent: o.consent,
+      });
+    } finally {
+      staging.remove(item.stagingId);
+    }
+    ledger.record('model.run', { engine: 'silero-vad', item: 'dub', itemId: o.itemId });
+    if (clip.report.denoised) ledger.record('model.run', { engine: 'gtcrn', item: 'dub', itemId: o.itemId });
+    return v;
+  };
+
   const handlers: Handlers = {
     'apiKeys.list': () => apiKeys.list(),
     'apiKeys.create': ({ name, scope }) => {
@@ -1018,22 +1059,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         throw policyDenied(
           'A voice needs a consent statement read by its owner and checked (an attestation is not enough)',
         );
-      // The sample goes through the library's own path (staging, usability checks, consent, policy, ledger).
       let made = '';
       const { clip } = await dub.cloneSpeaker(projectId, speaker, denoise, async (c, language, projectName) => {
-        const item = await staging.put(c.samples, c.sampleRate, { source: 'import' });
-        try {
-          const voiceName = (name ?? `${speaker} (${projectName})`).slice(0, 100);
-          const create = handlers['library.create'];
-          const v = await create({ name: voiceName, language, tags: ['dub'], stagingIds: [item.stagingId], consent });
-          made = v.id;
-          return { voiceId: v.voiceId };
-        } finally {
-          staging.remove(item.stagingId);
-        }
+        const v = await createVoiceFromClip(c, {
+          name: (name ?? `${speaker} (${projectName})`).slice(0, 100),
+          language,
+          consent,
+          itemId: projectId,
+        });
+        made = v.id;
+        return { voiceId: v.voiceId };
       });
-      ledger.record('model.run', { engine: 'silero-vad', item: 'dub', itemId: projectId });
-      if (clip.report.denoised) ledger.record('model.run', { engine: 'gtcrn', item: 'dub', itemId: projectId });
       return { voice: library.get(made), report: clip.report };
     },
     'dub.cancelClone': ({ projectId }) => ({ cancelled: dub.cancelClone(projectId) }),
@@ -1130,6 +1166,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       emit('updates.status', service.info());
     },
     dub,
+    createVoiceFromClip,
+    cloningInstalled,
     dubMediaFile: (projectId, what) => (what === 'source' ? dub.mediaFile(projectId) : dub.previewFile(projectId)),
     musicBedFile(projectId) {
       repos.projects.get(projectId);

@@ -77,6 +77,12 @@ export const DubOptions = z
      * similarity threshold, a number gives the speaker count. Cues that name a speaker keep it and name their cluster.
      */
     clusterSpeakers: z.union([z.literal('auto'), z.number().int().min(1).max(DUB_LIMITS.speakersMax)]).optional(),
+    /**
+     * Speakers whose voice is cloned from this media (their cleanest 10–30 s into one library voice, with the consent
+     * the caller gives; `timbre dub --clone-speaker`). Needs a runner that can clone (the command line); never one
+     * clone per line.
+     */
+    cloneSpeakers: z.array(z.string().trim().min(1).max(100)).max(DUB_LIMITS.speakersMax).default([]),
   })
   .strict();
 export type DubOptions = z.input<typeof DubOptions>;
@@ -616,6 +622,8 @@ export const DubCloneConsent = z.discriminatedUnion('kind', [
     .strict(),
   z.object({ kind: z.literal('statement'), statementId: DubId, stagingId: DubId }).strict(),
 ]);
+
+export type DubCloneConsent = z.infer<typeof DubCloneConsent>;
 
 export const DubClonePhase = z.enum(['extracting', 'analysing', 'denoising', 'creating', 'done']);
 

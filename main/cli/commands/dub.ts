@@ -1,7 +1,8 @@
 /**
  * `timbre dub VIDEO --subs TARGET.srt [--source-subs SOURCE.srt] [--voice VOICE] [--speaker-voice SPEAKER=VOICE]...
  * [--background duck|center|separate|none] [--max-stretch 1.15] [--language CODE] -o OUT.mp4|OUT.mkv|OUT.wav
- * [--srt OUT.srt] [--report REPORT.json]`: dub a video (or audio) from subtitles, offline (docs/dubbing.md).
+ * [--srt OUT.srt] [--report REPORT.json] [--clone-speaker SPEAKER --attest NAME]`: dub a video (or audio) from
+ * subtitles, offline (docs/dubbing.md).
  * Progress on stderr; exit 0 when the file was written (too-long segments are listed in the report), 1 on failure,
  * 2 on usage errors. Nothing is written on failure.
  */
@@ -27,6 +28,10 @@ import { knob } from '../knobs.js';
 import { checkOutputPath } from '../output-path.js';
 import { dataLayout } from '../../node/paths.js';
 import { resolveVoiceArg } from './render.js';
+import { checkConsentOptions, coreCaller, statementConsent, type CoreCall } from './voices.js';
+import { gatherSpeakerClip } from '../../node/dub/clone.js';
+import { locateVoiceModel } from '../../../native-models/enhance/voice-models.js';
+import type { LibraryVoice, StagedAudio } from '../../../preload/contract/index.js';
 
 interface DubCliOptions {
   subs: string;
@@ -51,6 +56,12 @@ interface DubCliOptions {
   progress?: boolean;
   plan?: boolean;
   clusterSpeakers?: boolean | string;
+  cloneSpeaker: string[];
+  cloneDenoise?: boolean;
+  attest?: string;
+  purpose: string;
+  consent?: string;
+  statement?: string;
 }
 
 function fmtTime(s: number): string {
@@ -59,11 +70,104 @@ function fmtTime(s: number): string {
   return m ? `${m} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`;
 }
 
+/**
+ * `--clone-speaker`: the speaker's cleanest 10–30 s of this video (clone.ts) become one library voice, made with the
+ * consent given (`--attest`, or the owner's reading of a statement). A library voice of the same name cloned from
+ * this video before is used again (delete it to clone anew). Refused before any work without the packs it needs.
+ */
+function cloneDep(
+  getCore: () => Promise<Core>,
+  caller: () => Promise<CoreCall>,
+  o: DubCliOptions,
+  voiceLanguage: string,
+  say: (line: string) => void,
+): NonNullable<DubDeps['cloneSpeaker']> {
+  return async (speaker, media, segments, signal) => {
+    const core = await getCore();
+    const call = await caller();
+    const name = `${speaker} (${path.basename(media.path)})`.slice(0, 100);
+    const earlier = (await call<LibraryVoice[]>('library.list', {})).find(
+      (v) => v.name === name && v.tags.includes('dub'),
+    );
+    if (earlier) {
+      say(`${speaker}: using the library voice "${name}" cloned from this video before (${earlier.voiceId}).`);
+      return earlier.voiceId;
+    }
+    if (!core.cloningInstalled())
+      throw new ApiError(
+        'ENGINE_UNAVAILABLE',
+        `Cloning ${speaker} from the video needs a voice-cloning model pack to speak with: install Pocket TTS ("timbre models download pocket-tts"). Nothing was created.`,
+      );
+    // The sample is staged and checked by the core, which finds its packs in the data folder: so is the gathering.
+    const vad = locateVoiceModel('silero-vad', [core.layout.models]);
+    if (!vad)
+      throw new ApiError(
+        'ENGINE_UNAVAILABLE',
+        'Cloning from the video needs the "silero-vad" model pack to find the speech ("timbre models download silero-vad"). Nothing was created.',
+      );
+    const gtcrn = o.cloneDenoise ? locateVoiceModel('gtcrn', [core.layout.models]) : null;
+    if (o.cloneDenoise && !gtcrn)
+      throw new ApiError(
+        'ENGINE_UNAVAILABLE',
+        '--clone-denoise needs the "gtcrn" model pack ("timbre models download gtcrn"). Nothing was created.',
+      );
+    const staged: StagedAudio[] = [];
+    try {
+      // The owner's consent is checked before the video is analysed.
+      const consent = o.consent
+        ? await statementConsent(call, path.resolve(o.consent), o.statement!, staged, !!o.json)
+        : { kind: 'attest' as const, name: o.attest!, purpose: o.purpose };
+      say(`${speaker}: gathering their cleanest speech from the video…`);
+      const clip = await gatherSpeakerClip({
+        mediaPath: media.path,
+        mediaSeconds: media.durationSeconds,
+        segments,
+        speaker,
+        vadModel: vad,
+        gtcrnModel: gtcrn,
+        denoise: !!o.cloneDenoise,
+        signal,
+      });
+      const v = await core.createVoiceFromClip(clip, {
+        name,
+        language: voiceLanguage,
+        consent,
+        itemId: `dub:${path.basename(media.path)}`,
+      });
+      // Segment ids are cue indices (from 0); cues are numbered from 1 as in the subtitle file's order.
+      const cues = clip.report.spans.map((sp) => Number(sp.segmentId) + 1).join(', ');
+      const left = clip.report.candidates.filter((c) => c.verdict !== 'chosen' && c.verdict !== 'not-needed');
+      say(
+        `${speaker}: cloned into the library voice "${name}" (${v.voiceId}) from ${clip.report.totalSeconds.toFixed(1)} s of cues ${cues}${clip.report.denoised ? ', denoised' : ''}` +
+          (left.length
+            ? `; left out: ${left.map((c) => `cue ${Number(c.segmentId) + 1} (${c.verdict})`).join(', ')}.`
+            : '.'),
+      );
+      return v.voiceId;
+    } finally {
+      for (const x of staged) await call('voiceAudio.discard', { stagingId: x.stagingId }).catch(() => undefined);
+    }
+  };
+}
+
 /** Voices from the core: engine voices and library voices (decrypted conditioning), one worker for all takes. */
-function coreDeps(getCore: () => Promise<Core>, modelsDirs: () => string[]): DubDeps {
+function coreDeps(
+  getCore: () => Promise<Core>,
+  modelsDirs: () => string[],
+  clone?: NonNullable<DubDeps['cloneSpeaker']>,
+): DubDeps {
   let voices: VoiceInfo[] | null = null;
   let n = 0;
   return {
+    ...(clone
+      ? {
+          async cloneSpeaker(...args: Parameters<typeof clone>) {
+            const id = await clone(...args);
+            voices = null; // the new voice is listed from now on
+            return id;
+          },
+        }
+      : {}),
     async resolveVoice(arg) {
       const core = await getCore();
       if (!voices) {
@@ -158,6 +262,20 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
       '--cluster-speakers [count]',
       `label cues without a speaker by clustering their voices (needs the "${SPEAKER_PACK_ID}" model pack), into [count] speakers when given; use the labels ("Speaker 1", …) with --speaker-voice`,
     )
+    .option(
+      '--clone-speaker <speaker>',
+      "clone this speaker's voice from the video: their cleanest 10-30 s become ONE library voice that speaks all their cues (needs the silero-vad and pocket-tts packs, and consent: --attest or --consent with --statement); repeat per speaker",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option('--clone-denoise', "denoise the cloned speakers' samples first (the gtcrn pack)")
+    .option('--attest <name>', 'with --clone-speaker: your name; you attest you hold the rights to the cloned voices')
+    .option('--purpose <text>', 'with --attest: what the cloned voices will be used for', 'Dubbing')
+    .option(
+      '--consent <file>',
+      'with one --clone-speaker: a recording of the speaker reading the consent statement (see: timbre voices statement)',
+    )
+    .option('--statement <id>', 'with --consent: the statement id printed by "timbre voices statement"')
     .option('--progress', 'show progress on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'no progress on stderr')
     .action(async (video: string, o: DubCliOptions) => {
@@ -179,8 +297,23 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
             2,
           );
       }
+      if (o.cloneSpeaker.length) {
+        checkConsentOptions(o, 'Cloning a speaker');
+        if (o.consent && o.cloneSpeaker.length > 1)
+          throw new CliError(
+            "--consent holds one owner's reading: clone one speaker per command with it, or use --attest.",
+            2,
+          );
+        if (o.plan)
+          throw new CliError(
+            '--plan predicts with existing voices: clone the speakers first (without --plan), then plan with --speaker-voice.',
+            2,
+          );
+      } else if (o.attest || o.consent || o.statement || o.cloneDenoise)
+        throw new CliError('--attest, --consent, --statement and --clone-denoise go with --clone-speaker.', 2);
       const options: DubOptions = {
         ...(clusterSpeakers !== undefined ? { clusterSpeakers } : {}),
+        cloneSpeakers: o.cloneSpeaker,
         input: abs(video),
         subs: abs(o.subs),
         ...(o.sourceSubs ? { sourceSubs: abs(o.sourceSubs) } : {}),
@@ -212,6 +345,13 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
           version: appVersion(),
           log: () => undefined,
         }));
+      let call: Promise<CoreCall> | null = null;
+      const caller = async () => (call ??= coreCaller(await getCore()));
+      const clone = o.cloneSpeaker.length
+        ? cloneDep(getCore, caller, o, o.language?.split('-')[0] ?? 'en', (line) =>
+            process.stderr.write(`${show ? '\r\x1b[K' : ''}${line}\n`),
+          )
+        : undefined;
       const ac = new AbortController();
       const onSig = () => ac.abort();
       process.once('SIGINT', onSig);
@@ -260,7 +400,7 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
       }
       let report: DubReport;
       try {
-        report = await runDub(options, coreDeps(getCore, modelsDirs), { signal: ac.signal, onProgress });
+        report = await runDub(options, coreDeps(getCore, modelsDirs, clone), { signal: ac.signal, onProgress });
       } catch (err) {
         if (err instanceof CliError) throw err;
         const e = toApiError(err);

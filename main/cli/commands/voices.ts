@@ -23,6 +23,20 @@ async function withCore<T>(
     version: appVersion(),
     log: () => undefined,
   });
+  try {
+    return await fn(await coreCaller(core));
+  } finally {
+    await core.close();
+  }
+}
+
+export type CoreCall = <R>(method: string, params: unknown) => Promise<R>;
+
+/**
+ * API calls on an open core for a command: errors become CLI errors (usage errors exit 2). Without a system keychain,
+ * TIMBRE_PASSPHRASE unlocks the encrypted voice data first (never stored in plaintext).
+ */
+export async function coreCaller(core: Core): Promise<CoreCall> {
   const call = async <R>(method: string, params: unknown): Promise<R> => {
     const r = await core.dispatch(method, params);
     if (r.ok) return r.result as R;
@@ -32,13 +46,42 @@ async function withCore<T>(
       throw new CliError(`${r.error.message} (from the command line: set TIMBRE_PASSPHRASE)`);
     throw new CliError(r.error.message, r.error.code === 'INVALID_INPUT' || r.error.code === 'NOT_FOUND' ? 2 : 1);
   };
-  try {
-    // Without a system keychain, TIMBRE_PASSPHRASE unlocks the encrypted voice data (never stored in plaintext).
-    if (process.env.TIMBRE_PASSPHRASE) await call('vault.unlock', { passphrase: process.env.TIMBRE_PASSPHRASE });
-    return await fn(call);
-  } finally {
-    await core.close();
-  }
+  if (process.env.TIMBRE_PASSPHRASE) await call('vault.unlock', { passphrase: process.env.TIMBRE_PASSPHRASE });
+  return call;
+}
+
+/** Consent options shared by `voices add` and `dub --clone-speaker`, checked as usage (exit 2). */
+export function checkConsentOptions(o: { attest?: string; consent?: string; statement?: string }, what: string): void {
+  if (!o.attest && !o.consent)
+    throw new CliError(
+      `${what} needs consent: --attest "YOUR NAME" (you hold the rights) or --consent RECORDING --statement ID.`,
+      2,
+    );
+  if (o.attest && o.consent) throw new CliError('Give either --attest or --consent, not both.', 2);
+  if (o.consent && !o.statement)
+    throw new CliError(
+      'With --consent, give --statement ID: first run "timbre voices statement NAME --speaker OWNER", ' +
+        'record the owner reading the text, then pass that recording and the printed id.',
+      2,
+    );
+}
+
+/**
+ * The owner's reading of a consent statement, staged and checked (each check printed on stderr unless `quiet`): the
+ * consent record for library.create. The staged recording is pushed to `staged` for the caller to discard.
+ */
+export async function statementConsent(
+  call: CoreCall,
+  recording: string,
+  statementId: string,
+  staged: StagedAudio[],
+  quiet: boolean,
+): Promise<{ kind: 'statement'; statementId: string; stagingId: string }> {
+  const rec = await call<StagedAudio>('voiceAudio.stage', { path: recording });
+  staged.push(rec);
+  const check = await call<ConsentVerification>('consent.verify', { statementId, stagingId: rec.stagingId });
+  if (!quiet) for (const c of check.checks) process.stderr.write(`consent ${c.check}: ${c.detail}\n`);
+  return { kind: 'statement', statementId, stagingId: rec.stagingId };
 }
 
 /** A passphrase for voice files: TIMBRE_VOICE_PASSPHRASE, else asked on the terminal (not echoed). */
@@ -163,18 +206,7 @@ export function registerVoicesCommands(program: Command, getDataDir: () => strin
         },
       ) =>
         withCore(getDataDir, async (call) => {
-          if (!opts.attest && !opts.consent)
-            throw new CliError(
-              'A voice needs consent: --attest "YOUR NAME" (you hold the rights) or --consent RECORDING --statement ID.',
-              2,
-            );
-          if (opts.attest && opts.consent) throw new CliError('Give either --attest or --consent, not both.', 2);
-          if (opts.consent && !opts.statement)
-            throw new CliError(
-              'With --consent, give --statement ID: first run "timbre voices statement NAME --speaker OWNER", ' +
-                'record the owner reading the text, then pass that recording and the printed id.',
-              2,
-            );
+          checkConsentOptions(opts, 'A voice');
           const done = (v: LibraryVoice) => {
             if (opts.json) return void process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
             const c = v.consent;
@@ -222,17 +254,9 @@ export function registerVoicesCommands(program: Command, getDataDir: () => strin
               }
             }
             const samples = staged.filter((s) => !opts.clean || s.source === 'clean').map((s) => s.stagingId);
-            let consent: unknown = { kind: 'attest', name: opts.attest, purpose: opts.purpose };
-            if (opts.consent) {
-              const rec = await call<StagedAudio>('voiceAudio.stage', { path: opts.consent });
-              staged.push(rec);
-              const check = await call<ConsentVerification>('consent.verify', {
-                statementId: opts.statement,
-                stagingId: rec.stagingId,
-              });
-              if (!opts.json) for (const c of check.checks) process.stderr.write(`consent ${c.check}: ${c.detail}\n`);
-              consent = { kind: 'statement', statementId: opts.statement, stagingId: rec.stagingId };
-            }
+            const consent = opts.consent
+              ? await statementConsent(call, opts.consent, opts.statement!, staged, !!opts.json)
+              : { kind: 'attest', name: opts.attest, purpose: opts.purpose };
             done(
               await call<LibraryVoice>('library.create', {
                 name,

@@ -93,6 +93,16 @@ export interface DubDeps {
   separation?(): DubSeparation | null;
   /** The installed speaker-embedding pack's folder, or null (`clusterSpeakers`). */
   speakerPackDir?(): string | null;
+  /**
+   * Clone `speaker`'s voice from the media (`cloneSpeakers`): their cleanest 10–30 s into one library voice, with the
+   * consent the runner holds. Returns the voice argument to resolve (`library:<id>`). Absent: cloning is refused.
+   */
+  cloneSpeaker?(
+    speaker: string,
+    media: { path: string; durationSeconds: number },
+    segments: { id: string; start: number; end: number; speaker: string | null }[],
+    signal?: AbortSignal,
+  ): Promise<string>;
 }
 
 /** Vocals/accompaniment separation of a raw float32 stereo file at {@link SPLEETER_RATE} (run in a worker). */
@@ -528,9 +538,39 @@ export async function prepareDub(options: DubOptions, deps: DubDeps, signal?: Ab
       'INVALID_INPUT',
       `The subtitles name ${speakers.size} speakers; a dub can have at most ${DUB_LIMITS.speakersMax}.`,
     );
+  const cloned = s.cloneSpeakers.filter((c, i, all) => all.findIndex((x) => x.toLowerCase() === c.toLowerCase()) === i);
+  const notThere = cloned.filter((c) => !speakers.has(c.toLowerCase()));
+  if (notThere.length)
+    throw new ApiError(
+      'INVALID_INPUT',
+      `Cannot clone ${notThere.map((c) => `"${c}"`).join(', ')}: no such speaker in the subtitles; their speakers: ${[...speakers.values()].join(', ') || 'none'}.`,
+    );
+  const both = cloned.filter((c) => s.speakerVoices.some((sv) => sv.speaker.toLowerCase() === c.toLowerCase()));
+  if (both.length)
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${both.map((c) => `"${c}"`).join(', ')}: give a speaker either a voice or a clone from the video, not both.`,
+    );
+  if (cloned.length && !deps.cloneSpeaker)
+    throw new ApiError('ENGINE_UNAVAILABLE', 'Cloning a speaker from the video is not available here.');
+  if (cloned.length && !probe.audio)
+    throw new ApiError('INVALID_INPUT', 'Cloning a speaker needs audio; this source has none.');
   const defaultVoice = await deps.resolveVoice(s.voice ?? DUB_DEFAULT_VOICE);
   const bySpeaker = new Map<string, ResolvedVoice>();
   for (const sv of s.speakerVoices) bySpeaker.set(sv.speaker.toLowerCase(), await deps.resolveVoice(sv.voice));
+  // One voice per cloned speaker, from their own cues (after every check above: nothing is made for a bad command).
+  for (const c of cloned) {
+    aborted(signal);
+    const name = speakers.get(c.toLowerCase())!;
+    const segments = cues.map((q) => ({ id: String(q.index), start: q.start, end: q.end, speaker: q.speaker ?? null }));
+    const arg = await deps.cloneSpeaker!(
+      name,
+      { path: input, durationSeconds: probe.durationSeconds },
+      segments,
+      signal,
+    );
+    bySpeaker.set(c.toLowerCase(), await deps.resolveVoice(arg));
+  }
   const voiceFor = (c: DubCue) => (c.speaker && bySpeaker.get(c.speaker.toLowerCase())) || defaultVoice;
   return { s, input, output, kind, subs, sourceSubs, probe, cues, warnings, voiceFor };
 }
