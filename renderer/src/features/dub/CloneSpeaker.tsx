@@ -1,14 +1,17 @@
 /**
  * "Clone from this video" for one speaker of a dubbing project (issue #11 step 4; docs/dubbing.md "Clone a speaker
  * from the video"): a button per speaker opens a dialog asking for the voice's name, the consent record (attestation:
- * who agreed and for what, confirmed) and optional denoise; then `dub.cloneSpeaker` runs with its progress
+ * who agreed and for what, confirmed; or the speaker reading a consent statement into the microphone, verified by the
+ * same consent step as a new voice) and optional denoise; then `dub.cloneSpeaker` runs with its progress
  * (`dub.cloneProgress`) and a cancel (`dub.cancelClone`), and the dialog shows the spans used, their SNR and the total.
  */
-import { useEffect, useRef, useState } from 'react';
-import type { DubCloneReport } from '../../../../preload/contract/index.js';
+import { useEffect, useId, useRef, useState } from 'react';
+import type { DubCloneConsent, DubCloneReport, RecorderDevices } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { useDialogFocusRestore } from '../../components/useDialogFocusRestore';
 import { useT } from '../../i18n/useT';
+import { micOpen, useRecorder } from '../../store/voices';
+import { ConsentStep, consentReady, type ConsentState } from '../../views/voices/ConsentStep';
 import { useDub } from './dubStore';
 
 type Phase = 'extracting' | 'analysing' | 'denoising' | 'creating' | 'done';
@@ -65,11 +68,35 @@ function CloneDialog({
   const [who, setWho] = useState('');
   const [purpose, setPurpose] = useState('');
   const [agreed, setAgreed] = useState(false);
+  const [method, setMethod] = useState<'attest' | 'statement'>('attest');
+  const [statement, setStatement] = useState<ConsentState>({
+    kind: 'statement',
+    speaker: '',
+    statement: null,
+    recording: null,
+    verification: null,
+  });
+  const [devices, setDevices] = useState<RecorderDevices | null>(null);
+  const [device, setDevice] = useState('');
+  const recorder = useRecorder((s) => s.status);
+  const uid = useId();
   const [denoise, setDenoise] = useState(false);
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<{ phase: Phase; fraction: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<{ name: string; report: DubCloneReport } | null>(null);
+
+  useEffect(() => {
+    api()
+      .call('recorder.devices', {})
+      .then((d) => {
+        setDevices(d);
+        const def = d.devices.find((x) => x.isDefault);
+        if (def) setDevice(def.id);
+      })
+      .catch((err: unknown) => setDevices({ program: null, devices: [], problem: errorMessage(err) }));
+  }, []);
+  const canRecord = !!devices && !devices.problem;
 
   useEffect(() => {
     const d = ref.current;
@@ -81,10 +108,25 @@ function CloneDialog({
 
   // While it runs, Cancel stops the clone (nothing is created) and the dialog says so; otherwise it closes.
   const close = () => {
-    if (running) void api().call('dub.cancelClone', { projectId });
-    else onClose();
+    if (running) return void api().call('dub.cancelClone', { projectId });
+    // A statement being recorded stops; its staged recording goes now (a clone that used it removed it already).
+    if (micOpen(useRecorder.getState().status))
+      void api()
+        .call('recorder.discard', {})
+        .catch(() => undefined);
+    if (statement.kind === 'statement' && statement.recording && !result)
+      void api()
+        .call('voiceAudio.discard', { stagingId: statement.recording.stagingId })
+        .catch(() => undefined);
+    onClose();
   };
-  const ready = name.trim().length > 0 && who.trim().length >= 2 && purpose.trim().length >= 3 && agreed;
+  const consentGiven =
+    method === 'attest' ? who.trim().length >= 2 && purpose.trim().length >= 3 && agreed : consentReady(statement);
+  const ready = name.trim().length > 0 && consentGiven && !micOpen(recorder);
+  const consent = (): DubCloneConsent =>
+    method === 'statement' && statement.kind === 'statement' && statement.statement && statement.recording
+      ? { kind: 'statement', statementId: statement.statement.statementId, stagingId: statement.recording.stagingId }
+      : { kind: 'attest', name: who.trim(), purpose: purpose.trim() };
   const start = async () => {
     setRunning(true);
     setError(null);
@@ -96,7 +138,7 @@ function CloneDialog({
         speaker,
         name: name.trim(),
         denoise,
-        consent: { kind: 'attest', name: who.trim(), purpose: purpose.trim() },
+        consent: consent(),
       });
       setResult({ name: r.voice.name, report: r.report });
       void useDub.getState().reload();
@@ -135,19 +177,49 @@ function CloneDialog({
             </label>
             <h3>{t('dubClone.consentTitle')}</h3>
             <p className="muted">{t('dubClone.consentText')}</p>
-            <label className="dub-field">
-              <span>{t('dubClone.consentName')}</span>
-              <input value={who} maxLength={100} onChange={(e) => setWho(e.target.value)} />
-            </label>
-            <label className="dub-field">
-              <span>{t('dubClone.consentPurpose')}</span>
-              <input value={purpose} maxLength={500} onChange={(e) => setPurpose(e.target.value)} />
-            </label>
-            <label className="checkbox-row">
-              <input type="checkbox" checked={agreed} onChange={(e) => setAgreed(e.target.checked)} />
-              <span>{t('dubClone.consentConfirm')}</span>
-            </label>
-            <p className="muted small">{t('dubClone.consentStatement')}</p>
+            <fieldset className="dub-clone-method">
+              <legend className="sr-only">{t('dubClone.method')}</legend>
+              {(['attest', 'statement'] as const).map((k) => (
+                <label key={k} className="checkbox-row">
+                  <input
+                    type="radio"
+                    name={`${uid}-method`}
+                    checked={method === k}
+                    disabled={k === 'statement' && !canRecord}
+                    onChange={() => setMethod(k)}
+                  />
+                  <span>{t(`dubClone.method.${k}`, { speaker })}</span>
+                </label>
+              ))}
+              {devices?.problem && <p className="hint">{t('dubClone.noRecorder', { why: devices.problem })}</p>}
+            </fieldset>
+            {method === 'attest' ? (
+              <>
+                <label className="dub-field">
+                  <span>{t('dubClone.consentName')}</span>
+                  <input value={who} maxLength={100} onChange={(e) => setWho(e.target.value)} />
+                </label>
+                <label className="dub-field">
+                  <span>{t('dubClone.consentPurpose')}</span>
+                  <input value={purpose} maxLength={500} onChange={(e) => setPurpose(e.target.value)} />
+                </label>
+                <label className="checkbox-row">
+                  <input type="checkbox" checked={agreed} onChange={(e) => setAgreed(e.target.checked)} />
+                  <span>{t('dubClone.consentConfirm')}</span>
+                </label>
+              </>
+            ) : (
+              <ConsentStep
+                methodChoice={false}
+                value={statement}
+                onChange={setStatement}
+                canRecord={canRecord}
+                device={device}
+                voiceName={name}
+                language="en"
+                sample={null}
+              />
+            )}
           </fieldset>
         )}
         {running && progress && (

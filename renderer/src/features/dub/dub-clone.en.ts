@@ -13,8 +13,10 @@ export const dubCloneEn = {
   'dubClone.consentName': 'Name of the person whose voice this is',
   'dubClone.consentPurpose': 'What they agreed to (purpose)',
   'dubClone.consentConfirm': 'I confirm this person agreed that their voice may be cloned for this purpose.',
-  'dubClone.consentStatement':
-    'For a verified consent, have them record a consent statement: make the voice in Voices from a recording, or send a statement with dub.cloneSpeaker from the API.',
+  'dubClone.method': 'How consent is given',
+  'dubClone.method.attest': 'I confirm they agreed (attested, not verified)',
+  'dubClone.method.statement': '{speaker} reads a consent statement into the microphone (verified)',
+  'dubClone.noRecorder': 'Recording is not possible on this computer: {why}',
   'dubClone.start': 'Clone voice',
   'dubClone.phase.extracting': 'Reading the audio…',
   'dubClone.phase.analysing': 'Finding the cleanest speech… {percent}%',

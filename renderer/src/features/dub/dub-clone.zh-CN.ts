@@ -14,8 +14,10 @@ export const dubCloneZhCN: Record<keyof typeof dubCloneEn, string> = {
   'dubClone.consentName': '声音主人的姓名',
   'dubClone.consentPurpose': '对方同意的用途',
   'dubClone.consentConfirm': '我确认此人同意将其声音克隆用于上述用途。',
-  'dubClone.consentStatement':
-    '如需经过验证的同意，请让对方录制同意声明：在“声音”中用录音创建声音，或通过 API 调用 dub.cloneSpeaker 并附上声明。',
+  'dubClone.method': '如何给出同意',
+  'dubClone.method.attest': '我确认对方已同意（声明，未验证）',
+  'dubClone.method.statement': '{speaker} 对着麦克风朗读同意声明（已验证）',
+  'dubClone.noRecorder': '这台电脑无法录音：{why}',
   'dubClone.start': '克隆声音',
   'dubClone.phase.extracting': '正在读取音频…',
   'dubClone.phase.analysing': '正在寻找最干净的语音… {percent}%',

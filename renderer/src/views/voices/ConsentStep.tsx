@@ -56,7 +56,10 @@ export function ConsentStep({
   voiceName,
   language,
   sample,
+  methodChoice = true,
 }: {
+  /** Offer both methods (false: the caller chose one and offers the choice itself, as the dub clone dialog does). */
+  methodChoice?: boolean;
   value: ConsentState;
   onChange(c: ConsentState): void;
   canRecord: boolean;
@@ -127,33 +130,35 @@ export function ConsentStep({
 
   return (
     <div className="consent-step">
-      <p className="muted">{t('con.intro')}</p>
-      <fieldset className="field">
-        <legend className="field-label">{t('con.methodLabel')}</legend>
-        <div className="choice-list">
-          {(['statement', 'attest'] as const).map((k) => (
-            <label
-              key={k}
-              className={`choice${value.kind === k ? ' selected' : ''}${k === 'statement' && !canRecord ? ' disabled' : ''}`}
-            >
-              <input
-                type="radio"
-                name={`${uid}-method`}
-                checked={value.kind === k}
-                disabled={k === 'statement' && !canRecord}
-                onChange={() => setKind(k)}
-              />
-              <Icon name={k === 'statement' ? 'voices' : 'edit'} size={18} />
-              <span>
-                {t(`con.method.${k}`)}
-                {k === 'statement' && !canRecord && (
-                  <span className="hint block consent-why">{t('consentWhy.noRecorder')}</span>
-                )}
-              </span>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      {methodChoice && <p className="muted">{t('con.intro')}</p>}
+      {methodChoice && (
+        <fieldset className="field">
+          <legend className="field-label">{t('con.methodLabel')}</legend>
+          <div className="choice-list">
+            {(['statement', 'attest'] as const).map((k) => (
+              <label
+                key={k}
+                className={`choice${value.kind === k ? ' selected' : ''}${k === 'statement' && !canRecord ? ' disabled' : ''}`}
+              >
+                <input
+                  type="radio"
+                  name={`${uid}-method`}
+                  checked={value.kind === k}
+                  disabled={k === 'statement' && !canRecord}
+                  onChange={() => setKind(k)}
+                />
+                <Icon name={k === 'statement' ? 'voices' : 'edit'} size={18} />
+                <span>
+                  {t(`con.method.${k}`)}
+                  {k === 'statement' && !canRecord && (
+                    <span className="hint block consent-why">{t('consentWhy.noRecorder')}</span>
+                  )}
+                </span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      )}
 
       {value.kind === 'attest' && (
         <div className="attest" onBlur={() => setTouched(true)}>
