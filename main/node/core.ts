@@ -359,8 +359,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (mine) return mine.language;
       return (await engineVoices()).find((v) => v.id === voiceId)?.language ?? null;
     },
-    onAlign: (takeId, language) =>
-      ledger.record('model.run', { engine: 'aligner', item: 'take', itemId: takeId, language }),
+    onModelRun: (takeId, engine, language) =>
+      ledger.record('model.run', { engine, item: 'take', itemId: takeId, language }),
     onChecked: (projectId, qc) => {
       autoRetake.onChecked(qc);
       changed(projectId);

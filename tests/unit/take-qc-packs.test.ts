@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav, encodeWav } from '../../native-models/audio/wav.js';
 import { resample } from '../../native-models/dsp/resample.js';
 import { EspeakRuntime } from '../../native-models/espeak/runtime.js';
-import { SpeakerEmbedder } from '../../native-models/speaker/embedder.js';
+import { SPEAKER_PACK_ID, SpeakerEmbedder } from '../../native-models/speaker/embedder.js';
+import { PARAKEET_PACK_ID } from '../../native-models/asr/parakeet.js';
 import { wordDiff } from '../../native-models/asr/wer.js';
 import { MAX_TAKE_WER, VOICE_DRIFT_THRESHOLD, describeIssue, withPackChecks } from '../../native-models/speech/qc.js';
 import { takeRank } from '../../main/node/speech/auto-retake.js';
@@ -205,7 +206,9 @@ describe('voice drift (speaker-embedding pack)', () => {
     const takeId = report.lines[0].qc.takeId;
     let key = 'smp-a';
     let loads = 0;
+    const runs: string[] = [];
     const qc = new TakeQcService({
+      onModelRun: (id, engine) => runs.push(`${engine} ${id}`),
       repos: core.repos,
       takesDir: core.layout.takes,
       aligner: host,
@@ -222,6 +225,8 @@ describe('voice drift (speaker-embedding pack)', () => {
       },
     });
     const same = await qc.check(takeId);
+    // Each model run on the take is announced (the core writes them to the privacy ledger).
+    expect(runs).toEqual([`aligner ${takeId}`, `${SPEAKER_PACK_ID} ${takeId}`]);
     expect(same.similarity, same.summary).toBeGreaterThan(VOICE_DRIFT_THRESHOLD);
     expect(same.status, same.summary).toBe('ok');
     expect(same.summary).toMatch(/sounds like its voice/);
@@ -331,6 +336,14 @@ describe('word errors (speech-recognition pack, in the core)', () => {
     writeFileSync(file, encodeWav(resample(tones([300, 3000, 300]), 16000, rate), rate));
     const good = await core.qc.check(takeId);
     expect(good.transcript).toBe('low high low');
+    // The privacy ledger has the recogniser's run on this take, beside the aligner's.
+    const ledger = await core.dispatch('privacy.ledger', { kind: 'model.run' });
+    if (!ledger.ok) throw new Error(ledger.error.message);
+    const runs = (ledger.result as { entries: { detail: Record<string, unknown> }[] }).entries
+      .filter((e) => e.detail.item === 'take' && e.detail.itemId === takeId)
+      .map((e) => e.detail.engine);
+    expect(runs).toContain(PARAKEET_PACK_ID);
+    expect(runs).toContain('aligner');
     expect(good.wer).toBe(0);
     expect(good.issues.map((i) => i.kind)).not.toContain('word-errors');
     expect(good.issues.map((i) => i.kind)).not.toContain('missing-words');

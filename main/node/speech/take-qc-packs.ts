@@ -40,6 +40,7 @@ export function takeQcPacks(modelsDir: string, library: Pick<VoiceLibrary, 'list
       if (!packDir) return null;
       const host = (asr ??= new AsrHost());
       return {
+        engine: PARAKEET_PACK_ID,
         transcribe: async (samples, sampleRate, signal) =>
           (await host.transcribe(samples, sampleRate, packDir, { signal })).text,
       };

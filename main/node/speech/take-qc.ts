@@ -23,6 +23,7 @@ import {
 import { VoiceSimilarity, type SpeakerEmbedderLike, type VoiceReference } from './voice-similarity.js';
 import { MAX_ALIGN_WORDS, normaliseForAlignment } from '../../../native-models/speech/text.js';
 import { parseInlineTags } from '../../common/script/tags.js';
+import { SPEAKER_PACK_ID } from '../../../native-models/speaker/embedder.js';
 import type { Repos } from '../db/repositories.js';
 import type { AlignerHost } from './aligner-host.js';
 
@@ -38,8 +39,11 @@ export interface TakeQcDeps {
   aligner: AlignerHost;
   /** The language of a voice id as takes record it (e.g. "espeak:en-us", "library:vc_…"); null when unknown. */
   languageOf: (voiceId: string) => Promise<string | null>;
-  /** Called before a take is aligned (the privacy ledger's model run). */
-  onAlign?: (takeId: string, language: string) => void;
+  /**
+   * Called before a model runs on a take (the privacy ledger's model run): `aligner`, the speaker-embedding pack
+   * (voice drift) or the speech-recognition pack (word errors), by its id.
+   */
+  onModelRun?: (takeId: string, engine: string, language: string) => void;
   /** Called after a background check stored its result. */
   onChecked?: (projectId: string, qc: TakeQc) => void;
   log?: (message: string) => void;
@@ -64,6 +68,8 @@ export interface TakeQcDeps {
 export type TakeSpeakerEmbedder = SpeakerEmbedderLike;
 
 export interface TakeTranscriber {
+  /** The pack's id (the ledger's engine). */
+  readonly engine: string;
   /** The text heard in the audio. */
   transcribe(samples: Float32Array, sampleRate: number, signal?: AbortSignal): Promise<string>;
 }
@@ -145,7 +151,7 @@ export class TakeQcService {
       );
     if (duration < 0.1) return uncheckedQc(row.id, 'the take is shorter than 0.1 s.');
     let alignment;
-    this.d.onAlign?.(row.id, language);
+    this.d.onModelRun?.(row.id, 'aligner', language);
     try {
       alignment = await this.d.aligner.align(wav.samples, wav.sampleRate, text, language, { signal });
     } catch (err) {
@@ -176,6 +182,8 @@ export class TakeQcService {
   ): Promise<PackChecks> {
     const p: PackChecks = {};
     try {
+      if (this.d.speakerEmbedder?.() && this.d.voiceSamples?.(row.voice_id))
+        this.d.onModelRun?.(row.id, SPEAKER_PACK_ID, language);
       const similarity = await this.similarity.of(row.voice_id, wav);
       if (similarity !== null) p.similarity = similarity;
       else if (this.d.speakerEmbedder?.() && this.d.voiceSamples?.(row.voice_id))
@@ -186,6 +194,7 @@ export class TakeQcService {
     const asr = language === 'en' ? (this.d.transcriber?.() ?? null) : null;
     if (asr) {
       try {
+        this.d.onModelRun?.(row.id, asr.engine, language);
         const transcript = await asr.transcribe(wav.samples, wav.sampleRate, signal);
         const reference = normaliseForAlignment(text, language)
           .tokens.map((t) => t.spoken)
