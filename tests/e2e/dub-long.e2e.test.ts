@@ -205,8 +205,33 @@ describe('the Dub view with 2,000 segments', () => {
     expect(await rows().count()).toBeLessThan(100);
   }, 60_000);
 
+  it('keeps the timeline to a window of the film: tens of cues in the page, zoom and position move it', async () => {
+    const cues = page.locator('.dub-timeline .dub-cue');
+    const windowText = () => page.getByTestId('dub-timeline-window').textContent();
+    // The first 2 minutes: about 120 / 3.6 cues, not 2,000.
+    expect(await windowText()).toMatch(/^Showing 2 min: .+ to .+ of 2 h 0 min$/);
+    const first = await cues.count();
+    expect(first).toBeGreaterThan(20);
+    expect(first).toBeLessThan(60);
+    expect(await page.locator('.dub-timeline [role="slider"]').count()).toBeLessThanOrEqual(2 * first);
+    // Zoom out as far as it goes: the widest window holds at most ~400 cues (2,000 over 2 hours: 10 minutes, not
+    // the whole film).
+    const zoomOut = page.getByRole('button', { name: 'Zoom out' });
+    while (await zoomOut.isEnabled()) await zoomOut.click();
+    expect(await windowText()).toMatch(/^Showing 10 min:/);
+    await expect.poll(() => cues.count()).toBeLessThanOrEqual(170);
+    // Back in with the keyboard (+) to 1 minute.
+    await page.getByRole('button', { name: 'Zoom in' }).focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press('+');
+    expect(await windowText()).toMatch(/^Showing 1 min:/);
+    await expect.poll(() => cues.count()).toBeLessThan(25);
+    await expectAccessible(page, 'dub timeline window');
+  }, 60_000);
+
   it('scrolls the list to a segment picked on the timeline, and follows playback', async () => {
-    // The timeline's cue for segment 1500, from the keyboard: the list scrolls to its row and selects it.
+    // The timeline moved to segment 1500 with its position slider; its cue, from the keyboard: the list scrolls to
+    // its row and selects it.
+    await page.getByLabel('Timeline position').fill(String(Math.floor(p.segmentList[1499].start - 5)));
     const cue = page.getByRole('button', { name: /^Segment 1500, / });
     await cue.focus();
     await page.keyboard.press('Enter');

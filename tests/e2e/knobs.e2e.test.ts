@@ -41,7 +41,7 @@ describe('voice settings', () => {
       .getByRole('button', { name: /Knob test/ })
       .first()
       .click();
-    await page.getByRole('button', { name: 'Voice settings' }).click();
+    await page.getByRole('button', { name: 'Voice settings', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Voice settings for this project' });
     await expect(dialog.isVisible()).resolves.toBe(true);
     await dialog.getByLabel('Speed').fill('1.5');
@@ -59,7 +59,7 @@ describe('voice settings', () => {
       .toEqual({ speed: 1.5, seed: 7 });
 
     await page.reload();
-    await page.getByRole('button', { name: 'Voice settings' }).click();
+    await page.getByRole('button', { name: 'Voice settings', exact: true }).click();
     await expect(page.getByLabel('Seed').inputValue()).resolves.toBe('7');
     await expect(page.getByLabel('Speed').inputValue()).resolves.toBe('1.5');
   });

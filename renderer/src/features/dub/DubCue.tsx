@@ -10,6 +10,7 @@ import { DUB_PROJECT_LIMITS, type DubProjectSegment } from '../../../../preload/
 import { useT } from '../../i18n/useT';
 import { toast } from '../../store/toasts';
 import { useDub } from './dubStore';
+import type { TimelineView } from './DubTimeline';
 
 /** Edges snap to 10 ms. */
 export const EDGE_SNAP_SECONDS = 0.01;
@@ -60,6 +61,7 @@ export function DubCue({
   prev,
   next,
   duration,
+  view,
   selected,
   onSeek,
 }: {
@@ -67,6 +69,8 @@ export function DubCue({
   prev: DubProjectSegment | null;
   next: DubProjectSegment | null;
   duration: number;
+  /** The part of the media the timeline shows (positions are relative to it). */
+  view: TimelineView;
   selected: boolean;
   onSeek(seconds: number, index: number): void;
 }) {
@@ -75,7 +79,9 @@ export function DubCue({
   const [draft, setDraft] = useState<{ edge: Edge; at: number } | null>(null);
   const start = draft?.edge === 'start' ? draft.at : seg.start;
   const end = draft?.edge === 'end' ? draft.at : seg.end;
-  const pct = (s: number) => `${Math.max(0, Math.min(100, (100 * s) / duration))}%`;
+  const pos = (s: number) => Math.max(0, Math.min(100, (100 * (s - view.start)) / view.span));
+  const pct = (s: number) => `${pos(s)}%`;
+  const inView = (s: number) => s >= view.start && s <= view.start + view.span;
   const n = seg.index + 1;
 
   const commit = async (edge: Edge, at: number) => {
@@ -107,7 +113,7 @@ export function DubCue({
       <button
         type="button"
         className={`dub-cue${selected ? ' selected' : ''}${seg.fit ? ` fit-${seg.stale ? 'stale' : seg.fit.fit}` : ''}`}
-        style={{ left: pct(start), width: pct(end - start) }}
+        style={{ left: pct(start), width: `${pos(end) - pos(start)}%` }}
         title={seg.text}
         aria-label={t('dub.segmentLabel', {
           n,
@@ -116,22 +122,25 @@ export function DubCue({
         })}
         onClick={() => onSeek(seg.start, seg.index)}
       />
-      {(['start', 'end'] as const).map((edge) => (
-        <EdgeHandle
-          key={edge}
-          edge={edge}
-          value={edge === 'start' ? start : end}
-          saved={seg[edge]}
-          range={edgeRange(seg, edge, prev, next, duration)}
-          duration={duration}
-          locked={seg.locked}
-          dragging={draft?.edge === edge}
-          label={t(edge === 'start' ? 'dub.edgeStart' : 'dub.edgeEnd', { n })}
-          left={pct(edge === 'start' ? start : end)}
-          onDraft={(at) => setDraft(at === null ? null : { edge, at })}
-          onCommit={(at) => void commit(edge, at)}
-        />
-      ))}
+      {/* An edge outside the window is not shown (it would sit on the window's border). */}
+      {(['start', 'end'] as const)
+        .filter((edge) => inView(edge === 'start' ? start : end) || draft?.edge === edge)
+        .map((edge) => (
+          <EdgeHandle
+            key={edge}
+            edge={edge}
+            value={edge === 'start' ? start : end}
+            saved={seg[edge]}
+            range={edgeRange(seg, edge, prev, next, duration)}
+            view={view}
+            locked={seg.locked}
+            dragging={draft?.edge === edge}
+            label={t(edge === 'start' ? 'dub.edgeStart' : 'dub.edgeEnd', { n })}
+            left={pct(edge === 'start' ? start : end)}
+            onDraft={(at) => setDraft(at === null ? null : { edge, at })}
+            onCommit={(at) => void commit(edge, at)}
+          />
+        ))}
     </>
   );
 }
@@ -142,7 +151,7 @@ function EdgeHandle({
   value,
   saved,
   range,
-  duration,
+  view,
   locked,
   dragging,
   label,
@@ -155,7 +164,7 @@ function EdgeHandle({
   /** The edge's saved time (keyboard steps start from it). */
   saved: number;
   range: [number, number];
-  duration: number;
+  view: TimelineView;
   locked: boolean;
   dragging: boolean;
   label: string;
@@ -190,7 +199,7 @@ function EdgeHandle({
         const d = drag.current;
         if (!d) return;
         d.moved = true;
-        d.at = placeEdge(((e.clientX - d.track.left) / d.track.width) * duration, range);
+        d.at = placeEdge(view.start + ((e.clientX - d.track.left) / d.track.width) * view.span, range);
         onDraft(d.at);
       }}
       onPointerUp={(e) => {
