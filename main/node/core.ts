@@ -59,7 +59,8 @@ import { DubService } from './dub/dub-service.js';
 import { ASR_PACK_ID, locateSpeakerPack } from './dub/dub-analysis.js';
 import { findAsrPack } from './speech/asr-host.js';
 import { SPEAKER_PACK_ID } from '../../native-models/speaker/embedder.js';
-import { engineDubDeps } from './dub/engine-deps.js';
+import { engineDubDeps, synthesizeWhole } from './dub/engine-deps.js';
+import type { VoiceReference } from './speech/voice-similarity.js';
 import { separationFor } from './separation/separation-host.js';
 import { locateVoiceModel } from '../../native-models/enhance/voice-models.js';
 
@@ -188,7 +189,10 @@ function recover(
   return { interruptedJobs: interruptedIds.length, tempFilesRemoved, orphanTakesRemoved, interruptedIds };
 }
 
-/** Why a library voice cannot speak now (it has no cloning data: no cloning pack was installed), or null. */
+/** What a built-in voice reads as its reference for speaker similarity (about 6 s of varied sounds). */
+export const BUILTIN_REFERENCE_TEXT =
+  'This is a sample of my voice, read slowly and clearly. The quick brown fox jumps over the lazy dog, and then we rest.';
+
 /** An engine's or a voice's language tag in the form projects store (`en-us` → `en-us`, `EN_gb` → `en-gb`), or null. */
 function normalLanguageTag(tag: string): string | null {
   const [primary, ...rest] = tag.split(/[-_]/);
@@ -196,6 +200,7 @@ function normalLanguageTag(tag: string): string | null {
   return /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(normal) && normal.length <= 35 ? normal : null;
 }
 
+/** Why a library voice cannot speak now (it has no cloning data: no cloning pack was installed), or null. */
 function libraryVoiceProblem(v: { name: string; engines: string[] }, cloningInstalled: boolean): string | null {
   // A voice added before a cloning pack existed is cloned from its samples on first use once one is installed.
   return v.engines.length || cloningInstalled
@@ -349,8 +354,31 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return tag ? normalLanguageTag(tag) : null;
   };
   const qcPacks = takeQcPacks(layout.models, library);
+  // A built-in voice has no samples of its own: its reference for "sounds like this voice" (take QC's voice drift,
+  // the dub report's similarity) is its own reading of a fixed text, made on first need and, like every voice
+  // embedding, kept in memory only.
+  let referenceJobs = 0;
+  const builtinReference = (voiceId: string): VoiceReference | null => {
+    if (voiceId.startsWith(`${LIBRARY_ENGINE}:`) || !voiceId.includes(':')) return null;
+    const voice = parseVoiceId(voiceId);
+    return {
+      key: `builtin-reading-1:${voiceId}`,
+      load: async () => {
+        const r = await synthesizeWhole(
+          engines,
+          `voice-reference-${++referenceJobs}`,
+          voice,
+          BUILTIN_REFERENCE_TEXT,
+          {},
+          new AbortController().signal,
+        );
+        return [{ samples: r.pcm, sampleRate: r.sampleRate }];
+      },
+    };
+  };
   const takeQc = new TakeQcService({
     ...qcPacks,
+    voiceSamples: (voiceId) => qcPacks.voiceSamples(voiceId) ?? builtinReference(voiceId),
     repos,
     takesDir: layout.takes,
     aligner,
@@ -485,7 +513,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         separation: separationFor([layout.models]),
       }),
       // The report's per-segment similarity: the same measure as take QC's voice drift (the mean of the voice's own
-      // samples; built-in voices have none). A failure leaves that segment's similarity empty, never fails the dub.
+      // samples; a built-in voice's own reading of a fixed text). A failure leaves that segment's similarity empty,
+      // never fails the dub.
       similarity: async (voice, pcm, sampleRate, signal) => {
         if (signal.aborted) return null;
         try {

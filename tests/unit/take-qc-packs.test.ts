@@ -300,6 +300,48 @@ describe('voice drift (speaker-embedding pack)', () => {
   }, 300_000);
 });
 
+describe('voice drift of a built-in voice (its own reading of a fixed text as the reference, in the core)', () => {
+  let core: Core;
+  let t: { dir: string; cleanup: () => void };
+
+  beforeAll(async () => {
+    t = tempDir();
+    const dataDir = path.join(t.dir, 'data');
+    profileSpeakerPack(path.join(dataDir, 'models')); // where the pack manager installs it
+    core = await createCore({ dataDir, transport: 'web', version: 'test' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await core?.close();
+    t?.cleanup();
+  });
+
+  it('scores an eSpeak take against the voice reading the reference, flags a take that sounds unlike it, and the dub report uses the same measure', async () => {
+    const report = await projectWithTakes(core, 'It was the best of times, it was the worst of times.');
+    const qc = report.lines[0].qc;
+    // The background check after generation measured it: eSpeak against eSpeak reading another text.
+    expect(qc.similarity, qc.summary).toBeGreaterThan(VOICE_DRIFT_THRESHOLD);
+    expect(qc.issues.map((i) => i.kind)).not.toContain('voice-drift');
+
+    const file = core.takeFilePath(qc.takeId);
+    const rate = decodeWav((await import('node:fs')).readFileSync(file)).sampleRate;
+    const voiceId = core.repos.takes.row(qc.takeId).voice_id;
+    const ref = await core.dub.takeSimilarity!(
+      { id: voiceId, engineId: 'espeak', voiceId: voiceId.slice('espeak:'.length), options: {}, maxRate: null },
+      decodeWav((await import('node:fs')).readFileSync(file)).samples,
+      rate,
+      new AbortController().signal,
+    );
+    expect(ref).toBeCloseTo(qc.similarity!, 3); // one measure for take QC and the dub report
+
+    writeFileSync(file, encodeWav(resample(tones([3000, 3000, 3000]), 16000, rate), rate));
+    const drift = await core.qc.check(qc.takeId);
+    expect(drift.status).toBe('flagged');
+    expect(drift.similarity!).toBeLessThan(VOICE_DRIFT_THRESHOLD);
+    expect(drift.issues.map((i) => i.kind)).toContain('voice-drift');
+  }, 300_000);
+});
+
 describe('word errors (speech-recognition pack, in the core)', () => {
   let core: Core;
   let t: { dir: string; cleanup: () => void };
