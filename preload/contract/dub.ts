@@ -394,6 +394,13 @@ export const DUB_ANALYSIS_LIMITS = {
   speakerThreshold: 0.5,
   /** Audio transcribed per call to the recogniser (with 5 s of context each side), so memory does not grow with the media. */
   transcribeChunkSeconds: 300,
+  /**
+   * Segments at least this long are checked for a second voice: their halves are embedded, and when each half is
+   * clearly nearer another speaker, the segment is reported with where the voice changes (the user splits it).
+   */
+  mixedSecondsMin: 4,
+  /** How much nearer (cosine similarity) each half must be to its own speaker than to the other's. */
+  mixedMargin: 0.05,
 } as const;
 
 export const DubAnalysisProgress = z.object({
@@ -417,6 +424,11 @@ export const DubSpeakersResult = z.object({
   skipped: z.array(SegmentRef.extend({ reason: z.string() })),
   /** Locked segments, kept as they were. */
   locked: z.number().int(),
+  /**
+   * Segments where two speakers seem to talk one after the other (each half nearer another speaker): `at` is where
+   * the voice changes, `speakers` who talks before and after. Reported, not split: the text must be divided too.
+   */
+  mixed: z.array(SegmentRef.extend({ at: z.number(), speakers: z.tuple([z.string(), z.string()]) })).default([]),
 });
 export type DubSpeakersResult = z.infer<typeof DubSpeakersResult>;
 

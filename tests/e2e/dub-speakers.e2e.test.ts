@@ -33,8 +33,12 @@ const PLACED: ['A' | 'B', number, string, number, number][] = [
   ['B', 5.5, 'ls_1688-142285-0000', 0.5, 3.5],
   ['A', 10.0, 'lj_LJ001-0003', 0.5, 3.5],
   ['B', 14.5, 'ls_1688-142285-0001', 0.5, 3.5],
+  // One cue over A and then B right after (a reply inside one subtitle).
+  ['A', 19.0, 'lj_LJ001-0005', 0.5, 3.5],
+  ['B', 22.5, 'ls_1688-142285-0000', 5.5, 3.5],
 ];
-const LENGTH = 19;
+const CUES: [number, number][] = [[1, 4.5], [5.5, 9], [10, 13.5], [14.5, 18], [19, 26]]; // prettier-ignore
+const LENGTH = 27;
 
 async function rpc<T>(method: string, params: unknown): Promise<T> {
   const r = await server.rpc<T>(method, params);
@@ -70,12 +74,7 @@ beforeAll(async () => {
     '-c:v', 'libvpx', '-b:v', '200k', '-c:a', 'libopus', '-y', video,
   ]); // prettier-ignore
   const srt = path.join(dir, 'two-readers.srt');
-  writeFileSync(
-    srt,
-    PLACED.map(([, at, , , len], i) => `${i + 1}\n${srtTime(at)} --> ${srtTime(at + len)}\nLine ${i + 1}.\n`).join(
-      '\n',
-    ),
-  );
+  writeFileSync(srt, CUES.map(([a, b], i) => `${i + 1}\n${srtTime(a)} --> ${srtTime(b)}\nLine ${i + 1}.\n`).join('\n'));
   server = await startServer(dir);
   projectId = (await rpc<DubProjectDetail>('dub.create', { media: { path: video }, targetSubs: { path: srt } })).id;
   makeSpectralSpeakerFixture(path.join(dir, 'models'));
@@ -101,14 +100,30 @@ describe('the Dub view: speakers and transcripts', () => {
     await page.goto(`${server.url}/#token=${server.token}`);
     await page.getByRole('button', { name: 'Dub', exact: true }).click();
     await page.getByRole('button', { name: 'Open', exact: true }).click();
-    await expect.poll(() => page.getByTestId('dub-segment').count(), { timeout: 30_000 }).toBe(4);
+    await expect.poll(() => page.getByTestId('dub-segment').count(), { timeout: 30_000 }).toBe(5);
     await page.getByLabel('Speakers', { exact: true }).fill('2');
     await page.getByRole('button', { name: 'Find speakers' }).click();
-    await page.getByText('Speakers found: Speaker 1 (2), Speaker 2 (2).').waitFor({ timeout: 60_000 });
+    await page
+      .getByText(/Speakers found: Speaker 1 \(\d\), Speaker 2 \(\d\)\..*1 segment\(s\) seem to hold two speakers/)
+      .waitFor({ timeout: 60_000 });
     const p = await rpc<DubProjectDetail>('dub.get', { projectId });
-    expect(p.segmentList.map((s) => s.speaker)).toEqual(['Speaker 1', 'Speaker 2', 'Speaker 1', 'Speaker 2']);
+    expect(p.segmentList.slice(0, 4).map((s) => s.speaker)).toEqual([
+      'Speaker 1',
+      'Speaker 2',
+      'Speaker 1',
+      'Speaker 2',
+    ]);
     for (const [i, who] of ['Speaker 1', 'Speaker 2', 'Speaker 1', 'Speaker 2'].entries())
       await expect.poll(() => page.getByLabel(`Speaker of segment ${i + 1}`).inputValue()).toBe(who);
+    // The cue over both readers is listed, with where the voice changes; "Go to the change" puts the player there.
+    const mixed = page.getByRole('region', { name: 'Segments with two speakers' });
+    const item = await mixed.getByRole('listitem').innerText();
+    const at = Number(/^Segment 5: Speaker 1, then Speaker 2 from (\d+\.\d) s\./.exec(item)?.[1]);
+    expect(Math.abs(at - 22.5), item).toBeLessThanOrEqual(0.8);
+    await mixed.getByRole('button', { name: 'Go to the change of speaker in segment 5' }).click();
+    await expect
+      .poll(() => page.getByTestId('dub-video').evaluate((el: HTMLMediaElement) => el.currentTime))
+      .toBeCloseTo(at, 1);
     await expectAccessible(page, 'dub workspace with speakers');
   }, 120_000);
 
@@ -116,6 +131,6 @@ describe('the Dub view: speakers and transcripts', () => {
     guard.allow({ url: /\/api\/rpc/, status: 424 }, { text: /424/ });
     await page.getByRole('button', { name: 'Transcribe', exact: true }).click();
     await page.getByText(/"parakeet-ctc-en" model pack/).waitFor({ timeout: 30_000 });
-    expect((await rpc<DubProjectDetail>('dub.get', { projectId })).segmentList.length).toBe(4);
+    expect((await rpc<DubProjectDetail>('dub.get', { projectId })).segmentList.length).toBe(5);
   }, 60_000);
 });

@@ -92,22 +92,27 @@ let speechVideo = '';
 let toneVideo = '';
 let srt = '';
 
+/** A video of `placed` speech over pink noise (real clips from ../shared/eval, mixed in by ffmpeg at their times). */
+function readersVideo(out: string, placed: typeof PLACED, length: number): void {
+  const inputs = placed.flatMap(([, , clip, off, len]) => [
+    '-ss', String(off), '-t', String(len), '-i', path.join(EVAL, `${clip}.wav`),
+  ]); // prettier-ignore
+  const delays = placed.map(([, at], i) => `[${i + 2}]adelay=${Math.round(at * 1000)}:all=1[s${i}]`).join(';');
+  const mix = `${delays};[1]${placed.map((_, i) => `[s${i}]`).join('')}amix=inputs=${placed.length + 1}:duration=first:normalize=0[a]`;
+  execFileSync('ffmpeg', [
+    '-v', 'error',
+    '-f', 'lavfi', '-i', `testsrc=size=64x48:rate=5:duration=${length}`,
+    '-f', 'lavfi', '-i', `anoisesrc=d=${length}:c=pink:a=0.001:r=16000`,
+    ...inputs,
+    '-filter_complex', mix, '-map', '0:v', '-map', '[a]',
+    '-c:v', 'mpeg4', '-c:a', 'flac', '-y', out,
+  ]); // prettier-ignore
+}
+
 beforeAll(async () => {
   execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore', cwd: ROOT });
   speechVideo = path.join(dir, 'two-readers.mkv');
-  const inputs = PLACED.flatMap(([, , clip, off, len]) => [
-    '-ss', String(off), '-t', String(len), '-i', path.join(EVAL, `${clip}.wav`),
-  ]); // prettier-ignore
-  const delays = PLACED.map(([, at], i) => `[${i + 2}]adelay=${Math.round(at * 1000)}:all=1[s${i}]`).join(';');
-  const mix = `${delays};[1]${PLACED.map((_, i) => `[s${i}]`).join('')}amix=inputs=${PLACED.length + 1}:duration=first:normalize=0[a]`;
-  execFileSync('ffmpeg', [
-    '-v', 'error',
-    '-f', 'lavfi', '-i', `testsrc=size=64x48:rate=5:duration=${LENGTH}`,
-    '-f', 'lavfi', '-i', `anoisesrc=d=${LENGTH}:c=pink:a=0.001:r=16000`,
-    ...inputs,
-    '-filter_complex', mix, '-map', '0:v', '-map', '[a]',
-    '-c:v', 'mpeg4', '-c:a', 'flac', '-y', speechVideo,
-  ]); // prettier-ignore
+  readersVideo(speechVideo, PLACED, LENGTH);
   srt = path.join(dir, 'target.srt');
   writeFileSync(
     srt,
@@ -170,6 +175,7 @@ describe('speakers in dubbing projects', () => {
     expect(r.skipped.map((s) => s.segmentId)).toEqual([p.segmentList[7].id]);
     expect(r.skipped[0].reason).toMatch(/shorter than 0\.5 s/);
     expect(r.locked).toBe(0);
+    expect(r.mixed).toEqual([]); // no segment holds two readers
     expect(r.project.speakers.map((s) => s.name).sort()).toEqual(['Speaker 1', 'Speaker 2']);
     expect(r.project.revision).toBeGreaterThan(p.revision);
     // Progress: rising fractions while embedding, then done.
@@ -372,4 +378,39 @@ describe('timbre dub --cluster-speakers', () => {
     );
     expect(r.warnings).toContain('Cue 8 is shorter than 0.5 s: its speaker was not found.');
   });
+});
+
+describe('a segment holding two speakers', () => {
+  it('is reported with where the voice changes and who speaks before and after; nothing is split', async () => {
+    makeSpectralSpeakerFixture(core.layout.models);
+    // Readers A and B take turns; the third cue is 6 s of A alone (long enough to be checked: not flagged); the last
+    // cue holds A's 3.5 s and then B's 3.5 s right after, as a cue spanning a reply would.
+    const placed: typeof PLACED = [
+      ['A', 1.0, 'lj_LJ001-0001', 0.5, 3.5],
+      ['B', 5.5, 'ls_1688-142285-0000', 0.5, 3.5],
+      ['A', 10.0, 'lj_LJ001-0003', 0.5, 6.0],
+      ['B', 17.0, 'ls_1688-142285-0001', 0.5, 3.5],
+      ['A', 21.5, 'lj_LJ001-0005', 0.5, 3.5],
+      ['B', 25.0, 'ls_1688-142285-0000', 5.5, 3.5],
+    ];
+    const video = path.join(dir, 'reply.mkv');
+    readersVideo(video, placed, 30);
+    const cues: [number, number][] = [[1, 4.5], [5.5, 9], [10, 16], [17, 20.5], [21.5, 28.5]]; // prettier-ignore
+    const subs = path.join(dir, 'reply.srt');
+    writeFileSync(
+      subs,
+      cues.map(([a, b], i) => `${i + 1}\n${srtTime(a)} --> ${srtTime(b)}\nLine ${i + 1}.\n`).join('\n'),
+    );
+    const q = await call<DubProjectDetail>('dub.create', { media: { path: video }, targetSubs: { path: subs } });
+    const r = await call<DubSpeakersResult>('dub.findSpeakers', { projectId: q.id, speakers: 2 });
+    expect(speakersOf(r.project).slice(0, 4)).toEqual(['Speaker 1', 'Speaker 2', 'Speaker 1', 'Speaker 2']);
+    expect(r.mixed).toHaveLength(1);
+    const [m] = r.mixed;
+    expect(m.segmentId).toBe(q.segmentList[4].id);
+    expect(m.speakers).toEqual(['Speaker 1', 'Speaker 2']); // A, then B
+    expect(Math.abs(m.at - 25), `change placed at ${m.at} s`).toBeLessThanOrEqual(0.75);
+    // Reported only: the segment is still one.
+    expect(r.project.segmentList).toHaveLength(5);
+    expect(r.project.segmentList[4]).toMatchObject({ start: 21.5, end: 28.5 });
+  }, 120_000);
 });

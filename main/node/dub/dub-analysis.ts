@@ -178,24 +178,27 @@ export async function clusterSpeakers(
   names: string[];
   joined: DubSpeakersResult['joined'];
   skipped: DubSpeakersResult['skipped'];
+  mixed: DubSpeakersResult['mixed'];
 }> {
   const L = DUB_ANALYSIS_LIMITS;
   const { clustered, joining } = plan;
   const todo = [...clustered, ...joining];
   const emb = new Map<string, Float32Array>();
-  o.onProgress?.('embedding', 0.05);
-  for (const [k, s] of todo.entries()) {
-    if (o.signal?.aborted) throw cancelled();
-    const seconds = Math.min(s.end - s.start, L.embedSecondsMax);
-    const audio = await o.reader.read(Math.round(s.start * RATE), Math.round(seconds * RATE));
+  const embedAt = async (start: number, seconds: number): Promise<Float32Array> => {
+    const audio = await o.reader.read(Math.round(start * RATE), Math.round(seconds * RATE));
     try {
-      emb.set(s.id, await o.embed(audio));
+      return await o.embed(audio);
     } catch (err) {
       if (err instanceof SpeakerEmbedError)
         throw new ApiError(err.code === 'UNAVAILABLE' ? 'ENGINE_UNAVAILABLE' : 'ENGINE_ERROR', err.message);
       throw err;
     }
-    o.onProgress?.('embedding', 0.05 + (0.9 * (k + 1)) / todo.length);
+  };
+  o.onProgress?.('embedding', 0.05);
+  for (const [k, s] of todo.entries()) {
+    if (o.signal?.aborted) throw cancelled();
+    emb.set(s.id, await embedAt(s.start, Math.min(s.end - s.start, L.embedSecondsMax)));
+    o.onProgress?.('embedding', 0.05 + (0.85 * (k + 1)) / todo.length);
   }
   if (o.signal?.aborted) throw cancelled();
   o.onProgress?.('clustering', 0.96);
@@ -224,7 +227,68 @@ export async function clusterSpeakers(
     if (s.end - s.start < L.clusterSecondsMin)
       joined.push({ segmentId: s.id, start: s.start, end: s.end, speaker: names[best] });
   }
-  return { assigned, names: [...new Set(names)], joined, skipped: plan.skipped };
+  // Two voices one after the other in one long segment (a cue spanning a reply): each half nearer another speaker.
+  const mixed: DubSpeakersResult['mixed'] = [];
+  const long = count >= 2 ? todo.filter((s) => s.end - s.start >= L.mixedSecondsMin) : [];
+  for (const [k, s] of long.entries()) {
+    if (o.signal?.aborted) throw cancelled();
+    const m = await twoVoices(s, centroids, embedAt);
+    if (m) mixed.push({ segmentId: s.id, start: s.start, end: s.end, at: m.at, speakers: [names[m.a], names[m.b]] });
+    o.onProgress?.('embedding', 0.9 + (0.05 * (k + 1)) / long.length);
+  }
+  return { assigned, names: [...new Set(names)], joined, skipped: plan.skipped, mixed };
+}
+
+/** Window (seconds) and most windows per segment when placing a change of voice. */
+const CHANGE_WINDOW = 1.5;
+const CHANGE_WINDOWS_MAX = 40;
+
+/**
+ * Whether segment `s` holds two speakers one after the other: its halves' nearest clusters differ, each half nearer
+ * its own by at least `mixedMargin`. The change is then placed with short windows across the segment: the boundary
+ * where the windows before are most like the first speaker and those after most like the second.
+ */
+export async function twoVoices(
+  s: { start: number; end: number },
+  centroids: Float32Array[],
+  embedAt: (start: number, seconds: number) => Promise<Float32Array>,
+): Promise<{ a: number; b: number; at: number } | null> {
+  const L = DUB_ANALYSIS_LIMITS;
+  const len = Math.min(s.end - s.start, 2 * L.embedSecondsMax);
+  const half = len / 2;
+  const nearest = (e: Float32Array) => {
+    let best = 0;
+    for (let c = 1; c < centroids.length; c++)
+      if (cosineSimilarity(e, centroids[c]) > cosineSimilarity(e, centroids[best])) best = c;
+    return best;
+  };
+  const h1 = await embedAt(s.start, half);
+  const h2 = await embedAt(s.start + half, half);
+  const a = nearest(h1);
+  const b = nearest(h2);
+  if (a === b) return null;
+  const lean = (e: Float32Array) => cosineSimilarity(e, centroids[a]) - cosineSimilarity(e, centroids[b]);
+  if (lean(h1) < L.mixedMargin || -lean(h2) < L.mixedMargin) return null;
+  const n = Math.max(2, Math.min(CHANGE_WINDOWS_MAX, Math.floor((len - CHANGE_WINDOW) / 0.5) + 1));
+  const hop = (len - CHANGE_WINDOW) / (n - 1);
+  const d: number[] = [];
+  for (let i = 0; i < n; i++) d.push(lean(await embedAt(s.start + i * hop, CHANGE_WINDOW)));
+  // S(k) = Σ_{i<k} d_i − Σ_{i≥k} d_i, largest at the change; k from 1 to n−1.
+  let right = d.reduce((x, y) => x + y, 0);
+  let left = 0;
+  let bestK = 1;
+  let bestS = -Infinity;
+  for (let k = 1; k < n; k++) {
+    left += d[k - 1];
+    right -= d[k - 1];
+    if (left - right > bestS) {
+      bestS = left - right;
+      bestK = k;
+    }
+  }
+  // Between the centres of the last window before and the first after.
+  const at = s.start + CHANGE_WINDOW / 2 + (bestK - 0.5) * hop;
+  return { a, b, at: Math.round(at * 100) / 100 };
 }
 
 /**
@@ -299,9 +363,15 @@ export async function labelCueSpeakers(
         signal,
       });
       for (const [id, name] of found.assigned) cues[Number(id)].speaker = name;
-      return found.skipped.map(
-        (x) => `Cue ${Number(x.segmentId) + 1} is shorter than ${L.joinSecondsMin} s: its speaker was not found.`,
-      );
+      return [
+        ...found.skipped.map(
+          (x) => `Cue ${Number(x.segmentId) + 1} is shorter than ${L.joinSecondsMin} s: its speaker was not found.`,
+        ),
+        ...found.mixed.map(
+          (x) =>
+            `Cue ${Number(x.segmentId) + 1} seems to hold two speakers, ${x.speakers[0]} then ${x.speakers[1]} from ${x.at.toFixed(1)} s: it is spoken by one voice; split the cue there for two.`,
+        ),
+      ];
     } finally {
       await reader.close();
     }
@@ -447,6 +517,7 @@ export class DubAnalysis {
           joined: found.joined,
           skipped: found.skipped,
           locked: rows.filter((r) => r.locked).length,
+          mixed: found.mixed,
         };
       }),
     );

@@ -65,10 +65,23 @@ export const useDubAnalysis = create<AnalysisState>((set, get) => ({
   },
 }));
 
-export function DubAnalysisTools({ project }: { project: DubProjectDetail }) {
+export function DubAnalysisTools({
+  project,
+  onSeek,
+}: {
+  project: DubProjectDetail;
+  /** Put the player (and the timeline's playhead) at a time: "Go to the change" of a segment with two voices. */
+  onSeek(seconds: number): void;
+}) {
   const t = useT();
   const running = useDubAnalysis((s) => s.running);
   const [count, setCount] = useState('');
+  // Segments where Find speakers heard two voices, until the next run (an edited or split segment drops out).
+  const [mixed, setMixed] = useState<{ projectId: string; items: DubSpeakersResult['mixed'] } | null>(null);
+  const stillMixed = (mixed?.projectId === project.id ? mixed.items : []).flatMap((m) => {
+    const seg = project.segmentList.find((x) => x.id === m.segmentId && x.start === m.start && x.end === m.end);
+    return seg ? [{ ...m, n: seg.index + 1, index: seg.index }] : [];
+  });
   useEffect(
     () =>
       api().on('dub.analysis', (e) => {
@@ -105,11 +118,13 @@ export function DubAnalysisTools({ project }: { project: DubProjectDetail }) {
         onClick={async () => {
           const r = await useDubAnalysis.getState().findSpeakers(project.id, known);
           if (!r) return;
+          setMixed({ projectId: project.id, items: r.mixed });
           const notes = [
             t('dub.speakersFound', { names: r.speakers.map((s) => `${s.name} (${s.segments})`).join(', ') }),
             r.joined.length ? t('dub.speakersJoined', { n: r.joined.length }) : '',
             r.skipped.length ? t('dub.speakersSkipped', { n: r.skipped.length }) : '',
             r.locked ? t('dub.speakersLocked', { n: r.locked }) : '',
+            r.mixed.length ? t('dub.speakersMixed', { n: r.mixed.length }) : '',
           ];
           toast.success(notes.filter(Boolean).join(' '));
         }}
@@ -137,6 +152,34 @@ export function DubAnalysisTools({ project }: { project: DubProjectDetail }) {
             <Icon name="x" size={14} /> {t('dub.cancel')}
           </button>
         </>
+      )}
+      {stillMixed.length > 0 && (
+        <section className="dub-mixed" aria-label={t('dub.mixedTitle')}>
+          <p className="small">{t('dub.mixedIntro')}</p>
+          <ul>
+            {stillMixed.map((m) => (
+              <li key={m.segmentId}>
+                {t('dub.mixedItem', {
+                  n: m.n,
+                  first: m.speakers[0],
+                  second: m.speakers[1],
+                  at: m.at.toFixed(1),
+                })}{' '}
+                <button
+                  type="button"
+                  className="btn btn-sm"
+                  aria-label={t('dub.mixedGoLabel', { n: m.n })}
+                  onClick={() => {
+                    onSeek(m.at);
+                    useDub.getState().select(m.index);
+                  }}
+                >
+                  {t('dub.mixedGo')}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
     </div>
   );

@@ -688,7 +688,7 @@ function SegmentList({
             <Icon name="wave" size={14} /> {busy === 'detect' ? t('dub.detecting') : t('dub.detectSpeech')}
           </button>
         )}
-        <DubAnalysisTools project={project} />
+        <DubAnalysisTools project={project} onSeek={onSeek} />
       </div>
       <WontFitFilter checked={onlyWontFit} count={wont.length} total={segs.length} onChange={setOnlyWontFit} />
       <div className="dub-segment-scroll" ref={scrollRef} data-testid="dub-segment-scroll">

@@ -114,6 +114,13 @@ export const dubEn = {
   'dub.speakerCountAuto': 'auto',
   'dub.analysisProgress': 'Progress',
   'dub.speakersFound': 'Speakers found: {names}.',
+  'dub.speakersMixed': '{n} segment(s) seem to hold two speakers (listed below).',
+  'dub.mixedTitle': 'Segments with two speakers',
+  'dub.mixedIntro':
+    'Each of these segments seems to hold two speakers, one after the other. One voice speaks a segment: go to the change, then split the segment at the playhead and divide its text.',
+  'dub.mixedItem': 'Segment {n}: {first}, then {second} from {at} s.',
+  'dub.mixedGo': 'Go to the change',
+  'dub.mixedGoLabel': 'Go to the change of speaker in segment {n}',
   'dub.speakersJoined': '{n} short segment(s) joined the most similar speaker.',
   'dub.speakersSkipped': '{n} segment(s) too short to tell, left as they were.',
   'dub.speakersLocked': '{n} locked segment(s) kept.',

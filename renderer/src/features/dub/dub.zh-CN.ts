@@ -115,6 +115,13 @@ export const dubZhCN: Record<keyof typeof dubEn, string> = {
   'dub.speakerCountAuto': '自动',
   'dub.analysisProgress': '进度',
   'dub.speakersFound': '找到的说话人：{names}。',
+  'dub.speakersMixed': '{n} 个片段似乎包含两位说话人（见下方列表）。',
+  'dub.mixedTitle': '包含两位说话人的片段',
+  'dub.mixedIntro':
+    '这些片段似乎先后包含两位说话人。一个片段只用一个声音：跳到切换处，在播放位置拆分片段并分开其文本。',
+  'dub.mixedItem': '片段 {n}：{first}，从 {at} 秒起为 {second}。',
+  'dub.mixedGo': '跳到切换处',
+  'dub.mixedGoLabel': '跳到片段 {n} 中说话人切换处',
   'dub.speakersJoined': '{n} 个短片段归入最相似的说话人。',
   'dub.speakersSkipped': '{n} 个片段太短无法判断，保持不变。',
   'dub.speakersLocked': '保留了 {n} 个锁定的片段。',
