@@ -5,13 +5,14 @@
  * where the pack manager puts it. Media: real speech from ../shared/eval placed at known times in a WebM made with
  * ffmpeg (tests/helpers/dub-clone-media.ts).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePocketFixture } from '../fixtures/pocket-tts-fixture.js';
 import { CLEAN, PLACED, makeCloneMedia } from '../helpers/dub-clone-media.js';
 import { ROOT } from '../helpers/server-process.js';
+import { runCli } from '../helpers/hostile.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { DubReport, LibraryVoice } from '../../preload/contract/index.js';
 
@@ -21,21 +22,16 @@ const data = path.join(dir, 'data');
 const SHARED_MODELS = path.resolve(ROOT, '../shared/models');
 let media: { video: string; srt: string };
 
-function timbre(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/timbre.mjs'), '--data-dir', data, ...args], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TIMBRE_PASSPHRASE: 'dub clone cli passphrase' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+/** `timbre` in its own process (a dub takes seconds: this worker's event loop keeps answering vitest). */
+const timbre = async (args: string[]) => {
+  const r = await runCli(args, {
+    dataDir: data,
+    cwd: dir,
+    env: { TIMBRE_PASSPHRASE: 'dub clone cli passphrase' },
+    timeoutMs: 240_000,
   });
-}
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+};
 
 const library = async () => {
   const r = await timbre(['voices', 'list', '--library', '--json']);

@@ -6,12 +6,13 @@
  * (`dub.cloneProgress`) and a cancel (`dub.cancelClone`), and the dialog shows the spans used, their SNR and the total.
  */
 import { useEffect, useId, useRef, useState } from 'react';
-import type { DubCloneConsent, DubCloneReport, RecorderDevices } from '../../../../preload/contract/index.js';
+import type { DubCloneConsent, DubCloneReport } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { useDialogFocusRestore } from '../../components/useDialogFocusRestore';
 import { useT } from '../../i18n/useT';
 import { micOpen, useRecorder } from '../../store/voices';
 import { ConsentStep, consentReady, type ConsentState } from '../../views/voices/ConsentStep';
+import { useRecorderDevices } from '../../views/voices/useRecorderDevices';
 import { useDub } from './dubStore';
 
 type Phase = 'extracting' | 'analysing' | 'denoising' | 'creating' | 'done';
@@ -76,8 +77,7 @@ function CloneDialog({
     recording: null,
     verification: null,
   });
-  const [devices, setDevices] = useState<RecorderDevices | null>(null);
-  const [device, setDevice] = useState('');
+  const { devices, device, canRecord } = useRecorderDevices(true);
   const recorder = useRecorder((s) => s.status);
   const uid = useId();
   const [denoise, setDenoise] = useState(false);
@@ -85,18 +85,6 @@ function CloneDialog({
   const [progress, setProgress] = useState<{ phase: Phase; fraction: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<{ name: string; report: DubCloneReport } | null>(null);
-
-  useEffect(() => {
-    api()
-      .call('recorder.devices', {})
-      .then((d) => {
-        setDevices(d);
-        const def = d.devices.find((x) => x.isDefault);
-        if (def) setDevice(def.id);
-      })
-      .catch((err: unknown) => setDevices({ program: null, devices: [], problem: errorMessage(err) }));
-  }, []);
-  const canRecord = !!devices && !devices.problem;
 
   useEffect(() => {
     const d = ref.current;

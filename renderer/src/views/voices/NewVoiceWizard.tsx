@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import type { RecorderDevices, StagedAudio } from '../../../../preload/contract/index.js';
+import type { StagedAudio } from '../../../../preload/contract/index.js';
 import { api, errorMessage } from '../../api';
 import { Icon } from '../../components/Icon';
 import { useDialogFocusRestore } from '../../components/useDialogFocusRestore';
@@ -9,6 +9,7 @@ import { MicIndicator } from './MicIndicator';
 import { VaultUnlock } from './VaultUnlock';
 import { toast } from '../../store/toasts';
 import { ConsentStep, consentReady, type ConsentState } from './ConsentStep';
+import { useRecorderDevices } from './useRecorderDevices';
 import { RecordStep, type RecordResult } from './RecordStep';
 import { blocked, ReviewPanel, reviewItem, usedAudio, type ReviewItem } from './ReviewPanel';
 import { DevicePicker, ImportDropZone } from './SourcePicker';
@@ -94,8 +95,7 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
   const recorderState = useRecorder((s) => s.status);
   const [step, setStep] = useState<Step>('source');
   const [source, setSource] = useState<'record' | 'import'>('import');
-  const [devices, setDevices] = useState<RecorderDevices | null>(null);
-  const [device, setDevice] = useState('');
+  const { devices, device, setDevice, canRecord, forget: forgetDevices } = useRecorderDevices(open);
   const [language, setLanguage] = useState<Lang>(t.locale === 'zh-CN' ? 'zh-CN' : 'en');
   const [recorded, setRecorded] = useState<RecordResult>({ noise: null, takes: [] });
   const [items, setItems] = useState<ReviewItem[]>([]);
@@ -109,18 +109,6 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
   const bodyRef = useRef<HTMLDivElement>(null);
 
   const steps = source === 'record' ? STEPS : STEPS.filter((s) => s !== 'record');
-
-  useEffect(() => {
-    if (!open) return;
-    api()
-      .call('recorder.devices', {})
-      .then((d) => {
-        setDevices(d);
-        const def = d.devices.find((x) => x.isDefault);
-        if (def) setDevice(def.id);
-      })
-      .catch((err: unknown) => setDevices({ program: null, devices: [], problem: errorMessage(err) }));
-  }, [open]);
 
   // Focus the step's heading when the step changes (keyboard and screen-reader users land on the new content).
   useEffect(() => {
@@ -144,7 +132,7 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
     setTags('');
     setSaveError(null);
     setNameTouched(false);
-    setDevices(null);
+    forgetDevices();
   };
 
   /** Close, discarding what was staged, except what a saved voice took over (the core removed those already). */
@@ -252,8 +240,6 @@ export function NewVoiceWizard({ open, onClose }: { open: boolean; onClose(): vo
       go('consent');
     } else if (step === 'consent') go('save');
   };
-
-  const canRecord = !!devices && !devices.problem;
 
   return (
     <WizardDialog open={open} titleId={titleId} onEscape={back}>
