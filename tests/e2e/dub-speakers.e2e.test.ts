@@ -6,14 +6,15 @@
  * reader's segments get one label, shown in the segment rows; Transcribe without the ASR pack says which pack to
  * install. Console guard and axe.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { DubProjectDetail } from '../../preload/contract/index.js';
 import { makeSpectralSpeakerFixture } from '../fixtures/speaker-spectral-fixture.js';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { readersVideo, writeCues, type PlacedReading } from '../helpers/readers-media.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
@@ -26,9 +27,7 @@ let dir: string;
 let cleanup: () => void;
 let projectId: string;
 
-const EVAL = path.resolve(ROOT, '..', 'shared', 'eval', 'speech', '16k');
-/** [reader, media start, clip, offset, seconds] */
-const PLACED: ['A' | 'B', number, string, number, number][] = [
+const PLACED: PlacedReading[] = [
   ['A', 1.0, 'lj_LJ001-0001', 0.5, 3.5],
   ['B', 5.5, 'ls_1688-142285-0000', 0.5, 3.5],
   ['A', 10.0, 'lj_LJ001-0003', 0.5, 3.5],
@@ -45,8 +44,6 @@ async function rpc<T>(method: string, params: unknown): Promise<T> {
   if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
   return r.result;
 }
-const srtTime = (s: number) =>
-  `00:00:${String(Math.floor(s)).padStart(2, '0')},${String(Math.round((s % 1) * 1000)).padStart(3, '0')}`;
 
 beforeAll(async () => {
   if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
@@ -60,21 +57,9 @@ beforeAll(async () => {
   dir = t.dir;
   cleanup = t.cleanup;
   const video = path.join(dir, 'two-readers.webm');
-  const inputs = PLACED.flatMap(([, , clip, off, len]) => [
-    '-ss', String(off), '-t', String(len), '-i', path.join(EVAL, `${clip}.wav`),
-  ]); // prettier-ignore
-  const delays = PLACED.map(([, at], i) => `[${i + 2}]adelay=${Math.round(at * 1000)}:all=1[s${i}]`).join(';');
-  const mix = `${delays};[1]${PLACED.map((_, i) => `[s${i}]`).join('')}amix=inputs=${PLACED.length + 1}:duration=first:normalize=0[a]`;
-  execFileSync('ffmpeg', [
-    '-v', 'error',
-    '-f', 'lavfi', '-i', `testsrc=size=160x120:rate=10:duration=${LENGTH}`,
-    '-f', 'lavfi', '-i', `anoisesrc=d=${LENGTH}:c=pink:a=0.001:r=48000`,
-    ...inputs,
-    '-filter_complex', mix, '-map', '0:v', '-map', '[a]',
-    '-c:v', 'libvpx', '-b:v', '200k', '-c:a', 'libopus', '-y', video,
-  ]); // prettier-ignore
+  readersVideo(video, PLACED, LENGTH);
   const srt = path.join(dir, 'two-readers.srt');
-  writeFileSync(srt, CUES.map(([a, b], i) => `${i + 1}\n${srtTime(a)} --> ${srtTime(b)}\nLine ${i + 1}.\n`).join('\n'));
+  writeCues(srt, CUES);
   server = await startServer(dir);
   projectId = (await rpc<DubProjectDetail>('dub.create', { media: { path: video }, targetSubs: { path: srt } })).id;
   makeSpectralSpeakerFixture(path.join(dir, 'models'));

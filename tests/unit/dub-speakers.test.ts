@@ -23,17 +23,17 @@ import type {
 } from '../../preload/contract/index.js';
 import { makeSpectralSpeakerFixture } from '../fixtures/speaker-spectral-fixture.js';
 import { buildParakeetFixtureModel, FIXTURE_TOKENS } from '../fixtures/parakeet-fixture.js';
+import { readersVideo, writeCues, type PlacedReading } from '../helpers/readers-media.js';
 import { tempDir } from '../helpers/tmp.js';
 import { encodeWav } from '../../native-models/audio/wav.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const EVAL = path.resolve(ROOT, '..', 'shared', 'eval', 'speech', '16k');
 const { dir, cleanup } = tempDir('timbre-dubspk-');
 const data = path.join(dir, 'data');
 let core: Core;
 
-/** [who, media start, clip, offset in the clip, seconds]: A = LJ Speech (F), B = LibriSpeech 1688 (M). */
-const PLACED: ['A' | 'B', number, string, number, number][] = [
+/** A = LJ Speech (F), B = LibriSpeech 1688 (M). */
+const PLACED: PlacedReading[] = [
   ['A', 1.0, 'lj_LJ001-0001', 0.5, 3.5],
   ['B', 5.5, 'ls_1688-142285-0000', 0.5, 3.5],
   ['A', 10.0, 'lj_LJ001-0003', 0.5, 3.5],
@@ -66,11 +66,6 @@ function integrity(): string {
     db.close();
   }
 }
-const srtTime = (s: number) => {
-  const ms = Math.round(s * 1000);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(Math.floor(ms / 3600000))}:${p(Math.floor(ms / 60000) % 60)}:${p(Math.floor(ms / 1000) % 60)},${p(ms % 1000, 3)}`;
-};
 /** Run the CLI without blocking this worker's event loop. */
 function timbre(args: string[], env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -92,33 +87,14 @@ let speechVideo = '';
 let toneVideo = '';
 let srt = '';
 
-/** A video of `placed` speech over pink noise (real clips from ../shared/eval, mixed in by ffmpeg at their times). */
-function readersVideo(out: string, placed: typeof PLACED, length: number): void {
-  const inputs = placed.flatMap(([, , clip, off, len]) => [
-    '-ss', String(off), '-t', String(len), '-i', path.join(EVAL, `${clip}.wav`),
-  ]); // prettier-ignore
-  const delays = placed.map(([, at], i) => `[${i + 2}]adelay=${Math.round(at * 1000)}:all=1[s${i}]`).join(';');
-  const mix = `${delays};[1]${placed.map((_, i) => `[s${i}]`).join('')}amix=inputs=${placed.length + 1}:duration=first:normalize=0[a]`;
-  execFileSync('ffmpeg', [
-    '-v', 'error',
-    '-f', 'lavfi', '-i', `testsrc=size=64x48:rate=5:duration=${length}`,
-    '-f', 'lavfi', '-i', `anoisesrc=d=${length}:c=pink:a=0.001:r=16000`,
-    ...inputs,
-    '-filter_complex', mix, '-map', '0:v', '-map', '[a]',
-    '-c:v', 'mpeg4', '-c:a', 'flac', '-y', out,
-  ]); // prettier-ignore
-}
-
 beforeAll(async () => {
   execFileSync(process.execPath, ['build/scripts/build.mjs', '--node', '--if-stale'], { stdio: 'ignore', cwd: ROOT });
   speechVideo = path.join(dir, 'two-readers.mkv');
   readersVideo(speechVideo, PLACED, LENGTH);
   srt = path.join(dir, 'target.srt');
-  writeFileSync(
+  writeCues(
     srt,
-    PLACED.map(([, at, , , len], i) => `${i + 1}\n${srtTime(at)} --> ${srtTime(at + len)}\nLine ${i + 1}.\n`).join(
-      '\n',
-    ),
+    PLACED.map(([, at, , , len]) => [at, at + len]),
   );
   // Tones the Parakeet fixture reads: "low" (300 Hz) at 2-3 s, "high" (3 kHz) at 6-7 s, "low" at 10-10.6 s.
   toneVideo = path.join(dir, 'tones.mkv');
@@ -175,7 +151,6 @@ describe('speakers in dubbing projects', () => {
     expect(r.skipped.map((s) => s.segmentId)).toEqual([p.segmentList[7].id]);
     expect(r.skipped[0].reason).toMatch(/shorter than 0\.5 s/);
     expect(r.locked).toBe(0);
-    expect(r.mixed).toEqual([]); // no segment holds two readers
     expect(r.project.speakers.map((s) => s.name).sort()).toEqual(['Speaker 1', 'Speaker 2']);
     expect(r.project.revision).toBeGreaterThan(p.revision);
     // Progress: rising fractions while embedding, then done.
@@ -385,7 +360,7 @@ describe('a segment holding two speakers', () => {
     makeSpectralSpeakerFixture(core.layout.models);
     // Readers A and B take turns; the third cue is 6 s of A alone (long enough to be checked: not flagged); the last
     // cue holds A's 3.5 s and then B's 3.5 s right after, as a cue spanning a reply would.
-    const placed: typeof PLACED = [
+    const placed: PlacedReading[] = [
       ['A', 1.0, 'lj_LJ001-0001', 0.5, 3.5],
       ['B', 5.5, 'ls_1688-142285-0000', 0.5, 3.5],
       ['A', 10.0, 'lj_LJ001-0003', 0.5, 6.0],
@@ -397,10 +372,7 @@ describe('a segment holding two speakers', () => {
     readersVideo(video, placed, 30);
     const cues: [number, number][] = [[1, 4.5], [5.5, 9], [10, 16], [17, 20.5], [21.5, 28.5]]; // prettier-ignore
     const subs = path.join(dir, 'reply.srt');
-    writeFileSync(
-      subs,
-      cues.map(([a, b], i) => `${i + 1}\n${srtTime(a)} --> ${srtTime(b)}\nLine ${i + 1}.\n`).join('\n'),
-    );
+    writeCues(subs, cues);
     const q = await call<DubProjectDetail>('dub.create', { media: { path: video }, targetSubs: { path: subs } });
     const r = await call<DubSpeakersResult>('dub.findSpeakers', { projectId: q.id, speakers: 2 });
     expect(speakersOf(r.project).slice(0, 4)).toEqual(['Speaker 1', 'Speaker 2', 'Speaker 1', 'Speaker 2']);
