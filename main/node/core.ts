@@ -133,10 +133,13 @@ export interface Core {
   readonly privacy: PrivacyService;
   /** Dubbing projects (the Dub view; docs/dubbing.md). */
   readonly dub: DubService;
-  /** A library voice from a speaker's sample gathered from media (clone.ts), made with `consent`; `itemId` for the ledger. */
+  /**
+   * A library voice from a speaker's sample gathered from media (clone.ts), made with `consent`. The ledger's model
+   * runs name `dubProjectId` when the sample came from a stored dubbing project, else the new voice.
+   */
   createVoiceFromClip(
     clip: GatheredClip,
-    o: { name: string; language: string; consent: DubCloneConsent; itemId: string },
+    o: { name: string; language: string; consent: DubCloneConsent; dubProjectId?: string },
   ): Promise<LibraryVoice>;
   /** Whether a voice-cloning pack is installed (library voices can speak). */
   cloningInstalled(): boolean;
@@ -537,7 +540,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
    */
   const createVoiceFromClip = async (
     clip: GatheredClip,
-    o: { name: string; language: string; consent: DubCloneConsent; itemId: string },
+    o: { name: string; language: string; consent: DubCloneConsent; dubProjectId?: string },
   ): Promise<LibraryVoice> => {
     const item = await staging.put(clip.samples, clip.sampleRate, { source: 'import' });
     let v: LibraryVoice;
@@ -552,8 +555,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     } finally {
       staging.remove(item.stagingId);
     }
-    ledger.record('model.run', { engine: 'silero-vad', item: 'dub', itemId: o.itemId });
-    if (clip.report.denoised) ledger.record('model.run', { engine: 'gtcrn', item: 'dub', itemId: o.itemId });
+    const about = o.dubProjectId ? { item: 'dub', itemId: o.dubProjectId } : { item: 'voice', itemId: v.id };
+    ledger.record('model.run', { engine: 'silero-vad', ...about });
+    if (clip.report.denoised) ledger.record('model.run', { engine: 'gtcrn', ...about });
     return v;
   };
 
@@ -1094,7 +1098,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
           name: (name ?? `${speaker} (${projectName})`).slice(0, 100),
           language,
           consent,
-          itemId: projectId,
+          dubProjectId: projectId,
         });
         made = v.id;
         return { voiceId: v.voiceId };

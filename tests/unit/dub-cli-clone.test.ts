@@ -14,7 +14,7 @@ import { CLEAN, PLACED, makeCloneMedia } from '../helpers/dub-clone-media.js';
 import { ROOT } from '../helpers/server-process.js';
 import { runCli } from '../helpers/hostile.js';
 import { tempDir } from '../helpers/tmp.js';
-import type { DubReport, LibraryVoice } from '../../preload/contract/index.js';
+import type { DubReport, LedgerPage, LibraryVoice } from '../../preload/contract/index.js';
 
 const { dir, cleanup } = tempDir('timbre-dub-clone-cli-');
 afterAll(cleanup);
@@ -134,6 +134,11 @@ describe('timbre dub --clone-speaker', () => {
     for (const s of report.segments.filter((x) => x.speaker === 'BOB')) expect(s.voice).toBe('espeak:en-us');
     // The takes were spoken by the cloning engine (the fixture's audio, not silence).
     expect(anna.every((s) => s.takeSeconds > 0)).toBe(true);
+    // The privacy ledger names the speech finder's run on the new voice (a stable id, not the file's name).
+    const ledger = await timbre(['privacy', 'ledger', '--kind', 'model.run', '--json']);
+    expect(ledger.status, ledger.stderr).toBe(0);
+    const runs = (JSON.parse(ledger.stdout) as LedgerPage).entries.map((e) => e.detail);
+    expect(runs).toContainEqual({ engine: 'silero-vad', item: 'voice', itemId: v.id });
 
     // Run again: the voice cloned from this video before is used, not a second one.
     const again = await timbre(dubArgs('d.wav', '--clone-speaker', 'ANNA', '--attest', 'Test Operator'));

@@ -132,7 +132,6 @@ function cloneDep(
         name,
         language: voiceLanguage,
         consent,
-        itemId: `dub:${path.basename(media.path)}`,
       });
       // Segment ids are cue indices (from 0); cues are numbered from 1 as in the subtitle file's order.
       const cues = clip.report.spans.map((sp) => Number(sp.segmentId) + 1).join(', ');
