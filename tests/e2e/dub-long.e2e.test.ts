@@ -245,6 +245,12 @@ describe('the Dub view with 2,000 segments', () => {
       void el.play();
     }, p.segmentList[1799].start + 0.2);
     await expect.poll(() => inView(row(1800)), { timeout: 20_000 }).toBe(true);
+    // Moved to the start with the position slider while playing, the window stays there as playback goes on.
+    await page.getByLabel('Timeline position').fill('0');
+    const now = () => player.evaluate((el: HTMLMediaElement) => el.currentTime);
+    const t0 = await now();
+    await expect.poll(now, { timeout: 10_000 }).toBeGreaterThan(t0 + 1);
+    expect(await page.getByTestId('dub-timeline-window').textContent()).toMatch(/^Showing 1 min: 0 s to 1 min of /);
     await player.evaluate((el: HTMLMediaElement) => el.pause());
   }, 60_000);
 });

@@ -10,7 +10,7 @@ import { DUB_PROJECT_LIMITS, type DubProjectSegment } from '../../../../preload/
 import { useT } from '../../i18n/useT';
 import { toast } from '../../store/toasts';
 import { useDub } from './dubStore';
-import type { TimelineView } from './DubTimeline';
+import type { TimelineView } from './timelineView';
 
 /** Edges snap to 10 ms. */
 export const EDGE_SNAP_SECONDS = 0.01;

@@ -12,39 +12,10 @@ import type { DubProjectDetail } from '../../../../preload/contract/index.js';
 import { useT } from '../../i18n/useT';
 import { DubCue } from './DubCue';
 import { useDub } from './dubStore';
+import { clampView, followPlayhead, TIMELINE_START_SPAN, zoomLevels, type TimelineView } from './timelineView';
 
 const WAVE_MAX_SECONDS = 20 * 60;
 const BUCKETS = 4800;
-/** Zoom levels (seconds shown); the whole media is the last level. */
-export const TIMELINE_ZOOMS = [15, 30, 60, 120, 300, 600, 1800];
-/** The window shown at first, when the media is longer. */
-export const TIMELINE_START_SPAN = 120;
-
-/** The part of the media the timeline shows. */
-export interface TimelineView {
-  start: number;
-  span: number;
-}
-
-/** At most about this many cues in a window (on average over the media), so the page never holds thousands. */
-export const TIMELINE_MAX_CUES = 400;
-
-/**
- * Zoom levels for a media length and its number of segments: those shorter than the media, then the whole media,
- * keeping only windows that hold at most about TIMELINE_MAX_CUES cues on average (the shortest is always offered).
- */
-export function zoomLevels(duration: number, segments: number): number[] {
-  const fits = (z: number) => (segments / Math.max(1, duration)) * z <= TIMELINE_MAX_CUES;
-  const levels = TIMELINE_ZOOMS.filter((z) => z < duration - 1e-6 && fits(z));
-  if (fits(duration)) levels.push(duration);
-  return levels.length ? levels : [Math.min(duration, TIMELINE_ZOOMS[0])];
-}
-
-/** A window start kept inside the media. */
-export function clampView(start: number, span: number, duration: number): number {
-  return Math.max(0, Math.min(Math.max(0, duration - span), start));
-}
-
 const fmtSpan = (s: number) =>
   s >= 3600
     ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
@@ -166,12 +137,13 @@ export function DubTimeline({
   const shown = Math.min(span, levels[levels.length - 1], duration);
   const [start, setStart] = useState(0);
   const view: TimelineView = { start: clampView(start, shown, duration), span: shown };
-  // The window follows the playhead: when the playhead moves out of it, the window moves to put it near the left
-  // edge (adjusted while rendering, as React advises for state derived from a changing prop).
+  // The window follows the playhead (followPlayhead), adjusted while rendering as React advises for state derived
+  // from a changing prop.
   const [followed, setFollowed] = useState(time);
   if (time !== followed) {
     setFollowed(time);
-    if (time < view.start || time > view.start + shown) setStart(clampView(time - shown * 0.1, shown, duration));
+    const next = followPlayhead(followed, time, view, duration);
+    if (next !== null) setStart(next);
   }
   const zoom = (dir: 1 | -1) => {
     const i = levels.findIndex((z) => z >= shown - 1e-6);
