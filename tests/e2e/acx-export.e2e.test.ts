@@ -7,15 +7,16 @@
  * Then one chapter's take gets a noisy floor on disk and "Export again" shows that chapter failing its noise-floor
  * check, by name, in the report view. axe runs with the report open.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
 import { decodeWav, encodeWav } from '../../native-models/audio/wav.js';
 import { expectAccessible } from './axe.js';
-import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const BOOK = 'The Mill';
 const SCRIPT = [
@@ -123,21 +124,12 @@ async function reportRows(report: Locator) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir('timbre-acx-e2e-');
   cleanup = t.cleanup;
   dataDir = t.dir;
   server = await startServer(dataDir);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-US', colorScheme: 'light' });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {

@@ -3,10 +3,11 @@
  * works against /v1 from outside the page, appears in the call log, and is revoked from the UI (then refused).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectAccessible } from './axe.js';
+import { launchChromium } from './launch.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -17,10 +18,7 @@ beforeAll(async () => {
   const t = tempDir();
   cleanup = t.cleanup;
   server = await startServer(t.dir);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   // axe is injected as a <script>, which the page's CSP rightly refuses: this page bypasses it (the app is the same).
   page = await (await browser.newContext({ bypassCSP: true })).newPage();
 });

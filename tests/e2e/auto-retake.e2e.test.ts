@@ -6,12 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { ProjectDetail } from '../../preload/contract/index.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
+import { launchChromium } from './launch.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -34,10 +35,7 @@ beforeAll(async () => {
   await rpc('script.import', { projectId, source: { text: 'Can you tell us how you got started?', format: 'txt' } });
   await rpc('projects.setVoice', { id: projectId, voiceId: 'seeded-repeat:odd-seeds-repeat' });
   await rpc('projects.setOptions', { id: projectId, options: { seed: 1 } });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   // axe is injected as a <script>, which the page's CSP rightly refuses: this page bypasses it (the app is the same).
   page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1440, height: 900 } })).newPage();
   guard = guardPage(page);

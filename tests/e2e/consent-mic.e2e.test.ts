@@ -11,11 +11,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
 import { startVirtualMic, type VirtualMic } from '../helpers/pulse';
 import { VERIFICATION_WORD_MIN_SCORE } from '../../native-models/speech/verify.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const MODELS = path.resolve(ROOT, '..', 'shared', 'models');
@@ -94,13 +95,7 @@ function speak(text: string, name: string): string {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html')) || !existsSync(path.join(ROOT, 'dist', 'node'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   for (const f of [path.join(MODELS, 'silero-vad', 'silero_vad.onnx'), CLIP])
     if (!existsSync(f)) throw new Error(`missing test input: ${f}`);
   // The virtual microphone must exist before the server starts: the server inherits PULSE_SERVER.
@@ -118,10 +113,7 @@ beforeAll(async () => {
   }));
   await rpc('models.import', { path: path.join(MODELS, 'silero-vad'), acceptTerms: false });
   await rpc('vault.unlock', { passphrase: PASSPHRASE });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   // axe is injected as a <script>, which the page's CSP rightly refuses: this context bypasses it.
   const context = await browser.newContext({
     viewport: { width: 1280, height: 860 },

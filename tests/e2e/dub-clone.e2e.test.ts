@@ -5,11 +5,10 @@
  * (times, SNR) and the total; ANNA is then mapped to the new library voice. For CARL (3.9 s of speech) the refusal
  * says how much was found. Console guard and axe.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { DubProjectDetail, LibraryVoice } from '../../preload/contract/index.js';
 import { makeCloneMedia } from '../helpers/dub-clone-media.js';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
@@ -18,6 +17,7 @@ import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
 import { startVirtualMic, type VirtualMic } from '../helpers/pulse';
 import { spokenReading } from '../helpers/voices.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const MODELS = path.resolve(ROOT, '..', 'shared', 'models');
 let server: ServerProcess;
@@ -36,13 +36,7 @@ async function rpc<T>(method: string, params: unknown): Promise<T> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir('timbre-dubclone-e2e-');
   cleanup = t.cleanup;
   dir = t.dir;
@@ -55,10 +49,7 @@ beforeAll(async () => {
   await rpc('models.import', { path: path.join(MODELS, 'silero-vad'), acceptTerms: false });
   await rpc('vault.unlock', { passphrase: 'dub clone e2e passphrase' });
   projectId = (await rpc<DubProjectDetail>('dub.create', { media: { path: video }, targetSubs: { path: srt } })).id;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
   page = await context.newPage();
   guard = guardPage(page);

@@ -7,16 +7,17 @@
  * scrolled away survives, and the "won't fit" filter works over the whole list. The time from Open to the first row
  * is printed (not asserted: the machine is shared). Console guard and axe.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
 import type { DubProjectDetail } from '../../preload/contract/index.js';
-import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const N = 2000;
 const STEP = 3.6; // seconds between cue starts: 2,000 cues over 2 hours
@@ -72,13 +73,7 @@ async function wheelUntil(dy: number, until: () => Promise<boolean>): Promise<vo
 const activeId = () => page.evaluate(() => document.activeElement?.closest('[data-testid="dub-segment"]')?.id ?? null);
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir('timbre-dublong-e2e-');
   cleanup = t.cleanup;
   const media = path.join(t.dir, 'feature.flac');
@@ -96,15 +91,7 @@ beforeAll(async () => {
   );
   server = await startServer(t.dir);
   p = await rpc<DubProjectDetail>('dub.create', { name: 'Feature', media: { path: media }, targetSubs: { path: srt } });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium({ autoplay: true });
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
   page = await context.newPage();
   guard = guardPage(page);

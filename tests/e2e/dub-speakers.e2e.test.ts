@@ -6,18 +6,17 @@
  * reader's segments get one label, shown in the segment rows; Transcribe without the ASR pack says which pack to
  * install. Console guard and axe.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { DubProjectDetail } from '../../preload/contract/index.js';
 import { makeSpectralSpeakerFixture } from '../fixtures/speaker-spectral-fixture.js';
-import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { readersVideo, writeCues, type PlacedReading } from '../helpers/readers-media.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -46,13 +45,7 @@ async function rpc<T>(method: string, params: unknown): Promise<T> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir('timbre-dubspk-e2e-');
   dir = t.dir;
   cleanup = t.cleanup;
@@ -63,10 +56,7 @@ beforeAll(async () => {
   server = await startServer(dir);
   projectId = (await rpc<DubProjectDetail>('dub.create', { media: { path: video }, targetSubs: { path: srt } })).id;
   makeSpectralSpeakerFixture(path.join(dir, 'models'));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
   page = await context.newPage();
   guard = guardPage(page);

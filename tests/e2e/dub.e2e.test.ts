@@ -7,16 +7,17 @@
  * changes; "won't fit" filter); after, a cue's edge is dragged on the timeline (10 ms grid, held before the next cue,
  * undone) and nudged from the keyboard. Console guard and axe throughout.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { DubProjectDetail, DubProjectSummary, VoiceInfo } from '../../preload/contract/index.js';
-import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -46,13 +47,7 @@ const videoPackets = (f: string) =>
     .map((l) => l.split(',').slice(-2).join(',').trim());
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir('timbre-dub-e2e-');
   dir = t.dir;
   cleanup = t.cleanup;
@@ -74,15 +69,7 @@ beforeAll(async () => {
   );
   server = await startServer(dir);
   voices = (await rpc<VoiceInfo[]>('voices.list', { engineId: 'espeak' })).slice(0, 2);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium({ autoplay: true });
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
   page = await context.newPage();
   guard = guardPage(page);

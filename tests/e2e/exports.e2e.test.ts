@@ -3,14 +3,14 @@
  * `timbre serve`: a project named "Episode 1 — Pilot" exports to "Episode 1 — Pilot.mp3" in the data folder, the
  * dialog shows that folder, and the browser's download gets exactly that name (Content-Disposition filename*).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { type Browser, type Page } from 'playwright-core';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { guardPage, type PageGuard } from './console-guard.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const PROJECT = 'Episode 1 — Pilot';
 const LINES = ['Welcome to the pilot.', 'Thanks for listening.'];
@@ -30,21 +30,12 @@ async function rpc<T>(method: string, params: unknown): Promise<T> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir();
   dir = t.dir;
   cleanup = t.cleanup;
   server = await startServer(dir);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({
     viewport: { width: 1440, height: 900 },
     locale: 'en-US',

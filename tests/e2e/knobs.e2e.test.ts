@@ -1,8 +1,9 @@
 /** End-to-end: the project's voice settings (knobs) in the Studio reach the engine and are recorded with the take. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { launchChromium } from './launch.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -19,10 +20,7 @@ beforeAll(async () => {
   const t = tempDir();
   cleanup = t.cleanup;
   server = await startServer(t.dir);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
 });
 

@@ -4,7 +4,6 @@
  * with licence terms asks for acceptance before any download (and that cancelling downloads nothing), that the
  * inference settings persist, and audits the view with axe in light and dark (screenshots: tests/e2e/shots.ts).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,10 +11,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 import { SHOTS } from './shots.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 const SILERO = path.resolve(ROOT, '..', 'shared', 'models', 'silero-vad');
 
 let server: ServerProcess;
@@ -73,22 +73,13 @@ async function shot(name: string) {
 const card = (name: string) => page.locator('.pack-card', { has: page.getByRole('heading', { name, exact: true }) });
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html')) || !existsSync(path.join(ROOT, 'dist', 'node'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   if (!existsSync(path.join(SILERO, 'silero_vad.onnx'))) throw new Error(`the Silero VAD pack is missing: ${SILERO}`);
   mkdirSync(SHOTS, { recursive: true });
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'timbre-e2e-models-'));
   server = await startServer(dataDir);
   ({ url: base, token } = server);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   // axe is injected as a <script>, which the page's CSP rightly refuses: this context bypasses it.
   context = await browser.newContext({
     viewport: { width: 1280, height: 800 },

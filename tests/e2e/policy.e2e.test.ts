@@ -5,10 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectAccessible } from './axe.js';
+import { launchChromium } from './launch.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -21,10 +22,7 @@ beforeAll(async () => {
   const policy = path.join(t.dir, 'policy.json');
   writeFileSync(policy, JSON.stringify({ modelDownloads: false, remoteApi: false, voiceExport: false }));
   server = await startServer(path.join(t.dir, 'data'), { TIMBRE_POLICY_FILE: policy });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   // axe is injected as a <script>, which the page's CSP rightly refuses: this page bypasses it (the app is the same).
   page = await (await browser.newContext({ bypassCSP: true })).newPage();
 });

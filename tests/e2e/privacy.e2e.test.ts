@@ -5,14 +5,14 @@
  * confirmation; axe in light and dark.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { PrivacyReport } from '../../preload/contract/index.js';
-import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectAccessible } from './axe.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -43,13 +43,7 @@ async function setTheme(theme: 'Light' | 'Dark') {
 const holding = (report: PrivacyReport, kind: string) => report.holdings.find((h) => h.kind === kind)!;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html')) || !existsSync(path.join(ROOT, 'dist', 'node'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir();
   cleanup = t.cleanup;
   dir = t.dir;
@@ -68,10 +62,7 @@ beforeAll(async () => {
   }
   // And an export of the ledger itself: a second kind of event.
   await rpc('privacy.exportLedger', { path: path.join(t.dir, 'ledger.json') });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   // axe is injected as a <script>, which the page's CSP rightly refuses: this context bypasses it.
   const context = await browser.newContext({
     viewport: { width: 1280, height: 900 },

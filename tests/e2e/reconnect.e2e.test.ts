@@ -7,13 +7,13 @@
  * - restarted with the same token (TIMBRE_SERVE_TOKEN): the page reconnects by itself.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { guardPage, type PageGuard } from './console-guard.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const PROJECT = 'Harbour Lights · Episode 2';
 const LINES = Array.from(
@@ -53,22 +53,13 @@ const RESTART_NOISE = [
 ];
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir();
   dir = t.dir;
   cleanup = t.cleanup;
   server = await startServer(dir);
   port = new URL(server.url).port;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
   guard = guardPage(page);
   projectId = (await rpc<{ id: string }>('projects.create', { name: PROJECT })).id;

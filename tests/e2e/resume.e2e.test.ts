@@ -5,14 +5,13 @@
  *   click resumes them and every line gets its take.
  * - Automatic resume on (the default): after the restart a notice says how many jobs were resumed.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import Database from 'better-sqlite3';
-import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const PROJECT = 'Night Shift · Episode 8';
 const LINES = Array.from(
@@ -77,21 +76,12 @@ async function takeCounts(): Promise<number[]> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir();
   dir = t.dir;
   cleanup = t.cleanup;
   server = await startServer(dir);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   projectId = (await rpc<{ id: string }>('projects.create', { name: PROJECT })).id;

@@ -9,14 +9,12 @@
  *   ones, the header progress is the batch's, a 60-line batch is described whole after a reload, a failure clears);
  * - A/B from a position past the shorter take's end; the script follows episode playback and timeline clicks.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
 import { expectAccessible } from './axe.js';
-import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const PROJECT = 'Harbour Voices · Episode 3';
 const SPEAKERS = ['HOST', 'GUEST', 'CALLER'];
@@ -129,25 +127,11 @@ const ringOf = () =>
   });
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir();
   cleanup = t.cleanup;
   server = await startServer(t.dir);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium({ autoplay: true });
   page = await browser.newPage({ viewport: VIEWPORT, locale: 'en-US', colorScheme: 'light' });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {

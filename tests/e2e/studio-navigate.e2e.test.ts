@@ -6,14 +6,12 @@
  * - search in the script finds a line far down, says "n of m", and Enter / Shift+Enter cycle through the matches;
  * - axe stays clean with the navigator and the search box open.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { expectAccessible } from './axe.js';
-import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const VIEWPORT = { width: 1440, height: 900 };
 const SPEAKERS = ['HOST', 'GUEST', 'CALLER'];
@@ -98,20 +96,11 @@ async function openProject(name: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir();
   cleanup = t.cleanup;
   server = await startServer(t.dir);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: VIEWPORT, locale: 'en-US', colorScheme: 'light' });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {

@@ -7,16 +7,17 @@
  * screenshots in docs/screenshots/ (studio-light.png, studio-dark.png) come from the same project.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { type Browser, type Page } from 'playwright-core';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
 import { SHOTS } from './shots.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const PROJECT = 'Night Shift · Episode 7';
 // One sentence per line, short enough for one two-row subtitle cue each (so cues map 1:1 to lines).
@@ -115,26 +116,12 @@ function parseSrt(text: string): { start: number; end: number; text: string }[] 
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   const t = tempDir();
   cleanup = t.cleanup;
   server = await startServer(t.dir);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium({ autoplay: true });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-US', colorScheme: 'light' });
   guard = guardPage(page);
   page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -3,18 +3,16 @@
  * Covers the podcaster's path (project → three lines → Generate all → listen → reload → delete), accessibility
  * (axe-core on Projects and Studio, light and dark) and writes screenshots (tests/e2e/shots.ts: docs/screenshots/ with TIMBRE_UPDATE_SCREENSHOTS=1).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
-import { chromium, type Browser, type Page } from 'playwright-core';
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
+import { type Browser, type Page } from 'playwright-core';
 import { SHOTS } from './shots.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const LINES = [
   'Welcome back to Northern Lights, the show about life at the edge of winter.',
@@ -61,26 +59,12 @@ async function shot(name: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html')) || !existsSync(path.join(ROOT, 'dist', 'node'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'timbre-e2e-'));
   server = await startServer(dataDir);
   ({ url: base, token } = server);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium({ autoplay: true });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US', colorScheme: 'light' });
   guard = guardPage(page);
   page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { ProjectDetail, ProjectQc } from '../../preload/contract/index.js';
 import { decodeWav, encodeWav } from '../../native-models/audio/wav.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectAccessible } from './axe.js';
+import { launchChromium } from './launch.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -70,10 +71,7 @@ beforeAll(async () => {
   const qc = await rpc<ProjectQc>('projects.qc', { projectId });
   expect(qc.flagged).toBe(1);
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   // axe is injected as a <script>, which the page's CSP rightly refuses: this page bypasses it (the app is the same).
   page = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1440, height: 900 } })).newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));

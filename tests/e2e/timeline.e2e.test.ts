@@ -9,9 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
-import { buildLongProjects, openTimeline, ROOT } from '../../build/bench/timeline-open.js';
+import { buildLongProjects, openTimeline } from '../../build/bench/timeline-open.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 let server: ServerProcess;
 let dataDir: string;
@@ -23,20 +24,11 @@ const pageErrors: string[] = [];
 const HOURS = 10;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html')) || !existsSync(path.join(ROOT, 'dist', 'node'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'timbre-e2e-timeline-'));
   [project] = buildLongProjects(dataDir, [HOURS * 3600], { chapterEvery: 500 });
   server = await startServer(dataDir);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchChromium({ autoplay: true });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(`${server.url}/#token=${server.token}`);

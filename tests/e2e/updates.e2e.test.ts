@@ -10,11 +10,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
+import { launchChromium } from './launch.js';
 
 const VERSION = '99.0.0';
 const FILE = `Timbre-${VERSION}-linux-x86_64.AppImage`;
@@ -70,10 +71,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => feed.listen(0, '127.0.0.1', r));
   feedUrl = `http://127.0.0.1:${(feed.address() as AddressInfo).port}/feed/`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   servers.push(await startServer(path.join(t.dir, 'data'), { TIMBRE_TEST_UPDATE_FEED: feedUrl }));
   const policy = path.join(t.dir, 'policy.json');
   writeFileSync(policy, JSON.stringify({ updates: { enabled: false } }));

@@ -8,16 +8,15 @@
  * grouped by engine (eSpeak NG and Pocket TTS); a voice's listen mark plays its French preview; "Show all
  * languages" brings the others back. Axe-clean, no console errors.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { type Browser, type Page } from 'playwright-core';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { makePocketFixture, sentencePieceModel } from '../fixtures/pocket-tts-fixture.js';
 import { guardPage, type PageGuard } from './console-guard.js';
 import { expectAccessible } from './axe.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -46,13 +45,7 @@ const nav = (name: string) =>
     .click();
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir();
   dir = t.dir;
   cleanup = t.cleanup;
@@ -65,15 +58,7 @@ beforeAll(async () => {
     voices: {},
   });
   server = await startServer(dir, { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium({ autoplay: true });
   // axe is injected as a <script>, which the page's CSP rightly refuses: this context bypasses it.
   const context = await browser.newContext({
     viewport: { width: 1440, height: 900 },

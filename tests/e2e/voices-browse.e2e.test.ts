@@ -6,15 +6,15 @@
  * - the new-voice wizard says at its start that no cloning pack is installed, with the one click to Models;
  * - an upload without the speech-detection pack says so in plain words (no commands) with the way to Models.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { guardPage, type PageGuard } from './console-guard.js';
 import { expectAccessible } from './axe.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 
 const CLIP = path.resolve(ROOT, '..', 'shared', 'eval', 'speech', 'native', 'ls_103-1240-0000.wav');
 
@@ -38,28 +38,14 @@ const nav = (name: string) =>
     .click();
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   const t = tempDir();
   dir = t.dir;
   cleanup = t.cleanup;
   // No keychain: voice data is unlocked with a passphrase (set here, before the page opens).
   server = await startServer(dir, { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
   await rpc('vault.unlock', { passphrase: 'browse test passphrase' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium({ autoplay: true });
   // axe is injected as a <script>, which the page's CSP rightly refuses: this context bypasses it.
   const context = await browser.newContext({
     viewport: { width: 1440, height: 900 },

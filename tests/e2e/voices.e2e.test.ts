@@ -15,11 +15,12 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './axe.js';
 import { guardPage, type PageGuard } from './console-guard.js';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
 import { startVirtualMic, type VirtualMic } from '../helpers/pulse';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 import { SHOTS } from './shots.js';
+import { ensureBuilt, launchChromium } from './launch.js';
 const MODELS = path.resolve(ROOT, '..', 'shared', 'models');
 const SPEECH = path.resolve(ROOT, '..', 'shared', 'eval', 'speech', 'native');
 const CLIP = path.join(SPEECH, 'ls_103-1240-0000.wav');
@@ -172,13 +173,7 @@ async function importThroughWizard(file: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html')) || !existsSync(path.join(ROOT, 'dist', 'node'))) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'scripts', 'build.mjs')], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('build failed');
-  }
+  ensureBuilt();
   for (const f of [path.join(MODELS, 'silero-vad', 'silero_vad.onnx'), path.join(MODELS, 'gtcrn', 'gtcrn.onnx'), CLIP])
     if (!existsSync(f)) throw new Error(`missing test input: ${f}`);
   mkdirSync(SHOTS, { recursive: true });
@@ -195,15 +190,7 @@ beforeAll(async () => {
   }));
   await rpc('models.import', { path: path.join(MODELS, 'silero-vad'), acceptTerms: false });
   await rpc('models.import', { path: path.join(MODELS, 'gtcrn'), acceptTerms: false });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium({ autoplay: true });
   // axe is injected as a <script>, which the page's CSP rightly refuses: this context bypasses it.
   const context = await browser.newContext({
     viewport: { width: 1280, height: 860 },
