@@ -38,7 +38,8 @@ import { StagingStore, UPLOAD_MAX_BYTES, VOICE_SAMPLE_MAX_SECONDS, diskFullAsApi
 import { VoiceAudio } from './voices/voice-audio.js';
 import { RecordingService } from './voices/recording-service.js';
 import { readVoiceFileFrom } from './voices/voice-file.js';
-import { ConsentStatements, installedConsentCheckers, verifyStatement } from './voices/consent.js';
+import { ConsentStatements, installedConsentCheckers, verifyStatement, type Transcriber } from './voices/consent.js';
+import { PARAKEET_PACK_ID } from '../../native-models/asr/parakeet.js';
 import type { NewSample } from './voices/library.js';
 import { readingScript } from './voices/reading-script.js';
 import { estimateNoiseFloor, speechSnr } from './recorder/room-noise.js';
@@ -288,8 +289,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         recording: { samples: rec.samples, sampleRate: rec.sampleRate, speechSeconds: item.report.speechSeconds },
         sample,
       },
-      installedConsentCheckers(layout.models, statementAligner),
+      installedConsentCheckers(layout.models, statementAligner, consentTranscriber()),
     );
+    if (verification.checks.some((c) => c.transcript))
+      ledger.record('model.run', {
+        engine: PARAKEET_PACK_ID,
+        item: 'staged',
+        itemId: stagingId,
+        language: statement.language,
+      });
     return { statement, verification, wav: rec.wav };
   };
   const voicesChanged = () => emit('projects.changed', {});
@@ -357,6 +365,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return tag ? normalLanguageTag(tag) : null;
   };
   const qcPacks = takeQcPacks(layout.models, library);
+  // The consent check's recogniser: the installed speech-recognition pack (English), looked up at each check, on
+  // take QC's worker.
+  const consentTranscriber = (): Transcriber | null => {
+    const t = qcPacks.transcriber();
+    return t && { name: 'Speech recognition (Parakeet)', languages: ['en'], transcribe: (s, r) => t.transcribe(s, r) };
+  };
   // A built-in voice has no samples of its own: its reference for "sounds like this voice" (take QC's voice drift,
   // the dub report's similarity) is its own reading of a fixed text, made on first need and, like every voice
   // embedding, kept in memory only.

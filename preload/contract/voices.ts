@@ -141,12 +141,18 @@ export const ConsentStatement = z.object({
 export type ConsentStatement = z.infer<typeof ConsentStatement>;
 
 export const ConsentCheck = z.object({
-  check: z.enum(['duration', 'words', 'speaker']),
+  /**
+   * duration; words (the aligner, or the speech recogniser for a language the aligner has no model for); speaker;
+   * transcript (the installed speech recogniser's full word check, beside the aligner's).
+   */
+  check: z.enum(['duration', 'words', 'speaker', 'transcript']),
   result: z.enum(['passed', 'failed', 'not-checked']),
   /** Plain English, e.g. "18.2 s of speech for an expected 20 s" or "not checked (no speech-recognition pack installed)". */
   detail: z.string(),
   /** The words check: the statement aligned to the recording, word by word. */
   alignment: AlignResult.optional(),
+  /** A check made by the speech recogniser: what it heard, and the share of the statement's words that differ. */
+  transcript: z.object({ text: z.string(), wer: z.number().min(0) }).optional(),
 });
 export type ConsentCheck = z.infer<typeof ConsentCheck>;
 

@@ -235,6 +235,8 @@ export const voicesEn = {
   'con.check.duration': 'Speech duration',
   'con.check.words': 'Verification words',
   'con.check.speaker': 'Same speaker as the sample',
+  'con.check.transcript': 'Whole statement (speech recognition)',
+  'con.heard': 'Heard: “{text}”',
   'con.result.pass': 'Passed',
   'con.result.fail': 'Failed',
   'con.result.skipped': 'Not checked',

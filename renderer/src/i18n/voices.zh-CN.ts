@@ -230,6 +230,8 @@ export const voicesZhCN: Record<keyof typeof voicesEn, string> = {
   'con.check.duration': '语音时长',
   'con.check.words': '验证词',
   'con.check.speaker': '与样本是同一说话人',
+  'con.check.transcript': '完整声明（语音识别）',
+  'con.heard': '识别到：“{text}”',
   'con.result.pass': '通过',
   'con.result.fail': '未通过',
   'con.result.skipped': '未检查',

@@ -307,6 +307,11 @@ function Verification({ v }: { v: ConsentVerification }) {
             </span>
             <span className="check-detail muted small">{c.detail}</span>
             {c.alignment && <AlignedWords a={c.alignment} />}
+            {c.transcript && (
+              <blockquote className="check-transcript small">
+                {t('con.heard', { text: c.transcript.text || '…' })}
+              </blockquote>
+            )}
           </li>
         ))}
       </ul>
