@@ -145,5 +145,11 @@ describe('timbre dub --clone-speaker', () => {
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/ANNA: using the library voice "ANNA \(talk\.webm\)" cloned from this video before/);
     expect(await library()).toHaveLength(1);
+
+    // The cloned voice given by id, with no cloning in the run: TIMBRE_PASSPHRASE unlocks its encrypted conditioning.
+    const byId = await timbre(dubArgs('e.wav', '--speaker-voice', `ANNA=${v.voiceId}`));
+    expect(byId.status, byId.stderr).toBe(0);
+    const again2 = JSON.parse(readFileSync(path.join(dir, 'e.wav.json'), 'utf8')) as DubReport;
+    for (const s of again2.segments.filter((x) => x.speaker === 'ANNA')) expect(s.voice).toBe(v.voiceId);
   }, 300_000);
 });

@@ -149,9 +149,13 @@ function cloneDep(
   };
 }
 
-/** Voices from the core: engine voices and library voices (decrypted conditioning), one worker for all takes. */
+/**
+ * Voices from the core: engine voices and library voices (decrypted conditioning), one worker for all takes. A
+ * library voice is resolved through `caller`, which unlocks the voice data with TIMBRE_PASSPHRASE when it is set.
+ */
 function coreDeps(
   getCore: () => Promise<Core>,
+  caller: () => Promise<CoreCall>,
   modelsDirs: () => string[],
   clone?: NonNullable<DubDeps['cloneSpeaker']>,
 ): DubDeps {
@@ -176,6 +180,7 @@ function coreDeps(
       }
       const id = resolveVoiceArg(voices, arg);
       const engine = id.slice(0, id.indexOf(':'));
+      if (engine === 'library') await caller();
       const r = await core.speech.resolve({ model: engine === 'library' ? 'tts-1' : engine, voice: { id } });
       return {
         id,
@@ -374,7 +379,7 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
       };
       if (o.plan) {
         try {
-          const plan = await planDub(options, coreDeps(getCore, modelsDirs), { signal: ac.signal, onProgress });
+          const plan = await planDub(options, coreDeps(getCore, caller, modelsDirs), { signal: ac.signal, onProgress });
           if (show) process.stderr.write('\r\x1b[K');
           if (o.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
           else
@@ -399,7 +404,7 @@ export function registerDubCommand(program: Command, getDataDir: () => string): 
       }
       let report: DubReport;
       try {
-        report = await runDub(options, coreDeps(getCore, modelsDirs, clone), { signal: ac.signal, onProgress });
+        report = await runDub(options, coreDeps(getCore, caller, modelsDirs, clone), { signal: ac.signal, onProgress });
       } catch (err) {
         if (err instanceof CliError) throw err;
         const e = toApiError(err);
