@@ -101,6 +101,22 @@ describe('the consent words check by a speech recogniser', () => {
     expect(words(v).transcript!.wer).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('a recogniser that fails leaves the check "not checked", saying why', async () => {
+    const broken: Transcriber = {
+      ...fixture,
+      transcribe: (samples, rate) =>
+        host.transcribe(samples, rate, path.join(pack.root, 'nowhere')).then((r) => r.text),
+    };
+    const v = await verifyStatement(
+      { statement: st, recording: { samples: tones(RIGHT), sampleRate: 16000, speechSeconds: 5 } },
+      { transcriber: broken },
+    );
+    expect(words(v).result).toBe('not-checked');
+    expect(words(v).detail).toMatch(
+      /^not checked \(Speech recognition \(fixture\) could not transcribe the recording: .+\)$/,
+    );
+  });
+
   it('is not asked for a language it does not recognise', async () => {
     const v = await verifyStatement(
       {

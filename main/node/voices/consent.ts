@@ -439,7 +439,17 @@ async function transcriptCheck(
   asr: Transcriber,
   as: 'words' | 'transcript',
 ): Promise<ConsentCheck> {
-  const text = await asr.transcribe(recording.samples, recording.sampleRate, statement.language);
+  let text: string;
+  try {
+    text = await asr.transcribe(recording.samples, recording.sampleRate, statement.language);
+  } catch (err) {
+    // A recogniser that fails leaves the other checks standing (as in take QC), and says why.
+    return {
+      check: as,
+      result: 'not-checked',
+      detail: `not checked (${asr.name} could not transcribe the recording: ${(err as Error).message})`,
+    };
+  }
   const heard = spokenWords(text, statement.language);
   const diff = wordDiff(spokenWords(statement.text, statement.language), heard);
   const wer = Math.round(diff.wer * 1000) / 1000;
