@@ -95,5 +95,5 @@ describe('timbre privacy', () => {
     } finally {
       t.cleanup();
     }
-  });
+  }, 180_000);
 });

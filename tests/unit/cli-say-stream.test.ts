@@ -50,7 +50,7 @@ describe('timbre say - streams long text to the file', () => {
     expect(large.rssMb - small.rssMb).toBeLessThan(80);
     expect(large.stderr).toMatch(/Speaking: \d+ % \(about .* left\)/);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp-timbre'))).toEqual([]);
-  });
+  }, 240_000);
 
   it('text over the limit is refused at once with the limit named, and no file is written', async () => {
     const out = path.join(dir, 'too-long.wav');

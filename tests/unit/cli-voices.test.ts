@@ -42,5 +42,5 @@ describe('timbre voices', () => {
     } finally {
       cleanup();
     }
-  });
+  }, 120_000);
 });

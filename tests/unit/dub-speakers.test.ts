@@ -352,7 +352,7 @@ describe('timbre dub --cluster-speakers', () => {
       WHO.map((w, i) => (i !== 7 && w === 'B' ? 'espeak:en-us+m3' : 'espeak:en-us')),
     );
     expect(r.warnings).toContain('Cue 8 is shorter than 0.5 s: its speaker was not found.');
-  });
+  }, 120_000);
 });
 
 describe('a segment holding two speakers', () => {

@@ -115,7 +115,7 @@ describe('recorder over the contract', () => {
     });
     expect(snr.verdict).toBe('good');
     expect(snr.snrDb).toBeGreaterThan(40);
-  });
+  }, 120_000);
 
   it('pauses and resumes (paused audio is metered, not kept), stops by itself at maxSeconds, discards', async (ctx) => {
     if (!mic) return ctx.skip(skip);
