@@ -158,7 +158,7 @@ export const WORDS_EN = [
   'jacket',
   'kettle',
   'lemon',
-  'mirror',
+  'pumpkin',
   'ribbon',
   'oyster',
   'parrot',
