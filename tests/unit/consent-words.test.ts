@@ -14,6 +14,7 @@ import { AlignerHost } from '../../main/node/speech/aligner-host.js';
 import { ROOT } from '../helpers/server-process.js';
 import {
   installedConsentCheckers,
+  spokenDate,
   statementText,
   verifyStatement,
   WORDS_EN,
@@ -68,16 +69,40 @@ describe('consent words check (embedded aligner)', () => {
     expect(words.alignment!.words.find((w) => w.word === 'candle')!.status).toBe('ok');
   }, 120_000);
 
+  it('writes the date in words, read one way: a statement dated the 2nd of a month passes when read', async () => {
+    // Written "March 2, 2027", eSpeak read "march two, two thousand twenty seven" and the check expected "march
+    // second, twenty twenty seven": refused on the 2nd of every month.
+    expect(spokenDate('2027-03-02')).toBe('March second, twenty twenty-seven');
+    expect(spokenDate('2026-12-21')).toBe('December twenty-first, twenty twenty-six');
+    expect(spokenDate('2030-01-31')).toBe('January thirty-first, twenty thirty');
+    expect(spokenDate('2026-13-01')).toBe('2026-13-01');
+    const text = statementText({ voiceName: 'Narrator', speakerName: 'Alex Reader', language: 'en' }, '2027-03-02', [
+      'river',
+      'candle',
+      'tiger',
+    ]);
+    expect(text).toContain('today is March second, twenty twenty-seven.');
+    const st: ConsentStatement = { ...designated, text, date: '2027-03-02' };
+    const wav = decodeWav(await spokenReading(text));
+    const v = await verifyStatement(
+      { statement: st, recording: { samples: wav.samples, sampleRate: wav.sampleRate, speechSeconds: 20 } },
+      installedConsentCheckers('/nonexistent', aligner),
+    );
+    const words = v.checks.find((c) => c.check === 'words')!;
+    expect(words.result, words.detail).toBe('passed');
+  }, 120_000);
+
   it('refuses a reading of another statement and names the verification words not heard', async () => {
     const v = await verify(await read(statement('John Smith', ['apple', 'violin', 'meadow']).text));
     const words = v.checks.find((c) => c.check === 'words')!;
     expect(words.result).toBe('failed');
     expect(v.status).toBe('failed');
-    expect(words.alignment!.verdict).toBe('mismatch');
-    // At least one verification word is named; the name read differs too. (When the whole text cannot be aligned,
-    // a word can still be matched onto similar audio: the statement-level verdict is what refuses the reading.)
+    // Only the name and the three verification words differ (5 of about 60 words), so the statement as a whole may
+    // align ("match"): the verification words are what refuse it. At least one of them is named, and the name read
+    // differs too. (Before the date was written in words, eSpeak's other reading of it pushed this to "mismatch".)
     expect(words.detail).toMatch(/Verification words? not heard clearly: .*"(river|candle|tiger)"/);
-    expect(words.alignment!.words.find((w) => w.word === 'Maria')!.status).not.toBe('ok');
+    const name = words.alignment!.words.filter((w) => w.word === 'Maria' || w.word === 'Lopez');
+    expect(name.some((w) => w.status !== 'ok')).toBe(true);
   }, 120_000);
 
   it('refuses half of the statement', async () => {
@@ -157,14 +182,18 @@ describe('verification words in the words check', () => {
   });
 });
 
-describe('the English verification word list', () => {
-  it('every word, in every place of a real statement, is heard in an eSpeak reading (so statements never fail at random)', async () => {
-    // Statement i asks for words i, i+1 and i+2 (mod n): every word once in each of the three places, after the
-    // same text a user reads. Read as voices-library.test reads its random statement (eSpeak NG en-us at its default
-    // rate, over a quiet room). "nutmeg" (never placed) and "mirror" (0.13 right after "are:") failed here.
-    const failures: string[] = [];
-    for (let i = 0; i < WORDS_EN.length; i++) {
-      const words = [0, 1, 2].map((k) => WORDS_EN[(i + k) % WORDS_EN.length]);
+describe('the English verification word list: every word is heard in every place of a real statement (eSpeak reading)', () => {
+  // Statement i asks for words i, i+1 and i+2 (mod n): every word once in each of the three places, after the
+  // same text a user reads. Read as voices-library.test reads its random statement (eSpeak NG en-us at its default
+  // rate, over a quiet room). "nutmeg" (never placed) and "mirror" (0.13 right after "are:") failed here. Shorter
+  // texts are no substitute: read as the statement's last sentence or last two, "mirror" and "nutmeg" pass (the
+  // aligner's scores depend on the whole reading).
+  // One test per statement, each with its own limit: a reading and its check take about 5 s on an idle machine, and
+  // a limit on all 43 together (about 4 minutes) left too little room when the machine was shared.
+  const statements = WORDS_EN.map((_, i) => [0, 1, 2].map((k) => WORDS_EN[(i + k) % WORDS_EN.length]!));
+  it.each(statements)(
+    '"%s, %s, %s"',
+    async (...words: string[]) => {
       const st = statement('Alex Reader', words);
       const wav = decodeWav(await spokenReading(st.text));
       const v = await verifyStatement(
@@ -172,8 +201,8 @@ describe('the English verification word list', () => {
         installedConsentCheckers('/nonexistent', aligner),
       );
       const check = v.checks.find((c) => c.check === 'words')!;
-      if (check.result !== 'passed') failures.push(`${words.join(', ')}: ${check.detail}`);
-    }
-    expect(failures).toEqual([]);
-  }, 400_000);
+      expect(check.result, check.detail).toBe('passed');
+    },
+    60_000,
+  );
 });

@@ -33,7 +33,7 @@ import { newId } from '../ids.js';
 import { resample } from '../../../native-models/dsp/resample.js';
 import { werWords, wordDiff } from '../../../native-models/asr/wer.js';
 import { describeWordErrors } from '../../../native-models/speech/qc.js';
-import { normaliseForAlignment } from '../../../native-models/speech/text.js';
+import { normaliseForAlignment, ordinal, year } from '../../../native-models/speech/text.js';
 import { cosineSimilarity } from '../../../native-models/speech/cluster.js';
 import { SPEAKER_PACK_ID, SpeakerEmbedder, speakerUnavailableReason } from '../../../native-models/speaker/embedder.js';
 
@@ -241,11 +241,24 @@ const MONTH_NAMES = [
   'December',
 ];
 
-/** An ISO date as English statements write it ("December 5, 2026"): one way to read it aloud, for the words check. */
+/**
+ * An ISO date as English statements write it, all in words ("December fifth, twenty twenty-six"), so that it is read
+ * one way: the words check expects exactly these words. Written "March 2, 2027", it was read "march two, two thousand
+ * twenty seven" (as eSpeak says it) as often as "march second, twenty twenty seven", and the first reading did not
+ * match the statement on the 2nd of every month.
+ */
 export function spokenDate(iso: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) return iso;
-  return `${MONTH_NAMES[Number(m[2]) - 1]} ${Number(m[3])}, ${m[1]}`;
+  const day = m ? Number(m[3]) : 0;
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12 || day < 1 || day > 31) return iso;
+  const hyphenated = (words: string[]) =>
+    words
+      .join(' ')
+      .replace(
+        /\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety) (?=(one|two|three|four|five|six|seven|eight|nine|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)\b)/g,
+        '$1-',
+      );
+  return `${MONTH_NAMES[Number(m[2]) - 1]} ${hyphenated(ordinal(day))}, ${hyphenated(year(Number(m[1])))}`;
 }
 
 export function statementText(
