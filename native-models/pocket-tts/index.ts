@@ -21,7 +21,7 @@ export {
 } from './conditioning.js';
 export { POCKET_PACK_ID, GRAPH_FILES, locatePackFiles, parseBundle, type Bundle, type GraphName } from './bundle.js';
 export { SentencePieceTokenizer } from './tokenizer.js';
-export { normalizeEnglish, cardinal, ordinal, year } from './normalize.js';
+export { normalizeEnglish } from './normalize.js';
 export { prepareTextPrompt, splitIntoChunks } from './text.js';
 export { SeededRandom } from './rng.js';
 export {

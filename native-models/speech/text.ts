@@ -10,6 +10,15 @@
  * - anything else (other scripts, symbols) is kept as a lower-case token for the letter-to-sound step.
  */
 
+import {
+  cardinal as cardinalText,
+  MONTH_NAMES,
+  ONES,
+  ordinal as ordinalText,
+  splitWords,
+  year as yearText,
+} from '../common/english-numbers.js';
+
 export interface SpokenToken {
   /** The spoken word, lower case (what the dictionary is looked up with). */
   spoken: string;
@@ -27,101 +36,29 @@ export interface NormalisedText {
 export const MAX_ALIGN_TEXT_CHARS = 5000;
 export const MAX_ALIGN_WORDS = 400;
 
-const ONES = [
-  'zero',
-  'one',
-  'two',
-  'three',
-  'four',
-  'five',
-  'six',
-  'seven',
-  'eight',
-  'nine',
-  'ten',
-  'eleven',
-  'twelve',
-  'thirteen',
-  'fourteen',
-  'fifteen',
-  'sixteen',
-  'seventeen',
-  'eighteen',
-  'nineteen',
-];
-const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
-const SCALES: [number, string][] = [
-  [1e9, 'billion'],
-  [1e6, 'million'],
-  [1e3, 'thousand'],
-];
-const ORDINAL_IRREGULAR: Record<string, string> = {
-  one: 'first',
-  two: 'second',
-  three: 'third',
-  five: 'fifth',
-  eight: 'eighth',
-  nine: 'ninth',
-  twelve: 'twelfth',
-};
-const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
+const MONTHS: string[] = MONTH_NAMES.map((m) => m.toLowerCase());
 
-function under1000(n: number): string[] {
-  const out: string[] = [];
-  if (n >= 100) {
-    out.push(ONES[Math.floor(n / 100)], 'hundred');
-    n %= 100;
-  }
-  if (n >= 20) {
-    out.push(TENS[Math.floor(n / 10)]);
-    if (n % 10) out.push(ONES[n % 10]);
-  } else if (n > 0 || out.length === 0) out.push(ONES[n]);
-  return out;
+function inRange(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n >= 1e12) throw new RangeError(`cardinal: ${n}`);
+  return n;
 }
 
-/** A non-negative integer below 10^12 as English words. */
+/** A non-negative integer below 10^12 as English words, one token per word. */
 export function cardinal(n: number): string[] {
-  if (!Number.isInteger(n) || n < 0 || n >= 1e12) throw new RangeError(`cardinal: ${n}`);
-  if (n < 1000) return under1000(n);
-  const out: string[] = [];
-  for (const [size, name] of SCALES) {
-    if (n >= size) {
-      out.push(...under1000(Math.floor(n / size)), name);
-      n %= size;
-    }
-  }
-  if (n > 0) out.push(...under1000(n));
-  return out;
+  return splitWords(cardinalText(inRange(n)));
 }
 
 export function ordinal(n: number): string[] {
-  const words = cardinal(n);
-  const last = words[words.length - 1];
-  words[words.length - 1] = ORDINAL_IRREGULAR[last] ?? (last.endsWith('y') ? `${last.slice(0, -1)}ieth` : `${last}th`);
-  return words;
+  return splitWords(ordinalText(inRange(n)));
 }
 
-/** A year as people read it: 1961 → nineteen sixty one, 2005 → two thousand five, 2026 → twenty twenty six. */
+/**
+ * A year as people read it: 1961 → nineteen sixty one, 2005 → two thousand five, 2026 → twenty twenty six. The
+ * aligner reads only 1100–2999 in pairs; other four-digit numbers as cardinals (Pocket TTS's normaliser reads
+ * 1010–9999 in pairs).
+ */
 export function year(n: number): string[] {
-  if (n < 1100 || n > 2999) return cardinal(n);
-  const hi = Math.floor(n / 100);
-  const lo = n % 100;
-  if (lo === 0) return n % 1000 === 0 ? cardinal(n) : [...cardinal(hi), 'hundred'];
-  if (n >= 2000 && n < 2010) return cardinal(n);
-  return [...cardinal(hi), ...(lo < 10 ? ['oh', ONES[lo]] : cardinal(lo))];
+  return n < 1100 || n > 2999 ? cardinal(n) : splitWords(yearText(n));
 }
 
 function numberWords(raw: string): string[] | null {
@@ -192,4 +129,11 @@ export function normaliseForAlignment(text: string, lang: string): NormalisedTex
       `The text is too long to align (${tokens.length} spoken words; at most ${MAX_ALIGN_WORDS}). Split it into shorter parts.`,
     );
   return { written, tokens };
+}
+
+/** The words a reader says for `text`, joined by spaces ("5 cats" → "five cats"): what a transcript is compared with. */
+export function spokenText(text: string, lang: string): string {
+  return normaliseForAlignment(text, lang)
+    .tokens.map((t) => t.spoken)
+    .join(' ');
 }

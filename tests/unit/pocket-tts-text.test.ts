@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cardinal, normalizeEnglish, ordinal, year } from '../../native-models/pocket-tts/normalize.js';
+import { cardinal, ordinal, year } from '../../native-models/common/english-numbers.js';
+import { normalizeEnglish } from '../../native-models/pocket-tts/normalize.js';
 import { prepareTextPrompt, splitIntoChunks } from '../../native-models/pocket-tts/text.js';
 import { SentencePieceTokenizer } from '../../native-models/pocket-tts/tokenizer.js';
 import { SeededRandom } from '../../native-models/pocket-tts/rng.js';

@@ -21,7 +21,7 @@ import {
   type PackChecks,
 } from '../../../native-models/speech/qc.js';
 import { VoiceSimilarity, type SpeakerEmbedderLike, type VoiceReference } from './voice-similarity.js';
-import { MAX_ALIGN_WORDS, normaliseForAlignment } from '../../../native-models/speech/text.js';
+import { MAX_ALIGN_WORDS, normaliseForAlignment, spokenText } from '../../../native-models/speech/text.js';
 import { parseInlineTags } from '../../common/script/tags.js';
 import { SPEAKER_PACK_ID } from '../../../native-models/speaker/embedder.js';
 import type { Repos } from '../db/repositories.js';
@@ -196,9 +196,7 @@ export class TakeQcService {
       try {
         this.d.onModelRun?.(row.id, asr.engine, language);
         const transcript = await asr.transcribe(wav.samples, wav.sampleRate, signal);
-        const reference = normaliseForAlignment(text, language)
-          .tokens.map((t) => t.spoken)
-          .join(' ');
+        const reference = spokenText(text, language);
         p.asr = { transcript, reference };
       } catch (err) {
         if (signal?.aborted) throw new ApiError('CANCELLED', 'Cancelled');

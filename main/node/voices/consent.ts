@@ -33,7 +33,8 @@ import { newId } from '../ids.js';
 import { resample } from '../../../native-models/dsp/resample.js';
 import { werWords, wordDiff } from '../../../native-models/asr/wer.js';
 import { describeWordErrors } from '../../../native-models/speech/qc.js';
-import { normaliseForAlignment, ordinal, year } from '../../../native-models/speech/text.js';
+import { spokenText } from '../../../native-models/speech/text.js';
+import { MONTH_NAMES, ordinal, year } from '../../../native-models/common/english-numbers.js';
 import { cosineSimilarity } from '../../../native-models/speech/cluster.js';
 import { SPEAKER_PACK_ID, SpeakerEmbedder, speakerUnavailableReason } from '../../../native-models/speaker/embedder.js';
 
@@ -102,8 +103,9 @@ export function speakerVerifierFor(packDir: string): SpeakerVerifier {
 }
 
 /**
- * The checkers available: the embedded aligner always (passed in by the core, which owns its worker); the speaker
- * check when the speaker-embedding pack is installed in `modelsDir`.
+ * The checkers available: the embedded aligner always (passed in by the core, which owns its worker); the
+ * transcriber when the speech-recognition pack is installed (also passed in: take QC's, in the same worker); the
+ * speaker check when the speaker-embedding pack is installed in `modelsDir`.
  */
 export function installedConsentCheckers(
   modelsDir: string,
@@ -226,21 +228,6 @@ export function expectedSeconds(text: string, language: string): number {
   return Math.max(3, (text.match(/[\p{L}\p{N}]+/gu) ?? []).length / 2.5);
 }
 
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
 /**
  * An ISO date as English statements write it, all in words ("December fifth, twenty twenty-six"), so that it is read
  * one way: the words check expects exactly these words. Written "March 2, 2027", it was read "march two, two thousand
@@ -251,14 +238,7 @@ export function spokenDate(iso: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   const day = m ? Number(m[3]) : 0;
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 12 || day < 1 || day > 31) return iso;
-  const hyphenated = (words: string[]) =>
-    words
-      .join(' ')
-      .replace(
-        /\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety) (?=(one|two|three|four|five|six|seven|eight|nine|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)\b)/g,
-        '$1-',
-      );
-  return `${MONTH_NAMES[Number(m[2]) - 1]} ${hyphenated(ordinal(day))}, ${hyphenated(year(Number(m[1])))}`;
+  return `${MONTH_NAMES[Number(m[2]) - 1]} ${ordinal(day)}, ${year(Number(m[1]))}`;
 }
 
 export function statementText(
@@ -431,11 +411,7 @@ function spokenWords(text: string, language: string): string[] {
   const lang = language.split('-')[0];
   if (lang === 'zh') return [...normalise(text).replace(/\s+/g, '')];
   try {
-    return werWords(
-      normaliseForAlignment(text, lang)
-        .tokens.map((t) => t.spoken)
-        .join(' '),
-    );
+    return werWords(spokenText(text, lang));
   } catch {
     return werWords(text);
   }
