@@ -7,7 +7,7 @@
  * by `timbre say`. axe on both results; any console error fails the test.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import { guardPage, type PageGuard } from './console-guard.js';
 import { startVirtualMic, type VirtualMic } from '../helpers/pulse';
 import { VERIFICATION_WORD_MIN_SCORE } from '../../native-models/speech/verify.js';
 import { ensureBuilt, launchChromium } from './launch.js';
+import { buildParakeetFixtureModel, FIXTURE_TOKENS } from '../fixtures/parakeet-fixture.js';
+import { PARAKEET_PACK_ID } from '../../native-models/asr/parakeet.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const MODELS = path.resolve(ROOT, '..', 'shared', 'models');
@@ -35,6 +37,8 @@ let page: Page;
 let guard: PageGuard;
 let mic: VirtualMic | string;
 const serverLog: string[] = [];
+/** The right reading's WAV, once the first test has verified it. */
+let rightReading = '';
 
 function spawnServer(
   dir: string,
@@ -244,5 +248,42 @@ describe('consent statement through the virtual microphone', () => {
     }
     await expectAccessible(page, 'Consent step, right reading');
     await poll(() => page.getByTestId('mic-indicator').count()).toBe(0);
+    rightReading = right;
   }, 420_000);
+
+  it('with a speech-recognition pack installed, shows what the recogniser heard beside the aligner', async (ctx) => {
+    if (typeof mic === 'string') return ctx.skip(mic);
+    expect(rightReading, 'the test before verified a right reading').toBeTruthy();
+    const m = mic;
+    const dialog = page.getByRole('dialog', { name: 'New voice' });
+    const checks = dialog.getByRole('list', { name: 'Verification' });
+    const row = (check: string) => checks.locator(`[data-check="${check}"]`);
+    expect(await row('transcript').count()).toBe(0);
+    // The Parakeet contract fixture (tests/fixtures/parakeet-fixture.ts) hears tones as "low" and "high", and no
+    // English: the same right reading passes the aligner's words check and fails the recogniser's whole-statement
+    // check, which shows what it heard. The core looks the pack up at each check: no restart.
+    const packDir = path.join(dataDir, 'models', PARAKEET_PACK_ID);
+    mkdirSync(packDir, { recursive: true });
+    writeFileSync(path.join(packDir, 'model.int8.onnx'), buildParakeetFixtureModel());
+    writeFileSync(path.join(packDir, 'tokens.txt'), FIXTURE_TOKENS.map((t, i) => `${t} ${i}`).join('\n') + '\n');
+
+    await dialog.getByRole('button', { name: 'Record again' }).click();
+    await page.getByTestId('mic-indicator').waitFor({ timeout: 10_000 });
+    await dialog.locator('.take-state[data-state="recording"]').waitFor({ timeout: 20_000 });
+    const played = await m.play(rightReading);
+    expect(played.code, played.stderr).toBe(0);
+    await dialog.getByRole('button', { name: 'Stop', exact: true }).click();
+    await dialog.locator('.verification').waitFor({ state: 'detached', timeout: 30_000 });
+    await dialog.getByText('The statement could not be verified.', { exact: false }).waitFor({ timeout: 120_000 });
+
+    expect(await row('words').locator('.check-result').innerText()).toBe('Passed');
+    expect(await row('transcript').locator('.check-name').innerText()).toBe('Whole statement (speech recognition)');
+    expect(await row('transcript').locator('.check-result').innerText()).toBe('Failed');
+    const heard = await row('transcript').locator('.check-transcript').innerText();
+    expect(heard).toMatch(/^Heard: “[^”]*”$/);
+    // What it heard is the fixture's vocabulary (or nothing, shown as "…"): never the statement's words.
+    expect(heard.slice('Heard: “'.length, -1)).toMatch(/^(…|((low|high) ?)+)$/);
+    await expectAccessible(page, 'Consent step, speech recognition check');
+    await poll(() => page.getByTestId('mic-indicator').count()).toBe(0);
+  }, 300_000);
 });
