@@ -55,7 +55,7 @@ export function ordinal(n: number): string[] {
 /**
  * A year as people read it: 1961 → nineteen sixty one, 2005 → two thousand five, 2026 → twenty twenty six. The
  * aligner reads only 1100–2999 in pairs; other four-digit numbers as cardinals (Pocket TTS's normaliser reads
- * 1010–9999 in pairs).
+ * most of 1000–9999 in pairs: "ten sixty-six").
  */
 export function year(n: number): string[] {
   return n < 1100 || n > 2999 ? cardinal(n) : splitWords(yearText(n));
